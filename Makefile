@@ -1,0 +1,34 @@
+# The two commands a newcomer needs (see README): `make run` and `make test`.
+# Both install what is missing first: Debian packages (deploy/install-deps.sh) and a venv in .venv
+# with mixerd installed editable (which builds the realtime core in ext/).
+
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+SOURCES := pyproject.toml setup.py $(wildcard ext/*.c ext/*.h ext/*.pyx ext/*.pxd)
+
+.PHONY: run test deps deps-test bench clean
+
+run: deps $(STAMP)
+	$(VENV)/bin/mixerd demo
+
+test: deps-test $(STAMP)
+	$(PY) -m pytest
+
+bench: $(STAMP)
+	$(VENV)/bin/mixerd bench
+
+deps:
+	@deploy/install-deps.sh
+
+deps-test:
+	@deploy/install-deps.sh --test
+
+$(STAMP): $(SOURCES)
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) build *.egg-info ext/_core.c mixerd/_core*.so .pytest_cache

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian / Raspberry Pi OS packages mixerd needs, only those missing.
+#   deploy/install-deps.sh          what running mixerd needs (JACK, mosquitto, build tools)
+#   deploy/install-deps.sh --test   also Chromium for the browser tests
+set -euo pipefail
+
+packages=(jackd2 libjack-jackd2-dev mosquitto libsystemd-dev pkg-config gcc libc6-dev)
+[[ "${1:-}" == "--test" ]] && packages+=(chromium)
+
+# The venv module and Python headers come with the system Python only as separate packages.
+python3 -c 'import ensurepip, venv' 2>/dev/null || packages+=(python3-venv)
+python3 - <<'PY' 2>/dev/null || packages+=(python3-dev)
+import os, sysconfig, sys
+sys.exit(0 if os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")) else 1)
+PY
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+sudo=""
+[[ $(id -u) -eq 0 ]] || sudo="sudo"
+echo "Installing Debian packages: ${missing[*]}"
+$sudo apt-get update -qq
+# jackd2 asks (debconf) whether to allow realtime priority; the default answer is fine unattended.
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

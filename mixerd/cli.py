@@ -1,0 +1,111 @@
+"""The ``mixerd`` command: ``run`` (the daemon), ``demo`` (a self-contained demo mixer), ``bench``."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import sys
+from pathlib import Path
+
+from mixerd import __version__
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="mixerd", description="Headless digital monitor mixer on JACK.")
+    parser.add_argument("--version", action="version", version=f"mixerd {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the mixer daemon")
+    run.add_argument("--config", type=Path, help="TOML config file (every key has a default)")
+
+    demo = sub.add_parser("demo", help="run a demo mixer: own JACK server (dummy backend), tone generators")
+    demo.add_argument("--config", type=Path, help="TOML config file; the profile defaults to 'demo'")
+    demo.add_argument("--port", type=int, help="HTTP port (default 8080; 0 picks a free one)")
+    demo.add_argument("--state-dir", type=Path, default=Path(".mixerd-demo"), help="where the demo keeps state")
+
+    bench = sub.add_parser("bench", help="benchmark the realtime core offline against numpy")
+    from mixerd.bench import add_arguments
+
+    add_arguments(bench)
+    args = parser.parse_args(argv)
+
+    if args.command == "bench":
+        from mixerd.bench import run_bench
+
+        return run_bench(args)
+    return _serve(args)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from mixerd.config import ConfigError, load_config
+    from mixerd.profiles import ProfileError
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"mixerd: config error: {exc}", file=sys.stderr)
+        return 2
+    changes = {}
+    if args.command == "demo":
+        config = _demo_config(config, args)
+    logging.basicConfig(level=config.log.level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from mixerd.daemon import Mixer, bind_http, web_addresses
+    from mixerd.jackhost import JackServerError
+
+    if args.command == "demo":
+        from mixerd.demo import demo_changes
+        from mixerd.profiles import load_profile
+
+        try:
+            profile = load_profile(config.mixer.profile, config.mixer.profile_dirs)
+        except ProfileError as exc:
+            print(f"mixerd: {exc}", file=sys.stderr)
+            return 1
+        # One tone generator per channel (as many as the engine allows).
+        generators = max(config.engine.generators, min(16, len(profile.inputs)))
+        config = dataclasses.replace(config, engine=dataclasses.replace(config.engine, generators=generators))
+        changes = demo_changes(profile.layout(generators=generators))
+    try:
+        sock = bind_http(config.http.host, config.http.port)
+    except OSError as exc:
+        print(f"mixerd: cannot listen on {config.http.host}:{config.http.port}: {exc.strerror}; "
+              "set http.port in the config (or --port) to a free port", file=sys.stderr)
+        return 2
+    mixer = Mixer(config, initial_changes=changes)
+    try:
+        mixer.start()
+    except (ProfileError, JackServerError) as exc:
+        print(f"mixerd: {exc}", file=sys.stderr)
+        return 1
+    try:
+        import uvicorn
+
+        from mixerd.web import create_app
+
+        assert mixer.control is not None
+        app = create_app(mixer.control)
+        print("mixerd is running. Open the mixer in a browser:", flush=True)
+        for address in web_addresses(sock):
+            print(f"    {address}", flush=True)
+        print("Press Ctrl-C to stop.", flush=True)
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+        server.run(sockets=[sock])  # returns on Ctrl-C / SIGTERM
+    finally:
+        mixer.stop()
+        sock.close()
+        print("mixerd stopped.", flush=True)
+    return 0
+
+
+def _demo_config(config, args: argparse.Namespace):
+    """The demo: profile 'demo', local state, HTTP port from the command line."""
+    http = config.http if args.port is None else dataclasses.replace(config.http, port=args.port)
+    state = dataclasses.replace(config.state, dir=args.state_dir)
+    mixer = config.mixer if args.config else dataclasses.replace(config.mixer, profile="demo")
+    return dataclasses.replace(config, http=http, state=state, mixer=mixer)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

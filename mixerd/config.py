@@ -1,0 +1,240 @@
+"""The daemon's configuration: a TOML file where every key has a default, so no file is needed.
+
+``load_config(path)`` reads ``/etc/mixerd/mixerd.toml`` (or any path) into frozen dataclasses, one per
+section. Each section validates itself when constructed, so ``Config()`` is the defaults and
+``dataclasses.replace(cfg.engine, ramp_ms=5)`` is checked just like a value read from a file.
+``deploy/mixerd.example.toml`` documents every key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from mixerd.tomlcheck import check_type, did_you_mean, read_toml, show
+
+START_SERVER_CHOICES = ("auto", "always", "never")
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+# JACK limits a client name to jack_client_name_size() - 1 = 63 bytes; ':' separates client and port.
+_JACK_NAME_MAX = 63
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message names the key, the value and what is allowed."""
+
+
+def _rule(*, range: tuple[float, float] | None = None, choices: tuple[str, ...] | None = None,
+          unit: str = "", nonempty: bool = False, maxlen: int | None = None, forbid: str = "",
+          what: str = "") -> dict:
+    """Field metadata: the checks a value must pass beyond its type, and ``what`` to tell the user."""
+    return {"range": range, "choices": choices, "unit": unit, "nonempty": nonempty, "maxlen": maxlen,
+            "forbid": forbid, "what": what}
+
+
+def _allowed(rule: typing.Mapping[str, Any]) -> str:
+    """What a field accepts, for the end of an error message ("" when the type says it all)."""
+    if not rule:
+        return ""
+    if rule["range"] is not None:
+        unit = f" {rule['unit']}" if rule["unit"] else ""
+        return f"; allowed: {rule['range'][0]} to {rule['range'][1]}{unit}"
+    if rule["choices"] is not None:
+        return "; allowed: " + ", ".join(show(c) for c in rule["choices"])
+    return f"; allowed: {rule['what']}" if rule["what"] else ""
+
+
+class _Section:
+    """Validation shared by every section: types from the annotations, rules from field metadata."""
+
+    SECTION: ClassVar[str]
+
+    def __post_init__(self) -> None:
+        hints = typing.get_type_hints(type(self))
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            try:
+                value = _coerce(getattr(self, f.name), hints[f.name], f"{self.SECTION}.{f.name}")
+            except ConfigError as exc:
+                raise ConfigError(f"{exc}{_allowed(f.metadata)}") from None
+            _check_rule(value, f.metadata, f"{self.SECTION}.{f.name}")
+            object.__setattr__(self, f.name, value)
+
+
+def _coerce(value: Any, hint: Any, key: str) -> Any:
+    """Check ``value`` against the annotation ``hint`` and return it in its canonical type."""
+    if hint is Path:
+        if isinstance(value, Path):
+            return value
+        if problem := check_type(value, str, key):
+            raise ConfigError(problem)
+        if not value:
+            raise ConfigError(f"{key} is empty; give a directory path")
+        return Path(value)
+    if typing.get_origin(hint) is tuple:  # tuple[Path, ...]
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(check_type(value, list, key) + " of directory paths")
+        return tuple(_coerce(v, Path, f"{key}[{i}]") for i, v in enumerate(value))
+    if problem := check_type(value, hint, key):
+        raise ConfigError(problem)
+    return float(value) if hint is float else value
+
+
+def _check_rule(value: Any, rule: typing.Mapping[str, Any], key: str) -> None:
+    if not rule:
+        return
+    if rule["nonempty"] and value == "":
+        raise ConfigError(f"{key} is empty{_allowed(rule) or '; it needs a value'}")
+    if rule["maxlen"] is not None and len(value) > rule["maxlen"]:
+        raise ConfigError(f"{key} = {show(value)} is {len(value)} characters long{_allowed(rule)}")
+    if rule["forbid"] and any(c in value for c in rule["forbid"]):
+        raise ConfigError(f"{key} = {show(value)} contains {show(rule['forbid'])}{_allowed(rule)}")
+    if rule["choices"] is not None and value not in rule["choices"]:
+        choices = ", ".join(show(c) for c in rule["choices"])
+        hint = did_you_mean(str(value), rule["choices"], '"{}"')
+        raise ConfigError(f"{key} = {show(value)} is not allowed; choose one of {choices}{hint}")
+    if rule["range"] is not None:
+        lo, hi = rule["range"]
+        if not lo <= value <= hi:
+            raise ConfigError(f"{key} = {show(value)} is out of range{_allowed(rule)}")
+
+
+@dataclass(frozen=True)
+class MixerConfig(_Section):
+    """Which hardware profile to run (see hw_profiles/README.md)."""
+
+    SECTION: ClassVar[str] = "mixer"
+    profile: str = field(default="demo", metadata=_rule(
+        nonempty=True, what='a profile id such as "demo" or a path to a .toml file'))
+    profile_dirs: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class JackConfig(_Section):
+    """How mixerd finds (or starts) its JACK server and names itself there."""
+
+    SECTION: ClassVar[str] = "jack"
+    server: str = ""
+    start_server: str = field(default="auto", metadata=_rule(choices=START_SERVER_CHOICES))
+    client_name: str = field(default="mixerd", metadata=_rule(
+        nonempty=True, maxlen=_JACK_NAME_MAX, forbid=":", what=f'1 to {_JACK_NAME_MAX} characters without ":"'))
+    realtime: bool = True
+
+
+@dataclass(frozen=True)
+class EngineConfig(_Section):
+    """Realtime core settings fixed at start-up."""
+
+    SECTION: ClassVar[str] = "engine"
+    ramp_ms: float = field(default=10.0, metadata=_rule(range=(1, 100), unit="ms"))
+    meter_rate: int = field(default=50, metadata=_rule(range=(25, 100), unit="Hz"))
+    generators: int = field(default=4, metadata=_rule(range=(0, 16)))
+
+
+@dataclass(frozen=True)
+class HttpConfig(_Section):
+    """Where the REST/WebSocket API and the web app listen."""
+
+    SECTION: ClassVar[str] = "http"
+    host: str = field(default="0.0.0.0", metadata=_rule(
+        nonempty=True, what='an address or host name, "0.0.0.0" for every IPv4 interface, "::" for all'))
+    port: int = field(default=8080, metadata=_rule(range=(0, 65535), unit="(0 picks a free port)"))
+
+
+@dataclass(frozen=True)
+class StateConfig(_Section):
+    """Where mixer state is kept between runs."""
+
+    SECTION: ClassVar[str] = "state"
+    dir: Path = Path("/var/lib/mixerd")
+
+
+@dataclass(frozen=True)
+class LogConfig(_Section):
+    SECTION: ClassVar[str] = "log"
+    level: str = field(default="info", metadata=_rule(choices=LOG_LEVELS))
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration; ``Config()`` is every default."""
+
+    mixer: MixerConfig = field(default_factory=MixerConfig)
+    jack: JackConfig = field(default_factory=JackConfig)
+    engine: EngineConfig = field(default_factory=EngineConfig)
+    http: HttpConfig = field(default_factory=HttpConfig)
+    state: StateConfig = field(default_factory=StateConfig)
+    log: LogConfig = field(default_factory=LogConfig)
+
+
+# Section name -> its class, in file order.
+SECTIONS: dict[str, type[_Section]] = {
+    f.name: f.default_factory for f in dataclasses.fields(Config)  # type: ignore[misc]
+}
+
+
+def load_config(path: Path | str | None) -> Config:
+    """Read the config file at ``path``; None gives the defaults. Raises ConfigError naming the file."""
+    if path is None:
+        return Config()
+    path = Path(path)
+    data = read_toml(path, ConfigError)
+    try:
+        return parse_config(data, base_dir=path.parent)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+def parse_config(data: dict[str, Any], base_dir: Path | None = None) -> Config:
+    """Build a Config from parsed TOML. Relative paths are taken relative to ``base_dir`` (the file's
+    directory), because a daemon's working directory says nothing about where its config lives."""
+    sections: dict[str, _Section] = {}
+    for name, table in data.items():
+        if name not in SECTIONS:
+            raise ConfigError(_unknown_section(name, table))
+        if not isinstance(table, dict):
+            raise ConfigError(f"{name} = {show(table)} must be a section, written [{name}] with keys below it")
+        sections[name] = _build_section(SECTIONS[name], table, base_dir)
+    return Config(**sections)  # type: ignore[arg-type]
+
+
+def _unknown_section(name: str, value: Any) -> str:
+    if not isinstance(value, dict):
+        # A key written above every [section] header: point at the section it belongs in.
+        for section, cls in SECTIONS.items():
+            if name in _keys(cls):
+                return f"{name} = {show(value)} must be inside a section; write it below [{section}]"
+    return f"unknown section [{name}]{did_you_mean(name, SECTIONS, '[{}]')} (sections: {', '.join(SECTIONS)})"
+
+
+def _keys(cls: type[_Section]) -> list[str]:
+    return [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+
+
+def _build_section(cls: type[_Section], table: dict[str, Any], base_dir: Path | None) -> _Section:
+    keys = _keys(cls)
+    for key in table:
+        if key not in keys:
+            elsewhere = [s for s, c in SECTIONS.items() if key in _keys(c)]
+            hint = f"; {key} belongs in [{elsewhere[0]}]" if elsewhere else did_you_mean(key, keys, cls.SECTION + ".{}")
+            raise ConfigError(f"unknown key {cls.SECTION}.{key}{hint} (keys of [{cls.SECTION}]: {', '.join(keys)})")
+    values = dict(table)
+    if base_dir is not None:
+        _resolve_paths(cls, values, base_dir)
+    return cls(**values)
+
+
+def _resolve_paths(cls: type[_Section], values: dict[str, Any], base_dir: Path) -> None:
+    def resolve(v: Any) -> Any:
+        return base_dir / v if isinstance(v, str) and v and not Path(v).is_absolute() else v
+
+    if cls is MixerConfig:
+        if isinstance(values.get("profile_dirs"), list):
+            values["profile_dirs"] = [resolve(v) for v in values["profile_dirs"]]
+        profile = values.get("profile")
+        if isinstance(profile, str) and ("/" in profile or profile.endswith(".toml")):
+            values["profile"] = str(resolve(profile))
+    elif cls is StateConfig and "dir" in values:
+        values["dir"] = resolve(values["dir"])

@@ -1,0 +1,7 @@
+"""The single mutation path: every change is validated, applied, sent to the engine and emitted here."""
+
+from mixerd.control.core import Control
+from mixerd.control.events import ORIGINS, Event, EventHub, Lagged, Subscription
+from mixerd.control.link import AudioLink
+
+__all__ = ["ORIGINS", "AudioLink", "Control", "Event", "EventHub", "Lagged", "Subscription"]

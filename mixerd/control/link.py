@@ -1,0 +1,28 @@
+"""AudioLink: what control needs from the audio engine. The engine implements it; control never imports it."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
+
+
+@runtime_checkable
+class AudioLink(Protocol):
+    """The engine as control sees it. Calls come from control threads, never from the audio callback."""
+
+    def apply(self, state: Mapping[str, Any], changed: Sequence[str]) -> None:
+        """Bring the audio in line with ``state`` (every current value) after ``changed`` addresses
+        changed. Called under control's lock in apply order; must not block for long. ``state`` is a
+        read-only snapshot the engine may keep."""
+        ...
+
+    def meters(self) -> dict:
+        """JSON-ready meter snapshot ``{"seq", "rate", "points": {point: {"peak", "hold", "rms", "clips"}}}``."""
+        ...
+
+    def health(self) -> dict:
+        """JSON-ready ``{"status": "ok"|"degraded"|"down", "engine": {...}, "jack": {...}}``."""
+        ...
+
+    def system(self) -> dict:
+        """JSON-ready facts about the running system: layout, ports, sample rate."""
+        ...

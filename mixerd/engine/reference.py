@@ -1,0 +1,67 @@
+"""A plain numpy implementation of the core's mix, straight from the dB/%/bool values of a state.
+
+It shares no code with the core or its command mapping, so tests can hold the C core to it and the
+bench can compare speeds on the same work. Ramps are not modelled: compare once gains have settled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from mixerd.model.layout import Layout
+
+
+def _gain(db: float) -> float:
+    return 0.0 if db <= -90.0 else float(10.0 ** (db / 20.0))
+
+
+def _pan(pan: float) -> tuple[float, float]:
+    theta = (pan / 100.0 + 1.0) * np.pi / 4.0
+    return float(np.cos(theta)), float(np.sin(theta))
+
+
+class ReferenceMix:
+    """The mix of ``state`` as matrices: ``process(inputs)`` gives (n_outputs, frames) like the core."""
+
+    def __init__(self, layout: Layout, state: Mapping[str, Any]):
+        n, lay = layout.n_inputs, layout
+        s = state
+        self.trim = np.array([_gain(s[f"ch/{c}/trim"]) for c in range(1, n + 1)], dtype=np.float32)
+        self.on = np.array([0.0 if s[f"ch/{c}/mute"] else 1.0 for c in range(1, n + 1)], dtype=np.float32)
+        self.fader = np.array([_gain(s[f"ch/{c}/fader"]) for c in range(1, n + 1)], dtype=np.float32)
+        n_out = layout.n_outputs
+        self.pre = np.zeros((n_out, n), dtype=np.float32)   # rows: output channels
+        self.post = np.zeros((n_out, n), dtype=np.float32)
+        self.master = np.zeros(n_out, dtype=np.float32)
+        for c in range(1, n + 1):
+            if s[f"ch/{c}/main"]:
+                self.post[0, c - 1], self.post[1, c - 1] = _pan(s[f"ch/{c}/pan"])
+        self.master[:2] = 0.0 if s["main/mute"] else _gain(s["main/fader"])
+        for b, bus in enumerate(lay.buses, start=1):
+            first = lay.bus_output_offset(b)
+            self.master[first:first + bus.width] = 0.0 if s[f"bus/{b}/mute"] else _gain(s[f"bus/{b}/fader"])
+            for c in range(1, n + 1):
+                p = f"ch/{c}/send/{b}/"
+                level = _gain(s[p + "level"]) if s[p + "on"] else 0.0
+                gains = [level * g for g in _pan(s[p + "pan"])] if bus.stereo else [level]
+                matrix = self.pre if s[p + "pre"] else self.post
+                for i, g in enumerate(gains):
+                    matrix[first + i, c - 1] = g
+
+    def process(self, inputs: np.ndarray) -> np.ndarray:
+        """Outputs for ``inputs`` (n_inputs, frames), float32."""
+        pre = inputs * (self.trim * self.on)[:, None]
+        post = pre * self.fader[:, None]
+        out = self.pre @ pre + self.post @ post
+        out *= self.master[:, None]
+        return out
+
+    def meters(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Peak and mean square per meter channel (input, post-fader, outputs), as the core meters them."""
+        pre = inputs * self.trim[:, None]
+        post = pre * (self.on * self.fader)[:, None]
+        stages = np.concatenate([pre, post, self.process(inputs)])
+        return np.abs(stages).max(axis=1), (stages.astype(np.float64) ** 2).mean(axis=1)

@@ -1,0 +1,118 @@
+"""The JACK server: find a running one, or start and supervise our own ``jackd``."""
+
+from __future__ import annotations
+
+import collections
+import logging
+import shutil
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+
+import jack
+
+log = logging.getLogger(__name__)
+
+
+class JackServerError(RuntimeError):
+    """jackd could not be started or did not come up."""
+
+
+@dataclass(frozen=True)
+class ServerSpec:
+    """How to start jackd: the server name, realtime or not, and the driver arguments.
+
+    ``driver_args`` is everything from ``-d <driver>`` on; hardware profiles produce it
+    (``JackSettings.driver_argv()``) so the settings that suit an interface live with its profile.
+    """
+
+    name: str = ""  # "" = the default server
+    realtime: bool = True
+    driver_args: tuple[str, ...] = ("-d", "dummy", "-r", "48000", "-p", "64", "-w", "1333")
+
+    def command(self) -> list[str]:
+        """The jackd command line."""
+        cmd = ["jackd", "-R" if self.realtime else "-r"]
+        if self.name:
+            cmd += ["-n", self.name]
+        return cmd + list(self.driver_args)
+
+
+def server_running(name: str = "") -> bool:
+    """True if a JACK server answers under ``name`` ("" = default)."""
+    # libjack prints "cannot connect to server" to stderr when nobody answers; that is the expected
+    # answer here, so its messages go to the debug log for the probe only. (Not for good: libjack may
+    # report errors from the realtime thread, where a Python callback must never run.)
+    jack.set_error_function(lambda msg: log.debug("libjack: %s", msg))
+    jack.set_info_function(lambda msg: log.debug("libjack: %s", msg))
+    try:
+        client = jack.Client("mixerd-probe", no_start_server=True, servername=name or None)
+    except jack.JackError:
+        return False
+    finally:
+        jack.set_error_function(None)
+        jack.set_info_function(None)
+    client.close()
+    return True
+
+
+class JackServer:
+    """A jackd child process we started and must stop; keeps its recent output for error messages."""
+
+    def __init__(self, spec: ServerSpec):
+        self.spec = spec
+        self.proc: subprocess.Popen[str] | None = None
+        self.output: collections.deque[str] = collections.deque(maxlen=40)
+        self.starts = 0
+
+    def start(self, timeout: float = 15.0) -> None:
+        """Start jackd and wait until clients can connect; raises JackServerError otherwise."""
+        if shutil.which("jackd") is None:
+            raise JackServerError("jackd is not installed (Debian: apt-get install jackd2)")
+        cmd = self.spec.command()
+        log.info("jack: starting %s", " ".join(cmd))
+        # A session of its own: Ctrl-C in the terminal reaches mixerd, which then stops jackd in
+        # order, instead of jackd vanishing under a running client.
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                     start_new_session=True)
+        self.starts += 1
+        threading.Thread(target=self._pump, args=(self.proc,), name="mixerd-jackd-log", daemon=True).start()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise JackServerError(f"jackd exited with code {self.proc.returncode}: " + self.last_output())
+            if server_running(self.spec.name):
+                log.info("jack: server %r is up (pid %d)", self.spec.name or "default", self.proc.pid)
+                return
+            time.sleep(0.1)
+        self.stop()
+        raise JackServerError(f"jackd did not come up within {timeout:.0f} s: " + self.last_output())
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop jackd (SIGTERM, then SIGKILL after ``timeout``)."""
+        proc, self.proc = self.proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout)
+        log.info("jack: server stopped")
+
+    def last_output(self) -> str:
+        return " | ".join(self.output) or "(no output)"
+
+    def _pump(self, proc: subprocess.Popen[str]) -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            line = line.rstrip()
+            if line:
+                self.output.append(line)
+                log.debug("jackd: %s", line)

@@ -1,0 +1,209 @@
+"""ParamTree: every concrete address of one mixer layout, with lookup, validation and "did you mean"."""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import re
+from dataclasses import replace
+from typing import Any, Iterable, Iterator, Mapping
+
+from mixerd.model.errors import BatchError, ParamError
+from mixerd.model.layout import Layout
+from mixerd.model.spec import ParamSpec, show_value
+from mixerd.model.table import PLACEHOLDERS, ROWS, Row
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def expand_row(row: Row, layout: Layout) -> Iterator[tuple[tuple[int, ...], ParamSpec]]:
+    """Yield ``(indices, spec)`` for every concrete address ``row`` has in ``layout``."""
+    names = _PLACEHOLDER.findall(row.template)
+    unknown = [n for n in names if n not in PLACEHOLDERS]
+    if unknown:
+        raise ValueError(f"{row.template}: unknown placeholder {{{unknown[0]}}}; known: {', '.join(PLACEHOLDERS)}")
+    ranges = [range(1, PLACEHOLDERS[n](layout) + 1) for n in names]
+    choices = row.choices(layout) if row.choices else None
+    hint = row.hint(layout) if callable(row.hint) else row.hint
+    for values in itertools.product(*ranges):
+        idx = dict(zip(names, values))
+        if row.when is not None and not row.when(layout, idx):
+            continue
+        default = row.default(layout, idx) if callable(row.default) else row.default
+        spec = ParamSpec(
+            address=row.template.format(**idx), kind=row.kind, unit=row.unit, default=default,
+            description=row.description, min=row.min, max=row.max, note=row.note, choices=choices,
+            pattern=row.pattern, min_length=row.min_length, max_length=row.max_length, hint=hint,
+            lowercase=row.lowercase, template=row.template,
+        )
+        yield values, spec
+
+
+class ParamTree:
+    """The address space of one layout: an ordered map from address to ParamSpec.
+
+    Addresses are ordered for people: everything of ch/1 (its sends by bus) before ch/2, then buses,
+    main and generators.
+    """
+
+    def __init__(self, layout: Layout, specs: Iterable[ParamSpec]):
+        self._layout = layout
+        self._specs: dict[str, ParamSpec] = {}
+        for spec in specs:
+            if spec.address in self._specs:
+                raise ValueError(f"duplicate parameter address {spec.address!r}")
+            self._specs[spec.address] = spec
+        self._lower = {a.lower(): a for a in self._specs}
+        self._children = _child_index(self._specs)
+
+    @classmethod
+    def from_layout(cls, layout: Layout, rows: Iterable[Row] = ROWS) -> "ParamTree":
+        """Expand the parameter table for ``layout``; raises ValueError if the layout's names are invalid."""
+        rows = tuple(rows)
+        families = list(dict.fromkeys(r.template.split("/")[0] for r in rows))
+        keyed = []
+        for row_no, row in enumerate(rows):
+            family = families.index(row.template.split("/")[0])
+            for values, spec in expand_row(row, layout):
+                keyed.append(((family, values, row_no), _checked_default(spec)))
+        keyed.sort(key=lambda item: item[0])
+        return cls(layout, (spec for _, spec in keyed))
+
+    @property
+    def layout(self) -> Layout:
+        return self._layout
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+    def __contains__(self, address: object) -> bool:
+        return address in self._specs
+
+    def addresses(self) -> tuple[str, ...]:
+        """Every concrete address, in display order."""
+        return tuple(self._specs)
+
+    def spec(self, address: str) -> ParamSpec:
+        """The spec of ``address``; raises ParamError ``unknown_address`` with a suggestion."""
+        try:
+            return self._specs[address]
+        except (KeyError, TypeError):
+            raise self._unknown(address) from None
+
+    def defaults(self) -> dict[str, Any]:
+        """Address → default value for the whole tree."""
+        return {a: s.default for a, s in self._specs.items()}
+
+    def validate(self, address: str, value: Any) -> Any:
+        """Return ``value`` coerced for ``address`` (float, bool or str) or raise ParamError."""
+        return self.spec(address).validate(value)
+
+    def validate_many(self, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """Validate every change; return the coerced changes or raise BatchError naming every bad one."""
+        good: dict[str, Any] = {}
+        errors: list[ParamError] = []
+        for address, value in changes.items():
+            try:
+                good[address] = self.validate(address, value)
+            except ParamError as e:
+                errors.append(e)
+        if errors:
+            raise BatchError(errors, total=len(changes))
+        return good
+
+    def describe(self) -> list[dict[str, Any]]:
+        """JSON-ready list of every spec, in display order."""
+        return [s.to_dict() for s in self._specs.values()]
+
+    def expand(self, pattern: str) -> list[str]:
+        """Concrete addresses matching ``pattern``, where ``*`` or ``{x}`` stands for one segment.
+
+        ``expand("ch/*/mute")`` gives every channel mute; ``expand("ch/{n}/send/2/level")`` every send
+        to bus 2.
+        """
+        want = pattern.split("/")
+        wild = [p == "*" or bool(_PLACEHOLDER.fullmatch(p)) for p in want]
+        out = []
+        for address in self._specs:
+            parts = address.split("/")
+            if len(parts) == len(want) and all(w or p == q for w, p, q in zip(wild, parts, want)):
+                out.append(address)
+        return out
+
+    def suggest(self, address: str) -> str | None:
+        """The closest existing address to a mistyped one, or None."""
+        if not isinstance(address, str):
+            return None
+        for candidate in (address.strip().strip("/"), address.lower().strip().strip("/")):
+            exact = self._lower.get(candidate.lower())
+            if exact:
+                return exact
+        close = difflib.get_close_matches(address, self._specs.keys(), n=1, cutoff=0.6)
+        return close[0] if close else None
+
+    # -- errors -----------------------------------------------------------------------------------
+
+    def _unknown(self, address: Any) -> ParamError:
+        shown = show_value(address)
+        if not isinstance(address, str):
+            return ParamError("unknown_address", f"{shown} is not an address; addresses are strings like "
+                              f"'ch/1/fader'", None, self._hint(""))
+        prefix = self._known_prefix(address)
+        hint = self._hint(prefix)
+        if prefix == address.strip("/") and prefix:
+            message = f"{shown} names a group of parameters, not one; pick one of {hint}"
+        else:
+            best = self.suggest(address)
+            fix = f"did you mean '{best}' ({self._specs[best].description})?" if best else f"addresses here look like {hint}"
+            message = f"{shown} is not a parameter address; {fix}"
+        return ParamError("unknown_address", message, address, hint)
+
+    def _known_prefix(self, address: str) -> str:
+        """The longest leading part of ``address`` that is a group in this tree ("" for none)."""
+        prefix = ""
+        for part in address.strip("/").split("/"):
+            candidate = f"{prefix}/{part}" if prefix else part
+            if candidate not in self._children:
+                break
+            prefix = candidate
+        return prefix
+
+    def _hint(self, prefix: str) -> str:
+        """What may follow ``prefix``: ``ch/3/{name|…|send/…}``, ``ch/{1…8}/…``."""
+        children = self._children.get(prefix, {})
+        numbers = sorted(int(c) for c in children if c.isdigit())
+        parts = [c if leaf else f"{c}/…" for c, leaf in children.items() if not c.isdigit()]
+        if numbers:
+            contiguous = numbers == list(range(numbers[0], numbers[-1] + 1))
+            span = f"{numbers[0]}…{numbers[-1]}" if contiguous else ",".join(map(str, numbers))
+            group = "" if all(children[str(n)] for n in numbers) else "/…"
+            if parts:
+                parts.insert(0, span + group)
+            else:
+                inner = (f"{{{span}}}" if len(numbers) > 1 else span) + group
+                return f"{prefix}/{inner}" if prefix else inner
+        inner = parts[0] if len(parts) == 1 else "{" + "|".join(parts) + "}"
+        return f"{prefix}/{inner}" if prefix else inner
+
+
+def _checked_default(spec: ParamSpec) -> ParamSpec:
+    """Validate a spec's default (names come from the hardware profile and config) and store it coerced."""
+    try:
+        value = spec.validate(spec.default)
+    except ParamError as e:
+        raise ValueError(f"the layout gives an invalid default: {e.message}") from None
+    if value == spec.default and type(value) is type(spec.default):
+        return spec
+    return replace(spec, default=value)
+
+
+def _child_index(addresses: Iterable[str]) -> dict[str, dict[str, bool]]:
+    """Group prefix → {next segment: is it a leaf}, ordered by first appearance; "" is the root."""
+    index: dict[str, dict[str, bool]] = {}
+    for address in addresses:
+        parts = address.split("/")
+        for i, part in enumerate(parts):
+            prefix = "/".join(parts[:i])
+            children = index.setdefault(prefix, {})
+            children[part] = children.get(part, False) or i == len(parts) - 1
+    return index

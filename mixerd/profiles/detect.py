@@ -1,0 +1,89 @@
+"""Recognising the connected interface from what ALSA reports, to pick its profile automatically.
+
+Pure functions over the text of ``/proc/asound/cards`` (and optionally each card's ``usbid``), so they
+are tested on sample text; ``read_asound()`` is the only part that touches the system.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from mixerd.profiles.schema import Profile
+
+# " 1 [USB            ]: USB-Audio - Scarlett 18i20 USB" followed by an indented long name line.
+_CARD_RE = re.compile(r"^\s*(\d+)\s+\[([^\]]*)\]:\s*(\S.*?)\s+-\s+(.*?)\s*$")
+
+
+@dataclass(frozen=True)
+class AlsaCard:
+    """One sound card as /proc/asound/cards lists it."""
+
+    index: int
+    id: str  # "USB": what hw:USB refers to
+    driver: str  # "USB-Audio"
+    name: str  # "Scarlett 18i20 USB"
+    longname: str = ""  # "Focusrite Scarlett 18i20 USB at usb-…, high speed"
+
+
+def parse_cards(cards_text: str) -> list[AlsaCard]:
+    """The cards in /proc/asound/cards text, in card order ("--- no soundcards ---" gives [])."""
+    cards: list[AlsaCard] = []
+    for line in cards_text.splitlines():
+        if m := _CARD_RE.match(line):
+            cards.append(AlsaCard(int(m[1]), m[2].strip(), m[3], m[4]))
+        elif cards and line.strip() and not cards[-1].longname:
+            cards[-1] = dataclasses.replace(cards[-1], longname=line.strip())
+    return cards
+
+
+def detect_profile(cards_text: str, profiles: Iterable[Profile],
+                   usb_ids: Mapping[int, str] | None = None) -> Profile | None:
+    """The profile whose ``[match]`` rules fit a connected card, or None.
+
+    A USB id (``usb_ids`` maps card index to "vvvv:pppp", from /proc/asound/cardN/usbid) is decisive and
+    wins over a name match, since one product name can cover several hardware generations. An ALSA profile
+    comes back with ``jack.device`` set to that card (``hw:USB_1`` when two cards share an id).
+    """
+    cards = parse_cards(cards_text)
+    profiles = [p for p in profiles if not p.match.empty]
+    usb_ids = {k: v.strip().lower() for k, v in (usb_ids or {}).items()}
+    for by_usb in (True, False):
+        for card in cards:
+            for profile in profiles:
+                if _matches(profile, card, usb_ids.get(card.index), by_usb):
+                    return _for_card(profile, card)
+    return None
+
+
+def _matches(profile: Profile, card: AlsaCard, usb_id: str | None, by_usb: bool) -> bool:
+    if by_usb:
+        return usb_id is not None and usb_id in profile.match.usb_ids
+    if usb_id is not None and profile.match.usb_ids:
+        return False  # the card's id is known and is not one of this profile's: the name cannot overrule it
+    names = {card.id.casefold(), card.name.casefold()}
+    return any(rule.casefold() in names for rule in profile.match.alsa_cards)
+
+
+def _for_card(profile: Profile, card: AlsaCard) -> Profile:
+    if profile.jack.driver != "alsa":
+        return profile
+    return dataclasses.replace(profile, jack=dataclasses.replace(profile.jack, device=f"hw:{card.id}"))
+
+
+def read_asound(root: Path = Path("/proc/asound")) -> tuple[str, dict[int, str]]:
+    """The text of ``root/cards`` and the USB id of every USB card (``root/cardN/usbid``)."""
+    try:
+        cards_text = (root / "cards").read_text()
+    except OSError:
+        return "", {}
+    usb_ids = {}
+    for card in parse_cards(cards_text):
+        try:
+            usb_ids[card.index] = (root / f"card{card.index}" / "usbid").read_text().strip()
+        except OSError:
+            pass  # not a USB card
+    return cards_text, usb_ids

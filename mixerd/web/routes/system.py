@@ -1,0 +1,16 @@
+"""GET /system: layout, ports and sample rate."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from mixerd.web.deps import ControlDep
+from mixerd.web.schemas import SystemOut
+
+router = APIRouter(prefix="/system", tags=["system"])
+
+
+@router.get("", response_model=SystemOut, summary="Layout, ports and sample rate")
+def read_system(control: ControlDep) -> dict:
+    """What this mixer is: its layout and what the engine reports about JACK."""
+    return control.system()

@@ -1,0 +1,117 @@
+"""Subscriptions: bounded per-subscriber queues, lag instead of blocking, thread and asyncio waits."""
+
+import asyncio
+import threading
+
+import pytest
+
+from mixerd.control import Control, Lagged
+from mixerd.model import Layout, ParamTree
+
+
+@pytest.fixture
+def control():
+    return Control(ParamTree.from_layout(Layout.simple(2, 1, generators=1)))
+
+
+def test_slow_subscriber_lags_while_others_get_everything(control):
+    slow = control.subscribe(maxsize=4)
+    fast = control.subscribe(maxsize=100)
+    for i in range(10):
+        control.set("ch/1/fader", -float(i), "rest")  # never blocks although `slow` never reads
+    assert slow.lagged
+    with pytest.raises(Lagged):
+        slow.get_nowait()
+    assert not slow.lagged
+    assert [fast.get_nowait().seq for _ in range(10)] == list(range(1, 11))
+    assert fast.get_nowait() is None and not fast.lagged
+
+
+def test_resync_after_lag(control):
+    sub = control.subscribe(maxsize=2)
+    for i in range(5):
+        control.set("ch/1/fader", -float(i), "rest")
+    with pytest.raises(Lagged):
+        sub.get(timeout=1)
+    seq, values = control.state()  # the documented resync
+    assert values["ch/1/fader"] == -4.0 and seq == 5
+    control.set("ch/2/fader", -1, "ws")
+    received = []
+    while (event := sub.get_nowait()) is not None:
+        if event.seq > seq:
+            received.append(event)
+    assert [(e.seq, e.address) for e in received] == [(6, "ch/2/fader")]
+
+
+def test_subscription_only_sees_later_events(control):
+    control.set("ch/1/mute", True, "rest")
+    sub = control.subscribe()
+    control.set("ch/1/mute", False, "rest")
+    assert sub.get_nowait().seq == 2
+
+
+def test_get_waits_for_an_event_from_another_thread(control):
+    sub = control.subscribe()
+    setter = threading.Thread(target=control.set, args=("main/mute", True, "mqtt"))
+    setter.start()
+    event = sub.get(timeout=10)
+    setter.join(timeout=10)
+    assert (event.address, event.value, event.origin) == ("main/mute", True, "mqtt")
+
+
+def test_get_times_out_with_none(control):
+    assert control.subscribe().get(timeout=0.01) is None
+
+
+def test_close_wakes_a_blocked_reader(control):
+    sub = control.subscribe()
+    result = []
+    reader = threading.Thread(target=lambda: result.append(sub.get()))
+    reader.start()
+    sub.close()
+    reader.join(timeout=10)
+    assert not reader.is_alive() and result == [None]
+    control.set("main/mute", True, "rest")
+    assert sub.get_nowait() is None and sub.closed
+
+
+def test_context_manager_unsubscribes(control):
+    with control.subscribe() as sub:
+        assert control.health()["control"]["subscribers"] == 1
+    assert sub.closed
+    assert control.health()["control"]["subscribers"] == 0
+
+
+def test_asyncio_consumer_is_woken_from_another_thread(control):
+    async def consume():
+        sub = control.subscribe()
+        loop = asyncio.get_running_loop()
+        # the change happens on a worker thread, like a REST handler or the MQTT client
+        loop.run_in_executor(None, control.set, "ch/2/pan", 50, "rest")
+        first = await sub.get_async(timeout=10)
+        loop.run_in_executor(None, control.set, "ch/2/pan", -50, "ws")
+        second = await sub.get_async(timeout=10)
+        return first, second
+
+    first, second = asyncio.run(consume())
+    assert (first.seq, first.value, second.seq, second.value) == (1, 50.0, 2, -50.0)
+
+
+def test_asyncio_consumer_sees_queued_events_and_lag(control):
+    async def consume():
+        sub = control.subscribe(maxsize=1)
+        control.set("ch/1/fader", -1, "rest")
+        got = await sub.get_async(timeout=10)
+        control.set("ch/1/fader", -2, "rest")
+        control.set("ch/1/fader", -3, "rest")
+        with pytest.raises(Lagged):
+            await sub.get_async(timeout=10)
+        return got, await sub.get_async(timeout=0.01)
+
+    got, after = asyncio.run(consume())
+    assert got.value == -1.0 and after is None
+
+
+def test_maxsize_must_be_positive(control):
+    with pytest.raises(ValueError):
+        control.subscribe(maxsize=0)

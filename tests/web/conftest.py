@@ -1,0 +1,132 @@
+"""Fixtures for the web front end: a Control with a scriptable meter/health link, a TestClient and a
+real uvicorn server on a free 127.0.0.1 port."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import warnings
+from contextlib import contextmanager
+from typing import Any, Iterator, Mapping, Sequence
+
+import pytest
+import uvicorn
+
+with warnings.catch_warnings():
+    # Starlette 1.x asks for httpx2 in its TestClient; httpx still works and is what we ship with.
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+from mixerd.control import Control
+from mixerd.model import BusLayout, Layout, ParamTree
+from mixerd.web import create_app
+
+
+class ScriptedLink:
+    """An AudioLink whose meters and health the test sets; records apply() calls.
+
+    Meter points follow the engine's snapshot format: ``ch/{n}/input``, ``ch/{n}/post``, ``bus/{b}``
+    (one element per bus channel) and ``main`` (L, R), values in dBFS with a -120 floor.
+    """
+
+    def __init__(self, layout: Layout):
+        self.layout = layout
+        self.applied: list[tuple[str, ...]] = []
+        self.levels: dict[str, float] = {}
+        self.running = True
+        self._seq = 0
+        self._lock = threading.Lock()
+
+    def set_level(self, point: str, db: float) -> None:
+        with self._lock:
+            self.levels[point] = db
+
+    def apply(self, state: Mapping[str, Any], changed: Sequence[str]) -> None:
+        self.applied.append(tuple(changed))
+
+    def meters(self) -> dict:
+        with self._lock:
+            self._seq += 1
+            levels = dict(self.levels)
+
+        def point(name: str, width: int) -> dict:
+            db = levels.get(name, -120.0)
+            return {"peak": [db] * width, "hold": [db] * width, "rms": [max(db - 3, -120.0)] * width,
+                    "clips": [0] * width}
+
+        points = {}
+        for n in range(1, self.layout.n_inputs + 1):
+            points[f"ch/{n}/input"] = point(f"ch/{n}/input", 1)
+            points[f"ch/{n}/post"] = point(f"ch/{n}/post", 1)
+        for b, bus in enumerate(self.layout.buses, start=1):
+            points[f"bus/{b}"] = point(f"bus/{b}", bus.width)
+        points["main"] = point("main", 2)
+        return {"seq": self._seq, "rate": 50, "points": points}
+
+    def health(self) -> dict:
+        return {
+            "status": "ok" if self.running else "down",
+            "engine": {"running": self.running, "cycles": 1000 * self._seq, "cycles_advancing": self.running,
+                       "xruns": 2, "sample_rate": 48000, "period": 64, "dsp_load": 4.25},
+            "jack": {"server": "dummy"},
+        }
+
+    def system(self) -> dict:
+        return {"sample_rate": 48000, "period": 64, "ports": {"capture": ["system:capture_1"]}}
+
+
+@pytest.fixture
+def layout() -> Layout:
+    return Layout(inputs=("Vocal", "Guitar", "Keys"),
+                  buses=(BusLayout("Drummer"), BusLayout("IEM", stereo=True)), generators=2)
+
+
+@pytest.fixture
+def link(layout) -> ScriptedLink:
+    return ScriptedLink(layout)
+
+
+@pytest.fixture
+def control(layout, link) -> Control:
+    return Control(ParamTree.from_layout(layout), link)
+
+
+@pytest.fixture
+def app(control):
+    return create_app(control)
+
+
+@pytest.fixture
+def client(app):
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@contextmanager
+def serve(app, start_timeout: float = 10.0) -> Iterator[str]:
+    """Run ``app`` in a real uvicorn server on a free 127.0.0.1 port; yield its base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))  # the bound socket goes to uvicorn: no race for the port
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + start_timeout
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.01)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    with serve(app) as url:
+        yield url
