@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -91,7 +92,13 @@ def _serve(args: argparse.Namespace) -> int:
             print(f"    {address}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-        server.run(sockets=[sock])  # returns on Ctrl-C / SIGTERM
+        # uvicorn shuts down gracefully on Ctrl-C/SIGTERM, then re-raises the signal with the handler
+        # it found. Make SIGTERM's a clean exit so the cleanup below (jackd!) still runs.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        try:
+            server.run(sockets=[sock])
+        except KeyboardInterrupt:
+            pass
     finally:
         mixer.stop()
         sock.close()

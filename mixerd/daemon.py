@@ -86,14 +86,27 @@ def bind_http(host: str, port: int) -> socket.socket:
 
 
 def web_addresses(sock: socket.socket) -> list[str]:
-    """The http:// addresses a phone on the LAN (and this machine) can open."""
+    """The http:// addresses to open: this machine, and each LAN address a phone can reach."""
     host, port = sock.getsockname()[:2]
     if host not in ("0.0.0.0", "::"):
         return [f"http://{host}:{port}/"]
-    addrs = ["127.0.0.1"]
-    try:
-        infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
-        addrs += sorted({info[4][0] for info in infos if not info[4][0].startswith("127.")})
-    except OSError:
-        pass
-    return [f"http://{a}:{port}/" for a in addrs]
+    return [f"http://{a}:{port}/" for a in ["127.0.0.1", *lan_addresses()]]
+
+
+def lan_addresses() -> list[str]:
+    """IPv4 addresses of the network interfaces other than loopback (Linux)."""
+    import fcntl
+    import struct
+
+    found = []
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        for _, name in socket.if_nameindex():
+            try:
+                # SIOCGIFADDR: the interface's IPv4 address (no traffic is sent)
+                raw = fcntl.ioctl(s.fileno(), 0x8915, struct.pack("256s", name.encode()[:15]))
+            except OSError:
+                continue  # no IPv4 address on this interface
+            addr = socket.inet_ntoa(raw[20:24])
+            if not addr.startswith("127."):
+                found.append(addr)
+    return found

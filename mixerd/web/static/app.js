@@ -1,4 +1,4 @@
-// mixerd live status: channel names from /api/v1/state (once), meters ~10×/s, health each second.
+// mixerd live status: strips from /api/v1/state, meters ~10×/s, health and state each second.
 // Plain ES module, no dependencies. Names are user text: always set through textContent.
 
 const API = "api/v1";
@@ -89,9 +89,33 @@ function strip(parent, address, name, color) {
   const root = el("div", "strip");
   root.dataset.address = address;
   if (color) root.style.setProperty("--strip-color", color);
-  root.append(el("div", "strip-name", name));
+  root.append(el("div", "strip-name", name), el("div", "strip-state"));
   parent.append(root);
   return root;
+}
+
+function formatPan(pan) {
+  if (!pan) return "C";
+  return `${pan < 0 ? "L" : "R"}${Math.round(Math.abs(pan))}`;
+}
+
+// One line of the settings that decide what a strip lets through: fader, pan, mute, main assign.
+export function describe(values, address) {
+  const fader = values[`${address}/fader`];
+  const parts = [fader <= -90 ? "fader closed" : `fader ${fader > 0 ? "+" : ""}${fader.toFixed(1)} dB`];
+  if (`${address}/pan` in values && address.startsWith("ch/")) parts.push(`pan ${formatPan(values[`${address}/pan`])}`);
+  if (values[`${address}/main`] === false) parts.push("not on main");
+  if (values[`${address}/mute`]) parts.push("MUTED");
+  return parts.join(" · ");
+}
+
+function showState(values) {
+  for (const root of document.querySelectorAll(".strip[data-address]")) {
+    const address = root.dataset.address;
+    root.querySelector(".strip-name").textContent = values[`${address}/name`] ?? "Main";
+    root.querySelector(".strip-state").textContent = describe(values, address);
+    root.classList.toggle("muted", Boolean(values[`${address}/mute`]));
+  }
 }
 
 const groups = new Map();   // point → MeterGroup
@@ -171,6 +195,7 @@ async function loadState() {
     try {
       const state = await getJSON("state");
       buildStrips(state.values);
+      showState(state.values);
       return;
     } catch {
       showOffline();
@@ -183,6 +208,7 @@ async function start() {
   every(HEALTH_MS, async () => showHealth(await getJSON("health")));
   await loadState();
   every(METER_MS, async () => showMeters(await getJSON("meters")));
+  every(HEALTH_MS, async () => showState((await getJSON("state")).values));
 }
 
 start();

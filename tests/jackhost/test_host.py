@@ -1,0 +1,97 @@
+"""The JACK host against real jackd servers: the C callback runs without the GIL, ports are wired as
+the profile says, and a dead server is restarted and reconnected to by itself.
+
+No Python JACK client runs in this module's process: one would put a GIL-taking callback into the
+same JACK graph and stall it, which is exactly what these tests must be able to see from mixerd alone.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import jack
+import pytest
+from support import PERIOD, RATE, unique_server_name
+
+from mixerd.engine import Engine
+from mixerd.jackhost import JackHost, JackServerError, ServerSpec, Wiring, output_port_names, server_running
+from mixerd.model.layout import Layout
+from mixerd.model.params import ParamTree
+
+pytestmark = pytest.mark.jack
+
+DUMMY = ("-d", "dummy", "-r", str(RATE), "-p", str(PERIOD), "-C", "4", "-P", "6", "-w", "1333")
+
+
+def wait_until(predicate, timeout=15.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def host():
+    layout = Layout.simple(2, 2, stereo_buses=1, generators=1)
+    state = ParamTree.from_layout(layout).defaults()
+    state["gen/1/on"] = True
+    engine = Engine(layout, sample_rate=RATE)
+    engine.load(state)
+    engine.start()
+    name = unique_server_name()
+    h = JackHost(engine, ServerSpec(name=name, realtime=False, driver_args=DUMMY),
+                 Wiring(inputs=["system:capture_1", None], outputs={0: ["system:playback_1"], 3: ["system:playback_4", "system:nope"]}),
+                 start_server="auto")
+    engine.driver = h
+    h.start()
+    try:
+        yield h
+    finally:
+        h.stop()
+        engine.stop()
+    assert not server_running(name), "the jackd mixerd started is still running"
+
+
+def test_callback_runs_while_python_holds_the_gil(host):
+    wait_until(lambda: host.engine.core.cycles > 0, what="the first block")
+    start, end = host.engine.core.cycles_while_holding_gil(0.5)
+    expected = 0.5 * RATE / PERIOD
+    assert end - start > expected / 2, f"only {end - start} of ~{expected:.0f} blocks ran while the GIL was held"
+
+
+def test_ports_are_registered_and_wired_from_the_profile(host):
+    client = jack.Client("inspect", no_start_server=True, servername=host.spec.name)
+    try:
+        names = [p.name for p in client.get_ports("mixerd:")]
+        assert names == ["mixerd:in_1", "mixerd:in_2"] + [f"mixerd:{n}" for n in output_port_names(host.engine.layout)]
+        assert [p.name for p in client.get_all_connections("mixerd:in_1")] == ["system:capture_1"]
+        assert client.get_all_connections("mixerd:in_2") == []
+        assert [p.name for p in client.get_all_connections("mixerd:main_L")] == ["system:playback_1"]
+        assert [p.name for p in client.get_all_connections("mixerd:bus_2_L")] == ["system:playback_4"]
+    finally:
+        client.close()
+    # A port the interface does not have is reported, not fatal.
+    assert host.info()["unconnected"] == ["mixerd:bus_2_L → system:nope"]
+
+
+def test_own_jackd_killed_is_restarted_and_audio_resumes(host):
+    assert host.info()["own_server"]
+    pid = host.own_server.proc.pid
+    os.kill(pid, signal.SIGKILL)
+    wait_until(lambda: host.reconnects >= 1, what="the reconnect")
+    assert host.own_server.proc.pid != pid
+    before = host.engine.core.cycles
+    wait_until(lambda: host.engine.core.cycles > before + 100, what="audio after the restart")
+    wait_until(lambda: host.engine.health()["status"] == "ok", what="healthy again")
+    assert host.engine.meters()["points"]["ch/1/input"]["peak"][0] == pytest.approx(-18.0, abs=0.1)
+
+
+def test_never_mode_refuses_to_start_a_server():
+    layout = Layout.simple(1, 0, generators=0)
+    h = JackHost(Engine(layout), ServerSpec(name=unique_server_name(), driver_args=DUMMY), Wiring(),
+                 start_server="never")
+    with pytest.raises(JackServerError, match="no JACK server named .* is running"):
+        h.start()

@@ -1,0 +1,121 @@
+"""Test helpers: a real uvicorn server for an app, jackd names and readiness, a probe JACK client that
+plays and records audio, level measurements."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import socket
+import subprocess
+import threading
+import time
+from contextlib import contextmanager
+from typing import Iterator
+
+import jack
+import numpy as np
+import uvicorn
+
+RATE = 48000
+PERIOD = 64
+_names = itertools.count(1)
+
+
+@contextmanager
+def serve(app, start_timeout: float = 10.0) -> Iterator[str]:
+    """Run ``app`` in a real uvicorn server on a free 127.0.0.1 port; yield its base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))  # the bound socket goes to uvicorn: no race for the port
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + start_timeout
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.01)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+def unique_server_name() -> str:
+    return f"mixerd-test-{os.getpid()}-{next(_names)}"
+
+
+def wait_for_server(name: str, proc: subprocess.Popen | None = None, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"jackd exited with {proc.returncode}: {proc.stdout.read() if proc.stdout else ''}")
+        try:
+            jack.Client("probe-wait", no_start_server=True, servername=name).close()
+            return
+        except jack.JackError:
+            time.sleep(0.05)
+    raise RuntimeError(f"jackd {name} did not come up")
+
+
+class Probe:
+    """A test JACK client: plays sines on its outputs and records its inputs into ring buffers.
+
+    Its process callback is Python (it is a test instrument, not part of mixerd).
+    """
+
+    def __init__(self, server: str, n_out: int = 2, n_in: int = 4, seconds: float = 4.0):
+        self.client = jack.Client("probe", no_start_server=True, servername=server)
+        self.outs = [self.client.outports.register(f"out_{i + 1}") for i in range(n_out)]
+        self.ins = [self.client.inports.register(f"in_{i + 1}") for i in range(n_in)]
+        self.size = int(seconds * RATE)
+        self.rec = np.zeros((n_in, self.size), np.float32)
+        self.written = 0  # frames recorded so far (monotonic)
+        self.tones = [(0.0, 0.0)] * n_out  # (freq, amplitude) per output
+        self.phase = 0
+        self.client.set_process_callback(self._process)
+        self.client.activate()
+
+    def _process(self, frames: int) -> None:
+        t = (self.phase + np.arange(frames)) / RATE
+        for port, (freq, amp) in zip(self.outs, self.tones):
+            port.get_array()[:] = amp * np.sin(2 * np.pi * freq * t)
+        self.phase += frames
+        start = self.written % self.size
+        for i, port in enumerate(self.ins):
+            self.rec[i, start:start + frames] = port.get_array()
+        self.written += frames
+
+    def play(self, out: int, freq: float, amplitude: float) -> None:
+        self.tones = [*self.tones[:out], (freq, amplitude), *self.tones[out + 1:]]
+
+    def connect(self, src: str, dst: str) -> None:
+        self.client.connect(src, dst)
+
+    def record(self, seconds: float, timeout: float = 20.0) -> np.ndarray:
+        """The next ``seconds`` of audio on every input (waits for it, bounded)."""
+        n = int(seconds * RATE)
+        assert n < self.size
+        start = self.written
+        deadline = time.monotonic() + timeout
+        while self.written - start < n:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the probe recorded too little audio (is jackd running?)")
+            time.sleep(0.01)
+        idx = (start + np.arange(n)) % self.size
+        return self.rec[:, idx].copy()
+
+    def close(self) -> None:
+        self.client.deactivate()
+        self.client.close()
+
+
+def rms_db(x: np.ndarray) -> float:
+    return float(10 * np.log10(max(np.mean(np.asarray(x, np.float64) ** 2), 1e-30)))
+
+
+def peak_db(x: np.ndarray) -> float:
+    return float(20 * np.log10(max(np.abs(x).max(), 1e-15)))

@@ -1,0 +1,120 @@
+"""A whole mixer against a real jackd: audio in through JACK, changed over real HTTP, measured out."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import httpx
+import numpy as np
+import pytest
+from support import PERIOD, RATE, Probe, peak_db, rms_db
+
+from mixerd.config import Config
+from mixerd.daemon import Mixer
+from mixerd.web import create_app
+
+pytestmark = pytest.mark.jack
+
+
+@pytest.fixture(scope="module")
+def mixer(jack_server):
+    cfg = Config()
+    cfg = dataclasses.replace(cfg, jack=dataclasses.replace(cfg.jack, server=jack_server, start_server="never"))
+    m = Mixer(cfg)
+    m.start()
+    try:
+        yield m
+    finally:
+        m.stop()
+
+
+@pytest.fixture(scope="module")
+def api(mixer, jack_server):
+    from support import serve
+
+    with serve(create_app(mixer.control)) as url:
+        with httpx.Client(base_url=url + "/api/v1", timeout=10) as client:
+            yield client
+
+
+@pytest.fixture(scope="module")
+def probe(mixer, jack_server):
+    p = Probe(jack_server, n_out=1, n_in=3)
+    p.connect("probe:out_1", "mixerd:in_1")
+    p.connect("mixerd:bus_2", "probe:in_1")
+    p.connect("mixerd:main_L", "probe:in_2")
+    p.play(0, 1000.0, 0.25)  # −12 dBFS sine into input 1
+    yield p
+    p.close()
+
+
+def put(api, address, value):
+    r = api.put(f"/params/{address}", json={"value": value})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def settle():
+    # Ramps last 10 ms; a few JACK periods later the new gain is in every sample we record.
+    time.sleep(0.1)
+
+
+def test_send_level_over_rest_changes_the_bus_output_by_exactly_that(api, probe):
+    put(api, "ch/1/send/2/pre", True)
+    put(api, "ch/1/send/2/level", 0.0)
+    settle()
+    at_0 = rms_db(probe.record(0.5)[0])
+    put(api, "ch/1/send/2/level", -6.0)
+    settle()
+    at_6 = rms_db(probe.record(0.5)[0])
+    assert at_0 == pytest.approx(rms_db(0.25 * np.sin(np.linspace(0, 2000 * np.pi, 48000))), abs=0.1)
+    assert at_6 - at_0 == pytest.approx(-6.0, abs=0.1)
+
+    put(api, "ch/1/mute", True)
+    settle()
+    assert peak_db(probe.record(0.3)[0]) < -90
+    put(api, "ch/1/mute", False)
+    settle()
+    assert rms_db(probe.record(0.3)[0]) == pytest.approx(at_6, abs=0.1)
+
+
+def test_meters_agree_with_what_the_probe_measures(api, probe):
+    put(api, "ch/1/send/2/level", -6.0)
+    put(api, "ch/1/pan", -100.0)  # all of channel 1 on main L
+    settle()
+    recorded = probe.record(0.5)
+    meters = api.get("/meters").json()["points"]
+    assert meters["ch/1/input"]["peak"][0] == pytest.approx(20 * np.log10(0.25), abs=0.2)
+    assert meters["ch/1/input"]["rms"][0] == pytest.approx(rms_db(0.25 * np.sin(np.arange(48000) * 0.1309)), abs=0.2)
+    assert meters["bus/2"]["rms"][0] == pytest.approx(rms_db(recorded[0]), abs=0.2)
+    assert meters["bus/2"]["peak"][0] == pytest.approx(peak_db(recorded[0]), abs=0.2)
+    assert meters["main"]["rms"][0] == pytest.approx(rms_db(recorded[1]), abs=0.2)
+
+
+def test_invalid_input_is_refused_and_changes_nothing(api, probe):
+    before = api.get("/state").json()
+    r = api.put("/params/ch/1/send/2/level", json={"value": 40})
+    assert r.status_code == 422
+    err = r.json()["error"]
+    assert err["code"] == "out_of_range" and err["address"] == "ch/1/send/2/level" and err["allowed"]
+    r = api.put("/params/ch/1/sned/2/level", json={"value": -6})
+    assert r.status_code == 404 and "did you mean" in r.json()["error"]["message"]
+    r = api.put("/params/ch/1/mute", json={"value": "yes please"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "wrong_type"
+    assert api.get("/state").json() == before
+
+
+def test_health_reports_the_running_engine(api, mixer):
+    h = api.get("/health").json()
+    e = h["engine"]
+    assert h["status"] == "ok" and e["running"] and e["cycles_advancing"]
+    assert e["sample_rate"] == RATE and e["period"] == PERIOD
+    assert 0.0 <= e["dsp_load"] <= 100.0 and e["xruns"] >= 0
+    later = api.get("/health").json()["engine"]["cycles"]
+    deadline = time.monotonic() + 5
+    while later <= e["cycles"] and time.monotonic() < deadline:
+        time.sleep(0.01)
+        later = api.get("/health").json()["engine"]["cycles"]
+    assert later > e["cycles"]
+
