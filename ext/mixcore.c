@@ -85,6 +85,38 @@ static void gain_acc(float *restrict dst, const float *restrict src, float g0, f
     }
 }
 
+/* Four settled sends at once: one pass over dst instead of four. */
+static void acc4(float *restrict dst, const float *const *src, const float *g, uint32_t n) {
+    const float *restrict a = src[0], *restrict b = src[1], *restrict c = src[2], *restrict d = src[3];
+    const float ga = g[0], gb = g[1], gc = g[2], gd = g[3];
+    for (uint32_t i = 0; i < n; i++) dst[i] += ga * a[i] + gb * b[i] + gc * c[i] + gd * d[i];
+}
+
+/* Queue a settled send for acc4, flushing every four; a ramping send is mixed at once. */
+typedef struct {
+    const float *src[4];
+    float gain[4];
+    uint32_t count;
+} send_batch_t;
+
+static inline void batch_send(send_batch_t *batch, float *dst, const float *src, float g0, float g1, uint32_t n) {
+    if (g0 != g1) {
+        gain_acc(dst, src, g0, g1, n);
+        return;
+    }
+    batch->src[batch->count] = src;
+    batch->gain[batch->count] = g0;
+    if (++batch->count == 4) {
+        acc4(dst, batch->src, batch->gain, n);
+        batch->count = 0;
+    }
+}
+
+static inline void batch_flush(send_batch_t *batch, float *dst, uint32_t n) {
+    for (uint32_t k = 0; k < batch->count; k++) gain_acc(dst, batch->src[k], batch->gain[k], batch->gain[k], n);
+    batch->count = 0;
+}
+
 static void gain_inplace(float *restrict buf, float g0, float g1, uint32_t n) {
     if (g0 == g1) {
         if (g0 == 1.0f) return;
@@ -405,13 +437,16 @@ void mixcore_process(mixcore_t *core, const float *const *in, float *const *out,
     float *main_l = out[0], *main_r = out[1];
     memset(main_l, 0, (size_t)n * sizeof(float));
     memset(main_r, 0, (size_t)n * sizeof(float));
+    send_batch_t left = {.count = 0}, right = {.count = 0};
     for (uint32_t c = 0; c < n_in; c++) {
         const float *post = core->post + (size_t)c * stride;
         ramp_block(&core->main_l[c], n, &g0, &g1);
-        if (!core->post_silent[c] && (g0 != 0.0f || g1 != 0.0f)) gain_acc(main_l, post, g0, g1, n);
+        if (!core->post_silent[c] && (g0 != 0.0f || g1 != 0.0f)) batch_send(&left, main_l, post, g0, g1, n);
         ramp_block(&core->main_r[c], n, &g0, &g1);
-        if (!core->post_silent[c] && (g0 != 0.0f || g1 != 0.0f)) gain_acc(main_r, post, g0, g1, n);
+        if (!core->post_silent[c] && (g0 != 0.0f || g1 != 0.0f)) batch_send(&right, main_r, post, g0, g1, n);
     }
+    batch_flush(&left, main_l, n);
+    batch_flush(&right, main_r, n);
 
     /* 4. bus channels: the send matrix, one row per bus channel */
     for (uint32_t o = 0; o < core->n_bus_channels; o++) {
@@ -419,16 +454,18 @@ void mixcore_process(mixcore_t *core, const float *const *in, float *const *out,
         memset(dst, 0, (size_t)n * sizeof(float));
         mix_ramp_t *row_pre = core->send_pre + (size_t)o * n_in;
         mix_ramp_t *row_post = core->send_post + (size_t)o * n_in;
+        send_batch_t batch = {.count = 0};
         for (uint32_t c = 0; c < n_in; c++) {
             if (!ramp_is_zero(&row_pre[c])) {
                 ramp_block(&row_pre[c], n, &g0, &g1);
-                if (!core->pre_silent[c]) gain_acc(dst, core->pre + (size_t)c * stride, g0, g1, n);
+                if (!core->pre_silent[c]) batch_send(&batch, dst, core->pre + (size_t)c * stride, g0, g1, n);
             }
             if (!ramp_is_zero(&row_post[c])) {
                 ramp_block(&row_post[c], n, &g0, &g1);
-                if (!core->post_silent[c]) gain_acc(dst, core->post + (size_t)c * stride, g0, g1, n);
+                if (!core->post_silent[c]) batch_send(&batch, dst, core->post + (size_t)c * stride, g0, g1, n);
             }
         }
+        batch_flush(&batch, dst, n);
     }
 
     /* 5. output masters and output meters */

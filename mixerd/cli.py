@@ -25,6 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--port", type=int, help="HTTP port (default 8080; 0 picks a free one)")
     demo.add_argument("--state-dir", type=Path, default=Path(".mixerd-demo"), help="where the demo keeps state")
 
+    profiles = sub.add_parser("profiles", help="list the hardware profiles mixerd can use")
+    profiles.add_argument("--config", type=Path, help="TOML config file (for mixer.profile_dirs)")
+
     bench = sub.add_parser("bench", help="benchmark the realtime core offline against numpy")
     from mixerd.bench import add_arguments
 
@@ -35,17 +38,41 @@ def main(argv: list[str] | None = None) -> int:
         from mixerd.bench import run_bench
 
         return run_bench(args)
+    if args.command == "profiles":
+        return _list_profiles(args)
     return _serve(args)
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _load_config(args: argparse.Namespace):
+    """The config file named on the command line (defaults without one); None after printing why not."""
     from mixerd.config import ConfigError, load_config
-    from mixerd.profiles import ProfileError
 
     try:
-        config = load_config(args.config)
+        return load_config(args.config)
     except ConfigError as exc:
         print(f"mixerd: config error: {exc}", file=sys.stderr)
+        return None
+
+
+def _list_profiles(args: argparse.Namespace) -> int:
+    from mixerd.profiles import list_profiles
+
+    config = _load_config(args)
+    if config is None:
+        return 2
+    for p in list_profiles(config.mixer.profile_dirs):
+        if p.error:
+            print(f"{p.id:32} UNUSABLE: {p.error}")
+        else:
+            print(f"{p.id:32} {p.driver:6} {p.name}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from mixerd.profiles import ProfileError
+
+    config = _load_config(args)
+    if config is None:
         return 2
     changes = {}
     if args.command == "demo":

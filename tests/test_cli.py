@@ -147,3 +147,11 @@ def test_run_daemon_stops_cleanly_on_sigterm(tmp_path):
         code = proc.wait(30)
     assert code == 0, "\n".join(out.lines)
     assert not server_running(server)
+
+
+def test_profiles_lists_the_shipped_profiles():
+    result = subprocess.run([*MIXERD, "profiles"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("demo ") and "dummy" in line for line in lines)
+    assert any(line.startswith("focusrite-scarlett-18i20-gen3 ") and "alsa" in line for line in lines)

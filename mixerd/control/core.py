@@ -49,6 +49,8 @@ class Control:
         self._values: dict[str, Any] = tree.defaults()
         if initial:
             self._values.update(tree.validate_many(initial))
+        # The engine reads the live values through this view: no copy of the whole tree per change.
+        self._view = MappingProxyType(self._values)
         self._seq = 0
         self._link_errors = 0
         with self._lock:
@@ -139,7 +141,7 @@ class Control:
         if self._link is None:
             return
         try:
-            self._link.apply(MappingProxyType(dict(self._values)), changed)
+            self._link.apply(self._view, changed)
         except Exception:
             self._link_errors += 1
             log.exception("audio engine rejected %d change(s) starting at %s", len(changed), changed[:1])

@@ -12,7 +12,8 @@ class AudioLink(Protocol):
     def apply(self, state: Mapping[str, Any], changed: Sequence[str]) -> None:
         """Bring the audio in line with ``state`` (every current value) after ``changed`` addresses
         changed. Called under control's lock in apply order; must not block for long. ``state`` is a
-        read-only snapshot the engine may keep."""
+        live read-only view of control's values: it always shows the current state, so the engine may
+        keep it (e.g. to re-send everything after an audio restart) but must copy what it needs frozen."""
         ...
 
     def meters(self) -> dict:
