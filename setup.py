@@ -1,12 +1,15 @@
 """Builds the realtime core (ext/) into ``mixerd._core``; everything else is declared in pyproject.toml."""
 
+from glob import glob
+
 import numpy
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
 core = Extension(
     "mixerd._core",
-    sources=["ext/_core.pyx", "ext/mixcore.c", "ext/jack_process.c"],
+    # Every C file in ext/ except Cython's own output: DSP kernels come and go without editing this.
+    sources=["ext/_core.pyx", *sorted(c for c in glob("ext/*.c") if not c.endswith("_core.c"))],
     include_dirs=["ext", numpy.get_include()],
     libraries=["jack"],
     # -O3 lets gcc vectorise the per-channel and per-bus loops; no -march so one build runs on any

@@ -256,3 +256,10 @@ cdef class Core:
             pass
         mixcore_stats(self.c, &s)
         return start, s.cycles
+
+
+# DSP kernels' test entry points: each kernel exposes small offline functions for its own tests.
+include "dsp_biquad.pxi"
+include "dsp_dynamics.pxi"
+include "dsp_fx.pxi"
+include "dsp_loudness.pxi"

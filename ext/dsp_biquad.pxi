@@ -1,0 +1,1 @@
+# Offline entry points to dsp_biquad.c for its tests (included by _core.pyx).

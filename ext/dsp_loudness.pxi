@@ -1,0 +1,1 @@
+# Offline entry points to dsp_loudness.c for its tests (included by _core.pyx).
