@@ -1,5 +1,5 @@
-"""Test helpers: a real uvicorn server for an app, jackd names and readiness, a probe JACK client that
-plays and records audio, level measurements."""
+"""Test helpers: a real uvicorn server for an app, jackd names and readiness, bounded waits, a probe JACK
+client that plays and records audio, level measurements."""
 
 from __future__ import annotations
 
@@ -46,6 +46,15 @@ def serve(app, start_timeout: float = 10.0) -> Iterator[str]:
 
 def unique_server_name() -> str:
     return f"mixerd-test-{os.getpid()}-{next(_names)}"
+
+
+def wait_until(predicate, timeout: float = 15.0, what: str = "condition") -> None:
+    """Poll ``predicate`` until it is true; fail after ``timeout`` seconds (a bound, not a measurement)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
 
 
 def wait_for_server(name: str, proc: subprocess.Popen | None = None, timeout: float = 15.0) -> None:

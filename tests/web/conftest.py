@@ -1,17 +1,15 @@
-"""Fixtures for the web front end: a Control with a scriptable meter/health link, a TestClient and a
-real uvicorn server on a free 127.0.0.1 port."""
+"""Fixtures for the web front end, all on the real engine: a Control driving an ``Engine`` that runs
+offline (audio made by calling the core's process function, the same C code JACK runs) or inside a
+real jackd (``jack_host``), a TestClient and a real uvicorn server on a free 127.0.0.1 port."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 import warnings
-from contextlib import contextmanager
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Callable, Iterator
 
+import numpy as np
 import pytest
-import uvicorn
+from support import RATE, wait_until
 
 with warnings.catch_warnings():
     # Starlette 1.x asks for httpx2 in its TestClient; httpx still works and is what we ship with.
@@ -19,61 +17,14 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from mixerd.control import Control
+from mixerd.engine import Engine
+from mixerd.jackhost import JackHost, ServerSpec, Wiring
 from mixerd.model import BusLayout, Layout, ParamTree
 from mixerd.web import create_app
 
-
-class ScriptedLink:
-    """An AudioLink whose meters and health the test sets; records apply() calls.
-
-    Meter points follow the engine's snapshot format: ``ch/{n}/input``, ``ch/{n}/post``, ``bus/{b}``
-    (one element per bus channel) and ``main`` (L, R), values in dBFS with a -120 floor.
-    """
-
-    def __init__(self, layout: Layout):
-        self.layout = layout
-        self.applied: list[tuple[str, ...]] = []
-        self.levels: dict[str, float] = {}
-        self.running = True
-        self._seq = 0
-        self._lock = threading.Lock()
-
-    def set_level(self, point: str, db: float) -> None:
-        with self._lock:
-            self.levels[point] = db
-
-    def apply(self, state: Mapping[str, Any], changed: Sequence[str]) -> None:
-        self.applied.append(tuple(changed))
-
-    def meters(self) -> dict:
-        with self._lock:
-            self._seq += 1
-            levels = dict(self.levels)
-
-        def point(name: str, width: int) -> dict:
-            db = levels.get(name, -120.0)
-            return {"peak": [db] * width, "hold": [db] * width, "rms": [max(db - 3, -120.0)] * width,
-                    "clips": [0] * width}
-
-        points = {}
-        for n in range(1, self.layout.n_inputs + 1):
-            points[f"ch/{n}/input"] = point(f"ch/{n}/input", 1)
-            points[f"ch/{n}/post"] = point(f"ch/{n}/post", 1)
-        for b, bus in enumerate(self.layout.buses, start=1):
-            points[f"bus/{b}"] = point(f"bus/{b}", bus.width)
-        points["main"] = point("main", 2)
-        return {"seq": self._seq, "rate": 50, "points": points}
-
-    def health(self) -> dict:
-        return {
-            "status": "ok" if self.running else "down",
-            "engine": {"running": self.running, "cycles": 1000 * self._seq, "cycles_advancing": self.running,
-                       "xruns": 2, "sample_rate": 48000, "period": 64, "dsp_load": 4.25},
-            "jack": {"server": "dummy"},
-        }
-
-    def system(self) -> dict:
-        return {"sample_rate": 48000, "period": 64, "ports": {"capture": ["system:capture_1"]}}
+#: Frames of audio ``play`` runs by default: 0.1 s, five meter frames, longer than every ramp and the
+#: 50 ms peak window, so the meters show the settled level.
+BLOCK_FRAMES = 4800
 
 
 @pytest.fixture
@@ -83,13 +34,51 @@ def layout() -> Layout:
 
 
 @pytest.fixture
-def link(layout) -> ScriptedLink:
-    return ScriptedLink(layout)
+def engine(layout) -> Iterator[Engine]:
+    engine = Engine(layout, sample_rate=RATE)
+    try:
+        yield engine
+    finally:
+        engine.stop()
 
 
 @pytest.fixture
-def control(layout, link) -> Control:
-    return Control(ParamTree.from_layout(layout), link)
+def control(layout, engine) -> Control:
+    tree = ParamTree.from_layout(layout)
+    engine.load(tree.defaults())
+    return Control(tree, link=engine)
+
+
+@pytest.fixture
+def play(engine) -> Callable[..., dict]:
+    """``play(frames=4800, inputs=None)`` runs the engine's core offline over ``inputs`` (float32,
+    shape (n_inputs, frames); silence if None) and returns ``engine.meters()`` afterwards.
+
+    Only for an engine that is not in a JACK graph (do not combine with ``jack_host``)."""
+
+    def run(frames: int = BLOCK_FRAMES, inputs: np.ndarray | None = None) -> dict:
+        if inputs is None:
+            inputs = np.zeros((engine.layout.n_inputs, frames), np.float32)
+        engine.core.process(inputs)
+        return engine.meters()
+
+    return run
+
+
+@pytest.fixture
+def jack_host(engine, jack_server) -> Iterator[JackHost]:
+    """The ``engine`` running in the module's real jackd (dummy backend, 48 kHz, 64 frames), its meter
+    thread started; yields once the engine reports healthy. Stopped (again, if a test did) at the end."""
+    host = JackHost(engine, ServerSpec(name=jack_server, realtime=False), Wiring(), start_server="never")
+    engine.driver = host
+    host.start()
+    engine.start()
+    try:
+        wait_until(lambda: engine.health()["status"] == "ok", what="the engine running in jackd")
+        yield host
+    finally:
+        host.stop()
+        engine.stop()
 
 
 @pytest.fixture

@@ -1,4 +1,8 @@
-"""/api/v1/meters, /health, /system and the errors outside the parameter routes."""
+"""/api/v1/meters, /health, /system and the errors outside the parameter routes, on the real engine:
+offline (audio made by the core's process function) and running inside a real jackd."""
+
+import pytest
+from support import PERIOD, RATE, wait_until
 
 from mixerd.control import Control
 from mixerd.model import ParamTree
@@ -7,31 +11,91 @@ from mixerd.web import create_app
 API = "/api/v1"
 
 
-def test_meters_pass_through_the_engine_snapshot(client, link):
-    link.set_level("ch/2/post", -12.5)
+def tone(control, gen=1, target="ch/1", level=-12.0):
+    control.set_many({f"gen/{gen}/on": True, f"gen/{gen}/target": target, f"gen/{gen}/level": level}, "rest")
+
+
+def test_meters_report_what_the_engine_measured(client, control, play):
+    tone(control)  # a -12 dBFS sine into channel 1
+    play(4 * 4800)  # 0.4 s: longer than the 300 ms RMS window, so the 10 ms fade-in has left it
     body = client.get(f"{API}/meters").json()
     assert body["rate"] == 50
-    assert body["points"]["ch/2/post"]["peak"] == [-12.5]
-    assert len(body["points"]["bus/2"]["peak"]) == 2 and len(body["points"]["bus/1"]["peak"]) == 1
-    assert body["points"]["main"]["clips"] == [0, 0]
-    assert client.get(f"{API}/meters").json()["seq"] > body["seq"]
+    points = body["points"]
+    assert set(points) == {"ch/1/input", "ch/2/input", "ch/3/input", "ch/1/post", "ch/2/post", "ch/3/post",
+                           "main", "bus/1", "bus/2"}
+    assert set(points["ch/1/input"]) == {"peak", "hold", "rms", "clips"}
+    assert points["ch/1/input"]["peak"][0] == pytest.approx(-12.0, abs=0.05)
+    assert points["ch/1/input"]["rms"][0] == pytest.approx(-15.01, abs=0.05)  # a sine: peak - 3.01 dB
+    assert points["ch/1/post"]["peak"][0] == pytest.approx(-12.0, abs=0.05)  # fader at 0 dB
+    assert points["main"]["peak"] == pytest.approx([-15.01, -15.01], abs=0.05)  # centre pan: -3 dB a side
+    assert points["ch/2/input"]["peak"] == [-120.0]  # silence sits at the floor
+    assert len(points["bus/2"]["peak"]) == 2 and len(points["bus/1"]["peak"]) == 1
+    assert points["main"]["clips"] == [0, 0]
+
+    client.put(f"{API}/params/ch/1/fader", json={"value": -6.0})
+    play()
+    later = client.get(f"{API}/meters").json()
+    assert later["seq"] > body["seq"]  # new meter frames came in
+    assert later["points"]["ch/1/post"]["peak"][0] == pytest.approx(-18.0, abs=0.05)
+    assert later["points"]["ch/1/input"]["peak"][0] == pytest.approx(-12.0, abs=0.05)  # pre-fader
 
 
-def test_health_ok(client):
+def test_meters_count_clipped_samples(client, control, play):
+    control.set_many({"gen/1/on": True, "gen/1/level": 0.0, "ch/1/trim": 6.0}, "rest")
+    clips = client.get(f"{API}/meters").json()["points"]["ch/1/post"]["clips"][0]
+    play()
+    after = client.get(f"{API}/meters").json()["points"]["ch/1/post"]
+    assert after["clips"][0] > clips and after["peak"][0] == pytest.approx(6.0, abs=0.05)
+
+
+@pytest.mark.jack
+def test_health_ok_while_running_in_jack(client, jack_host, jack_server):
     response = client.get(f"{API}/health")
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert body["engine"]["running"] is True and body["engine"]["sample_rate"] == 48000
-    assert body["jack"] == {"server": "dummy"}
+    engine = body["engine"]
+    assert engine["running"] is True and engine["cycles_advancing"] is True
+    assert engine["sample_rate"] == RATE and engine["period"] == PERIOD
+    assert isinstance(engine["xruns"], int) and engine["xruns"] >= 0
+    assert 0.0 <= engine["dsp_load"] <= 100.0
+    assert body["jack"]["backend"] == "jack" and body["jack"]["server"] == jack_server
     assert body["control"]["seq"] == 0
+    # the audio thread is really going: the cycle count moves between two calls
+    first = engine["cycles"]
+    wait_until(lambda: client.get(f"{API}/health").json()["engine"]["cycles"] > first, what="cycles advancing")
 
 
-def test_health_is_503_when_the_engine_is_stopped(client, link):
-    link.running = False
+@pytest.mark.jack
+def test_meters_while_running_in_jack(client, control, jack_host):
+    tone(control, level=-20.0)
+
+    def ch1_input_peak():
+        return client.get(f"{API}/meters").json()["points"]["ch/1/input"]["peak"][0]
+
+    wait_until(lambda: ch1_input_peak() == pytest.approx(-20.0, abs=0.05), what="the generator on the ch/1 input")
+
+
+def test_health_is_503_without_an_audio_driver(client, control, play):
+    tone(control)
+    play()  # the core has processed audio, but nothing runs it in real time
     response = client.get(f"{API}/health")
     assert response.status_code == 503
-    assert response.json()["engine"]["running"] is False and response.json()["status"] == "down"
+    body = response.json()
+    assert body["status"] == "down" and body["engine"]["running"] is False
+    assert body["engine"]["sample_rate"] == RATE and body["engine"]["cycles"] == 4800 // PERIOD
+    assert body["jack"] == {"backend": "offline"}
+
+
+@pytest.mark.jack
+def test_health_is_503_when_jack_stops(client, jack_host):
+    assert client.get(f"{API}/health").status_code == 200
+    jack_host.stop()
+    response = client.get(f"{API}/health")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "down" and body["engine"]["running"] is False
+    assert body["jack"]["backend"] == "jack"
 
 
 def test_without_an_engine(layout):
@@ -52,7 +116,18 @@ def test_system(client):
         "buses": [{"name": "Drummer", "stereo": False, "kind": "aux"}, {"name": "IEM", "stereo": True, "kind": "aux"}],
         "generators": 2,
     }
-    assert body["sample_rate"] == 48000 and body["ports"] == {"capture": ["system:capture_1"]}
+    assert body["sample_rate"] == RATE and body["ramp_ms"] == 10.0
+    assert body["meter_points"] == ["ch/1/input", "ch/2/input", "ch/3/input", "ch/1/post", "ch/2/post",
+                                    "ch/3/post", "main", "bus/1", "bus/2"]
+    assert "audio" not in body  # offline: no driver to report on
+
+
+@pytest.mark.jack
+def test_system_reports_the_jack_client(client, jack_host, jack_server):
+    audio = client.get(f"{API}/system").json()["audio"]
+    assert audio["backend"] == "jack" and audio["server"] == jack_server and audio["running"] is True
+    assert audio["sample_rate"] == RATE and audio["period"] == PERIOD
+    assert audio["own_server"] is False and audio["unconnected"] == []
 
 
 def test_unknown_route_and_method_use_the_error_body(client):

@@ -1,8 +1,17 @@
 """/api/v1/params and /api/v1/state through FastAPI's TestClient."""
 
+import numpy as np
 import pytest
+from support import RATE
 
 API = "/api/v1"
+
+
+def sine(db, channel, n_inputs=3, frames=4800, freq=1000.0):
+    """Inputs for ``play``: a ``db`` dBFS sine on ``channel`` (0-based), silence on the others."""
+    inputs = np.zeros((n_inputs, frames), np.float32)
+    inputs[channel] = 10 ** (db / 20) * np.sin(2 * np.pi * freq * np.arange(frames) / RATE)
+    return inputs
 
 
 def error_of(response, status):
@@ -35,13 +44,14 @@ def test_get_one_param(client):
     assert body["spec"]["kind"] == "string" and body["spec"]["max_length"] == 32
 
 
-def test_put_sets_the_value(client, control, link):
+def test_put_sets_the_value(client, control, play):
     sub = control.subscribe()
     response = client.put(f"{API}/params/ch/1/fader", json={"value": -6})
     assert response.status_code == 200
     assert response.json() == {"seq": 1, "address": "ch/1/fader", "value": -6.0, "origin": "rest"}
     assert control.get("ch/1/fader") == -6.0
-    assert link.applied[-1] == ("ch/1/fader",)
+    # the engine got it: a -12 dBFS sine into channel 1 leaves its fader 6 dB lower
+    assert play(inputs=sine(-12.0, channel=0))["points"]["ch/1/post"]["peak"][0] == pytest.approx(-18.0, abs=0.05)
     assert sub.get_nowait().origin == "rest"
     assert client.get(f"{API}/params/ch/1/fader").json()["value"] == -6.0
     assert client.get(f"{API}/state").json()["seq"] == 1
@@ -110,22 +120,29 @@ def test_malformed_put_bodies_are_400(client, control, kwargs, words):
     assert control.seq == 0
 
 
-def test_patch_applies_all_changes(client, control, link):
-    changes = {"ch/1/fader": -3, "ch/1/mute": True, "ch/2/send/2/pan": 25, "bus/1/color": "#AA0000"}
+def test_patch_applies_all_changes(client, control, play):
+    changes = {"ch/1/fader": -3, "ch/1/mute": True, "ch/2/send/2/level": 0, "ch/2/send/2/pan": -100,
+               "bus/1/color": "#AA0000"}
     response = client.patch(f"{API}/params", json={"changes": changes})
     assert response.status_code == 200
     body = response.json()
-    assert body["seq"] == 4
+    assert body["seq"] == 5
     assert [(e["seq"], e["address"], e["value"]) for e in body["events"]] == [
-        (1, "ch/1/fader", -3.0), (2, "ch/1/mute", True), (3, "ch/2/send/2/pan", 25.0), (4, "bus/1/color", "#aa0000")]
-    assert link.applied[-1] == tuple(changes)  # one engine call for the whole batch
+        (1, "ch/1/fader", -3.0), (2, "ch/1/mute", True), (3, "ch/2/send/2/level", 0.0),
+        (4, "ch/2/send/2/pan", -100.0), (5, "bus/1/color", "#aa0000")]
     assert control.get("bus/1/color") == "#aa0000"
+    # the engine got the whole batch: channel 1 is muted, channel 2 reaches the IEM bus, hard left
+    points = play(inputs=sine(-12.0, channel=0) + sine(-20.0, channel=1))["points"]
+    assert points["ch/1/input"]["peak"][0] == pytest.approx(-12.0, abs=0.05)  # metered before the mute
+    assert points["ch/1/post"]["peak"] == [-120.0]
+    assert points["bus/2"]["peak"][0] == pytest.approx(-20.0, abs=0.05) and points["bus/2"]["peak"][1] == -120.0
 
 
-def test_patch_is_atomic_and_names_every_bad_address(client, control, link):
+def test_patch_is_atomic_and_names_every_bad_address(client, control, engine, play):
     client.put(f"{API}/params/ch/1/fader", json={"value": -10})
+    play()
     before = control.state()
-    engine_calls = len(link.applied)
+    commands = engine.core.stats()["commands_applied"]
     response = client.patch(f"{API}/params", json={"changes": {
         "ch/1/fader": -3, "ch/1/fadr": 0, "ch/2/mute": "yes", "main/fader": 99, "ch/1/send/1/pan": 0}})
     e = error_of(response, 422)
@@ -134,7 +151,10 @@ def test_patch_is_atomic_and_names_every_bad_address(client, control, link):
     assert e["message"].startswith("4 of 5 changes rejected, nothing was applied")
     assert control.state() == before  # values and seq unchanged
     assert client.get(f"{API}/state").json()["seq"] == before[0]
-    assert len(link.applied) == engine_calls
+    # nothing reached the engine: no command for the core, and channel 1 still sounds 10 dB down
+    points = play(inputs=sine(-12.0, channel=0))["points"]
+    assert engine.core.stats()["commands_applied"] == commands
+    assert points["ch/1/post"]["peak"][0] == pytest.approx(-22.0, abs=0.05)
 
 
 def test_empty_patch(client):

@@ -28,12 +28,16 @@ def test_page_sets_user_text_safely():
 
 
 @pytest.mark.browser
-def test_live_page_in_a_phone_browser(live_server, link, control):
+@pytest.mark.jack
+def test_live_page_in_a_phone_browser(live_server, control, jack_host):
     from playwright.sync_api import expect, sync_playwright
 
     control.set("ch/2/name", "Acoustic", "rest")
-    link.set_level("ch/1/post", -12.0)
-    link.set_level("bus/2", -20.0)
+    # Real audio in the engine running in jackd: a -12 dBFS tone into channel 1, a -20 dBFS tone into
+    # channel 2 sent at 0 dB to the stereo IEM bus, hard left.
+    control.set_many({"gen/1/on": True, "gen/1/target": "ch/1", "gen/1/level": -12.0,
+                      "gen/2/on": True, "gen/2/target": "ch/2", "gen/2/level": -20.0,
+                      "ch/2/send/2/level": 0.0, "ch/2/send/2/pan": -100.0}, "rest")
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM, headless=True,
@@ -49,12 +53,15 @@ def test_live_page_in_a_phone_browser(live_server, link, control):
             expect(page.locator("#channels .strip-name")).to_have_text(["Vocal", "Acoustic", "Keys"])
             expect(page.locator("#buses .strip-name")).to_have_text(["Drummer", "IEM"])
 
-            post = page.locator('[data-point="ch/1/post"] .readout')
-            expect(post).to_have_text("-12.0")
-            expect(page.locator('[data-point="bus/2"] .readout')).to_have_text(["-20.0", "-20.0"])  # stereo: L, R
+            ch1_in = page.locator('[data-point="ch/1/input"] .readout')
+            ch1_post = page.locator('[data-point="ch/1/post"] .readout')
+            expect(ch1_in).to_have_text("-12.0")  # the page shows the peak to 0.1 dB
+            expect(ch1_post).to_have_text("-12.0")
+            expect(page.locator('[data-point="bus/2"] .readout')).to_have_text(["-20.0", "-∞"])  # stereo: L, R
             expect(page.locator('[data-point="ch/3/input"] .readout')).to_have_text("-∞")
-            link.set_level("ch/1/post", -30.5)  # the engine's meters move: the page follows
-            expect(post).to_have_text("-30.5")
+            control.set("gen/1/level", -30.5, "rest")  # the audio changes: the page follows
+            expect(ch1_in).to_have_text("-30.5")
+            expect(ch1_post).to_have_text("-30.5")
 
             # settings that decide what passes, per strip, following changes from elsewhere
             strip = page.locator('.strip[data-address="ch/1"] .strip-state')
@@ -62,13 +69,17 @@ def test_live_page_in_a_phone_browser(live_server, link, control):
             control.set_many({"ch/1/fader": -6.5, "ch/1/pan": -40.0, "ch/1/mute": True}, "rest")
             expect(strip).to_have_text("fader -6.5 dB · pan L40 · MUTED")
             expect(page.locator('.strip[data-address="main"] .strip-state')).to_have_text("fader 0.0 dB")
+            expect(ch1_post).to_have_text("-∞")  # muted: nothing after the fader
+            expect(ch1_in).to_have_text("-30.5")  # the input meter still shows the source is live
 
             expect(page.locator("#engine-state")).to_have_text("running")
             expect(page.locator("#sample-rate")).to_have_text("48 kHz")
-            expect(page.locator("#xruns")).to_have_text("2")
-            expect(page.locator("#dsp-load")).to_have_text("4.3 %")
+            expect(page.locator("#period .sub")).to_have_text("1.3 ms")
+            assert page.locator("#period").evaluate("node => node.firstChild.textContent") == "64"
+            expect(page.locator("#xruns")).to_have_text(re.compile(r"^\d+$"))
+            expect(page.locator("#dsp-load")).to_have_text(re.compile(r"^\d+\.\d %$"))
 
-            link.running = False
+            jack_host.stop()  # the audio stops: the page says so
             expect(page.locator("#engine-state")).to_have_text("stopped")
             # readable on a 360-px phone: nothing sticks out sideways
             assert page.evaluate("document.documentElement.scrollWidth") <= 360
