@@ -16,18 +16,20 @@ typedef struct {
 } mix_bq_coefs_t;
 
 typedef struct {
-    mix_bq_coefs_t c;      /* coefficients in use now */
+    mix_bq_coefs_t c;      /* coefficients in use now (during a transition: the incoming filter's) */
     mix_bq_coefs_t target; /* where a change is heading */
-    mix_bq_coefs_t from;   /* where it started (implementation may use or ignore) */
+    mix_bq_coefs_t from;   /* where it started (during a transition: the outgoing filter's) */
     uint32_t ramp_len;     /* samples of the current transition */
     uint32_t remaining;    /* samples left; 0 = settled at target */
     double s1, s2;         /* filter state */
+    double q1, q2;         /* incoming filter's state during a transition (crossfade) */
 } mix_biquad_t;
 
 /* Identity filter (b0 = 1), zero state. */
 void mix_biquad_init(mix_biquad_t *f);
 
-/* Move to coefficients `c` over `ramp_samples` (immediate != 0 or ramp 0: at once). */
+/* Move to coefficients `c` over `ramp_samples` (immediate != 0 or ramp 0: at once, from a cleared
+ * state). Coefficients that are not finite or not stable are ignored. */
 void mix_biquad_set(mix_biquad_t *f, const mix_bq_coefs_t *c, uint32_t ramp_samples, int immediate);
 
 /* 1 when settled on the identity filter, so callers may skip running it. */
