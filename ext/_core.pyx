@@ -29,7 +29,27 @@ OP_GEN_MOD = MIX_OP_GEN_MOD
 OP_RAMP = MIX_OP_RAMP
 OP_MUTE = MIX_OP_MUTE
 OP_METER_INTERVAL = MIX_OP_METER_INTERVAL
+OP_BIQUAD = MIX_OP_BIQUAD
+OP_INSERT = MIX_OP_INSERT
+OP_GATE = MIX_OP_GATE
+OP_COMP = MIX_OP_COMP
+OP_LIMITER = MIX_OP_LIMITER
+OP_ORDER = MIX_OP_ORDER
+OP_RETURN = MIX_OP_RETURN
+OP_FX_KIND = MIX_OP_FX_KIND
+OP_REVERB = MIX_OP_REVERB
+OP_DELAY = MIX_OP_DELAY
+OP_GEN_KIND = MIX_OP_GEN_KIND
 IMMEDIATE = MIX_OP_IMMEDIATE
+METER_FIELDS = MIX_MF_FIELDS
+TP_TAPS = MIX_TP_PHASES * MIX_TP_TAPS
+BUS_AUX = MIX_BUS_AUX
+BUS_FX = MIX_BUS_FX
+
+# Without loudness filters from the control side: K-weighting is the identity and the true-peak
+# interpolator repeats each sample (true peak = sample peak).
+_IDENTITY_KWEIGHT = (1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0)
+_HOLD_TAPS = tuple(1.0 if i % MIX_TP_TAPS == MIX_TP_TAPS - 1 else 0.0 for i in range(MIX_TP_PHASES * MIX_TP_TAPS))
 
 
 cdef double _monotonic() noexcept nogil:
@@ -39,45 +59,74 @@ cdef double _monotonic() noexcept nogil:
 
 
 cdef class Core:
-    """One mixing core: ``n_inputs`` mono channels, buses of the given widths, a stereo main.
+    """One mixing core: ``n_inputs`` mono channels, the given buses, a stereo main.
 
-    Output channel order: main L, main R, then every bus channel in bus order.
-    Meter channel order: input (post-trim) per channel, post-fader per channel, then every output.
+    ``buses`` lists ``(kind, width)`` per bus: kind BUS_AUX (width 1 or 2) or BUS_FX (mono in,
+    stereo out, no output port). Output ports: main L, main R, then every side of every aux bus.
+    Meter channels: input, post-inserts and post-fader per channel, then main L/R and every side of
+    every bus. Gain-reduction points: gate and compressor per channel, then the limiter of every bus
+    and of the main.
     """
 
     cdef mixcore_t *c
     cdef mix_jack_binding_t *binding
-    cdef readonly uint32_t n_inputs, n_outputs, n_buses, n_generators, n_meters, max_frames
-    cdef readonly tuple bus_widths
+    cdef readonly uint32_t n_inputs, n_outputs, n_buses, n_generators, n_meters, n_gr, max_frames
+    cdef readonly uint32_t frame_floats
+    cdef readonly tuple buses
 
-    def __cinit__(self, uint32_t n_inputs, bus_widths, uint32_t n_generators=4, *,
+    def __cinit__(self, uint32_t n_inputs, buses, uint32_t n_generators=4, *, uint32_t sample_rate=48000,
                   uint32_t max_frames=4096, uint32_t cmd_capacity=8192, uint32_t meter_slots=64,
-                  uint32_t meter_interval=960, uint32_t ramp_samples=480):
-        widths = tuple(int(w) for w in bus_widths)
-        cdef uint32_t *w = <uint32_t *>malloc(max(1, len(widths)) * sizeof(uint32_t))
-        if w == NULL:
+                  uint32_t meter_interval=960, uint32_t ramp_samples=480, kweight=None, tp_taps=None):
+        shapes = tuple((int(k), int(w)) for k, w in buses)
+        kw = tuple(float(x) for x in (kweight if kweight is not None else _IDENTITY_KWEIGHT))
+        taps = tuple(float(x) for x in (tp_taps if tp_taps is not None else _HOLD_TAPS))
+        if len(kw) != 10 or len(taps) != MIX_TP_PHASES * MIX_TP_TAPS:
+            raise ValueError(f"kweight takes 10 coefficients and tp_taps {MIX_TP_PHASES * MIX_TP_TAPS}")
+        cdef mix_bus_shape_t *sh = <mix_bus_shape_t *>malloc(max(1, len(shapes)) * sizeof(mix_bus_shape_t))
+        cdef double ckw[10]
+        cdef float ctaps[MIX_TP_PHASES * MIX_TP_TAPS]
+        if sh == NULL:
             raise MemoryError()
         try:
-            for i, width in enumerate(widths):
-                if width not in (1, 2):
-                    raise ValueError(f"bus {i + 1} has width {width}; a bus is mono (1) or stereo (2)")
-                w[i] = width
-            self.c = mixcore_new(n_inputs, len(widths), w, n_generators, max_frames, cmd_capacity,
-                                 meter_slots, meter_interval, ramp_samples)
+            for i, (kind, width) in enumerate(shapes):
+                if kind not in (MIX_BUS_AUX, MIX_BUS_FX) or (kind == MIX_BUS_AUX and width not in (1, 2)):
+                    raise ValueError(f"bus {i + 1}: an aux bus is mono (1) or stereo (2), an FX bus is (BUS_FX, 2)")
+                sh[i].kind = kind
+                sh[i].width = width
+            for i in range(10):
+                ckw[i] = kw[i]
+            for i in range(MIX_TP_PHASES * MIX_TP_TAPS):
+                ctaps[i] = taps[i]
+            self.c = mixcore_new(n_inputs, len(shapes), sh, n_generators, sample_rate, max_frames, cmd_capacity,
+                                 meter_slots, meter_interval, ramp_samples, ckw, ctaps)
         finally:
-            free(w)
+            free(sh)
         if self.c == NULL:
             raise ValueError("cannot build the core with these sizes: generators ≤ 32, "
                              "1 ≤ max_frames ≤ 65536, cmd_capacity a power of two ≥ 2, "
-                             "meter_slots and meter_interval ≥ 1")
+                             "meter_slots and meter_interval ≥ 1, 8 kHz ≤ sample_rate ≤ 384 kHz")
         self.binding = NULL
         self.n_inputs = self.c.n_inputs
         self.n_outputs = self.c.n_outputs
         self.n_buses = self.c.n_buses
         self.n_generators = self.c.n_gens
         self.n_meters = self.c.n_meters
+        self.n_gr = self.c.n_gr
         self.max_frames = self.c.max_frames
-        self.bus_widths = widths
+        self.frame_floats = mixcore_frame_floats(self.c)
+        self.buses = shapes
+
+    def set_loudness(self, kweight, tp_taps):
+        """New loudness filters (for a new sample rate). Only while no audio thread runs the core."""
+        if self.binding != NULL:
+            raise RuntimeError("detach from JACK before changing the loudness filters")
+        cdef double ckw[10]
+        cdef float ctaps[MIX_TP_PHASES * MIX_TP_TAPS]
+        for i in range(10):
+            ckw[i] = kweight[i]
+        for i in range(MIX_TP_PHASES * MIX_TP_TAPS):
+            ctaps[i] = tp_taps[i]
+        mixcore_set_loudness(self.c, ckw, ctaps)
 
     def __dealloc__(self):
         # The owner detaches from JACK (client closed) before dropping the core; see detach_jack().
@@ -86,12 +135,18 @@ cdef class Core:
         if self.c != NULL:
             mixcore_free(self.c)
 
-    def post(self, uint32_t op, int32_t index, float a, float b=0.0):
-        """Queue one command for the audio thread; False if the ring is full (nothing queued).
+    def post(self, uint32_t op, int32_t index, *values):
+        """Queue one command with up to 6 values for the audio thread; False if the ring is full.
 
         Single producer: callers serialise posts (the engine holds a lock).
         """
-        return mixcore_post(self.c, op, index, a, b) != 0
+        cdef double v[MIX_CMD_VALUES]
+        cdef uint32_t n = len(values)
+        if n > MIX_CMD_VALUES:
+            raise ValueError(f"a command carries at most {MIX_CMD_VALUES} values")
+        for i in range(n):
+            v[i] = values[i]
+        return mixcore_post(self.c, op, index, v, n) != 0
 
     def process(self, inputs, uint32_t block=64, out=None):
         """Run the core offline over ``inputs`` (float32, shape (n_inputs, frames)) in blocks of ``block``.
@@ -162,23 +217,21 @@ cdef class Core:
     def read_meters(self, uint32_t max_frames=64):
         """Take the meter frames published since the last call (oldest first).
 
-        Returns ``(peak, mean_square, clips, frames, cycles)``: three float32 arrays of shape
-        (k, n_meters) and two arrays of length k (samples covered, block counter at publish).
+        Returns ``(data, frames, cycles)``: ``data`` float32 of shape (k, frame_floats) laid out as
+        METER_FIELDS rows of n_meters (peak, mean square, clips, K-weighted mean square, true peak)
+        followed by n_gr gain reductions in dB; ``frames`` the samples each frame covers, ``cycles``
+        the block counter when it was published.
         """
-        peak = np.empty((max_frames, self.n_meters), dtype=np.float32)
-        ms = np.empty((max_frames, self.n_meters), dtype=np.float32)
-        clips = np.empty((max_frames, self.n_meters), dtype=np.float32)
+        data = np.empty((max_frames, self.frame_floats), dtype=np.float32)
         frames = np.empty(max_frames, dtype=np.uint32)
         cycles = np.empty(max_frames, dtype=np.uint64)
-        cdef float[:, ::1] p = peak
-        cdef float[:, ::1] m = ms
-        cdef float[:, ::1] c = clips
+        cdef float[:, ::1] d = data
         cdef uint32_t[::1] f = frames
         cdef uint64_t[::1] cy = cycles
         cdef uint32_t got = 0
         if max_frames:
-            got = mixcore_read_meters(self.c, max_frames, &p[0, 0], &m[0, 0], &c[0, 0], &f[0], &cy[0])
-        return peak[:got], ms[:got], clips[:got], frames[:got], cycles[:got]
+            got = mixcore_read_meters(self.c, max_frames, &d[0, 0], &f[0], &cy[0])
+        return data[:got], frames[:got], cycles[:got]
 
     def stats(self):
         """Counters of the audio side: blocks (cycles), samples, overruns, meter drops, commands."""

@@ -165,3 +165,61 @@ void mix_biquad_run(mix_biquad_t *f, float *x, uint32_t n) {
     }
     if (n) run_fixed(f, x, n);
 }
+
+/* A settled cascade, sample by sample through every section: the sections' recursions are
+ * independent chains the CPU overlaps, instead of each section waiting on its own previous
+ * sample alone. K is a constant in each caller, so the state stays in registers. Between sections
+ * the signal stays in double. */
+#define CHAIN_MAX 8
+
+static inline __attribute__((always_inline)) void run_chain_fixed(mix_biquad_t *const *f, const uint32_t K,
+                                                                  float *restrict x, uint32_t n) {
+    double b0[CHAIN_MAX], b1[CHAIN_MAX], b2[CHAIN_MAX], a1[CHAIN_MAX], a2[CHAIN_MAX];
+    double s1[CHAIN_MAX], s2[CHAIN_MAX];
+    for (uint32_t j = 0; j < K; j++) {
+        b0[j] = f[j]->c.b0; b1[j] = f[j]->c.b1; b2[j] = f[j]->c.b2; a1[j] = f[j]->c.a1; a2[j] = f[j]->c.a2;
+        s1[j] = f[j]->s1; s2[j] = f[j]->s2;
+    }
+    for (uint32_t i = 0; i < n;) {
+        for (const uint32_t end = chunk_end(i, n); i < end; i++) {
+            double v = x[i];
+            for (uint32_t j = 0; j < K; j++) {
+                const double y = b0[j] * v + s1[j];
+                s1[j] = b1[j] * v - a1[j] * y + s2[j];
+                s2[j] = b2[j] * v - a2[j] * y;
+                v = y;
+            }
+            x[i] = (float)v;
+        }
+        for (uint32_t j = 0; j < K; j++) flush_tiny(&s1[j], &s2[j]);
+    }
+    for (uint32_t j = 0; j < K; j++) {
+        f[j]->s1 = s1[j];
+        f[j]->s2 = s2[j];
+    }
+}
+
+void mix_biquad_run_chain(mix_biquad_t *f, uint32_t count, float *x, uint32_t n) {
+    mix_biquad_t *active[CHAIN_MAX];
+    uint32_t k = 0;
+    int fading = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        fading |= f[i].remaining != 0;
+        if (!mix_biquad_is_identity(&f[i]) && k < CHAIN_MAX) active[k++] = &f[i];
+    }
+    if (n == 0 || k == 0) return;
+    if (fading || count > CHAIN_MAX) {
+        for (uint32_t i = 0; i < count; i++) mix_biquad_run(&f[i], x, n);
+        return;
+    }
+    switch (k) {
+    case 1: run_fixed(active[0], x, n); break;
+    case 2: run_chain_fixed(active, 2, x, n); break;
+    case 3: run_chain_fixed(active, 3, x, n); break;
+    case 4: run_chain_fixed(active, 4, x, n); break;
+    case 5: run_chain_fixed(active, 5, x, n); break;
+    case 6: run_chain_fixed(active, 6, x, n); break;
+    case 7: run_chain_fixed(active, 7, x, n); break;
+    default: run_chain_fixed(active, 8, x, n); break;
+    }
+}

@@ -38,6 +38,10 @@ int mix_biquad_is_identity(const mix_biquad_t *f);
 /* Filter n samples of x in place. */
 void mix_biquad_run(mix_biquad_t *f, float *x, uint32_t n);
 
+/* Run `count` filters in series on x in place (same result as mix_biquad_run on each in turn, but
+ * settled sections run together sample by sample, which is much faster). At most 8 sections. */
+void mix_biquad_run_chain(mix_biquad_t *f, uint32_t count, float *x, uint32_t n);
+
 /* Clear the state (not the coefficients), e.g. when an insert is switched back on. */
 void mix_biquad_reset(mix_biquad_t *f);
 

@@ -132,8 +132,10 @@ void mix_comp_init(mix_comp_t *c) {
     c->p.ratio = 1.0f; /* until set: unity */
 }
 
-/* Makeup is not smoothed here (the state has no slot for it): a makeup change applies from the next
- * block, so the control side should send large makeup moves in small steps. */
+/* Makeup moves towards a new value at MAKEUP_SLEW_DB per sample (24 dB in 100 ms at 48 kHz), linearly
+ * within each block: a makeup change is a short ramp, never a step. */
+#define MAKEUP_SLEW_DB 0.005f
+
 void mix_comp_set(mix_comp_t *c, const mix_comp_params_t *p) {
     c->p.threshold_db = clampf(p->threshold_db, -200.0f, 200.0f);
     c->p.ratio = clampf(p->ratio, 1.0f, 1e6f);
@@ -209,7 +211,9 @@ float mix_comp_run(mix_comp_t *c, float *x, uint32_t n) {
     const comp_curve_t k = curve_of(&c->p);
     const double ac = c->p.attack_coef, rc = c->p.release_coef;
     const int use_max = ac <= rc;
-    const float makeup = c->p.makeup_db * LOG2_PER_DB;
+    /* Makeup of sample i: the target, at most MAKEUP_SLEW_DB * (i + 1) away from where the block began
+     * (the same path whatever the block size). */
+    const float m0 = c->makeup_db, dmk = c->p.makeup_db - m0;
     double s = (double)c->gr_db + 1.0;
     float grmax = 0.0f;
     float t[CHUNK];
@@ -232,7 +236,15 @@ float mix_comp_run(mix_comp_t *c, float *x, uint32_t n) {
         s = s - 1.0 > 1e-12 ? s : 1.0;
         /* |makeup| <= 200 dB and GR <= 400 dB (levels clamped to +-200 dB, threshold to +-200 dB): the
          * exponent stays within [-100, 34]. */
-        for (uint32_t i = 0; i < m; i++) xs[i] *= fast_exp2_in_range(makeup - t[i] * LOG2_PER_DB);
+        for (uint32_t i = 0; i < m; i++) {
+            const float reach = MAKEUP_SLEW_DB * (float)(off + i + 1);
+            const float mk = m0 + (dmk > reach ? reach : (dmk < -reach ? -reach : dmk));
+            xs[i] *= fast_exp2_in_range((mk - t[i]) * LOG2_PER_DB);
+        }
+    }
+    {
+        const float reach = MAKEUP_SLEW_DB * (float)n;
+        c->makeup_db = m0 + (dmk > reach ? reach : (dmk < -reach ? -reach : dmk));
     }
     c->gr_db = (float)(s - 1.0);
     return grmax;

@@ -38,6 +38,7 @@ typedef struct {
 typedef struct {
     mix_comp_params_t p;
     float gr_db;        /* smoothed gain reduction, >= 0 */
+    float makeup_db;    /* makeup in use: slews towards p.makeup_db so a change never clicks */
 } mix_comp_t;
 
 typedef struct {

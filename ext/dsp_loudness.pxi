@@ -1,10 +1,7 @@
 # Offline entry points to dsp_loudness.c for its tests (included by _core.pyx).
 
+# MIX_TP_PHASES and MIX_TP_TAPS come with mixcore.pxd.
 cdef extern from "dsp_loudness.h" nogil:
-    enum:
-        MIX_TP_PHASES
-        MIX_TP_TAPS
-
     ctypedef struct mix_kweight_t:
         double c[10]
         double s[4]

@@ -156,7 +156,8 @@ static void meter_block(mixcore_t *core, uint32_t m, const float *restrict x, ui
         ss[0] += x[i] * x[i];
         cl[0] += a >= 1.0f;
     }
-    float peak = core->acc_peak[m];
+    const uint32_t nm = core->n_meters;
+    float peak = core->acc[MIX_MF_PEAK * nm + m];
     double sum = 0.0;
     uint32_t clips = 0;
     for (uint32_t j = 0; j < METER_LANES; j++) {
@@ -164,80 +165,179 @@ static void meter_block(mixcore_t *core, uint32_t m, const float *restrict x, ui
         sum += ss[j];
         clips += cl[j];
     }
-    core->acc_peak[m] = peak;
-    core->acc_sumsq[m] += sum;
-    core->acc_clips[m] += clips;
+    core->acc[MIX_MF_PEAK * nm + m] = peak;
+    core->acc_ms[m] += sum;
+    core->acc[MIX_MF_CLIPS * nm + m] += (float)clips;
+}
+
+/* An output meter also measures loudness (K-weighted power) and true peak. */
+static void meter_output(mixcore_t *core, mix_bus_t *bus, uint32_t side, const float *x, uint32_t n) {
+    const uint32_t m = bus->first_meter + side, nm = core->n_meters;
+    meter_block(core, m, x, n);
+    core->acc_kms[m] += mix_kweight_run(&bus->kw[side], x, n);
+    const float tp = mix_truepeak_run(&bus->tp[side], core->tp_taps, x, n);
+    if (tp > core->acc[MIX_MF_TP * nm + m]) core->acc[MIX_MF_TP * nm + m] = tp;
+}
+
+static inline void meter_gr(mixcore_t *core, uint32_t index, float gr_db) {
+    if (gr_db > core->acc_gr[index]) core->acc_gr[index] = gr_db;
 }
 
 /* ---- rings ---------------------------------------------------------------------------------- */
 
-int mixcore_post(mixcore_t *core, uint32_t op, int32_t index, float a, float b) {
+int mixcore_post(mixcore_t *core, uint32_t op, int32_t index, const double *v, uint32_t n_values) {
     mix_cmd_ring_t *r = &core->cmds;
     const uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
     const uint32_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
     if (head - tail > r->mask) return 0;
     mix_cmd_t *slot = &r->slots[head & r->mask];
-    slot->op = op;
+    slot->op = (uint16_t)(op & 0xffu);
+    slot->flags = (uint16_t)(op & MIX_OP_IMMEDIATE);
     slot->index = index;
-    slot->a = a;
-    slot->b = b;
+    for (uint32_t i = 0; i < MIX_CMD_VALUES; i++) slot->v[i] = i < n_values ? v[i] : 0.0;
     atomic_store_explicit(&r->head, head + 1, memory_order_release);
     return 1;
 }
 
 static mix_ramp_t *ramp_target(mixcore_t *core, uint32_t op, int32_t index) {
     if (index < 0) return NULL;
-    const uint32_t i = (uint32_t)index;
+    const uint32_t i = (uint32_t)index, ni = core->n_inputs;
     switch (op) {
-    case MIX_OP_TRIM: return i < core->n_inputs ? &core->trim[i] : NULL;
-    case MIX_OP_FADER: return i < core->n_inputs ? &core->fader[i] : NULL;
-    case MIX_OP_MUTE: return i < core->n_inputs ? &core->mute[i] : NULL;
-    case MIX_OP_MAIN_L: return i < core->n_inputs ? &core->main_l[i] : NULL;
-    case MIX_OP_MAIN_R: return i < core->n_inputs ? &core->main_r[i] : NULL;
-    case MIX_OP_SEND_PRE: return i < core->n_bus_channels * core->n_inputs ? &core->send_pre[i] : NULL;
-    case MIX_OP_SEND_POST: return i < core->n_bus_channels * core->n_inputs ? &core->send_post[i] : NULL;
-    case MIX_OP_OUT_GAIN: return i < core->n_outputs ? &core->out_gain[i] : NULL;
+    case MIX_OP_TRIM: return i < ni ? &core->trim[i] : NULL;
+    case MIX_OP_FADER: return i < ni ? &core->fader[i] : NULL;
+    case MIX_OP_MUTE: return i < ni ? &core->mute[i] : NULL;
+    case MIX_OP_MAIN_L: return i < ni ? &core->main_l[i] : NULL;
+    case MIX_OP_MAIN_R: return i < ni ? &core->main_r[i] : NULL;
+    case MIX_OP_SEND_PRE: return i < core->n_rows * ni ? &core->send_pre[i] : NULL;
+    case MIX_OP_SEND_POST: return i < core->n_rows * ni ? &core->send_post[i] : NULL;
+    case MIX_OP_OUT_GAIN: return i < core->n_masters ? &core->master[i] : NULL;
+    case MIX_OP_RETURN: return i < core->n_buses * (core->n_buses + 1) ? &core->returns[i] : NULL;
     case MIX_OP_GEN_LEVEL: return i < core->n_gens ? &core->gens[i].level : NULL;
+    case MIX_OP_INSERT: {
+        if (i < ni * MIX_CH_INSERTS) return &core->strips[i / MIX_CH_INSERTS].ins[i % MIX_CH_INSERTS];
+        const uint32_t j = i - ni * MIX_CH_INSERTS;
+        if (j < core->n_buses * MIX_BUS_INSERTS) return &core->buses[j / MIX_BUS_INSERTS].ins[j % MIX_BUS_INSERTS];
+        if (j - core->n_buses * MIX_BUS_INSERTS < MIX_BUS_INSERTS)
+            return &core->main.ins[j - core->n_buses * MIX_BUS_INSERTS];
+        return NULL;
+    }
     default: return NULL;
     }
 }
 
+/* Filter slots: channel c has c * 6 + (0, 1 HPF sections, 2..5 EQ bands); then 4 bands per bus, then
+ * 4 for the main. A bus band sets both sides. */
+static void set_filter(mixcore_t *core, uint32_t slot, const mix_bq_coefs_t *c, uint32_t len, int immediate) {
+    const uint32_t ni = core->n_inputs;
+    if (slot < ni * MIX_CH_FILTERS) {
+        mix_biquad_set(&core->strips[slot / MIX_CH_FILTERS].filters[slot % MIX_CH_FILTERS], c, len, immediate);
+        return;
+    }
+    slot -= ni * MIX_CH_FILTERS;
+    mix_bus_t *bus = NULL;
+    if (slot < core->n_buses * MIX_BUS_FILTERS) bus = &core->buses[slot / MIX_BUS_FILTERS];
+    else if (slot - core->n_buses * MIX_BUS_FILTERS < MIX_BUS_FILTERS) bus = &core->main;
+    if (!bus) return;
+    for (uint32_t side = 0; side < 2; side++) mix_biquad_set(&bus->filters[side][slot % MIX_BUS_FILTERS], c, len, immediate);
+}
+
 static void apply_cmd(mixcore_t *core, const mix_cmd_t *cmd) {
-    const uint32_t op = cmd->op & 0xffu;
-    const int immediate = (cmd->op & MIX_OP_IMMEDIATE) != 0;
+    const uint32_t op = cmd->op;
+    const int immediate = (cmd->flags & MIX_OP_IMMEDIATE) != 0;
+    const double *v = cmd->v;
     mix_ramp_t *r = ramp_target(core, op, cmd->index);
     if (r) {
-        ramp_set(r, cmd->a, core->ramp_samples, immediate);
+        ramp_set(r, (float)v[0], core->ramp_samples, immediate);
         return;
     }
     if (op == MIX_OP_RAMP) {
-        if (cmd->a >= 0.0f && cmd->a < 1e7f) core->ramp_samples = (uint32_t)cmd->a;
+        if (v[0] >= 0.0 && v[0] < 1e7) core->ramp_samples = (uint32_t)v[0];
         return;
     }
     if (op == MIX_OP_METER_INTERVAL) {
-        if (cmd->a >= 1.0f && cmd->a < 1e7f) core->meter_interval = (uint32_t)cmd->a;
+        if (v[0] >= 1.0 && v[0] < 1e7) core->meter_interval = (uint32_t)v[0];
         return;
     }
-    if (cmd->index < 0 || (uint32_t)cmd->index >= core->n_gens) return;
-    mix_gen_t *g = &core->gens[cmd->index];
+    if (cmd->index < 0) return;
+    const uint32_t i = (uint32_t)cmd->index;
+    switch (op) {
+    case MIX_OP_BIQUAD: {
+        const mix_bq_coefs_t c = {v[0], v[1], v[2], v[3], v[4]};
+        set_filter(core, i, &c, core->ramp_samples, immediate);
+        return;
+    }
+    case MIX_OP_GATE:
+        if (i < core->n_inputs) {
+            const mix_gate_params_t p = {(float)v[0], (float)v[1], (float)v[2], (float)v[3], (float)v[4]};
+            mix_gate_set(&core->strips[i].gate, &p);
+        }
+        return;
+    case MIX_OP_COMP:
+        if (i < core->n_inputs) {
+            const mix_comp_params_t p = {(float)v[0], (float)v[1], (float)v[2], (float)v[3], (float)v[4], (float)v[5]};
+            mix_comp_set(&core->strips[i].comp, &p);
+        }
+        return;
+    case MIX_OP_LIMITER:
+        if (i <= core->n_buses) {
+            const mix_limiter_params_t p = {(float)v[0], (float)v[1]};
+            mix_limiter_set(i < core->n_buses ? &core->buses[i].limiter : &core->main.limiter, &p);
+        }
+        return;
+    case MIX_OP_ORDER:
+        if (i < core->n_inputs && (v[0] == MIX_ORDER_EQ_DYN || v[0] == MIX_ORDER_DYN_EQ)) {
+            mix_strip_t *s = &core->strips[i];
+            s->next_order = (uint32_t)v[0];
+            if (immediate) s->order = s->next_order;
+        }
+        return;
+    case MIX_OP_FX_KIND:
+        if (i < core->n_buses && core->buses[i].kind == MIX_BUS_FX && (v[0] == MIX_FX_REVERB || v[0] == MIX_FX_DELAY)) {
+            mix_bus_t *b = &core->buses[i];
+            b->next_fx_kind = (uint32_t)v[0];
+            if (immediate) b->fx_kind = b->next_fx_kind;
+        }
+        return;
+    case MIX_OP_REVERB:
+        if (i < core->n_buses && core->buses[i].reverb) {
+            const mix_reverb_params_t p = {(float)v[0], (float)v[1], (float)v[2], (float)v[3]};
+            mix_reverb_set(core->buses[i].reverb, &p);
+        }
+        return;
+    case MIX_OP_DELAY:
+        if (i < core->n_buses && core->buses[i].delay) {
+            const mix_delay_params_t p = {(float)v[0], (float)v[1], (float)v[2], (float)v[3]};
+            mix_delay_set(core->buses[i].delay, &p);
+        }
+        return;
+    default:
+        break;
+    }
+    if (i >= core->n_gens) return;
+    mix_gen_t *g = &core->gens[i];
     switch (op) {
     case MIX_OP_GEN_FREQ:
         /* Only the rotation changes: the phase runs on, so a new frequency never clicks. */
-        g->rc = cmd->a;
-        g->rs = cmd->b;
+        g->rc = (float)v[0];
+        g->rs = (float)v[1];
         break;
     case MIX_OP_GEN_MOD:
-        if (cmd->a == 1.0f && cmd->b == 0.0f) {
+        if (v[0] == 1.0 && v[1] == 0.0) {
             ramp_set(&g->depth, 0.0f, core->ramp_samples, immediate);
         } else {
-            g->mrc = cmd->a;
-            g->mrs = cmd->b;
+            g->mrc = (float)v[0];
+            g->mrs = (float)v[1];
             ramp_set(&g->depth, 1.0f, core->ramp_samples, immediate);
         }
         break;
+    case MIX_OP_GEN_KIND:
+        if (v[0] == MIX_GEN_SINE || v[0] == MIX_GEN_PINK || v[0] == MIX_GEN_WHITE) g->kind = (uint32_t)v[0];
+        break;
     case MIX_OP_GEN_TARGET: {
-        int32_t t = (int32_t)cmd->a;
-        if (t < -1 || t >= (int32_t)core->n_inputs) t = -1;
+        int32_t t = -1;
+        const int32_t k = (int32_t)v[1];
+        if (v[0] == MIX_TARGET_CHANNEL && k >= 0 && k < (int32_t)core->n_inputs) t = k;
+        else if (v[0] == MIX_TARGET_BUS && k >= 0 && k < (int32_t)core->n_buses) t = -(k + 2);
         g->next_target = t;
         if (immediate) {
             g->target = t;
@@ -265,6 +365,8 @@ static void drain_commands(mixcore_t *core) {
     if (applied) atomic_fetch_add_explicit(&core->cmds_applied, applied, memory_order_relaxed);
 }
 
+uint32_t mixcore_frame_floats(const mixcore_t *core) { return MIX_MF_FIELDS * core->n_meters + core->n_gr; }
+
 static void publish_meters(mixcore_t *core, uint64_t cycle) {
     mix_meter_ring_t *r = &core->meters;
     const uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
@@ -274,39 +376,34 @@ static void publish_meters(mixcore_t *core, uint64_t cycle) {
         atomic_fetch_add_explicit(&core->meter_drops, 1, memory_order_relaxed);
         return;
     }
-    const uint32_t n = core->n_meters;
+    const uint32_t nm = core->n_meters, stride = mixcore_frame_floats(core);
     const uint32_t slot = head % r->n_slots;
-    float *peak = r->data + (size_t)slot * 3 * n;
-    float *ms = peak + n;
-    float *clips = ms + n;
+    float *dst = r->data + (size_t)slot * stride;
     const double inv = 1.0 / (double)core->acc_frames;
-    for (uint32_t m = 0; m < n; m++) {
-        peak[m] = core->acc_peak[m];
-        ms[m] = (float)(core->acc_sumsq[m] * inv);
-        clips[m] = (float)core->acc_clips[m];
-        core->acc_peak[m] = 0.0f;
-        core->acc_sumsq[m] = 0.0;
-        core->acc_clips[m] = 0;
+    for (uint32_t m = 0; m < nm; m++) {
+        core->acc[MIX_MF_MS * nm + m] = (float)(core->acc_ms[m] * inv);
+        core->acc[MIX_MF_KMS * nm + m] = (float)(core->acc_kms[m] * inv);
+        core->acc_ms[m] = core->acc_kms[m] = 0.0;
     }
+    memcpy(dst, core->acc, (size_t)MIX_MF_FIELDS * nm * sizeof(float));
+    memcpy(dst + MIX_MF_FIELDS * nm, core->acc_gr, core->n_gr * sizeof(float));
+    memset(core->acc, 0, (size_t)MIX_MF_FIELDS * nm * sizeof(float));
+    memset(core->acc_gr, 0, core->n_gr * sizeof(float));
     r->frames[slot] = core->acc_frames;
     r->cycle[slot] = cycle;
     core->acc_frames = 0;
     atomic_store_explicit(&r->head, head + 1, memory_order_release);
 }
 
-uint32_t mixcore_read_meters(mixcore_t *core, uint32_t max, float *peak, float *ms, float *clips,
-                             uint32_t *frames, uint64_t *cycle) {
+uint32_t mixcore_read_meters(mixcore_t *core, uint32_t max, float *data, uint32_t *frames, uint64_t *cycle) {
     mix_meter_ring_t *r = &core->meters;
     uint32_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
     const uint32_t head = atomic_load_explicit(&r->head, memory_order_acquire);
-    const uint32_t n = core->n_meters;
+    const uint32_t stride = mixcore_frame_floats(core);
     uint32_t got = 0;
     while (tail != head && got < max) {
         const uint32_t slot = tail % r->n_slots;
-        const float *src = r->data + (size_t)slot * 3 * n;
-        memcpy(peak + (size_t)got * n, src, n * sizeof(float));
-        memcpy(ms + (size_t)got * n, src + n, n * sizeof(float));
-        memcpy(clips + (size_t)got * n, src + 2 * n, n * sizeof(float));
+        memcpy(data + (size_t)got * stride, r->data + (size_t)slot * stride, stride * sizeof(float));
         frames[got] = r->frames[slot];
         cycle[got] = r->cycle[slot];
         tail++;
@@ -328,10 +425,26 @@ void mixcore_stats(mixcore_t *core, mix_stats_t *out) {
 
 /* ---- generators ----------------------------------------------------------------------------- */
 
-/* Render generator g into buf; returns 1 if it produced signal for a channel this block. */
+static inline uint32_t xorshift32(uint32_t *state) {
+    uint32_t x = *state;
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return *state = x;
+}
+
+/* Uniform in [-1, 1). */
+static inline float white_sample(uint32_t *state) { return (float)(int32_t)xorshift32(state) * (1.0f / 2147483648.0f); }
+
+/* Noise levels are RMS: uniform white noise has an RMS of 1/sqrt(3); the pink filter's output RMS
+ * for that input was measured once (see tests) and is divided out the same way. */
+#define WHITE_RMS_SCALE 1.7320508f
+#define PINK_RMS_SCALE 0.56702f
+
+/* Render generator g into buf; returns 1 if it produced signal for a target this block. */
 static int render_gen(mixcore_t *core, mix_gen_t *g, float *restrict buf, uint32_t n) {
     if (g->next_target != g->target) {
-        /* Re-routing: fade out on the old channel, switch, fade in on the new one. */
+        /* Re-routing: fade out on the old target, switch, fade in on the new one. */
         if (g->route.target != 0.0f) {
             ramp_set(&g->route, 0.0f, core->ramp_samples, 0);
         } else if (g->route.remaining == 0) {
@@ -343,20 +456,40 @@ static int render_gen(mixcore_t *core, mix_gen_t *g, float *restrict buf, uint32
     ramp_block(&g->level, n, &l0, &l1);
     ramp_block(&g->route, n, &r0, &r1);
     ramp_block(&g->depth, n, &d0, &d1);
-    if (g->target < 0 || (l0 == 0.0f && l1 == 0.0f) || (r0 == 0.0f && r1 == 0.0f)) return 0;
+    if (g->target == -1 || (l0 == 0.0f && l1 == 0.0f) || (r0 == 0.0f && r1 == 0.0f)) return 0;
 
     const float inv = 1.0f / (float)n;
     float c = g->c, s = g->s, mc = g->mc, msn = g->ms;
+    float *p = g->pink;
     for (uint32_t i = 0; i < n; i++) {
         const float t = (float)(i + 1) * inv;
         const float level = (l0 + (l1 - l0) * t) * (r0 + (r1 - r0) * t);
         const float depth = d0 + (d1 - d0) * t;
-        /* Modulation envelope runs 1 -> 0 -> 1 (a pulsing tone); depth 0 leaves a steady tone. */
+        /* Modulation envelope runs 1 -> 0 -> 1 (a pulsing tone); depth 0 leaves a steady one. */
         const float env = 1.0f - depth * 0.5f * (1.0f - mc);
-        buf[i] = s * level * env;
-        const float c2 = c * g->rc - s * g->rs;
-        s = c * g->rs + s * g->rc;
-        c = c2;
+        float x;
+        if (g->kind == MIX_GEN_SINE) {
+            x = s;
+            const float c2 = c * g->rc - s * g->rs;
+            s = c * g->rs + s * g->rc;
+            c = c2;
+        } else {
+            const float w = white_sample(&g->noise);
+            if (g->kind == MIX_GEN_WHITE) {
+                x = w * WHITE_RMS_SCALE;
+            } else {
+                /* Paul Kellet's refined pink filter: -3 dB/octave within 0.05 dB above 9 Hz. */
+                p[0] = 0.99886f * p[0] + w * 0.0555179f;
+                p[1] = 0.99332f * p[1] + w * 0.0750759f;
+                p[2] = 0.96900f * p[2] + w * 0.1538520f;
+                p[3] = 0.86650f * p[3] + w * 0.3104856f;
+                p[4] = 0.55000f * p[4] + w * 0.5329522f;
+                p[5] = -0.7616f * p[5] - w * 0.0168980f;
+                x = (p[0] + p[1] + p[2] + p[3] + p[4] + p[5] + p[6] + w * 0.5362f) * PINK_RMS_SCALE;
+                p[6] = w * 0.115926f;
+            }
+        }
+        buf[i] = x * level * env;
         const float mc2 = mc * g->mrc - msn * g->mrs;
         msn = mc * g->mrs + msn * g->mrc;
         mc = mc2;
@@ -369,6 +502,151 @@ static int render_gen(mixcore_t *core, mix_gen_t *g, float *restrict buf, uint32
     g->mc = mc * k;
     g->ms = msn * k;
     return 1;
+}
+
+/* ---- inserts -------------------------------------------------------------------------------- */
+
+/* Crossfade bookkeeping around one insert: 0 skip (bypassed), 1 run fully, 2 run and crossfade with
+ * the dry signal kept in scratch. An insert coming back from bypass starts from a clean state
+ * (`*restart` set) so no stale filter or envelope state is heard. */
+static int insert_begin(mix_ramp_t *r, uint32_t n, float *g0, float *g1, int *restart) {
+    *restart = r->cur == 0.0f && r->remaining > 0;
+    ramp_block(r, n, g0, g1);
+    if (*g0 == 0.0f && *g1 == 0.0f) return 0;
+    return (*g0 == 1.0f && *g1 == 1.0f) ? 1 : 2;
+}
+
+static void insert_blend(float *restrict x, const float *restrict dry, float g0, float g1, uint32_t n) {
+    const float d = (g1 - g0) / (float)n;
+    for (uint32_t i = 0; i < n; i++) {
+        const float g = g0 + d * (float)(i + 1);
+        x[i] = dry[i] + g * (x[i] - dry[i]);
+    }
+}
+
+static void run_filters(mix_biquad_t *f, uint32_t count, float *x, uint32_t n, int restart) {
+    for (uint32_t k = 0; restart && k < count; k++) mix_biquad_reset(&f[k]);
+    mix_biquad_run_chain(f, count, x, n);
+}
+
+enum { UNIT_FILTERS, UNIT_GATE, UNIT_COMP };
+
+/* One channel insert (HPF or EQ: a run of filters; or the gate or the compressor) with its bypass. */
+static void channel_insert(mixcore_t *core, uint32_t c, uint32_t which, float *x, uint32_t n) {
+    mix_strip_t *s = &core->strips[c];
+    float g0, g1;
+    int restart;
+    const int mode = insert_begin(&s->ins[which], n, &g0, &g1, &restart);
+    if (mode == 0) return;
+    if (mode == 2) memcpy(core->scratch, x, n * sizeof(float));
+    switch (which) {
+    case MIX_INS_HPF: run_filters(&s->filters[0], 2, x, n, restart); break;
+    case MIX_INS_EQ: run_filters(&s->filters[2], MIX_EQ_BANDS, x, n, restart); break;
+    case MIX_INS_GATE:
+        if (restart) mix_gate_init(&s->gate);  /* keeps nothing but state; params are re-set below */
+        meter_gr(core, c, mix_gate_run(&s->gate, x, n));
+        break;
+    case MIX_INS_COMP:
+        if (restart) s->comp.gr_db = 0.0f;
+        meter_gr(core, core->n_inputs + c, mix_comp_run(&s->comp, x, n));
+        break;
+    default: break;
+    }
+    if (mode == 2) insert_blend(x, core->scratch, g0, g1, n);
+}
+
+static void run_strip_inserts(mixcore_t *core, uint32_t c, float *x, uint32_t n) {
+    mix_strip_t *s = &core->strips[c];
+    if (s->next_order != s->order) {
+        /* A new insert order: duck the strip, swap while silent, come back. */
+        if (s->order_gain.target != 0.0f) ramp_set(&s->order_gain, 0.0f, core->ramp_samples, 0);
+        else if (s->order_gain.remaining == 0) {
+            s->order = s->next_order;
+            ramp_set(&s->order_gain, 1.0f, core->ramp_samples, 0);
+        }
+    }
+    const mix_ramp_t *hpf = &s->ins[MIX_INS_HPF], *eq = &s->ins[MIX_INS_EQ];
+    if (s->order == MIX_ORDER_EQ_DYN && hpf->remaining == 0 && hpf->cur == 1.0f && eq->remaining == 0 &&
+        eq->cur == 1.0f) {
+        /* HPF and EQ both fully in and adjacent: one six-section cascade runs faster than two. */
+        mix_biquad_run_chain(s->filters, MIX_CH_FILTERS, x, n);
+    } else {
+        channel_insert(core, c, MIX_INS_HPF, x, n);
+        if (s->order == MIX_ORDER_EQ_DYN) channel_insert(core, c, MIX_INS_EQ, x, n);
+    }
+    channel_insert(core, c, MIX_INS_GATE, x, n);
+    channel_insert(core, c, MIX_INS_COMP, x, n);
+    if (s->order == MIX_ORDER_DYN_EQ) channel_insert(core, c, MIX_INS_EQ, x, n);
+    float g0, g1;
+    ramp_block(&s->order_gain, n, &g0, &g1);
+    gain_inplace(x, g0, g1, n);
+}
+
+/* A bus or the main after its sum: EQ, master gain per side (fader, mute, balance), limiter. */
+static void run_bus_chain(mixcore_t *core, mix_bus_t *bus, uint32_t gr_index, uint32_t n) {
+    float g0, g1;
+    int restart;
+    int mode = insert_begin(&bus->ins[MIX_INS_BUS_EQ], n, &g0, &g1, &restart);
+    for (uint32_t side = 0; mode && side < bus->width; side++) {
+        float *dry = core->scratch + (size_t)side * core->max_frames;
+        if (mode == 2) memcpy(dry, bus->buf[side], n * sizeof(float));
+        run_filters(bus->filters[side], MIX_BUS_FILTERS, bus->buf[side], n, restart);
+        if (mode == 2) insert_blend(bus->buf[side], dry, g0, g1, n);
+    }
+    for (uint32_t side = 0; side < bus->width; side++) {
+        ramp_block(&core->master[bus->first_master + side], n, &g0, &g1);
+        gain_inplace(bus->buf[side], g0, g1, n);
+    }
+    mode = insert_begin(&bus->ins[MIX_INS_LIMITER], n, &g0, &g1, &restart);
+    if (mode) {
+        if (restart) bus->limiter.gain = 1.0f;
+        for (uint32_t side = 0; mode == 2 && side < bus->width; side++)
+            memcpy(core->scratch + (size_t)side * core->max_frames, bus->buf[side], n * sizeof(float));
+        meter_gr(core, gr_index, mix_limiter_run(&bus->limiter, bus->buf, bus->width, n));
+        for (uint32_t side = 0; mode == 2 && side < bus->width; side++)
+            insert_blend(bus->buf[side], core->scratch + (size_t)side * core->max_frames, g0, g1, n);
+    }
+}
+
+/* An FX bus: its mono input through the reverb or the delay into its stereo buffers. */
+static void run_fx(mixcore_t *core, mix_bus_t *bus, uint32_t n) {
+    if (bus->next_fx_kind != bus->fx_kind) {
+        if (bus->fx_gain.target != 0.0f) ramp_set(&bus->fx_gain, 0.0f, core->ramp_samples, 0);
+        else if (bus->fx_gain.remaining == 0) {
+            bus->fx_kind = bus->next_fx_kind;
+            if (bus->fx_kind == MIX_FX_REVERB) mix_reverb_reset(bus->reverb);
+            else mix_delay_reset(bus->delay);
+            ramp_set(&bus->fx_gain, 1.0f, core->ramp_samples, 0);
+        }
+    }
+    memcpy(core->scratch, bus->buf[0], n * sizeof(float));
+    if (bus->fx_kind == MIX_FX_REVERB) mix_reverb_run(bus->reverb, core->scratch, bus->buf[0], bus->buf[1], n);
+    else mix_delay_run(bus->delay, core->scratch, bus->buf[0], bus->buf[1], n);
+    float g0, g1;
+    ramp_block(&bus->fx_gain, n, &g0, &g1);
+    gain_inplace(bus->buf[0], g0, g1, n);
+    gain_inplace(bus->buf[1], g0, g1, n);
+}
+
+/* FX bus f's stereo output into the main and every aux bus at their return levels. */
+static void run_returns(mixcore_t *core, uint32_t f, uint32_t n) {
+    const mix_bus_t *fx = &core->buses[f];
+    mix_ramp_t *row = core->returns + (size_t)f * (core->n_buses + 1);
+    float g0, g1;
+    for (uint32_t t = 0; t <= core->n_buses; t++) {
+        if (ramp_is_zero(&row[t])) continue;
+        ramp_block(&row[t], n, &g0, &g1);
+        mix_bus_t *dst = t == 0 ? &core->main : &core->buses[t - 1];
+        if (t > 0 && dst->kind == MIX_BUS_FX) continue;
+        if (dst->in_width == 2) {
+            gain_acc(dst->buf[0], fx->buf[0], g0, g1, n);
+            gain_acc(dst->buf[1], fx->buf[1], g0, g1, n);
+        } else {
+            /* A mono mix gets the middle of the stereo return. */
+            gain_acc(dst->buf[0], fx->buf[0], 0.5f * g0, 0.5f * g1, n);
+            gain_acc(dst->buf[0], fx->buf[1], 0.5f * g0, 0.5f * g1, n);
+        }
+    }
 }
 
 /* ---- the block ------------------------------------------------------------------------------ */
@@ -396,7 +674,7 @@ void mixcore_process(mixcore_t *core, const float *const *in, float *const *out,
         if (render_gen(core, &core->gens[k], core->gen_buf + (size_t)k * stride, n)) live_mask |= 1u << k;
     }
 
-    /* 2. channel strips: input (+ generators) -> trim -> mute -> pre; pre -> fader -> post */
+    /* 2. channel strips: input (+ generators) -> trim -> inserts -> mute -> pre; pre -> fader -> post */
     for (uint32_t c = 0; c < n_in; c++) {
         float *pre = core->pre + (size_t)c * stride;
         const float *src = in[c];
@@ -415,8 +693,11 @@ void mixcore_process(mixcore_t *core, const float *const *in, float *const *out,
         else gain_copy(pre, src, g0, g1, n);
         meter_block(core, c, pre, n);
 
-        /* Mute comes after the input meter (a muted mic still shows it is live) and before every
-         * send, so a muted channel feeds no wedge, pre-fader or not. */
+        run_strip_inserts(core, c, pre, n);
+        meter_block(core, n_in + c, pre, n);
+
+        /* Mute comes after the meters (a muted mic still shows it is live) and before every send,
+         * so a muted channel feeds no wedge, pre-fader or not. */
         ramp_block(&core->mute[c], n, &g0, &g1);
         const int muted = g0 == 0.0f && g1 == 0.0f;
         core->pre_silent[c] = (uint8_t)muted;
@@ -429,50 +710,77 @@ void mixcore_process(mixcore_t *core, const float *const *in, float *const *out,
             float *post = core->post + (size_t)c * stride;
             gain_copy(post, pre, g0, g1, n);
             core->post_silent[c] = 0;
-            meter_block(core, n_in + c, post, n);
+            meter_block(core, 2 * n_in + c, post, n);
         }
     }
 
     /* 3. main L/R from post-fader signals */
-    float *main_l = out[0], *main_r = out[1];
-    memset(main_l, 0, (size_t)n * sizeof(float));
-    memset(main_r, 0, (size_t)n * sizeof(float));
+    mix_bus_t *main = &core->main;
+    memset(main->buf[0], 0, (size_t)n * sizeof(float));
+    memset(main->buf[1], 0, (size_t)n * sizeof(float));
     send_batch_t left = {.count = 0}, right = {.count = 0};
     for (uint32_t c = 0; c < n_in; c++) {
         const float *post = core->post + (size_t)c * stride;
         ramp_block(&core->main_l[c], n, &g0, &g1);
-        if (!core->post_silent[c] && (g0 != 0.0f || g1 != 0.0f)) batch_send(&left, main_l, post, g0, g1, n);
+        if (!core->post_silent[c] && (g0 != 0.0f || g1 != 0.0f)) batch_send(&left, main->buf[0], post, g0, g1, n);
         ramp_block(&core->main_r[c], n, &g0, &g1);
-        if (!core->post_silent[c] && (g0 != 0.0f || g1 != 0.0f)) batch_send(&right, main_r, post, g0, g1, n);
+        if (!core->post_silent[c] && (g0 != 0.0f || g1 != 0.0f)) batch_send(&right, main->buf[1], post, g0, g1, n);
     }
-    batch_flush(&left, main_l, n);
-    batch_flush(&right, main_r, n);
+    batch_flush(&left, main->buf[0], n);
+    batch_flush(&right, main->buf[1], n);
 
-    /* 4. bus channels: the send matrix, one row per bus channel */
-    for (uint32_t o = 0; o < core->n_bus_channels; o++) {
-        float *dst = out[2 + o];
-        memset(dst, 0, (size_t)n * sizeof(float));
-        mix_ramp_t *row_pre = core->send_pre + (size_t)o * n_in;
-        mix_ramp_t *row_post = core->send_post + (size_t)o * n_in;
-        send_batch_t batch = {.count = 0};
-        for (uint32_t c = 0; c < n_in; c++) {
-            if (!ramp_is_zero(&row_pre[c])) {
-                ramp_block(&row_pre[c], n, &g0, &g1);
-                if (!core->pre_silent[c]) batch_send(&batch, dst, core->pre + (size_t)c * stride, g0, g1, n);
+    /* 4. bus inputs: the send matrix, one row per bus input channel; then generators on buses */
+    for (uint32_t b = 0; b < core->n_buses; b++) {
+        mix_bus_t *bus = &core->buses[b];
+        for (uint32_t side = 0; side < bus->in_width; side++) {
+            float *dst = bus->buf[side];
+            const uint32_t row = bus->first_row + side;
+            memset(dst, 0, (size_t)n * sizeof(float));
+            mix_ramp_t *row_pre = core->send_pre + (size_t)row * n_in;
+            mix_ramp_t *row_post = core->send_post + (size_t)row * n_in;
+            send_batch_t batch = {.count = 0};
+            for (uint32_t c = 0; c < n_in; c++) {
+                if (!ramp_is_zero(&row_pre[c])) {
+                    ramp_block(&row_pre[c], n, &g0, &g1);
+                    if (!core->pre_silent[c]) batch_send(&batch, dst, core->pre + (size_t)c * stride, g0, g1, n);
+                }
+                if (!ramp_is_zero(&row_post[c])) {
+                    ramp_block(&row_post[c], n, &g0, &g1);
+                    if (!core->post_silent[c]) batch_send(&batch, dst, core->post + (size_t)c * stride, g0, g1, n);
+                }
             }
-            if (!ramp_is_zero(&row_post[c])) {
-                ramp_block(&row_post[c], n, &g0, &g1);
-                if (!core->post_silent[c]) batch_send(&batch, dst, core->post + (size_t)c * stride, g0, g1, n);
-            }
+            batch_flush(&batch, dst, n);
         }
-        batch_flush(&batch, dst, n);
+    }
+    for (uint32_t k = 0; k < core->n_gens; k++) {
+        const int32_t t = core->gens[k].target;
+        if (!(live_mask & (1u << k)) || t > -2) continue;
+        mix_bus_t *bus = &core->buses[-t - 2];
+        for (uint32_t side = 0; side < bus->in_width; side++) add_into(bus->buf[side], core->gen_buf + (size_t)k * stride, n);
     }
 
-    /* 5. output masters and output meters */
-    for (uint32_t o = 0; o < core->n_outputs; o++) {
-        ramp_block(&core->out_gain[o], n, &g0, &g1);
-        gain_inplace(out[o], g0, g1, n);
-        meter_block(core, 2 * n_in + o, out[o], n);
+    /* 5. FX buses, then their returns into the main and the aux buses */
+    for (uint32_t b = 0; b < core->n_buses; b++) {
+        mix_bus_t *bus = &core->buses[b];
+        if (bus->kind != MIX_BUS_FX) continue;
+        run_fx(core, bus, n);
+        run_bus_chain(core, bus, 2 * n_in + b, n);
+        for (uint32_t side = 0; side < 2; side++) meter_output(core, bus, side, bus->buf[side], n);
+    }
+    for (uint32_t b = 0; b < core->n_buses; b++) {
+        if (core->buses[b].kind == MIX_BUS_FX) run_returns(core, b, n);
+    }
+
+    /* 6. aux buses and the main: processing, output ports, output meters */
+    for (uint32_t b = 0; b <= core->n_buses; b++) {
+        mix_bus_t *bus = b < core->n_buses ? &core->buses[b] : main;
+        if (bus->kind == MIX_BUS_FX) continue;
+        run_bus_chain(core, bus, 2 * n_in + b, n);
+        for (uint32_t side = 0; side < bus->width; side++) {
+            float *port = out[bus->first_port + side];
+            memcpy(port, bus->buf[side], (size_t)n * sizeof(float));
+            meter_output(core, bus, side, port, n);
+        }
     }
 
     core->acc_frames += n;
@@ -497,41 +805,114 @@ static void ramps_init(mix_ramp_t *r, size_t count, float value) {
     for (size_t i = 0; i < count; i++) r[i].cur = r[i].target = value;
 }
 
+static void bus_free(mix_bus_t *bus) {
+    free(bus->buf[0]);
+    free(bus->buf[1]);
+    if (bus->reverb) mix_reverb_free(bus->reverb);
+    if (bus->delay) mix_delay_free(bus->delay);
+}
+
 void mixcore_free(mixcore_t *core) {
     if (!core) return;
+    for (uint32_t b = 0; core->buses && b < core->n_buses; b++) bus_free(&core->buses[b]);
+    bus_free(&core->main);
     void *blocks[] = {core->trim, core->mute, core->fader, core->main_l, core->main_r, core->send_pre,
-                      core->send_post, core->out_gain, core->gens, core->pre, core->post,
-                      core->gen_buf, core->pre_silent, core->post_silent, core->acc_peak, core->acc_sumsq,
-                      core->acc_clips, core->cmds.slots, core->meters.data, core->meters.cycle,
-                      core->meters.frames};
+                      core->send_post, core->master, core->returns, core->strips, core->buses, core->gens,
+                      core->pre, core->post, core->gen_buf, core->scratch, core->pre_silent, core->post_silent,
+                      core->acc, core->acc_ms, core->acc_kms, core->acc_gr, core->cmds.slots, core->meters.data,
+                      core->meters.cycle, core->meters.frames};
     for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) free(blocks[i]);
     free(core);
 }
 
-mixcore_t *mixcore_new(uint32_t n_inputs, uint32_t n_buses, const uint32_t *bus_widths, uint32_t n_gens,
-                       uint32_t max_frames, uint32_t cmd_capacity, uint32_t meter_slots,
-                       uint32_t meter_interval, uint32_t ramp_samples) {
-    if (n_gens > 32 || max_frames == 0 || max_frames > 65536 || meter_slots == 0 || meter_interval == 0)
+void mixcore_set_loudness(mixcore_t *core, const double *kweight, const float *tp_taps) {
+    memcpy(core->tp_taps, tp_taps, sizeof core->tp_taps);
+    for (uint32_t b = 0; b <= core->n_buses; b++) {
+        mix_bus_t *bus = b < core->n_buses ? &core->buses[b] : &core->main;
+        for (uint32_t side = 0; side < 2; side++) {
+            mix_kweight_init(&bus->kw[side], kweight);
+            mix_truepeak_init(&bus->tp[side]);
+        }
+    }
+}
+
+/* Working buffers and processors of one bus. 0 on out of memory. */
+static int bus_init(mix_bus_t *bus, uint32_t max_frames, uint32_t sample_rate) {
+    bus->buf[0] = alloc_zeroed(max_frames * sizeof(float));
+    bus->buf[1] = alloc_zeroed(max_frames * sizeof(float));
+    if (!bus->buf[0] || !bus->buf[1]) return 0;
+    for (uint32_t side = 0; side < 2; side++)
+        for (uint32_t k = 0; k < MIX_BUS_FILTERS; k++) mix_biquad_init(&bus->filters[side][k]);
+    mix_limiter_init(&bus->limiter);
+    ramps_init(bus->ins, MIX_BUS_INSERTS, 0.0f);
+    if (bus->kind == MIX_BUS_FX) {
+        /* Both effects exist so the kind can change live; 100 ms of predelay, 2 s of delay. */
+        bus->reverb = mix_reverb_new(sample_rate, sample_rate / 10);
+        bus->delay = mix_delay_new(sample_rate * 2);
+        if (!bus->reverb || !bus->delay) return 0;
+        bus->fx_gain.cur = bus->fx_gain.target = 1.0f;
+    }
+    return 1;
+}
+
+mixcore_t *mixcore_new(uint32_t n_inputs, uint32_t n_buses, const mix_bus_shape_t *shapes, uint32_t n_gens,
+                       uint32_t sample_rate, uint32_t max_frames, uint32_t cmd_capacity,
+                       uint32_t meter_slots, uint32_t meter_interval, uint32_t ramp_samples,
+                       const double *kweight, const float *tp_taps) {
+    if (n_gens > 32 || max_frames == 0 || max_frames > 65536 || meter_slots == 0 || meter_interval == 0 ||
+        sample_rate < 8000 || sample_rate > 384000)
         return NULL;
     if (cmd_capacity < 2 || (cmd_capacity & (cmd_capacity - 1)) != 0) return NULL;
-    uint32_t n_bus_ch = 0;
     for (uint32_t b = 0; b < n_buses; b++) {
-        if (bus_widths[b] != 1 && bus_widths[b] != 2) return NULL;
-        n_bus_ch += bus_widths[b];
+        if (shapes[b].kind != MIX_BUS_AUX && shapes[b].kind != MIX_BUS_FX) return NULL;
+        if (shapes[b].kind == MIX_BUS_AUX && shapes[b].width != 1 && shapes[b].width != 2) return NULL;
     }
     mixcore_t *core = alloc_zeroed(sizeof *core);
     if (!core) return NULL;
     core->n_inputs = n_inputs;
     core->n_buses = n_buses;
-    core->n_bus_channels = n_bus_ch;
-    core->n_outputs = 2 + n_bus_ch;
     core->n_gens = n_gens;
-    core->n_meters = 2 * n_inputs + core->n_outputs;
+    core->sample_rate = sample_rate;
     core->max_frames = (max_frames + 15u) & ~15u;
     core->ramp_samples = ramp_samples;
     core->meter_interval = meter_interval;
+    core->buses = alloc_zeroed((n_buses ? n_buses : 1) * sizeof(mix_bus_t));
+    if (!core->buses) {
+        free(core);
+        return NULL;
+    }
 
-    const size_t ni = n_inputs, nm = core->n_meters, sends = (size_t)n_bus_ch * n_inputs;
+    /* Bus shapes: send rows, master gains, output ports and meters are numbered in bus order, the
+     * main first where it takes part. */
+    uint32_t rows = 0, masters = 2, ports = 2;
+    const uint32_t meter0 = 3 * n_inputs;
+    core->main.kind = MIX_BUS_AUX;
+    core->main.in_width = core->main.width = 2;
+    core->main.first_master = 0;
+    core->main.first_port = 0;
+    core->main.first_meter = meter0;
+    int ok = bus_init(&core->main, core->max_frames, sample_rate);
+    for (uint32_t b = 0; b < n_buses; b++) {
+        mix_bus_t *bus = &core->buses[b];
+        bus->kind = shapes[b].kind;
+        bus->in_width = bus->kind == MIX_BUS_FX ? 1 : shapes[b].width;
+        bus->width = bus->kind == MIX_BUS_FX ? 2 : shapes[b].width;
+        bus->first_row = rows;
+        bus->first_master = masters;
+        bus->first_meter = meter0 + masters;
+        bus->first_port = bus->kind == MIX_BUS_FX ? -1 : (int32_t)ports;
+        rows += bus->in_width;
+        masters += bus->width;
+        if (bus->kind != MIX_BUS_FX) ports += bus->width;
+        ok = ok && bus_init(bus, core->max_frames, sample_rate);
+    }
+    core->n_rows = rows;
+    core->n_masters = masters;
+    core->n_outputs = ports;
+    core->n_meters = meter0 + masters;
+    core->n_gr = 2 * n_inputs + n_buses + 1;
+
+    const size_t ni = n_inputs, nm = core->n_meters, sends = (size_t)rows * n_inputs;
     core->trim = alloc_zeroed(ni * sizeof(mix_ramp_t));
     core->mute = alloc_zeroed(ni * sizeof(mix_ramp_t));
     core->fader = alloc_zeroed(ni * sizeof(mix_ramp_t));
@@ -539,43 +920,57 @@ mixcore_t *mixcore_new(uint32_t n_inputs, uint32_t n_buses, const uint32_t *bus_
     core->main_r = alloc_zeroed(ni * sizeof(mix_ramp_t));
     core->send_pre = alloc_zeroed(sends * sizeof(mix_ramp_t));
     core->send_post = alloc_zeroed(sends * sizeof(mix_ramp_t));
-    core->out_gain = alloc_zeroed(core->n_outputs * sizeof(mix_ramp_t));
+    core->master = alloc_zeroed(masters * sizeof(mix_ramp_t));
+    core->returns = alloc_zeroed((size_t)n_buses * (n_buses + 1) * sizeof(mix_ramp_t));
+    core->strips = alloc_zeroed(ni * sizeof(mix_strip_t));
     core->gens = alloc_zeroed(n_gens * sizeof(mix_gen_t));
     core->pre = alloc_zeroed(ni * core->max_frames * sizeof(float));
     core->post = alloc_zeroed(ni * core->max_frames * sizeof(float));
     core->gen_buf = alloc_zeroed((size_t)n_gens * core->max_frames * sizeof(float));
+    core->scratch = alloc_zeroed(2 * (size_t)core->max_frames * sizeof(float));
     core->pre_silent = alloc_zeroed(ni);
     core->post_silent = alloc_zeroed(ni);
-    core->acc_peak = alloc_zeroed(nm * sizeof(float));
-    core->acc_sumsq = alloc_zeroed(nm * sizeof(double));
-    core->acc_clips = alloc_zeroed(nm * sizeof(uint32_t));
+    core->acc = alloc_zeroed((size_t)MIX_MF_FIELDS * nm * sizeof(float));
+    core->acc_ms = alloc_zeroed(nm * sizeof(double));
+    core->acc_kms = alloc_zeroed(nm * sizeof(double));
+    core->acc_gr = alloc_zeroed(core->n_gr * sizeof(float));
     core->cmds.slots = alloc_zeroed(cmd_capacity * sizeof(mix_cmd_t));
     core->cmds.mask = cmd_capacity - 1;
     core->meters.n_slots = meter_slots;
-    core->meters.data = alloc_zeroed((size_t)meter_slots * 3 * nm * sizeof(float));
+    core->meters.data = alloc_zeroed((size_t)meter_slots * mixcore_frame_floats(core) * sizeof(float));
     core->meters.cycle = alloc_zeroed(meter_slots * sizeof(uint64_t));
     core->meters.frames = alloc_zeroed(meter_slots * sizeof(uint32_t));
-    if (!core->trim || !core->mute || !core->fader || !core->main_l || !core->main_r || !core->send_pre ||
-        !core->send_post || !core->out_gain || !core->gens || !core->pre || !core->post ||
-        !core->gen_buf || !core->pre_silent || !core->post_silent || !core->acc_peak || !core->acc_sumsq ||
-        !core->acc_clips || !core->cmds.slots || !core->meters.data || !core->meters.cycle ||
-        !core->meters.frames) {
+    if (!ok || !core->trim || !core->mute || !core->fader || !core->main_l || !core->main_r || !core->send_pre ||
+        !core->send_post || !core->master || !core->returns || !core->strips || !core->gens || !core->pre ||
+        !core->post || !core->gen_buf || !core->scratch || !core->pre_silent || !core->post_silent || !core->acc ||
+        !core->acc_ms || !core->acc_kms || !core->acc_gr || !core->cmds.slots || !core->meters.data ||
+        !core->meters.cycle || !core->meters.frames) {
         mixcore_free(core);
         return NULL;
     }
-    /* Until the control side loads a state: unity trim and masters, everything else closed. */
+    /* Until the control side loads a state: unity trim and masters, inserts bypassed, everything
+     * else closed. */
     ramps_init(core->trim, ni, 1.0f);
     ramps_init(core->mute, ni, 1.0f);
-    ramps_init(core->out_gain, core->n_outputs, 1.0f);
+    ramps_init(core->master, masters, 1.0f);
+    for (uint32_t c = 0; c < n_inputs; c++) {
+        mix_strip_t *s = &core->strips[c];
+        for (uint32_t k = 0; k < MIX_CH_FILTERS; k++) mix_biquad_init(&s->filters[k]);
+        mix_gate_init(&s->gate);
+        mix_comp_init(&s->comp);
+        s->order_gain.cur = s->order_gain.target = 1.0f;
+    }
     for (uint32_t k = 0; k < n_gens; k++) {
         mix_gen_t *g = &core->gens[k];
-        g->c = 1.0f;  /* phasor starts at phase 0: s = sin(0) */
+        g->c = 1.0f; /* phasor starts at phase 0: s = sin(0) */
         g->rc = 1.0f;
         g->mc = 1.0f;
         g->mrc = 1.0f;
+        g->noise = 0x9E3779B9u ^ (k * 0x85EBCA6Bu); /* distinct, never zero */
         g->target = g->next_target = -1;
         g->route.cur = g->route.target = 1.0f;
     }
+    mixcore_set_loudness(core, kweight, tp_taps);
     atomic_init(&core->cmds.head, 0);
     atomic_init(&core->cmds.tail, 0);
     atomic_init(&core->meters.head, 0);

@@ -1,24 +1,32 @@
 /* mixcore: the realtime mixing core of mixerd.
  *
- * One `mixcore_t` holds everything the audio thread touches: ramped gains, scratch buffers, generator
- * state, the command ring (control -> audio) and the meter ring (audio -> control). It is allocated
- * whole by mixcore_new() on the control side; mixcore_process() never allocates, locks, makes a
- * syscall or touches Python, so it can run inside the JACK process callback.
+ * One `mixcore_t` holds everything the audio thread touches: ramped gains, filters, dynamics, FX,
+ * scratch buffers, generator state, the command ring (control -> audio) and the meter ring
+ * (audio -> control). It is allocated whole by mixcore_new() on the control side; mixcore_process()
+ * never allocates, locks, makes a syscall or touches Python, so it runs inside the JACK callback.
  *
  * Signal flow per block:
- *   input + generators -> trim -> [meter input] -> * mute -> pre
- *   pre * fader        -> [meter post] -> post
+ *   channel: input + generators -> trim/polarity -> [meter input]
+ *            -> HPF -> inserts in the chosen order (EQ, gate, compressor) -> [meter inserts]
+ *            -> mute -> pre (pre-fader tap) -> fader -> [meter post] -> post
  *   main L/R  += post * pan gains
- *   bus out o += pre * send_pre[o][c] + post * send_post[o][c]
- *   every output channel *= its master gain -> [meter out]
+ *   bus input += pre * send_pre[row][c] + post * send_post[row][c]   (one row per bus input channel)
+ *   FX buses (mono in): reverb or delay -> stereo -> EQ -> fader -> returns into main and aux buses
+ *   aux buses and main: sum (+ FX returns, + generators) -> EQ -> fader/mute/balance -> limiter
+ *            -> output port -> [meter out: peak, RMS, clips, K-weighted power, true peak]
  * Pre/post is not a flag looked up per sample: a send lives in the pre or the post matrix (the other
- * entry is ramped to zero), so switching pre<->post is a click-free crossfade and the lookup is O(1).
+ * entry is ramped to zero), so switching is a click-free crossfade and the lookup is O(1).
  */
 #ifndef MIXCORE_H
 #define MIXCORE_H
 
 #include <stdatomic.h>
 #include <stdint.h>
+
+#include "dsp_biquad.h"
+#include "dsp_dynamics.h"
+#include "dsp_fx.h"
+#include "dsp_loudness.h"
 
 /* A linear gain that moves to its target over a fixed number of samples. The value is interpolated
  * per sample inside a block but the state advances once per block. */
@@ -29,34 +37,60 @@ typedef struct {
     uint32_t remaining; /* samples left in the ramp; 0 = settled at target */
 } mix_ramp_t;
 
-/* Commands: `op` picks the ramp array or setting, `index` the element, `a`/`b` the values. */
+/* Commands: `op` picks what to change, `index` the element, `v` the ready-made values. */
 enum {
-    MIX_OP_TRIM = 0,      /* index: channel; a: linear gain */
-    MIX_OP_FADER = 1,     /* index: channel; a: linear fader gain */
-    MIX_OP_MAIN_L = 2,    /* index: channel; a: gain into main L (pan law and main assign applied) */
+    MIX_OP_TRIM = 0,       /* index: channel; v0: linear gain, negative for inverted polarity */
+    MIX_OP_FADER = 1,      /* index: channel; v0: linear fader gain */
+    MIX_OP_MAIN_L = 2,     /* index: channel; v0: gain into main L (pan law and main assign applied) */
     MIX_OP_MAIN_R = 3,
-    MIX_OP_SEND_PRE = 4,  /* index: bus_channel * n_inputs + channel; a: gain */
+    MIX_OP_SEND_PRE = 4,   /* index: send row * n_inputs + channel; v0: gain */
     MIX_OP_SEND_POST = 5,
-    MIX_OP_OUT_GAIN = 6,  /* index: output channel (0,1 main; then bus channels); a: gain */
-    MIX_OP_GEN_LEVEL = 7, /* index: generator; a: linear amplitude (0 = off) */
-    MIX_OP_GEN_FREQ = 8,  /* index: generator; a, b: cos and sin of the per-sample phase step */
-    MIX_OP_GEN_TARGET = 9,/* index: generator; a: channel index, or -1 for none */
-    MIX_OP_GEN_MOD = 10,  /* index: generator; a, b: cos and sin of the modulation phase step;
-                             a == 1 and b == 0 turns modulation off (ramped) */
-    MIX_OP_RAMP = 11,     /* a: ramp length in samples for every later change */
-    MIX_OP_MUTE = 12,     /* index: channel; a: 1 = on, 0 = muted (cuts pre- and post-fader paths) */
-    MIX_OP_METER_INTERVAL = 13, /* a: samples per published meter frame */
+    MIX_OP_OUT_GAIN = 6,   /* index: master channel (0,1 main; then every bus side in bus order); v0 */
+    MIX_OP_GEN_LEVEL = 7,  /* index: generator; v0: linear amplitude (0 = off) */
+    MIX_OP_GEN_FREQ = 8,   /* index: generator; v0, v1: cos and sin of the per-sample phase step */
+    MIX_OP_GEN_TARGET = 9, /* index: generator; v0: MIX_TARGET_*; v1: channel or bus index */
+    MIX_OP_GEN_MOD = 10,   /* index: generator; v0, v1: cos/sin of the modulation step; 1, 0 = off */
+    MIX_OP_RAMP = 11,      /* v0: ramp length in samples for every later change */
+    MIX_OP_MUTE = 12,      /* index: channel; v0: 1 = on, 0 = muted (cuts pre- and post-fader paths) */
+    MIX_OP_METER_INTERVAL = 13, /* v0: samples per published meter frame */
+    MIX_OP_BIQUAD = 14,    /* index: filter slot (see mixcore_filter_slot); v0..v4: b0 b1 b2 a1 a2 */
+    MIX_OP_INSERT = 15,    /* index: insert slot (see mixcore_insert_slot); v0: 1 in, 0 bypassed */
+    MIX_OP_GATE = 16,      /* index: channel; v0..v4: mix_gate_params_t */
+    MIX_OP_COMP = 17,      /* index: channel; v0..v5: mix_comp_params_t */
+    MIX_OP_LIMITER = 18,   /* index: bus, or n_buses for the main; v0, v1: mix_limiter_params_t */
+    MIX_OP_ORDER = 19,     /* index: channel; v0: MIX_ORDER_* (the strip ducks, swaps, comes back) */
+    MIX_OP_RETURN = 20,    /* index: fx_bus * (n_buses + 1) + target (0 main, 1 + bus); v0: gain */
+    MIX_OP_FX_KIND = 21,   /* index: bus (an FX bus); v0: MIX_FX_* */
+    MIX_OP_REVERB = 22,    /* index: bus; v0..v3: mix_reverb_params_t */
+    MIX_OP_DELAY = 23,     /* index: bus; v0..v3: mix_delay_params_t */
+    MIX_OP_GEN_KIND = 24,  /* index: generator; v0: MIX_GEN_* */
     MIX_OP_COUNT
 };
 
 /* Set on `op` to jump straight to the value without a ramp (used before the first block). */
 #define MIX_OP_IMMEDIATE 0x100u
 
+enum { MIX_ORDER_EQ_DYN = 0, MIX_ORDER_DYN_EQ = 1 };
+enum { MIX_TARGET_NONE = 0, MIX_TARGET_CHANNEL = 1, MIX_TARGET_BUS = 2 };
+enum { MIX_GEN_SINE = 0, MIX_GEN_PINK = 1, MIX_GEN_WHITE = 2 };
+enum { MIX_BUS_AUX = 0, MIX_BUS_FX = 1 };
+enum { MIX_FX_REVERB = 0, MIX_FX_DELAY = 1 };
+
+/* Inserts per channel, per bus and on the main, in slot order. */
+enum { MIX_INS_HPF = 0, MIX_INS_EQ = 1, MIX_INS_GATE = 2, MIX_INS_COMP = 3, MIX_CH_INSERTS = 4 };
+enum { MIX_INS_BUS_EQ = 0, MIX_INS_LIMITER = 1, MIX_BUS_INSERTS = 2 };
+/* Filter sections: a channel has 2 HPF sections then 4 EQ bands; a bus and the main have 4 bands. */
+#define MIX_CH_FILTERS 6
+#define MIX_BUS_FILTERS 4
+#define MIX_EQ_BANDS 4
+
+#define MIX_CMD_VALUES 6
+
 typedef struct {
-    uint32_t op;
+    uint16_t op;
+    uint16_t flags;
     int32_t index;
-    float a;
-    float b;
+    double v[MIX_CMD_VALUES];
 } mix_cmd_t;
 
 typedef struct {
@@ -66,10 +100,13 @@ typedef struct {
     _Atomic uint32_t tail;    /* written by the consumer (audio thread) */
 } mix_cmd_ring_t;
 
-/* Meter frames, published every `meter_interval` samples. Per meter channel: peak (max |x|),
- * mean square and the number of samples at or above full scale. */
+/* Meter frames, published every `meter_interval` samples. Per meter channel: peak (max |x|), mean
+ * square, samples at or above full scale, mean square of the K-weighted signal and true peak; per
+ * gain-reduction point: the largest reduction in dB. */
+enum { MIX_MF_PEAK = 0, MIX_MF_MS = 1, MIX_MF_CLIPS = 2, MIX_MF_KMS = 3, MIX_MF_TP = 4, MIX_MF_FIELDS = 5 };
+
 typedef struct {
-    float *data;              /* slots * 3 * n_meters: peak[n], ms[n], clips[n] per slot */
+    float *data;              /* slots * (MIX_MF_FIELDS * n_meters + n_gr) */
     uint64_t *cycle;          /* cycle count when the slot was published */
     uint32_t *frames;         /* samples the slot covers */
     uint32_t n_slots;
@@ -78,25 +115,62 @@ typedef struct {
 } mix_meter_ring_t;
 
 typedef struct {
+    uint32_t kind;            /* MIX_GEN_* */
     float c, s;               /* oscillator phasor */
     float rc, rs;             /* rotation per sample */
     float mc, ms;             /* modulation phasor */
     float mrc, mrs;           /* modulation rotation per sample */
-    int32_t target;           /* channel fed now, -1 none */
-    int32_t next_target;      /* channel to feed once the route has faded out */
+    uint32_t noise;           /* xorshift state */
+    float pink[7];            /* pink-noise filter state */
+    int32_t target;           /* buffer fed now: channel c (>= 0), bus b as -(b + 2), -1 none */
+    int32_t next_target;      /* where to go once the route has faded out */
     mix_ramp_t level;
     mix_ramp_t depth;         /* modulation depth, 0 or 1, ramped */
     mix_ramp_t route;         /* fades out/in around a target change */
 } mix_gen_t;
 
+/* One channel's inserts and their order. */
+typedef struct {
+    mix_biquad_t filters[MIX_CH_FILTERS];
+    mix_gate_t gate;
+    mix_comp_t comp;
+    mix_ramp_t ins[MIX_CH_INSERTS];  /* 0 = bypassed, 1 = in: crossfaded */
+    uint32_t order, next_order;
+    mix_ramp_t order_gain;           /* the strip ducks around an order change */
+} mix_strip_t;
+
+typedef struct {
+    uint32_t kind;           /* MIX_BUS_* */
+    uint32_t in_width;       /* 1 or 2 (an FX bus takes mono in) */
+    uint32_t width;          /* output sides: 1 or 2 (an FX bus is stereo) */
+    uint32_t first_row;      /* first send-matrix row */
+    uint32_t first_master;   /* first MIX_OP_OUT_GAIN index */
+    int32_t first_port;      /* first output port, -1 for an FX bus */
+    uint32_t first_meter;    /* first output meter channel */
+    float *buf[2];           /* working buffers (max_frames each) */
+    mix_biquad_t filters[2][MIX_BUS_FILTERS];
+    mix_limiter_t limiter;
+    mix_ramp_t ins[MIX_BUS_INSERTS];
+    mix_kweight_t kw[2];
+    mix_truepeak_t tp[2];
+    /* FX buses only */
+    uint32_t fx_kind, next_fx_kind;
+    mix_ramp_t fx_gain;      /* ducks around an effect change */
+    mix_reverb_t *reverb;
+    mix_delay_t *delay;
+} mix_bus_t;
+
 typedef struct {
     uint32_t n_inputs;
-    uint32_t n_buses;
-    uint32_t n_bus_channels;  /* sum of bus widths */
-    uint32_t n_outputs;       /* 2 (main) + n_bus_channels */
+    uint32_t n_buses;        /* aux and FX buses */
+    uint32_t n_rows;         /* send-matrix rows: sum of bus input widths */
+    uint32_t n_outputs;      /* JACK outputs: 2 (main) + sides of every non-FX bus */
+    uint32_t n_masters;      /* 2 (main) + sides of every bus */
     uint32_t n_gens;
-    uint32_t n_meters;        /* 2 * n_inputs (input, post) + n_outputs */
+    uint32_t n_meters;       /* 3 * n_inputs (input, inserts, post) + n_masters */
+    uint32_t n_gr;           /* 2 * n_inputs (gate, comp) + n_buses + 1 (limiters) */
     uint32_t max_frames;
+    uint32_t sample_rate;
     uint32_t ramp_samples;
     uint32_t meter_interval;
 
@@ -105,21 +179,28 @@ typedef struct {
     mix_ramp_t *fader;        /* [n_inputs] */
     mix_ramp_t *main_l;       /* [n_inputs] */
     mix_ramp_t *main_r;       /* [n_inputs] */
-    mix_ramp_t *send_pre;     /* [n_bus_channels][n_inputs] */
-    mix_ramp_t *send_post;    /* [n_bus_channels][n_inputs] */
-    mix_ramp_t *out_gain;     /* [n_outputs] */
+    mix_ramp_t *send_pre;     /* [n_rows][n_inputs] */
+    mix_ramp_t *send_post;    /* [n_rows][n_inputs] */
+    mix_ramp_t *master;       /* [n_masters] fader * mute * balance per side */
+    mix_ramp_t *returns;      /* [n_buses][n_buses + 1]: FX bus -> main (0) and buses */
+    mix_strip_t *strips;      /* [n_inputs] */
+    mix_bus_t *buses;         /* [n_buses] */
+    mix_bus_t main;           /* the main mix, processed like a stereo bus */
     mix_gen_t *gens;          /* [n_gens] */
+    float tp_taps[MIX_TP_PHASES * MIX_TP_TAPS];
 
-    float *pre;               /* [n_inputs][max_frames] post-trim, post-mute signal */
+    float *pre;               /* [n_inputs][max_frames] post-inserts, post-mute signal */
     float *post;              /* [n_inputs][max_frames] post-fader signal */
     float *gen_buf;           /* [n_gens][max_frames] */
+    float *scratch;           /* [max_frames] dry copy for insert crossfades */
     uint8_t *pre_silent;      /* [n_inputs] pre is all zeros this block (muted) */
     uint8_t *post_silent;     /* [n_inputs] post is all zeros this block */
 
     /* meter accumulators since the last published frame (audio thread only) */
-    float *acc_peak;          /* [n_meters] */
-    double *acc_sumsq;        /* [n_meters] */
-    uint32_t *acc_clips;      /* [n_meters] */
+    float *acc;               /* [MIX_MF_FIELDS][n_meters] (MS fields hold sums until published) */
+    double *acc_ms;           /* [n_meters] */
+    double *acc_kms;          /* [n_meters] */
+    float *acc_gr;            /* [n_gr] */
     uint32_t acc_frames;
 
     mix_cmd_ring_t cmds;
@@ -132,24 +213,36 @@ typedef struct {
     _Atomic uint64_t cmds_applied;
 } mixcore_t;
 
-/* Control side (may allocate). Returns NULL on bad arguments or out of memory. */
-mixcore_t *mixcore_new(uint32_t n_inputs, uint32_t n_buses, const uint32_t *bus_widths, uint32_t n_gens,
-                       uint32_t max_frames, uint32_t cmd_capacity, uint32_t meter_slots,
-                       uint32_t meter_interval, uint32_t ramp_samples);
-void mixcore_free(mixcore_t *core);
-
-/* Single producer: post one command. Returns 0 when the ring is full (nothing posted). */
-int mixcore_post(mixcore_t *core, uint32_t op, int32_t index, float a, float b);
-
-/* Single reader: copy up to `max` published meter frames into the arrays (each max * n_meters
- * floats for peak/ms/clips, max entries for frames and cycle). Returns the number copied. */
-uint32_t mixcore_read_meters(mixcore_t *core, uint32_t max, float *peak, float *ms, float *clips,
-                             uint32_t *frames, uint64_t *cycle);
-
 typedef struct {
     uint64_t cycles, frames, overruns, meter_drops, cmds_applied;
     uint32_t cmds_pending;
 } mix_stats_t;
+
+/* The shape of one bus for mixcore_new. */
+typedef struct {
+    uint32_t kind;   /* MIX_BUS_AUX or MIX_BUS_FX */
+    uint32_t width;  /* aux: 1 or 2; FX: ignored (mono in, stereo out) */
+} mix_bus_shape_t;
+
+/* Control side (may allocate). Returns NULL on bad arguments or out of memory. `kweight` (10
+ * coefficients) and `tp_taps` (MIX_TP_PHASES * MIX_TP_TAPS) are the loudness filters for the rate. */
+mixcore_t *mixcore_new(uint32_t n_inputs, uint32_t n_buses, const mix_bus_shape_t *buses, uint32_t n_gens,
+                       uint32_t sample_rate, uint32_t max_frames, uint32_t cmd_capacity,
+                       uint32_t meter_slots, uint32_t meter_interval, uint32_t ramp_samples,
+                       const double *kweight, const float *tp_taps);
+void mixcore_free(mixcore_t *core);
+
+/* Control side, only while no audio thread runs the core (e.g. detached from JACK for a rate
+ * change): new loudness filters. */
+void mixcore_set_loudness(mixcore_t *core, const double *kweight, const float *tp_taps);
+
+/* Single producer: post one command with up to MIX_CMD_VALUES values. 0 when the ring is full. */
+int mixcore_post(mixcore_t *core, uint32_t op, int32_t index, const double *v, uint32_t n_values);
+
+/* Single reader: copy up to `max` published meter frames into `data` (max * frame_floats floats),
+ * `frames` and `cycle`. Returns the number copied. */
+uint32_t mixcore_frame_floats(const mixcore_t *core);
+uint32_t mixcore_read_meters(mixcore_t *core, uint32_t max, float *data, uint32_t *frames, uint64_t *cycle);
 
 /* Any thread: a consistent-enough copy of the counters (each read atomically). */
 void mixcore_stats(mixcore_t *core, mix_stats_t *out);

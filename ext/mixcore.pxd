@@ -6,10 +6,11 @@ cdef extern from "mixcore.h" nogil:
     ctypedef struct mixcore_t:
         uint32_t n_inputs
         uint32_t n_buses
-        uint32_t n_bus_channels
         uint32_t n_outputs
+        uint32_t n_masters
         uint32_t n_gens
         uint32_t n_meters
+        uint32_t n_gr
         uint32_t max_frames
 
     ctypedef struct mix_stats_t:
@@ -19,6 +20,10 @@ cdef extern from "mixcore.h" nogil:
         uint64_t meter_drops
         uint64_t cmds_applied
         uint32_t cmds_pending
+
+    ctypedef struct mix_bus_shape_t:
+        uint32_t kind
+        uint32_t width
 
     enum:
         MIX_OP_TRIM
@@ -35,16 +40,35 @@ cdef extern from "mixcore.h" nogil:
         MIX_OP_RAMP
         MIX_OP_MUTE
         MIX_OP_METER_INTERVAL
+        MIX_OP_BIQUAD
+        MIX_OP_INSERT
+        MIX_OP_GATE
+        MIX_OP_COMP
+        MIX_OP_LIMITER
+        MIX_OP_ORDER
+        MIX_OP_RETURN
+        MIX_OP_FX_KIND
+        MIX_OP_REVERB
+        MIX_OP_DELAY
+        MIX_OP_GEN_KIND
         MIX_OP_IMMEDIATE
+        MIX_CMD_VALUES
+        MIX_MF_FIELDS
+        MIX_TP_PHASES
+        MIX_TP_TAPS
+        MIX_BUS_AUX
+        MIX_BUS_FX
 
-    mixcore_t *mixcore_new(uint32_t n_inputs, uint32_t n_buses, const uint32_t *bus_widths,
-                           uint32_t n_gens, uint32_t max_frames, uint32_t cmd_capacity,
-                           uint32_t meter_slots, uint32_t meter_interval,
-                           uint32_t ramp_samples) noexcept
+    mixcore_t *mixcore_new(uint32_t n_inputs, uint32_t n_buses, const mix_bus_shape_t *buses,
+                           uint32_t n_gens, uint32_t sample_rate, uint32_t max_frames,
+                           uint32_t cmd_capacity, uint32_t meter_slots, uint32_t meter_interval,
+                           uint32_t ramp_samples, const double *kweight, const float *tp_taps) noexcept
     void mixcore_free(mixcore_t *core) noexcept
-    int mixcore_post(mixcore_t *core, uint32_t op, int32_t index, float a, float b) noexcept
-    uint32_t mixcore_read_meters(mixcore_t *core, uint32_t max, float *peak, float *ms, float *clips,
-                                 uint32_t *frames, uint64_t *cycle) noexcept
+    void mixcore_set_loudness(mixcore_t *core, const double *kweight, const float *tp_taps) noexcept
+    int mixcore_post(mixcore_t *core, uint32_t op, int32_t index, const double *v, uint32_t n_values) noexcept
+    uint32_t mixcore_frame_floats(const mixcore_t *core) noexcept
+    uint32_t mixcore_read_meters(mixcore_t *core, uint32_t max, float *data, uint32_t *frames,
+                                 uint64_t *cycle) noexcept
     void mixcore_stats(mixcore_t *core, mix_stats_t *out) noexcept
     void mixcore_process(mixcore_t *core, const float *const *inputs, float *const *outputs,
                          uint32_t nframes) noexcept

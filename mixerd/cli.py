@@ -94,7 +94,7 @@ def _serve(args: argparse.Namespace) -> int:
         # One tone generator per channel (as many as the engine allows).
         generators = max(config.engine.generators, min(16, len(profile.inputs)))
         config = dataclasses.replace(config, engine=dataclasses.replace(config.engine, generators=generators))
-        changes = demo_changes(profile.layout(generators=generators))
+        changes = demo_changes(profile.layout(generators=generators).with_fx(config.engine.fx))
     try:
         sock = bind_http(config.http.host, config.http.port)
     except OSError as exc:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from mixerd.model.layout import FX_EFFECTS
 from mixerd.tomlcheck import check_type, did_you_mean, read_toml, show
 
 START_SERVER_CHOICES = ("auto", "always", "never")
@@ -73,10 +74,11 @@ def _coerce(value: Any, hint: Any, key: str) -> Any:
         if not value:
             raise ConfigError(f"{key} is empty; give a directory path")
         return Path(value)
-    if typing.get_origin(hint) is tuple:  # tuple[Path, ...]
+    if typing.get_origin(hint) is tuple:  # tuple[Path, ...], tuple[str, ...]
+        item = typing.get_args(hint)[0]
         if not isinstance(value, (list, tuple)):
-            raise ConfigError(check_type(value, list, key) + " of directory paths")
-        return tuple(_coerce(v, Path, f"{key}[{i}]") for i, v in enumerate(value))
+            raise ConfigError(check_type(value, list, key) + (" of directory paths" if item is Path else ""))
+        return tuple(_coerce(v, item, f"{key}[{i}]") for i, v in enumerate(value))
     if problem := check_type(value, hint, key):
         raise ConfigError(problem)
     return float(value) if hint is float else value
@@ -91,10 +93,12 @@ def _check_rule(value: Any, rule: typing.Mapping[str, Any], key: str) -> None:
         raise ConfigError(f"{key} = {show(value)} is {len(value)} characters long{_allowed(rule)}")
     if rule["forbid"] and any(c in value for c in rule["forbid"]):
         raise ConfigError(f"{key} = {show(value)} contains {show(rule['forbid'])}{_allowed(rule)}")
-    if rule["choices"] is not None and value not in rule["choices"]:
-        choices = ", ".join(show(c) for c in rule["choices"])
-        hint = did_you_mean(str(value), rule["choices"], '"{}"')
-        raise ConfigError(f"{key} = {show(value)} is not allowed; choose one of {choices}{hint}")
+    for item in (value if isinstance(value, tuple) else (value,)) if rule["choices"] is not None else ():
+        if item not in rule["choices"]:
+            choices = ", ".join(show(c) for c in rule["choices"])
+            hint = did_you_mean(str(item), rule["choices"], '"{}"')
+            what = f"{show(value)} is" if item is value else f"{show(value)}: {show(item)} is"
+            raise ConfigError(f"{key} = {what} not allowed; choose one of {choices}{hint}")
     if rule["range"] is not None:
         lo, hi = rule["range"]
         if not lo <= value <= hi:
@@ -131,6 +135,7 @@ class EngineConfig(_Section):
     ramp_ms: float = field(default=10.0, metadata=_rule(range=(1, 100), unit="ms"))
     meter_rate: int = field(default=50, metadata=_rule(range=(25, 100), unit="Hz"))
     generators: int = field(default=4, metadata=_rule(range=(0, 16)))
+    fx: tuple[str, ...] = field(default=FX_EFFECTS, metadata=_rule(choices=FX_EFFECTS))
 
 
 @dataclass(frozen=True)

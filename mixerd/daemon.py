@@ -37,7 +37,7 @@ class Mixer:
         """Bring up audio and control; raises (after undoing what it started) if that fails."""
         cfg = self.config
         self.profile = load_profile(cfg.mixer.profile, search_dirs=cfg.mixer.profile_dirs)
-        layout = self.profile.layout(generators=cfg.engine.generators)
+        layout = self.profile.layout(generators=cfg.engine.generators).with_fx(cfg.engine.fx)
         tree = ParamTree.from_layout(layout)
         state = tree.defaults()
         state.update({a: tree.validate(a, v) for a, v in self.initial_changes.items()})

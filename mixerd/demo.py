@@ -34,9 +34,20 @@ def demo_changes(layout: Layout) -> dict[str, Any]:
     changes["main/fader"] = -6.0
     # Each mix: its "own" channel loud, a bed of the others lower, alternating pre/post like a
     # real rig (wedges usually pre-fader, in-ears sometimes post).
-    for b, bus in enumerate(layout.buses, start=1):
-        own = (b - 1) % n_in + 1
+    aux = [b for b, bus in enumerate(layout.buses, start=1) if not bus.is_fx]
+    for i, b in enumerate(aux):
+        own = i % n_in + 1
         for n in range(1, n_in + 1):
             changes[f"ch/{n}/send/{b}/level"] = 0.0 if n == own else -12.0 - 2.0 * ((n + b) % 4)
             changes[f"ch/{n}/send/{b}/pre"] = b % 2 == 1
+    # The last channels (vocals in the demo) go to the FX: reverb in the main and in the first mix.
+    fx = [b for b, bus in enumerate(layout.buses, start=1) if bus.is_fx]
+    for i, b in enumerate(fx):
+        changes[f"ch/{max(1, n_in - i)}/send/{b}/level"] = -10.0
+        if aux:
+            changes[f"bus/{b}/return/{aux[0]}/level"] = -12.0
+    # Some processing to see and hear: a high-pass and a compressor on the vocals.
+    for n in range(max(1, n_in - 1), n_in + 1):
+        changes.update({f"ch/{n}/hpf/on": True, f"ch/{n}/hpf/freq": 100.0, f"ch/{n}/dyn/on": True,
+                        f"ch/{n}/dyn/threshold": -24.0})
     return changes

@@ -31,6 +31,7 @@ def random_state(layout, rng):
         state[f"ch/{c}/pan"] = float(rng.uniform(-100, 100))
         state[f"ch/{c}/mute"] = bool(rng.random() < 0.2)
         state[f"ch/{c}/main"] = bool(rng.random() < 0.8)
+        state[f"ch/{c}/polarity"] = bool(rng.random() < 0.3)
         for b, bus in enumerate(layout.buses, start=1):
             p = f"ch/{c}/send/{b}/"
             state[p + "level"] = float(rng.choice([-90.0, rng.uniform(-40, 6)]))
@@ -41,7 +42,12 @@ def random_state(layout, rng):
     for b in range(1, layout.n_buses + 1):
         state[f"bus/{b}/fader"] = float(rng.uniform(-20, 6))
         state[f"bus/{b}/mute"] = bool(rng.random() < 0.1)
+        state[f"bus/{b}/limiter/on"] = False  # the plain reference mix has no limiters
+        if layout.buses[b - 1].stereo:
+            state[f"bus/{b}/balance"] = float(rng.uniform(-100, 100))
     state["main/fader"] = -3.0
+    state["main/limiter/on"] = False
+    state["main/balance"] = float(rng.uniform(-50, 50))
     return state
 
 
@@ -72,9 +78,16 @@ def test_block_size_does_not_change_the_result():
     np.testing.assert_allclose(a, b, atol=1e-6)
 
 
+def plain_defaults(layout):
+    """Defaults with the output limiters out, so gains can be measured up to and past full scale."""
+    state = ParamTree.from_layout(layout).defaults()
+    state.update({a: False for a in state if a.endswith("limiter/on")})
+    return state
+
+
 def one_channel(**changes):
     layout = Layout.simple(1, 2, stereo_buses=1, generators=0)
-    state = ParamTree.from_layout(layout).defaults()
+    state = plain_defaults(layout)
     state.update(changes)
     return layout, settled_engine(layout, state)
 
@@ -108,7 +121,7 @@ def test_constant_power_pan_law_on_main(pan, left_db, right_db):
 
 def test_mute_silences_pre_fader_sends_but_not_the_input_meter():
     layout, engine = one_channel(**{"ch/1/send/1/level": 0.0, "ch/1/send/1/pre": True})
-    state = ParamTree.from_layout(layout).defaults()
+    state = plain_defaults(layout)
     state.update({"ch/1/send/1/level": 0.0, "ch/1/send/1/pre": True, "ch/1/mute": True})
     engine.apply(state, ["ch/1/mute"])
     x = np.full((1, 4800), 0.5, np.float32)
@@ -128,7 +141,7 @@ def gain_trace(engine, frames=2048, block=64):
                                             ("ch/1/pan", 100.0), ("main/fader", 10.0)])
 def test_ramps_are_monotonic_and_click_free(address, value):
     layout, engine = one_channel()
-    state = ParamTree.from_layout(layout).defaults()
+    state = plain_defaults(layout)
     before = gain_trace(engine, 256)[0, -1]
     state[address] = value
     engine.apply(state, [address])
@@ -146,7 +159,7 @@ def test_ramps_are_monotonic_and_click_free(address, value):
 
 def test_pre_post_switch_crossfades():
     layout, engine = one_channel(**{"ch/1/fader": -20.0, "ch/1/send/1/level": 0.0, "ch/1/send/1/pre": True})
-    state = ParamTree.from_layout(layout).defaults()
+    state = plain_defaults(layout)
     state.update({"ch/1/fader": -20.0, "ch/1/send/1/level": 0.0, "ch/1/send/1/pre": False})
     engine.apply(state, ["ch/1/send/1/pre"])
     bus = gain_trace(engine)[2]
@@ -165,7 +178,9 @@ def test_meters_match_numpy_and_count_clips():
     x = np.stack([0.5 * np.sin(2 * np.pi * 440 * t), 0.1 * np.sin(2 * np.pi * 97 * t),
                   rng.standard_normal(t.size) * 0.05]).astype(np.float32)
     engine.core.process(x)
-    peak, ms, clips, frames, _ = engine.core.read_meters()
+    data, frames, _ = engine.core.read_meters()
+    n = engine.core.n_meters
+    peak, ms, clips = data[:, :n], data[:, n:2 * n], data[:, 2 * n:3 * n]
     assert frames.sum() == x.shape[1]
     ref_peak, ref_ms = ReferenceMix(layout, state).meters(x)
     np.testing.assert_allclose(peak.max(axis=0), ref_peak, rtol=1e-5, atol=1e-7)
@@ -216,8 +231,11 @@ def test_modulated_generator_pulses():
     assert env.min() < 0.05 * env.max()
 
 
+MONO = [(_core.BUS_AUX, 1)]
+
+
 def test_command_ring_full_is_reported():
-    core = _core.Core(1, [1], 0, cmd_capacity=4)
+    core = _core.Core(1, MONO, 0, cmd_capacity=4)
     assert all(core.post(_core.OP_FADER, 0, 0.5) for _ in range(4))
     assert not core.post(_core.OP_FADER, 0, 1.0)  # full: nothing queued
     core.process(np.zeros((1, 64), np.float32))
@@ -238,7 +256,7 @@ def drain(engine, inputs):
 def test_engine_keeps_changes_the_ring_cannot_take_in_order_latest_wins():
     layout = Layout.simple(2, 2, generators=0)
     engine = Engine(layout, sample_rate=RATE, cmd_capacity=4)
-    state = ParamTree.from_layout(layout).defaults()
+    state = plain_defaults(layout)
     engine.load(state)  # far more commands than 4: most wait
     assert engine.health()["engine"]["commands_pending"] > 0
     silence = np.zeros((2, 64), np.float32)
@@ -254,14 +272,14 @@ def test_engine_keeps_changes_the_ring_cannot_take_in_order_latest_wins():
 
 
 def test_block_larger_than_the_core_is_refused():
-    core = _core.Core(1, [1], 0, max_frames=64)
+    core = _core.Core(1, MONO, 0, max_frames=64)
     with pytest.raises(ValueError, match="block must be 1"):
         core.process(np.ones((1, 128), np.float32), block=128)
     assert core.stats()["cycles"] == 0
 
 
 def test_flush_to_zero_is_restored_for_the_caller():
-    core = _core.Core(1, [1], 0)
+    core = _core.Core(1, MONO, 0)
     core.process(np.ones((1, 64), np.float32))
     tiny = np.array([1e-39], dtype=np.float32)  # subnormal in float32
     assert (tiny * np.float32(1.0))[0] != 0.0
@@ -271,7 +289,7 @@ def test_gil_is_not_needed_by_the_core():
     # Offline the core runs with the GIL released: a Python thread keeps running meanwhile.
     import threading
 
-    core = _core.Core(32, [1] * 16, 0)
+    core = _core.Core(32, MONO * 16, 0)
     ticks = []
     done = threading.Event()
 

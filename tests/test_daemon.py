@@ -118,3 +118,31 @@ def test_health_reports_the_running_engine(api, mixer):
         later = api.get("/health").json()["engine"]["cycles"]
     assert later > e["cycles"]
 
+
+
+def patch(api, changes):
+    r = api.patch("/params", json={"changes": changes})
+    assert r.status_code == 200, r.text
+
+
+def test_eq_and_compressor_change_the_level_at_the_output_port(api, probe):
+    patch(api, {"ch/1/mute": False, "ch/1/send/2/pre": True, "ch/1/send/2/level": 0.0})
+    settle()
+    base = peak_db(probe.record(0.3)[0])
+    assert base == pytest.approx(-12.04, abs=0.1)  # the probe's 0.25 sine, pre-fader at 0 dB
+
+    # A +6 dB peaking band centred on the tone lifts it by 6 dB (sends tap after the inserts).
+    patch(api, {"ch/1/eq/2/type": "peaking", "ch/1/eq/2/freq": 1000.0, "ch/1/eq/2/q": 1.0, "ch/1/eq/2/gain": 6.0})
+    settle()
+    assert peak_db(probe.record(0.3)[0]) - base == pytest.approx(6.0, abs=0.1)
+    put(api, "ch/1/eq/2/gain", 0.0)
+
+    # Compressor, hard knee, 4:1 above -24 dBFS: a -12 dBFS tone comes out at -24 + 12/4 = -21.
+    patch(api, {"ch/1/dyn/threshold": -24.0, "ch/1/dyn/ratio": 4.0, "ch/1/dyn/knee": 0.0,
+                "ch/1/dyn/attack": 1.0, "ch/1/dyn/release": 200.0, "ch/1/dyn/on": True})
+    time.sleep(0.5)
+    assert peak_db(probe.record(0.3)[0]) - base == pytest.approx(-9.0, abs=0.3)
+    assert api.get("/meters").json()["points"]["ch/1/inserts"]["dyn_gr"] == pytest.approx(9.0, abs=0.5)
+    put(api, "ch/1/dyn/on", False)
+    settle()
+    assert peak_db(probe.record(0.3)[0]) == pytest.approx(base, abs=0.1)

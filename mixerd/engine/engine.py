@@ -13,9 +13,12 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+import numpy as np
+
 from mixerd import _core
+from mixerd.engine.dsp import loudness
 from mixerd.engine.mapping import Command, CommandMap
-from mixerd.engine.meters import MeterBallistics
+from mixerd.engine.meters import MeterBallistics, power_to_lufs
 from mixerd.model.layout import Layout
 
 log = logging.getLogger(__name__)
@@ -36,16 +39,18 @@ class Engine:
         self.sample_rate = sample_rate
         self.ramp_ms = ramp_ms
         self.meter_rate = meter_rate
+        shapes = [(_core.BUS_FX, 2) if b.is_fx else (_core.BUS_AUX, b.width) for b in layout.buses]
         self.core = _core.Core(
-            layout.n_inputs, layout.bus_widths, layout.generators, max_frames=max_frames,
+            layout.n_inputs, shapes, layout.generators, sample_rate=sample_rate, max_frames=max_frames,
             cmd_capacity=cmd_capacity, meter_interval=self._meter_interval(), ramp_samples=self._ramp_samples(),
+            kweight=loudness.kweight_coefs(sample_rate), tp_taps=loudness.truepeak_taps(),
         )
         self.map = CommandMap(layout, sample_rate)
-        self.ballistics = MeterBallistics(self.core.n_meters, sample_rate)
+        self.ballistics = MeterBallistics(self.core.n_meters, self.core.n_gr, sample_rate)
         self.driver: AudioDriver | None = None
         self._post_lock = threading.Lock()  # the command ring has a single producer
-        self._sent: dict[tuple[int, int], tuple[float, float]] = {}
-        self._pending: dict[tuple[int, int], tuple[float, float]] = {}
+        self._sent: dict[tuple[int, int], tuple[float, ...]] = {}
+        self._pending: dict[tuple[int, int], tuple[float, ...]] = {}
         self._state: Mapping[str, Any] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -71,18 +76,32 @@ class Engine:
             self._post_all(cmds)
 
     def meters(self) -> dict[str, Any]:
-        """Meter readings for every stage, keyed by meter point (see ``meter_points()``)."""
+        """Meter readings for every stage, keyed by meter point (see ``meter_points()``).
+
+        Channels: ``ch/N/input`` (post-trim), ``ch/N/inserts`` (after HPF, EQ and dynamics, with the
+        gate's and compressor's gain reduction) and ``ch/N/post`` (post-fader): peak, hold, RMS in
+        dBFS, clipped samples. Buses and ``main`` add true peak (dBTP, 2 s hold), momentary and
+        short-term loudness (LUFS) and the limiter's gain reduction (dB).
+        """
         self._drain_meters()
         r = self.ballistics.readings()
-        points = {}
+        n_in = self.layout.n_inputs
+        points: dict[str, dict[str, Any]] = {}
         for name, (start, width) in self.meter_points().items():
             sl = slice(start, start + width)
-            points[name] = {
-                "peak": [round(float(v), 2) for v in r["peak"][sl]],
-                "hold": [round(float(v), 2) for v in r["hold"][sl]],
-                "rms": [round(float(v), 2) for v in r["rms"][sl]],
-                "clips": [int(v) for v in r["clips"][sl]],
-            }
+            point: dict[str, Any] = {key: _rounded(r[key][sl]) for key in ("peak", "hold", "rms")}
+            point["clips"] = [int(v) for v in r["clips"][sl]]
+            if not name.startswith("ch/"):
+                point["true_peak"] = _rounded(r["true_peak"][sl])
+                point["lufs_m"] = _rounded(power_to_lufs(np.array([r["k_momentary"][sl].sum()])))[0]
+                point["lufs_s"] = _rounded(power_to_lufs(np.array([r["k_short"][sl].sum()])))[0]
+                bus = self.layout.n_buses if name == "main" else int(name.split("/")[1]) - 1
+                point["limiter_gr"] = round(float(r["gr"][2 * n_in + bus]), 2)
+            elif name.endswith("/inserts"):
+                c = int(name.split("/")[1]) - 1
+                point["gate_gr"] = round(float(r["gr"][c]), 2)
+                point["dyn_gr"] = round(float(r["gr"][n_in + c]), 2)
+            points[name] = point
         return {"seq": r["seq"], "rate": self.meter_rate, "points": points}
 
     def health(self) -> dict[str, Any]:
@@ -107,13 +126,8 @@ class Engine:
 
     def system(self) -> dict[str, Any]:
         """Layout and meter points, plus what the driver reports (ports, server)."""
-        lay = self.layout
         out = {
-            "layout": {
-                "inputs": list(lay.inputs),
-                "buses": [{"name": b.name, "stereo": b.stereo, "kind": b.kind} for b in lay.buses],
-                "generators": lay.generators,
-            },
+            "layout": self.layout.to_dict(),
             "meter_points": list(self.meter_points()),
             "sample_rate": self.sample_rate,
             "ramp_ms": self.ramp_ms,
@@ -137,6 +151,20 @@ class Engine:
         if self._thread:
             self._thread.join(timeout=2)
 
+    def process(self, inputs, block: int = 64):
+        """Run the core offline over ``inputs`` (n_inputs, frames) and return its outputs.
+
+        The meters are drained as the audio goes, as the meter thread does under JACK, so a long run
+        still leaves the readings of its last seconds.
+        """
+        inputs = np.asarray(inputs, dtype=np.float32)
+        step = max(block, self._meter_interval() * 32 // block * block)  # well within the meter ring
+        out = np.zeros((self.core.n_outputs, inputs.shape[1]), dtype=np.float32)
+        for i in range(0, inputs.shape[1], step):
+            out[:, i:i + step] = self.core.process(inputs[:, i:i + step], block=block)
+            self._drain_meters()
+        return out
+
     def set_sample_rate(self, sample_rate: int) -> None:
         """Re-derive everything rate-dependent when the audio runs at another rate than planned."""
         if sample_rate == self.sample_rate:
@@ -145,10 +173,12 @@ class Engine:
         self.sample_rate = sample_rate
         self.map = CommandMap(self.layout, sample_rate)
         self.ballistics.set_sample_rate(sample_rate)
+        if not self.core.attached:  # the JACK host re-attaches after telling us the new rate
+            self.core.set_loudness(loudness.kweight_coefs(sample_rate), loudness.truepeak_taps())
         with self._post_lock:
             self._post_all([
-                Command(_core.OP_RAMP, 0, float(self._ramp_samples())),
-                Command(_core.OP_METER_INTERVAL, 0, float(self._meter_interval())),
+                Command(_core.OP_RAMP, 0, (float(self._ramp_samples()),)),
+                Command(_core.OP_METER_INTERVAL, 0, (float(self._meter_interval()),)),
             ])
             if self._state:
                 self._post_all(self.map.all_commands(self._state))
@@ -157,13 +187,12 @@ class Engine:
         """Meter point name → (first meter channel, channel count), in core meter order."""
         lay, n = self.layout, self.layout.n_inputs
         points: dict[str, tuple[int, int]] = {}
-        for c in range(n):
-            points[f"ch/{c + 1}/input"] = (c, 1)
-        for c in range(n):
-            points[f"ch/{c + 1}/post"] = (n + c, 1)
-        points["main"] = (2 * n, 2)
+        for i, stage in enumerate(("input", "inserts", "post")):
+            for c in range(n):
+                points[f"ch/{c + 1}/{stage}"] = (i * n + c, 1)
+        points["main"] = (3 * n, 2)
         for b, bus in enumerate(lay.buses, start=1):
-            points[f"bus/{b}"] = (2 * n + lay.bus_output_offset(b), bus.width)
+            points[f"bus/{b}"] = (3 * n + lay.master_index(b), bus.width)
         return points
 
     # -- internals --------------------------------------------------------------------------------
@@ -179,10 +208,10 @@ class Engine:
         # stopped, e.g. JACK restarting) the latest value per target waits in _pending, in order.
         flag = _core.IMMEDIATE if immediate else 0
         for cmd in cmds:
-            key, value = (cmd.op, cmd.index), (cmd.a, cmd.b)
+            key, value = (cmd.op, cmd.index), cmd.values
             if self._sent.get(key) == value and key not in self._pending:
                 continue
-            if self._pending or not self.core.post(cmd.op | flag, cmd.index, cmd.a, cmd.b):
+            if self._pending or not self.core.post(cmd.op | flag, cmd.index, *value):
                 self._pending[key] = value
             self._sent[key] = value
         if self._pending:
@@ -190,15 +219,15 @@ class Engine:
 
     def _flush_pending(self) -> None:
         while self._pending:
-            key, (a, b) = next(iter(self._pending.items()))
-            if not self.core.post(key[0], key[1], a, b):
+            key, values = next(iter(self._pending.items()))
+            if not self.core.post(key[0], key[1], *values):
                 return
             del self._pending[key]
 
     def _drain_meters(self) -> None:
         while True:
-            peak, ms, clips, frames, _ = self.core.read_meters(64)
-            self.ballistics.add(peak, ms, clips, frames)
+            data, frames, _ = self.core.read_meters(64)
+            self.ballistics.add(data, frames)
             if len(frames) < 64:
                 return
 
@@ -225,3 +254,6 @@ class Engine:
             except Exception:  # never let the meter thread die; the next tick tries again
                 log.exception("engine: meter thread error")
 
+
+def _rounded(values) -> list[float]:
+    return [round(float(v), 2) for v in values]

@@ -1,26 +1,37 @@
-"""Translate parameter values (dB, %, Hz, bool) at their addresses into ready numbers for the core.
+"""Translate parameter values (dB, %, Hz, ms, bool) at their addresses into ready numbers for the core.
 
-All the expensive math (dB → linear, pan law, oscillator rotations) happens here, on the control
-side; the audio thread only interpolates what it is given.
+All the expensive math (dB → linear, pan law, filter coefficients, time constants, oscillator
+rotations) happens here, on the control side; the audio thread only applies and interpolates.
+
+Each address belongs to a *unit* — the set of core commands its value feeds (e.g. every
+``ch/3/eq/2/*`` address feeds one biquad). A change recomputes just its unit; a full load computes
+every unit once.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any, NamedTuple
 
 from mixerd import _core
+from mixerd.engine.dsp import dynamics, filters, fx
 from mixerd.model.layout import Layout
 
 CLOSED_DB = -90.0  # a fader, send or level at or below this is fully closed (−∞)
+CH_INSERTS = ("hpf", "eq", "gate", "dyn")  # insert slot order per channel (mixcore.h)
+BUS_INSERTS = ("eq", "limiter")
+CH_FILTERS, BUS_FILTERS = 6, 4
+ORDERS = {"eq>dyn": 0, "dyn>eq": 1}
+FX_KINDS = {"reverb": 0, "delay": 1}
+GEN_KINDS = {"sine": 0, "pink": 1, "white": 2}
+TARGET_NONE, TARGET_CHANNEL, TARGET_BUS = 0, 1, 2
 
 
 class Command(NamedTuple):
     op: int
     index: int
-    a: float
-    b: float = 0.0
+    values: tuple[float, ...]
 
 
 def db_to_gain(db: float) -> float:
@@ -35,10 +46,23 @@ def pan_gains(pan: float) -> tuple[float, float]:
     return tuple(0.0 if abs(g) < 1e-9 else g for g in (math.cos(theta), math.sin(theta)))  # type: ignore[return-value]
 
 
+def balance_gains(balance: float) -> tuple[float, float]:
+    """Balance of a stereo bus: the side it moves away from is turned down, the other stays at unity."""
+    b = max(-100.0, min(100.0, balance)) / 100.0
+    return min(1.0, 1.0 - b), min(1.0, 1.0 + b)
+
+
 def rotation(freq_hz: float, sample_rate: float) -> tuple[float, float]:
     """cos/sin of the per-sample phase step of an oscillator at ``freq_hz``."""
     w = 2.0 * math.pi * freq_hz / sample_rate
     return math.cos(w), math.sin(w)
+
+
+def cmd(op: int, index: int, *values: float) -> Command:
+    return Command(op, index, tuple(float(v) for v in values))
+
+
+Unit = tuple[Hashable, ...]
 
 
 class CommandMap:
@@ -47,93 +71,216 @@ class CommandMap:
     def __init__(self, layout: Layout, sample_rate: int):
         self.layout = layout
         self.sample_rate = sample_rate
+        self._units: dict[str, Unit | None] = {}
+        self._builders: dict[str, Callable[[Mapping[str, Any], Unit], list[Command]]] = {
+            "trim": self._trim, "mute": self._mute, "fader": self._fader, "pan": self._pan,
+            "hpf": self._hpf, "eq": self._eq_band, "insert": self._insert, "gate": self._gate,
+            "comp": self._comp, "order": self._order, "send": self._send, "master": self._master,
+            "limiter": self._limiter, "fx_kind": self._fx_kind, "reverb": self._reverb, "delay": self._delay,
+            "return": self._return, "gen_level": self._gen_level, "gen_freq": self._gen_freq,
+            "gen_target": self._gen_target, "gen_mod": self._gen_mod, "gen_kind": self._gen_kind,
+        }
 
     def all_commands(self, state: Mapping[str, Any]) -> list[Command]:
         """Every command needed to put the core into ``state``."""
-        cmds: list[Command] = []
-        n_in, lay = self.layout.n_inputs, self.layout
-        for n in range(1, n_in + 1):
-            cmds += self._channel_gain(state, n, "trim")
-            cmds += self._channel_gain(state, n, "mute")
-            cmds += self._channel_gain(state, n, "fader")
-            cmds += self._channel_gain(state, n, "pan")
-            for b in range(1, lay.n_buses + 1):
-                cmds += self._send(state, n, b)
-        for b in range(1, lay.n_buses + 1):
-            cmds += self._bus(state, b)
-        cmds += self._main(state)
-        for k in range(1, lay.generators + 1):
-            cmds += self._gen(state, k, "level") + self._gen(state, k, "freq")
-            cmds += self._gen(state, k, "target") + self._gen(state, k, "mod")
-        return cmds
+        units = dict.fromkeys(u for u in map(self.unit_of, state) if u is not None)
+        return [c for unit in units for c in self._builders[unit[0]](state, unit)]
 
     def commands_for(self, state: Mapping[str, Any], address: str) -> list[Command]:
         """The commands that change when ``address`` changes (none for names, colours, …)."""
-        parts = address.split("/")
-        head = parts[0]
-        if head == "ch" and len(parts) >= 3:
-            n = int(parts[1])
-            if parts[2] == "send" and len(parts) == 5:
-                return self._send(state, n, int(parts[3]))
-            return self._channel_gain(state, n, parts[2])
-        if head == "bus" and len(parts) == 3 and parts[2] in ("fader", "mute"):
-            return self._bus(state, int(parts[1]))
-        if head == "main" and len(parts) == 2 and parts[1] in ("fader", "mute"):
-            return self._main(state)
-        if head == "gen" and len(parts) == 3:
-            return self._gen(state, int(parts[1]), parts[2])
-        return []
+        unit = self.unit_of(address)
+        return self._builders[unit[0]](state, unit) if unit else []
 
-    # -- per entity ------------------------------------------------------------------------------
+    def unit_of(self, address: str) -> Unit | None:
+        """The unit ``address`` feeds, e.g. ``("eq", "ch/3", 2)``; None if it feeds no audio."""
+        if address not in self._units:
+            self._units[address] = self._parse(address.split("/"))
+        return self._units[address]
 
-    def _channel_gain(self, s: Mapping[str, Any], n: int, what: str) -> list[Command]:
-        p, c = f"ch/{n}/", n - 1
-        if what == "trim":
-            return [Command(_core.OP_TRIM, c, db_to_gain(s[p + "trim"]))]
-        if what == "mute":
-            return [Command(_core.OP_MUTE, c, 0.0 if s[p + "mute"] else 1.0)]
-        if what == "fader":
-            return [Command(_core.OP_FADER, c, db_to_gain(s[p + "fader"]))]
-        if what in ("pan", "main"):
-            left, right = pan_gains(s[p + "pan"]) if s[p + "main"] else (0.0, 0.0)
-            return [Command(_core.OP_MAIN_L, c, left), Command(_core.OP_MAIN_R, c, right)]
-        return []
+    # -- address → unit ---------------------------------------------------------------------------
 
-    def _send(self, s: Mapping[str, Any], n: int, b: int) -> list[Command]:
+    def _parse(self, p: list[str]) -> Unit | None:
+        head = p[0]
+        if head == "ch" and len(p) >= 3:
+            n, rest = int(p[1]), p[2:]
+            key = rest[0]
+            if key in ("trim", "polarity"):
+                return ("trim", n)
+            if key in ("mute", "fader", "order"):
+                return (key, n)
+            if key in ("pan", "main"):
+                return ("pan", n)
+            if key == "send" and len(rest) == 3:
+                return ("send", n, int(rest[1]))
+            return self._strip_unit(f"ch/{n}", rest)
+        if head == "bus" and len(p) >= 3:
+            b, rest = int(p[1]), p[2:]
+            key = rest[0]
+            if key in ("fader", "mute", "balance"):
+                return ("master", b)
+            if key == "fx" and len(rest) == 2:
+                if rest[1] == "type":
+                    return ("fx_kind", b)
+                return ("reverb", b) if rest[1] in ("size", "damping", "width", "predelay") else ("delay", b)
+            if key == "return" and len(rest) == 3:
+                return ("return", b, 0 if rest[1] == "main" else int(rest[1]))
+            return self._strip_unit(f"bus/{b}", rest)
+        if head == "main" and len(p) >= 2:
+            if p[1] in ("fader", "mute", "balance"):
+                return ("master", 0)
+            return self._strip_unit("main", p[1:])
+        if head == "gen" and len(p) == 3:
+            kind = {"on": "gen_level", "level": "gen_level", "freq": "gen_freq", "target": "gen_target",
+                    "mod": "gen_mod", "type": "gen_kind"}.get(p[2])
+            return (kind, int(p[1])) if kind else None
+        return None
+
+    @staticmethod
+    def _strip_unit(owner: str, rest: list[str]) -> Unit | None:
+        """Units shared by channels, buses and the main: inserts' switches, EQ bands, dynamics."""
+        key = rest[0]
+        if len(rest) == 2 and rest[1] == "on" and key in ("hpf", "eq", "gate", "dyn", "limiter"):
+            return ("insert", owner, key)
+        if key == "eq" and len(rest) == 3:
+            return ("eq", owner, int(rest[1]))
+        return {"hpf": ("hpf", owner), "gate": ("gate", owner), "dyn": ("comp", owner),
+                "limiter": ("limiter", owner)}.get(key)
+
+    # -- where things live in the core ------------------------------------------------------------
+
+    def _bus_slot(self, owner: str) -> int:
+        """Bus index in the core: bus/b → b − 1, the main → n_buses."""
+        return self.layout.n_buses if owner == "main" else int(owner.split("/")[1]) - 1
+
+    def _insert_index(self, owner: str, key: str) -> int:
+        n_in = self.layout.n_inputs
+        if owner.startswith("ch/"):
+            return (int(owner.split("/")[1]) - 1) * len(CH_INSERTS) + CH_INSERTS.index(key)
+        return n_in * len(CH_INSERTS) + self._bus_slot(owner) * len(BUS_INSERTS) + BUS_INSERTS.index(key)
+
+    def _filter_index(self, owner: str, section: int) -> int:
+        if owner.startswith("ch/"):
+            return (int(owner.split("/")[1]) - 1) * CH_FILTERS + section
+        return self.layout.n_inputs * CH_FILTERS + self._bus_slot(owner) * BUS_FILTERS + section
+
+    # -- unit → commands --------------------------------------------------------------------------
+
+    def _trim(self, s, u):
+        n = u[1]
+        gain = db_to_gain(s[f"ch/{n}/trim"]) * (-1.0 if s[f"ch/{n}/polarity"] else 1.0)
+        return [cmd(_core.OP_TRIM, n - 1, gain)]
+
+    def _mute(self, s, u):
+        return [cmd(_core.OP_MUTE, u[1] - 1, 0.0 if s[f"ch/{u[1]}/mute"] else 1.0)]
+
+    def _fader(self, s, u):
+        return [cmd(_core.OP_FADER, u[1] - 1, db_to_gain(s[f"ch/{u[1]}/fader"]))]
+
+    def _pan(self, s, u):
+        p = f"ch/{u[1]}/"
+        left, right = pan_gains(s[p + "pan"]) if s[p + "main"] else (0.0, 0.0)
+        return [cmd(_core.OP_MAIN_L, u[1] - 1, left), cmd(_core.OP_MAIN_R, u[1] - 1, right)]
+
+    def _order(self, s, u):
+        return [cmd(_core.OP_ORDER, u[1] - 1, ORDERS[s[f"ch/{u[1]}/order"]])]
+
+    def _insert(self, s, u):
+        _, owner, key = u
+        return [cmd(_core.OP_INSERT, self._insert_index(owner, key), 1.0 if s[f"{owner}/{key}/on"] else 0.0)]
+
+    def _hpf(self, s, u):
+        owner = u[1]
+        sections = filters.hpf(s[f"{owner}/hpf/freq"], int(s[f"{owner}/hpf/slope"]), self.sample_rate)
+        sections = list(sections) + [filters.IDENTITY] * (2 - len(sections))
+        return [cmd(_core.OP_BIQUAD, self._filter_index(owner, k), *c) for k, c in enumerate(sections)]
+
+    def _eq_band(self, s, u):
+        _, owner, i = u
+        p = f"{owner}/eq/{i}/"
+        coefs = filters.design(s[p + "type"], s[p + "freq"], s[p + "gain"], s[p + "q"], self.sample_rate)
+        section = (2 if owner.startswith("ch/") else 0) + i - 1
+        return [cmd(_core.OP_BIQUAD, self._filter_index(owner, section), *coefs)]
+
+    def _gate(self, s, u):
+        p = f"{u[1]}/gate/"
+        params = dynamics.gate_params(s[p + "threshold"], s[p + "range"], s[p + "attack"], s[p + "hold"],
+                                      s[p + "release"], self.sample_rate)
+        return [cmd(_core.OP_GATE, int(u[1].split("/")[1]) - 1, *params)]
+
+    def _comp(self, s, u):
+        p = f"{u[1]}/dyn/"
+        params = dynamics.comp_params(s[p + "threshold"], s[p + "ratio"], s[p + "knee"], s[p + "attack"],
+                                      s[p + "release"], s[p + "makeup"], self.sample_rate)
+        return [cmd(_core.OP_COMP, int(u[1].split("/")[1]) - 1, *params)]
+
+    def _limiter(self, s, u):
+        p = f"{u[1]}/limiter/"
+        params = dynamics.limiter_params(s[p + "threshold"], s[p + "release"], self.sample_rate)
+        return [cmd(_core.OP_LIMITER, self._bus_slot(u[1]), *params)]
+
+    def _send(self, s, u):
+        _, n, b = u
         p = f"ch/{n}/send/{b}/"
         level = db_to_gain(s[p + "level"]) if s[p + "on"] else 0.0
         bus = self.layout.buses[b - 1]
-        gains = [level * g for g in pan_gains(s[p + "pan"])] if bus.stereo else [level]
+        gains = [level * g for g in pan_gains(s[p + "pan"])] if bus.in_width == 2 else [level]
         pre = bool(s[p + "pre"])
-        first = self.layout.bus_output_offset(b) - 2  # bus channel index inside the send matrix
-        cmds = []
-        for i, g in enumerate(gains):
-            index = (first + i) * self.layout.n_inputs + (n - 1)
+        out = []
+        for side, g in enumerate(gains):
+            index = (self.layout.send_row(b) + side) * self.layout.n_inputs + (n - 1)
             # The send lives in one matrix; the other entry ramps to zero (a click-free crossfade).
-            cmds.append(Command(_core.OP_SEND_PRE, index, g if pre else 0.0))
-            cmds.append(Command(_core.OP_SEND_POST, index, 0.0 if pre else g))
-        return cmds
+            out.append(cmd(_core.OP_SEND_PRE, index, g if pre else 0.0))
+            out.append(cmd(_core.OP_SEND_POST, index, 0.0 if pre else g))
+        return out
 
-    def _bus(self, s: Mapping[str, Any], b: int) -> list[Command]:
-        gain = 0.0 if s[f"bus/{b}/mute"] else db_to_gain(s[f"bus/{b}/fader"])
-        first = self.layout.bus_output_offset(b)
-        return [Command(_core.OP_OUT_GAIN, first + i, gain) for i in range(self.layout.buses[b - 1].width)]
+    def _master(self, s, u):
+        b = u[1]
+        owner, first, width = ("main", 0, 2) if b == 0 else (f"bus/{b}", self.layout.master_index(b),
+                                                          self.layout.buses[b - 1].width)
+        gain = 0.0 if s[f"{owner}/mute"] else db_to_gain(s[f"{owner}/fader"])
+        sides = balance_gains(s[f"{owner}/balance"]) if width == 2 else (1.0,)
+        return [cmd(_core.OP_OUT_GAIN, first + i, gain * side) for i, side in enumerate(sides)]
 
-    def _main(self, s: Mapping[str, Any]) -> list[Command]:
-        gain = 0.0 if s["main/mute"] else db_to_gain(s["main/fader"])
-        return [Command(_core.OP_OUT_GAIN, 0, gain), Command(_core.OP_OUT_GAIN, 1, gain)]
+    def _fx_kind(self, s, u):
+        return [cmd(_core.OP_FX_KIND, u[1] - 1, FX_KINDS[s[f"bus/{u[1]}/fx/type"]])]
 
-    def _gen(self, s: Mapping[str, Any], k: int, what: str) -> list[Command]:
-        p, g = f"gen/{k}/", k - 1
-        if what in ("on", "level"):
-            return [Command(_core.OP_GEN_LEVEL, g, db_to_gain(s[p + "level"]) if s[p + "on"] else 0.0)]
-        if what == "freq":
-            return [Command(_core.OP_GEN_FREQ, g, *rotation(s[p + "freq"], self.sample_rate))]
-        if what == "target":
-            target = s[p + "target"]
-            channel = int(target.split("/")[1]) - 1 if target.startswith("ch/") else -1
-            return [Command(_core.OP_GEN_TARGET, g, float(channel))]
-        if what == "mod":
-            rate = s[p + "mod"]
-            return [Command(_core.OP_GEN_MOD, g, *(rotation(rate, self.sample_rate) if rate > 0 else (1.0, 0.0)))]
-        return []
+    def _reverb(self, s, u):
+        p = f"bus/{u[1]}/fx/"
+        params = fx.reverb_params(s[p + "size"] / 100, s[p + "damping"] / 100, s[p + "width"] / 100,
+                                  s[p + "predelay"], self.sample_rate)
+        return [cmd(_core.OP_REVERB, u[1] - 1, *params)]
+
+    def _delay(self, s, u):
+        p = f"bus/{u[1]}/fx/"
+        params = fx.delay_params(s[p + "time"], s[p + "feedback"] / 100, s[p + "highcut"], self.sample_rate)
+        return [cmd(_core.OP_DELAY, u[1] - 1, *params)]
+
+    def _return(self, s, u):
+        _, b, target = u
+        address = f"bus/{b}/return/{'main' if target == 0 else target}/level"
+        index = (b - 1) * (self.layout.n_buses + 1) + target
+        return [cmd(_core.OP_RETURN, index, db_to_gain(s[address]))]
+
+    def _gen_level(self, s, u):
+        p = f"gen/{u[1]}/"
+        return [cmd(_core.OP_GEN_LEVEL, u[1] - 1, db_to_gain(s[p + "level"]) if s[p + "on"] else 0.0)]
+
+    def _gen_freq(self, s, u):
+        return [cmd(_core.OP_GEN_FREQ, u[1] - 1, *rotation(s[f"gen/{u[1]}/freq"], self.sample_rate))]
+
+    def _gen_target(self, s, u):
+        target = s[f"gen/{u[1]}/target"]
+        if target.startswith("ch/"):
+            kind, index = TARGET_CHANNEL, int(target.split("/")[1]) - 1
+        elif target.startswith("bus/"):
+            kind, index = TARGET_BUS, int(target.split("/")[1]) - 1
+        else:
+            kind, index = TARGET_NONE, 0
+        return [cmd(_core.OP_GEN_TARGET, u[1] - 1, kind, index)]
+
+    def _gen_mod(self, s, u):
+        rate = s[f"gen/{u[1]}/mod"]
+        return [cmd(_core.OP_GEN_MOD, u[1] - 1, *(rotation(rate, self.sample_rate) if rate > 0 else (1.0, 0.0)))]
+
+    def _gen_kind(self, s, u):
+        return [cmd(_core.OP_GEN_KIND, u[1] - 1, GEN_KINDS[s[f"gen/{u[1]}/type"]])]

@@ -1,7 +1,8 @@
-"""Meter ballistics on the control side: peak, peak hold, RMS and clip counts from the core's frames.
+"""Meter ballistics on the control side: peak, hold, RMS, clips, loudness, true peak, gain reduction.
 
-The audio thread publishes raw frames (peak, mean square, clipped samples) about 50 times a second;
-this module keeps a short history of them and turns it into what a meter bridge shows. Windows are
+The audio thread publishes raw frames about 50 times a second (per meter channel: peak, mean square,
+clipped samples, K-weighted mean square, true peak; per dynamics stage: the largest gain reduction).
+This module keeps a few seconds of them and turns them into what a meter bridge shows. Windows are
 measured in samples, not wall time, so the figures are exact whatever the reader's timing.
 """
 
@@ -13,6 +14,9 @@ from collections import deque
 import numpy as np
 
 FLOOR_DB = -120.0
+FIELDS = 5  # peak, mean square, clips, K-weighted mean square, true peak (mixcore.h MIX_MF_*)
+PEAK_MS, RMS_MS, HOLD_MS = 50.0, 300.0, 2000.0
+MOMENTARY_MS, SHORT_TERM_MS = 400.0, 3000.0  # ITU-R BS.1770-4 / EBU R128 windows
 
 
 def to_db(linear: np.ndarray) -> np.ndarray:
@@ -21,60 +25,74 @@ def to_db(linear: np.ndarray) -> np.ndarray:
         return np.maximum(20.0 * np.log10(np.maximum(linear, 0.0)), FLOOR_DB)
 
 
+def power_to_lufs(power: np.ndarray) -> np.ndarray:
+    """BS.1770 loudness of a summed K-weighted mean square: −0.691 + 10·log10(Σ G·z), floor −120."""
+    with np.errstate(divide="ignore"):
+        return np.maximum(-0.691 + 10.0 * np.log10(np.maximum(power, 0.0)), FLOOR_DB)
+
+
 class MeterBallistics:
-    """History of meter frames and the derived readings, for ``n_meters`` meter channels.
+    """History of meter frames for ``n_meters`` meter channels and ``n_gr`` gain-reduction points."""
 
-    ``peak`` is the highest sample over the last ``peak_ms``, ``hold`` over the last ``hold_ms``,
-    ``rms`` the root mean square over the last ``rms_ms``; ``clips`` counts samples at or above
-    full scale since start.
-    """
-
-    def __init__(self, n_meters: int, sample_rate: int, *, peak_ms: float = 50.0, rms_ms: float = 300.0,
-                 hold_ms: float = 2000.0):
+    def __init__(self, n_meters: int, n_gr: int, sample_rate: int):
         self.n_meters = n_meters
+        self.n_gr = n_gr
         self._lock = threading.Lock()
-        self._frames: deque[tuple[np.ndarray, np.ndarray, int]] = deque()
+        self._frames: deque[tuple[np.ndarray, int]] = deque()
         self._clips = np.zeros(n_meters, dtype=np.int64)
         self.seq = 0
-        self.set_sample_rate(sample_rate, peak_ms=peak_ms, rms_ms=rms_ms, hold_ms=hold_ms)
+        self.set_sample_rate(sample_rate)
 
-    def set_sample_rate(self, sample_rate: int, *, peak_ms: float = 50.0, rms_ms: float = 300.0,
-                        hold_ms: float = 2000.0) -> None:
-        self._peak_len = int(sample_rate * peak_ms / 1000)
-        self._rms_len = int(sample_rate * rms_ms / 1000)
-        self._hold_len = int(sample_rate * hold_ms / 1000)
+    def set_sample_rate(self, sample_rate: int) -> None:
+        samples = lambda ms: int(sample_rate * ms / 1000)  # noqa: E731
+        self._peak_len, self._rms_len, self._hold_len = samples(PEAK_MS), samples(RMS_MS), samples(HOLD_MS)
+        self._m_len, self._s_len = samples(MOMENTARY_MS), samples(SHORT_TERM_MS)
+        self._keep = max(self._hold_len, self._s_len)
 
-    def add(self, peak: np.ndarray, ms: np.ndarray, clips: np.ndarray, frames: np.ndarray) -> None:
+    def add(self, data: np.ndarray, frames: np.ndarray) -> None:
         """Append frames as returned by ``Core.read_meters()`` (oldest first)."""
         if len(frames) == 0:
             return
+        n = self.n_meters
         with self._lock:
             for i in range(len(frames)):
-                self._frames.append((peak[i].copy(), ms[i].copy(), int(frames[i])))
-            self._clips += clips.sum(axis=0).astype(np.int64)
+                self._frames.append((data[i].copy(), int(frames[i])))
+            self._clips += data[:, 2 * n:3 * n].sum(axis=0).astype(np.int64)
             self.seq += len(frames)
             # Keep just enough history for the longest window.
-            total = sum(f[2] for f in self._frames)
-            while self._frames and total - self._frames[0][2] >= self._hold_len:
-                total -= self._frames.popleft()[2]
+            total = sum(f[1] for f in self._frames)
+            while self._frames and total - self._frames[0][1] >= self._keep:
+                total -= self._frames.popleft()[1]
 
-    def readings(self) -> dict[str, np.ndarray]:
-        """Current peak, hold and RMS in dBFS and the clip counts, one entry per meter channel."""
-        n = self.n_meters
-        peak = np.zeros(n, dtype=np.float32)
-        hold = np.zeros(n, dtype=np.float32)
-        energy = np.zeros(n, dtype=np.float64)
+    def readings(self) -> dict[str, np.ndarray | int]:
+        """Per meter channel: peak, hold, rms, true_peak (dB), clips, and the K-weighted mean squares
+        over the momentary and short-term windows (linear); per gain-reduction point: gr (dB)."""
+        n, g = self.n_meters, self.n_gr
+        peak = np.zeros(n, np.float32)
+        hold = np.zeros(n, np.float32)
+        tp = np.zeros(n, np.float32)
+        gr = np.zeros(g, np.float32)
+        sums = {"rms": np.zeros(n), "m": np.zeros(n), "s": np.zeros(n)}
+        counts = {"rms": 0, "m": 0, "s": 0}
+        lengths = {"rms": self._rms_len, "m": self._m_len, "s": self._s_len}
         with self._lock:
-            covered = rms_covered = 0
-            for fpeak, fms, count in reversed(self._frames):
+            covered = 0
+            for data, count in reversed(self._frames):
+                fpeak = data[:n]
                 if covered < self._peak_len:
                     np.maximum(peak, fpeak, out=peak)
-                if rms_covered < self._rms_len:
-                    energy += fms.astype(np.float64) * count
-                    rms_covered += count
-                np.maximum(hold, fpeak, out=hold)
+                    np.maximum(gr, data[FIELDS * n:FIELDS * n + g], out=gr)
+                if covered < self._hold_len:
+                    np.maximum(hold, fpeak, out=hold)
+                    np.maximum(tp, data[4 * n:5 * n], out=tp)
+                for key, field in (("rms", 1), ("m", 3), ("s", 3)):
+                    if counts[key] < lengths[key]:
+                        sums[key] += data[field * n:(field + 1) * n].astype(np.float64) * count
+                        counts[key] += count
                 covered += count
             clips = self._clips.copy()
             seq = self.seq
-        rms = np.sqrt(energy / rms_covered) if rms_covered else np.zeros(n)
-        return {"peak": to_db(peak), "hold": to_db(hold), "rms": to_db(rms), "clips": clips, "seq": seq}
+        mean = {k: sums[k] / counts[k] if counts[k] else np.zeros(n) for k in sums}
+        return {"peak": to_db(peak), "hold": to_db(hold), "rms": to_db(np.sqrt(mean["rms"])),
+                "true_peak": to_db(tp), "clips": clips, "k_momentary": mean["m"], "k_short": mean["s"],
+                "gr": gr, "seq": seq}

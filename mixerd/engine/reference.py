@@ -1,7 +1,9 @@
 """A plain numpy implementation of the core's mix, straight from the dB/%/bool values of a state.
 
 It shares no code with the core or its command mapping, so tests can hold the C core to it and the
-bench can compare speeds on the same work. Ramps are not modelled: compare once gains have settled.
+bench can compare speeds on the same work. It covers the mix (trim, polarity, mute, fader, pan, sends,
+bus and main masters), not the inserts: compare with HPF, EQ bands, dynamics and limiters flat or
+off. Ramps are not modelled: compare once gains have settled.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ def _gain(db: float) -> float:
     return 0.0 if db <= -90.0 else float(10.0 ** (db / 20.0))
 
 
+def _balance(balance: float) -> np.ndarray:
+    return np.array([min(1.0, 1.0 - balance / 100.0), min(1.0, 1.0 + balance / 100.0)], dtype=np.float32)
+
+
 def _pan(pan: float) -> tuple[float, float]:
     theta = (pan / 100.0 + 1.0) * np.pi / 4.0
     return float(np.cos(theta)), float(np.sin(theta))
@@ -29,7 +35,8 @@ class ReferenceMix:
     def __init__(self, layout: Layout, state: Mapping[str, Any]):
         n, lay = layout.n_inputs, layout
         s = state
-        self.trim = np.array([_gain(s[f"ch/{c}/trim"]) for c in range(1, n + 1)], dtype=np.float32)
+        self.trim = np.array([_gain(s[f"ch/{c}/trim"]) * (-1.0 if s[f"ch/{c}/polarity"] else 1.0)
+                              for c in range(1, n + 1)], dtype=np.float32)
         self.on = np.array([0.0 if s[f"ch/{c}/mute"] else 1.0 for c in range(1, n + 1)], dtype=np.float32)
         self.fader = np.array([_gain(s[f"ch/{c}/fader"]) for c in range(1, n + 1)], dtype=np.float32)
         n_out = layout.n_outputs
@@ -40,9 +47,14 @@ class ReferenceMix:
             if s[f"ch/{c}/main"]:
                 self.post[0, c - 1], self.post[1, c - 1] = _pan(s[f"ch/{c}/pan"])
         self.master[:2] = 0.0 if s["main/mute"] else _gain(s["main/fader"])
+        if any(bus.is_fx for bus in lay.buses):
+            raise ValueError("the plain reference mix has no FX buses")
+        self.master[:2] *= _balance(s["main/balance"])
         for b, bus in enumerate(lay.buses, start=1):
             first = lay.bus_output_offset(b)
             self.master[first:first + bus.width] = 0.0 if s[f"bus/{b}/mute"] else _gain(s[f"bus/{b}/fader"])
+            if bus.width == 2:
+                self.master[first:first + 2] *= _balance(s[f"bus/{b}/balance"])
             for c in range(1, n + 1):
                 p = f"ch/{c}/send/{b}/"
                 level = _gain(s[p + "level"]) if s[p + "on"] else 0.0
@@ -60,8 +72,9 @@ class ReferenceMix:
         return out
 
     def meters(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Peak and mean square per meter channel (input, post-fader, outputs), as the core meters them."""
+        """Peak and mean square per meter channel (input, post-inserts, post-fader, outputs), as the core
+        meters them (with flat inserts the post-inserts signal is the input's)."""
         pre = inputs * self.trim[:, None]
         post = pre * (self.on * self.fader)[:, None]
-        stages = np.concatenate([pre, post, self.process(inputs)])
+        stages = np.concatenate([pre, pre, post, self.process(inputs)])
         return np.abs(stages).max(axis=1), (stages.astype(np.float64) ** 2).mean(axis=1)

@@ -6,23 +6,38 @@ the engine and the JACK ports are all built from it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 BUS_KINDS = ("aux", "fx", "group")
+FX_EFFECTS = ("reverb", "delay")
 
 
 @dataclass(frozen=True)
 class BusLayout:
-    """One bus: its default name, whether it is stereo, and what kind of bus it is."""
+    """One bus: its default name, whether it is stereo, and what kind of bus it is.
+
+    An ``fx`` bus takes a mono sum of sends into its effect (default ``effect``) and returns a stereo
+    result to the main and the aux buses; it has no output port of its own.
+    """
 
     name: str
     stereo: bool = False
     kind: str = "aux"
+    effect: str = "reverb"
+
+    @property
+    def is_fx(self) -> bool:
+        return self.kind == "fx"
 
     @property
     def width(self) -> int:
-        """Number of audio channels the bus carries (1 or 2)."""
-        return 2 if self.stereo else 1
+        """Audio channels the bus puts out (1 or 2; an FX bus is stereo)."""
+        return 2 if self.stereo or self.is_fx else 1
+
+    @property
+    def in_width(self) -> int:
+        """Send-matrix rows feeding the bus: 1 for mono and FX buses, 2 for stereo."""
+        return 1 if self.is_fx else self.width
 
 
 @dataclass(frozen=True)
@@ -47,25 +62,42 @@ class Layout:
 
     @property
     def n_outputs(self) -> int:
-        """Audio output channels of the core: main L and R, then every bus channel in bus order."""
-        return 2 + sum(self.bus_widths)
+        """Output ports of the core: main L and R, then every channel of every non-FX bus in bus order."""
+        return 2 + sum(b.width for b in self.buses if not b.is_fx)
 
     def to_dict(self) -> dict:
-        """JSON-ready ``{"inputs": [...], "buses": [{"name", "stereo", "kind"}], "generators": n}``."""
-        return {
-            "inputs": list(self.inputs),
-            "buses": [{"name": b.name, "stereo": b.stereo, "kind": b.kind} for b in self.buses],
-            "generators": self.generators,
-        }
+        """JSON-ready ``{"inputs": [...], "buses": [{"name", "stereo", "kind", "width"}], "generators": n}``."""
+        buses = []
+        for b in self.buses:
+            bus = {"name": b.name, "stereo": b.width == 2, "kind": b.kind, "width": b.width}
+            if b.is_fx:
+                bus["effect"] = b.effect
+            buses.append(bus)
+        return {"inputs": list(self.inputs), "buses": buses, "generators": self.generators}
 
     def bus_output_offset(self, bus: int) -> int:
-        """Index of the first core output channel of bus ``bus`` (1-based bus number)."""
+        """Index of the first output port of bus ``bus`` (1-based; not for FX buses, they have none)."""
+        return 2 + sum(b.width for b in self.buses[: bus - 1] if not b.is_fx)
+
+    def send_row(self, bus: int) -> int:
+        """First send-matrix row of bus ``bus`` (1-based)."""
+        return sum(b.in_width for b in self.buses[: bus - 1])
+
+    def master_index(self, bus: int) -> int:
+        """First master gain (fader/mute/balance per side) of bus ``bus``; 0 and 1 are the main."""
         return 2 + sum(self.bus_widths[: bus - 1])
 
+    def with_fx(self, effects) -> "Layout":
+        """This layout plus one FX bus per effect name (e.g. ``("reverb", "delay")``)."""
+        fx = tuple(BusLayout(name=e.capitalize(), kind="fx", effect=e) for e in effects)
+        return replace(self, buses=self.buses + fx)
+
     @classmethod
-    def simple(cls, n_inputs: int, n_buses: int, stereo_buses: int = 0, generators: int = 4) -> "Layout":
-        """A layout with ``n_inputs`` channels and ``n_buses`` aux buses, the last ``stereo_buses`` stereo."""
+    def simple(cls, n_inputs: int, n_buses: int, stereo_buses: int = 0, generators: int = 4,
+               fx: tuple[str, ...] = ()) -> "Layout":
+        """``n_inputs`` channels, ``n_buses`` aux buses (the last ``stereo_buses`` stereo), then FX buses."""
         buses = tuple(
             BusLayout(name=f"Mix {b + 1}", stereo=b >= n_buses - stereo_buses) for b in range(n_buses)
         )
-        return cls(inputs=tuple(f"Ch {n + 1}" for n in range(n_inputs)), buses=buses, generators=generators)
+        layout = cls(inputs=tuple(f"Ch {n + 1}" for n in range(n_inputs)), buses=buses, generators=generators)
+        return layout.with_fx(fx)

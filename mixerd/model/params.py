@@ -42,8 +42,8 @@ def expand_row(row: Row, layout: Layout) -> Iterator[tuple[tuple[int, ...], Para
 class ParamTree:
     """The address space of one layout: an ordered map from address to ParamSpec.
 
-    Addresses are ordered for people: everything of ch/1 (its sends by bus) before ch/2, then buses,
-    main and generators.
+    Addresses are ordered for people: everything of ch/1 (its EQ by band, its sends by bus) before
+    ch/2, then buses, main and generators; within a channel or bus, in table order.
     """
 
     def __init__(self, layout: Layout, specs: Iterable[ParamSpec]):
@@ -60,12 +60,24 @@ class ParamTree:
     def from_layout(cls, layout: Layout, rows: Iterable[Row] = ROWS) -> "ParamTree":
         """Expand the parameter table for ``layout``; raises ValueError if the layout's names are invalid."""
         rows = tuple(rows)
-        families = list(dict.fromkeys(r.template.split("/")[0] for r in rows))
-        keyed = []
+        # A family's first row names its owner ({n} for ch, {b} for bus, nothing for main): every
+        # address of ch/1 sorts before ch/2. Within an owner, consecutive rows with the same
+        # placeholders form a block (the EQ bands, the sends) that stays together, grouped by its inner
+        # index (band, bus), so the bands of ch/1 neither mix with its sends nor land apart from eq/on.
+        owners: dict[str, int] = {}
+        for row in rows:
+            owners.setdefault(row.template.split("/")[0], len(_PLACEHOLDER.findall(row.template)))
+        families = list(owners)
+        keyed, block, previous = [], -1, None
         for row_no, row in enumerate(rows):
-            family = families.index(row.template.split("/")[0])
+            name = row.template.split("/")[0]
+            family, owner = families.index(name), owners[name]
+            shape = (family, tuple(_PLACEHOLDER.findall(row.template)))
+            if shape != previous:
+                block, previous = row_no, shape
             for values, spec in expand_row(row, layout):
-                keyed.append(((family, values, row_no), _checked_default(spec)))
+                key = (family, values[:owner], block, values[owner:], row_no)
+                keyed.append((key, _checked_default(spec)))
         keyed.sort(key=lambda item: item[0])
         return cls(layout, (spec for _, spec in keyed))
 

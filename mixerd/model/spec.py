@@ -65,7 +65,7 @@ class ParamSpec:
     min: float | None = None
     max: float | None = None
     note: str | None = None
-    choices: tuple[str, ...] | None = None
+    choices: tuple[Any, ...] | None = None
     pattern: str | None = None
     min_length: int | None = None
     max_length: int | None = None
@@ -140,6 +140,8 @@ class ParamSpec:
                 f"{show_value(value)} is out of range; allowed {self.allowed}; "
                 f"the nearest allowed value is {format_number(nearest, signed)}",
             )
+        if self.choices is not None and float(value) not in self.choices:
+            raise self._error("invalid_value", f"{show_value(value)} is not an allowed value; allowed {self.allowed}")
         return float(value) + 0.0  # + 0.0 turns -0.0 into 0.0
 
     def _bool(self, value: Any) -> bool:

@@ -2,7 +2,7 @@
 
 Adding a parameter (EQ, dynamics, solo…) means adding a row here; nothing else in the model changes.
 Placeholders in a template: ``{n}`` channel 1…n_inputs, ``{b}`` bus 1…n_buses, ``{k}`` generator
-1…generators.
+1…generators, ``{i}`` EQ band 1…4, ``{a}`` a bus an FX return feeds (1…n_buses, aux buses only).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from mixerd.model.layout import Layout
+from mixerd.model.layout import FX_EFFECTS, Layout
 from mixerd.model.spec import Kind
 
 Indices = Mapping[str, int]
@@ -20,7 +20,17 @@ PLACEHOLDERS: dict[str, Callable[[Layout], int]] = {
     "n": lambda layout: layout.n_inputs,
     "b": lambda layout: layout.n_buses,
     "k": lambda layout: layout.generators,
+    "i": lambda layout: EQ_BANDS,
+    "a": lambda layout: layout.n_buses,
 }
+
+EQ_BANDS = 4
+EQ_TYPES = ("low-shelf", "peaking", "high-shelf", "low-cut", "high-cut")
+#: Band defaults (type, Hz, Q): a flat four-band EQ laid out the way consoles ship it.
+EQ_DEFAULTS = (("low-shelf", 100.0, 0.7), ("peaking", 500.0, 1.0), ("peaking", 2500.0, 1.0),
+               ("high-shelf", 8000.0, 0.7))
+ORDERS = ("eq>dyn", "dyn>eq")
+GEN_TYPES = ("sine", "pink", "white")
 
 
 @dataclass(frozen=True)
@@ -37,7 +47,7 @@ class Row:
     min: float | None = None
     max: float | None = None
     note: str | None = None
-    choices: Callable[[Layout], tuple[str, ...]] | None = None
+    choices: Callable[[Layout], tuple[Any, ...]] | None = None
     pattern: str | None = None
     min_length: int | None = None
     max_length: int | None = None
@@ -53,9 +63,9 @@ GREY = "#6b7280"
 
 
 def level(template: str, description: str, default: float = 0.0, lo: float = -90.0, hi: float = 10.0,
-          note: str | None = CLOSED, unit: str = "dB") -> Row:
+          note: str | None = CLOSED, unit: str = "dB", **kw: Any) -> Row:
     """A level in dB; by default a fader range where the bottom means fully closed (−∞)."""
-    return Row(template, "number", unit, default, description, min=lo, max=hi, note=note)
+    return Row(template, "number", unit, default, description, min=lo, max=hi, note=note, **kw)
 
 
 def pan(template: str, description: str, **kw: Any) -> Row:
@@ -80,20 +90,66 @@ def color(template: str, description: str) -> Row:
                hint="#rrggbb, e.g. #ff8800", lowercase=True)
 
 
+def number(template: str, unit: str, default: Any, description: str, lo: float, hi: float, **kw: Any) -> Row:
+    """A plain number in a range (a frequency, a time, a ratio)."""
+    return Row(template, "number", unit, default, description, min=lo, max=hi, **kw)
+
+
+def choice(template: str, choices: tuple[str, ...], default: Any, description: str) -> Row:
+    """One of a fixed set of strings."""
+    return Row(template, "string", "string", default, description, choices=lambda layout: choices)
+
+
+def eq_rows(prefix: str, what: str) -> tuple[Row, ...]:
+    """A four-band parametric EQ under ``prefix`` (``ch/{n}``, ``bus/{b}`` or ``main``)."""
+    band = lambda field: (lambda layout, idx: EQ_DEFAULTS[idx["i"] - 1][field])  # noqa: E731
+    return (
+        switch(f"{prefix}/eq/on", f"{what} EQ in (false: bypassed)", True),
+        choice(f"{prefix}/eq/{{i}}/type", EQ_TYPES, band(0), "EQ band filter type (RBJ cookbook)"),
+        number(f"{prefix}/eq/{{i}}/freq", "Hz", band(1), "EQ band frequency", 20.0, 20000.0),
+        level(f"{prefix}/eq/{{i}}/gain", "EQ band gain (shelves and peaking)", lo=-15.0, hi=15.0, note=None),
+        number(f"{prefix}/eq/{{i}}/q", "Q", band(2), "EQ band Q (width; shelf slope)", 0.3, 10.0),
+    )
+
+
+def limiter_rows(prefix: str, what: str, on: bool | Callable[[Layout, Indices], bool]) -> tuple[Row, ...]:
+    """An output peak limiter under ``prefix``."""
+    return (
+        switch(f"{prefix}/limiter/on", f"{what} limiter in: no sample leaves above its threshold", on),
+        level(f"{prefix}/limiter/threshold", f"{what} limiter ceiling in dBFS", default=-1.0, lo=-30.0, hi=0.0,
+              note=None),
+        number(f"{prefix}/limiter/release", "ms", 100.0, f"{what} limiter release time", 5.0, 2000.0),
+    )
+
+
 def _stereo_bus(layout: Layout, idx: Indices) -> bool:
     return layout.buses[idx["b"] - 1].stereo
 
 
+def _stereo_out(layout: Layout, idx: Indices) -> bool:
+    return layout.buses[idx["b"] - 1].width == 2
+
+
+def _fx_bus(layout: Layout, idx: Indices) -> bool:
+    return layout.buses[idx["b"] - 1].is_fx
+
+
+def _fx_return(layout: Layout, idx: Indices) -> bool:
+    return layout.buses[idx["b"] - 1].is_fx and not layout.buses[idx["a"] - 1].is_fx
+
+
 def _channel_targets(layout: Layout) -> tuple[str, ...]:
-    return ("none",) + tuple(f"ch/{n}" for n in range(1, layout.n_inputs + 1))
+    return (("none",) + tuple(f"ch/{n}" for n in range(1, layout.n_inputs + 1))
+            + tuple(f"bus/{b}" for b in range(1, layout.n_buses + 1)))
 
 
 def _channel_targets_hint(layout: Layout) -> str:
-    if layout.n_inputs == 0:
-        return '"none"'
-    if layout.n_inputs == 1:
-        return '"none" or "ch/1"'
-    return f'"none" or "ch/1"…"ch/{layout.n_inputs}"'
+    parts = ['"none"']
+    if layout.n_inputs:
+        parts.append('"ch/1"' if layout.n_inputs == 1 else f'"ch/1"…"ch/{layout.n_inputs}"')
+    if layout.n_buses:
+        parts.append('"bus/1"' if layout.n_buses == 1 else f'"bus/1"…"bus/{layout.n_buses}"')
+    return ", ".join(parts[:-1]) + " or " + parts[-1] if len(parts) > 1 else parts[0]
 
 
 def _gen_default_target(layout: Layout, idx: Indices) -> str:
@@ -107,12 +163,34 @@ ROWS: tuple[Row, ...] = (
     name("ch/{n}/name", "channel name", lambda layout, idx: layout.inputs[idx["n"] - 1]),
     color("ch/{n}/color", "channel colour on the control surfaces"),
     level("ch/{n}/trim", "input gain before the channel processing", lo=-24.0, hi=24.0, note=None),
+    switch("ch/{n}/polarity", "polarity inverted", False),
+    switch("ch/{n}/hpf/on", "high-pass filter in", False),
+    number("ch/{n}/hpf/freq", "Hz", 80.0, "high-pass filter corner (Butterworth)", 20.0, 400.0),
+    Row("ch/{n}/hpf/slope", "number", "dB/oct", 12.0, "high-pass filter slope", min=12.0, max=24.0,
+        choices=lambda layout: (12.0, 24.0), hint="12 or 24 dB/oct"),
+    *eq_rows("ch/{n}", "channel"),
+    switch("ch/{n}/gate/on", "gate/expander in", False),
+    level("ch/{n}/gate/threshold", "gate opens above this level (dBFS)", default=-50.0, lo=-90.0, hi=0.0, note=None),
+    level("ch/{n}/gate/range", "attenuation while closed (-90 gate … -3 gentle expander)", default=-60.0,
+          lo=-90.0, hi=0.0, note=None),
+    number("ch/{n}/gate/attack", "ms", 0.5, "gate opening time", 0.05, 100.0),
+    number("ch/{n}/gate/hold", "ms", 50.0, "gate stays open this long after the level falls", 0.0, 2000.0),
+    number("ch/{n}/gate/release", "ms", 200.0, "gate closing time", 5.0, 2000.0),
+    switch("ch/{n}/dyn/on", "compressor in", False),
+    level("ch/{n}/dyn/threshold", "compressor threshold (dBFS)", default=-20.0, lo=-60.0, hi=0.0, note=None),
+    number("ch/{n}/dyn/ratio", "ratio", 3.0, "compression ratio (n:1)", 1.0, 20.0),
+    number("ch/{n}/dyn/knee", "dB", 6.0, "soft-knee width", 0.0, 24.0),
+    number("ch/{n}/dyn/attack", "ms", 10.0, "compressor attack time", 0.05, 200.0),
+    number("ch/{n}/dyn/release", "ms", 150.0, "compressor release time", 5.0, 2000.0),
+    level("ch/{n}/dyn/makeup", "gain after compression", default=0.0, lo=0.0, hi=24.0, note=None),
+    choice("ch/{n}/order", ORDERS, "eq>dyn", "insert order after the HPF: EQ then dynamics, or dynamics then EQ"),
     level("ch/{n}/fader", "channel fader: level into the main mix and post-fader sends"),
     pan("ch/{n}/pan", "channel position in the main mix"),
     switch("ch/{n}/mute", "channel mute: silences the main mix and every send, pre-fader ones too", False),
     switch("ch/{n}/main", "channel assigned to the main mix", True),
     level("ch/{n}/send/{b}/level", "send level from the channel to the bus", default=-90.0),
-    switch("ch/{n}/send/{b}/pre", "send taken before the channel fader (monitor mix)", True),
+    Row("ch/{n}/send/{b}/pre", "bool", "bool", lambda layout, idx: not layout.buses[idx["b"] - 1].is_fx,
+        "send taken before the channel fader (monitor mixes: yes; FX sends: no)"),
     switch("ch/{n}/send/{b}/on", "send switched on", True),
     pan("ch/{n}/send/{b}/pan", "channel position in a stereo bus", when=_stereo_bus),
     # buses
@@ -120,14 +198,34 @@ ROWS: tuple[Row, ...] = (
     color("bus/{b}/color", "bus colour on the control surfaces"),
     level("bus/{b}/fader", "bus output level"),
     switch("bus/{b}/mute", "bus output mute", False),
+    pan("bus/{b}/balance", "left/right balance of a stereo bus", when=_stereo_out),
+    *eq_rows("bus/{b}", "bus"),
+    *limiter_rows("bus/{b}", "bus", lambda layout, idx: not layout.buses[idx["b"] - 1].is_fx),
+    Row("bus/{b}/fx/type", "string", "string", lambda layout, idx: layout.buses[idx["b"] - 1].effect,
+        "effect of the FX bus", choices=lambda layout: FX_EFFECTS, when=_fx_bus),
+    number("bus/{b}/fx/size", "%", 50.0, "reverb size (tail length)", 0.0, 100.0, when=_fx_bus),
+    number("bus/{b}/fx/damping", "%", 50.0, "reverb high-frequency damping", 0.0, 100.0, when=_fx_bus),
+    number("bus/{b}/fx/width", "%", 100.0, "reverb stereo width", 0.0, 100.0, when=_fx_bus),
+    number("bus/{b}/fx/predelay", "ms", 20.0, "reverb pre-delay", 0.0, 100.0, when=_fx_bus),
+    number("bus/{b}/fx/time", "ms", 350.0, "delay time", 1.0, 2000.0, when=_fx_bus),
+    number("bus/{b}/fx/feedback", "%", 35.0, "delay feedback (share of each repeat)", 0.0, 95.0, when=_fx_bus),
+    number("bus/{b}/fx/highcut", "Hz", 8000.0, "delay high-cut in the feedback path (20000 = off)",
+           1000.0, 20000.0, when=_fx_bus),
+    level("bus/{b}/return/main/level", "FX return level into the main mix", when=_fx_bus),
+    level("bus/{b}/return/{a}/level", "FX return level into an aux mix", default=-90.0, when=_fx_return),
     # main mix
     level("main/fader", "main mix output level"),
     switch("main/mute", "main mix output mute", False),
+    pan("main/balance", "main mix left/right balance"),
+    *eq_rows("main", "main"),
+    *limiter_rows("main", "main", True),
     # signal generators (test tones for sound check and the demo)
     switch("gen/{k}/on", "signal generator running", False),
+    choice("gen/{k}/type", GEN_TYPES, "sine", "sine tone, pink noise or white noise"),
     Row("gen/{k}/freq", "number", "Hz", 1000.0, "generator tone frequency", min=20.0, max=20000.0),
-    level("gen/{k}/level", "generator output level in dBFS", default=-18.0, hi=0.0, note=None),
-    Row("gen/{k}/target", "string", "string", _gen_default_target, "channel input the generator feeds",
+    level("gen/{k}/level", "generator level in dBFS (peak for a tone, RMS for noise)", default=-18.0, hi=0.0,
+          note=None),
+    Row("gen/{k}/target", "string", "string", _gen_default_target, "channel input or bus the generator feeds",
         choices=_channel_targets, hint=_channel_targets_hint),
     Row("gen/{k}/mod", "number", "Hz", 0.0, "amplitude-modulation rate", min=0.0, max=20.0,
         note="0 = steady tone"),

@@ -70,7 +70,9 @@ class SpecOut(BaseModel):
     min_length: int | None = None
     max_length: int | None = None
     pattern: str | None = Field(None, description="regex a string must fully match")
-    choices: list[str] | None = None
+    choices: list[str | float] | None = Field(
+        None, description="the only values accepted: strings (e.g. EQ band types) or numbers (e.g. HPF slope 12 or 24)"
+    )
     template: str | None = Field(None, description="table row the address comes from, e.g. 'ch/{n}/fader'")
 
 
@@ -131,6 +133,8 @@ class BusOut(BaseModel):
     name: str
     stereo: bool
     kind: str
+    width: int = Field(description="audio channels the bus puts out (1 or 2; an FX bus is stereo)")
+    effect: str | None = Field(None, description="effect of an FX bus (reverb, delay); left out for other buses")
 
 
 class LayoutOut(BaseModel):

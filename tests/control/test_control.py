@@ -185,7 +185,7 @@ def test_fallbacks_without_an_engine(tree):
     assert control.meters() == {"seq": 0, "rate": 0, "points": {}}
     health = control.health()
     assert health["status"] == "down" and health["engine"]["running"] is False
-    assert control.system()["layout"]["buses"][1] == {"name": "Mix 2", "stereo": True, "kind": "aux"}
+    assert control.system()["layout"]["buses"][1] == {"name": "Mix 2", "stereo": True, "kind": "aux", "width": 2}
     assert control.set("ch/1/fader", -1, "rest").seq == 1
 
 

@@ -22,22 +22,56 @@ def tree(layout):
     return ParamTree.from_layout(layout)
 
 
-def test_every_address_of_the_milestone_exists(tree):
-    per_channel = ["name", "color", "trim", "fader", "pan", "mute", "main"]
-    per_send = ["level", "pre", "on"]
+EQ = ["eq/on"] + [f"eq/{i}/{p}" for i in (1, 2, 3, 4) for p in ("type", "freq", "gain", "q")]
+LIMITER = ["limiter/on", "limiter/threshold", "limiter/release"]
+CHANNEL = ["name", "color", "trim", "polarity", "hpf/on", "hpf/freq", "hpf/slope", *EQ,
+           "gate/on", "gate/threshold", "gate/range", "gate/attack", "gate/hold", "gate/release",
+           "dyn/on", "dyn/threshold", "dyn/ratio", "dyn/knee", "dyn/attack", "dyn/release", "dyn/makeup",
+           "order", "fader", "pan", "mute", "main"]
+FX = ["fx/type", "fx/size", "fx/damping", "fx/width", "fx/predelay", "fx/time", "fx/feedback", "fx/highcut"]
+
+
+def expected_addresses(n_inputs, buses, generators):
+    """Every address the GUIDE's address space gives a layout; ``buses`` is a list of "mono", "stereo"
+    or "fx" (an FX bus: mono send in, stereo out)."""
+    aux = [b for b, kind in enumerate(buses, start=1) if kind != "fx"]
     expected = set()
-    for n in (1, 2, 3):
-        expected |= {f"ch/{n}/{p}" for p in per_channel}
-        for b in (1, 2):
-            expected |= {f"ch/{n}/send/{b}/{p}" for p in per_send}
-        expected.add(f"ch/{n}/send/2/pan")  # bus 2 is stereo
-    for b in (1, 2):
-        expected |= {f"bus/{b}/{p}" for p in ("name", "color", "fader", "mute")}
-    expected |= {"main/fader", "main/mute"}
-    for k in (1, 2, 3, 4):
-        expected |= {f"gen/{k}/{p}" for p in ("on", "freq", "level", "target", "mod")}
+    for n in range(1, n_inputs + 1):
+        expected |= {f"ch/{n}/{p}" for p in CHANNEL}
+        for b, kind in enumerate(buses, start=1):
+            expected |= {f"ch/{n}/send/{b}/{p}" for p in ("level", "pre", "on")}
+            if kind == "stereo":
+                expected.add(f"ch/{n}/send/{b}/pan")
+    for b, kind in enumerate(buses, start=1):
+        expected |= {f"bus/{b}/{p}" for p in ["name", "color", "fader", "mute", *EQ, *LIMITER]}
+        if kind != "mono":
+            expected.add(f"bus/{b}/balance")
+        if kind == "fx":
+            expected |= {f"bus/{b}/{p}" for p in FX}
+            expected.add(f"bus/{b}/return/main/level")
+            expected |= {f"bus/{b}/return/{a}/level" for a in aux}
+    expected |= {f"main/{p}" for p in ["fader", "mute", "balance", *EQ, *LIMITER]}
+    for k in range(1, generators + 1):
+        expected |= {f"gen/{k}/{p}" for p in ("on", "type", "freq", "level", "target", "mod")}
+    return expected
+
+
+def test_every_address_of_the_milestone_exists(tree):
+    expected = expected_addresses(3, ["mono", "stereo"], 4)
+    assert set(tree.addresses()) == expected
+    # 3 strips of 42 plus 7 sends fields, 2 buses of 24 plus one balance, main 23, 4 generators of 6
+    assert len(CHANNEL) == 42 and len(EQ) == 17
+    assert len(tree) == len(expected) == 3 * (42 + 7) + 2 * 24 + 1 + 23 + 4 * 6
+
+
+def test_every_address_with_fx_buses_exists(layout):
+    tree = ParamTree.from_layout(layout.with_fx(("reverb", "delay")))
+    expected = expected_addresses(3, ["mono", "stereo", "fx", "fx"], 4)
     assert set(tree.addresses()) == expected
     assert len(tree) == len(expected)
+    # the same through Layout.simple(..., fx=...)
+    simple = ParamTree.from_layout(Layout.simple(3, 2, stereo_buses=1, generators=4, fx=("reverb", "delay")))
+    assert set(simple.addresses()) == expected
 
 
 def test_send_pan_only_on_stereo_buses(tree):
@@ -47,12 +81,29 @@ def test_send_pan_only_on_stereo_buses(tree):
 
 def test_addresses_are_grouped_per_channel_then_buses_main_generators(tree):
     addresses = tree.addresses()
-    assert addresses[:7] == ("ch/1/name", "ch/1/color", "ch/1/trim", "ch/1/fader", "ch/1/pan", "ch/1/mute", "ch/1/main")
-    assert addresses[7:14] == ("ch/1/send/1/level", "ch/1/send/1/pre", "ch/1/send/1/on",
-                               "ch/1/send/2/level", "ch/1/send/2/pre", "ch/1/send/2/on", "ch/1/send/2/pan")
-    assert addresses[14] == "ch/2/name"
+    # a channel strip in signal-flow order, each EQ band's fields together, then the sends by bus
+    strip = tuple(f"ch/1/{p}" for p in CHANNEL)
+    assert addresses[:len(strip)] == strip
+    assert addresses[len(strip):len(strip) + 7] == (
+        "ch/1/send/1/level", "ch/1/send/1/pre", "ch/1/send/1/on",
+        "ch/1/send/2/level", "ch/1/send/2/pre", "ch/1/send/2/on", "ch/1/send/2/pan")
+    assert addresses[len(strip) + 7] == "ch/2/name"
     families = [a.split("/")[0] for a in addresses]
     assert families == sorted(families, key=["ch", "bus", "main", "gen"].index)
+    main = [a for a in addresses if a.startswith("main/")]
+    assert main == ["main/fader", "main/mute", "main/balance", *(f"main/{p}" for p in EQ + LIMITER)]
+    assert [a for a in addresses if a.startswith("gen/1/")] == [
+        "gen/1/on", "gen/1/type", "gen/1/freq", "gen/1/level", "gen/1/target", "gen/1/mod"]
+
+
+def test_fx_bus_addresses_are_in_table_order(layout):
+    addresses = ParamTree.from_layout(layout.with_fx(("reverb",))).addresses()
+    assert [a for a in addresses if a.startswith("bus/3/")] == [
+        "bus/3/name", "bus/3/color", "bus/3/fader", "bus/3/mute", "bus/3/balance",
+        *(f"bus/3/{p}" for p in EQ + LIMITER + FX),
+        "bus/3/return/main/level", "bus/3/return/1/level", "bus/3/return/2/level"]
+    buses = [a for a in addresses if a.startswith("bus/")]
+    assert [a.split("/")[1] for a in buses] == sorted(a.split("/")[1] for a in buses)  # bus by bus
 
 
 def test_defaults(tree):
@@ -102,7 +153,12 @@ def test_spec_carries_range_unit_and_template(tree):
     assert (tree.spec("gen/1/level").min, tree.spec("gen/1/level").max) == (-90.0, 0.0)
     assert (tree.spec("ch/1/trim").min, tree.spec("ch/1/trim").max) == (-24.0, 24.0)
     assert (tree.spec("gen/1/mod").min, tree.spec("gen/1/mod").max) == (0.0, 20.0)
-    assert tree.spec("gen/1/target").choices == ("none", "ch/1", "ch/2", "ch/3")
+    assert tree.spec("gen/1/target").choices == ("none", "ch/1", "ch/2", "ch/3", "bus/1", "bus/2")
+    assert tree.spec("gen/1/target").allowed == '"none", "ch/1"…"ch/3" or "bus/1"…"bus/2"'
+    slope = tree.spec("ch/2/hpf/slope")
+    assert (slope.kind, slope.unit, slope.default, slope.choices) == ("number", "dB/oct", 12.0, (12.0, 24.0))
+    assert slope.allowed == "12 or 24 dB/oct" and slope.template == "ch/{n}/hpf/slope"
+    assert tree.spec("ch/1/eq/3/type").template == "ch/{n}/eq/{i}/type"
 
 
 def test_describe_is_json_and_complete(tree):
@@ -124,19 +180,31 @@ def test_describe_is_json_and_complete(tree):
 def test_expand_patterns(tree):
     assert tree.expand("ch/*/mute") == ["ch/1/mute", "ch/2/mute", "ch/3/mute"]
     assert tree.expand("ch/{n}/send/{b}/pan") == ["ch/1/send/2/pan", "ch/2/send/2/pan", "ch/3/send/2/pan"]
-    assert tree.expand("bus/2/*") == ["bus/2/name", "bus/2/color", "bus/2/fader", "bus/2/mute"]
+    assert tree.expand("bus/2/*") == ["bus/2/name", "bus/2/color", "bus/2/fader", "bus/2/mute", "bus/2/balance"]
+    assert tree.expand("ch/2/eq/*/gain") == [f"ch/2/eq/{i}/gain" for i in (1, 2, 3, 4)]
+    assert tree.expand("main/limiter/*") == ["main/limiter/on", "main/limiter/threshold", "main/limiter/release"]
     assert tree.expand("main/fader") == ["main/fader"]
     assert tree.expand("nothing/*") == []
 
 
 def test_a_new_table_row_adds_addresses(layout):
-    rows = ROWS + (level("ch/{n}/hpf/freq", "high-pass corner", default=80.0, lo=20.0, hi=400.0,
+    assert "ch/1/lpf/freq" not in ParamTree.from_layout(layout)
+    rows = ROWS + (level("ch/{n}/lpf/freq", "low-pass corner", default=18000.0, lo=1000.0, hi=20000.0,
                          note=None, unit="Hz"),)
     tree = ParamTree.from_layout(layout, rows)
-    assert tree.expand("ch/*/hpf/freq") == ["ch/1/hpf/freq", "ch/2/hpf/freq", "ch/3/hpf/freq"]
-    assert tree.validate("ch/2/hpf/freq", 120) == 120.0
+    assert tree.expand("ch/*/lpf/freq") == ["ch/1/lpf/freq", "ch/2/lpf/freq", "ch/3/lpf/freq"]
+    assert tree.validate("ch/2/lpf/freq", 12000) == 12000.0
+    assert tree.defaults()["ch/3/lpf/freq"] == 18000.0
     # the new row sorts into each channel's block, not after the generators
-    assert tree.addresses().index("ch/1/hpf/freq") < tree.addresses().index("ch/2/name")
+    assert tree.addresses().index("ch/1/lpf/freq") < tree.addresses().index("ch/2/name")
+    assert tree.addresses().index("ch/3/lpf/freq") < tree.addresses().index("bus/1/name")
+
+
+def test_a_duplicate_table_row_is_refused(layout):
+    rows = ROWS + (level("ch/{n}/hpf/freq", "high-pass corner", default=80.0, lo=20.0, hi=400.0,
+                         note=None, unit="Hz"),)
+    with pytest.raises(ValueError, match="duplicate parameter address 'ch/1/hpf/freq'"):
+        ParamTree.from_layout(layout, rows)
 
 
 def test_simple_layout_sizes():
@@ -144,4 +212,11 @@ def test_simple_layout_sizes():
     assert len(tree.expand("ch/*/fader")) == 8
     assert len(tree.expand("ch/*/send/*/level")) == 32
     assert len(tree.expand("ch/*/send/*/pan")) == 16
+    assert len(tree.expand("ch/*/eq/*/q")) == 32
+    assert len(tree.expand("bus/*/balance")) == 2
     assert len(tree.expand("gen/*/on")) == 2
+    fx = ParamTree.from_layout(Layout.simple(8, 4, stereo_buses=2, generators=2, fx=("reverb", "delay")))
+    assert len(fx.expand("ch/*/send/*/level")) == 48
+    assert len(fx.expand("ch/*/send/*/pan")) == 16  # an FX bus takes a mono send
+    assert len(fx.expand("bus/*/balance")) == 4
+    assert len(fx.expand("bus/*/return/*/level")) == 2 * (1 + 4)

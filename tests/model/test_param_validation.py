@@ -116,10 +116,12 @@ def test_colours(tree):
 def test_generator_target(tree):
     assert tree.validate("gen/1/target", "none") == "none"
     assert tree.validate("gen/1/target", "ch/8") == "ch/8"
-    e = reject(tree, "gen/1/target", "ch/9")
-    assert e.code == "invalid_value"
-    assert e.allowed == '"none" or "ch/1"…"ch/8"'
-    assert '"ch/9" is not an allowed value' in e.message
+    assert tree.validate("gen/1/target", "bus/2") == "bus/2"
+    for bad in ("ch/9", "bus/3", "bus/9"):
+        e = reject(tree, "gen/1/target", bad)
+        assert e.code == "invalid_value"
+        assert e.allowed == '"none", "ch/1"…"ch/8" or "bus/1"…"bus/2"'
+        assert f'"{bad}" is not an allowed value' in e.message
 
 
 # -- addresses -------------------------------------------------------------------------------------
@@ -129,7 +131,8 @@ def test_unknown_address_suggests_the_nearest(tree):
     assert e.code == "unknown_address"
     assert e.address == "ch/1/fadr"
     assert "did you mean 'ch/1/fader'" in e.message
-    assert e.allowed == "ch/1/{name|color|trim|fader|pan|mute|main|send/…}"
+    assert e.allowed == ("ch/1/{name|color|trim|polarity|hpf/…|eq/…|gate/…|dyn/…|order|fader|pan|mute|main"
+                         "|send/…}")
 
 
 def test_unknown_address_case_and_slashes(tree):

@@ -1,10 +1,12 @@
 """/api/v1/meters, /health, /system and the errors outside the parameter routes, on the real engine:
 offline (audio made by the core's process function) and running inside a real jackd."""
 
+import numpy as np
 import pytest
 from support import PERIOD, RATE, wait_until
 
 from mixerd.control import Control
+from mixerd.engine import Engine
 from mixerd.model import ParamTree
 from mixerd.web import create_app
 
@@ -21,15 +23,29 @@ def test_meters_report_what_the_engine_measured(client, control, play):
     body = client.get(f"{API}/meters").json()
     assert body["rate"] == 50
     points = body["points"]
-    assert set(points) == {"ch/1/input", "ch/2/input", "ch/3/input", "ch/1/post", "ch/2/post", "ch/3/post",
-                           "main", "bus/1", "bus/2"}
-    assert set(points["ch/1/input"]) == {"peak", "hold", "rms", "clips"}
+    assert set(points) == {f"ch/{n}/{stage}" for n in (1, 2, 3) for stage in ("input", "inserts", "post")} | {
+        "main", "bus/1", "bus/2"}
+    levels = {"peak", "hold", "rms", "clips"}
+    assert set(points["ch/1/input"]) == set(points["ch/1/post"]) == levels
+    assert set(points["ch/1/inserts"]) == levels | {"gate_gr", "dyn_gr"}
+    for output in ("main", "bus/1", "bus/2"):
+        assert set(points[output]) == levels | {"true_peak", "lufs_m", "lufs_s", "limiter_gr"}
     assert points["ch/1/input"]["peak"][0] == pytest.approx(-12.0, abs=0.05)
     assert points["ch/1/input"]["rms"][0] == pytest.approx(-15.01, abs=0.05)  # a sine: peak - 3.01 dB
+    # HPF, gate and compressor off and a flat EQ: the inserts pass the tone unchanged, no gain reduction
+    assert points["ch/1/inserts"]["peak"][0] == pytest.approx(-12.0, abs=0.05)
+    assert points["ch/1/inserts"]["gate_gr"] == 0.0 and points["ch/1/inserts"]["dyn_gr"] == 0.0
     assert points["ch/1/post"]["peak"][0] == pytest.approx(-12.0, abs=0.05)  # fader at 0 dB
     assert points["main"]["peak"] == pytest.approx([-15.01, -15.01], abs=0.05)  # centre pan: -3 dB a side
+    assert points["main"]["true_peak"] == pytest.approx([-15.01, -15.01], abs=0.05)  # 1 kHz: no inter-sample peaks
+    # a 1 kHz sine reads 3.01 dB below its peak per channel in LUFS; two equal channels add 3.01 dB
+    assert points["main"]["lufs_m"] == pytest.approx(-15.0, abs=0.1)
+    assert points["main"]["lufs_s"] == pytest.approx(-15.0, abs=0.1)
+    assert points["main"]["limiter_gr"] == 0.0  # far below the -1 dBFS ceiling
     assert points["ch/2/input"]["peak"] == [-120.0]  # silence sits at the floor
-    assert len(points["bus/2"]["peak"]) == 2 and len(points["bus/1"]["peak"]) == 1
+    assert points["ch/2/inserts"]["peak"] == [-120.0] and points["bus/1"]["lufs_m"] == -120.0
+    assert len(points["bus/2"]["peak"]) == len(points["bus/2"]["true_peak"]) == 2
+    assert len(points["bus/1"]["peak"]) == len(points["bus/1"]["true_peak"]) == 1
     assert points["main"]["clips"] == [0, 0]
 
     client.put(f"{API}/params/ch/1/fader", json={"value": -6.0})
@@ -113,13 +129,39 @@ def test_system(client):
     body = client.get(f"{API}/system").json()
     assert body["layout"] == {
         "inputs": ["Vocal", "Guitar", "Keys"],
-        "buses": [{"name": "Drummer", "stereo": False, "kind": "aux"}, {"name": "IEM", "stereo": True, "kind": "aux"}],
+        "buses": [{"name": "Drummer", "stereo": False, "kind": "aux", "width": 1},
+                  {"name": "IEM", "stereo": True, "kind": "aux", "width": 2}],
         "generators": 2,
     }
     assert body["sample_rate"] == RATE and body["ramp_ms"] == 10.0
-    assert body["meter_points"] == ["ch/1/input", "ch/2/input", "ch/3/input", "ch/1/post", "ch/2/post",
-                                    "ch/3/post", "main", "bus/1", "bus/2"]
+    assert body["meter_points"] == ["ch/1/input", "ch/2/input", "ch/3/input", "ch/1/inserts", "ch/2/inserts",
+                                    "ch/3/inserts", "ch/1/post", "ch/2/post", "ch/3/post", "main", "bus/1", "bus/2"]
     assert "audio" not in body  # offline: no driver to report on
+
+
+def test_system_and_meters_with_fx_buses(layout):
+    from fastapi.testclient import TestClient
+
+    fx_layout = layout.with_fx(("reverb", "delay"))
+    engine = Engine(fx_layout, sample_rate=RATE)
+    try:
+        tree = ParamTree.from_layout(fx_layout)
+        engine.load(tree.defaults())
+        with TestClient(create_app(Control(tree, link=engine))) as client:
+            body = client.get(f"{API}/system").json()
+            assert body["layout"] == fx_layout.to_dict()  # nothing dropped on the way out
+            assert body["layout"]["buses"][2:] == [
+                {"name": "Reverb", "stereo": True, "kind": "fx", "width": 2, "effect": "reverb"},
+                {"name": "Delay", "stereo": True, "kind": "fx", "width": 2, "effect": "delay"}]
+            assert "effect" not in body["layout"]["buses"][0]  # left out, not null
+            assert body["meter_points"][-5:] == ["main", "bus/1", "bus/2", "bus/3", "bus/4"]
+            engine.core.process(np.zeros((3, 4800), np.float32))
+            points = client.get(f"{API}/meters").json()["points"]
+            assert set(points) == set(body["meter_points"])
+            assert len(points["bus/3"]["peak"]) == len(points["bus/4"]["true_peak"]) == 2  # FX returns are stereo
+            assert {"lufs_m", "lufs_s", "limiter_gr"} <= set(points["bus/4"])
+    finally:
+        engine.stop()
 
 
 @pytest.mark.jack

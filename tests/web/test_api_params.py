@@ -36,6 +36,8 @@ def test_params_lists_every_spec(client, control):
     fader = next(p for p in params if p["address"] == "ch/2/fader")
     assert fader["min"] == -90 and fader["max"] == 10 and fader["unit"] == "dB"
     assert "choices" not in fader  # unset fields are left out, not null
+    slope = next(p for p in params if p["address"] == "ch/2/hpf/slope")
+    assert slope["choices"] == [12, 24] and slope["allowed"] == "12 or 24 dB/oct"
 
 
 def test_get_one_param(client):
@@ -78,7 +80,10 @@ def test_unknown_address_is_404_with_suggestion(client):
     ("ch/1/fader", "loud", "wrong_type"), ("ch/1/fader", None, "wrong_type"), ("ch/1/mute", 1, "wrong_type"),
     ("ch/1/fader", [1], "wrong_type"), ("ch/1/fader", 20, "out_of_range"), ("gen/1/freq", 5, "out_of_range"),
     ("ch/1/color", "blue", "invalid_value"), ("ch/1/name", "", "invalid_value"),
-    ("gen/1/target", "ch/4", "invalid_value"),
+    ("gen/1/target", "ch/4", "invalid_value"), ("gen/1/target", "bus/3", "invalid_value"),
+    ("ch/1/hpf/slope", 18, "invalid_value"), ("ch/1/hpf/slope", 48, "out_of_range"),
+    ("ch/1/eq/1/type", "bell", "invalid_value"), ("ch/1/eq/1/gain", 16, "out_of_range"),
+    ("ch/1/order", "eq-dyn", "invalid_value"),
 ])
 def test_bad_values_are_422_and_change_nothing(client, control, address, value, code):
     before = control.state()

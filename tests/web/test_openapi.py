@@ -39,3 +39,113 @@ def test_request_bodies_document_the_value_types(client):
     assert schemas["SetValue"]["required"] == ["value"]
     assert schemas["ChangeSet"]["properties"]["changes"]["type"] == "object"
     assert set(schemas["ErrorInfo"]["required"]) == {"code", "message", "address", "allowed"}
+
+
+# -- answers against the published schemas -------------------------------------------------------------
+# A small JSON Schema check for the subset FastAPI publishes ($ref, anyOf, type, properties, required,
+# additionalProperties, items, enum): enough to tell whether an answer is what OpenAPI promises.
+
+_TYPES = {
+    "string": lambda v: isinstance(v, str),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "array": lambda v: isinstance(v, list),
+    "object": lambda v: isinstance(v, dict),
+    "null": lambda v: v is None,
+}
+
+
+def violations(value, schema, components, where="$"):
+    """Every way ``value`` breaks ``schema`` (an empty list when it conforms)."""
+    if "$ref" in schema:
+        name = schema["$ref"].removeprefix("#/components/schemas/")
+        return violations(value, components[name], components, where)
+    if "anyOf" in schema:
+        options = [violations(value, option, components, where) for option in schema["anyOf"]]
+        return [] if any(not o for o in options) else [f"{where}: {value!r} matches none of {schema['anyOf']}"]
+    if "enum" in schema and value not in schema["enum"]:
+        return [f"{where}: {value!r} not in {schema['enum']}"]
+    if "type" in schema and not _TYPES[schema["type"]](value):
+        return [f"{where}: {value!r} is not of type {schema['type']}"]
+    out = []
+    if isinstance(value, list) and "items" in schema:
+        for i, item in enumerate(value):
+            out += violations(item, schema["items"], components, f"{where}[{i}]")
+    if isinstance(value, dict):
+        properties = schema.get("properties", {})
+        out += [f"{where}: {key!r} is required" for key in schema.get("required", []) if key not in value]
+        extra = schema.get("additionalProperties", not properties)
+        for key, item in value.items():
+            if key in properties:
+                out += violations(item, properties[key], components, f"{where}.{key}")
+            elif extra is False:
+                out.append(f"{where}: {key!r} is not documented")
+            elif isinstance(extra, dict):
+                out += violations(item, extra, components, f"{where}.{key}")
+    return out
+
+
+def answer_schema(schema, path, method="get", status="200"):
+    return schema["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]
+
+
+def test_the_checker_finds_violations(client):
+    schema = client.get("/openapi.json").json()
+    components = schema["components"]["schemas"]
+    spec_out = {"$ref": "#/components/schemas/SpecOut"}
+    good = {"address": "a", "kind": "number", "unit": "dB/oct", "default": 12.0, "description": "d",
+            "allowed": "12 or 24 dB/oct", "choices": [12.0, 24.0]}
+    assert violations(good, spec_out, components) == []
+    assert violations({**good, "kind": "float"}, spec_out, components)
+    assert violations({**good, "choices": [True]}, spec_out, components)
+    assert violations({**good, "extra": 1}, spec_out, components)
+    assert violations({k: v for k, v in good.items() if k != "allowed"}, spec_out, components)
+
+
+def test_spec_choices_are_documented_as_strings_or_numbers(client):
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    choices = schemas["SpecOut"]["properties"]["choices"]
+    array = next(option for option in choices["anyOf"] if option.get("type") == "array")
+    assert {option["type"] for option in array["items"]["anyOf"]} == {"string", "number"}
+    assert {"type": "null"} in choices["anyOf"]
+
+
+def test_params_with_numeric_choices_conform_to_the_published_schema(client):
+    schema = client.get("/openapi.json").json()
+    assert schema["openapi"].startswith("3.")
+    components = schema["components"]["schemas"]
+    response = client.get(f"{API}/params")
+    assert response.status_code == 200, response.text
+    params = response.json()["params"]
+    slopes = [p for p in params if p["template"] == "ch/{n}/hpf/slope"]
+    assert [p["address"] for p in slopes] == ["ch/1/hpf/slope", "ch/2/hpf/slope", "ch/3/hpf/slope"]
+    for slope in slopes:
+        assert slope["choices"] == [12, 24] and all(type(c) is float for c in slope["choices"])
+        assert slope["kind"] == "number" and slope["default"] == 12 and slope["allowed"] == "12 or 24 dB/oct"
+    eq_type = next(p for p in params if p["address"] == "ch/1/eq/1/type")
+    assert eq_type["choices"] == ["low-shelf", "peaking", "high-shelf", "low-cut", "high-cut"]
+    target = next(p for p in params if p["address"] == "gen/1/target")
+    assert target["choices"][-2:] == ["bus/1", "bus/2"]
+    assert violations(response.json(), answer_schema(schema, f"{API}/params"), components) == []
+    one = client.get(f"{API}/params/ch/2/hpf/slope")
+    assert one.status_code == 200 and one.json()["spec"]["choices"] == [12, 24]
+    assert violations(one.json(), answer_schema(schema, f"{API}/params/{{address}}"), components) == []
+
+
+def test_other_answers_conform_to_the_published_schema(client, control, play):
+    control.set_many({"gen/1/on": True, "ch/1/dyn/on": True}, "rest")
+    play()
+    schema = client.get("/openapi.json").json()
+    components = schema["components"]["schemas"]
+    for path in ("/state", "/meters", "/system"):
+        response = client.get(f"{API}{path}")
+        assert response.status_code == 200, path
+        assert violations(response.json(), answer_schema(schema, f"{API}{path}"), components) == [], path
+    put = client.put(f"{API}/params/ch/1/hpf/slope", json={"value": 24})
+    assert put.json()["value"] == 24.0
+    assert violations(put.json(), answer_schema(schema, f"{API}/params/{{address}}", "put"), components) == []
+    bad = client.put(f"{API}/params/ch/1/hpf/slope", json={"value": 18})
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_value"
+    assert "12 or 24" in bad.json()["error"]["allowed"]
+    assert violations(bad.json(), answer_schema(schema, f"{API}/params/{{address}}", "put", "422"), components) == []

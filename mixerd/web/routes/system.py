@@ -10,7 +10,8 @@ from mixerd.web.schemas import SystemOut
 router = APIRouter(prefix="/system", tags=["system"])
 
 
-@router.get("", response_model=SystemOut, summary="Layout, ports and sample rate")
+@router.get("", response_model=SystemOut, response_model_exclude_none=True,
+            summary="Layout, ports and sample rate")
 def read_system(control: ControlDep) -> dict:
     """What this mixer is: its layout and what the engine reports about JACK."""
     return control.system()
