@@ -63,6 +63,19 @@ def test_live_page_in_a_phone_browser(live_server, control, jack_host):
             expect(ch1_in).to_have_text("-30.5")
             expect(ch1_post).to_have_text("-30.5")
 
+            # every stage of the strip: the inserts meter and the compressor's gain reduction
+            ch1_ins = page.locator('[data-point="ch/1/inserts"] .readout')
+            expect(ch1_ins).to_have_text("-30.5")
+            control.set_many({"ch/1/dyn/on": True, "ch/1/dyn/threshold": -40.0, "ch/1/dyn/ratio": 20.0,
+                              "ch/1/dyn/knee": 0.0, "ch/1/dyn/release": 1000.0}, "rest")
+            dynamics = page.locator('.strip[data-address="ch/1"] .strip-dynamics')
+            expect(dynamics).to_have_text(re.compile(r"^comp −[89]\.[0-9] dB$"))  # 9.5 dB over at 20:1: ~9 dB
+            expect(ch1_in).to_have_text("-30.5")  # the input, before the inserts, is untouched
+            control.set("ch/1/dyn/on", False, "rest")
+            # buses and main carry loudness and true peak
+            expect(page.locator('.strip[data-address="main"] .strip-dynamics')).to_have_text(
+                re.compile(r"LUFS-S · .* dBTP$"))
+
             # settings that decide what passes, per strip, following changes from elsewhere
             strip = page.locator('.strip[data-address="ch/1"] .strip-state')
             expect(strip).to_have_text("fader 0.0 dB · pan C")

@@ -69,6 +69,10 @@ class MeterGroup {
   update(data, now) {
     const peak = data.peak || [];
     if (peak.length !== this.lanes.length) this.build(peak.length);
+    // The inserts stage and the outputs carry the strip's dynamics and loudness figures.
+    if ("dyn_gr" in data || "lufs_s" in data) {
+      this.root.parentElement.querySelector(".strip-dynamics").textContent = describeDynamics(data);
+    }
     this.lanes.forEach((lane, i) => {
       const p = peak[i];
       lane.mask.style.width = `${100 - percent(p)}%`;
@@ -85,11 +89,22 @@ class MeterGroup {
   }
 }
 
+// Gain reduction, loudness and true peak of a meter point, where it has them ("" otherwise).
+export function describeDynamics(data) {
+  const parts = [];
+  if (data.gate_gr > 0.05) parts.push(`gate −${data.gate_gr.toFixed(1)} dB`);
+  if (data.dyn_gr > 0.05) parts.push(`comp −${data.dyn_gr.toFixed(1)} dB`);
+  if (Number.isFinite(data.lufs_s)) parts.push(`${formatDb(data.lufs_s)} LUFS-S`);
+  if (data.true_peak) parts.push(`${formatDb(Math.max(...data.true_peak))} dBTP`);
+  if (data.limiter_gr > 0.05) parts.push(`limit −${data.limiter_gr.toFixed(1)} dB`);
+  return parts.join(" · ");
+}
+
 function strip(parent, address, name, color) {
   const root = el("div", "strip");
   root.dataset.address = address;
   if (color) root.style.setProperty("--strip-color", color);
-  root.append(el("div", "strip-name", name), el("div", "strip-state"));
+  root.append(el("div", "strip-name", name), el("div", "strip-state"), el("div", "strip-dynamics"));
   parent.append(root);
   return root;
 }
@@ -132,7 +147,7 @@ function numbered(values, family) {
 function buildStrips(values) {
   groups.clear();
   for (const [id, family, points] of [
-    ["channels", "ch", [["input", "in"], ["post", "post"]]],
+    ["channels", "ch", [["input", "in"], ["inserts", "ins"], ["post", "post"]]],
     ["buses", "bus", [[null, ""]]],
   ]) {
     const container = $(id);
