@@ -87,15 +87,16 @@ class Control:
             coerced = self._tree.validate(address, value)
             return self._commit({address: coerced}, origin)[0]
 
-    def set_many(self, changes: Mapping[str, Any], origin: str) -> list[Event]:
+    def set_many(self, changes: Mapping[str, Any], origin: str, fade_ms: float | None = None) -> list[Event]:
         """Apply all ``changes`` or none: every change is validated first, and any invalid one raises
         BatchError (a ParamError listing every bad address in ``errors``) with nothing changed and no
         seq used. The engine gets the whole batch in one ``apply`` call; events follow in the order
-        of ``changes``. An empty batch returns [] and emits nothing."""
+        of ``changes``. An empty batch returns [] and emits nothing. ``fade_ms`` makes the audio move
+        to the new values over that time (a scene recall's crossfade) instead of the short ramp."""
         _check_origin(origin)
         with self._lock:
             coerced = self._tree.validate_many(changes)
-            return self._commit(coerced, origin) if coerced else []
+            return self._commit(coerced, origin, fade_ms) if coerced else []
 
     def subscribe(self, maxsize: int = 1024) -> Subscription:
         """Events from now on. To start in sync: subscribe, then ``state()``, then skip events whose
@@ -124,24 +125,27 @@ class Control:
 
     # -- internals --------------------------------------------------------------------------------
 
-    def _commit(self, changes: dict[str, Any], origin: str) -> list[Event]:
+    def _commit(self, changes: dict[str, Any], origin: str, fade_ms: float | None = None) -> list[Event]:
         """Apply validated ``changes`` (caller holds the lock) and emit their events."""
         self._values.update(changes)
         events = []
         for address, value in changes.items():
             self._seq += 1
             events.append(Event(self._seq, address, value, origin))
-        self._push(tuple(changes))
+        self._push(tuple(changes), fade_ms)
         self._hub.publish(events)
         return events
 
-    def _push(self, changed: tuple[str, ...]) -> None:
+    def _push(self, changed: tuple[str, ...], fade_ms: float | None = None) -> None:
         """Hand the new state to the engine. A failing engine is logged, not fatal: the model stays the
         truth and the next change or a resync brings the engine back in line."""
         if self._link is None:
             return
         try:
-            self._link.apply(self._view, changed)
+            if fade_ms is None:
+                self._link.apply(self._view, changed)
+            else:
+                self._link.apply(self._view, changed, fade_ms=fade_ms)
         except Exception:
             self._link_errors += 1
             log.exception("audio engine rejected %d change(s) starting at %s", len(changed), changed[:1])

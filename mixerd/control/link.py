@@ -9,11 +9,13 @@ from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
 class AudioLink(Protocol):
     """The engine as control sees it. Calls come from control threads, never from the audio callback."""
 
-    def apply(self, state: Mapping[str, Any], changed: Sequence[str]) -> None:
+    def apply(self, state: Mapping[str, Any], changed: Sequence[str], fade_ms: float | None = None) -> None:
         """Bring the audio in line with ``state`` (every current value) after ``changed`` addresses
         changed. Called under control's lock in apply order; must not block for long. ``state`` is a
         live read-only view of control's values: it always shows the current state, so the engine may
-        keep it (e.g. to re-send everything after an audio restart) but must copy what it needs frozen."""
+        keep it (e.g. to re-send everything after an audio restart) but must copy what it needs frozen.
+        ``fade_ms`` stretches the ramps of these changes (a scene recall's crossfade); None keeps the
+        normal short click-free ramp."""
         ...
 
     def meters(self) -> dict:

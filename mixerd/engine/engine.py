@@ -66,14 +66,21 @@ class Engine:
             self._pending.clear()
             self._post_all(self.map.all_commands(state), immediate=True)
 
-    def apply(self, state: Mapping[str, Any], changed: Sequence[str]) -> None:
-        """Send the core what changed; every gain ramps in the core."""
+    def apply(self, state: Mapping[str, Any], changed: Sequence[str], fade_ms: float | None = None) -> None:
+        """Send the core what changed; every gain ramps in the core, over ``fade_ms`` when given."""
         cmds: list[Command] = []
         for address in changed:
             cmds += self.map.commands_for(state, address)
         with self._post_lock:
             self._state = state
+            if fade_ms is None or not cmds:
+                self._post_all(cmds)
+                return
+            # The ring is ordered: a longer ramp for just these commands, then back to normal.
+            fade = max(1, round(fade_ms * self.sample_rate / 1000))
+            self._post_all([Command(_core.OP_RAMP, 0, (float(fade),))], force=True)
             self._post_all(cmds)
+            self._post_all([Command(_core.OP_RAMP, 0, (float(self._ramp_samples()),))], force=True)
 
     def meters(self) -> dict[str, Any]:
         """Meter readings for every stage, keyed by meter point (see ``meter_points()``).
@@ -203,14 +210,18 @@ class Engine:
     def _meter_interval(self) -> int:
         return max(1, self.sample_rate // self.meter_rate)
 
-    def _post_all(self, cmds: list[Command], immediate: bool = False) -> None:
-        # Caller holds _post_lock. Unchanged values are not re-sent; when the ring is full (audio
-        # stopped, e.g. JACK restarting) the latest value per target waits in _pending, in order.
+    def _post_all(self, cmds: list[Command], immediate: bool = False, force: bool = False) -> None:
+        # Caller holds _post_lock. Unchanged values are not re-sent (unless ``force``); when the ring is
+        # full (audio stopped, e.g. JACK restarting) the latest value per target waits in _pending, in
+        # order.
         flag = _core.IMMEDIATE if immediate else 0
         for cmd in cmds:
             key, value = (cmd.op, cmd.index), cmd.values
-            if self._sent.get(key) == value and key not in self._pending:
+            if not force and self._sent.get(key) == value and key not in self._pending:
                 continue
+            if force and key in self._pending:
+                # A ramp setting must stay between the commands it brackets: re-queue it at the end.
+                del self._pending[key]
             if self._pending or not self.core.post(cmd.op | flag, cmd.index, *value):
                 self._pending[key] = value
             self._sent[key] = value

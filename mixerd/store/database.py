@@ -1,0 +1,258 @@
+"""The SQLite database (WAL) that keeps the mixer across restarts, kill -9 and power loss.
+
+One file under the state directory holds the current value of every changed address, the change
+history (which undo/redo walks), named scenes, safes, automatic versions and small settings. Every
+control operation is one transaction, committed with ``synchronous=FULL`` before the change is
+acknowledged: what a client was told is applied survives a crash. A database that cannot be opened or
+fails its integrity check is moved aside (never deleted) and mixerd starts from defaults.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+DB_NAME = "mixerd.db"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS state (address TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS history (
+    seq INTEGER PRIMARY KEY,
+    ts REAL NOT NULL,
+    origin TEXT NOT NULL,
+    address TEXT NOT NULL,
+    old TEXT NOT NULL,
+    new TEXT NOT NULL,
+    step INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS history_step ON history (step);
+CREATE TABLE IF NOT EXISTS scenes (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    scene_values TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS safes (pattern TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS versions (id INTEGER PRIMARY KEY, ts REAL NOT NULL, seq INTEGER NOT NULL,
+                                     version_values TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One applied change as the history keeps it."""
+
+    seq: int
+    address: str
+    old: Any
+    new: Any
+    origin: str
+    step: int
+    ts: float = 0.0
+
+
+@dataclass(frozen=True)
+class Scene:
+    id: int
+    name: str
+    created: float
+    updated: float
+    values: dict[str, Any]
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+class Store:
+    """The mixer's database. Thread-safe: one connection, one lock, short transactions."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, recovered_from: Path | None = None):
+        self.path = path
+        self._conn = conn
+        self._lock = threading.Lock()
+        self.recovered_from = recovered_from
+
+    # -- opening ----------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, directory: Path | str, name: str = DB_NAME) -> Store:
+        """Open (or create) the database in ``directory``; a damaged one is moved aside first."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / name
+        try:
+            return cls(path, cls._connect(path))
+        except (sqlite3.DatabaseError, ValueError) as exc:
+            aside = path.with_name(f"{path.name}.broken-{time.strftime('%Y%m%d-%H%M%S')}")
+            log.error("store: %s cannot be used (%s); moved it to %s and starting from defaults",
+                      path, exc, aside.name)
+            for suffix in ("", "-wal", "-shm"):
+                part = Path(str(path) + suffix)
+                if part.exists():
+                    part.rename(Path(str(aside) + suffix))
+            return cls(path, cls._connect(path), recovered_from=aside)
+
+    @staticmethod
+    def _connect(path: Path) -> sqlite3.Connection:
+        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            # FULL: a committed change survives power loss, not only a killed process.
+            conn.execute("PRAGMA synchronous=FULL")
+            check = conn.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise sqlite3.DatabaseError(f"integrity check failed: {check}")
+            conn.executescript(_SCHEMA)
+            row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            if row is None:
+                conn.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            elif int(row[0]) > SCHEMA_VERSION:
+                raise ValueError(f"database schema {row[0]} is newer than this mixerd ({SCHEMA_VERSION})")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    # -- state and history ------------------------------------------------------------------------
+
+    def load_state(self) -> dict[str, Any]:
+        """Every stored address → value (the addresses changed since the database began)."""
+        with self._lock:
+            rows = self._conn.execute("SELECT address, value FROM state").fetchall()
+        return {address: json.loads(value) for address, value in rows}
+
+    def commit(self, changes: Sequence[Change], meta: Mapping[str, Any] | None = None,
+               drop_steps_after: int | None = None) -> None:
+        """Record applied ``changes`` (new state values and history rows) in one durable transaction.
+
+        ``drop_steps_after`` first forgets history steps above that number (a new change after undo
+        discards the redo steps). ``meta`` entries are written in the same transaction.
+        """
+        now = time.time()
+        with self._lock, self._conn:
+            self._conn.execute("BEGIN IMMEDIATE")
+            if drop_steps_after is not None:
+                self._conn.execute("DELETE FROM history WHERE step > ?", (drop_steps_after,))
+            self._conn.executemany(
+                "INSERT INTO state VALUES (?, ?) ON CONFLICT(address) DO UPDATE SET value = excluded.value",
+                [(c.address, _dump(c.new)) for c in changes],
+            )
+            self._conn.executemany(
+                "INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(c.seq, c.ts or now, c.origin, c.address, _dump(c.old), _dump(c.new), c.step) for c in changes],
+            )
+            for key, value in (meta or {}).items():
+                self._conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, _dump(value)))
+
+    def history(self, limit: int = 100, before_seq: int | None = None) -> list[Change]:
+        """The newest ``limit`` changes (newest first), optionally only those before ``before_seq``."""
+        query = "SELECT seq, address, old, new, origin, step, ts FROM history"
+        args: tuple = ()
+        if before_seq is not None:
+            query += " WHERE seq < ?"
+            args = (before_seq,)
+        with self._lock:
+            rows = self._conn.execute(query + " ORDER BY seq DESC LIMIT ?", (*args, limit)).fetchall()
+        return [Change(s, a, json.loads(o), json.loads(n), origin, step, ts) for s, a, o, n, origin, step, ts in rows]
+
+    def step_changes(self, step: int) -> list[Change]:
+        """The changes of one undo step, oldest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT seq, address, old, new, origin, step, ts FROM history WHERE step = ? ORDER BY seq",
+                (step,)).fetchall()
+        return [Change(s, a, json.loads(o), json.loads(n), origin, st, ts) for s, a, o, n, origin, st, ts in rows]
+
+    def last_step(self) -> int:
+        with self._lock:
+            row = self._conn.execute("SELECT MAX(step) FROM history").fetchone()
+        return int(row[0] or 0)
+
+    def meta(self, key: str, default: Any = None) -> Any:
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return default if row is None else json.loads(row[0])
+
+    def set_meta(self, key: str, value: Any) -> None:
+        with self._lock, self._conn:
+            self._conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, _dump(value)))
+
+    # -- scenes, safes, versions --------------------------------------------------------------------
+
+    def scenes(self) -> list[Scene]:
+        with self._lock:
+            rows = self._conn.execute("SELECT id, name, created, updated, scene_values FROM scenes ORDER BY id").fetchall()
+        return [Scene(i, n, c, u, json.loads(v)) for i, n, c, u, v in rows]
+
+    def scene(self, scene_id: int) -> Scene | None:
+        with self._lock:
+            row = self._conn.execute("SELECT id, name, created, updated, scene_values FROM scenes WHERE id = ?",
+                                     (scene_id,)).fetchone()
+        return None if row is None else Scene(row[0], row[1], row[2], row[3], json.loads(row[4]))
+
+    def save_scene(self, name: str, values: Mapping[str, Any], scene_id: int | None = None) -> int:
+        """Create a scene (or overwrite ``scene_id``'s values); returns its id. Names are unique."""
+        now = time.time()
+        with self._lock, self._conn:
+            if scene_id is None:
+                cur = self._conn.execute("INSERT INTO scenes (name, created, updated, scene_values) VALUES (?, ?, ?, ?)",
+                                         (name, now, now, _dump(dict(values))))
+                return int(cur.lastrowid)
+            self._conn.execute("UPDATE scenes SET name = ?, updated = ?, scene_values = ? WHERE id = ?",
+                               (name, now, _dump(dict(values)), scene_id))
+            return scene_id
+
+    def rename_scene(self, scene_id: int, name: str) -> None:
+        with self._lock, self._conn:
+            self._conn.execute("UPDATE scenes SET name = ?, updated = ? WHERE id = ?", (name, time.time(), scene_id))
+
+    def delete_scene(self, scene_id: int) -> None:
+        with self._lock, self._conn:
+            self._conn.execute("DELETE FROM scenes WHERE id = ?", (scene_id,))
+
+    def safes(self) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self._conn.execute("SELECT pattern FROM safes ORDER BY pattern")]
+
+    def set_safes(self, patterns: Iterable[str]) -> None:
+        with self._lock, self._conn:
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._conn.execute("DELETE FROM safes")
+            self._conn.executemany("INSERT OR IGNORE INTO safes VALUES (?)", [(p,) for p in patterns])
+
+    def add_version(self, seq: int, values: Mapping[str, Any], keep: int = 100) -> int:
+        """Keep an automatic version of the whole state; the oldest beyond ``keep`` are dropped."""
+        with self._lock, self._conn:
+            self._conn.execute("BEGIN IMMEDIATE")
+            cur = self._conn.execute("INSERT INTO versions (ts, seq, version_values) VALUES (?, ?, ?)",
+                                     (time.time(), seq, _dump(dict(values))))
+            self._conn.execute("DELETE FROM versions WHERE id NOT IN "
+                               "(SELECT id FROM versions ORDER BY id DESC LIMIT ?)", (keep,))
+            return int(cur.lastrowid)
+
+    def versions(self) -> list[tuple[int, float, int]]:
+        """(id, time, seq) of every kept version, newest first."""
+        with self._lock:
+            return [tuple(r) for r in self._conn.execute("SELECT id, ts, seq FROM versions ORDER BY id DESC")]
+
+    def version(self, version_id: int) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._conn.execute("SELECT version_values FROM versions WHERE id = ?", (version_id,)).fetchone()
+        return None if row is None else json.loads(row[0])
