@@ -234,3 +234,42 @@ def test_loudness_and_true_peak_meters_on_the_main():
     reference_tp = db(np.abs(resample_poly(y[0, -2 * RATE:], 8, 1)).max())
     assert m["true_peak"][0] == pytest.approx(reference_tp, abs=0.2)
     assert m["true_peak"][0] >= m["hold"][0] - 0.01
+
+
+GROUPS = Layout.simple(2, 1, generators=0)
+
+
+def test_dca_fader_offsets_its_members_and_dca_mute_mutes_them():
+    engine, state = mixer(GROUPS, **{"ch/1/dca/2": True, "ch/1/pan": -100.0, "ch/2/pan": 100.0,
+                                     "ch/1/send/1/level": 0.0, "dca/2/fader": -6.0})
+    x = np.stack([tone(1000, -10, 0.5), tone(1000, -10, 0.5)])
+    y = run(engine, x)
+    assert settled_peak_db(y[0]) == pytest.approx(-16.0, abs=0.05)  # member: its fader + the DCA's
+    assert settled_peak_db(y[1]) == pytest.approx(-10.0, abs=0.05)  # not a member
+    assert settled_peak_db(y[2]) == pytest.approx(-10.0, abs=0.05)  # a pre-fader send is not a fader
+    change(engine, state, **{"dca/2/mute": True})
+    y = run(engine, x)
+    assert settled_peak_db(y[0]) < -120 and settled_peak_db(y[2]) < -120  # muted everywhere, like ch mute
+    assert settled_peak_db(y[1]) == pytest.approx(-10.0, abs=0.05)
+    change(engine, state, **{"dca/2/mute": False, "dca/2/fader": -90.0})
+    assert settled_peak_db(run(engine, x)[0]) < -120  # a closed DCA closes its members
+
+
+def test_mute_group_mutes_its_members_only_while_engaged():
+    engine, state = mixer(GROUPS, **{"ch/2/mutegroup/3": True, "ch/1/pan": -100.0, "ch/2/pan": 100.0})
+    x = np.stack([tone(1000, -10, 0.5), tone(1000, -10, 0.5)])
+    change(engine, state, **{"mutegroup/3/on": True})
+    y = run(engine, x)
+    assert settled_peak_db(y[1]) < -120 and settled_peak_db(y[0]) == pytest.approx(-10.0, abs=0.05)
+    change(engine, state, **{"mutegroup/3/on": False})
+    assert settled_peak_db(run(engine, x)[1]) == pytest.approx(-10.0, abs=0.05)
+
+
+def test_more_me_raises_the_mixs_own_channels():
+    engine, state = mixer(GROUPS, **{"ch/1/send/1/level": -10.0, "ch/2/send/1/level": -10.0,
+                                     "ch/1/send/1/me": True})
+    me, other = tone(1000, -20, 0.5), np.zeros(RATE // 2, np.float32)
+    assert settled_peak_db(run(engine, np.stack([me, other]))[2]) == pytest.approx(-30.0, abs=0.05)
+    change(engine, state, **{"bus/1/moreme": 6.0})
+    assert settled_peak_db(run(engine, np.stack([me, other]))[2]) == pytest.approx(-24.0, abs=0.05)
+    assert settled_peak_db(run(engine, np.stack([other, me]))[2]) == pytest.approx(-30.0, abs=0.05)

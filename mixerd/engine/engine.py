@@ -34,12 +34,13 @@ class Engine:
     """A realtime core for ``layout`` plus everything the control side needs to drive it."""
 
     def __init__(self, layout: Layout, *, sample_rate: int = 48000, ramp_ms: float = 10.0,
-                 meter_rate: int = 50, max_frames: int = 4096, cmd_capacity: int = 8192):
+                 meter_rate: int = 50, max_frames: int = 4096, cmd_capacity: int | None = None):
         self.layout = layout
         self.sample_rate = sample_rate
         self.ramp_ms = ramp_ms
         self.meter_rate = meter_rate
         shapes = [(_core.BUS_FX, 2) if b.is_fx else (_core.BUS_AUX, b.width) for b in layout.buses]
+        cmd_capacity = cmd_capacity or command_ring_size(layout)
         self.core = _core.Core(
             layout.n_inputs, shapes, layout.generators, sample_rate=sample_rate, max_frames=max_frames,
             cmd_capacity=cmd_capacity, meter_interval=self._meter_interval(), ramp_samples=self._ramp_samples(),
@@ -268,3 +269,16 @@ class Engine:
 
 def _rounded(values) -> list[float]:
     return [round(float(v), 2) for v in values]
+
+
+def command_ring_size(layout: Layout) -> int:
+    """A command ring that holds a whole state load twice over (so ``load()`` never waits on the
+    ring and live changes still fit behind it), at least 8192 slots, a power of two."""
+    rows = sum(b.in_width for b in layout.buses)
+    per_channel = 18 + 2 * rows  # trim, level, pan, order, inserts, filters, dynamics; pre+post per send row
+    per_bus = 12 + layout.n_buses + 1  # master, inserts, EQ, limiter, effects; returns
+    total = layout.n_inputs * per_channel + (layout.n_buses + 1) * per_bus + 5 * layout.generators + 4
+    size = 8192
+    while size < 2 * total:
+        size *= 2
+    return size

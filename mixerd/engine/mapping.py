@@ -73,11 +73,11 @@ class CommandMap:
         self.sample_rate = sample_rate
         self._units: dict[str, Unit | None] = {}
         self._builders: dict[str, Callable[[Mapping[str, Any], Unit], list[Command]]] = {
-            "trim": self._trim, "mute": self._mute, "fader": self._fader, "pan": self._pan,
+            "trim": self._trim, "level": self._level, "group": self._group, "pan": self._pan,
             "hpf": self._hpf, "eq": self._eq_band, "insert": self._insert, "gate": self._gate,
             "comp": self._comp, "order": self._order, "send": self._send, "master": self._master,
             "limiter": self._limiter, "fx_kind": self._fx_kind, "reverb": self._reverb, "delay": self._delay,
-            "return": self._return, "gen_level": self._gen_level, "gen_freq": self._gen_freq,
+            "return": self._return, "moreme": self._moreme, "gen_level": self._gen_level, "gen_freq": self._gen_freq,
             "gen_target": self._gen_target, "gen_mod": self._gen_mod, "gen_kind": self._gen_kind,
         }
 
@@ -106,8 +106,10 @@ class CommandMap:
             key = rest[0]
             if key in ("trim", "polarity"):
                 return ("trim", n)
-            if key in ("mute", "fader", "order"):
-                return (key, n)
+            if key in ("mute", "fader", "dca", "mutegroup"):
+                return ("level", n)  # fader and mute, with the DCA and mute groups the channel is in
+            if key == "order":
+                return ("order", n)
             if key in ("pan", "main"):
                 return ("pan", n)
             if key == "send" and len(rest) == 3:
@@ -118,6 +120,8 @@ class CommandMap:
             key = rest[0]
             if key in ("fader", "mute", "balance"):
                 return ("master", b)
+            if key == "moreme":
+                return ("moreme", b)
             if key == "fx" and len(rest) == 2:
                 if rest[1] == "type":
                     return ("fx_kind", b)
@@ -129,6 +133,8 @@ class CommandMap:
             if p[1] in ("fader", "mute", "balance"):
                 return ("master", 0)
             return self._strip_unit("main", p[1:])
+        if head in ("dca", "mutegroup") and len(p) == 3 and p[2] in ("fader", "mute", "on"):
+            return ("group", head, int(p[1]))
         if head == "gen" and len(p) == 3:
             kind = {"on": "gen_level", "level": "gen_level", "freq": "gen_freq", "target": "gen_target",
                     "mod": "gen_mod", "type": "gen_kind"}.get(p[2])
@@ -170,11 +176,24 @@ class CommandMap:
         gain = db_to_gain(s[f"ch/{n}/trim"]) * (-1.0 if s[f"ch/{n}/polarity"] else 1.0)
         return [cmd(_core.OP_TRIM, n - 1, gain)]
 
-    def _mute(self, s, u):
-        return [cmd(_core.OP_MUTE, u[1] - 1, 0.0 if s[f"ch/{u[1]}/mute"] else 1.0)]
+    def _level(self, s, u):
+        """A channel's fader and mute as the audio sees them: its DCAs add their faders (a closed DCA
+        closes it), a muted DCA or an engaged mute group mutes it."""
+        p, lay = f"ch/{u[1]}/", self.layout
+        fader = s[p + "fader"]
+        muted = s[p + "mute"]
+        for d in range(1, lay.dcas + 1):
+            if s[f"{p}dca/{d}"]:
+                fader = CLOSED_DB if s[f"dca/{d}/fader"] <= CLOSED_DB else fader + s[f"dca/{d}/fader"]
+                muted = muted or s[f"dca/{d}/mute"]
+        muted = muted or any(s[f"{p}mutegroup/{g}"] and s[f"mutegroup/{g}/on"] for g in range(1, lay.mute_groups + 1))
+        return [cmd(_core.OP_FADER, u[1] - 1, db_to_gain(fader)), cmd(_core.OP_MUTE, u[1] - 1, 0.0 if muted else 1.0)]
 
-    def _fader(self, s, u):
-        return [cmd(_core.OP_FADER, u[1] - 1, db_to_gain(s[f"ch/{u[1]}/fader"]))]
+    def _group(self, s, u):
+        """A DCA or mute group changed: every member channel's level again."""
+        _, kind, k = u
+        members = [n for n in range(1, self.layout.n_inputs + 1) if s[f"ch/{n}/{kind}/{k}"]]
+        return [c for n in members for c in self._level(s, ("level", n))]
 
     def _pan(self, s, u):
         p = f"ch/{u[1]}/"
@@ -221,8 +240,11 @@ class CommandMap:
     def _send(self, s, u):
         _, n, b = u
         p = f"ch/{n}/send/{b}/"
-        level = db_to_gain(s[p + "level"]) if s[p + "on"] else 0.0
         bus = self.layout.buses[b - 1]
+        level_db = s[p + "level"]
+        if not bus.is_fx and s[p + "me"]:
+            level_db += s[f"bus/{b}/moreme"]  # "more me" lifts the mix's own channels (closed stays closed)
+        level = db_to_gain(level_db) if s[p + "on"] and s[p + "level"] > CLOSED_DB else 0.0
         gains = [level * g for g in pan_gains(s[p + "pan"])] if bus.in_width == 2 else [level]
         pre = bool(s[p + "pre"])
         out = []
@@ -254,6 +276,11 @@ class CommandMap:
         p = f"bus/{u[1]}/fx/"
         params = fx.delay_params(s[p + "time"], s[p + "feedback"] / 100, s[p + "highcut"], self.sample_rate)
         return [cmd(_core.OP_DELAY, u[1] - 1, *params)]
+
+    def _moreme(self, s, u):
+        b = u[1]
+        return [c for n in range(1, self.layout.n_inputs + 1) if s[f"ch/{n}/send/{b}/me"]
+                for c in self._send(s, ("send", n, b))]
 
     def _return(self, s, u):
         _, b, target = u

@@ -133,7 +133,7 @@ class Gate:
             lowest = min(lowest, gain)
             y[i] = v * gain
         self.gain, self.hold_left = gain, left
-        return y, -gain_to_db(lowest)
+        return y, max(0.0, -gain_to_db(lowest))
 
 
 class Compressor:
@@ -209,7 +209,7 @@ class Limiter:
             gains[i] = gain
             lowest = min(lowest, gain)
         self.gain = gain
-        return sides * gains, -gain_to_db(lowest)
+        return sides * gains, max(0.0, -gain_to_db(lowest))
 
 
 # ---- FX (ext/dsp_fx.c) ----------------------------------------------------------------------------
@@ -489,9 +489,9 @@ class ReferenceChain:
         self.meters: Meters | None = None
 
     def process(self, inputs: np.ndarray) -> np.ndarray:
+        """Outputs for ``inputs`` (n_inputs, frames); sets ``meters`` for this span."""
         lay, n = self.layout, self.layout.n_inputs
         x = np.asarray(inputs, dtype=np.float64).reshape(n, -1)
-        frames = x.shape[1]
         gr = np.zeros(2 * n + lay.n_buses + 1)
 
         # 1. channel strips
@@ -533,22 +533,18 @@ class ReferenceChain:
                 out_of[b], gr[2 * n + b - 1] = self.buses[b - 1].run(bus_in[b - 1])
         main_out, gr[2 * n + lay.n_buses] = self.main.run(main_in)
 
-        outputs = [main_out] + [out_of[b] for b, bus in enumerate(lay.buses, start=1) if not bus.is_fx]
-        self._meter(trimmed, inserted, post, main_out, out_of, gr, frames)
-        return np.concatenate(outputs)
+        # 5. meters: channel stages, then every output side in the core's meter order (FX buses too)
+        metered = [main_out] + [out_of[b] for b in range(1, lay.n_buses + 1)]
+        loudness_meters = [m for bus in [self.main, *self.buses] for m in bus.loudness]
+        self._meter(np.concatenate([trimmed, inserted, post]), np.concatenate(metered), loudness_meters, gr)
+        return np.concatenate([main_out] + [out_of[b] for b, bus in enumerate(lay.buses, start=1) if not bus.is_fx])
 
-    def _meter(self, trimmed, inserted, post, main_out, out_of, gr, frames) -> None:
-        channel_stages = np.concatenate([trimmed, inserted, post])
-        sides, meters = [], []
-        for b, bus in [(0, self.main)] + list(enumerate(self.buses, start=1)):
-            signal_ = main_out if b == 0 else out_of[b]
-            sides += list(signal_)
-            meters += bus.loudness
-        kms = np.zeros(len(channel_stages) + len(sides))
-        tp = np.zeros_like(kms)
+    def _meter(self, channel_stages: np.ndarray, sides: np.ndarray, loudness_meters: list[LoudnessMeter],
+               gr: np.ndarray) -> None:
+        stages = np.concatenate([channel_stages, sides])
+        kms, tp = np.zeros(len(stages)), np.zeros(len(stages))
         first = len(channel_stages)
-        for i, (side, meter) in enumerate(zip(sides, meters)):
-            k, tp[first + i] = meter.run(side)
-            kms[first + i] = k / frames
-        stages = np.concatenate([channel_stages, np.array(sides)])
+        for i, (side, meter) in enumerate(zip(sides, loudness_meters)):
+            sumsq, tp[first + i] = meter.run(side)
+            kms[first + i] = sumsq / sides.shape[1]
         self.meters = Meters(peak=np.abs(stages).max(axis=1), ms=(stages ** 2).mean(axis=1), kms=kms, tp=tp, gr=gr)

@@ -47,6 +47,8 @@ class Layout:
     inputs: tuple[str, ...]
     buses: tuple[BusLayout, ...] = field(default_factory=tuple)
     generators: int = 4
+    dcas: int = 8          # DCA groups: a DCA fader offsets its member channels' faders
+    mute_groups: int = 6   # mute groups: engaging one mutes every member channel
 
     @property
     def n_inputs(self) -> int:

@@ -2,7 +2,8 @@
 
 Adding a parameter (EQ, dynamics, solo…) means adding a row here; nothing else in the model changes.
 Placeholders in a template: ``{n}`` channel 1…n_inputs, ``{b}`` bus 1…n_buses, ``{k}`` generator
-1…generators, ``{i}`` EQ band 1…4, ``{a}`` a bus an FX return feeds (1…n_buses, aux buses only).
+1…generators, ``{i}`` EQ band 1…4, ``{a}`` a bus an FX return feeds (1…n_buses, aux buses only),
+``{d}`` DCA group, ``{g}`` mute group.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ PLACEHOLDERS: dict[str, Callable[[Layout], int]] = {
     "k": lambda layout: layout.generators,
     "i": lambda layout: EQ_BANDS,
     "a": lambda layout: layout.n_buses,
+    "d": lambda layout: layout.dcas,
+    "g": lambda layout: layout.mute_groups,
 }
 
 EQ_BANDS = 4
@@ -130,6 +133,10 @@ def _stereo_out(layout: Layout, idx: Indices) -> bool:
     return layout.buses[idx["b"] - 1].width == 2
 
 
+def _aux_bus(layout: Layout, idx: Indices) -> bool:
+    return not layout.buses[idx["b"] - 1].is_fx
+
+
 def _fx_bus(layout: Layout, idx: Indices) -> bool:
     return layout.buses[idx["b"] - 1].is_fx
 
@@ -193,12 +200,18 @@ ROWS: tuple[Row, ...] = (
         "send taken before the channel fader (monitor mixes: yes; FX sends: no)"),
     switch("ch/{n}/send/{b}/on", "send switched on", True),
     pan("ch/{n}/send/{b}/pan", "channel position in a stereo bus", when=_stereo_bus),
+    Row("ch/{n}/send/{b}/me", "bool", "bool", False, "the channel is one of this mix's own (\"me\") channels",
+        when=_aux_bus),
+    Row("ch/{n}/dca/{d}", "bool", "bool", False, "channel is a member of the DCA group"),
+    Row("ch/{n}/mutegroup/{g}", "bool", "bool", False, "channel is a member of the mute group"),
     # buses
     name("bus/{b}/name", "bus name", lambda layout, idx: layout.buses[idx["b"] - 1].name),
     color("bus/{b}/color", "bus colour on the control surfaces"),
     level("bus/{b}/fader", "bus output level"),
     switch("bus/{b}/mute", "bus output mute", False),
     pan("bus/{b}/balance", "left/right balance of a stereo bus", when=_stereo_out),
+    level("bus/{b}/moreme", "\"more me\": raises the mix's own channels by this much", lo=0.0, hi=12.0,
+          note=None, when=_aux_bus),
     *eq_rows("bus/{b}", "bus"),
     *limiter_rows("bus/{b}", "bus", lambda layout, idx: not layout.buses[idx["b"] - 1].is_fx),
     Row("bus/{b}/fx/type", "string", "string", lambda layout, idx: layout.buses[idx["b"] - 1].effect,
@@ -219,6 +232,12 @@ ROWS: tuple[Row, ...] = (
     pan("main/balance", "main mix left/right balance"),
     *eq_rows("main", "main"),
     *limiter_rows("main", "main", True),
+    # groups
+    name("dca/{d}/name", "DCA group name", lambda layout, idx: f"DCA {idx['d']}"),
+    level("dca/{d}/fader", "DCA fader: offsets every member channel's fader", lo=-90.0, hi=10.0),
+    switch("dca/{d}/mute", "DCA mute: mutes every member channel", False),
+    name("mutegroup/{g}/name", "mute group name", lambda layout, idx: f"Mute {idx['g']}"),
+    switch("mutegroup/{g}/on", "mute group engaged: every member channel is muted", False),
     # signal generators (test tones for sound check and the demo)
     switch("gen/{k}/on", "signal generator running", False),
     choice("gen/{k}/type", GEN_TYPES, "sine", "sine tone, pink noise or white noise"),

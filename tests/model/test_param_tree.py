@@ -31,6 +31,9 @@ CHANNEL = ["name", "color", "trim", "polarity", "hpf/on", "hpf/freq", "hpf/slope
 FX = ["fx/type", "fx/size", "fx/damping", "fx/width", "fx/predelay", "fx/time", "fx/feedback", "fx/highcut"]
 
 
+DCAS, MUTE_GROUPS = 8, 6  # Layout defaults
+
+
 def expected_addresses(n_inputs, buses, generators):
     """Every address the GUIDE's address space gives a layout; ``buses`` is a list of "mono", "stereo"
     or "fx" (an FX bus: mono send in, stereo out)."""
@@ -42,8 +45,14 @@ def expected_addresses(n_inputs, buses, generators):
             expected |= {f"ch/{n}/send/{b}/{p}" for p in ("level", "pre", "on")}
             if kind == "stereo":
                 expected.add(f"ch/{n}/send/{b}/pan")
+            if kind != "fx":
+                expected.add(f"ch/{n}/send/{b}/me")
+        expected |= {f"ch/{n}/dca/{d}" for d in range(1, DCAS + 1)}
+        expected |= {f"ch/{n}/mutegroup/{g}" for g in range(1, MUTE_GROUPS + 1)}
     for b, kind in enumerate(buses, start=1):
         expected |= {f"bus/{b}/{p}" for p in ["name", "color", "fader", "mute", *EQ, *LIMITER]}
+        if kind != "fx":
+            expected.add(f"bus/{b}/moreme")
         if kind != "mono":
             expected.add(f"bus/{b}/balance")
         if kind == "fx":
@@ -51,6 +60,8 @@ def expected_addresses(n_inputs, buses, generators):
             expected.add(f"bus/{b}/return/main/level")
             expected |= {f"bus/{b}/return/{a}/level" for a in aux}
     expected |= {f"main/{p}" for p in ["fader", "mute", "balance", *EQ, *LIMITER]}
+    expected |= {f"dca/{d}/{p}" for d in range(1, DCAS + 1) for p in ("name", "fader", "mute")}
+    expected |= {f"mutegroup/{g}/{p}" for g in range(1, MUTE_GROUPS + 1) for p in ("name", "on")}
     for k in range(1, generators + 1):
         expected |= {f"gen/{k}/{p}" for p in ("on", "type", "freq", "level", "target", "mod")}
     return expected
@@ -59,9 +70,10 @@ def expected_addresses(n_inputs, buses, generators):
 def test_every_address_of_the_milestone_exists(tree):
     expected = expected_addresses(3, ["mono", "stereo"], 4)
     assert set(tree.addresses()) == expected
-    # 3 strips of 42 plus 7 sends fields, 2 buses of 24 plus one balance, main 23, 4 generators of 6
+    # 3 strips of 42, 7 send fields + 2 "me" + 8 DCA + 6 mute-group memberships; 2 buses of 24 plus
+    # "more me", plus one balance; main 23; 8 DCAs of 3, 6 mute groups of 2; 4 generators of 6
     assert len(CHANNEL) == 42 and len(EQ) == 17
-    assert len(tree) == len(expected) == 3 * (42 + 7) + 2 * 24 + 1 + 23 + 4 * 6
+    assert len(tree) == len(expected) == 3 * (42 + 7 + 2 + 8 + 6) + 2 * 25 + 1 + 23 + 8 * 3 + 6 * 2 + 4 * 6
 
 
 def test_every_address_with_fx_buses_exists(layout):
@@ -84,12 +96,15 @@ def test_addresses_are_grouped_per_channel_then_buses_main_generators(tree):
     # a channel strip in signal-flow order, each EQ band's fields together, then the sends by bus
     strip = tuple(f"ch/1/{p}" for p in CHANNEL)
     assert addresses[:len(strip)] == strip
-    assert addresses[len(strip):len(strip) + 7] == (
-        "ch/1/send/1/level", "ch/1/send/1/pre", "ch/1/send/1/on",
-        "ch/1/send/2/level", "ch/1/send/2/pre", "ch/1/send/2/on", "ch/1/send/2/pan")
-    assert addresses[len(strip) + 7] == "ch/2/name"
+    assert addresses[len(strip):len(strip) + 9] == (
+        "ch/1/send/1/level", "ch/1/send/1/pre", "ch/1/send/1/on", "ch/1/send/1/me",
+        "ch/1/send/2/level", "ch/1/send/2/pre", "ch/1/send/2/on", "ch/1/send/2/pan", "ch/1/send/2/me")
+    groups = tuple(f"ch/1/dca/{d}" for d in range(1, DCAS + 1)) + tuple(
+        f"ch/1/mutegroup/{g}" for g in range(1, MUTE_GROUPS + 1))
+    assert addresses[len(strip) + 9:len(strip) + 9 + len(groups)] == groups
+    assert addresses[len(strip) + 9 + len(groups)] == "ch/2/name"
     families = [a.split("/")[0] for a in addresses]
-    assert families == sorted(families, key=["ch", "bus", "main", "gen"].index)
+    assert families == sorted(families, key=["ch", "bus", "main", "dca", "mutegroup", "gen"].index)
     main = [a for a in addresses if a.startswith("main/")]
     assert main == ["main/fader", "main/mute", "main/balance", *(f"main/{p}" for p in EQ + LIMITER)]
     assert [a for a in addresses if a.startswith("gen/1/")] == [
@@ -180,7 +195,8 @@ def test_describe_is_json_and_complete(tree):
 def test_expand_patterns(tree):
     assert tree.expand("ch/*/mute") == ["ch/1/mute", "ch/2/mute", "ch/3/mute"]
     assert tree.expand("ch/{n}/send/{b}/pan") == ["ch/1/send/2/pan", "ch/2/send/2/pan", "ch/3/send/2/pan"]
-    assert tree.expand("bus/2/*") == ["bus/2/name", "bus/2/color", "bus/2/fader", "bus/2/mute", "bus/2/balance"]
+    assert tree.expand("bus/2/*") == ["bus/2/name", "bus/2/color", "bus/2/fader", "bus/2/mute", "bus/2/balance",
+                                       "bus/2/moreme"]
     assert tree.expand("ch/2/eq/*/gain") == [f"ch/2/eq/{i}/gain" for i in (1, 2, 3, 4)]
     assert tree.expand("main/limiter/*") == ["main/limiter/on", "main/limiter/threshold", "main/limiter/release"]
     assert tree.expand("main/fader") == ["main/fader"]
