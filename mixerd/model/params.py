@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import itertools
 import re
-from dataclasses import replace
 from typing import Any, Iterable, Iterator, Mapping
 
 from mixerd.model.errors import BatchError, ParamError
@@ -206,7 +205,7 @@ def _checked_default(spec: ParamSpec) -> ParamSpec:
         raise ValueError(f"the layout gives an invalid default: {e.message}") from None
     if value == spec.default and type(value) is type(spec.default):
         return spec
-    return replace(spec, default=value)
+    return spec.model_copy(update={"default": value})
 
 
 def _child_index(addresses: Iterable[str]) -> dict[str, dict[str, bool]]:

@@ -6,8 +6,9 @@ import json
 import math
 import numbers
 import re
-from dataclasses import dataclass
 from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
 
 from mixerd.model.errors import ParamError
 
@@ -48,14 +49,18 @@ def type_phrase(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-@dataclass(frozen=True)
-class ParamSpec:
+class ParamSpec(BaseModel):
     """Everything known about one concrete address: type, range, unit, default and what it means.
+
+    A frozen pydantic model: the parameter tree is typed data that front ends can also publish as
+    JSON Schema. Values themselves are checked by ``validate`` (with errors that teach), not by pydantic.
 
     ``note`` explains special values (``-90 = closed``); ``hint`` overrides the generated short
     description of what is allowed; ``pattern`` is a regex a string must fully match; ``template`` is
     the table row this spec was expanded from (``ch/{n}/fader``).
     """
+
+    model_config = ConfigDict(frozen=True)
 
     address: str
     kind: Kind
