@@ -79,7 +79,7 @@ def _serve(args: argparse.Namespace) -> int:
         config = _demo_config(config, args)
     logging.basicConfig(level=config.log.level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from mixerd.daemon import Mixer, bind_http, web_addresses
+    from mixerd.daemon import Mixer, StateError, bind_http, web_addresses
     from mixerd.jackhost import JackServerError
 
     if args.command == "demo":
@@ -101,10 +101,10 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"mixerd: cannot listen on {config.http.host}:{config.http.port}: {exc.strerror}; "
               "set http.port in the config (or --port) to a free port", file=sys.stderr)
         return 2
-    mixer = Mixer(config, initial_changes=changes)
+    mixer = Mixer(config, initial_changes=changes)  # the demo mix only when the store has no state yet
     try:
         mixer.start()
-    except (ProfileError, JackServerError) as exc:
+    except (ProfileError, JackServerError, StateError) as exc:
         print(f"mixerd: {exc}", file=sys.stderr)
         return 1
     try:

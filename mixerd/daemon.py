@@ -1,4 +1,4 @@
-"""Start and stop a whole mixer: config → profile → engine → JACK host → control → HTTP.
+"""Start and stop a whole mixer: config → profile → store → engine → JACK host → control → HTTP.
 
 Shutdown runs in reverse. ``Mixer`` is what ``mixerd run`` and ``mixerd demo`` drive, and what
 integration tests start in-process.
@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import logging
 import socket
+import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
 from mixerd.config import Config
-from mixerd.control import Control
+from mixerd.control import Control, starting_state
 from mixerd.engine import Engine
 from mixerd.jackhost import JackHost, ServerSpec, Wiring
 from mixerd.model.params import ParamTree
 from mixerd.profiles import Profile, load_profile
+from mixerd.store import Store
 
 log = logging.getLogger(__name__)
 
+
+class StateError(RuntimeError):
+    """The state directory cannot be used (not writable, not a directory)."""
 
 
 @dataclass
@@ -27,8 +32,10 @@ class Mixer:
     """A running mixer's parts, started in order by ``start()`` and stopped in reverse by ``stop()``."""
 
     config: Config
+    #: values to start from when the store has no state yet (the demo mix on a first start)
     initial_changes: dict[str, Any] = field(default_factory=dict)
     profile: Profile | None = None
+    store: Store | None = None
     engine: Engine | None = None
     host: JackHost | None = None
     control: Control | None = None
@@ -39,12 +46,26 @@ class Mixer:
         self.profile = load_profile(cfg.mixer.profile, search_dirs=cfg.mixer.profile_dirs)
         layout = self.profile.layout(generators=cfg.engine.generators).with_fx(cfg.engine.fx)
         tree = ParamTree.from_layout(layout)
-        state = tree.defaults()
-        state.update({a: tree.validate(a, v) for a, v in self.initial_changes.items()})
+        try:
+            self.store = Store.open(cfg.state.dir)
+        except (OSError, sqlite3.Error) as exc:
+            raise StateError(f"cannot keep state in {cfg.state.dir}: {exc}; set [state] dir in the config "
+                             "to a directory mixerd can write") from exc
+        if self.store.recovered_from is not None:
+            log.error("state: the database in %s was damaged; it was moved to %s and the mixer starts from "
+                      "its defaults", cfg.state.dir, self.store.recovered_from)
+        try:
+            start = starting_state(tree, self.store, self.initial_changes)
+        except BaseException:
+            self.stop()
+            raise
+        log.info("state: %s (%s)", self.store.path, {"store": "restored the saved mix",
+                                                      "initial": "first start, the starting mix",
+                                                      "defaults": "first start, defaults"}[start.source])
 
         self.engine = Engine(layout, sample_rate=self.profile.jack.rate, ramp_ms=cfg.engine.ramp_ms,
                              meter_rate=cfg.engine.meter_rate)
-        self.engine.load(state)  # the core starts with the mix, not from silence
+        self.engine.load(start.values)  # the core starts with the mix, not from silence
         self.engine.start()
         try:
             self.host = JackHost(
@@ -60,7 +81,7 @@ class Mixer:
         except BaseException:
             self.stop()
             raise
-        self.control = Control(tree, link=self.engine, initial=state)
+        self.control = Control(tree, link=self.engine, initial=start, store=self.store)
         log.info("mixer: %s — %d channels, %d buses", self.profile.name, layout.n_inputs, layout.n_buses)
 
     def stop(self) -> None:
@@ -72,12 +93,17 @@ class Mixer:
         if self.engine:
             self.engine.stop()
             self.engine = None
+        if self.store:
+            self.store.close()
+            self.store = None
 
 
 def bind_http(host: str, port: int) -> socket.socket:
     """Bind the HTTP listening socket up front, so the address can be printed before serving."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP; without it
+    # every keep-alive answer waits ~40 ms (Nagle + delayed ACK) between its headers and its body.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(128)

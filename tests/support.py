@@ -24,7 +24,9 @@ _names = itertools.count(1)
 @contextmanager
 def serve(app, start_timeout: float = 10.0) -> Iterator[str]:
     """Run ``app`` in a real uvicorn server on a free 127.0.0.1 port; yield its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP (else every
+    # keep-alive answer waits ~40 ms for a delayed ACK between its headers and its body).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))  # the bound socket goes to uvicorn: no race for the port
     port = sock.getsockname()[1]

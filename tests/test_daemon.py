@@ -18,9 +18,10 @@ pytestmark = pytest.mark.jack
 
 
 @pytest.fixture(scope="module")
-def mixer(jack_server):
+def mixer(jack_server, tmp_path_factory):
     cfg = Config()
-    cfg = dataclasses.replace(cfg, jack=dataclasses.replace(cfg.jack, server=jack_server, start_server="never"))
+    cfg = dataclasses.replace(cfg, jack=dataclasses.replace(cfg.jack, server=jack_server, start_server="never"),
+                              state=dataclasses.replace(cfg.state, dir=tmp_path_factory.mktemp("state")))
     m = Mixer(cfg)
     m.start()
     try:
@@ -146,3 +147,44 @@ def test_eq_and_compressor_change_the_level_at_the_output_port(api, probe):
     put(api, "ch/1/dyn/on", False)
     settle()
     assert peak_db(probe.record(0.3)[0]) == pytest.approx(base, abs=0.1)
+
+
+def test_state_survives_a_restart_and_a_damaged_database_is_set_aside(jack_server, tmp_path, caplog):
+    """Mixer.start() opens the store in config.state.dir: the starting mix only on a first start, the
+    saved mix after a restart, defaults (and a clear log line) when the database was damaged."""
+    import logging
+
+    from mixerd.store import DB_NAME
+
+    cfg = Config()
+    cfg = dataclasses.replace(
+        cfg, jack=dataclasses.replace(cfg.jack, server=jack_server, start_server="never", client_name="mixerd-state"),
+        state=dataclasses.replace(cfg.state, dir=tmp_path))
+
+    def run(check, initial=None):
+        m = Mixer(cfg, initial_changes=initial or {})
+        m.start()
+        try:
+            check(m)
+        finally:
+            m.stop()
+        assert m.store is None  # closed on stop
+
+    def first(m):
+        assert m.control.store is m.store and m.control.get("ch/1/name") == "Kick"
+        m.control.set("ch/1/fader", -7.5, "rest")
+
+    def second(m):
+        assert m.control.get("ch/1/name") == "Kick" and m.control.get("ch/1/fader") == -7.5  # not the demo mix again
+        assert m.control.undo().step == 1 and m.control.get("ch/1/fader") == 0.0
+
+    def recovered(m):
+        assert m.store.recovered_from is not None
+        assert m.control.get("ch/1/name") == "Snare" and m.control.get("ch/1/fader") == 0.0  # a fresh start
+
+    run(first, {"ch/1/name": "Kick"})
+    run(second, {"ch/1/name": "Snare"})
+    (tmp_path / DB_NAME).write_bytes(b"\x00garbage" * 1000)
+    with caplog.at_level(logging.ERROR):
+        run(recovered, {"ch/1/name": "Snare"})
+    assert "damaged" in caplog.text and "broken-" in caplog.text

@@ -1,20 +1,43 @@
 """Control: the one mutation path. validate → apply to the model → tell the engine → emit events.
 
-Every front end (REST, WebSocket, MQTT, scenes, undo) changes the mixer only through ``Control.set``
-or ``Control.set_many``. One lock covers the whole path, so the order of ``seq`` numbers is the order
-in which the model and the engine saw the changes, whichever thread they came from.
+Every front end (REST, WebSocket, MQTT, scenes, undo) changes the mixer only through ``Control.set``,
+``Control.set_many``, ``Control.undo`` or ``Control.redo``. One lock covers the whole path —
+validate → apply to the model → persist → engine → events — so the order of ``seq`` numbers is the
+order in which the model, the store and the engine saw the changes, whichever thread they came from,
+and a change is in the database before its call returns.
+
+Undo: one history for every front end. Each ``set``/``set_many`` call that changes something is one
+step; a ``set`` of the same address by the same origin within ``undo_window_s`` of the previous
+step's last change extends that step when it was a single-address step on that address (a fader drag
+is one step, which keeps the value from before the drag). ``undo``/``redo`` move an undo position
+through the steps; a new change after an undo discards the steps above it. The history and the
+position are in the store, so undo survives a restart; without a store they live in memory.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
+import time
+from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from mixerd.control.events import ORIGINS, Event, EventHub, Subscription
+from mixerd.control.history import (
+    META_SEQ,
+    META_UNDO_POS,
+    HistoryEntry,
+    StartingState,
+    StepEvents,
+    UndoError,
+    starting_state,
+)
 from mixerd.control.link import AudioLink
+from mixerd.model.errors import ParamError
 from mixerd.model.params import ParamTree
+from mixerd.store import Change, Store
 
 log = logging.getLogger(__name__)
 
@@ -32,28 +55,69 @@ def _no_engine_health(reason: str) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class _OpenStep:
+    """The newest step while a ``set`` may still extend it (a fader drag in progress)."""
+
+    step: int
+    address: str
+    origin: str
+    at: float  # clock time of its last change
+    row_seq: int  # seq of its history row
+    old: Any  # the value before the step
+
+
 class Control:
     """The mixer's state and the single way to change it.
 
-    ``initial`` values (e.g. from the store) are validated as one batch and raise BatchError if any is
-    bad. With a ``link``, the engine gets the full state once at construction, then every change.
-    Setting a value equal to the current one is accepted and still emits an event and reaches the
-    engine: the caller gets a seq for its request, and a re-sent value repairs a drifted engine.
+    Without a ``store`` the state starts at the defaults plus ``initial`` (validated as one batch:
+    BatchError if any is bad) and the undo history lives in memory. With a ``store`` it starts at the
+    defaults plus the stored values (``initial`` only when the store has no state yet, e.g. the demo
+    mix on a first start; it then becomes the store's first state), stored values that no longer fit
+    the tree are dropped with a warning, ``seq`` and the undo history continue where they were, and
+    every applied operation is committed to the store before the call returns. ``initial`` may also be
+    the StartingState ``starting_state(tree, store, initial)`` already computed (the daemon loads the
+    engine from it before audio starts). ``control.store`` is the given store (or None).
+
+    With a ``link``, the engine gets the full state once at construction, then every change. Setting a
+    value equal to the current one is accepted and still emits an event and reaches the engine (the
+    caller gets a seq for its request, and a re-sent value repairs a drifted engine), but it is no
+    undo step. ``clock`` (monotonic seconds) times the undo coalescing window; ``undo_depth`` is how
+    many steps the history keeps.
     """
 
-    def __init__(self, tree: ParamTree, link: AudioLink | None = None, initial: Mapping[str, Any] | None = None):
+    def __init__(self, tree: ParamTree, link: AudioLink | None = None,
+                 initial: Mapping[str, Any] | StartingState | None = None, store: Store | None = None,
+                 undo_window_s: float = 1.0, *, undo_depth: int = 1000,
+                 clock: Callable[[], float] = time.monotonic):
+        if undo_depth < 1:
+            raise ValueError(f"undo_depth must be at least 1, got {undo_depth}")
         self._tree = tree
         self._link = link
         self._lock = threading.Lock()
         self._hub = EventHub()
-        self._values: dict[str, Any] = tree.defaults()
-        if initial:
-            self._values.update(tree.validate_many(initial))
+        self.store = store
+        self._db = store if store is not None else Store.memory()
+        self.undo_window_s = undo_window_s
+        self.undo_depth = undo_depth
+        self._clock = clock
+        start = initial if isinstance(initial, StartingState) else starting_state(tree, store, initial)
+        #: Where the state came from and which stored values were dropped.
+        self.started_from = start
+        self._values: dict[str, Any] = dict(start.values)
         # The engine reads the live values through this view: no copy of the whole tree per change.
         self._view = MappingProxyType(self._values)
-        self._seq = 0
+        self._seq = start.seq
         self._link_errors = 0
+        self._store_errors = 0
+        self._last_step = self._db.last_step()
+        pos = self._db.meta(META_UNDO_POS, self._last_step)
+        valid_pos = isinstance(pos, int) and not isinstance(pos, bool) and 0 <= pos <= self._last_step
+        self._pos = pos if valid_pos else self._last_step
+        self._open: _OpenStep | None = None
         with self._lock:
+            if start.initial:  # the starting mix becomes the store's first state (no undo step)
+                self._write([], values=start.initial)
             self._push(tuple(self._values))
 
     @property
@@ -85,18 +149,63 @@ class Control:
         _check_origin(origin)
         with self._lock:
             coerced = self._tree.validate(address, value)
-            return self._commit({address: coerced}, origin)[0]
+            return self._change({address: coerced}, origin, coalesce=True)[0]
 
     def set_many(self, changes: Mapping[str, Any], origin: str, fade_ms: float | None = None) -> list[Event]:
         """Apply all ``changes`` or none: every change is validated first, and any invalid one raises
         BatchError (a ParamError listing every bad address in ``errors``) with nothing changed and no
         seq used. The engine gets the whole batch in one ``apply`` call; events follow in the order
         of ``changes``. An empty batch returns [] and emits nothing. ``fade_ms`` makes the audio move
-        to the new values over that time (a scene recall's crossfade) instead of the short ramp."""
+        to the new values over that time (a scene recall's crossfade) instead of the short ramp.
+        The batch is one undo step."""
         _check_origin(origin)
         with self._lock:
             coerced = self._tree.validate_many(changes)
-            return self._commit(coerced, origin, fade_ms) if coerced else []
+            return self._change(coerced, origin, fade_ms) if coerced else []
+
+    # -- undo -------------------------------------------------------------------------------------
+
+    def undo(self) -> StepEvents:
+        """Undo the newest applied step: its old values as one batch (origin "undo"). Returns the
+        events (a list that also carries the ``step`` undone); raises UndoError ``nothing_to_undo``."""
+        with self._lock:
+            step = self._pos
+            rows = self._db.step_changes(step) if step > 0 else []
+            if not rows:
+                raise UndoError("nothing_to_undo", "nothing to undo: no earlier change is in the history")
+            target: dict[str, Any] = {}
+            for row in rows:  # the oldest row of an address has the value from before the step
+                target.setdefault(row.address, row.old)
+            self._pos = step - 1
+            return self._walk(target, step)
+
+    def redo(self) -> StepEvents:
+        """Re-apply the step undone last (origin "undo"); raises UndoError ``nothing_to_redo``."""
+        with self._lock:
+            step = self._pos + 1
+            rows = self._db.step_changes(step) if step <= self._last_step else []
+            if not rows:
+                raise UndoError("nothing_to_redo",
+                                "nothing to redo: no undone step (a change after undo discards the redo steps)")
+            target = {row.address: row.new for row in rows}  # oldest first: the newest value wins
+            self._pos = step
+            return self._walk(target, step)
+
+    def history(self, limit: int = 100, before: int | None = None) -> list[HistoryEntry]:
+        """The newest ``limit`` recorded changes (newest first), only those with a seq below ``before``
+        if given; each says whether its step is undone."""
+        with self._lock:
+            pos = self._pos
+            rows = self._db.history(limit, before)
+        return [HistoryEntry(c.seq, c.ts, c.origin, c.address, c.old, c.new, c.step, c.step > pos) for c in rows]
+
+    def undo_status(self) -> dict[str, Any]:
+        """``{"position", "can_undo", "can_redo"}``: the newest applied step and what undo/redo would do."""
+        with self._lock:
+            pos = self._pos
+            can_undo = pos > 0 and bool(self._db.step_changes(pos))
+            can_redo = pos < self._last_step and bool(self._db.step_changes(pos + 1))
+        return {"position": pos, "can_undo": can_undo, "can_redo": can_redo}
 
     def subscribe(self, maxsize: int = 1024) -> Subscription:
         """Events from now on. To start in sync: subscribe, then ``state()``, then skip events whose
@@ -116,7 +225,8 @@ class Control:
         else:
             health = self._ask("health", lambda: _no_engine_health("the engine did not answer"))
         return {**health, "control": {"seq": self._seq, "link_errors": self._link_errors,
-                                      "subscribers": len(self._hub)}}
+                                      "subscribers": len(self._hub), "persistent": self.store is not None,
+                                      "store_errors": self._store_errors}}
 
     def system(self) -> dict[str, Any]:
         """The engine's system facts, always with the layout the parameter tree was built from."""
@@ -125,16 +235,77 @@ class Control:
 
     # -- internals --------------------------------------------------------------------------------
 
-    def _commit(self, changes: dict[str, Any], origin: str, fade_ms: float | None = None) -> list[Event]:
-        """Apply validated ``changes`` (caller holds the lock) and emit their events."""
+    def _change(self, changes: dict[str, Any], origin: str, fade_ms: float | None = None,
+                coalesce: bool = False) -> list[Event]:
+        """Apply validated ``changes`` as an undo step (caller holds the lock): model, store, engine, events."""
+        now = self._clock()
+        olds = {address: self._values[address] for address in changes}
+        moved = [address for address, value in changes.items() if value != olds[address]]
+        steady = {address: changes[address] for address in changes if address not in moved}
+        open_ = self._open
+        if (coalesce and open_ is not None and open_.address in changes and open_.origin == origin
+                and open_.step == self._pos == self._last_step and now - open_.at <= self.undo_window_s):
+            # The drag goes on: the step's one row now ends at this value and still starts before the drag.
+            events = self._assign(changes, origin)
+            row = Change(events[0].seq, events[0].address, open_.old, events[0].value, origin, open_.step)
+            self._write([row], drop_seqs=[open_.row_seq])
+            self._open = dataclasses.replace(open_, at=now, row_seq=row.seq)
+        elif not moved:
+            # Nothing changes: no undo step (the redo steps stay); the seqs used are still kept.
+            events = self._assign(changes, origin)
+            self._write([], values=steady)
+        else:
+            step = self._pos + 1
+            drop_redo = self._pos if self._pos < self._last_step else None
+            self._pos = self._last_step = step
+            events = self._assign(changes, origin)
+            rows = [Change(e.seq, e.address, olds[e.address], e.value, origin, step) for e in events
+                    if e.address not in steady]
+            forget = step - self.undo_depth if step > self.undo_depth else None
+            self._write(rows, values=steady, drop_steps_after=drop_redo, drop_steps_through=forget)
+            self._open = (_OpenStep(step, rows[0].address, origin, now, rows[0].seq, rows[0].old)
+                          if len(rows) == 1 else None)
+        self._push(tuple(changes), fade_ms)
+        self._hub.publish(events)
+        return events
+
+    def _walk(self, target: dict[str, Any], step: int) -> StepEvents:
+        """Apply an undo/redo step's values (caller holds the lock and has moved the position)."""
+        values = {}
+        for address, value in target.items():
+            try:
+                values[address] = self._tree.validate(address, value)
+            except ParamError as exc:  # the layout changed since the step was recorded
+                log.warning("undo: step %d: skipping %s (%s)", step, address, exc.message)
+        self._open = None
+        events = self._assign(values, "undo")
+        self._write([], values=values)
+        if values:
+            self._push(tuple(values))
+        self._hub.publish(events)
+        return StepEvents(events, step)
+
+    def _assign(self, changes: dict[str, Any], origin: str) -> list[Event]:
+        """Put ``changes`` into the model and number them."""
         self._values.update(changes)
         events = []
         for address, value in changes.items():
             self._seq += 1
             events.append(Event(self._seq, address, value, origin))
-        self._push(tuple(changes), fade_ms)
-        self._hub.publish(events)
         return events
+
+    def _write(self, rows: list[Change], values: Mapping[str, Any] | None = None, *,
+               drop_seqs: Iterable[int] = (), drop_steps_after: int | None = None,
+               drop_steps_through: int | None = None) -> None:
+        """Commit to the store, with the seq and undo position, in one durable transaction. A failing
+        store is logged and counted, not fatal: the mixer keeps mixing (health shows store_errors)."""
+        try:
+            self._db.commit(rows, {META_SEQ: self._seq, META_UNDO_POS: self._pos}, drop_steps_after,
+                            values=values, drop_seqs=drop_seqs, drop_steps_through=drop_steps_through)
+        except Exception:
+            self._store_errors += 1
+            log.exception("store: could not save %d change(s); they are applied but not saved",
+                          len(rows) + len(values or {}))
 
     def _push(self, changed: tuple[str, ...], fade_ms: float | None = None) -> None:
         """Hand the new state to the engine. A failing engine is logged, not fatal: the model stays the

@@ -14,6 +14,9 @@ ERROR_CODES: dict[str, str] = {
     "wrong_type": "the value has the wrong JSON type (number, bool or string)",
     "out_of_range": "the number lies outside the parameter's range",
     "invalid_value": "the value has the right type but is not allowed (format, length, choice, NaN)",
+    "not_found": "no scene, template, mix or other named thing of that name or number",
+    "nothing_to_undo": "the undo history has no step left to undo",
+    "nothing_to_redo": "no undone step to redo (a new change after undo discards the redo steps)",
 }
 
 

@@ -72,6 +72,27 @@ class Scene:
     values: dict[str, Any]
 
 
+#: Columns of every table, checked when the database is opened.
+_COLUMNS = {
+    "meta": "key, value",
+    "state": "address, value",
+    "history": "seq, ts, origin, address, old, new, step",
+    "scenes": "id, name, created, updated, scene_values",
+    "safes": "pattern",
+    "versions": "id, ts, seq, version_values",
+}
+
+
+def _aside_name(path: Path) -> Path:
+    """A free name to move a damaged database to (never overwriting an earlier one)."""
+    base = f"{path.name}.broken-{time.strftime('%Y%m%d-%H%M%S')}"
+    aside, n = path.with_name(base), 1
+    while any(Path(str(aside) + suffix).exists() for suffix in ("", "-wal", "-shm")):
+        n += 1
+        aside = path.with_name(f"{base}-{n}")
+    return aside
+
+
 def _dump(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
@@ -96,7 +117,7 @@ class Store:
         try:
             return cls(path, cls._connect(path))
         except (sqlite3.DatabaseError, ValueError) as exc:
-            aside = path.with_name(f"{path.name}.broken-{time.strftime('%Y%m%d-%H%M%S')}")
+            aside = _aside_name(path)
             log.error("store: %s cannot be used (%s); moved it to %s and starting from defaults",
                       path, exc, aside.name)
             for suffix in ("", "-wal", "-shm"):
@@ -105,22 +126,33 @@ class Store:
                     part.rename(Path(str(aside) + suffix))
             return cls(path, cls._connect(path), recovered_from=aside)
 
+    @classmethod
+    def memory(cls) -> Store:
+        """A database in memory: the same behaviour without persistence (a Control without a store keeps
+        its undo history in one; tests and tools)."""
+        return cls(Path(":memory:"), cls._connect(":memory:"))
+
     @staticmethod
-    def _connect(path: Path) -> sqlite3.Connection:
+    def _connect(path: Path | str) -> sqlite3.Connection:
         conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            # FULL: a committed change survives power loss, not only a killed process.
-            conn.execute("PRAGMA synchronous=FULL")
+            # Look before writing anything: a file that is not ours is moved aside as it was found.
             check = conn.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
                 raise sqlite3.DatabaseError(f"integrity check failed: {check}")
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            # SQLite but not ours (or an old layout of ours): fail here, not in the middle of start-up.
+            for table in tables & set(_COLUMNS):
+                conn.execute(f"SELECT {_COLUMNS[table]} FROM {table} LIMIT 0")
+            if "meta" in tables:
+                row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+                if row is not None and int(row[0]) > SCHEMA_VERSION:
+                    raise ValueError(f"database schema {row[0]} is newer than this mixerd ({SCHEMA_VERSION})")
+            conn.execute("PRAGMA journal_mode=WAL")
+            # FULL: a committed change survives power loss, not only a killed process.
+            conn.execute("PRAGMA synchronous=FULL")
             conn.executescript(_SCHEMA)
-            row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-            if row is None:
-                conn.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-            elif int(row[0]) > SCHEMA_VERSION:
-                raise ValueError(f"database schema {row[0]} is newer than this mixerd ({SCHEMA_VERSION})")
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
         except BaseException:
             conn.close()
             raise
@@ -136,23 +168,36 @@ class Store:
         """Every stored address → value (the addresses changed since the database began)."""
         with self._lock:
             rows = self._conn.execute("SELECT address, value FROM state").fetchall()
-        return {address: json.loads(value) for address, value in rows}
+        state = {}
+        for address, value in rows:
+            try:
+                state[address] = json.loads(value)
+            except ValueError:
+                log.warning("store: the stored value of %s is not JSON (%.40r); ignoring it", address, value)
+        return state
 
     def commit(self, changes: Sequence[Change], meta: Mapping[str, Any] | None = None,
-               drop_steps_after: int | None = None) -> None:
+               drop_steps_after: int | None = None, *, values: Mapping[str, Any] | None = None,
+               drop_seqs: Iterable[int] = (), drop_steps_through: int | None = None) -> None:
         """Record applied ``changes`` (new state values and history rows) in one durable transaction.
 
         ``drop_steps_after`` first forgets history steps above that number (a new change after undo
-        discards the redo steps). ``meta`` entries are written in the same transaction.
+        discards the redo steps); ``drop_steps_through`` forgets the oldest steps, up to and including
+        that number (the undo depth); ``drop_seqs`` forgets single history rows (a coalesced fader drag
+        replaces its previous row). ``values`` are state values written without a history row (undo,
+        redo, a starting mix). ``meta`` entries are written in the same transaction.
         """
         now = time.time()
         with self._lock, self._conn:
             self._conn.execute("BEGIN IMMEDIATE")
             if drop_steps_after is not None:
                 self._conn.execute("DELETE FROM history WHERE step > ?", (drop_steps_after,))
+            if drop_steps_through is not None:
+                self._conn.execute("DELETE FROM history WHERE step <= ?", (drop_steps_through,))
+            self._conn.executemany("DELETE FROM history WHERE seq = ?", [(seq,) for seq in drop_seqs])
             self._conn.executemany(
                 "INSERT INTO state VALUES (?, ?) ON CONFLICT(address) DO UPDATE SET value = excluded.value",
-                [(c.address, _dump(c.new)) for c in changes],
+                [(c.address, _dump(c.new)) for c in changes] + [(a, _dump(v)) for a, v in (values or {}).items()],
             )
             self._conn.executemany(
                 "INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from mixerd.control import Control
+from mixerd.control.scenes import SceneService
 
 
 def get_control(request: Request) -> Control:
@@ -15,3 +16,11 @@ def get_control(request: Request) -> Control:
 
 
 ControlDep = Annotated[Control, Depends(get_control)]
+
+
+def get_scenes(request: Request) -> SceneService:
+    """The SceneService of this app (``create_app`` puts it on ``app.state``)."""
+    return request.app.state.scenes
+
+
+ScenesDep = Annotated[SceneService, Depends(get_scenes)]

@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from mixerd.control.scenes.errors import SceneError
 from mixerd.model.errors import BatchError, ParamError
 from mixerd.web.schemas import ErrorBody
 
@@ -25,9 +26,22 @@ STATUS_BY_CODE: dict[str, int] = {
     "wrong_type": 422,
     "out_of_range": 422,
     "invalid_value": 422,
+    "not_found": 404,
+    "nothing_to_undo": 409,
+    "nothing_to_redo": 409,
 }
 
-#: Body shape each method expects, quoted in "malformed_request" errors.
+#: HTTP status per SceneError code (scenes, safes, versions, A/B); every other code is 422.
+SCENE_STATUS: dict[str, int] = {
+    "not_found": 404,
+    "name_taken": 409,
+    "confirm_required": 409,
+    "ab_active": 409,
+    "ab_not_active": 409,
+}
+
+#: Body shape each method expects, quoted in "malformed_request" errors (a route can say its own by
+#: decorating its endpoint with ``expects_body``).
 _EXPECTED_BODY = {
     "PUT": '{"value": <number|bool|string>}',
     "PATCH": '{"changes": {"<address>": <value>, ...}}',
@@ -40,6 +54,7 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         400: "Malformed request body",
         404: "Unknown parameter address",
         422: "Wrong type, out of range or invalid value; nothing was changed",
+        409: "Conflicts with the current state (e.g. nothing to undo); nothing was changed",
     }
     return {s: {"model": ErrorBody, "description": described.get(s, "Error")} for s in statuses}
 
@@ -49,6 +64,16 @@ def error_response(status: int, code: str, message: str, address: str | None = N
     """A JSONResponse with the common error body."""
     body = {"code": code, "message": message, "address": address, "allowed": allowed, **extra}
     return JSONResponse(status_code=status, content={"error": body})
+
+
+def expects_body(shape: str):
+    """Decorator for an endpoint: the body shape quoted when its request is malformed."""
+
+    def mark(endpoint):
+        endpoint.expected_body = shape
+        return endpoint
+
+    return mark
 
 
 async def _param_error(request: Request, exc: ParamError) -> JSONResponse:
@@ -72,7 +97,7 @@ async def _malformed(request: Request, exc: RequestValidationError) -> JSONRespo
             problems.append("the body must be a JSON object")
         else:
             problems.append(f"{where}: {err.get('msg', 'invalid')}")
-    expected = _EXPECTED_BODY.get(request.method)
+    expected = getattr(request.scope.get("endpoint"), "expected_body", None) or _EXPECTED_BODY.get(request.method)
     fix = f"; send {expected}" if expected else ""
     return error_response(
         400, "malformed_request", "malformed request: " + "; ".join(problems) + fix,
@@ -83,6 +108,10 @@ async def _malformed(request: Request, exc: RequestValidationError) -> JSONRespo
 def _is_json(request: Request) -> bool:
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     return content_type == "application/json" or content_type.endswith("+json")
+
+
+async def _scene_error(request: Request, exc: SceneError) -> JSONResponse:
+    return JSONResponse(status_code=SCENE_STATUS.get(exc.code, 422), content={"error": exc.to_dict()})
 
 
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -105,6 +134,7 @@ async def _internal(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     """Route every error through the common body."""
     app.add_exception_handler(ParamError, _param_error)
+    app.add_exception_handler(SceneError, _scene_error)
     app.add_exception_handler(RequestValidationError, _malformed)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _internal)

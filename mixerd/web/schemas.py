@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 #: A parameter value as stored: numbers are floats, switches bools, names and colours strings.
 ParamValue = bool | float | str
@@ -162,3 +163,217 @@ class ErrorBody(BaseModel):
     """Every 4xx/5xx answer of the API."""
 
     error: ErrorInfo
+
+
+class StepOut(BaseModel):
+    """Result of ``POST /undo`` and ``POST /redo``: the step undone or redone and the changes applied."""
+
+    step: int = Field(description="the undo step that was undone or redone")
+    seq: int = Field(description="seq after the operation")
+    events: list[EventOut] = Field(description="one event per restored value (origin 'undo')")
+
+
+class HistoryEntryOut(BaseModel):
+    """One recorded change: who changed what, when, from which value to which."""
+
+    seq: int
+    when: datetime = Field(description="when the change was applied (UTC); a fader drag: its last move")
+    origin: str = Field(description="who: rest, ws, mqtt, scene, system")
+    address: str
+    old: ParamValue = Field(description="value before the change (before the drag began)")
+    new: ParamValue
+    step: int = Field(description="undo step; the changes of one request or one fader drag share it")
+    undone: bool = Field(description="the step is undone (redo would re-apply it)")
+
+
+class HistoryOut(BaseModel):
+    """The newest recorded changes, newest first, and what undo/redo would do now."""
+
+    entries: list[HistoryEntryOut]
+    position: int = Field(description="the newest applied step (0: none)")
+    can_undo: bool
+    can_redo: bool
+    next_before: int | None = Field(description="pass as ?before= for the next older page; null at the end")
+
+
+# -- scenes, safes, versions, A/B ------------------------------------------------------------------------
+
+_FADE_SCHEMA: dict[str, Any] = {"minimum": 0, "maximum": 60000}
+
+
+class SceneName(BaseModel):
+    """Body of ``POST /scenes`` (save the current state) and ``PATCH /scenes/{id}`` (rename)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Verse"}]})
+    name: str = Field(json_schema_extra={"minLength": 1, "maxLength": 64},
+                      description="1–64 characters, unique among the scenes (case-insensitive)")
+
+
+class SceneInfo(BaseModel):
+    """A scene without its values."""
+
+    id: int
+    name: str
+    created: datetime = Field(description="when the scene was saved or imported (UTC)")
+    updated: datetime = Field(description="when it was last renamed (UTC)")
+    size: int = Field(description="how many parameter values the scene holds")
+
+
+class ScenesOut(BaseModel):
+    scenes: list[SceneInfo]
+
+
+class SceneOut(SceneInfo):
+    """A scene with every value it holds."""
+
+    values: dict[str, ParamValue]
+
+
+class SceneDeletedOut(BaseModel):
+    deleted: SceneInfo
+
+
+class SceneDocument(BaseModel):
+    """A scene as exported: give it to ``POST /scenes/import`` on this or another mixer."""
+
+    mixerd_scene: Literal[1] = Field(description="format version")
+    name: str
+    values: dict[str, ParamValue]
+
+
+class SceneImport(BaseModel):
+    """Body of ``POST /scenes/import``: a scene document as ``GET /scenes/{id}/export`` writes it."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"mixerd_scene": 1, "name": "Verse", "values": {"ch/1/fader": -6.0, "ch/1/mute": False}}]})
+    mixerd_scene: int = Field(strict=True, description="format version; this mixerd reads 1")
+    name: str = Field(json_schema_extra={"minLength": 1, "maxLength": 64}, description="name of the new scene")
+    values: dict[str, Any] = Field(json_schema_extra={"additionalProperties": _VALUE_SCHEMA},
+                                   description="address → value")
+
+
+class SkippedValue(BaseModel):
+    """A value that does not fit this mixer (unknown address or invalid value)."""
+
+    address: str
+    code: str
+    message: str
+
+
+class SceneImportOut(BaseModel):
+    scene: SceneInfo
+    imported: int = Field(description="values stored in the new scene")
+    skipped: list[SkippedValue] = Field(description="values left out because they do not fit this mixer")
+
+
+class RecallIn(BaseModel):
+    """Body of ``POST /scenes/{id}/recall`` and ``POST /versions/{id}/recall`` (optional)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"fade_ms": 1000}, {"fade_ms": 0, "scope": ["ch/*/send/3/*", "bus/3/**"]}]})
+    fade_ms: float = Field(0.0, strict=True, json_schema_extra=_FADE_SCHEMA,
+                           description="crossfade time in ms, 0…60000; 0 uses the normal short click-free ramp")
+    scope: list[str] | None = Field(None, description="address patterns to recall ('*': one segment, '**': one "
+                                    "or more); left out: everything")
+
+
+class SourceOut(BaseModel):
+    """Where recalled values came from."""
+
+    kind: Literal["scene", "version", "ab", "live"] = Field(
+        description="scene, version, ab (an A/B slot, named A or B) or live (the state when a comparison began)")
+    id: int | None = None
+    name: str | None = None
+
+
+class RecallOut(BaseModel):
+    """What a recall changed, what it kept because it is safe, what did not fit this mixer."""
+
+    source: SourceOut
+    seq: int = Field(description="seq after the recall")
+    fade_ms: float
+    changed: dict[str, ParamValue] = Field(description="address → new value, for every value that changed")
+    safe: list[str] = Field(description="addresses in scope whose value differed but were kept: they are safe")
+    ignored: list[SkippedValue] = Field(description="values of the scene that do not fit this mixer")
+
+
+class SafesIn(BaseModel):
+    """Body of ``PUT /safes``: replaces every safe pattern (an empty list clears them)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"patterns": ["ch/*/send/3/*", "bus/3/*"]}]})
+    patterns: list[str] = Field(description="address patterns ('*': one segment, '**': one or more); each must "
+                                "match at least one address")
+
+
+class SafesOut(BaseModel):
+    patterns: list[str]
+    addresses: int = Field(description="how many addresses the patterns make safe")
+
+
+class VersionInfo(BaseModel):
+    id: int
+    time: datetime = Field(description="when the version was kept (UTC)")
+    seq: int = Field(description="seq of the last change the version includes")
+
+
+class VersionsOut(BaseModel):
+    """Automatic versions, newest first."""
+
+    versions: list[VersionInfo]
+    interval_minutes: float = Field(description="a version is kept this long after the first change not in the "
+                                    "previous one")
+
+
+class VersionOut(VersionInfo):
+    values: dict[str, ParamValue]
+
+
+class CompareWith(BaseModel):
+    """What B is: exactly one of a scene or a version."""
+
+    model_config = ConfigDict(extra="forbid")
+    scene: int | None = Field(None, strict=True)
+    version: int | None = Field(None, strict=True)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> "CompareWith":
+        if (self.scene is None) == (self.version is None):
+            raise ValueError('give exactly one of "scene" or "version"')
+        return self
+
+
+class ABStart(BaseModel):
+    """Body of ``POST /ab``: keep the current state as A and recall B."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, json_schema_extra={"examples": [
+        {"with": {"scene": 1}}, {"with": {"version": 12}, "fade_ms": 500}]})
+    target: CompareWith = Field(alias="with", description='{"scene": <id>} or {"version": <id>}')
+    fade_ms: float = Field(0.0, strict=True, json_schema_extra=_FADE_SCHEMA,
+                           description="crossfade for every switch, ms")
+    scope: list[str] | None = Field(None, description="limit the comparison to these address patterns")
+
+
+class ABToggle(BaseModel):
+    """Optional body of ``POST /ab/toggle``."""
+
+    model_config = ConfigDict(extra="forbid")
+    fade_ms: float | None = Field(None, strict=True, json_schema_extra=_FADE_SCHEMA,
+                                  description="crossfade for this switch; left out: the comparison's")
+
+
+class ABStatusOut(BaseModel):
+    """The running comparison (``active`` null: none)."""
+
+    active: Literal["A", "B"] | None = Field(description="the slot that is playing")
+    slots: dict[str, SourceOut] | None = Field(description="what A and B started from")
+    fade_ms: float | None
+    scope: list[str] | None
+
+
+class ABOut(ABStatusOut):
+    recall: RecallOut = Field(description="the switch that was just made")
+
+
+class ABEndOut(ABStatusOut):
+    kept: Literal["A", "B"] = Field(description="the slot that was playing and stays")

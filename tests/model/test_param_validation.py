@@ -132,7 +132,7 @@ def test_unknown_address_suggests_the_nearest(tree):
     assert e.address == "ch/1/fadr"
     assert "did you mean 'ch/1/fader'" in e.message
     assert e.allowed == ("ch/1/{name|color|trim|polarity|hpf/…|eq/…|gate/…|dyn/…|order|fader|pan|mute|main"
-                         "|send/…}")
+                         "|send/…|dca/…|mutegroup/…}")
 
 
 def test_unknown_address_case_and_slashes(tree):
@@ -156,13 +156,13 @@ def test_a_group_is_not_a_parameter(tree):
 def test_send_pan_on_a_mono_bus_is_unknown(tree):
     e = reject(tree, "ch/1/send/1/pan", 0)
     assert e.code == "unknown_address"
-    assert e.allowed == "ch/1/send/1/{level|pre|on}"
+    assert e.allowed == "ch/1/send/1/{level|pre|on|me}"
     assert "ch/1/send/2/pan" in e.message  # the stereo bus's send pan is suggested
 
 
 def test_nonsense_address_lists_families(tree):
     e = reject(tree, "zzzzzz", 0)
-    assert e.allowed == "{ch/…|bus/…|main/…|gen/…}"
+    assert e.allowed == "{ch/…|bus/…|main/…|dca/…|mutegroup/…|gen/…}"
     assert "look like" in e.message
 
 
@@ -191,6 +191,7 @@ def test_batch_error_names_every_bad_address(tree):
 
 
 def test_error_codes_are_closed():
-    assert set(ERROR_CODES) == {"unknown_address", "wrong_type", "out_of_range", "invalid_value"}
+    assert set(ERROR_CODES) == {"unknown_address", "wrong_type", "out_of_range", "invalid_value", "not_found",
+                                "nothing_to_undo", "nothing_to_redo"}
     with pytest.raises(ValueError):
         ParamError("oops", "message")

@@ -10,11 +10,25 @@ def operations(schema):
             yield f"{method.upper()} {path}", operation
 
 
+#: Scenes, safes, versions and A/B (tests/web/test_api_scenes.py checks their answers against the schema).
+SCENE_ENDPOINTS = {
+    f"GET {API}/scenes", f"POST {API}/scenes", f"POST {API}/scenes/import", f"GET {API}/scenes/{{scene_id}}",
+    f"PATCH {API}/scenes/{{scene_id}}", f"DELETE {API}/scenes/{{scene_id}}", f"GET {API}/scenes/{{scene_id}}/export",
+    f"POST {API}/scenes/{{scene_id}}/recall", f"GET {API}/safes", f"PUT {API}/safes", f"GET {API}/versions",
+    f"GET {API}/versions/{{version_id}}", f"POST {API}/versions/{{version_id}}/recall", f"GET {API}/ab",
+    f"POST {API}/ab", f"POST {API}/ab/toggle", f"DELETE {API}/ab",
+}
+
+
 def test_every_endpoint_is_documented(client):
     schema = client.get("/openapi.json").json()
     assert {name for name, _ in operations(schema)} == {
         f"GET {API}/state", f"GET {API}/params", f"PATCH {API}/params", f"GET {API}/params/{{address}}",
         f"PUT {API}/params/{{address}}", f"GET {API}/meters", f"GET {API}/health", f"GET {API}/system",
+        f"POST {API}/undo", f"POST {API}/redo", f"GET {API}/history",
+        *SCENE_ENDPOINTS,
+        f"POST {API}/mixes/{{bus}}/copy", f"GET {API}/templates", f"POST {API}/templates",
+        f"GET {API}/templates/{{name}}", f"DELETE {API}/templates/{{name}}", f"POST {API}/templates/{{name}}/apply",
     }
 
 
@@ -30,6 +44,9 @@ def test_error_responses_declare_the_common_body(client):
     assert set(responses[f"PATCH {API}/params"]["responses"]) == {"200", "400", "422"}
     assert set(responses[f"GET {API}/params/{{address}}"]["responses"]) == {"200", "404"}
     assert set(responses[f"GET {API}/health"]["responses"]) == {"200", "503"}
+    assert set(responses[f"POST {API}/undo"]["responses"]) == {"200", "409"}
+    assert set(responses[f"POST {API}/redo"]["responses"]) == {"200", "409"}
+    assert set(responses[f"GET {API}/history"]["responses"]) == {"200", "400"}
 
 
 def test_request_bodies_document_the_value_types(client):
@@ -149,3 +166,28 @@ def test_other_answers_conform_to_the_published_schema(client, control, play):
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_value"
     assert "12 or 24" in bad.json()["error"]["allowed"]
     assert violations(bad.json(), answer_schema(schema, f"{API}/params/{{address}}", "put", "422"), components) == []
+
+
+def test_undo_redo_and_history_answers_conform_to_the_published_schema(client, control):
+    schema = client.get("/openapi.json").json()
+    components = schema["components"]["schemas"]
+    for action in ("undo", "redo"):
+        nothing = client.post(f"{API}/{action}")
+        assert nothing.status_code == 409
+        assert violations(nothing.json(), answer_schema(schema, f"{API}/{action}", "post", "409"), components) == []
+    control.set_many({"ch/1/fader": -6, "ch/1/name": "Vox", "ch/1/mute": True}, "rest")
+    control.set("ch/2/fader", -3, "mqtt")
+    for action in ("undo", "redo"):
+        answer = client.post(f"{API}/{action}")
+        assert answer.status_code == 200 and answer.json()["events"]
+        assert violations(answer.json(), answer_schema(schema, f"{API}/{action}", "post"), components) == []
+    client.post(f"{API}/undo")
+    for query in ("", "?limit=2", "?limit=2&before=3"):
+        history = client.get(f"{API}/history{query}")
+        assert history.status_code == 200 and history.json()["entries"], query
+        assert violations(history.json(), answer_schema(schema, f"{API}/history"), components) == [], query
+    entry = components["HistoryEntryOut"]
+    assert entry["properties"]["when"]["format"] == "date-time"
+    assert set(entry["required"]) == {"seq", "when", "origin", "address", "old", "new", "step", "undone"}
+    bad = client.get(f"{API}/history?limit=0")
+    assert violations(bad.json(), answer_schema(schema, f"{API}/history", "get", "400"), components) == []

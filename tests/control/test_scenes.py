@@ -1,0 +1,523 @@
+"""Scenes, recall scope, safes, automatic versions and A/B — the control side, without audio."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import pytest
+
+from mixerd.control import Control
+from mixerd.control.scenes import AddressPattern, PatternSet, SceneError, SceneService, VersionKeeper, compile_patterns
+from mixerd.model import Layout, ParamTree
+from mixerd.store import Store
+
+
+class FadeLink:
+    """An AudioLink recording each apply: (changed addresses, fade_ms)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[tuple[str, ...], float | None]] = []
+
+    def apply(self, state: Mapping[str, Any], changed: Sequence[str], fade_ms: float | None = None) -> None:
+        self.calls.append((tuple(changed), fade_ms))
+
+    def meters(self) -> dict:
+        return {"seq": 0, "rate": 0, "points": {}}
+
+    def health(self) -> dict:
+        return {}
+
+    def system(self) -> dict:
+        return {}
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def tree() -> ParamTree:
+    return ParamTree.from_layout(Layout.simple(4, 3, stereo_buses=1, generators=1))
+
+
+@pytest.fixture
+def link() -> FadeLink:
+    return FadeLink()
+
+
+@pytest.fixture
+def control(tree, link) -> Control:
+    return Control(tree, link)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = Store.open(tmp_path)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def scenes(control, store, clock) -> SceneService:
+    return SceneService(control, store, clock=clock)
+
+
+def error(excinfo) -> SceneError:
+    return excinfo.value
+
+
+# -- patterns ------------------------------------------------------------------------------------------
+
+
+def test_a_star_matches_exactly_one_segment():
+    p = AddressPattern.parse("ch/*/send/3/*")
+    assert p.matches("ch/1/send/3/level") and p.matches("ch/12/send/3/pre")
+    assert not p.matches("ch/1/send/2/level")
+    assert not p.matches("ch/1/send/3")
+    assert not p.matches("ch/1/x/send/3/level")
+    bus = AddressPattern.parse("bus/3/*")
+    assert bus.matches("bus/3/fader") and bus.matches("bus/3/mute")
+    assert not bus.matches("bus/3/eq/1/gain") and not bus.matches("bus/30/fader")
+
+
+def test_a_double_star_matches_one_or_more_segments():
+    p = AddressPattern.parse("bus/3/**")
+    assert p.matches("bus/3/fader") and p.matches("bus/3/eq/1/gain")
+    assert not p.matches("bus/3") and not p.matches("bus/4/fader")
+    mid = AddressPattern.parse("ch/**/level")
+    assert mid.matches("ch/1/send/2/level") and not mid.matches("ch/1/fader")
+
+
+def test_literal_patterns_match_only_themselves():
+    p = AddressPattern.parse("ch/1/fader")
+    assert p.is_literal and p.matches("ch/1/fader")
+    assert not p.matches("ch/1/fader/x") and not p.matches("ch/10/fader")
+    # regex characters are literal
+    assert not AddressPattern.parse("ch/./fader").matches("ch/1/fader")
+
+
+@pytest.mark.parametrize("text, words", [
+    ("", "empty"), ("/bus/3/*", "starts or ends with '/'"), ("bus/3/", "starts or ends"),
+    ("ch//fader", "empty segment"), ("ch/1*/fader", "whole segment"), ("ch/***", "whole segment"),
+    ("ch/1 /fader", "spaces"), ("x" * 201, "longer than 200"),
+])
+def test_malformed_patterns_are_refused(text, words):
+    with pytest.raises(SceneError) as e:
+        AddressPattern.parse(text)
+    assert error(e).code == "invalid_pattern" and words in error(e).message and error(e).allowed
+
+
+def test_patterns_must_match_this_mixer_and_near_misses_get_a_suggestion(tree):
+    assert [p.text for p in compile_patterns(["ch/*/send/3/*", "bus/3/*", "ch/*/send/3/*"], tree)] == \
+        ["ch/*/send/3/*", "bus/3/*"]
+    with pytest.raises(SceneError) as e:
+        compile_patterns(["bus/9/*", "ch/*/sned/3/level", "bus/3/*", 7], tree)
+    err = error(e)
+    assert [x.code for x in err.errors] == ["no_match", "no_match", "invalid_pattern"]
+    assert [x.address for x in err.errors] == ["bus/9/*", "ch/*/sned/3/level", None]
+    assert "did you mean 'ch/*/send/3/level'?" in err.errors[1].message
+    assert err.to_dict()["errors"][0]["code"] == "no_match"
+
+
+def test_a_pattern_set_covers_what_any_pattern_matches(tree):
+    safes = PatternSet(compile_patterns(["ch/*/send/3/*", "bus/3/**"], tree))
+    assert "ch/2/send/3/level" in safes and "bus/3/eq/2/freq" in safes
+    assert "ch/2/send/2/level" not in safes and "bus/2/fader" not in safes
+    assert "ch/1/fader" not in PatternSet()
+
+
+# -- scenes: names, save, rename, delete ----------------------------------------------------------------
+
+
+def test_save_keeps_every_value_of_the_tree(scenes, control, tree):
+    control.set("ch/1/fader", -6, "rest")
+    scene = scenes.save_scene("  Verse ")
+    assert scene.name == "Verse"
+    assert scene.values == control.state()[1] and set(scene.values) == set(tree.addresses())
+    assert [s.name for s in scenes.scenes()] == ["Verse"]
+    assert scenes.scene(scene.id).values["ch/1/fader"] == -6.0
+
+
+@pytest.mark.parametrize("name, words", [
+    ("", "cannot be empty"), ("   ", "cannot be empty"), ("x" * 65, "65 characters"),
+    ("a\nb", "control characters"), (5, "must be a string"),
+])
+def test_bad_names_are_refused(scenes, name, words):
+    with pytest.raises(SceneError) as e:
+        scenes.save_scene(name)
+    assert error(e).code == "invalid_name" and words in error(e).message and "64" in error(e).allowed
+    assert scenes.scenes() == []
+
+
+def test_names_are_unique_ignoring_case(scenes):
+    first = scenes.save_scene("x" * 64)
+    verse = scenes.save_scene("Verse")
+    with pytest.raises(SceneError) as e:
+        scenes.save_scene("VERSE")
+    assert error(e).code == "name_taken" and f"scene {verse.id}" in error(e).message
+    with pytest.raises(SceneError):
+        scenes.rename_scene(first.id, "verse")
+    assert scenes.rename_scene(verse.id, "verse").name == "verse"  # its own name in other case is fine
+    assert scenes.rename_scene(first.id, "Chorus").name == "Chorus"
+
+
+def test_delete_needs_confirmation(scenes):
+    scene = scenes.save_scene("Verse")
+    with pytest.raises(SceneError) as e:
+        scenes.delete_scene(scene.id)
+    assert error(e).code == "confirm_required" and "'Verse'" in error(e).message
+    assert scenes.scene(scene.id).name == "Verse"
+    assert scenes.delete_scene(scene.id, confirm=True).name == "Verse"
+    with pytest.raises(SceneError) as e:
+        scenes.scene(scene.id)
+    assert error(e).code == "not_found"
+
+
+# -- export / import ------------------------------------------------------------------------------------
+
+
+def test_export_import_round_trip(scenes, control):
+    control.set_many({"ch/1/fader": -12, "ch/2/mute": True, "bus/1/name": "Drums"}, "rest")
+    original = scenes.save_scene("Verse")
+    document = scenes.export_scene(original.id)
+    assert document == {"mixerd_scene": 1, "name": "Verse", "values": original.values}
+    scenes.delete_scene(original.id, confirm=True)
+    imported, skipped = scenes.import_scene(document)
+    assert skipped == [] and imported.name == "Verse" and imported.values == original.values
+
+
+def test_import_into_a_smaller_mixer_skips_and_reports_what_does_not_fit(scenes, tree):
+    big = Control(ParamTree.from_layout(Layout.simple(8, 3, stereo_buses=1, generators=1)))
+    big.set_many({"ch/8/fader": -3, "ch/1/fader": -4}, "rest")
+    other = SceneService(big)
+    document = other.export_scene(other.save_scene("Big").id)
+    document["values"]["ch/2/fader"] = 99  # out of range
+    imported, skipped = scenes.import_scene(document)
+    extra = set(big.tree.addresses()) - set(tree.addresses())
+    assert extra and all(a.startswith(("ch/5/", "ch/6/", "ch/7/", "ch/8/")) for a in extra)
+    assert {s["address"] for s in skipped} == extra | {"ch/2/fader"}
+    assert set(imported.values) == set(tree.addresses()) - {"ch/2/fader"}
+    assert imported.values["ch/1/fader"] == -4.0
+    codes = {s["address"]: s["code"] for s in skipped}
+    assert codes["ch/2/fader"] == "out_of_range" and codes["ch/8/fader"] == "unknown_address"
+
+
+def test_strict_import_refuses_everything(scenes):
+    document = {"mixerd_scene": 1, "name": "Strict", "values": {"ch/1/fader": -3, "ch/99/fader": 0}}
+    with pytest.raises(SceneError) as e:
+        scenes.import_scene(document, strict=True)
+    assert error(e).code == "invalid_scene" and [x.address for x in error(e).errors] == ["ch/99/fader"]
+    assert scenes.scenes() == []
+    imported, skipped = scenes.import_scene(document)
+    assert imported.values == {"ch/1/fader": -3.0} and [s["address"] for s in skipped] == ["ch/99/fader"]
+
+
+@pytest.mark.parametrize("document, code", [
+    ([], "invalid_scene"),
+    ({"name": "x", "values": {"ch/1/fader": 0}}, "invalid_scene"),
+    ({"mixerd_scene": 2, "name": "x", "values": {"ch/1/fader": 0}}, "invalid_scene"),
+    ({"mixerd_scene": True, "name": "x", "values": {"ch/1/fader": 0}}, "invalid_scene"),
+    ({"mixerd_scene": 1, "name": "x", "values": [1]}, "invalid_scene"),
+    ({"mixerd_scene": 1, "name": "x", "values": {"nope": 1}}, "invalid_scene"),
+    ({"mixerd_scene": 1, "name": "", "values": {"ch/1/fader": 0}}, "invalid_name"),
+])
+def test_bad_imports_are_refused(scenes, document, code):
+    with pytest.raises(SceneError) as e:
+        scenes.import_scene(document)
+    assert error(e).code == code
+    assert scenes.scenes() == []
+
+
+def test_import_keeps_names_unique(scenes):
+    scenes.save_scene("Verse")
+    with pytest.raises(SceneError) as e:
+        scenes.import_scene({"mixerd_scene": 1, "name": "verse", "values": {"ch/1/fader": 0}})
+    assert error(e).code == "name_taken"
+
+
+# -- recall, scope, safes -------------------------------------------------------------------------------
+
+
+def test_recall_changes_only_what_differs_in_one_faded_batch(scenes, control, link):
+    scene = scenes.save_scene("Verse")
+    control.set_many({"ch/1/fader": -20, "ch/2/mute": True}, "rest")
+    sub = control.subscribe()
+    link.calls.clear()
+    result = scenes.recall_scene(scene.id, fade_ms=1000)
+    assert result.changed == {"ch/1/fader": 0.0, "ch/2/mute": False}
+    assert result.safe == [] and result.ignored == [] and result.fade_ms == 1000.0
+    assert link.calls == [(("ch/1/fader", "ch/2/mute"), 1000.0)]  # one batch, faded
+    events = [sub.get_nowait(), sub.get_nowait()]
+    assert sub.get_nowait() is None
+    assert [(e.address, e.origin) for e in events] == [("ch/1/fader", "scene"), ("ch/2/mute", "scene")]
+    assert result.seq == events[-1].seq == control.seq
+    assert result.source.to_dict() == {"kind": "scene", "id": scene.id, "name": "Verse"}
+    # recalled again: nothing differs, nothing is sent
+    again = scenes.recall_scene(scene.id, fade_ms=1000)
+    assert again.changed == {} and len(link.calls) == 1 and again.seq == control.seq
+
+
+def test_an_instant_recall_uses_the_normal_ramp(scenes, control, link):
+    scene = scenes.save_scene("Verse")
+    control.set("ch/1/fader", -20, "rest")
+    link.calls.clear()
+    scenes.recall_scene(scene.id)
+    assert link.calls == [(("ch/1/fader",), None)]
+
+
+def test_a_recall_is_one_undo_step(scenes, control):
+    scene = scenes.save_scene("Verse")
+    control.set_many({"ch/1/fader": -20, "ch/2/fader": -10}, "rest")
+    scenes.recall_scene(scene.id)
+    assert control.get("ch/1/fader") == 0.0 and control.get("ch/2/fader") == 0.0
+    control.undo()
+    assert control.get("ch/1/fader") == -20.0 and control.get("ch/2/fader") == -10.0
+
+
+@pytest.mark.parametrize("fade", [-1, 60001, float("nan"), float("inf"), True, "1000"])
+def test_fade_must_be_0_to_60000_ms(scenes, fade):
+    scene = scenes.save_scene("Verse")
+    with pytest.raises(SceneError) as e:
+        scenes.recall_scene(scene.id, fade_ms=fade)
+    assert error(e).code == "out_of_range" and error(e).address == "fade_ms"
+
+
+def test_scope_limits_the_recall(scenes, control):
+    scene = scenes.save_scene("Verse")
+    control.set_many({"ch/1/send/3/level": -10, "ch/2/send/3/pre": False, "ch/1/send/2/level": -10,
+                      "ch/1/fader": -5, "bus/3/fader": -7}, "rest")
+    result = scenes.recall_scene(scene.id, scope=["ch/*/send/3/*"])
+    assert result.changed == {"ch/1/send/3/level": -90.0, "ch/2/send/3/pre": True}
+    assert control.get("ch/1/send/2/level") == -10.0 and control.get("ch/1/fader") == -5.0
+    assert scenes.recall_scene(scene.id, scope=["bus/3/**", "ch/1/fader"]).changed == \
+        {"ch/1/fader": 0.0, "bus/3/fader": 0.0}
+
+
+def test_bad_scopes_are_refused_and_change_nothing(scenes, control):
+    scene = scenes.save_scene("Verse")
+    control.set("ch/1/fader", -5, "rest")
+    for scope, code in (([], "invalid_scope"), (["ch/*/fadr"], "no_match"), (["ch/*x"], "invalid_pattern")):
+        with pytest.raises(SceneError) as e:
+            scenes.recall_scene(scene.id, scope=scope)
+        assert error(e).code == code
+    assert control.get("ch/1/fader") == -5.0
+
+
+def test_safes_are_never_changed_by_a_recall(scenes, control):
+    scene = scenes.save_scene("Verse")
+    assert scenes.set_safes(["ch/*/send/3/*", "bus/3/*"]) == ["ch/*/send/3/*", "bus/3/*"]
+    control.set_many({"ch/1/send/3/level": -10, "bus/3/fader": -6, "ch/1/fader": -20,
+                      "bus/3/eq/1/gain": 3}, "rest")
+    result = scenes.recall_scene(scene.id, fade_ms=500)
+    assert result.changed == {"ch/1/fader": 0.0, "bus/3/eq/1/gain": 0.0}  # bus/3/* does not reach its EQ
+    assert result.safe == ["ch/1/send/3/level", "bus/3/fader"]
+    assert control.get("ch/1/send/3/level") == -10.0 and control.get("bus/3/fader") == -6.0
+    # scope and safes together: the scope asks for bus 3, the safe still wins
+    assert scenes.recall_scene(scene.id, scope=["bus/3/fader"]).safe == ["bus/3/fader"]
+    assert "bus/3/fader" in scenes.safe_addresses() and "bus/2/fader" not in scenes.safe_addresses()
+
+
+def test_safes_persist_and_bad_ones_change_nothing(scenes, control, store, clock):
+    scenes.set_safes(["bus/3/**"])
+    with pytest.raises(SceneError) as e:
+        scenes.set_safes(["bus/3/*", "bus/9/*"])
+    assert error(e).code == "no_match" and error(e).address == "bus/9/*"
+    assert scenes.safes() == ["bus/3/**"] and store.safes() == ["bus/3/**"]
+    assert SceneService(control, store, clock=clock).safes() == ["bus/3/**"]  # as after a restart
+    assert scenes.set_safes([]) == [] and store.safes() == []
+
+
+def test_stored_safes_that_no_longer_fit_the_layout_are_ignored(store, clock):
+    store.set_safes(["bus/3/*", "bus/9/*"])
+    small = Control(ParamTree.from_layout(Layout.simple(4, 3)))
+    assert SceneService(small, store, clock=clock).safes() == ["bus/3/*"]
+
+
+def test_values_that_no_longer_fit_are_ignored_on_recall(scenes, control, store):
+    scene_id = store.save_scene("Old", {"ch/1/fader": -3.0, "ch/9/fader": 0.0, "ch/2/fader": 50.0})
+    result = scenes.recall_scene(scene_id)
+    assert result.changed == {"ch/1/fader": -3.0}
+    assert [(i["address"], i["code"]) for i in result.ignored] == [("ch/9/fader", "unknown_address"),
+                                                                   ("ch/2/fader", "out_of_range")]
+
+
+def test_recalling_a_missing_scene_or_version_is_not_found(scenes):
+    for call in (lambda: scenes.recall_scene(42), lambda: scenes.recall_version(42), lambda: scenes.version(42)):
+        with pytest.raises(SceneError) as e:
+            call()
+        assert error(e).code == "not_found"
+
+
+# -- automatic versions ---------------------------------------------------------------------------------
+
+
+def test_versions_are_kept_n_minutes_after_the_first_unsaved_change(control, store, clock):
+    keeper = VersionKeeper(control, store, interval=300, clock=clock)
+    assert keeper.tick() is None and keeper.due_at is None  # nothing changed: nothing to keep
+    clock.now += 3600
+    assert keeper.tick() is None
+    control.set("ch/1/fader", -3, "rest")
+    assert keeper.tick() is None and keeper.due_at == clock.now + 300
+    clock.now += 120
+    control.set("ch/1/fader", -4, "rest")
+    assert keeper.tick() is None
+    clock.now += 179.9
+    assert keeper.tick() is None
+    clock.now += 0.1
+    first = keeper.tick()
+    assert first is not None
+    assert store.versions()[0][0] == first and store.versions()[0][2] == control.seq
+    assert store.version(first)["ch/1/fader"] == -4.0
+    clock.now += 3600  # idle: no more versions
+    assert keeper.tick() is None and len(store.versions()) == 1
+    control.set("ch/2/fader", -1, "rest")
+    keeper.tick()
+    clock.now += 300
+    second = keeper.tick()
+    assert second is not None and store.version(second)["ch/2/fader"] == -1.0
+    assert [v[0] for v in store.versions()] == [second, first]
+
+
+def test_a_change_undone_before_the_version_is_due_keeps_nothing(control, store, clock):
+    keeper = VersionKeeper(control, store, interval=60, clock=clock)
+    control.set("ch/1/fader", -3, "rest")
+    keeper.tick()
+    clock.now += 60
+    assert keeper.tick() is not None
+    control.set("ch/1/fader", -10, "rest")
+    keeper.tick()
+    control.set("ch/1/fader", -3, "rest")
+    clock.now += 60
+    assert keeper.tick() is None and len(store.versions()) == 1
+
+
+def test_versions_continue_after_a_restart_without_duplicates(control, store, clock):
+    keeper = VersionKeeper(control, store, interval=60, clock=clock)
+    control.set("ch/1/fader", -3, "rest")
+    keeper.tick()
+    clock.now += 60
+    keeper.tick()
+    again = VersionKeeper(control, store, interval=60, clock=clock)
+    control.set("ch/1/fader", -3, "rest")  # a re-sent value: seq moves, the state does not
+    again.tick()
+    clock.now += 60
+    assert again.tick() is None and len(store.versions()) == 1
+
+
+def test_only_the_newest_versions_are_kept(control, store, clock):
+    keeper = VersionKeeper(control, store, interval=1, keep=3, clock=clock)
+    for i in range(5):
+        control.set("ch/1/fader", -float(i + 1), "rest")
+        keeper.tick()
+        clock.now += 1
+        keeper.tick()
+    assert [store.version(v[0])["ch/1/fader"] for v in store.versions()] == [-5.0, -4.0, -3.0]
+
+
+def test_the_version_thread_starts_and_stops(control, store):
+    keeper = VersionKeeper(control, store, interval=60, poll=0.01)
+    keeper.start()
+    keeper.start()  # idempotent
+    assert keeper.running
+    keeper.stop()
+    assert not keeper.running
+    keeper.stop()
+
+
+def test_bad_version_settings_are_refused(control, store):
+    with pytest.raises(ValueError):
+        VersionKeeper(control, store, interval=0)
+    with pytest.raises(ValueError):
+        VersionKeeper(control, store, keep=0)
+
+
+def test_a_version_is_recalled_like_a_scene(scenes, control, clock):
+    control.set("ch/1/fader", -3, "rest")
+    scenes.versions.tick()
+    clock.now += 300
+    version_id = scenes.versions.tick()
+    info = scenes.version_list()
+    assert [v["id"] for v in info] == [version_id] and info[0]["seq"] == control.seq
+    control.set_many({"ch/1/fader": -30, "ch/1/send/3/level": 0}, "rest")
+    scenes.set_safes(["ch/*/send/3/*"])
+    result = scenes.recall_version(version_id, fade_ms=200)
+    assert result.changed == {"ch/1/fader": -3.0} and result.safe == ["ch/1/send/3/level"]
+    assert result.source.to_dict() == {"kind": "version", "id": version_id, "name": None}
+    assert scenes.version(version_id)["values"]["ch/1/fader"] == -3.0
+
+
+# -- A/B -----------------------------------------------------------------------------------------------
+
+
+def test_ab_toggles_and_keeps_edits_per_slot(scenes, control):
+    control.set("ch/1/fader", -10, "rest")
+    b = scenes.save_scene("B")  # B: fader -10
+    control.set("ch/1/fader", -20, "rest")  # A: fader -20
+    status, result = scenes.ab_start(scene_id=b.id, fade_ms=250)
+    assert status["active"] == "B" and result.changed == {"ch/1/fader": -10.0} and result.fade_ms == 250.0
+    assert status["slots"] == {"A": {"kind": "live", "id": None, "name": None},
+                               "B": {"kind": "scene", "id": b.id, "name": "B"}}
+    control.set("ch/2/fader", -5, "rest")  # an edit while listening to B
+    status, result = scenes.ab_toggle()
+    assert status["active"] == "A" and result.fade_ms == 250.0
+    assert control.get("ch/1/fader") == -20.0 and control.get("ch/2/fader") == 0.0
+    control.set("ch/3/fader", -7, "rest")  # an edit while listening to A
+    status, result = scenes.ab_toggle(fade_ms=0)
+    assert status["active"] == "B" and result.fade_ms == 0.0
+    assert (control.get("ch/1/fader"), control.get("ch/2/fader"), control.get("ch/3/fader")) == (-10.0, -5.0, 0.0)
+    scenes.ab_toggle()
+    assert (control.get("ch/1/fader"), control.get("ch/2/fader"), control.get("ch/3/fader")) == (-20.0, 0.0, -7.0)
+    assert scenes.ab_end() == "A"
+    assert scenes.ab_status()["active"] is None
+    assert control.get("ch/3/fader") == -7.0  # ending keeps what is playing
+
+
+def test_ab_respects_safes_and_scope(scenes, control):
+    b = scenes.save_scene("B")
+    control.set_many({"ch/1/fader": -20, "ch/1/send/3/level": -6, "ch/2/fader": -3}, "rest")
+    scenes.set_safes(["ch/*/send/3/*"])
+    status, result = scenes.ab_start(scene_id=b.id, scope=["ch/1/**"])
+    assert result.changed == {"ch/1/fader": 0.0} and result.safe == ["ch/1/send/3/level"]
+    assert status["scope"] == ["ch/1/**"] and control.get("ch/2/fader") == -3.0
+    _, back = scenes.ab_toggle()
+    assert back.changed == {"ch/1/fader": -20.0}
+
+
+def test_ab_with_a_version_and_its_conflicts(scenes, control, clock):
+    with pytest.raises(SceneError) as e:
+        scenes.ab_toggle()
+    assert error(e).code == "ab_not_active"
+    with pytest.raises(SceneError) as e:
+        scenes.ab_end()
+    assert error(e).code == "ab_not_active"
+    with pytest.raises(SceneError) as e:
+        scenes.ab_start(version_id=5)
+    assert error(e).code == "not_found" and scenes.ab_status()["active"] is None
+    control.set("ch/1/fader", -3, "rest")
+    scenes.versions.tick()
+    clock.now += 300
+    version_id = scenes.versions.tick()
+    control.set("ch/1/fader", -9, "rest")
+    status, result = scenes.ab_start(version_id=version_id)
+    assert status["slots"]["B"] == {"kind": "version", "id": version_id, "name": None}
+    assert result.changed == {"ch/1/fader": -3.0}
+    with pytest.raises(SceneError) as e:
+        scenes.ab_start(version_id=version_id)
+    assert error(e).code == "ab_active"
+    with pytest.raises(SceneError) as e:
+        scenes.ab_toggle(fade_ms=-5)
+    assert error(e).code == "out_of_range" and scenes.ab_status()["active"] == "B"
+
+
+def test_a_service_without_a_store_uses_the_controls_or_memory(tree, store):
+    assert SceneService(Control(tree)).save_scene("x").id == 1
+    assert SceneService(Control(tree, store=store)).store is store
