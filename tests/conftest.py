@@ -35,3 +35,32 @@ def jack_server() -> Iterator[str]:
             proc.wait()
 
 
+@pytest.fixture(scope="module")
+def jack_mixer(jack_server, tmp_path_factory):
+    """A whole mixer (daemon parts, default demo profile) running in the module's jackd, state in tmp."""
+    import dataclasses
+
+    from mixerd.config import Config
+    from mixerd.daemon import Mixer
+
+    cfg = Config()
+    cfg = dataclasses.replace(cfg, jack=dataclasses.replace(cfg.jack, server=jack_server, start_server="never"),
+                              state=dataclasses.replace(cfg.state, dir=tmp_path_factory.mktemp("state")))
+    mixer = Mixer(cfg)
+    mixer.start()
+    try:
+        yield mixer
+    finally:
+        mixer.stop()
+
+
+@pytest.fixture(scope="module")
+def jack_api(jack_mixer):
+    """An httpx client on ``jack_mixer``'s REST API (base URL ends in /api/v1), over a real HTTP server."""
+    import httpx
+
+    from mixerd.web import create_app
+
+    with serve(create_app(jack_mixer.control)) as url:
+        with httpx.Client(base_url=url + "/api/v1", timeout=10) as client:
+            yield client

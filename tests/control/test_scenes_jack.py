@@ -9,17 +9,12 @@ counts in the recording), not wall-clock time.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 
-import httpx
 import numpy as np
 import pytest
-from support import RATE, Probe, peak_db, serve, wait_until
+from support import RATE, Probe, peak_db, wait_until
 
-from mixerd.config import Config
-from mixerd.daemon import Mixer
-from mixerd.web import create_app
 
 pytestmark = pytest.mark.jack
 
@@ -28,23 +23,13 @@ COARSE = 2400  # 50 ms windows
 
 
 @pytest.fixture(scope="module")
-def mixer(jack_server, tmp_path_factory):
-    cfg = Config()
-    cfg = dataclasses.replace(cfg, jack=dataclasses.replace(cfg.jack, server=jack_server, start_server="never"),
-                              state=dataclasses.replace(cfg.state, dir=tmp_path_factory.mktemp("state")))
-    m = Mixer(cfg)
-    m.start()
-    try:
-        yield m
-    finally:
-        m.stop()
+def mixer(jack_mixer):
+    return jack_mixer
 
 
 @pytest.fixture(scope="module")
-def api(mixer):
-    with serve(create_app(mixer.control)) as url:
-        with httpx.Client(base_url=url + "/api/v1", timeout=10) as client:
-            yield client
+def api(jack_api):
+    return jack_api
 
 
 @pytest.fixture(scope="module")
