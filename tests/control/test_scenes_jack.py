@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 from support import RATE, Probe, peak_db, wait_until
 
-
 pytestmark = pytest.mark.jack
 
 FINE = 240  # 5 ms windows: 5 whole cycles of the 1 kHz tone
