@@ -156,13 +156,20 @@ def test_state_survives_a_restart_and_a_damaged_database_is_set_aside(jack_serve
             m.stop()
         assert m.store is None  # closed on stop
 
+    strip = {"ch/2/eq/2/gain": 6.0, "ch/2/dyn/on": True, "ch/2/order": "dyn>eq", "bus/1/limiter/threshold": -9.0,
+             "bus/5/fx/size": 80.0, "bus/5/return/1/level": -6.0, "dca/1/fader": -3.0, "ch/2/dca/1": True}
+
     def first(m):
         assert m.control.store is m.store and m.control.get("ch/1/name") == "Kick"
+        m.control.set_many(strip, "rest")
         m.control.set("ch/1/fader", -7.5, "rest")
 
     def second(m):
         assert m.control.get("ch/1/name") == "Kick" and m.control.get("ch/1/fader") == -7.5  # not the demo mix again
-        assert m.control.undo().step == 1 and m.control.get("ch/1/fader") == 0.0
+        # the strip, bus, FX and group settings came back too, and the engine was loaded with them
+        assert {a: m.control.get(a) for a in strip} == strip
+        assert all(m.engine._state[a] == v for a, v in strip.items())
+        assert m.control.undo().step == 2 and m.control.get("ch/1/fader") == 0.0
 
     def recovered(m):
         assert m.store.recovered_from is not None
