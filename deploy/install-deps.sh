@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian / Raspberry Pi OS packages mixerd needs, only those missing.
 #   deploy/install-deps.sh          what running mixerd needs (JACK, mosquitto, build tools)
-#   deploy/install-deps.sh --test   also Chromium for the browser tests
+#   deploy/install-deps.sh --test   also Chromium for the browser tests (and openssl for the TLS test)
 set -euo pipefail
 
 packages=(jackd2 libjack-jackd2-dev mosquitto libsystemd-dev pkg-config gcc libc6-dev)
-[[ "${1:-}" == "--test" ]] && packages+=(chromium)
+# openssl: the TLS test makes a self-signed certificate
+[[ "${1:-}" == "--test" ]] && packages+=(chromium openssl)
 
 # The venv module and Python headers come with the system Python only as separate packages.
 python3 -c 'import ensurepip, venv' 2>/dev/null || packages+=(python3-venv)

@@ -79,7 +79,7 @@ def _serve(args: argparse.Namespace) -> int:
         config = _demo_config(config, args)
     logging.basicConfig(level=config.log.level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
-    from mixerd.daemon import Mixer, StateError, bind_http, web_addresses
+    from mixerd.daemon import Mixer, StateError, bind_http, check_tls, web_addresses
     from mixerd.jackhost import JackServerError
 
     if args.command == "demo":
@@ -95,6 +95,12 @@ def _serve(args: argparse.Namespace) -> int:
         generators = max(config.engine.generators, min(16, len(profile.inputs)))
         config = dataclasses.replace(config, engine=dataclasses.replace(config.engine, generators=generators))
         changes = demo_changes(profile.layout(generators=generators).with_fx(config.engine.fx))
+    if config.http.tls:
+        try:
+            check_tls(config.http.tls_cert, config.http.tls_key)
+        except ValueError as exc:
+            print(f"mixerd: config error: https: {exc}", file=sys.stderr)
+            return 2
     try:
         sock = bind_http(config.http.host, config.http.port)
     except OSError as exc:
@@ -113,12 +119,14 @@ def _serve(args: argparse.Namespace) -> int:
         from mixerd.web import create_app
 
         assert mixer.control is not None
-        app = create_app(mixer.control)
+        app = create_app(mixer.control, auth=mixer.auth)
         print("mixerd is running. Open the mixer in a browser:", flush=True)
-        for address in web_addresses(sock):
+        for address in web_addresses(sock, "https" if config.http.tls else "http"):
             print(f"    {address}", flush=True)
+        _print_access(config, mixer, demo=args.command == "demo")
         print("Press Ctrl-C to stop.", flush=True)
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+        tls = {"ssl_certfile": config.http.tls_cert, "ssl_keyfile": config.http.tls_key} if config.http.tls else {}
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", **tls))
         # uvicorn shuts down gracefully on Ctrl-C/SIGTERM, then re-raises the signal with the handler
         # it found. Make SIGTERM's a clean exit so the cleanup below (jackd!) still runs.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -133,12 +141,28 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_access(config, mixer, demo: bool) -> None:
+    """Tell how to get in: the demo's password, or that the first visitor sets one."""
+    if mixer.auth is None:
+        print("Access control is off: everyone who opens the address may change everything.", flush=True)
+    elif demo:
+        print(f"    admin password: {config.auth.admin_password}", flush=True)
+    elif not mixer.auth.password_set:
+        print("No admin password yet: open the address and set one (or set [auth] admin_password in the "
+              "config).", flush=True)
+
+
+#: The demo's admin password unless its config sets another (printed with the address).
+DEMO_PASSWORD = "mixerd"
+
+
 def _demo_config(config, args: argparse.Namespace):
-    """The demo: profile 'demo', local state, HTTP port from the command line."""
+    """The demo: profile 'demo', local state, HTTP port from the command line, admin password "mixerd"."""
     http = config.http if args.port is None else dataclasses.replace(config.http, port=args.port)
     state = dataclasses.replace(config.state, dir=args.state_dir)
     mixer = config.mixer if args.config else dataclasses.replace(config.mixer, profile="demo")
-    return dataclasses.replace(config, http=http, state=state, mixer=mixer)
+    auth = config.auth if config.auth.admin_password else dataclasses.replace(config.auth, admin_password=DEMO_PASSWORD)
+    return dataclasses.replace(config, http=http, state=state, mixer=mixer, auth=auth)
 
 
 if __name__ == "__main__":

@@ -146,6 +146,30 @@ class HttpConfig(_Section):
     host: str = field(default="0.0.0.0", metadata=_rule(
         nonempty=True, what='an address or host name, "0.0.0.0" for every IPv4 interface, "::" for all'))
     port: int = field(default=8080, metadata=_rule(range=(0, 65535), unit="(0 picks a free port)"))
+    #: PEM certificate (chain) and private key: both set → HTTPS (and wss://), both "" → plain HTTP.
+    tls_cert: str = ""
+    tls_key: str = ""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if bool(self.tls_cert) != bool(self.tls_key):
+            given, missing = ("tls_cert", "tls_key") if self.tls_cert else ("tls_key", "tls_cert")
+            raise ConfigError(f"http.{given} is set but http.{missing} is empty; set both (PEM files) for HTTPS, "
+                              "or neither for plain HTTP")
+
+    @property
+    def tls(self) -> bool:
+        return bool(self.tls_cert)
+
+
+@dataclass(frozen=True)
+class AuthConfig(_Section):
+    """Who may change what: an admin password, per-mix and viewer links (see README "Access")."""
+
+    SECTION: ClassVar[str] = "auth"
+    enabled: bool = True
+    #: "" → set it on first start in the web app; otherwise this password (only its hash is stored).
+    admin_password: str = ""
 
 
 @dataclass(frozen=True)
@@ -170,6 +194,7 @@ class Config:
     jack: JackConfig = field(default_factory=JackConfig)
     engine: EngineConfig = field(default_factory=EngineConfig)
     http: HttpConfig = field(default_factory=HttpConfig)
+    auth: AuthConfig = field(default_factory=AuthConfig)
     state: StateConfig = field(default_factory=StateConfig)
     log: LogConfig = field(default_factory=LogConfig)
 
@@ -243,3 +268,7 @@ def _resolve_paths(cls: type[_Section], values: dict[str, Any], base_dir: Path) 
             values["profile"] = str(resolve(profile))
     elif cls is StateConfig and "dir" in values:
         values["dir"] = resolve(values["dir"])
+    elif cls is HttpConfig:
+        for key in ("tls_cert", "tls_key"):
+            if key in values:
+                values[key] = str(resolve(values[key])) if isinstance(values[key], str) else values[key]

@@ -19,6 +19,7 @@ from mixerd.jackhost import JackHost, ServerSpec, Wiring
 from mixerd.model.params import ParamTree
 from mixerd.profiles import Profile, load_profile
 from mixerd.store import Store
+from mixerd.web.auth import Auth
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,8 @@ class Mixer:
     engine: Engine | None = None
     host: JackHost | None = None
     control: Control | None = None
+    #: access control for the web front ends (None: ``[auth] enabled = false``, the API is open)
+    auth: Auth | None = None
 
     def start(self) -> None:
         """Bring up audio and control; raises (after undoing what it started) if that fails."""
@@ -82,10 +85,16 @@ class Mixer:
             self.stop()
             raise
         self.control = Control(tree, link=self.engine, initial=start, store=self.store)
+        if cfg.auth.enabled:
+            self.auth = Auth(self.store, admin_password=cfg.auth.admin_password)
+        else:
+            log.warning("auth: access control is off ([auth] enabled = false): anyone who reaches the web app "
+                        "may change everything")
         log.info("mixer: %s — %d channels, %d buses", self.profile.name, layout.n_inputs, layout.n_buses)
 
     def stop(self) -> None:
         """Stop what was started, in reverse order. Safe to call twice."""
+        self.auth = None
         self.control = None
         if self.host:
             self.host.stop()
@@ -111,12 +120,29 @@ def bind_http(host: str, port: int) -> socket.socket:
     return sock
 
 
-def web_addresses(sock: socket.socket) -> list[str]:
-    """The http:// addresses to open: this machine, and each LAN address a phone can reach."""
+def web_addresses(sock: socket.socket, scheme: str = "http") -> list[str]:
+    """The addresses to open (``scheme`` http or https): this machine, and each LAN address a phone can reach."""
     host, port = sock.getsockname()[:2]
     if host not in ("0.0.0.0", "::"):
-        return [f"http://{host}:{port}/"]
-    return [f"http://{a}:{port}/" for a in ["127.0.0.1", *lan_addresses()]]
+        return [f"{scheme}://{host}:{port}/"]
+    return [f"{scheme}://{a}:{port}/" for a in ["127.0.0.1", *lan_addresses()]]
+
+
+def check_tls(cert: str, key: str) -> None:
+    """Load the certificate and key as the server will; raises ValueError saying what is wrong."""
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        context.load_cert_chain(cert, key)
+    except FileNotFoundError as exc:
+        raise ValueError(f"cannot read {exc.filename or cert}: no such file; set [http] tls_cert and tls_key "
+                         "to PEM files mixerd can read (or both to \"\" for plain HTTP)") from exc
+    except PermissionError as exc:
+        raise ValueError(f"cannot read {exc.filename or cert}: permission denied") from exc
+    except (ssl.SSLError, OSError) as exc:
+        raise ValueError(f"the TLS certificate {cert} and key {key} cannot be used ({exc}); they must be PEM "
+                         "files and the key must belong to the certificate") from exc
 
 
 def lan_addresses() -> list[str]:

@@ -16,15 +16,21 @@ def serve_app():
 
 
 @pytest.fixture(scope="module")
-def jack_server() -> Iterator[str]:
+def jack_server(tmp_path_factory) -> Iterator[str]:
     """A jackd of our own (dummy backend, 48 kHz, 64 frames, 8 in / 8 out); yields its server name."""
     name = unique_server_name()
     cmd = ["jackd", "--no-realtime", "-n", name, "-d", "dummy", "-r", str(RATE), "-p", str(PERIOD),
            "-C", "8", "-P", "8", "-w", str(round(PERIOD * 1e6 / RATE))]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+    # Its output goes to a file, not a pipe: nobody reads a pipe while the tests run, and a jackd that
+    # reports many xruns (a busy machine) would fill it and hang in write() with every client waiting.
+    log = tmp_path_factory.mktemp("jackd") / f"{name}.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        wait_for_server(name, proc)
+        try:
+            wait_for_server(name, proc)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}; its output:\n{log.read_text()}") from None
         yield name
     finally:
         proc.terminate()

@@ -62,7 +62,14 @@ def test_demo_runs_shows_moving_meters_and_stops_what_it_started(tmp_path):
     try:
         url = out.wait_for(r"(http://127\.0\.0\.1:\d+/)").group(1)
         assert server_running(server), "the demo did not start its own jackd"
+        # The demo is locked like a real mixer, with a password it prints for the newcomer.
+        password = out.wait_for(r"admin password: (\S+)").group(1)
+        assert password == "mixerd"
         with httpx.Client(base_url=url + "api/v1", timeout=10) as api:
+            assert api.get("/state").status_code == 401
+            login = api.post("/auth/login", json={"password": password})
+            assert login.status_code == 200, login.text
+            token = login.json()["token"]  # httpx keeps the cookie too
             health = api.get("/health").json()
             assert health["engine"]["sample_rate"] == 48000 and health["engine"]["period"] == 64
             first = api.get("/meters").json()
@@ -85,19 +92,25 @@ def test_demo_runs_shows_moving_meters_and_stops_what_it_started(tmp_path):
                 args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                       "--disable-component-update", "--disable-sync"])
             try:
-                page = browser.new_page(viewport={"width": 360, "height": 740})
+                context = browser.new_context(viewport={"width": 360, "height": 740})
+                context.add_cookies([{"name": "mixerd_token", "value": token, "url": url}])  # logged in
+                page = context.new_page()
                 page.goto(url)
-                expect(page.locator("#engine-state")).to_have_text("running")
-                expect(page.locator("#channels .strip-name").first).to_have_text("Kick")
-                readout = page.locator('[data-point="ch/1/input"] .readout')
-                expect(readout).not_to_have_text("-∞")
-                # Channel 1's tone pulses (2 Hz modulation): its readout changes while we watch.
-                seen = {readout.text_content()}
-                deadline = time.monotonic() + 10
-                while len(seen) < 3 and time.monotonic() < deadline:
-                    page.wait_for_timeout(50)
-                    seen.add(readout.text_content())
-                assert len(seen) >= 3, f"meter readout did not move: {seen}"
+                expect(page.get_by_text("Kick").first).to_be_visible()  # the web app, with the session's names
+                # Through the WebSocket as the browser sees it (the cookie logs it in): channel 1's tone pulses
+                # (2 Hz modulation), so its input peak differs between meter frames.
+                peaks = page.evaluate("""() => new Promise((resolve, reject) => {
+                    const ws = new WebSocket(location.origin.replace("http", "ws") + "/api/v1/ws");
+                    let at = null; const seen = new Set();
+                    ws.onmessage = (m) => {
+                        const msg = JSON.parse(m.data);
+                        if (msg.type === "hello") at = msg.meter_points.findIndex(p => p.name === "ch/1/input");
+                        if (msg.type === "meters") { seen.add(msg.peak[at]); if (seen.size >= 3) { ws.close(); resolve([...seen]); } }
+                    };
+                    ws.onclose = (e) => reject(new Error("closed " + e.code));
+                    setTimeout(() => reject(new Error("meters did not move: " + [...seen])), 10000);
+                })""")
+                assert len(peaks) >= 3 and max(peaks) > -30, peaks
             finally:
                 browser.close()
     finally:
@@ -174,12 +187,78 @@ def test_run_daemon_stops_cleanly_on_sigterm(tmp_path):
     out = Output(proc)
     try:
         url = out.wait_for(r"(http://127\.0\.0\.1:\d+/)").group(1)
-        assert httpx.get(url + "api/v1/health", timeout=10).json()["status"] == "ok"
+        # No password in the config: the first start says so, and the first visitor sets one.
+        out.wait_for("No admin password yet")
+        with httpx.Client(base_url=url + "api/v1", timeout=10) as api:
+            assert api.get("/auth/status").json() == {"enabled": True, "password_set": False, "role": None,
+                                                      "bus": None, "label": None}
+            assert api.get("/health").status_code == 401
+            assert api.post("/auth/setup", json={"password": "first start"}).status_code == 200
+            assert api.get("/health").json()["status"] == "ok"
     finally:
         proc.send_signal(signal.SIGTERM)  # what systemd sends on stop
         code = proc.wait(30)
     assert code == 0, "\n".join(out.lines)
     assert not server_running(server)
+
+
+def self_signed(tmp_path) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 and its key (PEM), made by openssl for this test."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True, timeout=60)
+    return str(cert), str(key)
+
+
+@pytest.mark.jack
+def test_run_daemon_serves_https_and_wss_with_the_configured_certificate(tmp_path):
+    import ssl
+
+    from websockets.sync.client import connect
+
+    cert, key = self_signed(tmp_path)
+    server = unique_server_name()
+    config = tmp_path / "mixerd.toml"
+    config.write_text(f'[jack]\nserver = "{server}"\nrealtime = false\n'
+                      f'[http]\nhost = "127.0.0.1"\nport = 0\ntls_cert = "cert.pem"\ntls_key = "key.pem"\n'
+                      f'[auth]\nadmin_password = "over tls"\n[state]\ndir = "{tmp_path / "state"}"\n')
+    proc = subprocess.Popen([*MIXERD, "run", "--config", str(config)], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    out = Output(proc)
+    try:
+        url = out.wait_for(r"(https://127\.0\.0\.1:\d+/)").group(1)
+        trust = ssl.create_default_context(cafile=cert)
+        with httpx.Client(base_url=url + "api/v1", timeout=10, verify=trust) as api:
+            login = api.post("/auth/login", json={"password": "over tls"})
+            assert login.status_code == 200
+            assert "secure" in login.headers["set-cookie"].lower()  # the cookie only goes back over TLS
+            token = login.json()["token"]
+            assert api.get("/health").json()["status"] == "ok"
+        with pytest.raises(httpx.HTTPError):  # no plain HTTP on the TLS port
+            httpx.get(url.replace("https://", "http://") + "api/v1/auth/status", timeout=5)
+        with pytest.raises(httpx.ConnectError):  # a client that does not trust the certificate refuses it
+            httpx.get(url + "api/v1/auth/status", timeout=5)
+        with connect(url.replace("https://", "wss://") + f"api/v1/ws?token={token}", ssl=trust) as ws:
+            assert json.loads(ws.recv(timeout=10))["type"] == "hello"
+            assert json.loads(ws.recv(timeout=10))["type"] == "state"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(30)
+    assert code == 0, "\n".join(out.lines)
+    assert not server_running(server)
+
+
+def test_unusable_tls_files_are_a_clear_error(tmp_path):
+    config = tmp_path / "mixerd.toml"
+    config.write_text('[http]\ntls_cert = "missing.pem"\ntls_key = "missing-key.pem"\n')
+    result = subprocess.run([*MIXERD, "run", "--config", str(config)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "missing.pem" in result.stderr and "no such file" in result.stderr
+    (tmp_path / "garbage.pem").write_text("not a certificate")
+    config.write_text('[http]\ntls_cert = "garbage.pem"\ntls_key = "garbage.pem"\n')
+    result = subprocess.run([*MIXERD, "run", "--config", str(config)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "cannot be used" in result.stderr and "PEM" in result.stderr
 
 
 def test_profiles_lists_the_shipped_profiles():

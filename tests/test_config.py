@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from mixerd.config import (
+    AuthConfig,
     Config,
     ConfigError,
     EngineConfig,
@@ -98,6 +99,11 @@ generators = 0
 [http]
 host = "127.0.0.1"
 port = 0
+tls_cert = "tls/cert.pem"
+tls_key = "/etc/mixerd/key.pem"
+[auth]
+enabled = false
+admin_password = "sesame open"
 [state]
 dir = "state"
 [log]
@@ -112,7 +118,9 @@ def test_full_file_round_trip(tmp_path):
                           profile_dirs=(Path("/etc/mixerd/profiles"), tmp_path / "local")),
         jack=JackConfig(server="stage", start_server="never", client_name="monitors", realtime=False),
         engine=EngineConfig(ramp_ms=20.0, meter_rate=30, generators=0),
-        http=HttpConfig(host="127.0.0.1", port=0),
+        http=HttpConfig(host="127.0.0.1", port=0, tls_cert=str(tmp_path / "tls" / "cert.pem"),
+                        tls_key="/etc/mixerd/key.pem"),
+        auth=AuthConfig(enabled=False, admin_password="sesame open"),
         state=StateConfig(dir=tmp_path / "state"),
         log=LogConfig(level="debug"),
     )
@@ -124,6 +132,25 @@ def test_profile_path_is_relative_to_the_config_file(tmp_path):
     assert cfg.mixer.profile == str(tmp_path / "profiles" / "mine.toml")
     # An id stays an id.
     assert load_config(write(tmp_path, '[mixer]\nprofile = "demo"\n')).mixer.profile == "demo"
+
+
+def test_auth_and_tls_defaults():
+    cfg = Config()
+    assert cfg.auth == AuthConfig(enabled=True, admin_password="")
+    assert cfg.http.tls_cert == cfg.http.tls_key == "" and not cfg.http.tls
+
+
+def test_tls_needs_both_cert_and_key(tmp_path):
+    msg = error_of(tmp_path, '[http]\ntls_cert = "cert.pem"\n')
+    assert "http.tls_cert is set but http.tls_key is empty" in msg and "plain HTTP" in msg
+    msg = error_of(tmp_path, '[http]\ntls_key = "key.pem"\n')
+    assert "http.tls_key is set but http.tls_cert is empty" in msg
+    assert load_config(write(tmp_path, '[http]\ntls_cert = "c.pem"\ntls_key = "k.pem"\n')).http.tls
+
+
+def test_auth_keys_are_checked(tmp_path):
+    assert "auth.enabled" in error_of(tmp_path, '[auth]\nenabled = "no"\n')
+    assert "did you mean auth.admin_password" in error_of(tmp_path, '[auth]\nadmin_pasword = "x"\n')
 
 
 def test_parse_config_without_base_dir_keeps_relative_paths():

@@ -32,7 +32,8 @@ class Daemon:
         self.server = unique_server_name()
         config = tmp_path / f"{self.server}.toml"
         config.write_text(f'[jack]\nserver = "{self.server}"\nrealtime = false\n'
-                          f'[http]\nhost = "127.0.0.1"\nport = 0\n[state]\ndir = "{state_dir}"\n')
+                          f'[http]\nhost = "127.0.0.1"\nport = 0\n[state]\ndir = "{state_dir}"\n'
+                          '[auth]\nenabled = false\n')  # this test is about the database, not access
         self.lines: list[str] = []
         self._cond = threading.Condition()
         self.proc = subprocess.Popen([*MIXERD, "run", "--config", str(config)], stdout=subprocess.PIPE,

@@ -5,32 +5,39 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from mixerd import __version__
 from mixerd.control import Control
 from mixerd.control.scenes import SceneService
+from mixerd.web.auth import Auth
+from mixerd.web.deps import require_access
 from mixerd.web.errors import install_error_handlers
 from mixerd.web.openapi import install_openapi
 from mixerd.web.page import mount_page
 from mixerd.web.routes import api_router
+from mixerd.web.ws import LiveHub, websocket_endpoint
 
 API_PREFIX = "/api/v1"
 
 
-def create_app(control: Control, scenes: SceneService | None = None) -> FastAPI:
-    """A FastAPI app serving the REST API under /api/v1 and the status page at / for ``control``.
+def create_app(control: Control, scenes: SceneService | None = None, auth: Auth | None = None) -> FastAPI:
+    """A FastAPI app serving the REST API and the WebSocket under /api/v1 and the web app at / for ``control``.
 
     ``scenes`` (scenes, safes, versions, A/B) defaults to a SceneService on ``control``'s store; the app's
-    lifespan runs its automatic-version thread."""
+    lifespan runs its automatic-version thread and closes the WebSockets at shutdown. ``auth`` turns access
+    control on (see mixerd/web/auth.py); None leaves the API open to everyone."""
     scenes = scenes if scenes is not None else SceneService(control)
+    live = LiveHub(control, auth)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         scenes.start()
+        live.start()
         try:
             yield
         finally:
+            await live.shutdown()
             scenes.stop()
 
     app = FastAPI(
@@ -42,8 +49,12 @@ def create_app(control: Control, scenes: SceneService | None = None) -> FastAPI:
     )
     app.state.control = control
     app.state.scenes = scenes
+    app.state.auth = auth
+    app.state.live = live
     install_error_handlers(app)
-    app.include_router(api_router, prefix=API_PREFIX)
+    # Every REST endpoint: who is asking, and the write rule (mixerd/web/deps.py require_access).
+    app.include_router(api_router, prefix=API_PREFIX, dependencies=[Depends(require_access)])
+    app.add_api_websocket_route(API_PREFIX + "/ws", websocket_endpoint, name="live")
     mount_page(app)
-    install_openapi(app)
+    install_openapi(app, API_PREFIX)
     return app

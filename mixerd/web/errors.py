@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mixerd.control.scenes.errors import SceneError
 from mixerd.model.errors import BatchError, ParamError
+from mixerd.web.auth import AuthError
 from mixerd.web.schemas import ErrorBody
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,10 @@ async def _scene_error(request: Request, exc: SceneError) -> JSONResponse:
     return JSONResponse(status_code=SCENE_STATUS.get(exc.code, 422), content={"error": exc.to_dict()})
 
 
+async def _auth_error(request: Request, exc: AuthError) -> JSONResponse:
+    return JSONResponse(status_code=exc.status, content={"error": exc.to_dict()}, headers=exc.headers)
+
+
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     codes = {404: "not_found", 405: "method_not_allowed", 400: "malformed_request"}
     code = codes.get(exc.status_code, "http_error")
@@ -135,6 +140,7 @@ def install_error_handlers(app: FastAPI) -> None:
     """Route every error through the common body."""
     app.add_exception_handler(ParamError, _param_error)
     app.add_exception_handler(SceneError, _scene_error)
+    app.add_exception_handler(AuthError, _auth_error)
     app.add_exception_handler(RequestValidationError, _malformed)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _internal)

@@ -19,6 +19,12 @@ SCENE_ENDPOINTS = {
     f"POST {API}/ab", f"POST {API}/ab/toggle", f"DELETE {API}/ab",
 }
 
+#: Access control (tests/web/test_auth.py checks them, and the 401/403 an app with access control documents).
+AUTH_ENDPOINTS = {
+    f"GET {API}/auth/status", f"POST {API}/auth/setup", f"POST {API}/auth/login", f"POST {API}/auth/logout",
+    f"GET {API}/auth/links", f"POST {API}/auth/links", f"DELETE {API}/auth/links/{{link_id}}",
+}
+
 
 def test_every_endpoint_is_documented(client):
     schema = client.get("/openapi.json").json()
@@ -29,6 +35,7 @@ def test_every_endpoint_is_documented(client):
         *SCENE_ENDPOINTS,
         f"POST {API}/mixes/{{bus}}/copy", f"GET {API}/templates", f"POST {API}/templates",
         f"GET {API}/templates/{{name}}", f"DELETE {API}/templates/{{name}}", f"POST {API}/templates/{{name}}/apply",
+        *AUTH_ENDPOINTS,
     }
 
 

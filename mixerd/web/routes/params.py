@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from mixerd.web.deps import ControlDep
+from mixerd.web.auth import authorize
+from mixerd.web.deps import AuthDep, ControlDep, PrincipalDep, param_write
 from mixerd.web.errors import responses
 from mixerd.web.schemas import BatchOut, ChangeSet, EventOut, ParamOut, ParamsOut, SetValue
 
@@ -18,8 +19,10 @@ def list_params(control: ControlDep) -> dict:
 
 
 @router.patch("", response_model=BatchOut, responses=responses(400, 422), summary="Change several values at once")
-def change_params(body: ChangeSet, control: ControlDep) -> dict:
+@param_write
+def change_params(body: ChangeSet, control: ControlDep, auth: AuthDep, principal: PrincipalDep) -> dict:
     """Apply all changes or none; a rejected batch names every bad address in ``error.errors``."""
+    authorize(auth, principal, body.changes)
     events = control.set_many(body.changes, origin="rest")
     return {"seq": events[-1].seq if events else control.seq, "events": [e.to_dict() for e in events]}
 
@@ -34,6 +37,8 @@ def read_param(address: str, control: ControlDep) -> dict:
 
 @router.put("/{address:path}", response_model=EventOut, responses=responses(400, 404, 422),
             summary="Set one parameter")
-def write_param(address: str, body: SetValue, control: ControlDep) -> dict:
+@param_write
+def write_param(address: str, body: SetValue, control: ControlDep, auth: AuthDep, principal: PrincipalDep) -> dict:
     """Set ``address`` to ``value``; the answer is the applied (coerced) value and its seq."""
+    authorize(auth, principal, [address])
     return control.set(address, body.value, origin="rest").to_dict()

@@ -1,0 +1,292 @@
+// mixerd web app: who is using it (admin, a musician's mix link, a viewer link), which view the address asks
+// for, and the one live connection every view reads from and writes through.
+//
+// Routes (hash):  #/mix/B  My mix · #/console[/scenes|/history|/ch/N|/bus/B|/main]  Console (admin)
+//                 #/flow/ch/N  Signal flow · #/links  Links (admin) · #/login · #/view[/mix/B]  read-only
+
+import { adoptTokenFromUrl, api, authStatus, getToken, getTokenKind, setToken } from "./api.js";
+import { Connection } from "./connection.js";
+import { el, icon, numbered } from "./dom.js";
+import { ICONS } from "./icons.js";
+import { MeterRouter } from "./meters.js";
+import { toast } from "./toast.js";
+import * as consoleView from "./views/console.js";
+import * as flowView from "./views/flow.js";
+import * as linksView from "./views/links.js";
+import * as loginView from "./views/login.js";
+import * as mixView from "./views/mymix.js";
+
+const conn = new Connection();
+const meters = new MeterRouter(conn);
+const ctx = {
+  conn, meters, toast,
+  auth: { enabled: false, password_set: false, role: null, bus: null, label: null },
+  role: null, bus: null,
+  fs: 48000,
+  specs: new Map(),
+  navigate,
+  signedIn,
+};
+window.mixerd = ctx; // for the console of a curious engineer (and the tests)
+
+const view = document.getElementById("view");
+const nav = document.getElementById("nav");
+const indicator = document.getElementById("conn");
+let unmount = null;
+let mounted = null; // key of the mounted view
+let specsLoaded = false;
+let denied = null;
+
+// -- routes ----------------------------------------------------------------------------------------
+
+export function parseRoute(hash) {
+  const path = hash.replace(/^#\/?/, "").split("?")[0];
+  const query = new URLSearchParams(hash.includes("?") ? hash.slice(hash.indexOf("?") + 1) : "");
+  const parts = path.split("/").filter(Boolean);
+  const [head, ...rest] = parts;
+  const strip = (p) => (p[0] === "main" ? "main" : p.length >= 2 && /^\d+$/.test(p[1]) ? `${p[0]}/${p[1]}` : null);
+  switch (head) {
+    case "mix": return { name: "mix", bus: Number(rest[0]) || null };
+    case "console":
+      if (rest[0] === "scenes" || rest[0] === "history") return { name: "console", tab: rest[0] };
+      return { name: "console", tab: "mixer", select: strip(rest) };
+    case "view":
+      if (rest[0] === "mix") return { name: "view-mix", bus: Number(rest[1]) || null };
+      return { name: "view", select: strip(rest) };
+    case "flow": return { name: "flow", ch: rest[0] === "ch" ? Number(rest[1]) || 1 : 1 };
+    case "links": return { name: "links" };
+    case "login": return { name: "login", next: query.get("next") };
+    default: return { name: "home" };
+  }
+}
+
+function defaultRoute() {
+  if (ctx.role === "mix") return `#/mix/${ctx.bus}`;
+  if (ctx.role === "viewer") return "#/view";
+  if (ctx.role === "admin") return "#/console";
+  return "#/login";
+}
+
+function navigate(hash, { replace = false } = {}) {
+  if (location.hash === hash) { render(); return; }
+  if (replace) {
+    history.replaceState(null, "", hash);
+    render();
+  } else location.hash = hash;
+}
+
+/** Where `route` may go for the current role: itself, or a redirect. */
+function guard(route) {
+  const role = ctx.role;
+  if (route.name === "login") return ctx.auth.enabled && role !== "admin" ? null : "#/console";
+  if (!role) return `#/login?next=${encodeURIComponent(location.hash || "#/console")}`;
+  if (route.name === "home") return defaultRoute();
+  if (role === "admin") return null;
+  const allowed = role === "mix" ? ["mix", "view-mix"] : ["view", "view-mix", "flow"];
+  if (!allowed.includes(route.name)) {
+    if (route.name === "console" || route.name === "links") toast("The console needs the admin password", "info");
+    return defaultRoute();
+  }
+  if (route.name === "mix" && !route.bus) return defaultRoute();
+  return null;
+}
+
+// -- rendering -------------------------------------------------------------------------------------
+
+function render() {
+  const route = parseRoute(location.hash);
+  const needsData = route.name !== "login";
+  if (denied && needsData) {
+    renderNav(route);
+    show("denied", () => mountDenied());
+    return;
+  }
+  const redirect = guard(route);
+  if (redirect) { navigate(redirect, { replace: true }); return; }
+  renderNav(route);
+  const key = JSON.stringify(route);
+  if (needsData && !(conn.everOnline && specsLoaded)) { show("loading", () => mountLoading()); return; }
+  show(key, () => {
+    switch (route.name) {
+      case "login": return loginView.mount(view, ctx, { next: route.next || "#/console" });
+      case "mix": return mixView.mount(view, ctx, { bus: route.bus });
+      case "view-mix": return mixView.mount(view, ctx, { bus: route.bus, readOnly: true });
+      case "console": return consoleView.mount(view, ctx, { tab: route.tab, select: route.select || "ch/1" });
+      case "view": return consoleView.mount(view, ctx, { tab: "mixer", select: route.select || "ch/1", readOnly: true });
+      case "flow": return flowView.mount(view, ctx, { ch: route.ch });
+      case "links": return linksView.mount(view, ctx);
+      default: return () => {};
+    }
+  });
+}
+
+function show(key, mountFn) {
+  if (mounted === key && unmount) return;
+  if (unmount) unmount();
+  meters.clear();
+  view.replaceChildren();
+  view.dataset.view = key.startsWith("{") ? JSON.parse(key).name : key;
+  mounted = key;
+  unmount = mountFn() || (() => {});
+  window.scrollTo(0, 0);
+}
+
+function remount() {
+  mounted = null;
+  render();
+}
+
+function renderNav(route) {
+  nav.replaceChildren();
+  const logout = document.getElementById("logout");
+  logout.hidden = !(ctx.auth.enabled && ctx.role);
+  logout.setAttribute("aria-label", ctx.role === "admin" ? "Log out" : "Forget this link");
+  logout.title = logout.getAttribute("aria-label");
+  if (ctx.role !== "admin") {
+    if (ctx.role === "mix" || ctx.role === "viewer") {
+      nav.append(el("span", { class: "nav-who" }, ctx.role === "mix" ? "My mix" : "View only"));
+    }
+    return;
+  }
+  const aux = conn.everOnline ? numbered(conn.values, "bus").filter((b) => conn.values[`bus/${b}/moreme`] !== undefined) : [];
+  const mixBus = route.name === "mix" ? route.bus : aux[0] || 1;
+  const items = [
+    ["mix", `#/mix/${mixBus}`, "My mix", ICONS.user],
+    ["console", "#/console", "Console", ICONS.sliders],
+    ["flow", "#/flow/ch/1", "Flow", ICONS.flow],
+    ["links", "#/links", "Links", ICONS.link],
+  ];
+  for (const [name, href, text, paths] of items) {
+    nav.append(el("a", { href, class: "nav-item", "aria-current": route.name === name ? "page" : undefined, title: text },
+      icon(paths), el("span", { class: "nav-label" }, text)));
+  }
+}
+
+function mountLoading() {
+  view.append(el("div", { class: "loading", role: "status" }, el("div", { class: "spinner", "aria-hidden": "true" }),
+    el("p", {}, "Connecting to the mixer…")));
+}
+
+function mountDenied() {
+  const signIn = el("a", { class: "btn", href: "#/login" }, icon(ICONS.lock), "Sign in as admin");
+  view.append(el("section", { class: "empty-state" }, el("h1", {}, "This link is not valid any more"),
+    el("p", {}, denied), el("p", {}, "Ask the engineer for a new link or QR code."), signIn));
+}
+
+// -- connection status -----------------------------------------------------------------------------
+
+function showStatus(status) {
+  const text = { connecting: "connecting…", online: "online", offline: "offline — reconnecting…", denied: "link not valid" }[status];
+  indicator.dataset.status = status;
+  indicator.replaceChildren(icon(status === "online" ? ICONS.wifi : ICONS.wifiOff), el("span", { class: "conn-text" }, text));
+  indicator.setAttribute("aria-label", `Connection: ${text}`);
+  document.body.classList.toggle("is-offline", status === "offline" || status === "denied");
+}
+
+conn.addEventListener("status", async (e) => {
+  const { status, was, code } = e.detail;
+  showStatus(status);
+  if (status === "denied") {
+    // The token was refused: a revoked link, a logged-out session, or a wrong token.
+    const status2 = await authStatus().catch(() => null);
+    if (status2) setAuth(status2);
+    if (ctx.role === null && ctx.auth.enabled && getTokenKind() !== "link") {
+      setToken("");
+      navigate(`#/login`, { replace: true });
+      return;
+    }
+    denied = code === 4403 ? "This link may not open the live view." : "It was revoked, or it is incomplete.";
+    remount();
+  } else if (status === "online") {
+    if (was === "offline") toast("Back online — in sync with the mixer", "ok");
+  }
+});
+
+conn.addEventListener("hello", (e) => {
+  const { role, bus, label } = e.detail;
+  if (role && (role !== ctx.role || bus !== ctx.bus)) {
+    ctx.role = role;
+    ctx.bus = bus ?? null;
+    ctx.auth = { ...ctx.auth, role, bus: bus ?? null, label: label ?? null };
+  }
+  denied = null;
+});
+
+conn.addEventListener("state", () => { if (!mounted || mounted === "loading" || mounted === "denied") render(); });
+conn.addEventListener("layout", () => { if (mounted && mounted !== "loading") remount(); });
+
+function setAuth(status) {
+  ctx.auth = status;
+  ctx.role = status.enabled ? status.role : "admin";
+  ctx.bus = status.bus ?? null;
+}
+
+async function loadFacts() {
+  // Parameter specs (ranges, units, choices) and the sample rate (for the EQ curves); read-only for everyone.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const [{ params }, system] = await Promise.all([api("GET", "params"), api("GET", "system")]);
+      ctx.specs = new Map(params.map((p) => [p.address, p]));
+      ctx.fs = system.sample_rate || system.audio?.sample_rate || 48000;
+      specsLoaded = true;
+      render();
+      return;
+    } catch (exc) {
+      if (exc.status === 401) return; // the connection reports it and sends to the login
+      await new Promise((r) => setTimeout(r, Math.min(8000, 500 * 2 ** attempt)));
+    }
+  }
+}
+
+let live = false;
+function startLive() {
+  if (live) return;
+  live = true;
+  document.body.classList.add("live");
+  conn.start();
+  loadFacts();
+}
+
+/** After a login or setup: who am I now, then the view asked for. */
+async function signedIn(next) {
+  setAuth(await authStatus());
+  denied = null;
+  if (live) { conn.stop(); conn.everOnline = false; conn.start(); } else startLive();
+  navigate(next && !next.startsWith("#/login") ? next : "#/console");
+}
+
+async function logout() {
+  try { await api("POST", "auth/logout"); } catch { /* ended anyway */ }
+  setToken("");
+  location.replace(`${location.pathname}#/login`);
+  location.reload();
+}
+
+async function boot() {
+  adoptTokenFromUrl();
+  document.getElementById("logout").addEventListener("click", logout);
+  showStatus("connecting");
+  for (let attempt = 0; ; attempt++) {
+    try {
+      setAuth(await authStatus());
+      break;
+    } catch {
+      document.body.classList.add("live"); // show that the mixer cannot be reached
+      showStatus("offline");
+      await new Promise((r) => setTimeout(r, Math.min(8000, 500 * 2 ** attempt)));
+    }
+  }
+  document.body.classList.remove("live");
+  showStatus("connecting");
+  if (ctx.auth.enabled && ctx.role === null && getToken()) {
+    // A stored token the mixer does not know (revoked link, ended session).
+    const wasLink = getTokenKind() === "link";
+    setToken("");
+    if (wasLink) denied = "It was revoked, or it is incomplete.";
+  }
+  window.addEventListener("hashchange", render);
+  if (ctx.role) startLive();
+  render();
+}
+
+boot();

@@ -1,0 +1,286 @@
+// The one live link to the mixer: WebSocket /api/v1/ws.
+//
+// On connect the server sends hello (role, meter points) and the whole state; then change events in seq
+// order and meter frames (~25 Hz), and a ping every 5 s. When the link drops (Wi-Fi gone, server restart)
+// the connection reconnects by itself with backoff and takes the fresh state as the truth: whatever
+// changed meanwhile shows up, whoever changed it.
+//
+// `values` always holds what the server last said. Controls show their own value only while a finger is
+// on them; a refused write makes them fall back to `values` (see Binder in bind.js).
+
+import { API_BASE, ApiError, api, getToken } from "./api.js";
+
+const DEAD_AFTER_MS = 12000; // no frame at all for this long: the link is dead (server pings every 5 s)
+const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000];
+const ACK_TIMEOUT_MS = 8000;
+
+/** HTTP-equivalent status for the error codes the server sends over the socket. */
+const STATUS_BY_CODE = {
+  unauthenticated: 401, forbidden: 403, unknown_address: 404, not_found: 404,
+  wrong_type: 422, out_of_range: 422, invalid_value: 422, malformed_request: 400,
+};
+
+export function wsUrl(token) {
+  const url = new URL("ws", API_BASE);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  if (token) url.searchParams.set("token", token);
+  return url.href;
+}
+
+export class Connection extends EventTarget {
+  constructor() {
+    super();
+    this.values = {};
+    this.layout = null;
+    this.seq = 0;
+    this.role = null;
+    this.bus = null;
+    this.label = null;
+    this.meterPoints = [];      // [{name, width, offset}]
+    this.meterIndex = new Map(); // name → {offset, width}
+    this.status = "connecting"; // connecting | online | offline | denied
+    this.everOnline = false;
+    this._ws = null;
+    this._attempt = 0;
+    this._timer = null;
+    this._lastFrame = 0;
+    this._nextId = 1;
+    this._pending = new Map();
+    this._watchers = new Map(); // address → Set(fn)
+    this._stopped = true;
+    this._watchdog = null;
+  }
+
+  start() {
+    if (!this._stopped) return;
+    this._stopped = false;
+    this._open();
+    this._watchdog = setInterval(() => this._checkAlive(), 1000);
+    this._onOnline = () => this.reconnectNow();
+    this._onVisible = () => { if (document.visibilityState === "visible") this._checkAlive(true); };
+    window.addEventListener("online", this._onOnline);
+    document.addEventListener("visibilitychange", this._onVisible);
+  }
+
+  stop() {
+    this._stopped = true;
+    clearTimeout(this._timer);
+    clearInterval(this._watchdog);
+    window.removeEventListener("online", this._onOnline);
+    document.removeEventListener("visibilitychange", this._onVisible);
+    this._drop();
+  }
+
+  /** Try again at once (the network came back, or the user asked). */
+  reconnectNow() {
+    if (this._stopped || this.status === "online") return;
+    clearTimeout(this._timer);
+    this._drop();
+    this._open();
+  }
+
+  // -- reading -------------------------------------------------------------------------------------
+
+  /** Calls fn(value, address) now (if the address exists) and on every change of it. Returns unwatch. */
+  watch(address, fn) {
+    let set = this._watchers.get(address);
+    if (!set) this._watchers.set(address, (set = new Set()));
+    set.add(fn);
+    if (address in this.values) fn(this.values[address], address);
+    return () => set.delete(fn);
+  }
+
+  /** Calls every watcher of `address` with the server's value (a refused write falls back to it). */
+  refresh(address) {
+    const set = this._watchers.get(address);
+    if (set && address in this.values) for (const fn of [...set]) fn(this.values[address], address);
+  }
+
+  has(address) { return address in this.values; }
+  get(address) { return this.values[address]; }
+
+  // -- writing -------------------------------------------------------------------------------------
+
+  /** Set one value; resolves with the ack, rejects with an ApiError (e.g. status 403). */
+  set(address, value) {
+    if (this._isOpen()) return this._request({ type: "set", address, value });
+    return api("PUT", `params/${address}`, { value });
+  }
+
+  /** Set several values at once (atomic). */
+  setMany(changes) {
+    if (this._isOpen()) return this._request({ type: "set_many", changes });
+    return api("PATCH", "params", { changes });
+  }
+
+  _request(message) {
+    const id = this._nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this._pending.delete(id);
+        reject(new ApiError(0, { message: "the mixer did not answer in time" }));
+      }, ACK_TIMEOUT_MS);
+      this._pending.set(id, { resolve, reject, timer });
+      this._ws.send(JSON.stringify({ ...message, id }));
+    });
+  }
+
+  // -- link ----------------------------------------------------------------------------------------
+
+  _isOpen() { return this._ws && this._ws.readyState === WebSocket.OPEN && this.status === "online"; }
+
+  _open() {
+    let ws;
+    try {
+      ws = new WebSocket(wsUrl(getToken()));
+    } catch {
+      this._scheduleReconnect();
+      return;
+    }
+    this._ws = ws;
+    this._lastFrame = performance.now();
+    ws.onmessage = (event) => {
+      if (ws !== this._ws) return;
+      this._lastFrame = performance.now();
+      let message;
+      try { message = JSON.parse(event.data); } catch { return; }
+      this._handle(message);
+    };
+    ws.onclose = (event) => {
+      if (ws !== this._ws) return;
+      this._ws = null;
+      if (event.code === 4401 || event.code === 4403) {
+        this._failPending();
+        this._setStatus("denied", { code: event.code, reason: event.reason });
+        // A revoked or wrong link stays refused; look again now and then (a new token may be stored).
+        this._scheduleReconnect(30000);
+        return;
+      }
+      this._lost();
+    };
+    ws.onerror = () => { /* onclose follows */ };
+  }
+
+  _drop() {
+    const ws = this._ws;
+    this._ws = null;
+    if (ws) {
+      ws.onmessage = ws.onclose = ws.onerror = null;
+      try { ws.close(); } catch { /* already closed */ }
+    }
+    this._failPending();
+  }
+
+  _lost() {
+    this._failPending();
+    this._setStatus("offline");
+    this._scheduleReconnect();
+  }
+
+  _checkAlive(soon = false) {
+    if (!this._ws || this._ws.readyState !== WebSocket.OPEN) return;
+    const quiet = performance.now() - this._lastFrame;
+    if (quiet > DEAD_AFTER_MS || (soon && quiet > 6000)) {
+      this._drop();
+      this._lost();
+    }
+  }
+
+  _scheduleReconnect(fixed) {
+    if (this._stopped) return;
+    clearTimeout(this._timer);
+    const base = fixed || BACKOFF_MS[Math.min(this._attempt, BACKOFF_MS.length - 1)];
+    this._attempt += 1;
+    const delay = fixed || base * (0.8 + Math.random() * 0.4);
+    this._timer = setTimeout(() => { if (!this._ws) this._open(); }, delay);
+  }
+
+  _failPending() {
+    for (const { reject, timer } of this._pending.values()) {
+      clearTimeout(timer);
+      reject(new ApiError(0, { message: "the connection to the mixer dropped" }));
+    }
+    this._pending.clear();
+  }
+
+  _setStatus(status, detail = {}) {
+    if (this.status === status) return;
+    const was = this.status;
+    this.status = status;
+    this.dispatchEvent(new CustomEvent("status", { detail: { status, was, ...detail } }));
+  }
+
+  _handle(message) {
+    switch (message.type) {
+      case "hello": {
+        this.role = message.role ?? null;
+        this.bus = message.bus ?? null;
+        this.label = message.label ?? null;
+        let offset = 0;
+        this.meterPoints = (message.meter_points || []).map((p) => {
+          const point = { name: p.name, width: p.width || 1, offset };
+          offset += point.width;
+          return point;
+        });
+        this.meterIndex = new Map(this.meterPoints.map((p) => [p.name, p]));
+        this.dispatchEvent(new CustomEvent("hello", { detail: message }));
+        break;
+      }
+      case "state": this._applyState(message); break;
+      case "change":
+        if (message.seq <= this.seq) break; // already part of the state we hold
+        this.seq = message.seq;
+        this._applyValue(message.address, message.value);
+        this.dispatchEvent(new CustomEvent("change", { detail: message }));
+        break;
+      case "meters":
+        this.dispatchEvent(new CustomEvent("meters", { detail: message }));
+        break;
+      case "ack": this._settle(message.id, null, message); break;
+      case "error": this._settle(message.id, message.error || {}); break;
+      case "ping":
+        try { this._ws.send('{"type":"pong"}'); } catch { /* closing */ }
+        break;
+      default: break;
+    }
+  }
+
+  _applyState(message) {
+    const layoutChanged = JSON.stringify(message.layout || null) !== JSON.stringify(this.layout);
+    const old = this.values;
+    this.values = { ...message.values };
+    this.layout = message.layout || this.layout;
+    this.seq = message.seq || 0;
+    this._attempt = 0;
+    const resync = this.everOnline;
+    this.everOnline = true;
+    this._setStatus("online");
+    if (layoutChanged) {
+      this.dispatchEvent(new CustomEvent("layout", { detail: this.layout }));
+    }
+    // Tell every watcher whose value differs from what it was shown.
+    for (const [address, set] of this._watchers) {
+      if (!(address in this.values) || old[address] === this.values[address]) continue;
+      for (const fn of [...set]) fn(this.values[address], address);
+    }
+    this.dispatchEvent(new CustomEvent("state", { detail: { resync, seq: this.seq } }));
+  }
+
+  _applyValue(address, value) {
+    this.values[address] = value;
+    const set = this._watchers.get(address);
+    if (set) for (const fn of [...set]) fn(value, address);
+  }
+
+  _settle(id, error, ack) {
+    const entry = this._pending.get(id);
+    if (!entry) {
+      if (error) this.dispatchEvent(new CustomEvent("error", { detail: error }));
+      return;
+    }
+    this._pending.delete(id);
+    clearTimeout(entry.timer);
+    if (error) entry.reject(new ApiError(STATUS_BY_CODE[error.code] || 400, error));
+    else entry.resolve(ack);
+  }
+}

@@ -1,0 +1,110 @@
+// Controls made from the parameter specs (GET /params: kind, unit, range, choices): a slider with the right
+// scale for a dB level, a frequency, a time or a ratio; a toggle for a switch; a select for a choice.
+// Views pick the address and the label; the range and the steps come from the mixer itself.
+
+import { el, formatDb, formatHz, formatMs } from "./dom.js";
+import { Slider, Toggle, faderScale, linearScale, logScale, scales } from "./fader.js";
+
+/** The Scale for a parameter spec. */
+export function scaleFor(spec, address = "") {
+  if (!spec) return linearScale(0, 1);
+  const { min, max, unit } = spec;
+  if (address.endsWith("/pan") || address.endsWith("/balance")) return scales.pan;
+  if (unit === "dB" && spec.note && spec.note.includes("closed")) return faderScale({ max });
+  if (unit === "dB") {
+    return linearScale(min, max, { step: 0.5, fineStep: 0.1, unit: "dB", detent: min < 0 && max > 0 ? 0 : undefined,
+      format: (v) => `${formatDb(v, { floor: -Infinity })} dB` });
+  }
+  if (unit === "Hz") return logScale(Math.max(min, 1), max, { format: formatHz, unit: "Hz" });
+  if (unit === "ms") {
+    return min > 0 ? logScale(min, max, { format: formatMs, unit: "ms", digits: 2 })
+      : linearScale(min, max, { step: Math.max(1, (max - min) / 200), fineStep: 1, format: formatMs, unit: "ms" });
+  }
+  if (unit === "ratio") return scales.ratio;
+  if (unit === "Q") return scales.q;
+  if (unit === "%") return linearScale(min, max, { step: 1, fineStep: 1, format: (v) => `${Math.round(v)} %`, unit: "%" });
+  return linearScale(min, max, { step: (max - min) / 100, format: (v) => `${Number(v.toPrecision(3))} ${unit}` });
+}
+
+/** A labelled slider bound to `address`: `<div class="field"><label>…</label><slider></div>`. */
+export function paramSlider(ctx, binder, address, { label, scale, orientation = "horizontal", className = "", bare = false,
+                                                   color } = {}) {
+  const spec = ctx.specs.get(address);
+  const name = label || (spec ? spec.description : address);
+  const slider = new Slider({ label: ariaLabel(ctx, address, name), scale: scale || scaleFor(spec, address),
+    orientation, className, value: ctx.conn.get(address) ?? 0, color });
+  binder.slider(address, slider);
+  if (bare) return slider;
+  const field = el("div", { class: `field ${orientation}` }, el("span", { class: "field-label" }, name), slider.root);
+  field.slider = slider;
+  return field;
+}
+
+/** A toggle button bound to `address`. */
+export function paramToggle(ctx, binder, address, { label, text, className = "" } = {}) {
+  const toggle = new Toggle({ label: ariaLabel(ctx, address, label || address), text: text ?? label,
+    value: ctx.conn.get(address), className });
+  binder.toggle(address, toggle);
+  return toggle;
+}
+
+/** A select bound to `address`, options from the spec's choices (or `options` [value, text]). */
+export function paramSelect(ctx, binder, address, { label, options, parse } = {}) {
+  const spec = ctx.specs.get(address);
+  const choices = options || (spec && spec.choices ? spec.choices.map((c) => [c, String(c)]) : []);
+  const select = el("select", { "aria-label": ariaLabel(ctx, address, label || address) },
+    choices.map(([value, text]) => el("option", { value: String(value) }, text)));
+  const numeric = spec && spec.kind === "number";
+  binder.select(address, select, parse || (numeric ? Number : (v) => v));
+  return el("label", { class: "field select" }, el("span", { class: "field-label" }, label), select);
+}
+
+/** "Kick: send level to Drummer" style accessible names: the owner's name and what the control is. */
+export function ariaLabel(ctx, address, what) {
+  const owner = ownerName(ctx.conn.values, address);
+  return owner ? `${owner} ${what}` : what;
+}
+
+/** Display name of the channel/bus an address belongs to ("Kick", "Drummer", "Main"). */
+export function ownerName(values, address) {
+  const m = /^(ch|bus|dca|mutegroup)\/(\d+)\//.exec(address);
+  if (m) return values[`${m[1]}/${m[2]}/name`] || `${m[1]} ${m[2]}`;
+  if (address.startsWith("main/")) return "Main";
+  return "";
+}
+
+/** A readable line for an address: "Kick · send to Drummer · level". */
+export function describeAddress(values, address) {
+  const parts = address.split("/");
+  const out = [];
+  let i = 0;
+  if (parts[0] === "ch" || parts[0] === "bus" || parts[0] === "dca" || parts[0] === "mutegroup" || parts[0] === "gen") {
+    out.push(values[`${parts[0]}/${parts[1]}/name`] || `${parts[0]} ${parts[1]}`);
+    i = 2;
+  } else if (parts[0] === "main") {
+    out.push("Main");
+    i = 1;
+  }
+  if (parts[i] === "send" || parts[i] === "return") {
+    const target = parts[i + 1] === "main" ? "Main" : values[`bus/${parts[i + 1]}/name`] || `bus ${parts[i + 1]}`;
+    out.push(`${parts[i] === "send" ? "send to" : "return to"} ${target}`);
+    i += 2;
+  }
+  const leaf = parts.slice(i);
+  const words = { moreme: "more me", dyn: "comp", hpf: "HPF", eq: "EQ", mod: "modulation", on: "on" };
+  if (leaf[0] === "eq" && /^\d+$/.test(leaf[1] || "")) leaf.splice(0, 2, `EQ band ${leaf[1]}`);
+  if (leaf.length) out.push(leaf.map((w) => words[w] || w).join(" "));
+  return out.join(" · ");
+}
+
+/** A value for lists and readouts, given its address. */
+export function formatValue(address, value) {
+  if (typeof value === "boolean") return value ? "on" : "off";
+  if (typeof value === "string") return value;
+  if (/\/(fader|level)$/.test(address)) return `${formatDb(value)} dB`.replace("−∞ dB", "−∞");
+  if (/\/(pan|balance)$/.test(address)) return scales.pan.format(value);
+  if (/freq|highcut$/.test(address)) return formatHz(value);
+  if (/(attack|release|hold|time|predelay)$/.test(address)) return formatMs(value);
+  if (/(gain|trim|threshold|makeup|range|moreme)$/.test(address)) return `${formatDb(value, { floor: -Infinity })} dB`;
+  return String(Number(Number(value).toPrecision(4)));
+}

@@ -1,0 +1,323 @@
+// Faders and sliders for fingers.
+//
+// A value travels through a Scale: toPos(value) → 0…1 along the track, fromPos(pos) → value, format(value).
+// The fader taper puts 0 dB at three quarters of the travel and spreads the useful −30…+10 dB range over
+// most of it, like a console fader.
+//
+// Touch rules (no accidental moves):
+// - a tap never moves the value: the handle moves by how far the finger travels, from where it was;
+// - nothing moves until the finger has travelled a few pixels along the fader (a scroll across it is not
+//   a fader move; horizontal faders leave vertical scrolling to the page and vice versa);
+// - fine mode (a fifth of the speed) while a second finger rests anywhere, after holding the finger still
+//   for half a second, or with the page's Fine toggle.
+
+import { el, formatDb, formatPan, formatHz, formatMs, FLOOR_DB } from "./dom.js";
+
+/** Fader taper: [position, dB] breakpoints, interpolated linearly in between. */
+export const FADER_TAPER = [
+  [0, -90], [0.06, -60], [0.15, -40], [0.25, -30], [0.375, -20], [0.5, -10], [0.625, -5], [0.75, 0],
+  [0.875, 5], [1, 10],
+];
+
+function interpolate(table, x, from, to) {
+  if (x <= table[0][from]) return table[0][to];
+  for (let i = 1; i < table.length; i++) {
+    const [a, b] = [table[i - 1], table[i]];
+    if (x <= b[from]) return a[to] + ((x - a[from]) / (b[from] - a[from])) * (b[to] - a[to]);
+  }
+  return table[table.length - 1][to];
+}
+
+const round = (value, step) => Math.round(value / step) * step;
+const clamp = (value, lo, hi) => Math.min(hi, Math.max(lo, value));
+
+/** dB → fader position 0…1 (−90 and below = 0). */
+export function dbToPos(db) { return interpolate(FADER_TAPER, clamp(db, -90, 10), 1, 0); }
+
+/** Fader position 0…1 → dB, to 0.1 dB (position 0 = −90, closed). */
+export function posToDb(pos) {
+  const db = interpolate(FADER_TAPER, clamp(pos, 0, 1), 0, 1);
+  return db <= -89.95 ? -90 : Math.round(db * 10) / 10;
+}
+
+/** A fader level in dB (−90 = closed … +10), with an optional maximum below +10. */
+export function faderScale({ max = 10 } = {}) {
+  return {
+    min: FLOOR_DB, max, step: 0.5, fineStep: 0.1,
+    toPos: (v) => dbToPos(v) / dbToPos(max),
+    fromPos: (p) => Math.min(max, posToDb(p * dbToPos(max))),
+    format: (v) => formatDb(v),
+    unit: "dB",
+    marks: [10, 5, 0, -5, -10, -20, -30, -40, -60].filter((m) => m <= max),
+  };
+}
+
+/** A linear range, e.g. trim −24…+24 dB or "more me" 0…+12 dB. */
+export function linearScale(min, max, { step = 0.5, fineStep, format, unit = "", detent } = {}) {
+  return {
+    min, max, step, fineStep: fineStep ?? step / 5, unit, detent,
+    toPos: (v) => (clamp(v, min, max) - min) / (max - min),
+    fromPos: (p) => {
+      const v = round(min + clamp(p, 0, 1) * (max - min), fineStep ?? step / 5);
+      return Number(v.toFixed(6));
+    },
+    format: format || ((v) => `${Number(v.toFixed(1))}${unit ? ` ${unit}` : ""}`),
+  };
+}
+
+/** A logarithmic range (frequencies, times, ratios). */
+export function logScale(min, max, { format, unit = "", digits = 3 } = {}) {
+  const lmin = Math.log(min), span = Math.log(max) - lmin;
+  const snap = (v) => Number(v.toPrecision(digits));
+  return {
+    min, max, unit, step: null,
+    toPos: (v) => (Math.log(clamp(v, min, max)) - lmin) / span,
+    fromPos: (p) => clamp(snap(Math.exp(lmin + clamp(p, 0, 1) * span)), min, max),
+    format: format || ((v) => `${snap(v)} ${unit}`),
+    stepBy: (v, n) => clamp(snap(v * Math.pow(max / min, n / 200)), min, max),
+  };
+}
+
+export const scales = {
+  fader: faderScale(),
+  send: faderScale(),
+  pan: linearScale(-100, 100, { step: 5, fineStep: 1, format: formatPan, detent: 0 }),
+  trim: linearScale(-24, 24, { step: 0.5, fineStep: 0.1, format: (v) => `${formatDb(v, { floor: -Infinity })} dB`, unit: "dB", detent: 0 }),
+  moreme: linearScale(0, 12, { step: 0.5, fineStep: 0.1, format: (v) => (v < 0.05 ? "off" : `+${v.toFixed(1)} dB`), unit: "dB" }),
+  eqGain: linearScale(-15, 15, { step: 0.5, fineStep: 0.1, format: (v) => `${formatDb(v, { floor: -Infinity })} dB`, unit: "dB", detent: 0 }),
+  freq: logScale(20, 20000, { format: formatHz, unit: "Hz" }),
+  hpf: logScale(20, 400, { format: formatHz, unit: "Hz" }),
+  q: logScale(0.3, 10, { format: (v) => `Q ${Number(v.toPrecision(2))}`, digits: 2 }),
+  threshold: (lo, hi) => linearScale(lo, hi, { step: 0.5, fineStep: 0.1, format: (v) => `${formatDb(v, { floor: -Infinity })} dB`, unit: "dB" }),
+  ratio: logScale(1, 20, { format: (v) => `${Number(v.toPrecision(2))}:1`, digits: 2 }),
+  ms: (lo, hi) => logScale(Math.max(lo, 0.05), hi, { format: formatMs, unit: "ms", digits: 2 }),
+  db: (lo, hi) => linearScale(lo, hi, { step: 0.5, fineStep: 0.1, format: (v) => `${formatDb(v, { floor: -Infinity })} dB`, unit: "dB" }),
+};
+
+const DEAD_ZONE_PX = 6;
+const LONG_PRESS_MS = 500;
+const FINE_FACTOR = 0.2;
+const fineToggles = new Set();
+let fineLatched = false;
+
+/** The page-wide Fine toggle. */
+export function setFineLatched(on) {
+  fineLatched = Boolean(on);
+  for (const fn of fineToggles) fn(fineLatched);
+}
+export function isFineLatched() { return fineLatched; }
+export function onFineChange(fn) { fineToggles.add(fn); return () => fineToggles.delete(fn); }
+
+/**
+ * A fader/slider. Options: label (accessible name), scale, orientation ("horizontal" | "vertical"),
+ * value, onInput(value) while moving, onCommit(value) when the finger lifts, readOnly, className.
+ */
+export class Slider {
+  constructor({ label, scale, orientation = "horizontal", value = 0, onInput, onCommit, readOnly = false,
+                className = "", showValue = true, color }) {
+    this.scale = scale;
+    this.vertical = orientation === "vertical";
+    this.onInput = onInput || (() => {});
+    this.onCommit = onCommit || (() => {});
+    this.readOnly = readOnly;
+    this.dragging = false;
+    this.value = value;
+    this.fill = el("div", { class: "slider-fill" });
+    this.thumb = el("div", { class: "slider-thumb" });
+    this.track = el("div", { class: "slider-track" }, this.fill, this.thumb);
+    if (scale.detent !== undefined) {
+      this.track.append(el("div", { class: "slider-detent", style: { "--at": scale.toPos(scale.detent).toFixed(4) } }));
+    }
+    this.readout = el("output", { class: "slider-value", "aria-hidden": "true" });
+    this.root = el("div", {
+      class: `slider ${this.vertical ? "vertical" : "horizontal"} ${className}`.trim(),
+      role: "slider", tabindex: readOnly ? "-1" : "0", "aria-label": label,
+      "aria-orientation": this.vertical ? "vertical" : "horizontal",
+      "aria-valuemin": String(scale.min), "aria-valuemax": String(scale.max),
+      "aria-readonly": readOnly ? "true" : undefined,
+      style: color ? { "--accent": color } : undefined,
+    }, this.track, showValue ? this.readout : null);
+    if (readOnly) this.root.classList.add("readonly");
+    this.root.addEventListener("pointerdown", (e) => this._down(e));
+    this.root.addEventListener("keydown", (e) => this._key(e));
+    this.root.addEventListener("contextmenu", (e) => e.preventDefault());
+    this.setValue(value);
+  }
+
+  /** Show a value (from the server); ignored while a finger is on the fader. */
+  setValue(value, force = false) {
+    if (this.dragging && !force) return;
+    this.value = value;
+    this._render();
+  }
+
+  setReadOnly(readOnly) {
+    this.readOnly = readOnly;
+    this.root.classList.toggle("readonly", readOnly);
+    this.root.setAttribute("tabindex", readOnly ? "-1" : "0");
+    if (readOnly) this.root.setAttribute("aria-readonly", "true");
+    else this.root.removeAttribute("aria-readonly");
+  }
+
+  _render() {
+    // Position as a CSS variable: the stylesheet places fill and thumb so the thumb stays on the track.
+    this.root.style.setProperty("--pos", this.scale.toPos(this.value).toFixed(4));
+    const text = this.scale.format(this.value);
+    this.readout.textContent = text;
+    this.root.setAttribute("aria-valuenow", String(this.value));
+    this.root.setAttribute("aria-valuetext", text);
+  }
+
+  /** Travel of the thumb in pixels: the handle follows the finger one to one. */
+  _length() {
+    const rect = this.track.getBoundingClientRect();
+    const thumb = this.thumb.getBoundingClientRect();
+    return Math.max(40, this.vertical ? rect.height - thumb.height : rect.width - thumb.width);
+  }
+
+  _coord(e) { return this.vertical ? -e.clientY : e.clientX; }
+
+  _down(e) {
+    if (this.readOnly || (e.pointerType === "mouse" && e.button !== 0)) return;
+    if (this.dragging) return; // a second finger on the same fader: handled by the window listener
+    e.preventDefault();
+    try { this.root.setPointerCapture(e.pointerId); } catch { /* synthetic pointer */ }
+    const drag = {
+      id: e.pointerId, x0: e.clientX, y0: e.clientY, start: this._coord(e), pos0: this.scale.toPos(this.value),
+      moving: false, fine: fineLatched, held: false, others: 0,
+    };
+    this._drag = drag;
+    this.dragging = true;
+    this.root.classList.add("active");
+    drag.longPress = setTimeout(() => {
+      if (!drag.moving) { drag.held = true; this._setFine(drag, true); navigator.vibrate?.(10); }
+    }, LONG_PRESS_MS);
+    const move = (ev) => this._move(ev);
+    const up = (ev) => this._up(ev);
+    const other = (ev) => {
+      if (ev.pointerId === drag.id) return;
+      drag.others += 1;
+      this._setFine(drag, true);
+    };
+    const otherUp = (ev) => {
+      if (ev.pointerId === drag.id) return;
+      drag.others = Math.max(0, drag.others - 1);
+      if (!drag.others && !drag.held && !fineLatched) this._setFine(drag, false);
+    };
+    drag.cleanup = () => {
+      clearTimeout(drag.longPress);
+      this.root.removeEventListener("pointermove", move);
+      this.root.removeEventListener("pointerup", up);
+      this.root.removeEventListener("pointercancel", up);
+      window.removeEventListener("pointerdown", other, true);
+      window.removeEventListener("pointerup", otherUp, true);
+      window.removeEventListener("pointercancel", otherUp, true);
+    };
+    this.root.addEventListener("pointermove", move);
+    this.root.addEventListener("pointerup", up);
+    this.root.addEventListener("pointercancel", up);
+    window.addEventListener("pointerdown", other, true);
+    window.addEventListener("pointerup", otherUp, true);
+    window.addEventListener("pointercancel", otherUp, true);
+    this._setFine(drag, drag.fine);
+  }
+
+  _setFine(drag, fine) {
+    if (drag.fine !== fine) {
+      // Re-anchor so switching speed never makes the value jump.
+      drag.pos0 = this.scale.toPos(this.value);
+      drag.start = drag.last ?? drag.start;
+      drag.fine = fine;
+    }
+    this.root.classList.toggle("fine", fine);
+  }
+
+  _move(e) {
+    const drag = this._drag;
+    if (!drag || e.pointerId !== drag.id) return;
+    const coord = this._coord(e);
+    drag.last = coord;
+    if (!drag.moving) {
+      const along = Math.abs(coord - drag.start);
+      const across = Math.abs(this.vertical ? e.clientX - drag.x0 : e.clientY - drag.y0);
+      if (across >= DEAD_ZONE_PX && across > along) { this._end(false); return; } // a scroll across it
+      if (along < DEAD_ZONE_PX) return;
+      drag.moving = true;
+      clearTimeout(drag.longPress);
+      drag.start = coord; // start from here: the dead zone is not added to the move
+      drag.pos0 = this.scale.toPos(this.value);
+    }
+    const delta = (coord - drag.start) / this._length() * (drag.fine ? FINE_FACTOR : 1);
+    const value = this.scale.fromPos(drag.pos0 + delta);
+    if (value !== this.value) {
+      this.value = value;
+      this._render();
+      this.onInput(value);
+    }
+  }
+
+  _up(e) {
+    if (!this._drag || e.pointerId !== this._drag.id) return;
+    this._end(this._drag.moving);
+  }
+
+  _end(moved) {
+    const drag = this._drag;
+    if (!drag) return;
+    drag.cleanup();
+    this._drag = null;
+    this.dragging = false;
+    this.root.classList.remove("active", "fine");
+    if (moved) this.onCommit(this.value);
+  }
+
+  _key(e) {
+    if (this.readOnly) return;
+    const s = this.scale;
+    const sign = { ArrowUp: 1, ArrowRight: 1, ArrowDown: -1, ArrowLeft: -1, PageUp: 10, PageDown: -10 }[e.key];
+    let value;
+    if (sign !== undefined) {
+      if (s.stepBy) value = s.stepBy(this.value, sign * (e.shiftKey ? 1 : 5));
+      else if (s.min === FLOOR_DB && this.value <= FLOOR_DB && sign > 0) value = s.fromPos(0.02);
+      else value = Math.min(s.max, Math.max(s.min, round(this.value + sign * (e.shiftKey ? s.fineStep : s.step), s.fineStep)));
+      value = Number(value.toFixed(4));
+    } else if (e.key === "Home") value = s.min;
+    else if (e.key === "End") value = s.max;
+    else return;
+    e.preventDefault();
+    if (value === this.value) return;
+    this.value = value;
+    this._render();
+    this.onCommit(value);
+  }
+}
+
+/** An on/off button (mute, "me", HPF in…) with aria-pressed. */
+export class Toggle {
+  constructor({ label, text, value = false, onChange, readOnly = false, className = "", title }) {
+    this.value = value;
+    this.onChange = onChange || (() => {});
+    this.readOnly = readOnly;
+    this.root = el("button", {
+      type: "button", class: `toggle ${className}`.trim(), "aria-label": label, title: title || label,
+      "aria-pressed": "false", disabled: readOnly,
+    }, text ?? label);
+    this.root.addEventListener("click", () => {
+      if (this.readOnly) return;
+      this.setValue(!this.value);
+      this.onChange(this.value);
+    });
+    this.setValue(value);
+  }
+
+  setValue(value) {
+    this.value = Boolean(value);
+    this.root.setAttribute("aria-pressed", String(this.value));
+    this.root.classList.toggle("on", this.value);
+  }
+
+  setReadOnly(readOnly) {
+    this.readOnly = readOnly;
+    this.root.disabled = readOnly;
+  }
+}

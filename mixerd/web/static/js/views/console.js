@@ -1,0 +1,108 @@
+// Console (engineer, tablet): the strip bank — channels, buses, main — and the editor of the selected strip;
+// scenes and history in their own tabs; undo/redo always at hand. Read-only for a viewer link.
+
+import { api, describeError } from "../api.js";
+import { Binder } from "../bind.js";
+import { el, icon, numbered } from "../dom.js";
+import { healthBadge } from "../health.js";
+import { ICONS } from "../icons.js";
+import { toast } from "../toast.js";
+import { mountEditor } from "./editor.js";
+import { mountHistory } from "./history.js";
+import { mountScenes } from "./scenes.js";
+import { busStrip, channelStrip, mainStrip } from "./strips.js";
+
+const TABS = [["mixer", "Mixer"], ["scenes", "Scenes"], ["history", "History"]];
+
+export function mount(root, ctx, { tab = "mixer", select = "ch/1", focus = null, readOnly = false }) {
+  const { conn } = ctx;
+  const base = readOnly ? "#/view" : "#/console";
+  const binder = new Binder(conn, { readOnly });
+  const cleanups = [() => binder.release()];
+
+  const toolbar = el("div", { class: "console-toolbar" });
+  const tabs = el("nav", { class: "tabs", "aria-label": "Console sections" },
+    TABS.filter(([id]) => !readOnly || id === "mixer").map(([id, text]) =>
+      el("a", { href: id === "mixer" ? base : `${base}/${id}`, class: "tab", "aria-current": id === tab ? "page" : undefined }, text)));
+  const health = healthBadge();
+  cleanups.push(health.stop);
+  toolbar.append(tabs, health.root);
+  if (readOnly) toolbar.append(el("span", { class: "badge view-only" }, icon(ICONS.eye), "View only"));
+  else toolbar.append(undoRedo(ctx, cleanups));
+  const body = el("div", { class: "console-body" });
+  root.append(el("div", { class: "console" }, toolbar, body));
+
+  if (tab === "scenes" && !readOnly) cleanups.push(mountScenes(body, ctx));
+  else if (tab === "history" && !readOnly) cleanups.push(mountHistory(body, ctx));
+  else cleanups.push(mountMixer(body, ctx, binder, { select, focus, base }));
+  return () => { for (const fn of cleanups) fn(); };
+}
+
+function mountMixer(body, ctx, binder, { select, focus, base }) {
+  const { conn } = ctx;
+  const values = conn.values;
+  const bank = el("div", { class: "bank", role: "group", "aria-label": "Strips" });
+  let editorBinder = null;
+  let selected = values[`${select}/name`] !== undefined || select === "main" ? select : "ch/1";
+  const editorHost = el("div", { class: "editor-host" });
+
+  const onSelect = (prefix, section, initial = false) => {
+    selected = prefix;
+    for (const s of bank.querySelectorAll(".strip")) s.classList.toggle("selected", s.dataset.address === prefix);
+    showEditor(section);
+    // Keep the address shareable without re-mounting the view.
+    const hash = `${base}/${prefix}`;
+    if (!initial && location.hash !== hash) history.replaceState(null, "", hash);
+  };
+  const showEditor = (section) => {
+    editorBinder?.release();
+    editorBinder = binder.child();
+    editorHost.replaceChildren();
+    mountEditor(editorHost, ctx, editorBinder, selected, section);
+  };
+
+  const channels = el("div", { class: "bank-group", "aria-label": "Channels" });
+  for (const n of numbered(values, "ch")) channels.append(channelStrip(ctx, binder, n, onSelect));
+  const buses = el("div", { class: "bank-group buses", "aria-label": "Buses" });
+  for (const b of numbered(values, "bus")) buses.append(busStrip(ctx, binder, b, onSelect));
+  bank.append(channels, buses, el("div", { class: "bank-group mains" }, mainStrip(ctx, binder, onSelect)));
+  body.append(el("div", { class: "bank-scroll" }, bank), editorHost);
+  onSelect(selected, focus, true);
+  const strip = bank.querySelector(`.strip[data-address="${selected}"]`);
+  if (strip && selected !== "ch/1") requestAnimationFrame(() => strip.scrollIntoView({ block: "nearest", inline: "center" }));
+  return () => editorBinder?.release();
+}
+
+function undoRedo(ctx, cleanups) {
+  const undo = el("button", { type: "button", class: "btn", "aria-label": "Undo" }, icon(ICONS.undo), el("span", {}, "Undo"));
+  const redo = el("button", { type: "button", class: "btn", "aria-label": "Redo" }, icon(ICONS.redo), el("span", {}, "Redo"));
+  const refresh = async () => {
+    try {
+      const h = await api("GET", "history?limit=1");
+      undo.disabled = !h.can_undo;
+      redo.disabled = !h.can_redo;
+    } catch { /* offline: leave as is */ }
+  };
+  const run = async (what) => {
+    try {
+      const step = await api("POST", what);
+      toast(`${what === "undo" ? "Undone" : "Redone"}: ${step.events.length} change${step.events.length === 1 ? "" : "s"}`, "ok");
+    } catch (exc) {
+      toast(describeError(exc), "error");
+    }
+    refresh();
+  };
+  undo.addEventListener("click", () => run("undo"));
+  redo.addEventListener("click", () => run("redo"));
+  let timer = null;
+  const onChange = () => { clearTimeout(timer); timer = setTimeout(refresh, 250); };
+  ctx.conn.addEventListener("change", onChange);
+  ctx.conn.addEventListener("state", onChange);
+  cleanups.push(() => {
+    clearTimeout(timer);
+    ctx.conn.removeEventListener("change", onChange);
+    ctx.conn.removeEventListener("state", onChange);
+  });
+  refresh();
+  return el("div", { class: "undo-redo" }, undo, redo);
+}

@@ -1,0 +1,122 @@
+// My mix: one aux mix on a phone. A row per channel with its send fader, the level feeding that send,
+// the "me" mark, send on/off and (stereo mixes) the send pan; on top the mix itself: its level, mute,
+// "more me", balance, output meter and limiter lamp.
+
+import { Binder } from "../bind.js";
+import { el, icon, numbered } from "../dom.js";
+import { ICONS } from "../icons.js";
+import { Toggle, isFineLatched, onFineChange, scales, setFineLatched } from "../fader.js";
+import { paramSlider, paramToggle } from "../controls.js";
+
+export function mount(root, ctx, { bus, readOnly = false }) {
+  const { conn, meters } = ctx;
+  const values = conn.values;
+  const B = `bus/${bus}`;
+  const auxBuses = numbered(values, "bus").filter((b) => values[`bus/${b}/moreme`] !== undefined);
+  if (!auxBuses.includes(bus)) {
+    root.append(el("section", { class: "empty-state" },
+      el("h1", {}, "No such mix"),
+      el("p", {}, `This mixer has no monitor mix ${bus}.`),
+      auxBuses.length ? el("p", {}, "Mixes: ", auxBuses.map((b) => el("a", { href: `#/mix/${b}`, class: "chip" },
+        values[`bus/${b}/name`]))) : null));
+    return () => {};
+  }
+  const binder = new Binder(conn, { readOnly });
+  const offs = [];
+  const stereo = values[`ch/1/send/${bus}/pan`] !== undefined || values[`${B}/balance`] !== undefined;
+
+  // -- the mix ---------------------------------------------------------------------------------
+  const title = el("h1", { class: "mix-name" });
+  binder.watch(`${B}/name`, (name) => { title.textContent = name; document.title = `${name} · mixerd`; });
+  const head = el("section", { class: "mix-head", "aria-label": "My mix" });
+  binder.watch(`${B}/color`, (color) => head.style.setProperty("--strip-color", color));
+
+  const own = ctx.role !== "mix" || ctx.bus === bus;
+  const kicker = el("div", { class: "mix-kicker" }, readOnly ? "Mix · view only" : own ? "My mix" : "Mix");
+  const titleRow = el("div", { class: "mix-title" }, el("div", {}, kicker, title));
+  if (ctx.role === "admin" && auxBuses.length > 1) {
+    const pick = el("select", { class: "mix-pick", "aria-label": "Show another mix" },
+      auxBuses.map((b) => el("option", { value: String(b), selected: b === bus }, values[`bus/${b}/name`])));
+    pick.addEventListener("change", () => ctx.navigate(`#/${readOnly ? "view/" : ""}mix/${pick.value}`));
+    titleRow.append(pick);
+  }
+
+  const outMeters = el("div", { class: "mix-meters" });
+  const width = stereo ? 2 : 1;
+  for (let lane = 0; lane < width; lane++) {
+    outMeters.append(meters.meter(B, { lane, orientation: "horizontal",
+      label: `mix output${width === 2 ? (lane ? " right" : " left") : ""} level` }).root);
+  }
+  const limiter = meters.gr(B, "limiter_gr", { label: "Limiter", range: 12 });
+  limiter.root.classList.add("limiter-lamp");
+  binder.watch(`${B}/limiter/on`, (on) => limiter.root.classList.toggle("off", !on));
+
+  const mute = paramToggle(ctx, binder, `${B}/mute`, { label: "mute", text: "Mute", className: "mute big" });
+  mute.root.prepend(icon(ICONS.mute));
+  const master = paramSlider(ctx, binder, `${B}/fader`, { label: "Mix level", className: "big" });
+  const moreMe = paramSlider(ctx, binder, `${B}/moreme`, { label: "More me", scale: scales.moreme });
+  moreMe.classList.add("moreme");
+  const rows = [master, moreMe];
+  if (values[`${B}/balance`] !== undefined) rows.push(paramSlider(ctx, binder, `${B}/balance`, { label: "Balance" }));
+  head.append(titleRow,
+    el("div", { class: "mix-out" }, el("div", { class: "mix-meter-block" }, outMeters, limiter.root), mute.root),
+    ...rows);
+  binder.watch(`${B}/mute`, (muted) => head.classList.toggle("muted", Boolean(muted)));
+
+  if (ctx.role === "mix" && ctx.bus !== bus) {
+    head.prepend(el("p", { class: "notice warn", role: "note" },
+      `Your link controls only “${values[`bus/${ctx.bus}/name`] || `mix ${ctx.bus}`}”. Changes to this mix will be refused.`,
+      " ", el("a", { href: `#/mix/${ctx.bus}` }, "Back to my mix")));
+  }
+
+  // -- tools -----------------------------------------------------------------------------------
+  const fine = new Toggle({ label: "Fine control: moves a fifth as fast", text: "Fine", value: isFineLatched(),
+    className: "fine-toggle", onChange: (on) => setFineLatched(on) });
+  fine.root.prepend(icon(ICONS.fine));
+  offs.push(onFineChange((on) => fine.setValue(on)));
+  const tools = el("div", { class: "mix-tools" },
+    el("span", { class: "hint" }, "Drag to change · hold still or add a second finger for fine"), readOnly ? null : fine.root);
+
+  // -- channel sends -----------------------------------------------------------------------------
+  const list = el("section", { class: "sends", "aria-label": "Channels in my mix" });
+  for (const n of numbered(values, "ch")) {
+    const S = `ch/${n}/send/${bus}`;
+    if (values[`${S}/level`] === undefined) continue;
+    const row = el("div", { class: "send-row", dataset: { ch: String(n), address: S } });
+    const name = el("span", { class: "send-name" });
+    binder.watch(`ch/${n}/name`, (v) => { name.textContent = v; });
+    binder.watch(`ch/${n}/color`, (c) => row.style.setProperty("--strip-color", c));
+
+    const me = paramToggle(ctx, binder, `${S}/me`, { label: "is one of my channels (more me)", text: "" , className: "me" });
+    me.root.append(icon(ICONS.star));
+    const on = paramToggle(ctx, binder, `${S}/on`, { label: "in my mix", text: "On", className: "send-on" });
+    const badge = el("span", { class: "badge muted-badge", hidden: true }, "muted");
+    binder.watch(`ch/${n}/mute`, (m) => { badge.hidden = !m; row.classList.toggle("ch-muted", Boolean(m)); });
+    binder.watch(`${S}/on`, (v) => row.classList.toggle("send-off", !v));
+    binder.watch(`${S}/me`, (v) => row.classList.toggle("is-me", Boolean(v)));
+
+    const fader = paramSlider(ctx, binder, `${S}/level`, { label: "level in my mix", bare: true, className: "send-fader" });
+    // The meter shows what feeds the send: after the inserts for a pre-fader send, after the fader otherwise.
+    const meter = meters.meter(`ch/${n}/inserts`, { orientation: "horizontal", label: "channel level", className: "send-meter" });
+    binder.watch(`${S}/pre`, (pre) => {
+      meter.point = `ch/${n}/${pre ? "inserts" : "post"}`;
+      meter.root.dataset.point = meter.point;
+      meter.root.title = pre ? "channel level (pre-fader)" : "channel level (post-fader)";
+    });
+    fader.track.append(meter.root);
+    // The value sits on the name line, so the fader gets the whole width of the phone.
+    fader.readout.classList.add("send-value");
+    row.append(el("div", { class: "send-head" }, name, badge, fader.readout, me.root, on.root), fader.root);
+    if (values[`${S}/pan`] !== undefined) {
+      const pan = paramSlider(ctx, binder, `${S}/pan`, { label: "Pan", className: "send-pan" });
+      row.append(pan);
+    }
+    list.append(row);
+  }
+
+  root.append(el("div", { class: "mymix" }, head, tools, list));
+  return () => {
+    binder.release();
+    for (const off of offs) off();
+  };
+}

@@ -1,0 +1,139 @@
+// Scenes: save the whole mix under a name, recall one (with a crossfade), delete (confirmed), and the safes —
+// address patterns a recall never touches (e.g. a drummer's in-ear mix stays as it is).
+
+import { api, describeError } from "../api.js";
+import { el, formatWhen, icon, numbered } from "../dom.js";
+import { ICONS } from "../icons.js";
+import { toast } from "../toast.js";
+
+const FADES = [[0, "Cut"], [1000, "1 s"], [2000, "2 s"], [5000, "5 s"]];
+
+export function mountScenes(root, ctx) {
+  const { conn } = ctx;
+  let fade = 0;
+  let alive = true;
+
+  // -- save ---------------------------------------------------------------------------------------
+  const nameInput = el("input", { type: "text", placeholder: "Scene name, e.g. Sunday service", maxlength: "64",
+    "aria-label": "New scene name", enterkeyhint: "done" });
+  const save = el("button", { type: "submit", class: "btn primary" }, icon(ICONS.save), "Save scene");
+  const form = el("form", { class: "inline-form" }, nameInput, save);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const name = nameInput.value.trim();
+    if (!name) { nameInput.focus(); return; }
+    try {
+      await api("POST", "scenes", { name });
+      nameInput.value = "";
+      toast(`Saved “${name}”`, "ok");
+      load();
+    } catch (exc) { toast(describeError(exc), "error"); }
+  });
+
+  // -- fade choice ----------------------------------------------------------------------------------
+  const fadeGroup = el("div", { class: "segmented", role: "radiogroup", "aria-label": "Recall fade" });
+  const showFade = () => {
+    for (const b of fadeGroup.children) b.setAttribute("aria-checked", String(Number(b.dataset.ms) === fade));
+  };
+  for (const [ms, text] of FADES) {
+    const b = el("button", { type: "button", role: "radio", dataset: { ms: String(ms) } }, text);
+    b.addEventListener("click", () => { fade = ms; showFade(); });
+    fadeGroup.append(b);
+  }
+  showFade();
+
+  const list = el("ul", { class: "scene-list", "aria-label": "Scenes" });
+  const scenesCard = el("section", { class: "card wide" },
+    el("header", { class: "card-head" }, el("h3", {}, "Scenes"), el("div", { class: "fade-choice" }, el("span", {}, "Fade"), fadeGroup)),
+    form, list);
+
+  async function recall(scene) {
+    try {
+      const answer = await api("POST", `scenes/${scene.id}/recall`, { fade_ms: fade });
+      const changed = Object.keys(answer.changed || {}).length;
+      const safe = (answer.safe || []).length;
+      toast(`Recalled “${scene.name}”: ${changed} change${changed === 1 ? "" : "s"}${safe ? `, ${safe} kept safe` : ""}`, "ok");
+    } catch (exc) { toast(describeError(exc), "error"); }
+  }
+
+  async function remove(scene, button) {
+    if (button.dataset.confirm !== "yes") {
+      button.dataset.confirm = "yes";
+      button.textContent = "Delete?";
+      setTimeout(() => { if (button.isConnected) { button.dataset.confirm = ""; button.replaceChildren(icon(ICONS.trash)); } }, 3000);
+      return;
+    }
+    try {
+      await api("DELETE", `scenes/${scene.id}?confirm=true`);
+      toast(`Deleted “${scene.name}”`, "ok");
+      load();
+    } catch (exc) { toast(describeError(exc), "error"); }
+  }
+
+  async function load() {
+    try {
+      const { scenes } = await api("GET", "scenes");
+      if (!alive) return;
+      list.replaceChildren(...(scenes.length ? scenes.slice().reverse().map((scene) => {
+        const recallBtn = el("button", { type: "button", class: "btn primary", "aria-label": `Recall ${scene.name}` },
+          icon(ICONS.play), "Recall");
+        recallBtn.addEventListener("click", () => recall(scene));
+        const del = el("button", { type: "button", class: "btn ghost danger", "aria-label": `Delete ${scene.name}` }, icon(ICONS.trash));
+        del.addEventListener("click", () => remove(scene, del));
+        return el("li", { class: "scene", dataset: { id: String(scene.id) } },
+          el("div", { class: "scene-text" }, el("span", { class: "scene-name" }, scene.name),
+            el("span", { class: "scene-meta" }, `saved ${formatWhen(scene.updated)} · ${scene.size} values`)),
+          recallBtn, del);
+      }) : [el("li", { class: "empty" }, "No scenes yet. Save the current mix to start.")]));
+    } catch (exc) { toast(describeError(exc), "error"); }
+  }
+
+  // -- safes ----------------------------------------------------------------------------------------
+  let patterns = [];
+  const safeList = el("ul", { class: "safe-list", "aria-label": "Safe patterns" });
+  const safeCount = el("span", { class: "scene-meta" });
+  const patternInput = el("input", { type: "text", placeholder: "ch/*/send/3/*", "aria-label": "Safe pattern",
+    autocapitalize: "off", spellcheck: "false" });
+  const quick = el("select", { "aria-label": "Keep a whole mix safe" },
+    el("option", { value: "" }, "Keep a mix safe…"),
+    numbered(conn.values, "bus").filter((b) => conn.values[`bus/${b}/moreme`] !== undefined)
+      .map((b) => el("option", { value: String(b) }, conn.values[`bus/${b}/name`])));
+  const addForm = el("form", { class: "inline-form" }, patternInput, el("button", { type: "submit", class: "btn" }, icon(ICONS.plus), "Add"));
+
+  async function storeSafes(next) {
+    try {
+      const answer = await api("PUT", "safes", { patterns: next });
+      showSafes(answer);
+      return true;
+    } catch (exc) {
+      toast(describeError(exc), "error");
+      return false;
+    }
+  }
+  function showSafes(answer) {
+    patterns = answer.patterns;
+    safeCount.textContent = patterns.length ? `${answer.addresses} values are kept when a scene is recalled` : "Nothing is safe: a recall changes everything in the scene";
+    safeList.replaceChildren(...patterns.map((p) => {
+      const x = el("button", { type: "button", class: "btn ghost", "aria-label": `Remove ${p}` }, icon(ICONS.close));
+      x.addEventListener("click", () => storeSafes(patterns.filter((q) => q !== p)));
+      return el("li", { class: "safe" }, el("code", {}, p), x);
+    }));
+  }
+  addForm.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const p = patternInput.value.trim();
+    if (p && (await storeSafes([...patterns, p]))) patternInput.value = "";
+  });
+  quick.addEventListener("change", async () => {
+    const b = quick.value;
+    quick.value = "";
+    if (b) await storeSafes([...new Set([...patterns, `ch/*/send/${b}/*`, `bus/${b}/**`])]);
+  });
+  const safesCard = el("section", { class: "card" },
+    el("header", { class: "card-head" }, el("h3", {}, "Safes")), safeCount, safeList, addForm, quick);
+
+  root.append(el("div", { class: "editor-grid scenes-grid" }, scenesCard, safesCard));
+  load();
+  api("GET", "safes").then(showSafes).catch((exc) => toast(describeError(exc), "error"));
+  return () => { alive = false; };
+}

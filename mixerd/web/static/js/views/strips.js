@@ -1,0 +1,135 @@
+// Console strips: a channel (input meter, trim, HPF/EQ/dynamics at a glance, pan, mute, fader with the
+// post-fader meter), a bus (meter, limiter, mute, fader) and the main (meters, loudness, limiter, fader).
+// Tapping a strip's name (or its EQ/dynamics blocks) opens it in the editor below.
+
+import { el, formatDb, formatHz, icon } from "../dom.js";
+import { ICONS } from "../icons.js";
+import { EqGraph, readEq } from "../eq.js";
+import { paramSlider, paramToggle } from "../controls.js";
+
+function nameButton(ctx, binder, prefix, onSelect, fallback) {
+  const button = el("button", { type: "button", class: "strip-name", "aria-label": `Edit ${fallback}` });
+  if (ctx.conn.has(`${prefix}/name`)) {
+    binder.watch(`${prefix}/name`, (name) => {
+      button.textContent = name;
+      button.setAttribute("aria-label", `Edit ${name}`);
+    });
+  } else button.textContent = fallback;
+  button.addEventListener("click", () => onSelect(prefix));
+  return button;
+}
+
+function faderBlock(ctx, binder, prefix, points, label) {
+  const fader = paramSlider(ctx, binder, `${prefix}/fader`, { label, orientation: "vertical", bare: true,
+    className: "strip-fader" });
+  const block = el("div", { class: "fader-block" }, fader.root,
+    el("div", { class: "fader-meters" }, points.map(([point, lane, what]) =>
+      ctx.meters.meter(point, { lane, orientation: "vertical", label: what }).root)));
+  return block;
+}
+
+export function channelStrip(ctx, binder, n, onSelect) {
+  const { conn, meters } = ctx;
+  const P = `ch/${n}`;
+  const strip = el("div", { class: "strip channel", dataset: { address: P } });
+  binder.watch(`${P}/color`, (c) => strip.style.setProperty("--strip-color", c));
+  binder.watch(`${P}/mute`, (m) => strip.classList.toggle("muted", Boolean(m)));
+
+  const input = meters.meter(`${P}/input`, { orientation: "horizontal", label: "input level", className: "strip-input-meter" });
+  const trim = el("span", { class: "strip-trim" });
+  binder.watch(`${P}/trim`, (v) => { trim.textContent = `${formatDb(v, { floor: -Infinity })} dB`; });
+
+  const hpf = el("button", { type: "button", class: "strip-block hpf", "aria-label": "High-pass filter settings" });
+  const hpfText = el("span", {});
+  hpf.append(el("b", {}, "HPF"), hpfText);
+  const showHpf = () => {
+    hpf.classList.toggle("on", Boolean(conn.get(`${P}/hpf/on`)));
+    hpfText.textContent = formatHz(conn.get(`${P}/hpf/freq`)).replace(" Hz", "");
+  };
+  binder.watch(`${P}/hpf/on`, showHpf);
+  binder.watch(`${P}/hpf/freq`, showHpf);
+  hpf.addEventListener("click", () => onSelect(P, "input"));
+
+  const graph = new EqGraph({ width: 80, height: 34, range: 15, fs: ctx.fs, compact: true, interactive: false,
+    label: "EQ curve" });
+  const eq = el("button", { type: "button", class: "strip-block eq", "aria-label": "EQ settings" }, graph.root);
+  let pending = false;
+  const redraw = () => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      const data = readEq(conn.values, P);
+      graph.update(data);
+      eq.classList.toggle("on", data.on);
+    });
+  };
+  for (const key of Object.keys(conn.values)) {
+    if (key.startsWith(`${P}/eq/`) || key.startsWith(`${P}/hpf/`)) binder.watch(key, redraw);
+  }
+  eq.addEventListener("click", () => onSelect(P, "eq"));
+
+  const gr = meters.gr(`${P}/inserts`, "dyn_gr", { label: "Comp", range: 20 });
+  const dyn = el("button", { type: "button", class: "strip-block dyn", "aria-label": "Dynamics settings" }, gr.root);
+  const showDyn = () => {
+    const gate = conn.get(`${P}/gate/on`), comp = conn.get(`${P}/dyn/on`);
+    dyn.classList.toggle("on", Boolean(gate || comp));
+    dyn.dataset.gate = String(Boolean(gate));
+  };
+  binder.watch(`${P}/gate/on`, showDyn);
+  binder.watch(`${P}/dyn/on`, showDyn);
+  dyn.addEventListener("click", () => onSelect(P, "dynamics"));
+
+  const pan = paramSlider(ctx, binder, `${P}/pan`, { label: "pan", bare: true, className: "strip-pan" });
+  const mute = paramToggle(ctx, binder, `${P}/mute`, { label: "mute", text: "Mute", className: "mute" });
+  const flow = el("a", { class: "strip-flow", href: `#/flow/ch/${n}`, "aria-label": "Signal flow", title: "Signal flow" },
+    icon(ICONS.flow));
+
+  strip.append(
+    nameButton(ctx, binder, P, onSelect, `Channel ${n}`),
+    el("div", { class: "strip-input" }, input.root, trim),
+    hpf, eq, dyn, pan.root, mute.root,
+    faderBlock(ctx, binder, P, [[`${P}/post`, 0, "post-fader level"]], "fader"),
+    el("div", { class: "strip-foot" }, el("span", { class: "strip-number" }, String(n)), flow),
+  );
+  return strip;
+}
+
+export function busStrip(ctx, binder, b, onSelect) {
+  const { conn, meters } = ctx;
+  const P = `bus/${b}`;
+  const fx = conn.has(`${P}/fx/type`);
+  const strip = el("div", { class: `strip bus${fx ? " fx" : ""}`, dataset: { address: P } });
+  binder.watch(`${P}/color`, (c) => strip.style.setProperty("--strip-color", c));
+  binder.watch(`${P}/mute`, (m) => strip.classList.toggle("muted", Boolean(m)));
+  const kind = el("span", { class: "strip-kind" }, fx ? "FX" : "Mix");
+  if (fx) binder.watch(`${P}/fx/type`, (t) => { kind.title = `Effect: ${t}`; });
+  const width = conn.layout?.buses?.[b - 1]?.width || (conn.has(`${P}/balance`) ? 2 : 1);
+  const lanes = Array.from({ length: width }, (_, lane) => [P, lane, `output level${width === 2 ? (lane ? " right" : " left") : ""}`]);
+  const limiter = meters.gr(P, "limiter_gr", { label: "Lim", range: 12 });
+  if (conn.has(`${P}/limiter/on`)) binder.watch(`${P}/limiter/on`, (on) => limiter.root.classList.toggle("off", !on));
+  const mute = paramToggle(ctx, binder, `${P}/mute`, { label: "mute", text: "Mute", className: "mute" });
+  const open = el("a", { class: "strip-open", href: `#/mix/${b}` }, "My mix view");
+  strip.append(nameButton(ctx, binder, P, onSelect, `Bus ${b}`), kind, limiter.root,
+    fx ? el("div", { class: "strip-spacer" }) : open, mute.root,
+    faderBlock(ctx, binder, P, lanes, "fader"), el("div", { class: "strip-foot" }, el("span", { class: "strip-number" }, `B${b}`)));
+  return strip;
+}
+
+export function mainStrip(ctx, binder, onSelect) {
+  const { meters } = ctx;
+  const strip = el("div", { class: "strip main", dataset: { address: "main" } });
+  binder.watch("main/mute", (m) => strip.classList.toggle("muted", Boolean(m)));
+  const lufs = el("output", { class: "strip-lufs", "aria-label": "Main loudness, short-term" }, "– LUFS");
+  ctx.meters.onFrame((message, extra) => {
+    const value = (extra.main || {}).lufs_s;
+    lufs.textContent = Number.isFinite(value) && value > -70 ? `${value.toFixed(1)} LUFS` : "– LUFS";
+  });
+  const limiter = meters.gr("main", "limiter_gr", { label: "Lim", range: 12 });
+  binder.watch("main/limiter/on", (on) => limiter.root.classList.toggle("off", !on));
+  const mute = paramToggle(ctx, binder, "main/mute", { label: "mute", text: "Mute", className: "mute" });
+  strip.append(nameButton(ctx, binder, "main", onSelect, "Main"), lufs, limiter.root, mute.root,
+    faderBlock(ctx, binder, "main", [["main", 0, "main left level"], ["main", 1, "main right level"]], "Main fader"),
+    el("div", { class: "strip-foot" }, el("span", { class: "strip-number" }, "L/R")));
+  return strip;
+}

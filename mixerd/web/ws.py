@@ -1,0 +1,431 @@
+"""``WS /api/v1/ws``: live state, change events and meter frames; sets from the client.
+
+On connect: ``hello`` (who you are, the meter points), then the full ``state``; then every ``change`` in seq
+order, ``meters`` frames about 25 times a second and a ``ping`` every 5 s. A client that falls behind gets a
+fresh ``state`` instead of the events it missed. Client messages ``set`` and ``set_many`` go through the
+control core (origin ``ws``) after ``authorize``; a message with an ``id`` is answered with ``ack`` or
+``error``.
+
+Nothing here can hold up the control path or another client: the control core hands events to each
+connection's own bounded subscription without waiting (an overflow becomes a resync), meter frames are
+computed once per tick for everyone and each connection keeps only the newest one, and every socket has its
+own sender, so a client that does not read stalls only itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+from typing import Any, Callable
+
+import anyio.to_thread
+from fastapi import WebSocket
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from mixerd.control import Control
+from mixerd.control.events import Event, Lagged, Subscription
+from mixerd.model.errors import ParamError
+from mixerd.web.auth import OPEN, Auth, AuthError, Principal, authorize
+from mixerd.web.deps import presented_token
+
+log = logging.getLogger(__name__)
+
+METER_HZ = 25.0
+PING_S = 5.0
+SEND_TIMEOUT_S = 20.0  # a client that takes longer to take one frame is dropped
+CLOSE_TOO_SLOW = 1008
+QUEUE_EVENTS = 1024  # events a connection may fall behind before it is resynced
+FLOOR_DB = -120.0
+#: The per-point extras of /meters that meter frames carry in ``extra``.
+EXTRA_KEYS = ("gate_gr", "dyn_gr", "true_peak", "lufs_m", "lufs_s", "limiter_gr")
+
+CLOSE_GOING_AWAY = 1001
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+
+
+def _dumps(message: dict[str, Any]) -> str:
+    return json.dumps(message, separators=(",", ":"), allow_nan=False)
+
+
+@functools.lru_cache(maxsize=4096)
+def _change_text(event: Event) -> str:
+    """A change message, encoded once for every connection that sends it (events are shared objects)."""
+    return _dumps({"type": "change", "seq": event.seq, "address": event.address, "value": event.value,
+                   "origin": event.origin})
+
+
+def _db(value: Any) -> float:
+    return max(FLOOR_DB, round(float(value), 1))
+
+
+def _extra(value: Any) -> Any:
+    return [_db(v) for v in value] if isinstance(value, list) else round(float(value), 1)
+
+
+class LiveHub:
+    """The WebSocket side of one app: its connections and the one meter task that feeds them all.
+
+    ``subscribe_maxsize`` bounds each connection's event backlog (a test makes it tiny to force a resync).
+    """
+
+    def __init__(self, control: Control, auth: Auth | None, *, meter_hz: float = METER_HZ,
+                 ping_s: float = PING_S, subscribe_maxsize: int = QUEUE_EVENTS):
+        self.control = control
+        self.auth = auth
+        self.meter_hz = meter_hz
+        self.ping_s = ping_s
+        self.subscribe_maxsize = subscribe_maxsize
+        self._connections: set[_Connection] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._meter_task: asyncio.Task | None = None
+        self._points: list[tuple[str, int]] | None = None
+        self._closing = False
+        if auth is not None:
+            auth.on_revoke(self._revoked)
+
+    def __len__(self) -> int:
+        return len(self._connections)
+
+    # -- connections --------------------------------------------------------------------------------
+
+    async def serve(self, websocket: WebSocket) -> None:
+        """Run one client's connection until it or the server closes it."""
+        self._loop = asyncio.get_running_loop()
+        await websocket.accept()
+        principal = self._identify(websocket)
+        if principal is None:
+            presented = presented_token(websocket, query=True) is not None
+            await _close(websocket, CLOSE_UNAUTHENTICATED,
+                         "invalid or revoked token" if presented else "credentials needed")
+            return
+        if self._closing:
+            await _close(websocket, CLOSE_GOING_AWAY, "server shutting down")
+            return
+        conn = _Connection(self, websocket, principal)
+        self._connections.add(conn)
+        self._ensure_meters()
+        try:
+            await conn.run()
+        finally:
+            self._connections.discard(conn)
+
+    def _identify(self, websocket: WebSocket) -> Principal | None:
+        if self.auth is None:
+            return OPEN
+        return self.auth.identify(presented_token(websocket, query=True))
+
+    def _revoked(self, token_id: str) -> None:
+        """Auth listener (any thread): close the sockets of a token that is no longer valid."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+
+        def close_them() -> None:
+            for conn in list(self._connections):
+                if conn.principal.token_id == token_id:
+                    conn.stop(CLOSE_UNAUTHENTICATED, "token revoked")
+
+        try:
+            if _running_loop() is loop:
+                close_them()
+            else:
+                loop.call_soon_threadsafe(close_them)
+        except RuntimeError:  # the loop closed meanwhile: nobody left to close
+            pass
+
+    def start(self) -> None:
+        """Accept connections (again): the app's lifespan begins."""
+        self._closing = False
+
+    async def shutdown(self) -> None:
+        """Close every connection (1001) and stop the meter task; bounded."""
+        self._closing = True
+        conns = list(self._connections)
+        for conn in conns:
+            conn.stop(CLOSE_GOING_AWAY, "server shutting down")
+        if conns:
+            waits = [asyncio.ensure_future(c.done.wait()) for c in conns]
+            _, pending = await asyncio.wait(waits, timeout=5)
+            for wait in pending:
+                wait.cancel()
+        task, self._meter_task = self._meter_task, None
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait([task])
+
+    # -- meters -------------------------------------------------------------------------------------
+
+    def _ensure_meters(self) -> None:
+        if self._meter_task is None or self._meter_task.done():
+            self._meter_task = asyncio.get_running_loop().create_task(self._meter_loop(), name="mixerd-ws-meters")
+
+    async def meter_points(self) -> list[tuple[str, int]]:
+        """``(name, width)`` of every meter point, in frame order (from a meter snapshot; cached once known)."""
+        if self._points is None:
+            snapshot = await asyncio.to_thread(self.control.meters)
+            points = [(name, len(p.get("peak", ()))) for name, p in snapshot.get("points", {}).items()]
+            if not points:
+                return []  # no engine (yet): nothing to meter
+            self._points = points
+        return self._points
+
+    async def _meter_loop(self) -> None:
+        """One frame per tick for every connection, while there are connections."""
+        loop = asyncio.get_running_loop()
+        period = 1.0 / self.meter_hz
+        due = loop.time()
+        try:
+            while self._connections and not self._closing:
+                try:
+                    snapshot = await asyncio.to_thread(self.control.meters)
+                    text = _dumps(await self._frame(snapshot))
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("ws: meter frame failed")
+                    text = None
+                for conn in list(self._connections):
+                    conn.offer_meters(text)  # also the tick that sends pings
+                due += period
+                now = loop.time()
+                if due < now:  # fell behind (a slow snapshot): keep the rate, skip the lost ticks
+                    due = now
+                await asyncio.sleep(due - now)
+        finally:
+            if self._meter_task is asyncio.current_task():
+                self._meter_task = None
+
+    async def _frame(self, snapshot: dict[str, Any]) -> dict[str, Any]:
+        points = snapshot.get("points", {})
+        peak: list[float] = []
+        hold: list[float] = []
+        rms: list[float] = []
+        clips: list[int] = []
+        extra: dict[str, dict[str, Any]] = {}
+        for name, width in await self.meter_points():
+            point = points.get(name)
+            if point is None:
+                peak += [FLOOR_DB] * width
+                hold += [FLOOR_DB] * width
+                rms += [FLOOR_DB] * width
+                clips += [0] * width
+                continue
+            peak += [_db(v) for v in point["peak"]]
+            hold += [_db(v) for v in point["hold"]]
+            rms += [_db(v) for v in point["rms"]]
+            clips += [int(v) for v in point["clips"]]
+            more = {key: _extra(point[key]) for key in EXTRA_KEYS if key in point}
+            if more:
+                extra[name] = more
+        return {"type": "meters", "seq": snapshot.get("seq", 0), "peak": peak, "hold": hold, "rms": rms,
+                "clips": clips, "extra": extra}
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+async def _close(websocket: WebSocket, code: int, reason: str) -> None:
+    try:
+        if (websocket.application_state == WebSocketState.CONNECTED
+                and websocket.client_state != WebSocketState.DISCONNECTED):
+            await asyncio.wait_for(websocket.close(code, reason), SEND_TIMEOUT_S / 4)
+    except Exception:  # already gone
+        pass
+
+
+class _Connection:
+    """One client: a sender of events, a sender of meters and pings, a receiver of sets."""
+
+    def __init__(self, hub: LiveHub, websocket: WebSocket, principal: Principal):
+        self.hub = hub
+        self.ws = websocket
+        self.principal = principal
+        self.control = hub.control
+        self.done = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._close: tuple[int, str] = (1000, "")
+        self._send_lock = asyncio.Lock()
+        self._sending_since: float | None = None  # loop time the send in progress began
+        self._meters: str | None = None
+        self._meters_ready = asyncio.Event()
+        self._seq = 0  # events up to this seq are in what the client has
+        self.sub: Subscription | None = None
+
+    def stop(self, code: int, reason: str) -> None:
+        """Ask the connection to close with ``code`` (from the event loop)."""
+        if not self._stop.is_set():
+            self._close = (code, reason)
+            self._stop.set()
+
+    def offer_meters(self, text: str | None) -> None:
+        """The hub's tick with the newest meter frame (None: none this time); an unsent older frame is
+        replaced, never queued."""
+        if text is not None:
+            self._meters = text
+        self._meters_ready.set()
+
+    async def run(self) -> None:
+        # Subscribe before the snapshot: no event is missed (those already in it are skipped by seq).
+        self.sub = sub = self.control.subscribe(self.hub.subscribe_maxsize)
+        tasks: list[asyncio.Task] = []
+        try:
+            who = self.principal.to_dict()
+            points = await self.hub.meter_points()
+            await self._send({"type": "hello", **who,
+                              "meter_points": [{"name": n, "width": w} for n, w in points]})
+            await self._send_state()
+            tasks = [asyncio.create_task(coro) for coro in
+                     (self._events(sub), self._meters_and_pings(), self._receive(), self._stop.wait())]
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                exc = task.exception()
+                if exc is not None and not isinstance(exc, (WebSocketDisconnect, _Gone)):
+                    log.error("ws: connection failed", exc_info=exc)
+        except (WebSocketDisconnect, _Gone):
+            pass
+        finally:
+            sub.close()
+            for task in tasks:
+                task.cancel()
+            if tasks:
+                await asyncio.wait(tasks)
+            await _close(self.ws, *self._close)
+            self.done.set()
+
+    # -- sending ------------------------------------------------------------------------------------
+
+    async def _send(self, message: dict[str, Any] | str) -> None:
+        text = message if isinstance(message, str) else _dumps(message)
+        async with self._send_lock:
+            self._sending_since = asyncio.get_running_loop().time()
+            try:
+                await self.ws.send_text(text)
+            except (WebSocketDisconnect, RuntimeError, OSError) as exc:
+                raise _Gone() from exc
+            finally:
+                self._sending_since = None
+
+    async def _send_state(self) -> None:
+        seq, values = await anyio.to_thread.run_sync(self.control.state)
+        self._seq = seq
+        await self._send({"type": "state", "seq": seq, "values": values,
+                          "layout": self.control.tree.layout.to_dict()})
+
+    async def _events(self, sub) -> None:
+        while True:
+            try:
+                event = await sub.get_async()
+            except Lagged:
+                log.info("ws: a client fell more than %d events behind; resyncing it", sub.maxsize)
+                await self._send_state()
+                continue
+            if event is None:  # subscription closed
+                return
+            if event.seq <= self._seq:  # already in the state the client has
+                continue
+            self._seq = event.seq
+            await self._send(_change_text(event))
+
+    async def _meters_and_pings(self) -> None:
+        """Woken by the hub's meter tick (~25 Hz): the newest frame, and a ping when one is due."""
+        loop = asyncio.get_running_loop()
+        next_ping = loop.time() + self.hub.ping_s
+        while True:
+            await self._meters_ready.wait()
+            self._meters_ready.clear()
+            if self._send_lock.locked():
+                # Another frame is still on its way: a slow client gets fewer meter frames, never a queue.
+                since = self._sending_since
+                if since is not None and loop.time() - since > SEND_TIMEOUT_S:
+                    log.warning("ws: dropping a client that took no data for %g s", SEND_TIMEOUT_S)
+                    self.stop(CLOSE_TOO_SLOW, "too slow")
+                    return
+                continue
+            text, self._meters = self._meters, None
+            if text is not None:
+                await self._send(text)
+            if loop.time() >= next_ping:
+                await self._send({"type": "ping"})
+                next_ping = loop.time() + self.hub.ping_s
+
+    # -- receiving ----------------------------------------------------------------------------------
+
+    async def _receive(self) -> None:
+        while True:
+            message = await self.ws.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            text = message.get("text")
+            if text is None:
+                await self._error(None, "malformed_request", "send JSON text frames, not binary ones")
+                continue
+            await self._handle(text)
+
+    async def _handle(self, text: str) -> None:
+        try:
+            msg = json.loads(text)
+        except ValueError as exc:
+            await self._error(None, "malformed_request", f"not JSON: {exc}")
+            return
+        if not isinstance(msg, dict):
+            await self._error(None, "malformed_request", "a message is a JSON object with a \"type\"")
+            return
+        msg_id = msg.get("id")
+        kind = msg.get("type")
+        try:
+            if kind == "pong":
+                return
+            if kind == "set":
+                address = msg.get("address")
+                if not isinstance(address, str) or "value" not in msg:
+                    raise _Malformed('{"type": "set", "address": "<address>", "value": <value>, "id": <any>}')
+                authorize(self.hub.auth, self.principal, [address])
+                event = await self._apply(self.control.set, address, msg["value"], "ws")
+                seq = event.seq
+            elif kind == "set_many":
+                changes = msg.get("changes")
+                if not isinstance(changes, dict):
+                    raise _Malformed('{"type": "set_many", "changes": {"<address>": <value>, ...}, "id": <any>}')
+                authorize(self.hub.auth, self.principal, changes)
+                events = await self._apply(self.control.set_many, changes, "ws")
+                seq = events[-1].seq if events else self.control.seq
+            else:
+                raise _Malformed('"type": "set", "set_many" or "pong"')
+        except _Malformed as exc:
+            await self._error(msg_id, "malformed_request", f"malformed {kind or 'message'}: send {exc}", str(exc))
+            return
+        except (ParamError, AuthError) as exc:
+            await self._send({"type": "error", "id": msg_id, "error": exc.to_dict()})
+            if isinstance(exc, AuthError) and exc.status == 401:
+                self.stop(CLOSE_UNAUTHENTICATED, "token revoked")
+            return
+        if msg_id is not None:
+            await self._send({"type": "ack", "id": msg_id, "seq": seq})
+
+    async def _apply(self, fn: Callable[..., Any], *args: Any) -> Any:
+        # The control core commits to the database before it answers: never on the event loop.
+        return await anyio.to_thread.run_sync(fn, *args)
+
+    async def _error(self, msg_id: Any, code: str, message: str, allowed: str | None = None) -> None:
+        await self._send({"type": "error", "id": msg_id,
+                          "error": {"code": code, "message": message, "address": None, "allowed": allowed}})
+
+
+class _Malformed(Exception):
+    """A client message of the wrong shape; the argument is the shape expected."""
+
+
+class _Gone(Exception):
+    """The client is gone or does not take data."""
+
+
+async def websocket_endpoint(websocket: WebSocket) -> None:
+    """``WS /api/v1/ws``: see the module docstring and the README."""
+    await websocket.app.state.live.serve(websocket)

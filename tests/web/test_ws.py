@@ -1,0 +1,296 @@
+"""``WS /api/v1/ws``: the full state on connect, ordered change events from every front end, acks and errors
+by id, a resync after the server dropped events, meter frames, pings, a client that does not read, and
+shutdown — in the TestClient and over a real uvicorn server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+from support import serve
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
+
+from mixerd.control import Control
+from mixerd.model import Layout, ParamTree
+from mixerd.web import create_app
+
+API = "/api/v1"
+WS = f"{API}/ws"
+
+
+def next_of(ws, *kinds: str, limit: int = 1000) -> dict:
+    """The next message of one of ``kinds`` from a TestClient socket, skipping meters and pings (they come
+    ~25 times a second, so ``limit`` bounds the wait)."""
+    for _ in range(limit):
+        message = ws.receive_json()
+        if message["type"] in kinds:
+            return message
+    raise AssertionError(f"no {kinds} message among {limit}")
+
+
+def connected(ws) -> tuple[dict, dict]:
+    hello = ws.receive_json()
+    state = ws.receive_json()
+    assert hello["type"] == "hello" and state["type"] == "state"
+    return hello, state
+
+
+def test_hello_and_the_full_state_on_connect(client, control):
+    control.set_many({"ch/1/name": "Vox", "ch/2/fader": -7.5}, "rest")
+    with client.websocket_connect(WS) as ws:
+        hello, state = connected(ws)
+    assert (hello["role"], hello["bus"], hello["label"]) == ("admin", None, None)  # the API is open here
+    meters = client.get(f"{API}/meters").json()["points"]
+    assert hello["meter_points"] == [{"name": name, "width": len(p["peak"])} for name, p in meters.items()]
+    assert {"name": "main", "width": 2} in hello["meter_points"] and {"name": "bus/2", "width": 2} in hello["meter_points"]
+    seq, values = control.state()
+    assert state["seq"] == seq and state["values"] == values
+    assert state["values"]["ch/1/name"] == "Vox" and state["values"]["ch/2/fader"] == -7.5
+    assert state["layout"] == control.tree.layout.to_dict()
+
+
+def test_changes_from_every_front_end_arrive_in_order(client, control):
+    with client.websocket_connect(WS) as watcher, client.websocket_connect(WS) as other:
+        _, state = connected(watcher)
+        connected(other)
+        expected = []
+        for n in range(1, 16):  # another WebSocket client drags a fader
+            other.send_json({"type": "set", "address": "ch/1/fader", "value": -n / 2, **({"id": "a"} if n == 15 else {})})
+            expected.append(("ch/1/fader", -n / 2, "ws"))
+        assert next_of(other, "ack")["id"] == "a"  # (the sets are applied in the order sent)
+        assert client.put(f"{API}/params/ch/2/mute", json={"value": True}).status_code == 200
+        expected.append(("ch/2/mute", True, "rest"))
+        other.send_json({"type": "set_many", "changes": {"bus/1/fader": -3, "bus/1/mute": True}, "id": "b"})
+        expected += [("bus/1/fader", -3.0, "ws"), ("bus/1/mute", True, "ws")]
+        assert next_of(other, "ack")["id"] == "b"
+        control.set("main/fader", -1, "mqtt")
+        expected.append(("main/fader", -1.0, "mqtt"))
+        changes = [next_of(watcher, "change") for _ in expected]
+    assert [(c["address"], c["value"], c["origin"]) for c in changes] == expected
+    assert [c["seq"] for c in changes] == list(range(state["seq"] + 1, state["seq"] + 1 + len(expected)))
+    assert control.history(1)[0].origin == "mqtt" and control.history(3)[2].origin == "ws"
+
+
+def test_acks_and_errors_answer_by_id(client, control):
+    with client.websocket_connect(WS) as ws:
+        connected(ws)
+        ws.send_json({"type": "set", "address": "ch/1/send/2/level", "value": -12, "id": 7})
+        assert next_of(ws, "ack", "error") == {"type": "ack", "id": 7, "seq": control.seq}
+        assert control.get("ch/1/send/2/level") == -12
+        ws.send_json({"type": "set_many", "changes": {"ch/1/pan": 20, "ch/2/pan": -20}, "id": "two"})
+        assert next_of(ws, "ack", "error") == {"type": "ack", "id": "two", "seq": control.seq}
+        seq = control.seq
+
+        ws.send_json({"type": "set", "address": "ch/1/fader", "value": 40, "id": 8})
+        error = next_of(ws, "ack", "error")
+        assert error["id"] == 8 and error["error"]["code"] == "out_of_range"
+        assert error["error"]["address"] == "ch/1/fader" and "-90" in error["error"]["allowed"]
+        ws.send_json({"type": "set", "address": "ch/1/fadr", "value": 0, "id": 9})
+        error = next_of(ws, "ack", "error")
+        assert error["error"]["code"] == "unknown_address" and "ch/1/fader" in error["error"]["message"]
+        ws.send_json({"type": "set", "address": "ch/1/mute", "value": "loud", "id": 10})
+        assert next_of(ws, "ack", "error")["error"]["code"] == "wrong_type"
+        ws.send_json({"type": "set_many", "changes": {"ch/1/fader": 0, "ch/2/fader": 99, "ch/9/fader": 0}, "id": 11})
+        error = next_of(ws, "ack", "error")
+        assert error["id"] == 11 and len(error["error"]["errors"]) == 2
+        ws.send_json({"type": "set", "value": 0, "id": 12})
+        assert next_of(ws, "ack", "error")["error"]["code"] == "malformed_request"
+        ws.send_json({"type": "fly", "id": 13})
+        error = next_of(ws, "ack", "error")
+        assert error["id"] == 13 and error["error"]["code"] == "malformed_request"
+        ws.send_text("{not json")
+        error = next_of(ws, "ack", "error")
+        assert error["id"] is None and error["error"]["code"] == "malformed_request"
+        ws.send_json({"type": "pong"})  # answered with nothing
+        ws.send_json({"type": "set", "address": "ch/3/mute", "value": True})  # no id: no ack, still applied
+        change = next_of(ws, "change", "ack", "error")
+        while change["type"] == "change" and change["address"] != "ch/3/mute":
+            change = next_of(ws, "change", "ack", "error")
+        assert change["type"] == "change" and change["value"] is True
+    assert control.seq == seq + 1  # none of the refused messages changed anything
+
+
+def test_a_client_that_fell_behind_is_resynced(app, client, control):
+    app.state.live.subscribe_maxsize = 1  # one event of backlog: a batch overflows it
+    addresses = [a for a in control.state()[1] if a.endswith("/fader")]
+    resynced = 0
+    with client.websocket_connect(WS) as ws:
+        _, state = connected(ws)
+        view, seen = dict(state["values"]), state["seq"]
+        for round_ in range(1, 6):
+            events = control.set_many({a: -float(round_) for a in addresses}, "rest")
+            while seen < events[-1].seq:
+                message = next_of(ws, "change", "state")
+                if message["type"] == "state":
+                    assert message["seq"] >= seen
+                    view, seen = dict(message["values"]), message["seq"]
+                    resynced += 1
+                else:
+                    assert message["seq"] == seen + 1, "a change was skipped without a resync"
+                    view[message["address"]] = message["value"]
+                    seen = message["seq"]
+            assert view == control.state()[1]
+        # After a resync the stream goes on normally.
+        control.set("ch/1/mute", True, "rest")
+        assert next_of(ws, "change", "state") == {"type": "change", "seq": seen + 1, "address": "ch/1/mute",
+                                                  "value": True, "origin": "rest"}
+    assert resynced >= 1
+
+
+def test_meter_frames_come_about_25_times_a_second_and_are_flat(client, control, play):
+    control.set_many({"gen/1/on": True, "gen/1/level": -12.0, "gen/1/target": "ch/1"}, "rest")
+    play()
+    with client.websocket_connect(WS) as ws:
+        hello, _ = connected(ws)
+        frames, times = [], []
+        while len(frames) < 30:
+            message = next_of(ws, "meters")
+            frames.append(message)
+            times.append(time.monotonic())
+    rate = (len(times) - 1) / (times[-1] - times[0])
+    assert 15 < rate < 40, f"{rate:.1f} meter frames per second"
+    points = hello["meter_points"]
+    width = sum(p["width"] for p in points)
+    frame = frames[-1]
+    assert set(frame) == {"type", "seq", "peak", "hold", "rms", "clips", "extra"}
+    for key in ("peak", "hold", "rms", "clips"):
+        assert len(frame[key]) == width, key
+    for key in ("peak", "hold", "rms"):
+        assert all(v >= -120 and abs(v * 10 - round(v * 10)) < 1e-6 for v in frame[key]), key
+    offsets = {}
+    at = 0
+    for p in points:
+        offsets[p["name"]] = at
+        at += p["width"]
+    assert -13.5 < frame["peak"][offsets["ch/1/input"]] < -10.5  # the -12 dBFS tone
+    assert frame["peak"][offsets["ch/2/input"]] == -120
+    assert frame["seq"] == client.get(f"{API}/meters").json()["seq"]
+    assert set(frame["extra"]["ch/1/inserts"]) == {"gate_gr", "dyn_gr"}
+    assert set(frame["extra"]["main"]) == {"true_peak", "lufs_m", "lufs_s", "limiter_gr"}
+    assert set(frame["extra"]) <= {p["name"] for p in points}
+    assert len(json.dumps(frame)) < 4000  # compact: a few KiB per frame for this mixer
+
+
+def test_pings_and_pongs(app, client):
+    app.state.live.ping_s = 0.05
+    with client.websocket_connect(WS) as ws:
+        connected(ws)
+        assert next_of(ws, "ping") == {"type": "ping"}
+        ws.send_json({"type": "pong"})
+        assert next_of(ws, "ping", "error") == {"type": "ping"}
+
+
+# ---- over a real server ---------------------------------------------------------------------------------
+
+def ws_url(url: str) -> str:
+    return url.replace("http://", "ws://") + WS
+
+
+def recv_json(ws, kinds: tuple[str, ...], timeout: float = 10.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        message = json.loads(ws.recv(timeout=max(0.01, deadline - time.monotonic())))
+        if message["type"] in kinds:
+            return message
+
+
+def test_shutdown_closes_every_socket(app):
+    with serve(app) as url:
+        with connect(ws_url(url)) as a, connect(ws_url(url)) as b:
+            recv_json(a, ("state",))
+            recv_json(b, ("state",))
+            live = app.state.live
+            assert len(live) == 2
+            asyncio.run_coroutine_threadsafe(live.shutdown(), live._loop).result(10)
+            for ws in (a, b):
+                with pytest.raises(ConnectionClosed) as closed:
+                    recv_json(ws, ("never",))
+                assert closed.value.rcvd.code == 1001
+            assert len(live) == 0
+
+
+def test_stopping_the_server_with_open_sockets(app):
+    server = serve(app)
+    url = server.__enter__()
+    with connect(ws_url(url)) as ws:
+        recv_json(ws, ("state",))
+        server.__exit__(None, None, None)  # uvicorn stops with the socket open
+        with pytest.raises(ConnectionClosed) as closed:
+            recv_json(ws, ("never",))
+        assert closed.value.rcvd.code == 1012  # "service restart": the app reconnects
+    assert not [t for t in threading.enumerate() if t.name == "uvicorn" and t.is_alive()]
+
+
+def raw_websocket(url: str) -> socket.socket:
+    """A WebSocket handshake on a socket with a tiny receive buffer, for a client that never reads."""
+    host, port = url.removeprefix("http://").split(":")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect((host, int(port)))
+    sock.sendall((f"GET {WS} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+    assert sock.recv(12) == b"HTTP/1.1 101"
+    return sock
+
+
+def test_a_client_that_does_not_read_holds_up_nobody():
+    control = Control(ParamTree.from_layout(Layout.simple(16, 8, 2)))  # 16 channels, 8 mixes: many sends
+    app = create_app(control)
+    spec = control.tree.spec
+    levels = [a for a, v in control.state()[1].items()
+              if isinstance(v, float) and spec(a).unit == "dB" and spec(a).min == -90 and spec(a).max == 10]
+    with serve(app) as url:
+        stuck = raw_websocket(url)  # connected, never reads a byte
+        try:
+            with connect(ws_url(url)) as fast, httpx.Client(base_url=url + API, timeout=10) as api:
+                recv_json(fast, ("state",))
+                live = app.state.live
+                stuck_conn = next(c for c in live._connections if c.ws.client.port == stuck.getsockname()[1])
+                rounds = 0
+
+                def flood() -> None:
+                    nonlocal rounds
+                    control.set_many({a: -float(rounds % 60 + 1) for a in levels}, "rest")
+                    rounds += 1
+                    if rounds % 40 == 0:
+                        assert api.get("/health").status_code == 503  # answers (no engine here: 503)
+
+                def stuck_in_send() -> bool:
+                    """The stuck socket's sender has been waiting on one frame for a while."""
+                    since = stuck_conn._sending_since
+                    time.sleep(0.3)
+                    return since is not None and stuck_conn._sending_since == since
+
+                # Until the kernel's buffers are full and the stuck socket's sender waits (a few MB)...
+                while not stuck_in_send():
+                    assert rounds < 3000, "the stuck socket never filled up"
+                    for _ in range(20):
+                        flood()
+                # ...then more than its backlog holds: the backlog is dropped (it resyncs if it ever reads).
+                for _ in range(10):
+                    flood()
+                assert stuck_conn.sub.lagged and len(stuck_conn.sub) == 0
+                # The fast client gets everything (or a resync with it), in order.
+                final = -float((rounds - 1) % 60 + 1)
+                view: dict = {}
+                seen = 0
+                while seen < control.seq:
+                    message = recv_json(fast, ("change", "state"))
+                    if message["type"] == "state":
+                        view = dict(message["values"])
+                    else:
+                        assert message["seq"] == seen + 1
+                        view[message["address"]] = message["value"]
+                    seen = message["seq"]
+                assert all(view[a] == final for a in levels)
+                fast.send(json.dumps({"type": "set", "address": "ch/1/fader", "value": -3, "id": 1}))
+                assert recv_json(fast, ("ack",))["id"] == 1
+                assert len(app.state.live) == 2  # the stuck one is still connected, and cost nobody anything
+        finally:
+            stuck.close()
