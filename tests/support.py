@@ -130,3 +130,10 @@ def rms_db(x: np.ndarray) -> float:
 
 def peak_db(x: np.ndarray) -> float:
     return float(20 * np.log10(max(np.abs(x).max(), 1e-15)))
+
+
+# Chromium for the browser tests: the machine's own (Debian's package), without background traffic.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}

@@ -96,3 +96,35 @@ def client(app):
 def live_server(app, serve_app) -> Iterator[str]:
     with serve_app(app) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (Playwright), one per test module."""
+    from playwright.sync_api import sync_playwright
+    from support import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def open_page(browser):
+    """``open_page(PHONE | TABLET)``: a fresh browser profile's page; no script errors allowed."""
+    contexts, errors = [], []
+
+    def make(device):
+        context = browser.new_context(**device)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert errors == []

@@ -20,19 +20,16 @@ import httpx
 import numpy as np
 import pytest
 import uvicorn
-from support import Probe, peak_db, wait_until
+from support import PHONE, Probe, peak_db, wait_until
 
 from mixerd.web import create_app
 
 pytestmark = [pytest.mark.jack, pytest.mark.browser]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync"]
-PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 TABLET = {"viewport": {"width": 1180, "height": 820}, "is_mobile": False, "has_touch": True}
 PASSWORD = "soundcheck-2024"
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+SHOTS.mkdir(parents=True, exist_ok=True)
 TONE_DB = 20 * np.log10(0.25)  # the probe's sine into input 1: -12.04 dBFS
 
 COLORS = {"ch/1": "#ef4444", "ch/2": "#f97316", "ch/3": "#eab308", "ch/4": "#22c55e", "ch/5": "#06b6d4",
@@ -126,37 +123,6 @@ def probe(mixer, jack_server):
     p.play(0, 1000.0, 0.25)  # -12 dBFS sine into input 1
     yield p
     p.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@pytest.fixture
-def open_page(browser):
-    """``open_page(PHONE | TABLET)``: a fresh browser profile's page; no script errors allowed."""
-    contexts, errors = [], []
-
-    def make(device):
-        context = browser.new_context(**device)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert errors == []
 
 
 def ok(response, status=None):
@@ -352,7 +318,7 @@ def test_the_engineer_signs_in_and_runs_the_console_on_a_tablet(server, admin, o
     wait_until(lambda: ok(admin.get("/params/ch/7/eq/3/gain"))["value"] > 3.5, what="the EQ gain from the drag")
     freq = ok(admin.get("/params/ch/7/eq/3/freq"))["value"]
     assert freq < 3200.0
-    expect(page.locator(".eq-legend")).to_contain_text(f"3 Peaking")
+    expect(page.locator(".eq-legend")).to_contain_text("3 Peaking")
 
     # Mute from the strip, then undo it from the toolbar.
     mute = page.locator('.strip[data-address="ch/3"] .toggle.mute')

@@ -9,48 +9,15 @@ import re
 import httpx
 import numpy as np
 import pytest
-from support import RATE
+from support import PHONE, RATE
 
 from mixerd.web import create_app
 from mixerd.web.auth import Auth
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync"]
-PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 TABLET = {"viewport": {"width": 1024, "height": 768}, "is_mobile": False, "has_touch": True}
 PASSWORD = "stage-left-42"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@pytest.fixture
-def open_page(browser):
-    contexts, errors = [], []
-
-    def make(device):
-        context = browser.new_context(**device)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert errors == []
 
 
 @pytest.fixture
