@@ -106,6 +106,17 @@ class Probe:
     def connect(self, src: str, dst: str) -> None:
         self.client.connect(src, dst)
 
+    @classmethod
+    def tone_into_input_1(cls, server: str, record: list[str]) -> "Probe":
+        """A probe playing a -12 dBFS 1 kHz sine into ``mixerd:in_1`` and recording the mixerd output
+        ports ``record`` (e.g. ``["mixerd:bus_2"]``) on its inputs in that order."""
+        probe = cls(server, n_out=1, n_in=len(record))
+        probe.connect("probe:out_1", "mixerd:in_1")
+        for i, port in enumerate(record, start=1):
+            probe.connect(port, f"probe:in_{i}")
+        probe.play(0, 1000.0, 0.25)
+        return probe
+
     def record(self, seconds: float, timeout: float = 20.0) -> np.ndarray:
         """The next ``seconds`` of audio on every input (waits for it, bounded)."""
         n = int(seconds * RATE)

@@ -33,11 +33,7 @@ def api(jack_api):
 
 @pytest.fixture(scope="module")
 def probe(mixer, jack_server):
-    p = Probe(jack_server, n_out=1, n_in=2)
-    p.connect("probe:out_1", "mixerd:in_1")
-    p.connect("mixerd:bus_1", "probe:in_1")
-    p.connect("mixerd:bus_2", "probe:in_2")
-    p.play(0, 1000.0, 0.25)  # -12 dBFS sine into input 1
+    p = Probe.tone_into_input_1(jack_server, ["mixerd:bus_1", "mixerd:bus_2"])
     yield p
     p.close()
 
