@@ -40,6 +40,10 @@ OP_FX_KIND = MIX_OP_FX_KIND
 OP_REVERB = MIX_OP_REVERB
 OP_DELAY = MIX_OP_DELAY
 OP_GEN_KIND = MIX_OP_GEN_KIND
+OP_SOLO_PFL = MIX_OP_SOLO_PFL
+OP_SOLO_AFL_L = MIX_OP_SOLO_AFL_L
+OP_SOLO_AFL_R = MIX_OP_SOLO_AFL_R
+OP_SOLO_SRC = MIX_OP_SOLO_SRC
 IMMEDIATE = MIX_OP_IMMEDIATE
 METER_FIELDS = MIX_MF_FIELDS
 TP_TAPS = MIX_TP_PHASES * MIX_TP_TAPS
@@ -62,10 +66,10 @@ cdef class Core:
     """One mixing core: ``n_inputs`` mono channels, the given buses, a stereo main.
 
     ``buses`` lists ``(kind, width)`` per bus: kind BUS_AUX (width 1 or 2) or BUS_FX (mono in,
-    stereo out, no output port). Output ports: main L, main R, then every side of every aux bus.
-    Meter channels: input, post-inserts and post-fader per channel, then main L/R and every side of
-    every bus. Gain-reduction points: gate and compressor per channel, then the limiter of every bus
-    and of the main.
+    stereo out, no output port). Output ports: main L, main R, every side of every aux bus, then
+    solo L/R. Meter channels: input, post-inserts and post-fader per channel, then main L/R, every
+    side of every bus and solo L/R. Gain-reduction points: gate and compressor per channel, then
+    the limiter of every bus and of the main.
     """
 
     cdef mixcore_t *c

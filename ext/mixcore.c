@@ -213,6 +213,10 @@ static mix_ramp_t *ramp_target(mixcore_t *core, uint32_t op, int32_t index) {
     case MIX_OP_OUT_GAIN: return i < core->n_masters ? &core->master[i] : NULL;
     case MIX_OP_RETURN: return i < core->n_buses * (core->n_buses + 1) ? &core->returns[i] : NULL;
     case MIX_OP_GEN_LEVEL: return i < core->n_gens ? &core->gens[i].level : NULL;
+    case MIX_OP_SOLO_PFL: return i < ni ? &core->solo_pfl[i] : NULL;
+    case MIX_OP_SOLO_AFL_L: return i < ni ? &core->solo_afl_l[i] : NULL;
+    case MIX_OP_SOLO_AFL_R: return i < ni ? &core->solo_afl_r[i] : NULL;
+    case MIX_OP_SOLO_SRC: return i <= core->n_buses ? &core->solo_src[i] : NULL;
     case MIX_OP_INSERT: {
         if (i < ni * MIX_CH_INSERTS) return &core->strips[i / MIX_CH_INSERTS].ins[i % MIX_CH_INSERTS];
         const uint32_t j = i - ni * MIX_CH_INSERTS;
@@ -649,6 +653,15 @@ static void run_returns(mixcore_t *core, uint32_t f, uint32_t n) {
     }
 }
 
+/* One source into both sides of the solo bus (mono) or side by side (stereo); skipped while closed. */
+static void solo_tap(mixcore_t *core, mix_ramp_t *r, const float *l, const float *rt, uint32_t n) {
+    if (ramp_is_zero(r)) return;
+    float g0, g1;
+    ramp_block(r, n, &g0, &g1);
+    gain_acc(core->solo.buf[0], l, g0, g1, n);
+    gain_acc(core->solo.buf[1], rt, g0, g1, n);
+}
+
 /* ---- the block ------------------------------------------------------------------------------ */
 
 void mixcore_process(mixcore_t *core, const float *const *in, float *const *out, uint32_t n) {
@@ -674,6 +687,10 @@ void mixcore_process(mixcore_t *core, const float *const *in, float *const *out,
         if (render_gen(core, &core->gens[k], core->gen_buf + (size_t)k * stride, n)) live_mask |= 1u << k;
     }
 
+    mix_bus_t *solo = &core->solo;
+    memset(solo->buf[0], 0, (size_t)n * sizeof(float));
+    memset(solo->buf[1], 0, (size_t)n * sizeof(float));
+
     /* 2. channel strips: input (+ generators) -> trim -> inserts -> mute -> pre; pre -> fader -> post */
     for (uint32_t c = 0; c < n_in; c++) {
         float *pre = core->pre + (size_t)c * stride;
@@ -695,6 +712,8 @@ void mixcore_process(mixcore_t *core, const float *const *in, float *const *out,
 
         run_strip_inserts(core, c, pre, n);
         meter_block(core, n_in + c, pre, n);
+        /* PFL listens here, before the mute: the engineer can check a muted mic before opening it. */
+        solo_tap(core, &core->solo_pfl[c], pre, pre, n);
 
         /* Mute comes after the meters (a muted mic still shows it is live) and before every send,
          * so a muted channel feeds no wedge, pre-fader or not. */
@@ -725,6 +744,15 @@ void mixcore_process(mixcore_t *core, const float *const *in, float *const *out,
         if (!core->post_silent[c] && (g0 != 0.0f || g1 != 0.0f)) batch_send(&left, main->buf[0], post, g0, g1, n);
         ramp_block(&core->main_r[c], n, &g0, &g1);
         if (!core->post_silent[c] && (g0 != 0.0f || g1 != 0.0f)) batch_send(&right, main->buf[1], post, g0, g1, n);
+        /* AFL: what the channel sends to the main, panned (a silent post still advances the ramps). */
+        if (!ramp_is_zero(&core->solo_afl_l[c])) {
+            ramp_block(&core->solo_afl_l[c], n, &g0, &g1);
+            if (!core->post_silent[c]) gain_acc(solo->buf[0], post, g0, g1, n);
+        }
+        if (!ramp_is_zero(&core->solo_afl_r[c])) {
+            ramp_block(&core->solo_afl_r[c], n, &g0, &g1);
+            if (!core->post_silent[c]) gain_acc(solo->buf[1], post, g0, g1, n);
+        }
     }
     batch_flush(&left, main->buf[0], n);
     batch_flush(&right, main->buf[1], n);
@@ -783,6 +811,19 @@ void mixcore_process(mixcore_t *core, const float *const *in, float *const *out,
         }
     }
 
+    /* 7. the solo bus: whole buses (FX ones too) and the main as they leave, then its level */
+    for (uint32_t b = 0; b <= core->n_buses; b++) {
+        const mix_bus_t *bus = b < core->n_buses ? &core->buses[b] : main;
+        solo_tap(core, &core->solo_src[b], bus->buf[0], bus->buf[bus->width - 1], n);
+    }
+    for (uint32_t side = 0; side < 2; side++) {
+        ramp_block(&core->master[solo->first_master + side], n, &g0, &g1);
+        float *port = out[solo->first_port + side];
+        gain_copy(port, solo->buf[side], g0, g1, n);
+        /* Peak and RMS only: a listen output needs no loudness meter, and true peak is costly. */
+        meter_block(core, solo->first_meter + side, port, n);
+    }
+
     core->acc_frames += n;
     if (core->acc_frames >= core->meter_interval) publish_meters(core, cycle);
     atomic_fetch_add_explicit(&core->frames, n, memory_order_relaxed);
@@ -816,8 +857,10 @@ void mixcore_free(mixcore_t *core) {
     if (!core) return;
     for (uint32_t b = 0; core->buses && b < core->n_buses; b++) bus_free(&core->buses[b]);
     bus_free(&core->main);
+    bus_free(&core->solo);
     void *blocks[] = {core->trim, core->mute, core->fader, core->main_l, core->main_r, core->send_pre,
-                      core->send_post, core->master, core->returns, core->strips, core->buses, core->gens,
+                      core->send_post, core->master, core->returns, core->solo_pfl, core->solo_afl_l,
+                      core->solo_afl_r, core->solo_src, core->strips, core->buses, core->gens,
                       core->pre, core->post, core->gen_buf, core->scratch, core->pre_silent, core->post_silent,
                       core->acc, core->acc_ms, core->acc_kms, core->acc_gr, core->cmds.slots, core->meters.data,
                       core->meters.cycle, core->meters.frames};
@@ -827,8 +870,8 @@ void mixcore_free(mixcore_t *core) {
 
 void mixcore_set_loudness(mixcore_t *core, const double *kweight, const float *tp_taps) {
     memcpy(core->tp_taps, tp_taps, sizeof core->tp_taps);
-    for (uint32_t b = 0; b <= core->n_buses; b++) {
-        mix_bus_t *bus = b < core->n_buses ? &core->buses[b] : &core->main;
+    for (uint32_t b = 0; b <= core->n_buses + 1; b++) {
+        mix_bus_t *bus = b < core->n_buses ? &core->buses[b] : b == core->n_buses ? &core->main : &core->solo;
         for (uint32_t side = 0; side < 2; side++) {
             mix_kweight_init(&bus->kw[side], kweight);
             mix_truepeak_init(&bus->tp[side]);
@@ -906,6 +949,15 @@ mixcore_t *mixcore_new(uint32_t n_inputs, uint32_t n_buses, const mix_bus_shape_
         if (bus->kind != MIX_BUS_FX) ports += bus->width;
         ok = ok && bus_init(bus, core->max_frames, sample_rate);
     }
+    /* The solo bus comes last: its master gains, ports and meters follow every bus's. */
+    core->solo.kind = MIX_BUS_AUX;
+    core->solo.in_width = core->solo.width = 2;
+    core->solo.first_master = masters;
+    core->solo.first_port = (int32_t)ports;
+    core->solo.first_meter = meter0 + masters;
+    masters += 2;
+    ports += 2;
+    ok = ok && bus_init(&core->solo, core->max_frames, sample_rate);
     core->n_rows = rows;
     core->n_masters = masters;
     core->n_outputs = ports;
@@ -922,6 +974,10 @@ mixcore_t *mixcore_new(uint32_t n_inputs, uint32_t n_buses, const mix_bus_shape_
     core->send_post = alloc_zeroed(sends * sizeof(mix_ramp_t));
     core->master = alloc_zeroed(masters * sizeof(mix_ramp_t));
     core->returns = alloc_zeroed((size_t)n_buses * (n_buses + 1) * sizeof(mix_ramp_t));
+    core->solo_pfl = alloc_zeroed(ni * sizeof(mix_ramp_t));
+    core->solo_afl_l = alloc_zeroed(ni * sizeof(mix_ramp_t));
+    core->solo_afl_r = alloc_zeroed(ni * sizeof(mix_ramp_t));
+    core->solo_src = alloc_zeroed(((size_t)n_buses + 1) * sizeof(mix_ramp_t));
     core->strips = alloc_zeroed(ni * sizeof(mix_strip_t));
     core->gens = alloc_zeroed(n_gens * sizeof(mix_gen_t));
     core->pre = alloc_zeroed(ni * core->max_frames * sizeof(float));
@@ -941,7 +997,8 @@ mixcore_t *mixcore_new(uint32_t n_inputs, uint32_t n_buses, const mix_bus_shape_
     core->meters.cycle = alloc_zeroed(meter_slots * sizeof(uint64_t));
     core->meters.frames = alloc_zeroed(meter_slots * sizeof(uint32_t));
     if (!ok || !core->trim || !core->mute || !core->fader || !core->main_l || !core->main_r || !core->send_pre ||
-        !core->send_post || !core->master || !core->returns || !core->strips || !core->gens || !core->pre ||
+        !core->send_post || !core->master || !core->returns || !core->solo_pfl || !core->solo_afl_l ||
+        !core->solo_afl_r || !core->solo_src || !core->strips || !core->gens || !core->pre ||
         !core->post || !core->gen_buf || !core->scratch || !core->pre_silent || !core->post_silent || !core->acc ||
         !core->acc_ms || !core->acc_kms || !core->acc_gr || !core->cmds.slots || !core->meters.data ||
         !core->meters.cycle || !core->meters.frames) {

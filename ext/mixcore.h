@@ -14,6 +14,10 @@
  *   FX buses (mono in): reverb or delay -> stereo -> EQ -> fader -> returns into main and aux buses
  *   aux buses and main: sum (+ FX returns, + generators) -> EQ -> fader/mute/balance -> limiter
  *            -> output port -> [meter out: peak, RMS, clips, K-weighted power, true peak]
+ *   solo bus (the engineer's listen output, stereo, last two ports):
+ *            sum of PFL taps (after the inserts, before mute and fader), AFL taps (post-fader, panned)
+ *            and whole bus or main outputs -> level -> output port -> [meter out]
+ *            The control side feeds it the main while nothing is soloed.
  * Pre/post is not a flag looked up per sample: a send lives in the pre or the post matrix (the other
  * entry is ramped to zero), so switching is a click-free crossfade and the lookup is O(1).
  */
@@ -45,7 +49,7 @@ enum {
     MIX_OP_MAIN_R = 3,
     MIX_OP_SEND_PRE = 4,   /* index: send row * n_inputs + channel; v0: gain */
     MIX_OP_SEND_POST = 5,
-    MIX_OP_OUT_GAIN = 6,   /* index: master channel (0,1 main; then every bus side in bus order); v0 */
+    MIX_OP_OUT_GAIN = 6,   /* index: master channel (0,1 main; every bus side in bus order; solo L/R); v0 */
     MIX_OP_GEN_LEVEL = 7,  /* index: generator; v0: linear amplitude (0 = off) */
     MIX_OP_GEN_FREQ = 8,   /* index: generator; v0, v1: cos and sin of the per-sample phase step */
     MIX_OP_GEN_TARGET = 9, /* index: generator; v0: MIX_TARGET_*; v1: channel or bus index */
@@ -64,6 +68,10 @@ enum {
     MIX_OP_REVERB = 22,    /* index: bus; v0..v3: mix_reverb_params_t */
     MIX_OP_DELAY = 23,     /* index: bus; v0..v3: mix_delay_params_t */
     MIX_OP_GEN_KIND = 24,  /* index: generator; v0: MIX_GEN_* */
+    MIX_OP_SOLO_PFL = 25,  /* index: channel; v0: gain of its post-insert, pre-mute signal into both solo sides */
+    MIX_OP_SOLO_AFL_L = 26, /* index: channel; v0: gain of its post-fader signal into solo L (pan applied) */
+    MIX_OP_SOLO_AFL_R = 27,
+    MIX_OP_SOLO_SRC = 28,  /* index: bus, or n_buses for the main; v0: gain of its output into the solo bus */
     MIX_OP_COUNT
 };
 
@@ -164,8 +172,8 @@ typedef struct {
     uint32_t n_inputs;
     uint32_t n_buses;        /* aux and FX buses */
     uint32_t n_rows;         /* send-matrix rows: sum of bus input widths */
-    uint32_t n_outputs;      /* JACK outputs: 2 (main) + sides of every non-FX bus */
-    uint32_t n_masters;      /* 2 (main) + sides of every bus */
+    uint32_t n_outputs;      /* JACK outputs: 2 (main) + sides of every non-FX bus + 2 (solo) */
+    uint32_t n_masters;      /* 2 (main) + sides of every bus + 2 (solo) */
     uint32_t n_gens;
     uint32_t n_meters;       /* 3 * n_inputs (input, inserts, post) + n_masters */
     uint32_t n_gr;           /* 2 * n_inputs (gate, comp) + n_buses + 1 (limiters) */
@@ -183,9 +191,14 @@ typedef struct {
     mix_ramp_t *send_post;    /* [n_rows][n_inputs] */
     mix_ramp_t *master;       /* [n_masters] fader * mute * balance per side */
     mix_ramp_t *returns;      /* [n_buses][n_buses + 1]: FX bus -> main (0) and buses */
+    mix_ramp_t *solo_pfl;     /* [n_inputs] pre-fader listen, into both solo sides */
+    mix_ramp_t *solo_afl_l;   /* [n_inputs] after-fader listen, panned */
+    mix_ramp_t *solo_afl_r;   /* [n_inputs] */
+    mix_ramp_t *solo_src;     /* [n_buses + 1] bus outputs and the main into the solo bus */
     mix_strip_t *strips;      /* [n_inputs] */
     mix_bus_t *buses;         /* [n_buses] */
     mix_bus_t main;           /* the main mix, processed like a stereo bus */
+    mix_bus_t solo;           /* the solo bus: a stereo sum, its level, its ports and meters */
     mix_gen_t *gens;          /* [n_gens] */
     float tp_taps[MIX_TP_PHASES * MIX_TP_TAPS];
 

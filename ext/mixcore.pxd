@@ -51,6 +51,10 @@ cdef extern from "mixcore.h" nogil:
         MIX_OP_REVERB
         MIX_OP_DELAY
         MIX_OP_GEN_KIND
+        MIX_OP_SOLO_PFL
+        MIX_OP_SOLO_AFL_L
+        MIX_OP_SOLO_AFL_R
+        MIX_OP_SOLO_SRC
         MIX_OP_IMMEDIATE
         MIX_CMD_VALUES
         MIX_MF_FIELDS

@@ -48,6 +48,14 @@ def random_state(layout, rng):
     state["main/fader"] = -3.0
     state["main/limiter/on"] = False
     state["main/balance"] = float(rng.uniform(-50, 50))
+    # Solo: sometimes nothing (the solo bus carries the main), sometimes channels and mixes, PFL or AFL.
+    soloing = rng.random() < 0.7
+    for c in range(1, layout.n_inputs + 1):
+        state[f"ch/{c}/solo"] = bool(soloing and rng.random() < 0.3)
+    for b in range(1, layout.n_buses + 1):
+        state[f"bus/{b}/solo"] = bool(soloing and rng.random() < 0.2)
+    state["solo/mode"] = str(rng.choice(["pfl", "afl"]))
+    state["solo/level"] = float(rng.uniform(-12, 6))
     return state
 
 
@@ -299,7 +307,7 @@ def test_gil_is_not_needed_by_the_core():
 
     t = threading.Thread(target=count)
     t.start()
-    core.run_blocks(np.zeros((32, 64), np.float32), np.zeros((18, 64), np.float32), 200_000)
+    core.run_blocks(np.zeros((32, 64), np.float32), np.zeros((core.n_outputs, 64), np.float32), 200_000)
     done.set()
     t.join()
     assert ticks

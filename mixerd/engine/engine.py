@@ -88,7 +88,7 @@ class Engine:
 
         Channels: ``ch/N/input`` (post-trim), ``ch/N/inserts`` (after HPF, EQ and dynamics, with the
         gate's and compressor's gain reduction) and ``ch/N/post`` (post-fader): peak, hold, RMS in
-        dBFS, clipped samples. Buses and ``main`` add true peak (dBTP, 2 s hold), momentary and
+        dBFS, clipped samples; ``solo`` (the listen output) the same. Buses and ``main`` add true peak (dBTP, 2 s hold), momentary and
         short-term loudness (LUFS) and the limiter's gain reduction (dB).
         """
         self._drain_meters()
@@ -99,7 +99,9 @@ class Engine:
             sl = slice(start, start + width)
             point: dict[str, Any] = {key: _rounded(r[key][sl]) for key in ("peak", "hold", "rms")}
             point["clips"] = [int(v) for v in r["clips"][sl]]
-            if not name.startswith("ch/"):
+            if name == "solo":
+                pass  # a listen output: peak and RMS only
+            elif not name.startswith("ch/"):
                 point["true_peak"] = _rounded(r["true_peak"][sl])
                 point["lufs_m"] = _rounded(power_to_lufs(np.array([r["k_momentary"][sl].sum()])))[0]
                 point["lufs_s"] = _rounded(power_to_lufs(np.array([r["k_short"][sl].sum()])))[0]
@@ -201,6 +203,7 @@ class Engine:
         points["main"] = (3 * n, 2)
         for b, bus in enumerate(lay.buses, start=1):
             points[f"bus/{b}"] = (3 * n + lay.master_index(b), bus.width)
+        points["solo"] = (3 * n + lay.solo_master_index, 2)
         return points
 
     # -- internals --------------------------------------------------------------------------------

@@ -79,6 +79,7 @@ class CommandMap:
             "limiter": self._limiter, "fx_kind": self._fx_kind, "reverb": self._reverb, "delay": self._delay,
             "return": self._return, "moreme": self._moreme, "gen_level": self._gen_level, "gen_freq": self._gen_freq,
             "gen_target": self._gen_target, "gen_mod": self._gen_mod, "gen_kind": self._gen_kind,
+            "solo": self._solo,
         }
 
     def all_commands(self, state: Mapping[str, Any]) -> list[Command]:
@@ -112,6 +113,8 @@ class CommandMap:
                 return ("order", n)
             if key in ("pan", "main"):
                 return ("pan", n)
+            if key == "solo":
+                return ("solo",)
             if key == "send" and len(rest) == 3:
                 return ("send", n, int(rest[1]))
             return self._strip_unit(f"ch/{n}", rest)
@@ -122,6 +125,8 @@ class CommandMap:
                 return ("master", b)
             if key == "moreme":
                 return ("moreme", b)
+            if key == "solo":
+                return ("solo",)
             if key == "fx" and len(rest) == 2:
                 if rest[1] == "type":
                     return ("fx_kind", b)
@@ -133,6 +138,8 @@ class CommandMap:
             if p[1] in ("fader", "mute", "balance"):
                 return ("master", 0)
             return self._strip_unit("main", p[1:])
+        if head == "solo" and len(p) == 2 and p[1] in ("mode", "level"):
+            return ("solo",)
         if head in ("dca", "mutegroup") and len(p) == 3 and p[2] in ("fader", "mute", "on"):
             return ("group", head, int(p[1]))
         if head == "gen" and len(p) == 3:
@@ -198,7 +205,27 @@ class CommandMap:
     def _pan(self, s, u):
         p = f"ch/{u[1]}/"
         left, right = pan_gains(s[p + "pan"]) if s[p + "main"] else (0.0, 0.0)
-        return [cmd(_core.OP_MAIN_L, u[1] - 1, left), cmd(_core.OP_MAIN_R, u[1] - 1, right)]
+        return [cmd(_core.OP_MAIN_L, u[1] - 1, left), cmd(_core.OP_MAIN_R, u[1] - 1, right),
+                *self._solo_channel(s, u[1], s["solo/mode"] == "afl")]  # AFL follows the pan
+
+    def _solo(self, s, u):
+        """The solo bus: the soloed channels (PFL or AFL) and mixes, or the main while nothing is soloed."""
+        lay = self.layout
+        afl = s["solo/mode"] == "afl"
+        out = [c for n in range(1, lay.n_inputs + 1) for c in self._solo_channel(s, n, afl)]
+        buses = [s[f"bus/{b}/solo"] for b in range(1, lay.n_buses + 1)]
+        any_solo = any(buses) or any(s[f"ch/{n}/solo"] for n in range(1, lay.n_inputs + 1))
+        out += [cmd(_core.OP_SOLO_SRC, b - 1, 1.0 if on else 0.0) for b, on in enumerate(buses, start=1)]
+        out.append(cmd(_core.OP_SOLO_SRC, lay.n_buses, 0.0 if any_solo else 1.0))
+        level = db_to_gain(s["solo/level"])
+        out += [cmd(_core.OP_OUT_GAIN, lay.solo_master_index + side, level) for side in (0, 1)]
+        return out
+
+    def _solo_channel(self, s, n: int, afl: bool) -> list[Command]:
+        soloed = s[f"ch/{n}/solo"]
+        left, right = pan_gains(s[f"ch/{n}/pan"]) if soloed and afl else (0.0, 0.0)
+        return [cmd(_core.OP_SOLO_PFL, n - 1, 1.0 if soloed and not afl else 0.0),
+                cmd(_core.OP_SOLO_AFL_L, n - 1, left), cmd(_core.OP_SOLO_AFL_R, n - 1, right)]
 
     def _order(self, s, u):
         return [cmd(_core.OP_ORDER, u[1] - 1, ORDERS[s[f"ch/{u[1]}/order"]])]

@@ -2,7 +2,7 @@
 
 It shares no code with the core or its command mapping, so tests can hold the C core to it and the
 bench can compare speeds on the same work. It covers the mix (trim, polarity, mute, fader, pan, sends,
-bus and main masters), not the inserts: compare with HPF, EQ bands, dynamics and limiters flat or
+bus and main masters, the solo bus), not the inserts: compare with HPF, EQ bands, dynamics and limiters flat or
 off. Ramps are not modelled: compare once gains have settled.
 """
 
@@ -62,13 +62,39 @@ class ReferenceMix:
                 matrix = self.pre if s[p + "pre"] else self.post
                 for i, g in enumerate(gains):
                     matrix[first + i, c - 1] = g
+        self._solo(layout, state)
+
+    def _solo(self, layout: Layout, s: Mapping[str, Any]) -> None:
+        """The solo bus (the last two outputs): PFL from the trimmed signal before mute, AFL post-fader
+        with the pan, soloed bus outputs; the main while nothing is soloed."""
+        n = layout.n_inputs
+        afl = s["solo/mode"] == "afl"
+        self.solo_pfl = np.zeros((2, n), dtype=np.float32)
+        self.solo_afl = np.zeros((2, n), dtype=np.float32)
+        self.solo_from = np.zeros((2, layout.n_outputs), dtype=np.float32)  # outputs heard on solo L/R
+        for c in range(1, n + 1):
+            if s[f"ch/{c}/solo"]:
+                if afl:
+                    self.solo_afl[:, c - 1] = _pan(s[f"ch/{c}/pan"])
+                else:
+                    self.solo_pfl[:, c - 1] = 1.0
+        soloed = [b for b in range(1, layout.n_buses + 1) if s[f"bus/{b}/solo"]]
+        for b in soloed:
+            first = layout.bus_output_offset(b)
+            self.solo_from[0, first] = 1.0
+            self.solo_from[1, first + layout.buses[b - 1].width - 1] = 1.0
+        if not soloed and not any(s[f"ch/{c}/solo"] for c in range(1, n + 1)):
+            self.solo_from[0, 0] = self.solo_from[1, 1] = 1.0
+        self.solo_level = _gain(s["solo/level"])
 
     def process(self, inputs: np.ndarray) -> np.ndarray:
         """Outputs for ``inputs`` (n_inputs, frames), float32."""
-        pre = inputs * (self.trim * self.on)[:, None]
+        trimmed = inputs * self.trim[:, None]
+        pre = trimmed * self.on[:, None]
         post = pre * self.fader[:, None]
         out = self.pre @ pre + self.post @ post
         out *= self.master[:, None]
+        out[-2:] = (self.solo_pfl @ trimmed + self.solo_afl @ post + self.solo_from @ out) * self.solo_level
         return out
 
     def meters(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

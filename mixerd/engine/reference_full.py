@@ -443,7 +443,7 @@ class Bus:
 
 class ReferenceChain:
     """The full processing of ``state`` on ``layout``: ``process(inputs)`` gives (n_outputs, frames) like
-    the core (main L/R, then every side of every non-FX bus), float64; state carries over between
+    the core (main L/R, every side of every non-FX bus, solo L/R), float64; state carries over between
     calls, so a signal may be fed in pieces. ``meters`` holds the meter figures of the last call."""
 
     def __init__(self, layout: Layout, state: Mapping[str, Any], sample_rate: int = 48000):
@@ -487,6 +487,21 @@ class ReferenceChain:
                 if not target.is_fx:
                     self.returns[(b, t)] = db_to_gain(state[f"bus/{b}/return/{t}/level"])
         self.meters: Meters | None = None
+
+        # The solo bus: PFL after the inserts and before mute, AFL post-fader with the pan, soloed bus
+        # outputs, or the main while nothing is soloed; then its level.
+        afl = state["solo/mode"] == "afl"
+        self.solo_pfl = np.zeros((2, n))
+        self.solo_afl = np.zeros((2, n))
+        for c in range(1, n + 1):
+            if state[f"ch/{c}/solo"]:
+                if afl:
+                    self.solo_afl[:, c - 1] = pan_gains(state[f"ch/{c}/pan"])
+                else:
+                    self.solo_pfl[:, c - 1] = 1.0
+        self.solo_buses = [b for b in range(1, layout.n_buses + 1) if state[f"bus/{b}/solo"]]
+        self.solo_main = not self.solo_buses and not any(state[f"ch/{c}/solo"] for c in range(1, n + 1))
+        self.solo_level = db_to_gain(state["solo/level"])
 
     def process(self, inputs: np.ndarray) -> np.ndarray:
         """Outputs for ``inputs`` (n_inputs, frames); sets ``meters`` for this span."""
@@ -533,11 +548,21 @@ class ReferenceChain:
                 out_of[b], gr[2 * n + b - 1] = self.buses[b - 1].run(bus_in[b - 1])
         main_out, gr[2 * n + lay.n_buses] = self.main.run(main_in)
 
-        # 5. meters: channel stages, then every output side in the core's meter order (FX buses too)
-        metered = [main_out] + [out_of[b] for b in range(1, lay.n_buses + 1)]
+        # 5. the solo bus
+        solo = self.solo_pfl @ inserted + self.solo_afl @ post
+        for b in self.solo_buses:
+            solo += out_of[b][[0, -1]]  # a mono mix into both sides
+        if self.solo_main:
+            solo += main_out
+        solo *= self.solo_level
+
+        # 6. meters: channel stages, then every output side in the core's meter order (FX buses too),
+        # then solo (peak and RMS only: it has no loudness meter)
+        metered = [main_out] + [out_of[b] for b in range(1, lay.n_buses + 1)] + [solo]
         loudness_meters = [m for bus in [self.main, *self.buses] for m in bus.loudness]
         self._meter(np.concatenate([trimmed, inserted, post]), np.concatenate(metered), loudness_meters, gr)
-        return np.concatenate([main_out] + [out_of[b] for b, bus in enumerate(lay.buses, start=1) if not bus.is_fx])
+        return np.concatenate([main_out] + [out_of[b] for b, bus in enumerate(lay.buses, start=1) if not bus.is_fx]
+                              + [solo])
 
     def _meter(self, channel_stages: np.ndarray, sides: np.ndarray, loudness_meters: list[LoudnessMeter],
                gr: np.ndarray) -> None:

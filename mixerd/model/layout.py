@@ -64,8 +64,19 @@ class Layout:
 
     @property
     def n_outputs(self) -> int:
-        """Output ports of the core: main L and R, then every channel of every non-FX bus in bus order."""
-        return 2 + sum(b.width for b in self.buses if not b.is_fx)
+        """Output ports of the core: main L and R, every channel of every non-FX bus in bus order, then
+        solo L and R (the engineer's listen output)."""
+        return 2 + sum(b.width for b in self.buses if not b.is_fx) + 2
+
+    @property
+    def solo_output_offset(self) -> int:
+        """Index of the solo bus's L output port (R follows)."""
+        return self.n_outputs - 2
+
+    @property
+    def solo_master_index(self) -> int:
+        """Master gain index of solo L (R follows): after the main and every bus side."""
+        return 2 + sum(self.bus_widths)
 
     def to_dict(self) -> dict:
         """JSON-ready ``{"inputs": [...], "buses": [{"name", "stereo", "kind", "width"}], "generators": n}``."""

@@ -33,7 +33,7 @@ def expand_row(row: Row, layout: Layout) -> Iterator[tuple[tuple[int, ...], Para
             address=row.template.format(**idx), kind=row.kind, unit=row.unit, default=default,
             description=row.description, min=row.min, max=row.max, note=row.note, choices=choices,
             pattern=row.pattern, min_length=row.min_length, max_length=row.max_length, hint=hint,
-            lowercase=row.lowercase, template=row.template,
+            lowercase=row.lowercase, template=row.template, scene=row.scene,
         )
         yield values, spec
 

@@ -57,7 +57,8 @@ class ParamSpec(BaseModel):
 
     ``note`` explains special values (``-90 = closed``); ``hint`` overrides the generated short
     description of what is allowed; ``pattern`` is a regex a string must fully match; ``template`` is
-    the table row this spec was expanded from (``ch/{n}/fader``).
+    the table row this spec was expanded from (``ch/{n}/fader``); ``scene`` is false for monitoring
+    state (solo) that scenes neither store nor recall.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -77,6 +78,7 @@ class ParamSpec(BaseModel):
     hint: str | None = None
     lowercase: bool = False
     template: str | None = None
+    scene: bool = True
 
     @property
     def allowed(self) -> str:
@@ -110,6 +112,8 @@ class ParamSpec(BaseModel):
                 out[key] = getattr(self, key)
         if self.choices is not None:
             out["choices"] = list(self.choices)
+        if not self.scene:
+            out["scene"] = False
         return out
 
     def validate(self, value: Any) -> Any:

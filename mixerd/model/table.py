@@ -33,6 +33,7 @@ EQ_TYPES = ("low-shelf", "peaking", "high-shelf", "low-cut", "high-cut")
 EQ_DEFAULTS = (("low-shelf", 100.0, 0.7), ("peaking", 500.0, 1.0), ("peaking", 2500.0, 1.0),
                ("high-shelf", 8000.0, 0.7))
 ORDERS = ("eq>dyn", "dyn>eq")
+SOLO_MODES = ("pfl", "afl")
 GEN_TYPES = ("sine", "pink", "white")
 
 
@@ -57,6 +58,7 @@ class Row:
     hint: str | Callable[[Layout], str] | None = None
     lowercase: bool = False
     when: Callable[[Layout, Indices], bool] | None = None
+    scene: bool = True  # stored in scenes and recalled by them (solo is monitoring, not the mix)
 
 
 # -- row builders: the units and conventions every level, pan, switch and name shares ------------------
@@ -77,9 +79,9 @@ def pan(template: str, description: str, **kw: Any) -> Row:
                note="-100 = hard left, 0 = centre, +100 = hard right", **kw)
 
 
-def switch(template: str, description: str, default: bool) -> Row:
+def switch(template: str, description: str, default: bool, **kw: Any) -> Row:
     """An on/off parameter (JSON true/false only)."""
-    return Row(template, "bool", "bool", default, description)
+    return Row(template, "bool", "bool", default, description, **kw)
 
 
 def name(template: str, description: str, default: Callable[[Layout, Indices], str]) -> Row:
@@ -98,9 +100,9 @@ def number(template: str, unit: str, default: Any, description: str, lo: float, 
     return Row(template, "number", unit, default, description, min=lo, max=hi, **kw)
 
 
-def choice(template: str, choices: tuple[str, ...], default: Any, description: str) -> Row:
+def choice(template: str, choices: tuple[str, ...], default: Any, description: str, **kw: Any) -> Row:
     """One of a fixed set of strings."""
-    return Row(template, "string", "string", default, description, choices=lambda layout: choices)
+    return Row(template, "string", "string", default, description, choices=lambda layout: choices, **kw)
 
 
 def eq_rows(prefix: str, what: str) -> tuple[Row, ...]:
@@ -195,6 +197,8 @@ ROWS: tuple[Row, ...] = (
     pan("ch/{n}/pan", "channel position in the main mix"),
     switch("ch/{n}/mute", "channel mute: silences the main mix and every send, pre-fader ones too", False),
     switch("ch/{n}/main", "channel assigned to the main mix", True),
+    switch("ch/{n}/solo", "channel soloed: heard on the solo bus (the engineer's phones), PFL or AFL by solo/mode",
+           False, scene=False),
     level("ch/{n}/send/{b}/level", "send level from the channel to the bus", default=-90.0),
     Row("ch/{n}/send/{b}/pre", "bool", "bool", lambda layout, idx: not layout.buses[idx["b"] - 1].is_fx,
         "send taken before the channel fader (monitor mixes: yes; FX sends: no)"),
@@ -209,6 +213,8 @@ ROWS: tuple[Row, ...] = (
     color("bus/{b}/color", "bus colour on the control surfaces"),
     level("bus/{b}/fader", "bus output level"),
     switch("bus/{b}/mute", "bus output mute", False),
+    switch("bus/{b}/solo", "bus soloed: the solo bus carries the mix as it leaves (what the musician hears)",
+           False, scene=False),
     pan("bus/{b}/balance", "left/right balance of a stereo bus", when=_stereo_out),
     level("bus/{b}/moreme", "\"more me\": raises the mix's own channels by this much", lo=0.0, hi=12.0,
           note=None, when=_aux_bus),
@@ -232,6 +238,10 @@ ROWS: tuple[Row, ...] = (
     pan("main/balance", "main mix left/right balance"),
     *eq_rows("main", "main"),
     *limiter_rows("main", "main", True),
+    # the solo bus: the engineer's listen output
+    choice("solo/mode", SOLO_MODES, "pfl", "channel solo taps: pfl (after the inserts, before mute and fader) "
+           "or afl (after the fader, panned)", scene=False),
+    level("solo/level", "solo bus output level (the engineer's phones)", scene=False),
     # groups
     name("dca/{d}/name", "DCA group name", lambda layout, idx: f"DCA {idx['d']}"),
     level("dca/{d}/fader", "DCA fader: offsets every member channel's fader", lo=-90.0, hi=10.0),

@@ -35,12 +35,13 @@ _SYSTEM_PORT_RE = re.compile(r"^system:(capture|playback)_(\d+)$")
 _REQUIRED = object()
 _Q = '"{}"'  # how did_you_mean shows a suggested string value
 
-_TOP_KEYS = ("profile", "match", "jack", "input", "output", "main", "bus")
+_TOP_KEYS = ("profile", "match", "jack", "input", "output", "main", "solo", "bus")
 _TABLE_KEYS = {
     "profile": ("id", "name", "vendor", "description"),
     "match": ("alsa_cards", "usb_ids"),
     "jack": ("driver", "device", "rate", "period", "periods", "capture", "playback", "extra_args"),
     "main": ("outputs",),
+    "solo": ("outputs",),
     "input": ("port", "label", "description"),
     "output": ("port", "label", "description"),
     "bus": ("name", "stereo", "kind", "outputs"),
@@ -119,8 +120,15 @@ def parse_profile(data: dict[str, Any], path: Path | None = None) -> Profile:
         raise main.fail(f"outputs = {show(main_outputs)} has {len(main_outputs)} port(s); main is stereo and "
                         "needs exactly 2 (L, R)")
     buses = _parse_buses(data.get("bus", []))
+    solo_outputs: tuple[str, ...] = ()
+    if "solo" in data:
+        solo = _Table(data["solo"], "[solo]", _TABLE_KEYS["solo"])
+        solo_outputs = tuple(solo.get("outputs", list, allowed="the ports of solo L and R (headphones)"))
+        if len(solo_outputs) != 2:
+            raise solo.fail(f"outputs = {show(solo_outputs)} has {len(solo_outputs)} port(s); the solo bus is "
+                            "stereo and needs exactly 2 (L, R), or leave [solo] out")
 
-    _check_routing(main_outputs, buses, outputs)
+    _check_routing(main_outputs, buses, outputs, solo_outputs)
     _check_channel_counts(jack, inputs, outputs)
     return Profile(
         id=profile_id,
@@ -132,6 +140,7 @@ def parse_profile(data: dict[str, Any], path: Path | None = None) -> Profile:
         outputs=outputs,
         main_outputs=main_outputs,  # type: ignore[arg-type]
         buses=buses,
+        solo_outputs=solo_outputs,  # type: ignore[arg-type]
         match=_parse_match(data.get("match", {})),
         path=path,
     )
@@ -236,11 +245,13 @@ def _parse_buses(data: Any) -> tuple[BusSpec, ...]:
     return tuple(buses)
 
 
-def _check_routing(main: tuple[str, ...], buses: tuple[BusSpec, ...], outputs: tuple[PortSpec, ...]) -> None:
-    """Every port main and the buses feed is a declared output, and no output carries two signals."""
+def _check_routing(main: tuple[str, ...], buses: tuple[BusSpec, ...], outputs: tuple[PortSpec, ...],
+                   solo: tuple[str, ...] = ()) -> None:
+    """Every port main, the buses and solo feed is a declared output, and no output carries two signals."""
     declared = [p.port for p in outputs]
     users: dict[str, str] = {}
     feeds = [("[main]", main)] + [(f"[[bus]] {n} ({show(b.name)})", b.outputs) for n, b in enumerate(buses, 1)]
+    feeds.append(("[solo]", solo))
     for who, ports in feeds:
         for port in ports:
             if port not in declared:

@@ -102,6 +102,7 @@ class Profile:
     outputs: tuple[PortSpec, ...]
     main_outputs: tuple[str, str]
     buses: tuple[BusSpec, ...] = ()
+    solo_outputs: tuple[str, ...] = ()  # the engineer's listen output (headphones), L and R; () = unwired
     vendor: str = ""
     description: str = ""
     match: MatchRules = field(default_factory=MatchRules)
@@ -122,13 +123,15 @@ class Profile:
 
     def output_connections(self) -> dict[int, list[str]]:
         """Physical ports per core output channel: 0 and 1 are main L and R, then every bus channel in
-        bus order (the numbering of ``Layout.n_outputs``)."""
+        bus order, then solo L and R if the profile wires them (the numbering of ``Layout.n_outputs``)."""
         connections = {0: [self.main_outputs[0]], 1: [self.main_outputs[1]]}
         index = 2
         for bus in self.buses:
             for port in bus.outputs:
                 connections[index] = [port]
                 index += 1
+        for side, port in enumerate(self.solo_outputs):
+            connections[index + side] = [port]
         return connections
 
     def output_label(self, port: str) -> str:

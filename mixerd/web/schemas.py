@@ -75,6 +75,7 @@ class SpecOut(BaseModel):
         None, description="the only values accepted: strings (e.g. EQ band types) or numbers (e.g. HPF slope 12 or 24)"
     )
     template: str | None = Field(None, description="table row the address comes from, e.g. 'ch/{n}/fader'")
+    scene: bool = Field(True, description="stored in scenes and recalled by them (false for solo)")
 
 
 class ParamsOut(BaseModel):

@@ -138,13 +138,37 @@ def test_a_pattern_set_covers_what_any_pattern_matches(tree):
 # -- scenes: names, save, rename, delete ----------------------------------------------------------------
 
 
-def test_save_keeps_every_value_of_the_tree(scenes, control, tree):
+MONITORING = {"solo/mode", "solo/level"}  # with every ch/N/solo and bus/B/solo: not part of a scene
+
+
+def mix_addresses(tree) -> set[str]:
+    return {a for a in tree.addresses() if not a.endswith("/solo") and a not in MONITORING}
+
+
+def test_save_keeps_every_value_of_the_mix(scenes, control, tree):
     control.set("ch/1/fader", -6, "rest")
     scene = scenes.save_scene("  Verse ")
     assert scene.name == "Verse"
-    assert scene.values == control.state()[1] and set(scene.values) == set(tree.addresses())
+    assert set(scene.values) == mix_addresses(tree)
+    assert scene.values == {a: v for a, v in control.state()[1].items() if a in scene.values}
     assert [s.name for s in scenes.scenes()] == ["Verse"]
     assert scenes.scene(scene.id).values["ch/1/fader"] == -6.0
+
+
+def test_solo_is_neither_saved_nor_recalled(scenes, control, tree):
+    # Solo is the engineer's monitoring: a scene change must not pull the phones away from what they hear.
+    assert all(not tree.spec(a).scene for a in set(tree.addresses()) - mix_addresses(tree))
+    control.set_many({"ch/2/solo": True, "bus/1/solo": True, "solo/mode": "afl", "solo/level": -6}, "rest")
+    scene = scenes.save_scene("Chorus")
+    assert "ch/2/solo" not in scene.values and "solo/mode" not in scene.values
+    control.set_many({"ch/2/solo": False, "ch/3/solo": True, "ch/1/fader": -12}, "rest")
+    # Even a scene (or an imported file) that carries solo values leaves solo as it is.
+    imported, _ = scenes.import_scene({"mixerd_scene": 1, "name": "Old", "values": {**scene.values, "ch/1/solo": True}})
+    result = scenes.recall_scene(imported.id)
+    assert result.changed == {"ch/1/fader": 0.0}
+    state = control.state()[1]
+    assert (state["ch/1/solo"], state["ch/2/solo"], state["ch/3/solo"]) == (False, False, True)
+    assert state["solo/mode"] == "afl" and state["bus/1/solo"] is True
 
 
 @pytest.mark.parametrize("name, words", [
@@ -202,10 +226,10 @@ def test_import_into_a_smaller_mixer_skips_and_reports_what_does_not_fit(scenes,
     document = other.export_scene(other.save_scene("Big").id)
     document["values"]["ch/2/fader"] = 99  # out of range
     imported, skipped = scenes.import_scene(document)
-    extra = set(big.tree.addresses()) - set(tree.addresses())
+    extra = mix_addresses(big.tree) - mix_addresses(tree)
     assert extra and all(a.startswith(("ch/5/", "ch/6/", "ch/7/", "ch/8/")) for a in extra)
     assert {s["address"] for s in skipped} == extra | {"ch/2/fader"}
-    assert set(imported.values) == set(tree.addresses()) - {"ch/2/fader"}
+    assert set(imported.values) == mix_addresses(tree) - {"ch/2/fader"}
     assert imported.values["ch/1/fader"] == -4.0
     codes = {s["address"]: s["code"] for s in skipped}
     assert codes["ch/2/fader"] == "out_of_range" and codes["ch/8/fader"] == "unknown_address"

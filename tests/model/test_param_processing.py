@@ -158,7 +158,7 @@ def test_eq_band_out_of_range_hints_the_bands(tree):
 def test_strip_group_hint_lists_the_new_fields(tree):
     e = reject(tree, "ch/4", 0)
     assert e.allowed == ("ch/4/{name|color|trim|polarity|hpf/…|eq/…|gate/…|dyn/…|order|fader|pan|mute|main"
-                         "|send/…|dca/…|mutegroup/…}")
+                         "|solo|send/…|dca/…|mutegroup/…}")
     assert reject(tree, "ch/4/hpf", 0).allowed == "ch/4/hpf/{on|freq|slope}"
     assert reject(tree, "ch/4/gate", 0).allowed == "ch/4/gate/{on|threshold|range|attack|hold|release}"
     assert reject(tree, "ch/4/dyn", 0).allowed == "ch/4/dyn/{on|threshold|ratio|knee|attack|release|makeup}"
@@ -267,7 +267,7 @@ def test_balance_only_on_stereo_outputs(tree):
     assert "bus/3/balance" in tree and "bus/4/balance" in tree  # FX buses return in stereo
     e = reject(tree, "bus/1/balance", 0)  # mono aux
     assert e.code == "unknown_address"
-    assert e.allowed == "bus/1/{name|color|fader|mute|moreme|eq/…|limiter/…}"
+    assert e.allowed == "bus/1/{name|color|fader|mute|solo|moreme|eq/…|limiter/…}"
     assert "ch/1/balance" not in tree
 
 
@@ -337,7 +337,7 @@ def test_fx_and_return_addresses_only_on_fx_buses(tree):
             assert e.code == "unknown_address"
             assert "fx/" not in e.allowed and "return/" not in e.allowed
     assert reject(tree, "bus/3", 0).allowed == (
-        "bus/3/{name|color|fader|mute|balance|eq/…|limiter/…|fx/…|return/…}")
+        "bus/3/{name|color|fader|mute|solo|balance|eq/…|limiter/…|fx/…|return/…}")
     assert tree.expand("bus/*/fx/type") == ["bus/3/fx/type", "bus/4/fx/type"]
     assert tree.expand("bus/*/return/main/level") == ["bus/3/return/main/level", "bus/4/return/main/level"]
 

@@ -27,7 +27,7 @@ LIMITER = ["limiter/on", "limiter/threshold", "limiter/release"]
 CHANNEL = ["name", "color", "trim", "polarity", "hpf/on", "hpf/freq", "hpf/slope", *EQ,
            "gate/on", "gate/threshold", "gate/range", "gate/attack", "gate/hold", "gate/release",
            "dyn/on", "dyn/threshold", "dyn/ratio", "dyn/knee", "dyn/attack", "dyn/release", "dyn/makeup",
-           "order", "fader", "pan", "mute", "main"]
+           "order", "fader", "pan", "mute", "main", "solo"]
 FX = ["fx/type", "fx/size", "fx/damping", "fx/width", "fx/predelay", "fx/time", "fx/feedback", "fx/highcut"]
 
 
@@ -50,7 +50,7 @@ def expected_addresses(n_inputs, buses, generators):
         expected |= {f"ch/{n}/dca/{d}" for d in range(1, DCAS + 1)}
         expected |= {f"ch/{n}/mutegroup/{g}" for g in range(1, MUTE_GROUPS + 1)}
     for b, kind in enumerate(buses, start=1):
-        expected |= {f"bus/{b}/{p}" for p in ["name", "color", "fader", "mute", *EQ, *LIMITER]}
+        expected |= {f"bus/{b}/{p}" for p in ["name", "color", "fader", "mute", "solo", *EQ, *LIMITER]}
         if kind != "fx":
             expected.add(f"bus/{b}/moreme")
         if kind != "mono":
@@ -60,6 +60,7 @@ def expected_addresses(n_inputs, buses, generators):
             expected.add(f"bus/{b}/return/main/level")
             expected |= {f"bus/{b}/return/{a}/level" for a in aux}
     expected |= {f"main/{p}" for p in ["fader", "mute", "balance", *EQ, *LIMITER]}
+    expected |= {"solo/mode", "solo/level"}
     expected |= {f"dca/{d}/{p}" for d in range(1, DCAS + 1) for p in ("name", "fader", "mute")}
     expected |= {f"mutegroup/{g}/{p}" for g in range(1, MUTE_GROUPS + 1) for p in ("name", "on")}
     for k in range(1, generators + 1):
@@ -70,10 +71,11 @@ def expected_addresses(n_inputs, buses, generators):
 def test_every_address_of_the_milestone_exists(tree):
     expected = expected_addresses(3, ["mono", "stereo"], 4)
     assert set(tree.addresses()) == expected
-    # 3 strips of 42, 7 send fields + 2 "me" + 8 DCA + 6 mute-group memberships; 2 buses of 24 plus
-    # "more me", plus one balance; main 23; 8 DCAs of 3, 6 mute groups of 2; 4 generators of 6
-    assert len(CHANNEL) == 42 and len(EQ) == 17
-    assert len(tree) == len(expected) == 3 * (42 + 7 + 2 + 8 + 6) + 2 * 25 + 1 + 23 + 8 * 3 + 6 * 2 + 4 * 6
+    # 3 strips of 43, 7 send fields + 2 "me" + 8 DCA + 6 mute-group memberships; 2 buses of 25 plus
+    # "more me", plus one balance; main 23; solo 2; 8 DCAs of 3, 6 mute groups of 2; 4 generators of 6
+    assert len(CHANNEL) == 43 and len(EQ) == 17
+    assert len(tree) == len(expected) == (3 * (43 + 7 + 2 + 8 + 6) + 2 * 26 + 1 + 23 + 2 + 8 * 3 + 6 * 2
+                                          + 4 * 6)
 
 
 def test_every_address_with_fx_buses_exists(layout):
@@ -104,7 +106,7 @@ def test_addresses_are_grouped_per_channel_then_buses_main_generators(tree):
     assert addresses[len(strip) + 9:len(strip) + 9 + len(groups)] == groups
     assert addresses[len(strip) + 9 + len(groups)] == "ch/2/name"
     families = [a.split("/")[0] for a in addresses]
-    assert families == sorted(families, key=["ch", "bus", "main", "dca", "mutegroup", "gen"].index)
+    assert families == sorted(families, key=["ch", "bus", "main", "solo", "dca", "mutegroup", "gen"].index)
     main = [a for a in addresses if a.startswith("main/")]
     assert main == ["main/fader", "main/mute", "main/balance", *(f"main/{p}" for p in EQ + LIMITER)]
     assert [a for a in addresses if a.startswith("gen/1/")] == [
@@ -114,7 +116,7 @@ def test_addresses_are_grouped_per_channel_then_buses_main_generators(tree):
 def test_fx_bus_addresses_are_in_table_order(layout):
     addresses = ParamTree.from_layout(layout.with_fx(("reverb",))).addresses()
     assert [a for a in addresses if a.startswith("bus/3/")] == [
-        "bus/3/name", "bus/3/color", "bus/3/fader", "bus/3/mute", "bus/3/balance",
+        "bus/3/name", "bus/3/color", "bus/3/fader", "bus/3/mute", "bus/3/solo", "bus/3/balance",
         *(f"bus/3/{p}" for p in EQ + LIMITER + FX),
         "bus/3/return/main/level", "bus/3/return/1/level", "bus/3/return/2/level"]
     buses = [a for a in addresses if a.startswith("bus/")]
@@ -195,8 +197,8 @@ def test_describe_is_json_and_complete(tree):
 def test_expand_patterns(tree):
     assert tree.expand("ch/*/mute") == ["ch/1/mute", "ch/2/mute", "ch/3/mute"]
     assert tree.expand("ch/{n}/send/{b}/pan") == ["ch/1/send/2/pan", "ch/2/send/2/pan", "ch/3/send/2/pan"]
-    assert tree.expand("bus/2/*") == ["bus/2/name", "bus/2/color", "bus/2/fader", "bus/2/mute", "bus/2/balance",
-                                       "bus/2/moreme"]
+    assert tree.expand("bus/2/*") == ["bus/2/name", "bus/2/color", "bus/2/fader", "bus/2/mute", "bus/2/solo",
+                                       "bus/2/balance", "bus/2/moreme"]
     assert tree.expand("ch/2/eq/*/gain") == [f"ch/2/eq/{i}/gain" for i in (1, 2, 3, 4)]
     assert tree.expand("main/limiter/*") == ["main/limiter/on", "main/limiter/threshold", "main/limiter/release"]
     assert tree.expand("main/fader") == ["main/fader"]

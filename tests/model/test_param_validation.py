@@ -132,7 +132,7 @@ def test_unknown_address_suggests_the_nearest(tree):
     assert e.address == "ch/1/fadr"
     assert "did you mean 'ch/1/fader'" in e.message
     assert e.allowed == ("ch/1/{name|color|trim|polarity|hpf/…|eq/…|gate/…|dyn/…|order|fader|pan|mute|main"
-                         "|send/…|dca/…|mutegroup/…}")
+                         "|solo|send/…|dca/…|mutegroup/…}")
 
 
 def test_unknown_address_case_and_slashes(tree):
@@ -162,7 +162,7 @@ def test_send_pan_on_a_mono_bus_is_unknown(tree):
 
 def test_nonsense_address_lists_families(tree):
     e = reject(tree, "zzzzzz", 0)
-    assert e.allowed == "{ch/…|bus/…|main/…|dca/…|mutegroup/…|gen/…}"
+    assert e.allowed == "{ch/…|bus/…|main/…|solo/…|dca/…|mutegroup/…|gen/…}"
     assert "look like" in e.message
 
 

@@ -31,8 +31,12 @@ def test_shipped_profile_is_consistent(profile_id):
     assert len(p.input_ports) == layout.n_inputs
 
     conns = p.output_connections()
-    # One entry per core output channel, numbered as Layout.n_outputs defines them.
-    assert sorted(conns) == list(range(layout.n_outputs))
+    # One entry per core output channel, numbered as Layout.n_outputs defines them (the solo pair last,
+    # only where the profile wires it).
+    wired = layout.n_outputs if p.solo_outputs else layout.solo_output_offset
+    assert sorted(conns) == list(range(wired))
+    if p.solo_outputs:
+        assert [conns[layout.solo_output_offset + i][0] for i in (0, 1)] == list(p.solo_outputs)
     assert conns[0] == [p.main_outputs[0]] and conns[1] == [p.main_outputs[1]]
     for number, bus in enumerate(p.buses, start=1):
         assert len(bus.outputs) == layout.buses[number - 1].width
@@ -55,8 +59,8 @@ def test_shipped_profile_is_consistent(profile_id):
 
 def test_demo_profile_exact():
     p = load_profile("demo")
-    assert p.jack == JackSettings(driver="dummy", rate=48000, period=64, periods=2, capture=8, playback=8)
-    assert p.jack.driver_argv() == ["-d", "dummy", "-r", "48000", "-p", "64", "-C", "8", "-P", "8", "-w", "1333"]
+    assert p.jack == JackSettings(driver="dummy", rate=48000, period=64, periods=2, capture=8, playback=10)
+    assert p.jack.driver_argv() == ["-d", "dummy", "-r", "48000", "-p", "64", "-C", "8", "-P", "10", "-w", "1333"]
     assert p.layout(4) == Layout(
         inputs=("Kick", "Snare", "Bass", "Guitar", "Keys L", "Keys R", "Vocal 1", "Vocal 2"),
         buses=(
@@ -68,7 +72,10 @@ def test_demo_profile_exact():
         generators=4,
     )
     assert p.input_ports == tuple(f"system:capture_{n}" for n in range(1, 9))
-    assert p.output_connections() == {n: [f"system:playback_{n + 1}"] for n in range(7)}
+    # main, the mixes, then the solo bus (core outputs 7 and 8 after the four mixes) on the phones
+    assert p.output_connections() == {**{n: [f"system:playback_{n + 1}"] for n in range(7)},
+                                      7: ["system:playback_9"], 8: ["system:playback_10"]}
+    assert p.solo_outputs == ("system:playback_9", "system:playback_10")
     assert p.unused_outputs == ("system:playback_8",)
     assert p.match.empty  # never auto-detected
 

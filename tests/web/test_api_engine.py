@@ -24,7 +24,7 @@ def test_meters_report_what_the_engine_measured(client, control, play):
     assert body["rate"] == 50
     points = body["points"]
     assert set(points) == {f"ch/{n}/{stage}" for n in (1, 2, 3) for stage in ("input", "inserts", "post")} | {
-        "main", "bus/1", "bus/2"}
+        "main", "bus/1", "bus/2", "solo"}
     levels = {"peak", "hold", "rms", "clips"}
     assert set(points["ch/1/input"]) == set(points["ch/1/post"]) == levels
     assert set(points["ch/1/inserts"]) == levels | {"gate_gr", "dyn_gr"}
@@ -135,7 +135,8 @@ def test_system(client):
     }
     assert body["sample_rate"] == RATE and body["ramp_ms"] == 10.0
     assert body["meter_points"] == ["ch/1/input", "ch/2/input", "ch/3/input", "ch/1/inserts", "ch/2/inserts",
-                                    "ch/3/inserts", "ch/1/post", "ch/2/post", "ch/3/post", "main", "bus/1", "bus/2"]
+                                    "ch/3/inserts", "ch/1/post", "ch/2/post", "ch/3/post", "main", "bus/1", "bus/2",
+                                    "solo"]
     assert "audio" not in body  # offline: no driver to report on
 
 
@@ -154,7 +155,7 @@ def test_system_and_meters_with_fx_buses(layout):
                 {"name": "Reverb", "stereo": True, "kind": "fx", "width": 2, "effect": "reverb"},
                 {"name": "Delay", "stereo": True, "kind": "fx", "width": 2, "effect": "delay"}]
             assert "effect" not in body["layout"]["buses"][0]  # left out, not null
-            assert body["meter_points"][-5:] == ["main", "bus/1", "bus/2", "bus/3", "bus/4"]
+            assert body["meter_points"][-6:] == ["main", "bus/1", "bus/2", "bus/3", "bus/4", "solo"]
             engine.core.process(np.zeros((3, 4800), np.float32))
             points = client.get(f"{API}/meters").json()["points"]
             assert set(points) == set(body["meter_points"])

@@ -166,9 +166,11 @@ class SceneService:
         return scene
 
     def save_scene(self, name: object) -> Scene:
-        """Save every current value under a new, unique ``name``."""
+        """Save every current value of the mix (not monitoring state such as solo) under a new, unique
+        ``name``."""
         name = check_name(name)
-        _, values = self.control.state()
+        _, now = self.control.state()
+        values = {a: v for a, v in now.items() if self.tree.spec(a).scene}
         with self._lock:
             self._check_unique(name)
             return self.store.scene(self._write(lambda: self.store.save_scene(name, values), name))
@@ -326,6 +328,8 @@ class SceneService:
                 if address not in self.tree:
                     ignored.append(_unknown(address))
                     continue
+                if not self.tree.spec(address).scene:
+                    continue  # solo is the engineer's monitoring, never part of a recall
                 try:
                     coerced = self.tree.validate(address, value)
                 except ParamError as e:

@@ -28,7 +28,7 @@ export function mount(root, ctx, { tab = "mixer", select = "ch/1", focus = null,
   cleanups.push(health.stop);
   toolbar.append(tabs, health.root);
   if (readOnly) toolbar.append(el("span", { class: "badge view-only" }, icon(ICONS.eye), "View only"));
-  else toolbar.append(undoRedo(ctx, cleanups));
+  else toolbar.append(soloLight(ctx, cleanups), undoRedo(ctx, cleanups));
   const body = el("div", { class: "console-body" });
   root.append(el("div", { class: "console" }, toolbar, body));
 
@@ -71,6 +71,45 @@ function mountMixer(body, ctx, binder, { select, focus, base }) {
   const strip = bank.querySelector(`.strip[data-address="${selected}"]`);
   if (strip && selected !== "ch/1") requestAnimationFrame(() => strip.scrollIntoView({ block: "nearest", inline: "center" }));
   return () => editorBinder?.release();
+}
+
+/** Every soloed channel and mix (addresses ending in /solo that are on). */
+export function soloed(values) {
+  return Object.keys(values).filter((k) => /^(ch|bus)\/\d+\/solo$/.test(k) && values[k] === true);
+}
+
+// The console's solo light: lit while anything is soloed (the phones no longer carry the main), with
+// how many; a tap clears every solo in one change.
+function soloLight(ctx, cleanups) {
+  const { conn } = ctx;
+  const count = el("span", {});
+  const button = el("button", { type: "button", class: "btn solo-light", "aria-label": "Clear solo" },
+    el("b", {}, "Solo"), count);
+  const show = () => {
+    const n = soloed(conn.values).length;
+    button.classList.toggle("on", n > 0);
+    button.disabled = n === 0;
+    count.textContent = n ? ` ${n} · clear` : " off";
+    button.title = n ? "Soloed: " + soloed(conn.values).join(", ") : "Nothing soloed: the phones carry the main mix";
+  };
+  button.addEventListener("click", async () => {
+    const changes = Object.fromEntries(soloed(conn.values).map((k) => [k, false]));
+    if (!Object.keys(changes).length) return;
+    try {
+      await api("PATCH", "params", { changes });
+    } catch (exc) {
+      toast(describeError(exc), "error");
+    }
+  });
+  const onChange = (e) => { if (!e.detail || !e.detail.address || e.detail.address.endsWith("/solo")) show(); };
+  conn.addEventListener("change", onChange);
+  conn.addEventListener("state", show);
+  cleanups.push(() => {
+    conn.removeEventListener("change", onChange);
+    conn.removeEventListener("state", show);
+  });
+  show();
+  return button;
 }
 
 function undoRedo(ctx, cleanups) {

@@ -200,6 +200,18 @@ export function mountEditor(root, ctx, binder, prefix, focus) {
     grid.append(fx);
   }
 
+  // -- the solo bus (with the main): what the engineer's phones carry ------------------------------
+  if (prefix === "main" && values["solo/mode"] !== undefined) {
+    const solo = card("Solo bus (phones)", "solo",
+      el("p", { class: "hint" }, "Carries the main mix until a channel or a mix is soloed, then only what is soloed."),
+      paramSelect(ctx, binder, "solo/mode", { label: "Channel solo",
+        options: [["pfl", "PFL: before mute and fader"], ["afl", "AFL: after the fader, panned"]] }),
+      paramSlider(ctx, binder, "solo/level", { label: "Phones level" }),
+      el("div", { class: "row" }, ctx.meters.meter("solo", { lane: 0, orientation: "horizontal", label: "solo left level" }).root,
+        ctx.meters.meter("solo", { lane: 1, orientation: "horizontal", label: "solo right level" }).root));
+    grid.append(solo);
+  }
+
   // -- sends -------------------------------------------------------------------------------------
   if (isChannel) {
     const sends = card("Sends", "sends");

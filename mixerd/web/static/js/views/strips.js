@@ -1,5 +1,6 @@
-// Console strips: a channel (input meter, trim, HPF/EQ/dynamics at a glance, pan, mute, fader with the
-// post-fader meter), a bus (meter, limiter, mute, fader) and the main (meters, loudness, limiter, fader).
+// Console strips: a channel (input meter, trim, HPF/EQ/dynamics at a glance, pan, mute/solo, fader with
+// the post-fader meter), a bus (meter, limiter, mute/solo, fader) and the main (meters, loudness, limiter,
+// fader).
 // Tapping a strip's name (or its EQ/dynamics blocks) opens it in the editor below.
 
 import { el, formatDb, formatHz, icon } from "../dom.js";
@@ -82,13 +83,15 @@ export function channelStrip(ctx, binder, n, onSelect) {
 
   const pan = paramSlider(ctx, binder, `${P}/pan`, { label: "pan", bare: true, className: "strip-pan" });
   const mute = paramToggle(ctx, binder, `${P}/mute`, { label: "mute", text: "Mute", className: "mute" });
+  const solo = paramToggle(ctx, binder, `${P}/solo`, { label: "solo", text: "Solo", className: "solo" });
+  binder.watch(`${P}/solo`, (on) => strip.classList.toggle("soloed", Boolean(on)));
   const flow = el("a", { class: "strip-flow", href: `#/flow/ch/${n}`, "aria-label": "Signal flow", title: "Signal flow" },
     icon(ICONS.flow));
 
   strip.append(
     nameButton(ctx, binder, P, onSelect, `Channel ${n}`),
     el("div", { class: "strip-input" }, input.root, trim),
-    hpf, eq, dyn, pan.root, mute.root,
+    hpf, eq, dyn, pan.root, el("div", { class: "strip-buttons" }, mute.root, solo.root),
     faderBlock(ctx, binder, P, [[`${P}/post`, 0, "post-fader level"]], "fader"),
     el("div", { class: "strip-foot" }, el("span", { class: "strip-number" }, String(n)), flow),
   );
@@ -109,9 +112,12 @@ export function busStrip(ctx, binder, b, onSelect) {
   const limiter = meters.gr(P, "limiter_gr", { label: "Lim", range: 12 });
   if (conn.has(`${P}/limiter/on`)) binder.watch(`${P}/limiter/on`, (on) => limiter.root.classList.toggle("off", !on));
   const mute = paramToggle(ctx, binder, `${P}/mute`, { label: "mute", text: "Mute", className: "mute" });
+  // Soloing a mix puts what the musician hears on the engineer's phones.
+  const solo = paramToggle(ctx, binder, `${P}/solo`, { label: "solo", text: "Solo", className: "solo" });
+  binder.watch(`${P}/solo`, (on) => strip.classList.toggle("soloed", Boolean(on)));
   const open = el("a", { class: "strip-open", href: `#/mix/${b}` }, "My mix view");
   strip.append(nameButton(ctx, binder, P, onSelect, `Bus ${b}`), kind, limiter.root,
-    fx ? el("div", { class: "strip-spacer" }) : open, mute.root,
+    fx ? el("div", { class: "strip-spacer" }) : open, el("div", { class: "strip-buttons" }, mute.root, solo.root),
     faderBlock(ctx, binder, P, lanes, "fader"), el("div", { class: "strip-foot" }, el("span", { class: "strip-number" }, `B${b}`)));
   return strip;
 }
