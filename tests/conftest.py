@@ -17,10 +17,11 @@ def serve_app():
 
 @pytest.fixture(scope="module")
 def jack_server(tmp_path_factory) -> Iterator[str]:
-    """A jackd of our own (dummy backend, 48 kHz, 64 frames, 8 in / 8 out); yields its server name."""
+    """A jackd of our own (dummy backend, 48 kHz, 64 frames, 8 in / 10 out like the demo profile); yields
+    its server name."""
     name = unique_server_name()
     cmd = ["jackd", "--no-realtime", "-n", name, "-d", "dummy", "-r", str(RATE), "-p", str(PERIOD),
-           "-C", "8", "-P", "8", "-w", str(round(PERIOD * 1e6 / RATE))]
+           "-C", "8", "-P", "10", "-w", str(round(PERIOD * 1e6 / RATE))]
     # Its output goes to a file, not a pipe: nobody reads a pipe while the tests run, and a jackd that
     # reports many xruns (a busy machine) would fill it and hang in write() with every client waiting.
     log = tmp_path_factory.mktemp("jackd") / f"{name}.log"

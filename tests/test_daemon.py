@@ -27,7 +27,7 @@ def api(jack_api):
 
 @pytest.fixture(scope="module")
 def probe(mixer, jack_server):
-    p = Probe.tone_into_input_1(jack_server, ["mixerd:bus_2", "mixerd:main_L"])
+    p = Probe.tone_into_input_1(jack_server, ["mixerd:bus_2", "mixerd:main_L", "mixerd:solo_L", "mixerd:solo_R"])
     yield p
     p.close()
 
@@ -106,6 +106,50 @@ def test_health_reports_the_running_engine(api, mixer):
 def patch(api, changes):
     r = api.patch("/params", json={"changes": changes})
     assert r.status_code == 200, r.text
+
+
+def test_solo_over_rest_changes_what_the_solo_ports_carry(api, probe):
+    # The demo profile wires the solo bus to the phones outputs.
+    assert probe.client.get_all_connections("mixerd:solo_L")[0].name == "system:playback_9"
+    assert probe.client.get_all_connections("mixerd:solo_R")[0].name == "system:playback_10"
+    patch(api, {"ch/1/mute": False, "ch/1/fader": 0.0, "ch/1/pan": 0.0, "ch/1/main": True, "solo/mode": "pfl",
+                "solo/level": 0.0})
+    settle()
+    # Nothing soloed: the solo pair carries the main.
+    main_l, solo_l, solo_r = probe.record(0.3)[1:]
+    assert rms_db(main_l) == pytest.approx(-18.06, abs=0.1)  # the −12 dBFS sine panned centre (−3 dB)
+    assert rms_db(solo_l) == pytest.approx(rms_db(main_l), abs=0.05) and rms_db(solo_r) == pytest.approx(-18.06, abs=0.1)
+
+    # PFL of a muted channel: the engineer hears it (full level, both ears) while the main stays silent.
+    patch(api, {"ch/1/mute": True, "ch/1/solo": True})
+    settle()
+    main_l, solo_l, solo_r = probe.record(0.3)[1:]
+    assert peak_db(main_l) < -90
+    assert peak_db(solo_l) == pytest.approx(-12.04, abs=0.1) and peak_db(solo_r) == pytest.approx(-12.04, abs=0.1)
+    assert api.get("/meters").json()["points"]["solo"]["peak"][0] == pytest.approx(-12.04, abs=0.2)
+
+    # AFL follows the mute and the fader; the phones level trims it.
+    put(api, "solo/mode", "afl")
+    settle()
+    assert peak_db(probe.record(0.3)[2]) < -90
+    patch(api, {"ch/1/mute": False, "ch/1/fader": -6.0, "solo/level": -4.0})
+    settle()
+    assert peak_db(probe.record(0.3)[2]) == pytest.approx(-12.04 - 3.01 - 6.0 - 4.0, abs=0.1)
+
+    # Soloing a mix (bus 2, channel 1 at −10 dB pre-fader) alongside: both are heard, then only the mix.
+    patch(api, {"ch/1/send/2/pre": True, "ch/1/send/2/level": -10.0, "bus/2/fader": 0.0, "bus/2/mute": False,
+                "bus/2/solo": True, "ch/1/solo": False, "solo/level": 0.0})
+    settle()
+    bus, _, solo_l, solo_r = probe.record(0.3)
+    assert peak_db(bus) == pytest.approx(-22.04, abs=0.1)
+    np.testing.assert_allclose(solo_l, bus, atol=1e-5)
+    np.testing.assert_allclose(solo_r, bus, atol=1e-5)
+
+    # Clearing every solo brings the main back to the phones.
+    patch(api, {"bus/2/solo": False, "solo/mode": "pfl"})
+    settle()
+    _, main_l, solo_l, _ = probe.record(0.3)
+    assert rms_db(solo_l) == pytest.approx(rms_db(main_l), abs=0.05) and rms_db(main_l) > -30
 
 
 def test_eq_and_compressor_change_the_level_at_the_output_port(api, probe):

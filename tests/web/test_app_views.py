@@ -161,6 +161,39 @@ def test_meters_show_levels_peak_hold_and_clips(live_server, open_page, control,
     _wait(lambda: float(post.get_attribute("data-level") or -120) > -1, what="the post-fader meter")
 
 
+def test_console_solo_buttons_light_and_clear(live_server, open_page, control, play):
+    from playwright.sync_api import expect
+
+    page = open_page(TABLET)
+    page.goto(live_server + "/#/console")
+    light = page.locator(".solo-light")
+    expect(light).to_have_text("Solo off")
+    expect(light).to_be_disabled()
+    page.locator('.strip[data-address="ch/2"] .toggle.solo').click()
+    _wait(lambda: control.get("ch/2/solo") is True, what="ch/2 soloed")
+    expect(page.locator('.strip[data-address="ch/2"]')).to_have_class(re.compile(r"\bsoloed\b"))
+    page.locator('.strip[data-address="bus/2"] .toggle.solo').click()  # listen to the in-ear mix too
+    _wait(lambda: control.get("bus/2/solo") is True, what="bus/2 soloed")
+    expect(light).to_have_text("Solo 2 · clear")
+    expect(light).to_have_class(re.compile(r"\bon\b"))
+    control.set("ch/3/solo", True, "rest")  # a solo from another client lights it as well
+    expect(light).to_have_text("Solo 3 · clear")
+
+    # The main's editor holds the solo bus: mode, phones level and its meter.
+    page.locator('.strip[data-address="main"] .strip-name').click()
+    card = page.locator('.card[data-section="solo"]')
+    expect(card).to_be_visible()
+    card.locator("select").select_option("afl")
+    _wait(lambda: control.get("solo/mode") == "afl", what="AFL chosen")
+    page.screenshot(path=str(_shots() / "console-solo-tablet.png"))
+
+    light.click()  # clears every solo in one change, so one undo brings them all back
+    _wait(lambda: not any(control.get(a) for a in ("ch/2/solo", "bus/2/solo", "ch/3/solo")), what="solos cleared")
+    expect(light).to_have_text("Solo off")
+    control.undo()
+    assert all(control.get(a) for a in ("ch/2/solo", "bus/2/solo", "ch/3/solo"))
+
+
 def _wait(predicate, timeout=10.0, what="condition"):
     from support import wait_until
 

@@ -288,7 +288,9 @@ MIX_ALLOWED = {f"ch/1/send/{MIX}/level": -6, f"ch/2/send/{MIX}/on": False, f"ch/
                f"bus/{MIX}/balance": 10, f"bus/{MIX}/moreme": 4}
 MIX_FORBIDDEN = [f"ch/1/send/{OTHER}/level", f"ch/1/send/{OTHER}/on", f"bus/{OTHER}/fader", f"bus/{OTHER}/mute",
                  "ch/1/fader", "ch/1/mute", "ch/1/pan", f"ch/1/send/{MIX}/pre", f"bus/{MIX}/name",
-                 f"bus/{MIX}/limiter/on", f"bus/{MIX}/eq/1/gain", "main/fader", "gen/1/on", "dca/1/fader"]
+                 f"bus/{MIX}/limiter/on", f"bus/{MIX}/eq/1/gain", "main/fader", "gen/1/on", "dca/1/fader",
+                 # solo is the engineer's: not even the musician's own mix
+                 "ch/1/solo", f"bus/{MIX}/solo", "solo/mode", "solo/level"]
 
 
 def test_a_mix_token_changes_exactly_its_own_mix(client, mix, control):
