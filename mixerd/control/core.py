@@ -57,14 +57,14 @@ def _no_engine_health(reason: str) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class _OpenStep:
-    """The newest step while a ``set`` may still extend it (a fader drag in progress)."""
+    """The newest step while a change of the same addresses may still extend it (a fader drag, or an
+    EQ handle moving frequency and gain together, in progress)."""
 
     step: int
-    address: str
     origin: str
     at: float  # clock time of its last change
-    row_seq: int  # seq of its history row
-    old: Any  # the value before the step
+    olds: Mapping[str, Any]  # address → the value before the step
+    row_seqs: tuple[int, ...]  # seqs of its history rows
 
 
 class Control:
@@ -151,17 +151,20 @@ class Control:
             coerced = self._tree.validate(address, value)
             return self._change({address: coerced}, origin, coalesce=True)[0]
 
-    def set_many(self, changes: Mapping[str, Any], origin: str, fade_ms: float | None = None) -> list[Event]:
+    def set_many(self, changes: Mapping[str, Any], origin: str, fade_ms: float | None = None,
+                 coalesce: bool = False) -> list[Event]:
         """Apply all ``changes`` or none: every change is validated first, and any invalid one raises
         BatchError (a ParamError listing every bad address in ``errors``) with nothing changed and no
         seq used. The engine gets the whole batch in one ``apply`` call; events follow in the order
         of ``changes``. An empty batch returns [] and emits nothing. ``fade_ms`` makes the audio move
         to the new values over that time (a scene recall's crossfade) instead of the short ramp.
-        The batch is one undo step."""
+        The batch is one undo step; with ``coalesce`` (a drag that moves several values at once, such
+        as an EQ handle) a batch of the same addresses from the same origin within the undo window
+        extends that step instead, as repeated ``set`` calls of one address do."""
         _check_origin(origin)
         with self._lock:
             coerced = self._tree.validate_many(changes)
-            return self._change(coerced, origin, fade_ms) if coerced else []
+            return self._change(coerced, origin, fade_ms, coalesce=coalesce) if coerced else []
 
     # -- undo -------------------------------------------------------------------------------------
 
@@ -243,13 +246,13 @@ class Control:
         moved = [address for address, value in changes.items() if value != olds[address]]
         steady = {address: changes[address] for address in changes if address not in moved}
         open_ = self._open
-        if (coalesce and open_ is not None and open_.address in changes and open_.origin == origin
+        if (coalesce and open_ is not None and set(changes) == set(open_.olds) and open_.origin == origin
                 and open_.step == self._pos == self._last_step and now - open_.at <= self.undo_window_s):
-            # The drag goes on: the step's one row now ends at this value and still starts before the drag.
+            # The drag goes on: the step's rows now end at these values and still start before the drag.
             events = self._assign(changes, origin)
-            row = Change(events[0].seq, events[0].address, open_.old, events[0].value, origin, open_.step)
-            self._write([row], drop_seqs=[open_.row_seq])
-            self._open = dataclasses.replace(open_, at=now, row_seq=row.seq)
+            rows = [Change(e.seq, e.address, open_.olds[e.address], e.value, origin, open_.step) for e in events]
+            self._write(rows, drop_seqs=open_.row_seqs)
+            self._open = dataclasses.replace(open_, at=now, row_seqs=tuple(r.seq for r in rows))
         elif not moved:
             # Nothing changes: no undo step (the redo steps stay); the seqs used are still kept.
             events = self._assign(changes, origin)
@@ -263,8 +266,9 @@ class Control:
                     if e.address not in steady]
             forget = step - self.undo_depth if step > self.undo_depth else None
             self._write(rows, values=steady, drop_steps_after=drop_redo, drop_steps_through=forget)
-            self._open = (_OpenStep(step, rows[0].address, origin, now, rows[0].seq, rows[0].old)
-                          if len(rows) == 1 else None)
+            # A step that changed every address it names may be extended by the next change of the same ones.
+            self._open = (_OpenStep(step, origin, now, {r.address: r.old for r in rows}, tuple(r.seq for r in rows))
+                          if len(rows) == len(changes) else None)
         self._push(tuple(changes), fade_ms)
         self._hub.publish(events)
         return events

@@ -394,7 +394,8 @@ class _Connection:
                 if not isinstance(changes, dict):
                     raise _Malformed('{"type": "set_many", "changes": {"<address>": <value>, ...}, "id": <any>}')
                 authorize(self.hub.auth, self.principal, changes)
-                events = await self._apply(self.control.set_many, changes, "ws")
+                # An app sends a multi-value drag (an EQ handle: frequency and gain) this way: one undo step.
+                events = await self._apply(functools.partial(self.control.set_many, coalesce=True), changes, "ws")
                 seq = events[-1].seq if events else self.control.seq
             else:
                 raise _Malformed('"type": "set", "set_many" or "pong"')

@@ -127,6 +127,30 @@ def test_a_batch_is_never_extended(control, clock):
     assert steps(control) == [1, 2]
 
 
+def test_an_eq_handle_drag_is_one_step(control, clock):
+    # The web app moves an EQ handle as frequency and gain together (a coalescing batch over the WebSocket).
+    before = (control.get("ch/1/eq/2/freq"), control.get("ch/1/eq/2/gain"))
+    for freq, gain in ((600, 1), (800, 3), (1200, 6), (1500, 4.5)):
+        clock.tick(0.2)
+        control.set_many({"ch/1/eq/2/freq": freq, "ch/1/eq/2/gain": gain}, "ws", coalesce=True)
+    assert steps(control) == [1]
+    rows = {e.address: (e.old, e.new) for e in control.history()}
+    assert rows == {"ch/1/eq/2/freq": (before[0], 1500.0), "ch/1/eq/2/gain": (before[1], 4.5)}  # one row each
+    control.undo()
+    assert (control.get("ch/1/eq/2/freq"), control.get("ch/1/eq/2/gain")) == before
+
+
+def test_coalescing_batches_need_the_same_addresses_and_the_flag(control, clock):
+    control.set_many({"ch/1/eq/2/freq": 600, "ch/1/eq/2/gain": 1}, "ws", coalesce=True)
+    clock.tick(0.1)
+    control.set_many({"ch/1/eq/3/freq": 600, "ch/1/eq/3/gain": 1}, "ws", coalesce=True)  # another band
+    clock.tick(0.1)
+    control.set_many({"ch/1/eq/3/freq": 700, "ch/1/eq/3/gain": 2}, "rest")  # a plain batch: its own step
+    clock.tick(0.1)
+    control.set_many({"ch/1/eq/3/freq": 800, "ch/1/eq/3/gain": 3}, "rest")
+    assert steps(control) == [1, 2, 3, 4]
+
+
 def test_a_set_after_undo_starts_a_new_step(control, clock):
     drag(control, clock, "ch/1/fader", [-1, -2])
     control.undo()

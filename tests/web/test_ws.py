@@ -77,6 +77,18 @@ def test_changes_from_every_front_end_arrive_in_order(client, control):
     assert control.history(1)[0].origin == "mqtt" and control.history(3)[2].origin == "ws"
 
 
+def test_a_multi_value_drag_over_the_socket_is_one_undo_step(client, control):
+    before = len({e.step for e in control.history()})
+    with client.websocket_connect(WS) as ws:
+        connected(ws)
+        for k, (freq, gain) in enumerate(((700, 2), (900, 4), (1100, 6))):
+            ws.send_json({"type": "set_many", "changes": {"ch/1/eq/2/freq": freq, "ch/1/eq/2/gain": gain}, "id": k})
+            assert next_of(ws, "ack", "error")["type"] == "ack"
+    assert len({e.step for e in control.history()}) == before + 1
+    control.undo()
+    assert (control.get("ch/1/eq/2/freq"), control.get("ch/1/eq/2/gain")) == (500.0, 0.0)
+
+
 def test_acks_and_errors_answer_by_id(client, control):
     with client.websocket_connect(WS) as ws:
         connected(ws)
