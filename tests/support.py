@@ -1,5 +1,5 @@
 """Test helpers: a real uvicorn server for an app, jackd names and readiness, bounded waits, a probe JACK
-client that plays and records audio, level measurements."""
+client that plays and records audio, level measurements, an offline engine loaded with a state."""
 
 from __future__ import annotations
 
@@ -148,3 +148,23 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
+
+
+def loaded_engine(layout, changes, rate: int = RATE):
+    """An offline engine for ``layout`` loaded (no ramps) with the defaults plus ``changes``, limiters
+    out; returns it and the state it holds."""
+    from mixerd.engine import Engine
+    from mixerd.model.params import ParamTree
+
+    state = ParamTree.from_layout(layout).defaults()
+    state.update({a: False for a in state if a.endswith("limiter/on")})
+    state.update(changes)
+    engine = Engine(layout, sample_rate=rate)
+    engine.load(state)
+    return engine, state
+
+
+def ramped_change(engine, state, changes) -> None:
+    """Apply ``changes`` the way a user's change arrives: ramped."""
+    state.update(changes)
+    engine.apply(state, list(changes))

@@ -3,6 +3,7 @@ AFL after the fader with the pan, whole mixes as they leave, its level, and no c
 
 import numpy as np
 import pytest
+from support import loaded_engine, ramped_change
 
 from mixerd.engine import Engine
 from mixerd.engine.reference import ReferenceMix
@@ -25,19 +26,14 @@ def signals(frames=9600):
 
 
 def mixer(**changes):
-    state = ParamTree.from_layout(LAYOUT).defaults()
-    state.update({a: False for a in state if a.endswith("limiter/on")})
-    state.update({"ch/1/send/1/level": -6.0, "ch/2/send/2/level": 0.0, "ch/2/send/2/pan": 100.0,
-                  "ch/1/send/3/level": -10.0, "bus/3/return/main/level": -6.0})
-    state.update(changes)
-    engine = Engine(LAYOUT, sample_rate=RATE)
-    engine.load(state)
-    return engine, state
+    """The test mixer with a send into each mix and the reverb, plus ``changes``."""
+    sends = {"ch/1/send/1/level": -6.0, "ch/2/send/2/level": 0.0, "ch/2/send/2/pan": 100.0,
+             "ch/1/send/3/level": -10.0, "bus/3/return/main/level": -6.0}
+    return loaded_engine(LAYOUT, {**sends, **changes}, RATE)
 
 
 def change(engine, state, **changes):
-    state.update(changes)
-    engine.apply(state, list(changes))
+    ramped_change(engine, state, changes)
 
 
 def test_the_layout_puts_the_solo_pair_last():

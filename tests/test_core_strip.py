@@ -4,10 +4,9 @@ clicks, bus processing (EQ, balance, limiter), FX buses and returns, generators,
 import numpy as np
 import pytest
 from scipy.signal import lfilter, resample_poly
+from support import loaded_engine, ramped_change
 
-from mixerd.engine import Engine
 from mixerd.model.layout import Layout
-from mixerd.model.params import ParamTree
 
 RATE = 48000
 RAMP = 480
@@ -23,19 +22,11 @@ def tone(freq, level_db, seconds, rate=RATE):
 
 
 def mixer(layout, **changes):
-    """An engine for ``layout`` loaded (no ramps) with the defaults plus ``changes``, limiters out."""
-    state = ParamTree.from_layout(layout).defaults()
-    state.update({a: False for a in state if a.endswith("limiter/on")})
-    state.update(changes)
-    engine = Engine(layout, sample_rate=RATE)
-    engine.load(state)
-    return engine, state
+    return loaded_engine(layout, changes, RATE)
 
 
 def change(engine, state, **changes):
-    """Apply ``changes`` the way a user's change arrives: ramped."""
-    state.update(changes)
-    engine.apply(state, list(changes))
+    ramped_change(engine, state, changes)
 
 
 def run(engine, x):
