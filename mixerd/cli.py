@@ -107,11 +107,19 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"mixerd: cannot listen on {config.http.host}:{config.http.port}: {exc.strerror}; "
               "set http.port in the config (or --port) to a free port", file=sys.stderr)
         return 2
+    broker = None
+    if args.command == "demo" and config.mqtt.enabled and config.mqtt.broker == DEMO_BROKER:
+        from mixerd.mqtt.local_broker import LocalBroker
+
+        broker = LocalBroker(1883)  # the demo's own mosquitto when none runs here
+        broker_state = broker.start()
     mixer = Mixer(config, initial_changes=changes)  # the demo mix only when the store has no state yet
     try:
         mixer.start()
     except (ProfileError, JackServerError, StateError) as exc:
         print(f"mixerd: {exc}", file=sys.stderr)
+        if broker:
+            broker.stop()
         return 1
     try:
         import uvicorn
@@ -119,11 +127,14 @@ def _serve(args: argparse.Namespace) -> int:
         from mixerd.web import create_app
 
         assert mixer.control is not None
-        app = create_app(mixer.control, auth=mixer.auth)
+        app = create_app(mixer.control, scenes=mixer.scenes, auth=mixer.auth)
         print("mixerd is running. Open the mixer in a browser:", flush=True)
         for address in web_addresses(sock, "https" if config.http.tls else "http"):
             print(f"    {address}", flush=True)
         _print_access(config, mixer, demo=args.command == "demo")
+        if config.mqtt.enabled:
+            where = f" (mosquitto {broker_state})" if broker else ""
+            print(f"MQTT: {config.mqtt.broker}{where}, base topic {config.mqtt.base}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         tls = {"ssl_certfile": config.http.tls_cert, "ssl_keyfile": config.http.tls_key} if config.http.tls else {}
         server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", **tls))
@@ -136,6 +147,8 @@ def _serve(args: argparse.Namespace) -> int:
             pass
     finally:
         mixer.stop()
+        if broker:
+            broker.stop()
         sock.close()
         print("mixerd stopped.", flush=True)
     return 0
@@ -154,6 +167,8 @@ def _print_access(config, mixer, demo: bool) -> None:
 
 #: The demo's admin password unless its config sets another (printed with the address).
 DEMO_PASSWORD = "mixerd"
+#: The broker the demo starts a mosquitto for, when nothing listens there yet.
+DEMO_BROKER = "mqtt://127.0.0.1:1883"
 
 
 def _demo_config(config, args: argparse.Namespace):
@@ -162,7 +177,8 @@ def _demo_config(config, args: argparse.Namespace):
     state = dataclasses.replace(config.state, dir=args.state_dir)
     mixer = config.mixer if args.config else dataclasses.replace(config.mixer, profile="demo")
     auth = config.auth if config.auth.admin_password else dataclasses.replace(config.auth, admin_password=DEMO_PASSWORD)
-    return dataclasses.replace(config, http=http, state=state, mixer=mixer, auth=auth)
+    mqtt = config.mqtt if args.config else dataclasses.replace(config.mqtt, node_id="demo")  # mixerd/demo
+    return dataclasses.replace(config, http=http, state=state, mixer=mixer, auth=auth, mqtt=mqtt)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ section. Each section validates itself when constructed, so ``Config()`` is the 
 from __future__ import annotations
 
 import dataclasses
+import re
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,6 +174,40 @@ class AuthConfig(_Section):
 
 
 @dataclass(frozen=True)
+class MqttConfig(_Section):
+    """The MQTT front end: broker, base topic, meters and Home Assistant discovery (see README "MQTT")."""
+
+    SECTION: ClassVar[str] = "mqtt"
+    enabled: bool = True
+    #: mqtt://host:port, or mqtts://host:port for TLS (port defaults 1883 / 8883)
+    broker: str = field(default="mqtt://127.0.0.1:1883", metadata=_rule(
+        nonempty=True, what='"mqtt://host:port" or "mqtts://host:port"'))
+    username: str = ""
+    password: str = ""
+    #: CA certificate (PEM) to check an mqtts:// broker with; "" → the system's trusted CAs
+    ca_file: str = ""
+    #: {base} is "mixerd/<node_id>" unless base_topic says otherwise
+    node_id: str = field(default="mixerd", metadata=_rule(
+        nonempty=True, maxlen=64, forbid="/#+ ", what="1 to 64 characters without /, #, + or spaces"))
+    base_topic: str = field(default="", metadata=_rule(forbid="#+", what='a topic without wildcards, e.g. "studio/mixer"'))
+    #: meter messages per second on {base}/meters (0: none)
+    meter_rate: float = field(default=2.0, metadata=_rule(range=(0, 25), unit="Hz"))
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not re.match(r"^mqtts?://[^/:\s]+(:\d{1,5})?/?$", self.broker):
+            raise ConfigError(f"mqtt.broker = {show(self.broker)} is not a broker address; write "
+                              '"mqtt://host:port" (e.g. "mqtt://192.168.1.10:1883") or "mqtts://host:port" for TLS')
+        if self.base_topic.startswith("/") or self.base_topic.endswith("/"):
+            raise ConfigError(f"mqtt.base_topic = {show(self.base_topic)} must not start or end with '/'")
+
+    @property
+    def base(self) -> str:
+        """The base topic every mixerd topic starts with."""
+        return self.base_topic or f"mixerd/{self.node_id}"
+
+
+@dataclass(frozen=True)
 class StateConfig(_Section):
     """Where mixer state is kept between runs."""
 
@@ -195,6 +230,7 @@ class Config:
     engine: EngineConfig = field(default_factory=EngineConfig)
     http: HttpConfig = field(default_factory=HttpConfig)
     auth: AuthConfig = field(default_factory=AuthConfig)
+    mqtt: MqttConfig = field(default_factory=MqttConfig)
     state: StateConfig = field(default_factory=StateConfig)
     log: LogConfig = field(default_factory=LogConfig)
 
@@ -268,6 +304,8 @@ def _resolve_paths(cls: type[_Section], values: dict[str, Any], base_dir: Path) 
             values["profile"] = str(resolve(profile))
     elif cls is StateConfig and "dir" in values:
         values["dir"] = resolve(values["dir"])
+    elif cls is MqttConfig and isinstance(values.get("ca_file"), str) and values["ca_file"]:
+        values["ca_file"] = str(resolve(values["ca_file"]))
     elif cls is HttpConfig:
         for key in ("tls_cert", "tls_key"):
             if key in values:

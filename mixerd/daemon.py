@@ -1,4 +1,5 @@
-"""Start and stop a whole mixer: config → profile → store → engine → JACK host → control → HTTP.
+"""Start and stop a whole mixer: config → profile → store → engine → JACK host → control → scenes and
+MQTT (the HTTP front end is served by the caller with ``create_app(control, scenes, auth)``).
 
 Shutdown runs in reverse. ``Mixer`` is what ``mixerd run`` and ``mixerd demo`` drive, and what
 integration tests start in-process.
@@ -14,6 +15,7 @@ from typing import Any
 
 from mixerd.config import Config
 from mixerd.control import Control, starting_state
+from mixerd.control.scenes import SceneService
 from mixerd.engine import Engine
 from mixerd.jackhost import JackHost, ServerSpec, Wiring
 from mixerd.model.params import ParamTree
@@ -42,6 +44,10 @@ class Mixer:
     control: Control | None = None
     #: access control for the web front ends (None: ``[auth] enabled = false``, the API is open)
     auth: Auth | None = None
+    #: scenes, safes and versions, shared by the web app and MQTT
+    scenes: SceneService | None = None
+    #: the MQTT front end (None: ``[mqtt] enabled = false``)
+    mqtt: Any = None
 
     def start(self) -> None:
         """Bring up audio and control; raises (after undoing what it started) if that fails."""
@@ -90,10 +96,20 @@ class Mixer:
         else:
             log.warning("auth: access control is off ([auth] enabled = false): anyone who reaches the web app "
                         "may change everything")
+        self.scenes = SceneService(self.control)
+        if cfg.mqtt.enabled:
+            from mixerd.mqtt import MqttBridge
+
+            self.mqtt = MqttBridge(self.control, cfg.mqtt, self.scenes)
+            self.mqtt.start()  # a broker that is not there is retried quietly
         log.info("mixer: %s — %d channels, %d buses", self.profile.name, layout.n_inputs, layout.n_buses)
 
     def stop(self) -> None:
         """Stop what was started, in reverse order. Safe to call twice."""
+        if self.mqtt:
+            self.mqtt.stop()
+            self.mqtt = None
+        self.scenes = None
         self.auth = None
         self.control = None
         if self.host:

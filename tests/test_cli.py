@@ -17,6 +17,7 @@ import pytest
 from support import unique_server_name
 
 from mixerd.jackhost import server_running
+from mixerd.mqtt.local_broker import listening
 
 CHROMIUM = "/usr/bin/chromium"
 MIXERD = [sys.executable, "-m", "mixerd"]
@@ -65,6 +66,10 @@ def test_demo_runs_shows_moving_meters_and_stops_what_it_started(tmp_path):
         # The demo is locked like a real mixer, with a password it prints for the newcomer.
         password = out.wait_for(r"admin password: (\S+)").group(1)
         assert password == "mixerd"
+        # MQTT: its own mosquitto on 127.0.0.1:1883 unless one runs there already; mixerd is online on it.
+        broker = out.wait_for(r"MQTT: mqtt://127\.0\.0\.1:1883 \(mosquitto ([a-z ]+)\), base topic mixerd/mixerd").group(1)
+        assert broker in ("started", "already running"), broker
+        assert _retained("mixerd/mixerd/availability", 1883) == b"online"
         with httpx.Client(base_url=url + "api/v1", timeout=10) as api:
             assert api.get("/state").status_code == 401
             login = api.post("/auth/login", json={"password": password})
@@ -119,6 +124,27 @@ def test_demo_runs_shows_moving_meters_and_stops_what_it_started(tmp_path):
     assert code == 0, "\n".join(out.lines)
     out.wait_for("mixerd stopped")
     assert not server_running(server), "Ctrl-C left the demo's jackd running"
+    if broker == "started":
+        assert not listening("127.0.0.1", 1883), "the demo's mosquitto outlived it"
+
+
+def _retained(topic: str, port: int, timeout: float = 15.0) -> bytes | None:
+    """The retained (or first) message on ``topic`` at the broker on 127.0.0.1:``port``."""
+    import paho.mqtt.client as mqtt
+
+    got: list[bytes] = []
+    arrived = threading.Event()
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+    client.on_message = lambda c, u, msg: (got.append(msg.payload), arrived.set())
+    client.connect("127.0.0.1", port)
+    client.subscribe(topic)
+    client.loop_start()
+    try:
+        arrived.wait(timeout)
+    finally:
+        client.loop_stop()
+        client.disconnect()
+    return got[0] if got else None
 
 
 def test_bench_prints_its_figures():

@@ -1,0 +1,317 @@
+"""MqttBridge: the control core on an MQTT broker.
+
+Three threads, none of which ever blocks paho's network loop:
+
+* paho's loop (``loop_start``) connects, reconnects with backoff and hands each command message to a
+  queue;
+* the command worker applies them in arrival order through the control core (which commits to the
+  database before it answers) and publishes an error for anything refused;
+* the publisher follows the control core's event stream and publishes state, at most one message per
+  address every ``MIN_INTERVAL`` seconds while it keeps changing (a fader drag) and always the last
+  value; it also publishes meters and, after every (re)connect, the whole state again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import ssl
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import paho.mqtt.client as mqtt
+
+from mixerd.control.events import Lagged
+from mixerd.model.errors import ParamError
+from mixerd.mqtt.topics import ACTIONS, PayloadError, Topics, decode, parse_payload, state_payload
+
+log = logging.getLogger(__name__)
+
+MIN_INTERVAL = 0.05       # at most 20 state messages per second per address
+COMMAND_QUEUE = 65536     # commands waiting for the control core
+RECONNECT = (1, 30)       # backoff between reconnect attempts, seconds (min, max)
+_PROTOCOL_REFUSED = (1, 132)  # v3.1.1 "unacceptable protocol version", v5 "unsupported protocol version"
+
+
+@dataclass(frozen=True)
+class BrokerAddress:
+    """Where the broker is: host, port and whether to speak TLS."""
+
+    host: str
+    port: int
+    tls: bool
+
+    @classmethod
+    def parse(cls, url: str) -> "BrokerAddress":
+        parts = urlsplit(url)
+        tls = parts.scheme == "mqtts"
+        return cls(parts.hostname or "127.0.0.1", parts.port or (8883 if tls else 1883), tls)
+
+
+class MqttBridge:
+    """Publishes ``control``'s state to MQTT and applies commands from it. ``config`` is an
+    ``MqttConfig``; ``scenes`` (a SceneService) enables the scene actions."""
+
+    def __init__(self, control, config, scenes=None, *, client_id: str | None = None):
+        self.control = control
+        self.config = config
+        self.scenes = scenes
+        self.topics = Topics(config.base)
+        self.broker = BrokerAddress.parse(config.broker)
+        self.client_id = client_id or f"mixerd-{config.node_id}"
+        self._tree = control.tree
+        self._max_depth = max(a.count("/") + 1 for a in self._tree.addresses())
+        self._commands: queue.Queue = queue.Queue(COMMAND_QUEUE)
+        self._stop = threading.Event()
+        self._resync = threading.Event()  # the publisher sends the whole state (after a connect)
+        self._connected = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._protocol = mqtt.MQTTv5
+        self._client: mqtt.Client | None = None
+        self.stats = {"connects": 0, "commands": 0, "errors": 0, "published": 0, "dropped_commands": 0}
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Connect in the background (a broker that is down is retried quietly) and start publishing."""
+        self._stop.clear()
+        self._client = self._make_client()
+        self._threads = [threading.Thread(target=self._publish_loop, name="mixerd-mqtt-pub", daemon=True),
+                         threading.Thread(target=self._command_loop, name="mixerd-mqtt-cmd", daemon=True)]
+        for t in self._threads:
+            t.start()
+        log.info("mqtt: connecting to %s:%d as %s, base topic %s", self.broker.host, self.broker.port,
+                 self.client_id, self.topics.base)
+
+    def stop(self) -> None:
+        """Say ``offline`` (retained), disconnect and stop the threads."""
+        self._stop.set()
+        client = self._client
+        if client is not None:
+            if self._connected.is_set():
+                info = client.publish(self.topics.availability, "offline", qos=1, retain=True)
+                try:
+                    info.wait_for_publish(timeout=2)
+                except (RuntimeError, ValueError):
+                    pass
+            client.disconnect()
+            client.loop_stop()
+        for t in self._threads:
+            t.join(timeout=5)
+        self._client = None
+        self._connected.clear()
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    def status(self) -> dict[str, Any]:
+        """Connection facts for health pages."""
+        return {"connected": self.connected, "broker": f"{self.broker.host}:{self.broker.port}",
+                "base_topic": self.topics.base, "protocol": "5" if self._protocol == mqtt.MQTTv5 else "3.1.1",
+                **self.stats}
+
+    # -- paho -------------------------------------------------------------------------------------
+
+    def _make_client(self) -> mqtt.Client:
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=self.client_id, protocol=self._protocol)
+        client.will_set(self.topics.availability, "offline", qos=1, retain=True)
+        if self.config.username:
+            client.username_pw_set(self.config.username, self.config.password or None)
+        if self.broker.tls:
+            client.tls_set(ca_certs=self.config.ca_file or None, cert_reqs=ssl.CERT_REQUIRED)
+        client.reconnect_delay_set(*RECONNECT)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        client.connect_async(self.broker.host, self.broker.port, keepalive=30)
+        client.loop_start()
+        return client
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
+        if reason_code.is_failure:
+            if reason_code.value in _PROTOCOL_REFUSED and self._protocol == mqtt.MQTTv5:
+                log.info("mqtt: the broker does not speak MQTT 5; using 3.1.1")
+                self._protocol = mqtt.MQTTv311
+                threading.Thread(target=self._reconnect_with_new_protocol, daemon=True).start()
+            else:
+                log.warning("mqtt: the broker refused the connection: %s", reason_code)
+            return
+        self.stats["connects"] += 1
+        # Subscriptions first (commands are what matters), then availability; the publisher resends
+        # the whole state.
+        client.subscribe([(t, 1) for t in self.topics.subscriptions(self._max_depth)])
+        client.publish(self.topics.availability, "online", qos=1, retain=True)
+        self._connected.set()
+        self._resync.set()
+        log.info("mqtt: connected to %s:%d", self.broker.host, self.broker.port)
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+        if self._connected.is_set() and not self._stop.is_set():
+            log.warning("mqtt: connection to the broker lost (%s); retrying", reason_code)
+        self._connected.clear()
+
+    def _reconnect_with_new_protocol(self) -> None:
+        old = self._client
+        if old is not None:
+            old.loop_stop()
+        if not self._stop.is_set():
+            self._client = self._make_client()
+
+    def _on_message(self, client, userdata, msg) -> None:
+        # paho's network thread: never wait here.
+        try:
+            self._commands.put_nowait((msg.topic, msg.payload))
+        except queue.Full:
+            self.stats["dropped_commands"] += 1
+
+    # -- commands ---------------------------------------------------------------------------------
+
+    def _command_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                topic, payload = self._commands.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            try:
+                self.handle(topic, payload)
+            except Exception:  # a bug must not end command handling
+                log.exception("mqtt: error handling %s", topic)
+
+    def handle(self, topic: str, payload: bytes) -> None:
+        """Apply one command or action message; a refused one is published on ``{base}/error``."""
+        parsed = self.topics.parse(topic)
+        if parsed is None:
+            return
+        kind, name = parsed
+        self.stats["commands"] += 1
+        try:
+            if kind == "set":
+                spec = self._tree.spec(name)  # ParamError unknown_address, with a "did you mean"
+                self.control.set(name, parse_payload(payload, spec), "mqtt")
+            else:
+                self._action(name, payload)
+        except (ParamError, PayloadError) as exc:
+            self._error(topic, payload, exc.code, exc.message, getattr(exc, "address", None) or
+                        (name if kind == "set" else None), exc.allowed)
+        except Exception as exc:  # SceneError and the like carry the same fields
+            if not hasattr(exc, "code"):
+                raise
+            self._error(topic, payload, exc.code, str(getattr(exc, "message", exc)), getattr(exc, "address", None),
+                        getattr(exc, "allowed", None))
+
+    def _action(self, name: str, payload: bytes) -> None:
+        if name == "undo":
+            self.control.undo()
+        elif name == "redo":
+            self.control.redo()
+        elif name == "generators":
+            on = parse_payload(payload, self._tree.spec("gen/1/on")) if "gen/1/on" in self._tree else False
+            gens = [a for a in self._tree.addresses() if a.startswith("gen/") and a.endswith("/on")]
+            self.control.set_many({a: on for a in gens}, "mqtt")
+        elif name in ("scene_recall", "scene_save"):
+            if self.scenes is None:
+                raise PayloadError("not_available", "scenes are not available on this mixer")
+            text = decode(payload)
+            if name == "scene_save":
+                self.scenes.save_scene(_unquote(text))
+            else:
+                self.scenes.recall_scene(self._scene_id(_unquote(text)))
+        else:
+            raise PayloadError("unknown_action", f"there is no action {name!r}",
+                               ", ".join(f"{a} ({what})" for a, what in ACTIONS.items()))
+
+    def _scene_id(self, text: str) -> int:
+        if text.isdigit():
+            return int(text)
+        for scene in self.scenes.scenes():
+            if scene.name == text:
+                return scene.id
+        names = ", ".join(repr(s.name) for s in self.scenes.scenes()) or "none yet"
+        raise PayloadError("not_found", f"there is no scene named {text!r}", f"a scene id or name ({names})")
+
+    def _error(self, topic: str, payload: bytes, code: str, message: str, address: str | None,
+               allowed: str | None) -> None:
+        self.stats["errors"] += 1
+        body = {"topic": topic, "payload": payload[:200].decode("utf-8", "replace"),
+                "error": {"code": code, "message": message, "address": address, "allowed": allowed}}
+        log.info("mqtt: refused %s: %s", topic, message)
+        self._publish(self.topics.error, json.dumps(body, ensure_ascii=False), retain=False)
+
+    # -- publishing -------------------------------------------------------------------------------
+
+    def _publish(self, topic: str, payload: str, retain: bool) -> None:
+        client = self._client
+        if client is None or not self._connected.is_set():
+            return  # everything is resent after the next connect
+        client.publish(topic, payload, qos=0, retain=retain)
+        self.stats["published"] += 1
+
+    def _publish_state(self, values: dict[str, Any]) -> None:
+        for address, value in values.items():
+            self._publish(self.topics.state(address), state_payload(value), retain=True)
+
+    def _publish_loop(self) -> None:
+        sub = self.control.subscribe(maxsize=16384)
+        pending: dict[str, Any] = {}   # address → newest value not yet published
+        last: dict[str, float] = {}    # address → when it was last published
+        meter_period = 1.0 / self.config.meter_rate if self.config.meter_rate > 0 else None
+        next_meters = time.monotonic()
+        try:
+            while not self._stop.is_set():
+                if self._resync.is_set() and self._connected.is_set():
+                    self._resync.clear()
+                    _, values = self.control.state()
+                    pending.clear()
+                    self._publish_state(values)
+                    now = time.monotonic()
+                    last = dict.fromkeys(values, now)
+                now = time.monotonic()
+                due = [now + MIN_INTERVAL] if pending else [now + 0.25]
+                if meter_period:
+                    due.append(next_meters)
+                try:
+                    event = sub.get(timeout=max(0.0, min(due) - now))
+                    while event is not None:
+                        pending[event.address] = event.value
+                        event = sub.get(timeout=0)
+                except Lagged:
+                    self._resync.set()  # too far behind: send everything again
+                    continue
+                now = time.monotonic()
+                for address in [a for a in pending if now - last.get(a, 0.0) >= MIN_INTERVAL]:
+                    self._publish(self.topics.state(address), state_payload(pending.pop(address)), retain=True)
+                    last[address] = now
+                if meter_period and now >= next_meters:
+                    next_meters = now + meter_period
+                    if self._connected.is_set():
+                        self._publish(self.topics.meters, json.dumps(compact_meters(self.control.meters())),
+                                      retain=False)
+        finally:
+            sub.close()
+
+
+def compact_meters(meters: dict[str, Any]) -> dict[str, Any]:
+    """The meter snapshot in a dashboard's terms: per point peak and RMS (dBFS, per side), and where
+    measured, short-term loudness (LUFS) and limiter gain reduction (dB)."""
+    out: dict[str, Any] = {}
+    for name, point in (meters.get("points") or {}).items():
+        entry = {"peak": point.get("peak"), "rms": point.get("rms")}
+        for key in ("lufs_s", "limiter_gr"):
+            if key in point:
+                entry[key] = point[key]
+        out[name] = entry
+    return out
+
+
+def _unquote(text: str) -> str:
+    """A scene name or id sent as JSON (``"Verse"``, ``3``) or as plain text."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else text

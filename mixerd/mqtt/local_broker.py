@@ -1,0 +1,66 @@
+"""A mosquitto of the demo's own on 127.0.0.1, when nothing listens there yet (``mixerd demo``)."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+def listening(host: str, port: int) -> bool:
+    """Whether something accepts TCP connections on ``host:port``."""
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex((host, port)) == 0
+
+
+class LocalBroker:
+    """``start()`` runs mosquitto on ``127.0.0.1:port`` unless a broker is already there (or mosquitto is
+    not installed); ``stop()`` ends exactly the process it started."""
+
+    def __init__(self, port: int = 1883):
+        self.port = port
+        self.proc: subprocess.Popen | None = None
+        self._dir: tempfile.TemporaryDirectory | None = None
+
+    def start(self, timeout: float = 5.0) -> str:
+        """Start it if needed; returns what happened, for the user: "started", "already running" or why not."""
+        if listening("127.0.0.1", self.port):
+            return "already running"
+        exe = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)
+        if exe is None:
+            return "not installed (apt install mosquitto); MQTT retries until a broker is there"
+        self._dir = tempfile.TemporaryDirectory(prefix="mixerd-mosquitto-")
+        conf = Path(self._dir.name) / "mosquitto.conf"
+        conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+        self.proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self.stop()
+                return "could not be started; MQTT retries until a broker is there"
+            if listening("127.0.0.1", self.port):
+                return "started"
+            time.sleep(0.05)
+        return "starting"
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.terminate()
+                try:
+                    self.proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait(5)
+            self.proc = None
+        if self._dir is not None:
+            self._dir.cleanup()
+            self._dir = None

@@ -1,0 +1,132 @@
+"""Topic names and payloads of the MQTT front end (no networking here).
+
+State ``{base}/{address}`` (retained, the JSON value), commands ``{base}/{address}/set``, actions
+``{base}/action/{name}``, errors ``{base}/error``, meters ``{base}/meters``, availability
+``{base}/availability``. A command's payload may be JSON (``-6``, ``true``, ``"afl"``) or plain text as
+automation tools send it (``ON``, ``off``, ``afl``); its meaning comes from the address's type.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from mixerd.model.spec import ParamSpec, show_value
+
+SET = "set"
+#: The actions under {base}/action/: what each one's payload is.
+ACTIONS = {
+    "undo": "anything (ignored)",
+    "redo": "anything (ignored)",
+    "scene_recall": "a scene id (e.g. 3) or name (e.g. \"Verse\")",
+    "scene_save": "the new scene's name",
+    "generators": "ON or OFF: every signal generator on or off (sound check)",
+}
+_TRUE = ("on", "true", "1", "yes")
+_FALSE = ("off", "false", "0", "no")
+MAX_PAYLOAD = 1024
+
+
+class PayloadError(ValueError):
+    """A payload that cannot mean a value of its address's type: ``code``, ``message``, ``allowed``."""
+
+    def __init__(self, code: str, message: str, allowed: str | None = None):
+        super().__init__(message)
+        self.code, self.message, self.allowed = code, message, allowed
+
+
+@dataclass(frozen=True)
+class Topics:
+    """The topics under one base topic."""
+
+    base: str
+
+    @property
+    def availability(self) -> str:
+        return f"{self.base}/availability"
+
+    @property
+    def error(self) -> str:
+        return f"{self.base}/error"
+
+    @property
+    def meters(self) -> str:
+        return f"{self.base}/meters"
+
+    def state(self, address: str) -> str:
+        return f"{self.base}/{address}"
+
+    def command(self, address: str) -> str:
+        return f"{self.base}/{address}/{SET}"
+
+    def action(self, name: str) -> str:
+        return f"{self.base}/action/{name}"
+
+    def subscriptions(self, max_depth: int) -> list[str]:
+        """Filters for every ``…/set`` of an address up to ``max_depth`` segments, and the actions.
+        (``+`` per segment, not ``#``: a ``#`` would also bring back every retained state topic.)"""
+        return [f"{self.base}/{'/'.join(['+'] * depth)}/{SET}" for depth in range(1, max_depth + 1)] + [
+            f"{self.base}/action/+"]
+
+    def parse(self, topic: str) -> tuple[str, str] | None:
+        """``("set", address)`` or ``("action", name)`` for one of our command topics, else None."""
+        prefix = self.base + "/"
+        if not topic.startswith(prefix):
+            return None
+        rest = topic[len(prefix):]
+        if rest.startswith("action/") and rest.count("/") == 1:
+            return "action", rest.split("/", 1)[1]
+        if rest.endswith("/" + SET) and len(rest) > len(SET) + 1:
+            return "set", rest[: -len(SET) - 1]
+        return None
+
+
+def state_payload(value: Any) -> str:
+    """A value as the state topics carry it: JSON (``-6.0``, ``true``, ``"Kick"``)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def decode(raw: bytes) -> str:
+    """The payload as text; PayloadError when it is not UTF-8 or too long."""
+    if len(raw) > MAX_PAYLOAD:
+        raise PayloadError("malformed_payload", f"the payload is {len(raw)} bytes; at most {MAX_PAYLOAD} are read")
+    try:
+        return raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise PayloadError("malformed_payload", "the payload is not UTF-8 text") from None
+
+
+def parse_payload(raw: bytes, spec: ParamSpec) -> Any:
+    """The value a command payload means for ``spec``: JSON first, then the plain spellings automation
+    tools use. The control core still checks the value (range, choices); this only reads it."""
+    text = decode(raw)
+    try:
+        value = json.loads(text) if text else None
+    except ValueError:
+        value = text  # plain text: "ON", "afl", "Lead vox"
+    if spec.kind == "bool":
+        if isinstance(value, bool):
+            return value
+        word = str(value).strip().lower() if isinstance(value, (str, int, float)) else None
+        if word in _TRUE:
+            return True
+        if word in _FALSE:
+            return False
+        raise PayloadError("wrong_type", f"{spec.address}: {show_value(text)} is not on or off",
+                           "true/false, ON/OFF, 1/0")
+    if spec.kind == "number":
+        if isinstance(value, str):  # "-6" sent as a JSON string, or "-6 dB"
+            word = value.strip().removesuffix(spec.unit).strip() if spec.unit else value.strip()
+            try:
+                value = float(word)
+            except ValueError:
+                raise PayloadError("wrong_type", f"{spec.address}: {show_value(text)} is not a number",
+                                   spec.allowed) from None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise PayloadError("wrong_type", f"{spec.address}: {show_value(text)} is not a number", spec.allowed)
+        return value
+    if isinstance(value, (dict, list)) or value is None:
+        raise PayloadError("wrong_type", f"{spec.address}: {show_value(text)} is not text", spec.allowed)
+    return value if isinstance(value, str) else text

@@ -1,0 +1,187 @@
+"""The MQTT front end against a real mosquitto: retained state, commands in JSON and plain payloads,
+errors that change nothing, actions, coalesced drags, availability and the will, broker restarts."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+from support import wait_until
+
+from mixerd.config import MqttConfig
+from mixerd.control import Control
+from mixerd.control.scenes import SceneService
+from mixerd.model import BusLayout, Layout, ParamTree
+from mixerd.mqtt import MqttBridge
+
+BASE = "mixerd/test"
+LAYOUT = Layout(inputs=("Vocal", "Guitar", "Keys"), buses=(BusLayout("Drummer"), BusLayout("IEM", stereo=True)),
+                generators=2)
+
+
+@pytest.fixture
+def control():
+    return Control(ParamTree.from_layout(LAYOUT))
+
+
+@pytest.fixture
+def bridge(broker, control):
+    cfg = MqttConfig(broker=broker.url, node_id="test", meter_rate=0)
+    b = MqttBridge(control, cfg, SceneService(control))
+    b.start()
+    wait_until(lambda: b.connected, timeout=10, what="the bridge connected")
+    yield b
+    b.stop()
+
+
+def test_every_address_is_retained_and_follows_changes(bridge, control, listen):
+    listener = listen(f"{BASE}/#")
+    addresses = control.tree.addresses()
+    wait_until(lambda: all(listener.count(f"{BASE}/{a}") for a in addresses), what="the whole state")
+    late = listen(f"{BASE}/#")  # a later subscriber gets it all at once, retained
+    wait_until(lambda: {f"{BASE}/{a}" for a in addresses} <= late.retained, what="the retained state")
+    assert listener.last(f"{BASE}/ch/1/name") == "Vocal" and listener.last(f"{BASE}/ch/1/fader") == 0.0
+    assert listener.messages[f"{BASE}/availability"][-1] == b"online"  # plain text, as Home Assistant expects
+    control.set("ch/2/fader", -7.5, "rest")
+    listener.wait_for(f"{BASE}/ch/2/fader", -7.5)
+
+
+@pytest.mark.parametrize("address, payload, value", [
+    ("ch/1/fader", b"-6", -6.0), ("ch/1/fader", b'"-6"', -6.0), ("ch/1/fader", b"-6 dB", -6.0),
+    ("ch/1/mute", b"true", True), ("ch/1/mute", b"ON", True), ("ch/1/mute", b"off", False),
+    ("ch/1/mute", b"1", True), ("solo/mode", b"afl", "afl"), ("solo/mode", b'"afl"', "afl"),
+    ("ch/2/name", b"Lead vox", "Lead vox"), ("ch/1/send/2/level", b"-12.5", -12.5),
+])
+def test_set_commands_take_json_and_plain_payloads(bridge, control, listen, address, payload, value):
+    if control.get(address) == value:  # "off" for a mute that is off already: make it a change
+        control.set(address, not value, "rest")
+    listener = listen(f"{BASE}/{address}")
+    listener.publish(f"{BASE}/{address}/set", payload)
+    wait_until(lambda: control.get(address) == value, what=f"{address} = {value!r}")
+    listener.wait_for(f"{BASE}/{address}", value)
+    assert control.history(1)[0].origin == "mqtt"
+
+
+@pytest.mark.parametrize("address, payload, code, words", [
+    ("ch/1/fader", b"loud", "wrong_type", "not a number"),
+    ("ch/1/fader", b"40", "out_of_range", "-90"),
+    ("ch/1/fadr", b"-6", "unknown_address", "did you mean 'ch/1/fader'"),
+    ("ch/1/mute", b"maybe", "wrong_type", "ON/OFF"),
+    ("ch/1/fader", b"\xff\xfe", "malformed_payload", "UTF-8"),
+    ("ch/1/fader", b"{\"value\": -6}", "wrong_type", "not a number"),
+    ("solo/mode", b"loud", "invalid_value", "pfl"),
+])
+def test_bad_commands_publish_an_error_and_change_nothing(bridge, control, listen, address, payload, code, words):
+    errors = listen(f"{BASE}/error")
+    _, before = control.state()
+    errors.publish(f"{BASE}/{address}/set", payload)
+    wait_until(lambda: errors.count(f"{BASE}/error"), what="an error message")
+    error = errors.last(f"{BASE}/error")
+    assert error["topic"] == f"{BASE}/{address}/set" and error["error"]["code"] == code, error
+    assert words in error["error"]["message"] + (error["error"]["allowed"] or ""), error
+    assert not errors.retained  # errors are events, not state
+    assert control.state()[1] == before
+    # ... and the bridge goes on working
+    errors.publish(f"{BASE}/ch/3/fader/set", b"-3")
+    wait_until(lambda: control.get("ch/3/fader") == -3.0, what="the next command")
+
+
+def test_actions_undo_redo_scenes_and_generators(bridge, control, listen):
+    listener = listen(f"{BASE}/#")
+    control.set("ch/1/fader", -10, "rest")
+    listener.publish(f"{BASE}/action/undo", b"")
+    wait_until(lambda: control.get("ch/1/fader") == 0.0, what="undo")
+    listener.publish(f"{BASE}/action/redo", b"")
+    wait_until(lambda: control.get("ch/1/fader") == -10.0, what="redo")
+    listener.publish(f"{BASE}/action/scene_save", b"Tracking")
+    wait_until(lambda: [s.name for s in bridge.scenes.scenes()] == ["Tracking"], what="the scene saved")
+    control.set("ch/1/fader", -30, "rest")
+    listener.publish(f"{BASE}/action/scene_recall", b"Tracking")
+    wait_until(lambda: control.get("ch/1/fader") == -10.0, what="the scene recalled by name")
+    control.set("ch/1/fader", -30, "rest")
+    listener.publish(f"{BASE}/action/scene_recall", str(bridge.scenes.scenes()[0].id).encode())
+    wait_until(lambda: control.get("ch/1/fader") == -10.0, what="the scene recalled by id")
+    listener.publish(f"{BASE}/action/generators", b"ON")
+    wait_until(lambda: control.get("gen/1/on") and control.get("gen/2/on"), what="the generators on")
+    listener.wait_for(f"{BASE}/gen/2/on", True)
+    listener.publish(f"{BASE}/action/scene_recall", b"Nope")
+    listener.publish(f"{BASE}/action/dance", b"")
+    wait_until(lambda: listener.count(f"{BASE}/error") == 2, what="two errors")
+    codes = [json.loads(p)["error"]["code"] for p in listener.messages[f"{BASE}/error"]]
+    assert codes == ["not_found", "unknown_action"]
+
+
+def test_a_drag_is_coalesced_and_its_last_value_arrives(bridge, control, listen):
+    listener = listen(f"{BASE}/ch/1/fader")
+    listener.wait_for(f"{BASE}/ch/1/fader", 0.0)
+    listener.clear()
+    values = [-0.25 * k for k in range(1, 201)]
+    for v in values:
+        control.set("ch/1/fader", v, "ws")
+    listener.wait_for(f"{BASE}/ch/1/fader", values[-1])
+    assert listener.count(f"{BASE}/ch/1/fader") < len(values)
+
+
+def test_the_bridge_survives_a_broker_restart(bridge, control, broker, listen):
+    broker.restart()  # no persistence: the retained state is gone with it
+    wait_until(lambda: bridge.stats["connects"] >= 2 and bridge.connected, timeout=40, what="the reconnect")
+    listener = listen(f"{BASE}/#")
+    wait_until(lambda: listener.last(f"{BASE}/ch/1/name") == "Vocal", what="the state published again")
+    listener.publish(f"{BASE}/ch/1/fader/set", b"-4")
+    wait_until(lambda: control.get("ch/1/fader") == -4.0, what="a command after the restart")
+
+
+def test_a_broker_that_is_down_at_start_is_not_fatal(broker, control):
+    broker.stop()
+    b = MqttBridge(control, MqttConfig(broker=broker.url, node_id="test", meter_rate=0))
+    b.start()
+    try:
+        control.set("ch/1/fader", -2, "rest")  # the mixer works on
+        broker.start()
+        wait_until(lambda: b.connected, timeout=40, what="the bridge connected once the broker came up")
+    finally:
+        b.stop()
+
+
+def test_meters_are_published_at_the_configured_rate(broker, control, listen):
+    listener = listen(f"{BASE}/meters")
+    b = MqttBridge(control, MqttConfig(broker=broker.url, node_id="test", meter_rate=10))
+    b.start()
+    try:
+        wait_until(lambda: listener.count(f"{BASE}/meters") >= 3, what="meter messages")
+        assert isinstance(listener.last(f"{BASE}/meters"), dict)
+        assert f"{BASE}/meters" not in listener.retained
+    finally:
+        b.stop()
+
+
+def test_availability_offline_on_stop_and_the_will_when_killed(broker, listen, tmp_path):
+    listener = listen(f"{BASE}/availability")
+    # A mixerd process of its own, so it can be killed: it says "online"...
+    script = (f"import time\nfrom mixerd.config import MqttConfig\nfrom mixerd.control import Control\n"
+              f"from mixerd.model import Layout, ParamTree\nfrom mixerd.mqtt import MqttBridge\n"
+              f"b = MqttBridge(Control(ParamTree.from_layout(Layout.simple(1, 0))), "
+              f"MqttConfig(broker={broker.url!r}, node_id='test', meter_rate=0))\nb.start()\ntime.sleep(120)\n")
+    proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+    try:
+        wait_until(lambda: listener.messages.get(f"{BASE}/availability", [])[-1:] == [b"online"], timeout=20,
+                   what="online")
+        os.kill(proc.pid, signal.SIGKILL)  # ... and the broker says "offline" for it
+        wait_until(lambda: listener.messages[f"{BASE}/availability"][-1] == b"offline", what="the will")
+    finally:
+        proc.kill()
+        proc.wait(5)
+
+
+def test_a_clean_stop_says_offline(broker, control, listen):
+    listener = listen(f"{BASE}/availability")
+    b = MqttBridge(control, dataclasses.replace(MqttConfig(broker=broker.url, node_id="test"), meter_rate=0.0))
+    b.start()
+    wait_until(lambda: listener.messages.get(f"{BASE}/availability", [])[-1:] == [b"online"], what="online")
+    b.stop()
+    wait_until(lambda: listener.messages[f"{BASE}/availability"][-1] == b"offline", what="offline")
