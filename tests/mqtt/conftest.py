@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import shutil
 import socket
-import subprocess
 import threading
 import time
 
@@ -13,7 +11,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from support import wait_until
 
-MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+from mixerd.mqtt.local_broker import LocalBroker
 
 
 def free_port() -> int:
@@ -22,41 +20,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class Broker:
-    """One mosquitto process on 127.0.0.1:``port``; ``restart()`` brings it back on the same port."""
+class Broker(LocalBroker):
+    """mixerd's own LocalBroker on a free loopback port; ``restart()`` brings it back on the same port."""
 
-    def __init__(self, tmp_path):
-        self.port = free_port()
-        self.conf = tmp_path / "mosquitto.conf"
-        self.conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
-        self.log = tmp_path / "mosquitto.log"
-        self.proc: subprocess.Popen | None = None
+    def __init__(self):
+        super().__init__(free_port())
 
     @property
     def url(self) -> str:
         return f"mqtt://127.0.0.1:{self.port}"
 
-    def start(self) -> None:
-        with open(self.log, "a") as out:
-            self.proc = subprocess.Popen([MOSQUITTO, "-c", str(self.conf)], stdout=out, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
-        wait_until(self._listening, timeout=10, what=f"mosquitto on port {self.port}")
-
-    def _listening(self) -> bool:
-        if self.proc is not None and self.proc.poll() is not None:
-            raise RuntimeError(f"mosquitto exited: {self.log.read_text()}")
-        with socket.socket() as s:
-            return s.connect_ex(("127.0.0.1", self.port)) == 0
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self.proc = None
+    def start(self) -> None:  # type: ignore[override]
+        assert super().start(timeout=10) == "started", f"mosquitto on port {self.port}"
 
     def restart(self) -> None:
         self.stop()
@@ -64,8 +39,8 @@ class Broker:
 
 
 @pytest.fixture
-def broker(tmp_path):
-    b = Broker(tmp_path)
+def broker():
+    b = Broker()
     b.start()
     yield b
     b.stop()
