@@ -114,6 +114,8 @@ def _serve(args: argparse.Namespace) -> int:
         broker = LocalBroker(1883)  # the demo's own mosquitto when none runs here
         broker_state = broker.start()
     mixer = Mixer(config, initial_changes=changes)  # the demo mix only when the store has no state yet
+    addresses = web_addresses(sock, "https" if config.http.tls else "http")
+    mixer.web_url = addresses[-1]  # a LAN address when there is one: Home Assistant runs elsewhere
     try:
         mixer.start()
     except (ProfileError, JackServerError, StateError) as exc:
@@ -129,7 +131,7 @@ def _serve(args: argparse.Namespace) -> int:
         assert mixer.control is not None
         app = create_app(mixer.control, scenes=mixer.scenes, auth=mixer.auth)
         print("mixerd is running. Open the mixer in a browser:", flush=True)
-        for address in web_addresses(sock, "https" if config.http.tls else "http"):
+        for address in addresses:
             print(f"    {address}", flush=True)
         _print_access(config, mixer, demo=args.command == "demo")
         if config.mqtt.enabled:

@@ -192,9 +192,19 @@ class MqttConfig(_Section):
     base_topic: str = field(default="", metadata=_rule(forbid="#+", what='a topic without wildcards, e.g. "studio/mixer"'))
     #: meter messages per second on {base}/meters (0: none)
     meter_rate: float = field(default=2.0, metadata=_rule(range=(0, 25), unit="Hz"))
+    #: Home Assistant MQTT discovery
+    discovery: bool = True
+    discovery_prefix: str = field(default="homeassistant", metadata=_rule(
+        nonempty=True, forbid="#+ ", what="a topic prefix without wildcards or spaces"))
+    #: which strips become Home Assistant entities: "main", "bus/*" or "bus/2", "ch/*" or "ch/3"
+    expose: tuple[str, ...] = ("main", "bus/*")
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        for item in self.expose:
+            if not re.match(r"^(main|(ch|bus)/(\*|[1-9]\d*))$", item):
+                raise ConfigError(f"mqtt.expose has {show(item)}; list strips as \"main\", \"bus/*\" (every mix), "
+                                  "\"bus/2\", \"ch/*\" or \"ch/3\"")
         if not re.match(r"^mqtts?://[^/:\s]+(:\d{1,5})?/?$", self.broker):
             raise ConfigError(f"mqtt.broker = {show(self.broker)} is not a broker address; write "
                               '"mqtt://host:port" (e.g. "mqtt://192.168.1.10:1883") or "mqtts://host:port" for TLS')

@@ -48,6 +48,8 @@ class Mixer:
     scenes: SceneService | None = None
     #: the MQTT front end (None: ``[mqtt] enabled = false``)
     mqtt: Any = None
+    #: the web app's address, for Home Assistant's "visit device" link
+    web_url: str | None = None
 
     def start(self) -> None:
         """Bring up audio and control; raises (after undoing what it started) if that fails."""
@@ -100,7 +102,8 @@ class Mixer:
         if cfg.mqtt.enabled:
             from mixerd.mqtt import MqttBridge
 
-            self.mqtt = MqttBridge(self.control, cfg.mqtt, self.scenes)
+            self.mqtt = MqttBridge(self.control, cfg.mqtt, self.scenes, model=self.profile.name,
+                                   configuration_url=self.web_url)
             self.mqtt.start()  # a broker that is not there is retried quietly
         log.info("mixer: %s — %d channels, %d buses", self.profile.name, layout.n_inputs, layout.n_buses)
 

@@ -27,11 +27,13 @@ import paho.mqtt.client as mqtt
 
 from mixerd.control.events import Lagged
 from mixerd.model.errors import ParamError
+from mixerd.mqtt import discovery
 from mixerd.mqtt.topics import ACTIONS, PayloadError, Topics, decode, parse_payload, state_payload
 
 log = logging.getLogger(__name__)
 
 MIN_INTERVAL = 0.05       # at most 20 state messages per second per address
+SCENE_POLL = 2.0          # how often the scene list is checked for the Home Assistant select
 COMMAND_QUEUE = 65536     # commands waiting for the control core
 RECONNECT = (1, 30)       # backoff between reconnect attempts, seconds (min, max)
 _PROTOCOL_REFUSED = (1, 132)  # v3.1.1 "unacceptable protocol version", v5 "unsupported protocol version"
@@ -56,11 +58,17 @@ class MqttBridge:
     """Publishes ``control``'s state to MQTT and applies commands from it. ``config`` is an
     ``MqttConfig``; ``scenes`` (a SceneService) enables the scene actions."""
 
-    def __init__(self, control, config, scenes=None, *, client_id: str | None = None):
+    def __init__(self, control, config, scenes=None, *, client_id: str | None = None, model: str = "mixerd",
+                 configuration_url: str | None = None):
         self.control = control
         self.config = config
         self.scenes = scenes
         self.topics = Topics(config.base)
+        self.device = discovery.Device(config.node_id, model, configuration_url)
+        self._ha_status = f"{config.discovery_prefix}/status"
+        self._discovery_filter = discovery.subscription(config.discovery_prefix, config.node_id)
+        self._discovery: dict[str, dict[str, Any]] = {}  # what we announce now: topic → config
+        self._rediscover = threading.Event()
         self.broker = BrokerAddress.parse(config.broker)
         self.client_id = client_id or f"mixerd-{config.node_id}"
         self._tree = control.tree
@@ -144,7 +152,13 @@ class MqttBridge:
         self.stats["connects"] += 1
         # Subscriptions first (commands are what matters), then availability; the publisher resends
         # the whole state.
-        client.subscribe([(t, 1) for t in self.topics.subscriptions(self._max_depth)])
+        filters = [(t, 1) for t in self.topics.subscriptions(self._max_depth)]
+        if self.config.discovery:
+            # Announce what exists now; every retained config of ours that is not in it is removed.
+            self._discovery = self._discovery_messages()
+            filters += [(self._ha_status, 1), (self._discovery_filter, 1)]
+            self._rediscover.set()
+        client.subscribe(filters)
         client.publish(self.topics.availability, "online", qos=1, retain=True)
         self._connected.set()
         self._resync.set()
@@ -164,6 +178,14 @@ class MqttBridge:
 
     def _on_message(self, client, userdata, msg) -> None:
         # paho's network thread: never wait here.
+        if msg.topic == self._ha_status:
+            if msg.payload.strip().lower() == b"online":
+                self._rediscover.set()  # Home Assistant restarted: announce everything again
+            return
+        if msg.topic.startswith(self.config.discovery_prefix + "/") and msg.topic.endswith("/config"):
+            if msg.payload and msg.topic not in self._discovery:
+                client.publish(msg.topic, b"", qos=1, retain=True)  # an entity that no longer exists
+            return
         try:
             self._commands.put_nowait((msg.topic, msg.payload))
         except queue.Full:
@@ -251,6 +273,23 @@ class MqttBridge:
         client.publish(topic, payload, qos=0, retain=retain)
         self.stats["published"] += 1
 
+    def _discovery_messages(self) -> dict[str, dict[str, Any]]:
+        _, values = self.control.state()
+        return discovery.messages(self._tree, values, self.topics, self.config.discovery_prefix, self.device,
+                                  self.config.expose, self._scene_names(), self.config.meter_rate > 0)
+
+    def _scene_names(self) -> list[str]:
+        return [s.name for s in self.scenes.scenes()] if self.scenes is not None else []
+
+    def _announce(self) -> None:
+        """Publish the discovery configs (retained); clear those of entities that are gone."""
+        current = self._discovery_messages()
+        for topic in set(self._discovery) - set(current):
+            self._publish(topic, "", retain=True)
+        self._discovery = current
+        for topic, config in current.items():
+            self._publish(topic, json.dumps(config, ensure_ascii=False), retain=True)
+
     def _publish_state(self, values: dict[str, Any]) -> None:
         for address, value in values.items():
             self._publish(self.topics.state(address), state_payload(value), retain=True)
@@ -261,8 +300,19 @@ class MqttBridge:
         last: dict[str, float] = {}    # address → when it was last published
         meter_period = 1.0 / self.config.meter_rate if self.config.meter_rate > 0 else None
         next_meters = time.monotonic()
+        scenes_checked, scene_names = 0.0, self._scene_names()
         try:
             while not self._stop.is_set():
+                if self.config.discovery and self._connected.is_set():
+                    if time.monotonic() - scenes_checked > SCENE_POLL:  # the scene select lists them
+                        scenes_checked = time.monotonic()
+                        names = self._scene_names()
+                        if names != scene_names:
+                            scene_names = names
+                            self._rediscover.set()
+                    if self._rediscover.is_set():
+                        self._rediscover.clear()
+                        self._announce()
                 if self._resync.is_set() and self._connected.is_set():
                     self._resync.clear()
                     _, values = self.control.state()
@@ -278,6 +328,8 @@ class MqttBridge:
                     event = sub.get(timeout=max(0.0, min(due) - now))
                     while event is not None:
                         pending[event.address] = event.value
+                        if event.address.endswith("/name"):
+                            self._rediscover.set()  # entity names follow the strip names
                         event = sub.get(timeout=0)
                 except Lagged:
                     self._resync.set()  # too far behind: send everything again
