@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
 from typing import Iterator
 
 import pytest
-from support import PERIOD, RATE, serve, unique_server_name, wait_for_server
+from support import running_jackd, serve
 
 
 @pytest.fixture
@@ -19,27 +18,8 @@ def serve_app():
 def jack_server(tmp_path_factory) -> Iterator[str]:
     """A jackd of our own (dummy backend, 48 kHz, 64 frames, 8 in / 10 out like the demo profile); yields
     its server name."""
-    name = unique_server_name()
-    cmd = ["jackd", "--no-realtime", "-n", name, "-d", "dummy", "-r", str(RATE), "-p", str(PERIOD),
-           "-C", "8", "-P", "10", "-w", str(round(PERIOD * 1e6 / RATE))]
-    # Its output goes to a file, not a pipe: nobody reads a pipe while the tests run, and a jackd that
-    # reports many xruns (a busy machine) would fill it and hang in write() with every client waiting.
-    log = tmp_path_factory.mktemp("jackd") / f"{name}.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        try:
-            wait_for_server(name, proc)
-        except RuntimeError as exc:
-            raise RuntimeError(f"{exc}; its output:\n{log.read_text()}") from None
+    with running_jackd(tmp_path_factory.mktemp("jackd")) as name:
         yield name
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +32,8 @@ def jack_mixer(jack_server, tmp_path_factory):
 
     cfg = Config()
     cfg = dataclasses.replace(cfg, jack=dataclasses.replace(cfg.jack, server=jack_server, start_server="never"),
-                              state=dataclasses.replace(cfg.state, dir=tmp_path_factory.mktemp("state")))
+                              state=dataclasses.replace(cfg.state, dir=tmp_path_factory.mktemp("state")),
+                              mqtt=dataclasses.replace(cfg.mqtt, enabled=False))  # MQTT tests bring a broker
     mixer = Mixer(cfg)
     mixer.start()
     try:

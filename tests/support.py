@@ -1,5 +1,6 @@
 """Test helpers: a real uvicorn server for an app, jackd names and readiness, bounded waits, a probe JACK
-client that plays and records audio, level measurements, an offline engine loaded with a state."""
+client that plays and records audio, level measurements, an offline engine loaded with a state, jackd and
+mosquitto processes of the tests' own, a self-signed certificate."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from typing import Iterator
 import jack
 import numpy as np
 import uvicorn
+
+from mixerd.mqtt.local_broker import LocalBroker
 
 RATE = 48000
 PERIOD = 64
@@ -168,3 +171,74 @@ def ramped_change(engine, state, changes) -> None:
     """Apply ``changes`` the way a user's change arrives: ramped."""
     state.update(changes)
     engine.apply(state, list(changes))
+
+
+def self_signed(tmp_path) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 and its key (PEM), made by openssl for this test."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True, timeout=60)
+    return str(cert), str(key)
+
+
+@contextmanager
+def running_jackd(log_dir, realtime: bool = False) -> Iterator[str]:
+    """Start a dummy-backend jackd (``--no-realtime`` unless ``realtime``), yield its name, stop it."""
+    name = unique_server_name()
+    cmd = ["jackd", "-R" if realtime else "--no-realtime", "-n", name, "-d", "dummy", "-r", str(RATE),
+           "-p", str(PERIOD), "-C", "8", "-P", "10", "-w", str(round(PERIOD * 1e6 / RATE))]
+    # Its output goes to a file, not a pipe: nobody reads a pipe while the tests run, and a jackd that
+    # reports many xruns (a busy machine) would fill it and hang in write() with every client waiting.
+    log = log_dir / f"{name}.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        try:
+            wait_for_server(name, proc)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}; its output:\n{log.read_text()}") from None
+        yield name
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def realtime_allowed() -> bool:
+    """Whether this machine lets us schedule threads SCHED_FIFO (root, or rtprio limits as on the box)."""
+    try:
+        return subprocess.run(["chrt", "-f", "10", "true"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Broker(LocalBroker):
+    """mixerd's own LocalBroker on a free loopback port; ``restart()`` brings it back on the same port."""
+
+    def __init__(self, options: str = "allow_anonymous true"):
+        super().__init__(free_port(), options)
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    def start(self) -> None:  # type: ignore[override]
+        assert super().start(timeout=10) == "started", f"mosquitto on port {self.port}"
+
+    def restart(self) -> None:
+        """Kill it (SIGKILL: a broker that crashes says goodbye to no one) and start it again."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait(5)
+        self.stop()
+        self.start()

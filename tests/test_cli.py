@@ -14,7 +14,7 @@ import time
 
 import httpx
 import pytest
-from support import unique_server_name
+from support import self_signed, unique_server_name
 
 from mixerd.jackhost import server_running
 from mixerd.mqtt.local_broker import listening
@@ -207,7 +207,7 @@ def test_run_daemon_stops_cleanly_on_sigterm(tmp_path):
     server = unique_server_name()
     config = tmp_path / "mixerd.toml"
     config.write_text(f'[jack]\nserver = "{server}"\nrealtime = false\n[http]\nhost = "127.0.0.1"\nport = 0\n'
-                      f'[state]\ndir = "{tmp_path / "state"}"\n')
+                      f'[state]\ndir = "{tmp_path / "state"}"\n[mqtt]\nenabled = false\n')
     proc = subprocess.Popen([*MIXERD, "run", "--config", str(config)], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     out = Output(proc)
@@ -228,15 +228,6 @@ def test_run_daemon_stops_cleanly_on_sigterm(tmp_path):
     assert not server_running(server)
 
 
-def self_signed(tmp_path) -> tuple[str, str]:
-    """A certificate for 127.0.0.1 and its key (PEM), made by openssl for this test."""
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                    "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True, timeout=60)
-    return str(cert), str(key)
-
-
 @pytest.mark.jack
 def test_run_daemon_serves_https_and_wss_with_the_configured_certificate(tmp_path):
     import ssl
@@ -248,7 +239,8 @@ def test_run_daemon_serves_https_and_wss_with_the_configured_certificate(tmp_pat
     config = tmp_path / "mixerd.toml"
     config.write_text(f'[jack]\nserver = "{server}"\nrealtime = false\n'
                       f'[http]\nhost = "127.0.0.1"\nport = 0\ntls_cert = "cert.pem"\ntls_key = "key.pem"\n'
-                      f'[auth]\nadmin_password = "over tls"\n[state]\ndir = "{tmp_path / "state"}"\n')
+                      f'[auth]\nadmin_password = "over tls"\n[state]\ndir = "{tmp_path / "state"}"\n'
+                      '[mqtt]\nenabled = false\n')
     proc = subprocess.Popen([*MIXERD, "run", "--config", str(config)], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     out = Output(proc)

@@ -185,7 +185,7 @@ def test_state_survives_a_restart_and_a_damaged_database_is_set_aside(jack_serve
     cfg = Config()
     cfg = dataclasses.replace(
         cfg, jack=dataclasses.replace(cfg.jack, server=jack_server, start_server="never", client_name="mixerd-state"),
-        state=dataclasses.replace(cfg.state, dir=tmp_path))
+        state=dataclasses.replace(cfg.state, dir=tmp_path), mqtt=dataclasses.replace(cfg.mqtt, enabled=False))
 
     def run(check, initial=None):
         m = Mixer(cfg, initial_changes=initial or {})

@@ -33,7 +33,7 @@ class Daemon:
         config = tmp_path / f"{self.server}.toml"
         config.write_text(f'[jack]\nserver = "{self.server}"\nrealtime = false\n'
                           f'[http]\nhost = "127.0.0.1"\nport = 0\n[state]\ndir = "{state_dir}"\n'
-                          '[auth]\nenabled = false\n')  # this test is about the database, not access
+                          '[auth]\nenabled = false\n[mqtt]\nenabled = false\n')  # about the database only
         self.lines: list[str] = []
         self._cond = threading.Condition()
         self.proc = subprocess.Popen([*MIXERD, "run", "--config", str(config)], stdout=subprocess.PIPE,

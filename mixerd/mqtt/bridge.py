@@ -80,7 +80,7 @@ class MqttBridge:
         self._threads: list[threading.Thread] = []
         self._protocol = mqtt.MQTTv5
         self._client: mqtt.Client | None = None
-        self.stats = {"connects": 0, "commands": 0, "errors": 0, "published": 0, "dropped_commands": 0}
+        self.stats = {"connects": 0, "refused": 0, "commands": 0, "errors": 0, "published": 0, "dropped_commands": 0}
 
     # -- lifecycle --------------------------------------------------------------------------------
 
@@ -147,7 +147,9 @@ class MqttBridge:
                 self._protocol = mqtt.MQTTv311
                 threading.Thread(target=self._reconnect_with_new_protocol, daemon=True).start()
             else:
-                log.warning("mqtt: the broker refused the connection: %s", reason_code)
+                self.stats["refused"] += 1
+                log.warning("mqtt: the broker refused the connection: %s (check [mqtt] username and password)",
+                            reason_code)
             return
         self.stats["connects"] += 1
         # Subscriptions first (commands are what matters), then availability; the publisher resends

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import logging
 import shutil
 import socket
@@ -24,8 +25,9 @@ class LocalBroker:
     """``start()`` runs mosquitto on ``127.0.0.1:port`` unless a broker is already there (or mosquitto is
     not installed); ``stop()`` ends exactly the process it started."""
 
-    def __init__(self, port: int = 1883):
+    def __init__(self, port: int = 1883, options: str = "allow_anonymous true"):
         self.port = port
+        self.options = options  # mosquitto.conf lines for the listener (access, TLS)
         self.proc: subprocess.Popen | None = None
         self._dir: tempfile.TemporaryDirectory | None = None
 
@@ -38,7 +40,9 @@ class LocalBroker:
             return "not installed (apt install mosquitto); MQTT retries until a broker is there"
         self._dir = tempfile.TemporaryDirectory(prefix="mixerd-mosquitto-")
         conf = Path(self._dir.name) / "mosquitto.conf"
-        conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+        # "user": as root mosquitto would switch to its own user, who cannot read files of ours (keys).
+        conf.write_text(f"user {getpass.getuser()}\npersistence false\nlistener {self.port} 127.0.0.1\n"
+                        f"{self.options}\n")
         self.proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                      start_new_session=True)
         deadline = time.monotonic() + timeout

@@ -3,39 +3,13 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 
 import paho.mqtt.client as mqtt
 import pytest
-from support import wait_until
+from support import Broker, wait_until
 
-from mixerd.mqtt.local_broker import LocalBroker
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Broker(LocalBroker):
-    """mixerd's own LocalBroker on a free loopback port; ``restart()`` brings it back on the same port."""
-
-    def __init__(self):
-        super().__init__(free_port())
-
-    @property
-    def url(self) -> str:
-        return f"mqtt://127.0.0.1:{self.port}"
-
-    def start(self) -> None:  # type: ignore[override]
-        assert super().start(timeout=10) == "started", f"mosquitto on port {self.port}"
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 import pytest
-from support import wait_until
+from support import Broker, self_signed, wait_until
 
 from mixerd.config import MqttConfig
 from mixerd.control import Control
@@ -49,6 +49,7 @@ def test_every_address_is_retained_and_follows_changes(bridge, control, listen):
     assert listener.messages[f"{BASE}/availability"][-1] == b"online"  # plain text, as Home Assistant expects
     control.set("ch/2/fader", -7.5, "rest")
     listener.wait_for(f"{BASE}/ch/2/fader", -7.5)
+    assert listener.count(f"{BASE}/meters") == 0  # meter_rate = 0: no meters
 
 
 @pytest.mark.parametrize("address, payload, value", [
@@ -185,3 +186,98 @@ def test_a_clean_stop_says_offline(broker, control, listen):
     wait_until(lambda: listener.messages.get(f"{BASE}/availability", [])[-1:] == [b"online"], what="online")
     b.stop()
     wait_until(lambda: listener.messages[f"{BASE}/availability"][-1] == b"offline", what="offline")
+
+
+def test_credentials_and_tls_from_the_config(tmp_path, control, listen):
+    cert, key = self_signed(tmp_path)
+    passwords = tmp_path / "passwords"
+    subprocess.run(["mosquitto_passwd", "-b", "-c", str(passwords), "mixer", "s3cret"], check=True, timeout=30)
+    broker = Broker(f"allow_anonymous false\npassword_file {passwords}\ncertfile {cert}\nkeyfile {key}")
+    broker.start()
+    cfg = MqttConfig(broker=f"mqtts://127.0.0.1:{broker.port}", username="mixer", password="s3cret", ca_file=cert,
+                     node_id="test", meter_rate=0)
+    good, wrong = MqttBridge(control, cfg), MqttBridge(control, dataclasses.replace(cfg, password="guess"),
+                                                       client_id="mixerd-wrong")
+    try:
+        good.start()
+        wrong.start()
+        wait_until(lambda: good.connected, what="the bridge connected over TLS with its credentials")
+        wait_until(lambda: wrong.stats["refused"] >= 1, what="the wrong password refused")
+        assert not wrong.connected and good.status()["connected"]
+    finally:
+        good.stop()
+        wrong.stop()
+        broker.stop()
+
+
+class OldBroker:
+    """A broker that speaks only MQTT 3.1.1, as older ones do: a v5 CONNECT is refused with CONNACK return
+    code 1 (unacceptable protocol version); a 3.1.1 connection is passed through to the real mosquitto."""
+
+    def __init__(self, upstream_port: int):
+        import socket
+        import threading
+
+        self.upstream = upstream_port
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(8)
+        self.port = self.server.getsockname()[1]
+        self.refused_v5 = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import socket
+        import threading
+
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            first = conn.recv(4096)
+            # CONNECT: fixed header, remaining length, "\x00\x04MQTT", then the protocol level
+            at = first.find(b"MQTT")
+            level = first[at + 4] if at >= 0 and len(first) > at + 4 else 0
+            if level == 5:
+                self.refused_v5 += 1
+                conn.sendall(b"\x20\x02\x00\x01")
+                conn.close()
+                continue
+            up = socket.create_connection(("127.0.0.1", self.upstream))
+            up.sendall(first)
+            for a, b in ((conn, up), (up, conn)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src, dst) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.close()
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self.server.close()
+
+
+def test_a_broker_without_mqtt_5_gets_3_1_1(broker, control, listen):
+    old = OldBroker(broker.port)
+    b = MqttBridge(control, MqttConfig(broker=f"mqtt://127.0.0.1:{old.port}", node_id="test", meter_rate=0))
+    try:
+        b.start()
+        wait_until(lambda: b.connected, timeout=30, what="connected with MQTT 3.1.1")
+        assert old.refused_v5 >= 1 and b.status()["protocol"] == "3.1.1"
+        listener = listen(f"{BASE}/ch/1/fader")
+        listener.wait_for(f"{BASE}/ch/1/fader", 0.0)
+        listener.publish(f"{BASE}/ch/1/fader/set", b"-5")
+        wait_until(lambda: control.get("ch/1/fader") == -5.0, what="a command over 3.1.1")
+    finally:
+        b.stop()
+        old.close()
