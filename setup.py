@@ -18,4 +18,9 @@ core = Extension(
     define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
 )
 
-setup(ext_modules=cythonize([core], include_path=["ext"], language_level=3, compiler_directives={"boundscheck": False, "wraparound": False}))
+setup(
+    ext_modules=cythonize([core], include_path=["ext"], language_level=3,
+                          compiler_directives={"boundscheck": False, "wraparound": False}),
+    # The shipped hardware profiles, for installs that are not this checkout: <prefix>/share/mixerd/hw_profiles.
+    data_files=[("share/mixerd/hw_profiles", sorted(glob("hw_profiles/*.toml")) + ["hw_profiles/README.md"])],
+)

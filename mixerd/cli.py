@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import logging
 import signal
 import sys
 from pathlib import Path
@@ -25,8 +24,11 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--port", type=int, help="HTTP port (default 8080; 0 picks a free one)")
     demo.add_argument("--state-dir", type=Path, default=Path(".mixerd-demo"), help="where the demo keeps state")
 
-    profiles = sub.add_parser("profiles", help="list the hardware profiles mixerd can use")
+    profiles = sub.add_parser("profiles", help="list the hardware profiles and which one the connected "
+                              "interface matches; --check validates a profile file")
     profiles.add_argument("--config", type=Path, help="TOML config file (for mixer.profile_dirs)")
+    profiles.add_argument("--check", type=Path, metavar="FILE", help="validate your own profile file")
+    profiles.add_argument("--asound", type=Path, default=Path("/proc/asound"), help=argparse.SUPPRESS)
 
     bench = sub.add_parser("bench", help="benchmark the realtime core offline against numpy")
     from mixerd.bench import add_arguments
@@ -55,16 +57,48 @@ def _load_config(args: argparse.Namespace):
 
 
 def _list_profiles(args: argparse.Namespace) -> int:
-    from mixerd.profiles import list_profiles
+    from mixerd.profiles import (
+        ProfileError,
+        detect_profile,
+        generic_profile_for,
+        list_profiles,
+        load_profile,
+        parse_cards,
+        read_asound,
+    )
 
+    if args.check:
+        try:
+            p = load_profile(args.check)
+        except ProfileError as exc:
+            print(f"mixerd: {exc}", file=sys.stderr)
+            return 1
+        print(f"{args.check}: OK — {p.name}: {len(p.inputs)} inputs, {len(p.outputs)} outputs, main on "
+              f"{' + '.join(p.main_outputs)}, {len(p.buses)} mixes, JACK {' '.join(p.jack.driver_argv())}")
+        return 0
     config = _load_config(args)
     if config is None:
         return 2
-    for p in list_profiles(config.mixer.profile_dirs):
-        if p.error:
-            print(f"{p.id:32} UNUSABLE: {p.error}")
-        else:
-            print(f"{p.id:32} {p.driver:6} {p.name}")
+    summaries = list_profiles(config.mixer.profile_dirs)
+    cards_text, usb_ids = read_asound(args.asound)
+    usable = [load_profile(p.id, config.mixer.profile_dirs) for p in summaries if not p.error]
+    found = detect_profile(cards_text, usable, usb_ids)
+    for p in summaries:
+        mark = "*" if found is not None and p.id == found.id else " "
+        print(f"{mark} {p.id:34} UNUSABLE: {p.error}" if p.error else f"{mark} {p.id:34} {p.driver:6} {p.name}")
+    cards = parse_cards(cards_text)
+    print()
+    if not cards:
+        print("Connected: no sound cards.")
+    for card in cards:
+        print(f"Connected: card {card.index} [{card.id}] {card.name}" + (f" (USB {usb_ids[card.index]})"
+                                                                         if card.index in usb_ids else ""))
+    if found is not None:
+        print(f"Matches: * {found.id} on {found.jack.device or found.jack.driver} (mixer.profile = \"auto\" picks it)")
+    elif (generic := generic_profile_for(cards_text, usb_ids, args.asound)) is not None:
+        print(f"Matches: no profile; \"auto\" uses {generic.name} on {generic.jack.device}")
+    else:
+        print("Matches: none.")
     return 0
 
 
@@ -77,7 +111,9 @@ def _serve(args: argparse.Namespace) -> int:
     changes = {}
     if args.command == "demo":
         config = _demo_config(config, args)
-    logging.basicConfig(level=config.log.level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from mixerd.system import setup_logging
+
+    setup_logging(config.log.level)
 
     from mixerd.daemon import Mixer, StateError, bind_http, check_tls, web_addresses
     from mixerd.jackhost import JackServerError
@@ -107,46 +143,26 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"mixerd: cannot listen on {config.http.host}:{config.http.port}: {exc.strerror}; "
               "set http.port in the config (or --port) to a free port", file=sys.stderr)
         return 2
+    # SIGTERM (systemd's stop) is a clean exit from here on, even while starting: every finally below
+    # runs, so the jackd and mosquitto we started are stopped. uvicorn handles it itself while serving,
+    # then re-raises it with this handler.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     broker = None
-    if args.command == "demo" and config.mqtt.enabled and config.mqtt.broker == DEMO_BROKER:
-        from mixerd.mqtt.local_broker import LocalBroker
-
-        broker = LocalBroker(1883)  # the demo's own mosquitto when none runs here
-        broker_state = broker.start()
     mixer = Mixer(config, initial_changes=changes)  # the demo mix only when the store has no state yet
     addresses = web_addresses(sock, "https" if config.http.tls else "http")
     mixer.web_url = addresses[-1]  # a LAN address when there is one: Home Assistant runs elsewhere
     try:
-        mixer.start()
-    except (ProfileError, JackServerError, StateError) as exc:
-        print(f"mixerd: {exc}", file=sys.stderr)
-        if broker:
-            broker.stop()
-        return 1
-    try:
-        import uvicorn
+        if args.command == "demo" and config.mqtt.enabled and config.mqtt.broker == DEMO_BROKER:
+            from mixerd.mqtt.local_broker import LocalBroker
 
-        from mixerd.web import create_app
-
-        assert mixer.control is not None
-        app = create_app(mixer.control, scenes=mixer.scenes, auth=mixer.auth)
-        print("mixerd is running. Open the mixer in a browser:", flush=True)
-        for address in addresses:
-            print(f"    {address}", flush=True)
-        _print_access(config, mixer, demo=args.command == "demo")
-        if config.mqtt.enabled:
-            where = f" (mosquitto {broker_state})" if broker else ""
-            print(f"MQTT: {config.mqtt.broker}{where}, base topic {config.mqtt.base}", flush=True)
-        print("Press Ctrl-C to stop.", flush=True)
-        tls = {"ssl_certfile": config.http.tls_cert, "ssl_keyfile": config.http.tls_key} if config.http.tls else {}
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", **tls))
-        # uvicorn shuts down gracefully on Ctrl-C/SIGTERM, then re-raises the signal with the handler
-        # it found. Make SIGTERM's a clean exit so the cleanup below (jackd!) still runs.
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+            broker = LocalBroker(1883)  # the demo's own mosquitto when none runs here
+            broker_state = broker.start()
         try:
-            server.run(sockets=[sock])
-        except KeyboardInterrupt:
-            pass
+            mixer.start()
+        except (ProfileError, JackServerError, StateError) as exc:
+            print(f"mixerd: {exc}", file=sys.stderr)
+            return 1
+        _serve_http(config, mixer, sock, addresses, args, f" (mosquitto {broker_state})" if broker else "")
     finally:
         mixer.stop()
         if broker:
@@ -154,6 +170,37 @@ def _serve(args: argparse.Namespace) -> int:
         sock.close()
         print("mixerd stopped.", flush=True)
     return 0
+
+
+def _serve_http(config, mixer, sock, addresses: list[str], args: argparse.Namespace, broker_note: str) -> None:
+    """Serve the web app and the API on ``sock`` until Ctrl-C or SIGTERM, telling systemd how it goes."""
+    import uvicorn
+
+    from mixerd.system import SystemdNotifier
+    from mixerd.web import create_app
+
+    assert mixer.control is not None
+    app = create_app(mixer.control, scenes=mixer.scenes, auth=mixer.auth)
+    print("mixerd is running. Open the mixer in a browser:", flush=True)
+    for address in addresses:
+        print(f"    {address}", flush=True)
+    _print_access(config, mixer, demo=args.command == "demo")
+    if config.mqtt.enabled:
+        print(f"MQTT: {config.mqtt.broker}{broker_note}, base topic {config.mqtt.base}", flush=True)
+    print("Press Ctrl-C to stop.", flush=True)
+    # READY=1 once audio flows (the HTTP socket already listens), then STATUS and the watchdog.
+    notifier = SystemdNotifier(mixer.control.health, extra=lambda: {
+        "interface": mixer.profile.name if mixer.profile else None,
+        "clients": len(app.state.live), "MQTT": "connected" if mixer.mqtt and mixer.mqtt.connected else "off"})
+    notifier.start()
+    tls = {"ssl_certfile": config.http.tls_cert, "ssl_keyfile": config.http.tls_key} if config.http.tls else {}
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", **tls))
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        notifier.stop()
 
 
 def _print_access(config, mixer, demo: bool) -> None:

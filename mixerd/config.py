@@ -19,6 +19,7 @@ from mixerd.model.layout import FX_EFFECTS
 from mixerd.tomlcheck import check_type, did_you_mean, read_toml, show
 
 START_SERVER_CHOICES = ("auto", "always", "never")
+AUTOSTART_CHOICES = ("profile", "alsa", "dummy", "off")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
 # JACK limits a client name to jack_client_name_size() - 1 = 63 bytes; ':' separates client and port.
@@ -123,6 +124,9 @@ class JackConfig(_Section):
     SECTION: ClassVar[str] = "jack"
     server: str = ""
     start_server: str = field(default="auto", metadata=_rule(choices=START_SERVER_CHOICES))
+    #: which jackd mixerd starts when it starts one: "profile" (the profile's driver), "alsa" (the
+    #: interface), "dummy" (no hardware), "off" (never start one: attach to a running server only)
+    autostart: str = field(default="profile", metadata=_rule(choices=AUTOSTART_CHOICES))
     client_name: str = field(default="mixerd", metadata=_rule(
         nonempty=True, maxlen=_JACK_NAME_MAX, forbid=":", what=f'1 to {_JACK_NAME_MAX} characters without ":"'))
     realtime: bool = True

@@ -19,7 +19,16 @@ from mixerd.control.scenes import SceneService
 from mixerd.engine import Engine
 from mixerd.jackhost import JackHost, ServerSpec, Wiring
 from mixerd.model.params import ParamTree
-from mixerd.profiles import Profile, load_profile
+from mixerd.profiles import (
+    Profile,
+    ProfileError,
+    detect_profile,
+    generic_profile_for,
+    list_profiles,
+    load_profile,
+    parse_cards,
+    read_asound,
+)
 from mixerd.store import Store
 from mixerd.web.auth import Auth
 
@@ -54,7 +63,7 @@ class Mixer:
     def start(self) -> None:
         """Bring up audio and control; raises (after undoing what it started) if that fails."""
         cfg = self.config
-        self.profile = load_profile(cfg.mixer.profile, search_dirs=cfg.mixer.profile_dirs)
+        self.profile = choose_profile(cfg.mixer.profile, cfg.mixer.profile_dirs)
         layout = self.profile.layout(generators=cfg.engine.generators).with_fx(cfg.engine.fx)
         tree = ParamTree.from_layout(layout)
         try:
@@ -74,6 +83,10 @@ class Mixer:
                                                       "initial": "first start, the starting mix",
                                                       "defaults": "first start, defaults"}[start.source])
 
+        settings = self.profile.jack
+        if cfg.jack.autostart in ("alsa", "dummy"):
+            settings = settings.with_driver(cfg.jack.autostart)
+        jack_argv = settings.driver_argv()
         self.engine = Engine(layout, sample_rate=self.profile.jack.rate, ramp_ms=cfg.engine.ramp_ms,
                              meter_rate=cfg.engine.meter_rate)
         self.engine.load(start.values)  # the core starts with the mix, not from silence
@@ -81,11 +94,10 @@ class Mixer:
         try:
             self.host = JackHost(
                 self.engine,
-                ServerSpec(name=cfg.jack.server, realtime=cfg.jack.realtime,
-                           driver_args=tuple(self.profile.jack.driver_argv())),
+                ServerSpec(name=cfg.jack.server, realtime=cfg.jack.realtime, driver_args=tuple(jack_argv)),
                 Wiring(inputs=self.profile.input_ports, outputs=self.profile.output_connections()),
                 client_name=cfg.jack.client_name,
-                start_server=cfg.jack.start_server,
+                start_server="never" if cfg.jack.autostart == "off" else cfg.jack.start_server,
             )
             self.engine.driver = self.host
             self.host.start()
@@ -124,6 +136,24 @@ class Mixer:
         if self.store:
             self.store.close()
             self.store = None
+
+
+def choose_profile(name: str, search_dirs) -> Profile:
+    """The profile ``name`` (an id or a file), or for ``"auto"`` the one that matches the connected
+    interface (a generic class-compliant one for a USB card no profile knows); ProfileError if none."""
+    if name != "auto":
+        return load_profile(name, search_dirs=search_dirs)
+    cards_text, usb_ids = read_asound()
+    profiles = [load_profile(s.id, search_dirs=search_dirs) for s in list_profiles(search_dirs) if not s.error]
+    found = detect_profile(cards_text, profiles, usb_ids)
+    if found is None:
+        found = generic_profile_for(cards_text, usb_ids)
+    if found is None:
+        cards = ", ".join(f"{c.id} ({c.name})" for c in parse_cards(cards_text)) or "none"
+        raise ProfileError(f"mixer.profile is \"auto\" but no connected interface matches a profile (sound cards: "
+                           f"{cards}); connect the interface, or set mixer.profile (mixerd profiles lists them)")
+    log.info("profile: detected %s (%s)", found.name, found.jack.device or found.jack.driver)
+    return found
 
 
 def bind_http(host: str, port: int) -> socket.socket:

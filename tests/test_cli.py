@@ -11,43 +11,18 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
-from support import self_signed, unique_server_name
+from support import Output, self_signed, unique_server_name
 
 from mixerd.jackhost import server_running
 from mixerd.mqtt.local_broker import listening
 
 CHROMIUM = "/usr/bin/chromium"
 MIXERD = [sys.executable, "-m", "mixerd"]
-
-
-class Output:
-    """Collects a process's output lines in a thread so the test can wait for one."""
-
-    def __init__(self, proc: subprocess.Popen):
-        self.lines: list[str] = []
-        self._cond = threading.Condition()
-        threading.Thread(target=self._read, args=(proc,), daemon=True).start()
-
-    def _read(self, proc):
-        for line in proc.stdout:
-            with self._cond:
-                self.lines.append(line.rstrip())
-                self._cond.notify_all()
-
-    def wait_for(self, pattern: str, timeout: float = 60.0) -> re.Match:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                for line in self.lines:
-                    if m := re.search(pattern, line):
-                        return m
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise AssertionError(f"no line matching {pattern!r} in:\n" + "\n".join(self.lines))
-                self._cond.wait(left)
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.jack
@@ -283,5 +258,34 @@ def test_profiles_lists_the_shipped_profiles():
     result = subprocess.run([*MIXERD, "profiles"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert any(line.startswith("demo ") and "dummy" in line for line in lines)
-    assert any(line.startswith("focusrite-scarlett-18i20-gen3 ") and "alsa" in line for line in lines)
+    assert any(line.startswith("  demo ") and "dummy" in line for line in lines)
+    assert any(line.startswith("  focusrite-scarlett-18i20-gen3 ") and "alsa" in line for line in lines)
+    for shipped in ("behringer-xr18", "motu-m4", "presonus-studio-1824c", "generic-class-compliant"):
+        assert any(line.split()[:1] == [shipped] for line in lines), shipped
+
+
+def test_profiles_shows_which_profile_the_connected_interface_matches(tmp_path):
+    # The kernel's view of a Pi with a Scarlett 18i20 plugged in (/proc/asound, as text).
+    (tmp_path / "cards").write_text(
+        " 0 [Headphones     ]: bcm2835_headpho - bcm2835 Headphones\n                      bcm2835 Headphones\n"
+        " 1 [USB            ]: USB-Audio - Scarlett 18i20 USB\n"
+        "                      Focusrite Scarlett 18i20 USB at usb-0000:01:00.0-1.3, high speed\n")
+    (tmp_path / "card1").mkdir()
+    (tmp_path / "card1" / "usbid").write_text("1235:8215\n")
+    result = subprocess.run([*MIXERD, "profiles", "--asound", str(tmp_path)], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "* focusrite-scarlett-18i20-gen3" in result.stdout
+    assert "Connected: card 1 [USB] Scarlett 18i20 USB (USB 1235:8215)" in lines
+    assert any(line.startswith("Matches: * focusrite-scarlett-18i20-gen3 on hw:USB") for line in lines)
+
+
+def test_profiles_check_validates_a_users_file(tmp_path):
+    good = subprocess.run([*MIXERD, "profiles", "--check", "hw_profiles/motu-m4.toml"], capture_output=True,
+                          text=True, timeout=60)
+    assert good.returncode == 0 and "OK — MOTU M4: 4 inputs, 4 outputs" in good.stdout, good.stdout + good.stderr
+    bad = tmp_path / "motu-m4.toml"  # a copy with a mistake
+    bad.write_text((REPO / "hw_profiles" / "motu-m4.toml").read_text().replace('rate = 48000', 'rate = "fast"'))
+    result = subprocess.run([*MIXERD, "profiles", "--check", str(bad)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and str(bad) in result.stderr and "rate" in result.stderr, result.stderr

@@ -1,7 +1,15 @@
 """Hardware profiles: one TOML file per audio interface (``hw_profiles/``), its JACK settings, labelled
 ports and default mixer layout; loading, listing and detecting the connected interface."""
 
-from mixerd.profiles.detect import AlsaCard, detect_profile, parse_cards, read_asound
+from mixerd.profiles.detect import (
+    AlsaCard,
+    detect_profile,
+    generic_profile,
+    generic_profile_for,
+    parse_cards,
+    read_asound,
+    stream_channels,
+)
 from mixerd.profiles.loader import BUILTIN_DIR, list_profiles, load_profile, parse_profile
 from mixerd.profiles.schema import (
     BusSpec,
@@ -24,9 +32,12 @@ __all__ = [
     "ProfileError",
     "ProfileSummary",
     "detect_profile",
+    "generic_profile",
+    "generic_profile_for",
     "list_profiles",
     "load_profile",
     "parse_cards",
     "parse_profile",
     "read_asound",
+    "stream_channels",
 ]

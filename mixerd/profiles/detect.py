@@ -87,3 +87,60 @@ def read_asound(root: Path = Path("/proc/asound")) -> tuple[str, dict[int, str]]
         except OSError:
             pass  # not a USB card
     return cards_text, usb_ids
+
+
+GENERIC_ID = "generic-class-compliant"
+_CHANNELS_RE = re.compile(r"^\s*Channels:\s*(\d+)", re.M)
+
+
+def stream_channels(stream_text: str) -> tuple[int, int]:
+    """(capture, playback) channel counts from a USB card's /proc/asound/cardN/stream0 (the widest format)."""
+    counts = {"Playback": 0, "Capture": 0}
+    section = None
+    for line in stream_text.splitlines():
+        head = line.strip().rstrip(":")
+        if head in counts and line.rstrip().endswith(":"):
+            section = head
+        elif section and (m := _CHANNELS_RE.match(line)):
+            counts[section] = max(counts[section], int(m[1]))
+    return counts["Capture"], counts["Playback"]
+
+
+def generic_profile(template: Profile, card: AlsaCard, n_in: int, n_out: int) -> Profile:
+    """``template`` (the generic class-compliant profile: its JACK settings) for ``card`` with ``n_in``
+    inputs and ``n_out`` outputs: a channel per input, main on outputs 1/2, stereo mixes on the next pairs
+    (a mono one on an odd last output)."""
+    from mixerd.profiles.schema import BusSpec, PortSpec
+
+    inputs = tuple(PortSpec(f"system:capture_{k}", f"Input {k}") for k in range(1, n_in + 1))
+    outputs = tuple(PortSpec(f"system:playback_{k}", f"Output {k}") for k in range(1, n_out + 1))
+    buses = []
+    k = 3
+    while k <= n_out:
+        stereo = k + 1 <= n_out
+        ports = (f"system:playback_{k}", f"system:playback_{k + 1}") if stereo else (f"system:playback_{k}",)
+        buses.append(BusSpec(name=f"Mix {len(buses) + 1}", outputs=ports, stereo=stereo))
+        k += 2
+    jack = dataclasses.replace(template.jack, driver="alsa", device=f"hw:{card.id}", capture=n_in, playback=n_out)
+    return dataclasses.replace(template, name=f"{card.name} (generic {n_in}×{n_out})", jack=jack, inputs=inputs,
+                               outputs=outputs, main_outputs=(outputs[0].port, outputs[1].port), buses=tuple(buses))
+
+
+def generic_profile_for(cards_text: str, usb_ids: Mapping[int, str], root: Path = Path("/proc/asound"),
+                        template: Profile | None = None) -> Profile | None:
+    """The generic class-compliant profile for the first USB card with at least one input and two
+    outputs, or None."""
+    if template is None:
+        from mixerd.profiles.loader import load_profile
+
+        template = load_profile(GENERIC_ID)
+    for card in parse_cards(cards_text):
+        if card.index not in usb_ids:
+            continue
+        try:
+            n_in, n_out = stream_channels((root / f"card{card.index}" / "stream0").read_text())
+        except OSError:
+            continue
+        if n_in >= 1 and n_out >= 2:
+            return generic_profile(template, card, n_in, n_out)
+    return None

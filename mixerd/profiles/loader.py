@@ -8,6 +8,7 @@ file, the key and the fix, not as a silent missing connection on stage. The sche
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,19 @@ from mixerd.profiles.schema import (
 )
 from mixerd.tomlcheck import check_type, did_you_mean, read_toml, show, unknown_keys
 
-# The profiles shipped with mixerd (the repository's hw_profiles/); user directories are searched first.
-BUILTIN_DIR = Path(__file__).resolve().parents[2] / "hw_profiles"
+def _builtin_dir() -> Path:
+    """The profiles shipped with mixerd: the checkout's hw_profiles/ (development, ``pip install -e``),
+    else where ``pip install`` put them (``<prefix>/share/mixerd/hw_profiles``)."""
+    checkout = Path(__file__).resolve().parents[2] / "hw_profiles"
+    for candidate in (checkout, Path(sys.prefix) / "share" / "mixerd" / "hw_profiles",
+                      Path("/usr/share/mixerd/hw_profiles")):
+        if candidate.is_dir():
+            return candidate
+    return checkout
+
+
+# User directories are searched first, then these.
+BUILTIN_DIR = _builtin_dir()
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _USB_ID_RE = re.compile(r"^[0-9a-f]{4}:[0-9a-f]{4}$")

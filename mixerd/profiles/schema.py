@@ -6,6 +6,7 @@ what the rest of mixerd needs: a ``Layout`` for the engine and which JACK ports 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,6 +38,13 @@ class JackSettings:
         """Buffer latency one way, as JACK reports it (period × periods / rate)."""
         periods = self.periods if self.driver == "alsa" else 1
         return 1000.0 * self.period * periods / self.rate
+
+    def with_driver(self, driver: str) -> "JackSettings":
+        """The same rate and period on another driver ("alsa" on ``device`` or the first card, "dummy")."""
+        if driver == self.driver:
+            return self
+        device = self.device or ("hw:0" if driver == "alsa" else "")
+        return dataclasses.replace(self, driver=driver, device=device)
 
     def driver_argv(self) -> list[str]:
         """The jackd arguments from ``-d <driver>`` on, e.g. ``["-d", "alsa", "-d", "hw:USB", ...]``."""

@@ -102,3 +102,65 @@ def test_read_asound(tmp_path):
 
 def test_read_asound_without_alsa(tmp_path):
     assert read_asound(tmp_path / "none") == ("", {})
+
+
+# /proc/asound/cardN/stream0 of a class-compliant interface (abridged as the kernel writes it).
+STREAM0 = """\
+Thing Audio 8x6 at usb-0000:01:00.0-1.2, high speed : USB Audio
+
+Playback:
+  Status: Stop
+  Interface 1
+    Altset 1
+    Format: S32_LE
+    Channels: 6
+    Endpoint: 0x01 (1 OUT) (ASYNC)
+    Rates: 44100, 48000
+Capture:
+  Status: Stop
+  Interface 2
+    Altset 1
+    Format: S32_LE
+    Channels: 8
+    Endpoint: 0x81 (1 IN) (ASYNC)
+"""
+UNKNOWN_CARD = """\
+ 0 [Headphones     ]: bcm2835_headpho - bcm2835 Headphones
+                      bcm2835 Headphones
+ 1 [Audio8x6       ]: USB-Audio - Thing Audio 8x6
+                      Thing Audio 8x6 at usb-0000:01:00.0-1.2, high speed
+"""
+
+
+def test_stream_channels_reads_the_widest_formats():
+    from mixerd.profiles import stream_channels
+
+    assert stream_channels(STREAM0) == (8, 6)
+    assert stream_channels("") == (0, 0)
+
+
+def test_an_unknown_usb_card_gets_the_generic_profile(tmp_path):
+    from mixerd.profiles import generic_profile_for, load_profile
+
+    (tmp_path / "card1").mkdir()
+    (tmp_path / "card1" / "stream0").write_text(STREAM0)
+    p = generic_profile_for(UNKNOWN_CARD, {1: "abcd:1234"}, tmp_path)
+    assert p is not None and p.name == "Thing Audio 8x6 (generic 8×6)"
+    assert p.input_labels == tuple(f"Input {k}" for k in range(1, 9))
+    assert p.main_outputs == ("system:playback_1", "system:playback_2")
+    assert [(b.name, b.outputs, b.stereo) for b in p.buses] == [
+        ("Mix 1", ("system:playback_3", "system:playback_4"), True),
+        ("Mix 2", ("system:playback_5", "system:playback_6"), True)]
+    assert p.jack.driver_argv()[:4] == ["-d", "alsa", "-d", "hw:Audio8x6"] and "-i" in p.jack.driver_argv()
+    assert p.jack.period == load_profile("generic-class-compliant").jack.period
+    assert generic_profile_for(UNKNOWN_CARD, {}, tmp_path) is None  # the Pi's own jack is no USB interface
+
+
+def test_auto_without_a_known_interface_says_what_it_found(monkeypatch):
+    import mixerd.daemon as daemon
+    from mixerd.profiles import ProfileError
+
+    monkeypatch.setattr(daemon, "read_asound", lambda: (UNKNOWN_CARD.splitlines()[0] + "\n", {}))
+    with pytest.raises(ProfileError) as info:
+        daemon.choose_profile("auto", ())
+    assert "Headphones (bcm2835 Headphones)" in str(info.value) and "mixerd profiles" in str(info.value)

@@ -11,7 +11,9 @@ SHIPPED = sorted(p.stem for p in BUILTIN_DIR.glob("*.toml"))
 
 
 def test_builtin_dir_has_the_shipped_profiles():
-    assert {"demo", "focusrite-scarlett-18i20-gen3"} <= set(SHIPPED)
+    assert set(SHIPPED) == {
+        "demo", "generic-class-compliant", "focusrite-scarlett-18i20-gen3", "focusrite-scarlett-2i2-gen3",
+        "behringer-umc1820", "behringer-umc404hd", "behringer-xr18", "presonus-studio-1824c", "motu-m4"}
     assert (BUILTIN_DIR / "README.md").is_file()
 
 
