@@ -98,6 +98,7 @@ class Mixer:
                 Wiring(inputs=self.profile.input_ports, outputs=self.profile.output_connections()),
                 client_name=cfg.jack.client_name,
                 start_server="never" if cfg.jack.autostart == "off" else cfg.jack.start_server,
+                interface=settings.device.removeprefix("hw:").split(",")[0] if settings.driver == "alsa" else None,
             )
             self.engine.driver = self.host
             self.host.start()

@@ -132,6 +132,8 @@ class Engine:
             "commands_pending": stats["commands_pending"] + len(self._pending),
         }
         status = "ok" if running else ("degraded" if info.get("running") else "down")
+        if info.get("interface", {}).get("present") is False:
+            status = "down"  # the USB interface is unplugged: no audio until it is back
         return {"status": status, "engine": engine, "jack": {k: v for k, v in info.items() if k not in engine}}
 
     def system(self) -> dict[str, Any]:

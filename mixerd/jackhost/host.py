@@ -11,6 +11,7 @@ import logging
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import jack
@@ -55,7 +56,7 @@ class JackHost:
     """Connects ``engine`` to a JACK server and keeps it connected. Implements ``AudioDriver``."""
 
     def __init__(self, engine: Engine, server: ServerSpec, wiring: Wiring, *, client_name: str = "mixerd",
-                 start_server: str = "auto"):
+                 start_server: str = "auto", interface: str | None = None, asound: Path = Path("/proc/asound")):
         if start_server not in START_MODES:
             raise ValueError(f"start_server must be one of {START_MODES}, not {start_server!r}")
         self.engine = engine
@@ -63,6 +64,11 @@ class JackHost:
         self.wiring = wiring
         self.client_name = client_name
         self.start_mode = start_server
+        # The ALSA card (its id, as in hw:USB) our jackd runs on: while /proc/asound/<id> is gone the USB
+        # interface is unplugged, and jackd is not restarted until it is back.
+        self.interface = interface
+        self.asound = asound
+        self.interface_losses = 0
         self.own_server: JackServer | None = None
         self.client: jack.Client | None = None
         self.xruns = 0
@@ -118,6 +124,9 @@ class JackHost:
                 "reconnects": self.reconnects,
                 "unconnected": list(self.unconnected),
             }
+            if self.interface:
+                out["interface"] = {"card": self.interface, "present": self.interface_present(),
+                                    "losses": self.interface_losses}
             if client is not None and not self._lost.is_set():
                 out.update(
                     client=client.name,
@@ -126,6 +135,10 @@ class JackHost:
                     dsp_load=client.cpu_load(),
                 )
         return out
+
+    def interface_present(self) -> bool:
+        """Whether the interface's ALSA card is there (always, when jackd runs on no card of ours)."""
+        return self.interface is None or (self.asound / self.interface).exists()
 
     # -- internals --------------------------------------------------------------------------------
 
@@ -197,11 +210,31 @@ class JackHost:
 
     def _supervise(self) -> None:
         delay = 0.5
+        noticed = False  # the interface's loss was already counted
         while not self._stop.is_set():
-            self._lost.wait()
+            if not self._lost.wait(0.5):
+                if self.own_server and not self.interface_present():
+                    # The card vanished under a running jackd: it can only fail from here on.
+                    log.warning("jack: the interface %s disappeared; stopping our jackd", self.interface)
+                    self.interface_losses += 1
+                    noticed = True
+                    self._lost.set()
+                    self._close()
+                    self.own_server.stop()
+                continue
             if self._stop.is_set():
                 return
             self._close()
+            if self.own_server and not self.interface_present():
+                # Unplugged: jackd cannot open it; wait for it to come back instead of failing in a loop.
+                if not noticed:
+                    self.interface_losses += 1
+                log.warning("jack: the interface %s is gone (unplugged?); waiting for it to come back", self.interface)
+                while not self.interface_present():
+                    if self._stop.wait(0.25):
+                        return
+                log.info("jack: the interface %s is back", self.interface)
+            noticed = False
             try:
                 if self.own_server and not self.own_server.alive:
                     log.warning("jack: our jackd died (%s); restarting it", self.own_server.last_output())

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 MIN_INTERVAL = 0.05       # at most 20 state messages per second per address
 SCENE_POLL = 2.0          # how often the scene list is checked for the Home Assistant select
+HEALTH_POLL = 1.0         # how often the engine's health is checked for {base}/health
 COMMAND_QUEUE = 65536     # commands waiting for the control core
 RECONNECT = (1, 30)       # backoff between reconnect attempts, seconds (min, max)
 _PROTOCOL_REFUSED = (1, 132)  # v3.1.1 "unacceptable protocol version", v5 "unsupported protocol version"
@@ -303,8 +304,15 @@ class MqttBridge:
         meter_period = 1.0 / self.config.meter_rate if self.config.meter_rate > 0 else None
         next_meters = time.monotonic()
         scenes_checked, scene_names = 0.0, self._scene_names()
+        health_checked, health_sent = 0.0, None
         try:
             while not self._stop.is_set():
+                if self._connected.is_set() and time.monotonic() - health_checked > HEALTH_POLL:
+                    health_checked = time.monotonic()
+                    health = compact_health(self.control.health())
+                    if health != health_sent or self._resync.is_set():
+                        health_sent = health
+                        self._publish(self.topics.health, json.dumps(health), retain=True)
                 if self.config.discovery and self._connected.is_set():
                     if time.monotonic() - scenes_checked > SCENE_POLL:  # the scene select lists them
                         scenes_checked = time.monotonic()
@@ -347,6 +355,16 @@ class MqttBridge:
                                       retain=False)
         finally:
             sub.close()
+
+
+def compact_health(health: dict[str, Any]) -> dict[str, Any]:
+    """What ``{base}/health`` says: ok/degraded/down, whether audio runs, xruns, and the interface."""
+    engine, jack = health.get("engine", {}), health.get("jack", {})
+    out = {"status": health.get("status", "down"), "running": bool(engine.get("running")),
+           "xruns": int(engine.get("xruns", 0))}
+    if "interface" in jack:
+        out["interface"] = {"card": jack["interface"].get("card"), "present": jack["interface"].get("present")}
+    return out
 
 
 def compact_meters(meters: dict[str, Any]) -> dict[str, Any]:

@@ -55,6 +55,10 @@ class Topics:
     def meters(self) -> str:
         return f"{self.base}/meters"
 
+    @property
+    def health(self) -> str:
+        return f"{self.base}/health"
+
     def state(self, address: str) -> str:
         return f"{self.base}/{address}"
 

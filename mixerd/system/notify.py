@@ -42,7 +42,10 @@ def status_line(health: Mapping[str, Any], extra: Mapping[str, Any] | None = Non
     """``audio running: Scarlett 18i20 · 48000 Hz / 128 frames · 0 xruns · DSP 3 % · 2 clients``."""
     engine = health.get("engine", {})
     jack = health.get("jack", {})
-    if engine.get("running"):
+    interface = jack.get("interface") or {}
+    if interface.get("present") is False:
+        state = f"interface {interface.get('card')} unplugged; waiting for it"
+    elif engine.get("running"):
         state = "audio running"
     elif engine.get("cycles") and not engine.get("cycles_advancing"):
         state = "audio STALLED (the engine stopped advancing)"

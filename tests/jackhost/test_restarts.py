@@ -70,3 +70,41 @@ def test_killing_jackd_ten_times_in_a_row(mixer):
     assert max(recoveries) < 3.0, recoveries  # the issue's promise: audio within 3 s of a JACK crash
     assert (threading.active_count(), open_fds()) == baseline, "threads or file descriptors leaked"
     assert mixer.control.health()["jack"]["reconnects"] == RESTARTS
+
+
+def test_an_unplugged_interface_is_reported_and_resumed_when_it_returns(tmp_path):
+    """The card's /proc/asound entry is what the kernel removes on unplug; here a directory of that shape
+    stands in for it, and jackd (dummy backend) is the real one mixerd started."""
+    from mixerd.engine import Engine
+    from mixerd.jackhost import JackHost, ServerSpec, Wiring, server_running
+    from mixerd.model import Layout, ParamTree
+
+    asound = tmp_path / "asound"
+    (asound / "USB").mkdir(parents=True)
+    layout = Layout.simple(2, 2, generators=0)
+    state = ParamTree.from_layout(layout).defaults()
+    state.update({"ch/1/send/2/level": 0.0, "bus/2/limiter/on": False})
+    engine = Engine(layout)
+    engine.load(state)
+    server = unique_server_name()
+    spec = ServerSpec(name=server, realtime=False,
+                      driver_args=("-d", "dummy", "-r", "48000", "-p", "64", "-C", "2", "-P", "6", "-w", "1333"))
+    host = JackHost(engine, spec, Wiring(), start_server="auto", interface="USB", asound=asound)
+    engine.driver = host
+    engine.start()
+    host.start()
+    try:
+        assert audio_flows(server) == pytest.approx(-12.04, abs=0.1)
+        (asound / "USB").rmdir()  # unplugged
+        wait_until(lambda: host.info()["interface"]["present"] is False and not server_running(server),
+                   what="the unplug noticed and jackd stopped")
+        health = engine.health()
+        assert health["status"] == "down" and health["jack"]["interface"] == {"card": "USB", "present": False,
+                                                                             "losses": 1}
+        (asound / "USB").mkdir()  # plugged back in
+        wait_until(lambda: engine.health()["status"] == "ok", what="audio back after the replug")
+        assert audio_flows(server) == pytest.approx(-12.04, abs=0.1)
+        assert engine.health()["jack"]["interface"]["present"] is True
+    finally:
+        host.stop()
+        engine.stop()

@@ -53,6 +53,15 @@ def sender(broker):
     client.disconnect()
 
 
+def test_health_is_published_retained(mixer, listen):
+    listener = listen(f"{BASE}/health")
+    wait_until(lambda: listener.last(f"{BASE}/health") is not None, what="the health topic")
+    health = listener.last(f"{BASE}/health")
+    assert health["status"] == "ok" and health["running"] is True and health["xruns"] >= 0
+    late = listen(f"{BASE}/health")
+    wait_until(lambda: f"{BASE}/health" in late.retained, what="the retained health")
+
+
 def test_a_set_over_mqtt_changes_the_audio_at_the_output(mixer, jack_server, sender):
     probe = Probe.tone_into_input_1(jack_server, ["mixerd:bus_2"])
     try:

@@ -125,3 +125,5 @@ def test_status_lines_read_like_a_sentence():
     stalled = {"engine": {"running": False, "cycles": 10, "cycles_advancing": False, "xruns": 0}, "jack": {}}
     assert status_line(stalled).startswith("audio STALLED")
     assert status_line({"engine": {"cycles": 0}, "jack": {}}).startswith("waiting for audio")
+    unplugged = {"engine": {"running": False}, "jack": {"interface": {"card": "USB", "present": False}}}
+    assert status_line(unplugged).startswith("interface USB unplugged; waiting for it")

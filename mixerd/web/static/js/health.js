@@ -17,6 +17,11 @@ export function healthBadge() {
     root.dataset.status = health.status || "down";
     state.textContent = engine.running ? (health.status === "ok" ? "running" : health.status) : "stopped";
     const parts = [];
+    const iface = (health.jack || {}).interface;
+    if (iface && iface.present === false) {
+      state.textContent = "unplugged";
+      parts.push(`interface ${iface.card} unplugged: plug it back in`);
+    }
     if (engine.sample_rate) parts.push(`${(engine.sample_rate / 1000).toLocaleString()} kHz`);
     if (engine.period && engine.sample_rate) parts.push(`${engine.period} · ${((engine.period / engine.sample_rate) * 1000).toFixed(1)} ms`);
     if (Number.isFinite(engine.dsp_load)) parts.push(`DSP ${engine.dsp_load.toFixed(1)} %`);
