@@ -19,14 +19,15 @@ at least 30× faster than numpy/scipy. Figures are printed, never asserted.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import sys
 import time
 
 import numpy as np
 
 from mixerd.engine import Engine
 from mixerd.engine.reference import ReferenceMix
-from mixerd.engine.reference_full import ReferenceChain
 from mixerd.model.layout import Layout
 from mixerd.model.params import ParamTree
 
@@ -208,6 +209,8 @@ def measure_full(inputs: int, buses: int, stereo_buses: int, frames: int, rate: 
     block = _noise_block(inputs, frames, rng)
     core_s, core_blocks = _time_core(loaded_engine(layout, state, rate), block, seconds)
 
+    from mixerd.engine.reference_full import ReferenceChain  # scipy: installed with the bench extra
+
     ref = ReferenceChain(layout, state, rate)
     outputs = [ref.process(block)]  # the first block pays for one-off set-up: not timed
     elapsed, timed = 0.0, 0
@@ -264,6 +267,11 @@ def targets(full: dict) -> dict:
 # ---- the command ----------------------------------------------------------------------------------
 
 def run_bench(args: argparse.Namespace) -> int:
+    if args.workload in ("full", "all") and importlib.util.find_spec("scipy") is None:
+        print("mixerd bench: the full workload compares against numpy/scipy and scipy is not installed; "
+              "install it (pip install 'mixerd[bench]', on the box: /opt/mixerd/bin/pip install scipy) or run "
+              "--workload mix", file=sys.stderr)
+        return 2
     figures: dict = {"frames": args.frames, "rate": args.rate, "budget_us": args.frames / args.rate * 1e6}
     sizes = (args.inputs, args.buses, args.stereo_buses, args.frames, args.rate, args.pre)
     if args.workload in ("mix", "all"):

@@ -90,7 +90,8 @@ class JackHost:
         if not running:
             if self.start_mode == "never":
                 raise JackServerError(f"no JACK server named {self.spec.name or 'default'!r} is running and "
-                                      "jack.start_server is 'never'; start jackd or use 'auto'")
+                                      "mixerd is not to start one (jack.autostart = \"off\" or jack.start_server "
+                                      "= \"never\"); start jackd (mixerd-jackd.service) or let mixerd start it")
             self.own_server = JackServer(self.spec)
             self.own_server.start()
         self._open()
