@@ -5,8 +5,9 @@
 set -euo pipefail
 
 packages=(jackd2 libjack-jackd2-dev mosquitto libsystemd-dev pkg-config gcc libc6-dev)
-# openssl: the TLS test makes a self-signed certificate
-[[ "${1:-}" == "--test" ]] && packages+=(chromium openssl)
+# openssl: the TLS tests make self-signed certificates; systemd: systemd-analyze and systemd-sysusers for
+# the deploy tests; procps: pgrep
+[[ "${1:-}" == "--test" ]] && packages+=(chromium openssl systemd procps)
 
 # The venv module and Python headers come with the system Python only as separate packages.
 python3 -c 'import ensurepip, venv' 2>/dev/null || packages+=(python3-venv)

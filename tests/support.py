@@ -184,9 +184,10 @@ def self_signed(tmp_path) -> tuple[str, str]:
 
 
 @contextmanager
-def running_jackd(log_dir, realtime: bool = False) -> Iterator[str]:
-    """Start a dummy-backend jackd (``--no-realtime`` unless ``realtime``), yield its name, stop it."""
-    name = unique_server_name()
+def running_jackd(log_dir, realtime: bool = False, name: str | None = None) -> Iterator[str]:
+    """Start a dummy-backend jackd (``--no-realtime`` unless ``realtime``; a new name unless ``name``),
+    yield its name, stop it."""
+    name = name or unique_server_name()
     cmd = ["jackd", "-R" if realtime else "--no-realtime", "-n", name, "-d", "dummy", "-r", str(RATE),
            "-p", str(PERIOD), "-C", "8", "-P", "10", "-w", str(round(PERIOD * 1e6 / RATE))]
     # Its output goes to a file, not a pipe: nobody reads a pipe while the tests run, and a jackd that

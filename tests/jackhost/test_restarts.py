@@ -7,11 +7,13 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
 import pytest
-from support import Probe, peak_db, unique_server_name, wait_until
+from support import Probe, peak_db, running_jackd, unique_server_name, wait_until
 
 from mixerd.config import Config
 from mixerd.daemon import Mixer
@@ -76,7 +78,7 @@ def test_an_unplugged_interface_is_reported_and_resumed_when_it_returns(tmp_path
     """The card's /proc/asound entry is what the kernel removes on unplug; here a directory of that shape
     stands in for it, and jackd (dummy backend) is the real one mixerd started."""
     from mixerd.engine import Engine
-    from mixerd.jackhost import JackHost, ServerSpec, Wiring, server_running
+    from mixerd.jackhost import JackHost, ServerSpec, Wiring
     from mixerd.model import Layout, ParamTree
 
     asound = tmp_path / "asound"
@@ -96,7 +98,9 @@ def test_an_unplugged_interface_is_reported_and_resumed_when_it_returns(tmp_path
     try:
         assert audio_flows(server) == pytest.approx(-12.04, abs=0.1)
         (asound / "USB").rmdir()  # unplugged
-        wait_until(lambda: host.info()["interface"]["present"] is False and not server_running(server),
+        # (No JACK client of the test's own meanwhile: libjack must not open one in this process while
+        # mixerd's closes — its per-process globals would be torn down under it.)
+        wait_until(lambda: host.info()["interface"]["present"] is False and not host.own_server.alive,
                    what="the unplug noticed and jackd stopped")
         health = engine.health()
         assert health["status"] == "down" and health["jack"]["interface"] == {"card": "USB", "present": False,
@@ -108,3 +112,41 @@ def test_an_unplugged_interface_is_reported_and_resumed_when_it_returns(tmp_path
     finally:
         host.stop()
         engine.stop()
+
+
+def test_a_jack_server_of_its_own_restarted_ten_times(tmp_path):
+    """JACK run separately (mixerd-jackd.service, autostart "off"): the server is killed and started again
+    by someone else; mixerd reconnects each time it is back. mixerd runs in a process of its own, as on
+    the box: the test's JACK clients must not share its libjack."""
+    import httpx
+    from support import Output
+
+    server = unique_server_name()
+    config = tmp_path / "mixerd.toml"
+    config.write_text(f'[jack]\nserver = "{server}"\nautostart = "off"\nrealtime = false\n'
+                      f'[http]\nhost = "127.0.0.1"\nport = 0\n[auth]\nenabled = false\n'
+                      f'[state]\ndir = "{tmp_path / "state"}"\n[mqtt]\nenabled = false\n')
+    jackd = running_jackd(tmp_path, name=server)
+    jackd.__enter__()
+    proc = subprocess.Popen([sys.executable, "-m", "mixerd", "run", "--config", str(config)], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    out = Output(proc)
+    try:
+        url = out.wait_for(r"(http://127\.0\.0\.1:\d+/)").group(1) + "api/v1"
+        with httpx.Client(base_url=url, timeout=10) as api:
+            assert api.patch("/params", json={"changes": {"ch/1/send/2/pre": True, "ch/1/send/2/level": 0.0}}
+                             ).status_code == 200
+            health = lambda: api.get("/health").json()  # noqa: E731
+            for restart in range(1, RESTARTS + 1):
+                jackd.__exit__(None, None, None)  # the server goes away...
+                wait_until(lambda: not health()["engine"]["running"], what="the loss noticed")
+                jackd = running_jackd(tmp_path, name=server)  # ... and comes back
+                jackd.__enter__()
+                wait_until(lambda: health()["jack"]["reconnects"] >= restart and health()["engine"]["running"],
+                           timeout=15, what=f"reconnected after restart {restart}")
+                assert audio_flows(server) == pytest.approx(-12.04, abs=0.1), f"after restart {restart}"
+            assert api.get("/params/ch/1/send/2/level").json()["value"] == 0.0
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+        jackd.__exit__(None, None, None)
