@@ -57,15 +57,8 @@ def _load_config(args: argparse.Namespace):
 
 
 def _list_profiles(args: argparse.Namespace) -> int:
-    from mixerd.profiles import (
-        ProfileError,
-        detect_profile,
-        generic_profile_for,
-        list_profiles,
-        load_profile,
-        parse_cards,
-        read_asound,
-    )
+    from mixerd.daemon import usable_profiles
+    from mixerd.profiles import ProfileError, connected, list_profiles, load_profile
 
     if args.check:
         try:
@@ -79,26 +72,24 @@ def _list_profiles(args: argparse.Namespace) -> int:
     config = _load_config(args)
     if config is None:
         return 2
-    summaries = list_profiles(config.mixer.profile_dirs)
-    cards_text, usb_ids = read_asound(args.asound)
-    usable = [load_profile(p.id, config.mixer.profile_dirs) for p in summaries if not p.error]
-    found = detect_profile(cards_text, usable, usb_ids)
-    for p in summaries:
-        mark = "*" if found is not None and p.id == found.id else " "
+    found = connected(usable_profiles(config.mixer.profile_dirs), args.asound)
+    match = found.profile.id if found.profile is not None and not found.generic else None
+    for p in list_profiles(config.mixer.profile_dirs):
+        mark = "*" if p.id == match else " "
         print(f"{mark} {p.id:34} UNUSABLE: {p.error}" if p.error else f"{mark} {p.id:34} {p.driver:6} {p.name}")
-    cards = parse_cards(cards_text)
     print()
-    if not cards:
+    if not found.cards:
         print("Connected: no sound cards.")
-    for card in cards:
-        print(f"Connected: card {card.index} [{card.id}] {card.name}" + (f" (USB {usb_ids[card.index]})"
-                                                                         if card.index in usb_ids else ""))
-    if found is not None:
-        print(f"Matches: * {found.id} on {found.jack.device or found.jack.driver} (mixer.profile = \"auto\" picks it)")
-    elif (generic := generic_profile_for(cards_text, usb_ids, args.asound)) is not None:
-        print(f"Matches: no profile; \"auto\" uses {generic.name} on {generic.jack.device}")
-    else:
+    for card in found.cards:
+        usb = f" (USB {found.usb_ids[card.index]})" if card.index in found.usb_ids else ""
+        print(f"Connected: card {card.index} [{card.id}] {card.name}{usb}")
+    if found.profile is None:
         print("Matches: none.")
+    elif found.generic:
+        print(f"Matches: no profile; \"auto\" uses {found.profile.name} on {found.profile.jack.device}")
+    else:
+        print(f"Matches: * {found.profile.id} on {found.profile.jack.device or found.profile.jack.driver} "
+              "(mixer.profile = \"auto\" picks it)")
     return 0
 
 

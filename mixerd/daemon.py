@@ -11,6 +11,7 @@ import logging
 import socket
 import sqlite3
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from mixerd.config import Config
@@ -19,16 +20,7 @@ from mixerd.control.scenes import SceneService
 from mixerd.engine import Engine
 from mixerd.jackhost import JackHost, ServerSpec, Wiring
 from mixerd.model.params import ParamTree
-from mixerd.profiles import (
-    Profile,
-    ProfileError,
-    detect_profile,
-    generic_profile_for,
-    list_profiles,
-    load_profile,
-    parse_cards,
-    read_asound,
-)
+from mixerd.profiles import Profile, ProfileError, connected, list_profiles, load_profile
 from mixerd.store import Store
 from mixerd.web.auth import Auth
 
@@ -139,22 +131,23 @@ class Mixer:
             self.store = None
 
 
-def choose_profile(name: str, search_dirs) -> Profile:
+def choose_profile(name: str, search_dirs, asound: Path = Path("/proc/asound")) -> Profile:
     """The profile ``name`` (an id or a file), or for ``"auto"`` the one that matches the connected
     interface (a generic class-compliant one for a USB card no profile knows); ProfileError if none."""
     if name != "auto":
         return load_profile(name, search_dirs=search_dirs)
-    cards_text, usb_ids = read_asound()
-    profiles = [load_profile(s.id, search_dirs=search_dirs) for s in list_profiles(search_dirs) if not s.error]
-    found = detect_profile(cards_text, profiles, usb_ids)
-    if found is None:
-        found = generic_profile_for(cards_text, usb_ids)
-    if found is None:
-        cards = ", ".join(f"{c.id} ({c.name})" for c in parse_cards(cards_text)) or "none"
+    found = connected(usable_profiles(search_dirs), asound)
+    if found.profile is None:
+        cards = ", ".join(f"{c.id} ({c.name})" for c in found.cards) or "none"
         raise ProfileError(f"mixer.profile is \"auto\" but no connected interface matches a profile (sound cards: "
                            f"{cards}); connect the interface, or set mixer.profile (mixerd profiles lists them)")
-    log.info("profile: detected %s (%s)", found.name, found.jack.device or found.jack.driver)
-    return found
+    log.info("profile: detected %s (%s)", found.profile.name, found.profile.jack.device or found.profile.jack.driver)
+    return found.profile
+
+
+def usable_profiles(search_dirs) -> list[Profile]:
+    """Every profile in the search path that loads (broken files are listed by ``mixerd profiles``)."""
+    return [load_profile(s.id, search_dirs=search_dirs) for s in list_profiles(search_dirs) if not s.error]
 
 
 def bind_http(host: str, port: int) -> socket.socket:

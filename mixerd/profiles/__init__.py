@@ -3,6 +3,8 @@ ports and default mixer layout; loading, listing and detecting the connected int
 
 from mixerd.profiles.detect import (
     AlsaCard,
+    Connected,
+    connected,
     detect_profile,
     generic_profile,
     generic_profile_for,
@@ -24,6 +26,7 @@ from mixerd.profiles.schema import (
 __all__ = [
     "BUILTIN_DIR",
     "AlsaCard",
+    "Connected",
     "BusSpec",
     "JackSettings",
     "MatchRules",
@@ -31,6 +34,7 @@ __all__ = [
     "Profile",
     "ProfileError",
     "ProfileSummary",
+    "connected",
     "detect_profile",
     "generic_profile",
     "generic_profile_for",

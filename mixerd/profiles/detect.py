@@ -144,3 +144,25 @@ def generic_profile_for(cards_text: str, usb_ids: Mapping[int, str], root: Path 
         if n_in >= 1 and n_out >= 2:
             return generic_profile(template, card, n_in, n_out)
     return None
+
+
+@dataclass(frozen=True)
+class Connected:
+    """What is plugged in and the profile for it: a matching profile (``generic`` False), the generic
+    class-compliant one for an unknown USB card (``generic`` True), or None."""
+
+    cards: list[AlsaCard]
+    usb_ids: dict[int, str]
+    profile: Profile | None
+    generic: bool = False
+
+
+def connected(profiles: Iterable[Profile], root: Path = Path("/proc/asound")) -> Connected:
+    """The connected cards (from ``root``, /proc/asound) and the profile mixer.profile = "auto" picks."""
+    cards_text, usb_ids = read_asound(root)
+    cards = parse_cards(cards_text)
+    found = detect_profile(cards_text, profiles, usb_ids)
+    if found is not None:
+        return Connected(cards, usb_ids, found)
+    generic = generic_profile_for(cards_text, usb_ids, root)
+    return Connected(cards, usb_ids, generic, generic is not None)

@@ -156,11 +156,27 @@ def test_an_unknown_usb_card_gets_the_generic_profile(tmp_path):
     assert generic_profile_for(UNKNOWN_CARD, {}, tmp_path) is None  # the Pi's own jack is no USB interface
 
 
-def test_auto_without_a_known_interface_says_what_it_found(monkeypatch):
+def test_auto_without_a_known_interface_says_what_it_found(tmp_path):
     import mixerd.daemon as daemon
     from mixerd.profiles import ProfileError
 
-    monkeypatch.setattr(daemon, "read_asound", lambda: (UNKNOWN_CARD.splitlines()[0] + "\n", {}))
+    asound = tmp_path / "asound"
+    asound.mkdir()
+    (asound / "cards").write_text("\n".join(UNKNOWN_CARD.splitlines()[:2]) + "\n")  # only the Pi's own jack
     with pytest.raises(ProfileError) as info:
-        daemon.choose_profile("auto", ())
+        daemon.choose_profile("auto", (), asound)
     assert "Headphones (bcm2835 Headphones)" in str(info.value) and "mixerd profiles" in str(info.value)
+
+
+def test_auto_picks_the_matching_profile_or_the_generic_one(tmp_path):
+    import mixerd.daemon as daemon
+
+    asound = tmp_path / "asound"
+    (asound / "card1").mkdir(parents=True)
+    (asound / "cards").write_text(UNKNOWN_CARD)
+    (asound / "card1" / "usbid").write_text("abcd:1234\n")
+    (asound / "card1" / "stream0").write_text(STREAM0)
+    assert daemon.choose_profile("auto", (), asound).name == "Thing Audio 8x6 (generic 8×6)"
+    (asound / "card1" / "usbid").write_text("1235:8215\n")  # a Scarlett 18i20 3rd gen on that port
+    picked = daemon.choose_profile("auto", (), asound)
+    assert picked.id == "focusrite-scarlett-18i20-gen3" and picked.jack.device == "hw:Audio8x6"
