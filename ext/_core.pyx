@@ -44,11 +44,13 @@ OP_SOLO_PFL = MIX_OP_SOLO_PFL
 OP_SOLO_AFL_L = MIX_OP_SOLO_AFL_L
 OP_SOLO_AFL_R = MIX_OP_SOLO_AFL_R
 OP_SOLO_SRC = MIX_OP_SOLO_SRC
+OP_GROUP_MAIN = MIX_OP_GROUP_MAIN
 IMMEDIATE = MIX_OP_IMMEDIATE
 METER_FIELDS = MIX_MF_FIELDS
 TP_TAPS = MIX_TP_PHASES * MIX_TP_TAPS
 BUS_AUX = MIX_BUS_AUX
 BUS_FX = MIX_BUS_FX
+BUS_GROUP = MIX_BUS_GROUP
 
 # Without loudness filters from the control side: K-weighting is the identity and the true-peak
 # interpolator repeats each sample (true peak = sample peak).
@@ -65,9 +67,9 @@ cdef double _monotonic() noexcept nogil:
 cdef class Core:
     """One mixing core: ``n_inputs`` mono channels, the given buses, a stereo main.
 
-    ``buses`` lists ``(kind, width)`` per bus: kind BUS_AUX (width 1 or 2) or BUS_FX (mono in,
-    stereo out, no output port). Output ports: main L, main R, every side of every aux bus, then
-    solo L/R. Meter channels: input, post-inserts and post-fader per channel, then main L/R, every
+    ``buses`` lists ``(kind, width)`` per bus: kind BUS_AUX (width 1 or 2), BUS_FX (mono in,
+    stereo out, no output port) or BUS_GROUP (width 1 or 2, no output port: it feeds the main).
+    Output ports: main L, main R, every side of every aux bus, then solo L/R. Meter channels: input, post-inserts and post-fader per channel, then main L/R, every
     side of every bus and solo L/R. Gain-reduction points: gate and compressor per channel, then
     the limiter of every bus and of the main.
     """
@@ -93,8 +95,9 @@ cdef class Core:
             raise MemoryError()
         try:
             for i, (kind, width) in enumerate(shapes):
-                if kind not in (MIX_BUS_AUX, MIX_BUS_FX) or (kind == MIX_BUS_AUX and width not in (1, 2)):
-                    raise ValueError(f"bus {i + 1}: an aux bus is mono (1) or stereo (2), an FX bus is (BUS_FX, 2)")
+                if kind not in (MIX_BUS_AUX, MIX_BUS_FX, MIX_BUS_GROUP) or (kind != MIX_BUS_FX and width not in (1, 2)):
+                    raise ValueError(f"bus {i + 1}: an aux or group bus is mono (1) or stereo (2), an FX bus is "
+                                     "(BUS_FX, 2)")
                 sh[i].kind = kind
                 sh[i].width = width
             for i in range(10):

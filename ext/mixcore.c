@@ -217,6 +217,7 @@ static mix_ramp_t *ramp_target(mixcore_t *core, uint32_t op, int32_t index) {
     case MIX_OP_SOLO_AFL_L: return i < ni ? &core->solo_afl_l[i] : NULL;
     case MIX_OP_SOLO_AFL_R: return i < ni ? &core->solo_afl_r[i] : NULL;
     case MIX_OP_SOLO_SRC: return i <= core->n_buses ? &core->solo_src[i] : NULL;
+    case MIX_OP_GROUP_MAIN: return i < core->n_buses ? &core->group_main[i] : NULL;
     case MIX_OP_INSERT: {
         if (i < ni * MIX_CH_INSERTS) return &core->strips[i / MIX_CH_INSERTS].ins[i % MIX_CH_INSERTS];
         const uint32_t j = i - ni * MIX_CH_INSERTS;
@@ -799,10 +800,23 @@ void mixcore_process(mixcore_t *core, const float *const *in, float *const *out,
         if (core->buses[b].kind == MIX_BUS_FX) run_returns(core, b, n);
     }
 
-    /* 6. aux buses and the main: processing, output ports, output meters */
+    /* 6. group buses: processing, meters, then into the main (before the main is processed) */
+    for (uint32_t b = 0; b < core->n_buses; b++) {
+        mix_bus_t *bus = &core->buses[b];
+        if (bus->kind != MIX_BUS_GROUP) continue;
+        run_bus_chain(core, bus, 2 * n_in + b, n);
+        for (uint32_t side = 0; side < bus->width; side++) meter_output(core, bus, side, bus->buf[side], n);
+        mix_ramp_t *to_main = &core->group_main[b];
+        if (ramp_is_zero(to_main)) continue;
+        ramp_block(to_main, n, &g0, &g1);
+        gain_acc(main->buf[0], bus->buf[0], g0, g1, n);
+        gain_acc(main->buf[1], bus->buf[bus->width - 1], g0, g1, n);  /* a mono group into both sides */
+    }
+
+    /* 7. aux buses and the main: processing, output ports, output meters */
     for (uint32_t b = 0; b <= core->n_buses; b++) {
         mix_bus_t *bus = b < core->n_buses ? &core->buses[b] : main;
-        if (bus->kind == MIX_BUS_FX) continue;
+        if (bus->kind != MIX_BUS_AUX) continue;
         run_bus_chain(core, bus, 2 * n_in + b, n);
         for (uint32_t side = 0; side < bus->width; side++) {
             float *port = out[bus->first_port + side];
@@ -811,7 +825,7 @@ void mixcore_process(mixcore_t *core, const float *const *in, float *const *out,
         }
     }
 
-    /* 7. the solo bus: whole buses (FX ones too) and the main as they leave, then its level */
+    /* 8. the solo bus: whole buses (FX ones too) and the main as they leave, then its level */
     for (uint32_t b = 0; b <= core->n_buses; b++) {
         const mix_bus_t *bus = b < core->n_buses ? &core->buses[b] : main;
         solo_tap(core, &core->solo_src[b], bus->buf[0], bus->buf[bus->width - 1], n);
@@ -860,7 +874,7 @@ void mixcore_free(mixcore_t *core) {
     bus_free(&core->solo);
     void *blocks[] = {core->trim, core->mute, core->fader, core->main_l, core->main_r, core->send_pre,
                       core->send_post, core->master, core->returns, core->solo_pfl, core->solo_afl_l,
-                      core->solo_afl_r, core->solo_src, core->strips, core->buses, core->gens,
+                      core->solo_afl_r, core->solo_src, core->group_main, core->strips, core->buses, core->gens,
                       core->pre, core->post, core->gen_buf, core->scratch, core->pre_silent, core->post_silent,
                       core->acc, core->acc_ms, core->acc_kms, core->acc_gr, core->cmds.slots, core->meters.data,
                       core->meters.cycle, core->meters.frames};
@@ -907,8 +921,8 @@ mixcore_t *mixcore_new(uint32_t n_inputs, uint32_t n_buses, const mix_bus_shape_
         return NULL;
     if (cmd_capacity < 2 || (cmd_capacity & (cmd_capacity - 1)) != 0) return NULL;
     for (uint32_t b = 0; b < n_buses; b++) {
-        if (shapes[b].kind != MIX_BUS_AUX && shapes[b].kind != MIX_BUS_FX) return NULL;
-        if (shapes[b].kind == MIX_BUS_AUX && shapes[b].width != 1 && shapes[b].width != 2) return NULL;
+        if (shapes[b].kind != MIX_BUS_AUX && shapes[b].kind != MIX_BUS_FX && shapes[b].kind != MIX_BUS_GROUP) return NULL;
+        if (shapes[b].kind != MIX_BUS_FX && shapes[b].width != 1 && shapes[b].width != 2) return NULL;
     }
     mixcore_t *core = alloc_zeroed(sizeof *core);
     if (!core) return NULL;
@@ -943,10 +957,10 @@ mixcore_t *mixcore_new(uint32_t n_inputs, uint32_t n_buses, const mix_bus_shape_
         bus->first_row = rows;
         bus->first_master = masters;
         bus->first_meter = meter0 + masters;
-        bus->first_port = bus->kind == MIX_BUS_FX ? -1 : (int32_t)ports;
+        bus->first_port = bus->kind == MIX_BUS_AUX ? (int32_t)ports : -1;  /* FX and group buses: no port */
         rows += bus->in_width;
         masters += bus->width;
-        if (bus->kind != MIX_BUS_FX) ports += bus->width;
+        if (bus->kind == MIX_BUS_AUX) ports += bus->width;
         ok = ok && bus_init(bus, core->max_frames, sample_rate);
     }
     /* The solo bus comes last: its master gains, ports and meters follow every bus's. */
@@ -978,6 +992,7 @@ mixcore_t *mixcore_new(uint32_t n_inputs, uint32_t n_buses, const mix_bus_shape_
     core->solo_afl_l = alloc_zeroed(ni * sizeof(mix_ramp_t));
     core->solo_afl_r = alloc_zeroed(ni * sizeof(mix_ramp_t));
     core->solo_src = alloc_zeroed(((size_t)n_buses + 1) * sizeof(mix_ramp_t));
+    core->group_main = alloc_zeroed((n_buses ? n_buses : 1) * sizeof(mix_ramp_t));
     core->strips = alloc_zeroed(ni * sizeof(mix_strip_t));
     core->gens = alloc_zeroed(n_gens * sizeof(mix_gen_t));
     core->pre = alloc_zeroed(ni * core->max_frames * sizeof(float));
@@ -998,7 +1013,7 @@ mixcore_t *mixcore_new(uint32_t n_inputs, uint32_t n_buses, const mix_bus_shape_
     core->meters.frames = alloc_zeroed(meter_slots * sizeof(uint32_t));
     if (!ok || !core->trim || !core->mute || !core->fader || !core->main_l || !core->main_r || !core->send_pre ||
         !core->send_post || !core->master || !core->returns || !core->solo_pfl || !core->solo_afl_l ||
-        !core->solo_afl_r || !core->solo_src || !core->strips || !core->gens || !core->pre ||
+        !core->solo_afl_r || !core->solo_src || !core->group_main || !core->strips || !core->gens || !core->pre ||
         !core->post || !core->gen_buf || !core->scratch || !core->pre_silent || !core->post_silent || !core->acc ||
         !core->acc_ms || !core->acc_kms || !core->acc_gr || !core->cmds.slots || !core->meters.data ||
         !core->meters.cycle || !core->meters.frames) {

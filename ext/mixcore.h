@@ -12,6 +12,7 @@
  *   main L/R  += post * pan gains
  *   bus input += pre * send_pre[row][c] + post * send_post[row][c]   (one row per bus input channel)
  *   FX buses (mono in): reverb or delay -> stereo -> EQ -> fader -> returns into main and aux buses
+ *   group buses (subgroups, no port): sum -> EQ -> fader/mute/balance -> limiter -> [meter] -> main
  *   aux buses and main: sum (+ FX returns, + generators) -> EQ -> fader/mute/balance -> limiter
  *            -> output port -> [meter out: peak, RMS, clips, K-weighted power, true peak]
  *   solo bus (the engineer's listen output, stereo, last two ports):
@@ -72,6 +73,7 @@ enum {
     MIX_OP_SOLO_AFL_L = 26, /* index: channel; v0: gain of its post-fader signal into solo L (pan applied) */
     MIX_OP_SOLO_AFL_R = 27,
     MIX_OP_SOLO_SRC = 28,  /* index: bus, or n_buses for the main; v0: gain of its output into the solo bus */
+    MIX_OP_GROUP_MAIN = 29, /* index: a group bus; v0: gain of its output into the main (0: not assigned) */
     MIX_OP_COUNT
 };
 
@@ -81,7 +83,7 @@ enum {
 enum { MIX_ORDER_EQ_DYN = 0, MIX_ORDER_DYN_EQ = 1 };
 enum { MIX_TARGET_NONE = 0, MIX_TARGET_CHANNEL = 1, MIX_TARGET_BUS = 2 };
 enum { MIX_GEN_SINE = 0, MIX_GEN_PINK = 1, MIX_GEN_WHITE = 2 };
-enum { MIX_BUS_AUX = 0, MIX_BUS_FX = 1 };
+enum { MIX_BUS_AUX = 0, MIX_BUS_FX = 1, MIX_BUS_GROUP = 2 };
 enum { MIX_FX_REVERB = 0, MIX_FX_DELAY = 1 };
 
 /* Inserts per channel, per bus and on the main, in slot order. */
@@ -172,7 +174,7 @@ typedef struct {
     uint32_t n_inputs;
     uint32_t n_buses;        /* aux and FX buses */
     uint32_t n_rows;         /* send-matrix rows: sum of bus input widths */
-    uint32_t n_outputs;      /* JACK outputs: 2 (main) + sides of every non-FX bus + 2 (solo) */
+    uint32_t n_outputs;      /* JACK outputs: 2 (main) + sides of every aux bus + 2 (solo) */
     uint32_t n_masters;      /* 2 (main) + sides of every bus + 2 (solo) */
     uint32_t n_gens;
     uint32_t n_meters;       /* 3 * n_inputs (input, inserts, post) + n_masters */
@@ -195,6 +197,7 @@ typedef struct {
     mix_ramp_t *solo_afl_l;   /* [n_inputs] after-fader listen, panned */
     mix_ramp_t *solo_afl_r;   /* [n_inputs] */
     mix_ramp_t *solo_src;     /* [n_buses + 1] bus outputs and the main into the solo bus */
+    mix_ramp_t *group_main;   /* [n_buses] group bus outputs into the main */
     mix_strip_t *strips;      /* [n_inputs] */
     mix_bus_t *buses;         /* [n_buses] */
     mix_bus_t main;           /* the main mix, processed like a stereo bus */
@@ -233,8 +236,8 @@ typedef struct {
 
 /* The shape of one bus for mixcore_new. */
 typedef struct {
-    uint32_t kind;   /* MIX_BUS_AUX or MIX_BUS_FX */
-    uint32_t width;  /* aux: 1 or 2; FX: ignored (mono in, stereo out) */
+    uint32_t kind;   /* MIX_BUS_AUX, MIX_BUS_FX or MIX_BUS_GROUP */
+    uint32_t width;  /* aux and group: 1 or 2; FX: ignored (mono in, stereo out) */
 } mix_bus_shape_t;
 
 /* Control side (may allocate). Returns NULL on bad arguments or out of memory. `kweight` (10

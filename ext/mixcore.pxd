@@ -55,6 +55,7 @@ cdef extern from "mixcore.h" nogil:
         MIX_OP_SOLO_AFL_L
         MIX_OP_SOLO_AFL_R
         MIX_OP_SOLO_SRC
+        MIX_OP_GROUP_MAIN
         MIX_OP_IMMEDIATE
         MIX_CMD_VALUES
         MIX_MF_FIELDS
@@ -62,6 +63,7 @@ cdef extern from "mixcore.h" nogil:
         MIX_TP_TAPS
         MIX_BUS_AUX
         MIX_BUS_FX
+        MIX_BUS_GROUP
 
     mixcore_t *mixcore_new(uint32_t n_inputs, uint32_t n_buses, const mix_bus_shape_t *buses,
                            uint32_t n_gens, uint32_t sample_rate, uint32_t max_frames,

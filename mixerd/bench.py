@@ -50,8 +50,11 @@ def _int_list(text: str) -> tuple[int, ...]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--workload", choices=("mix", "full", "all"), default="all",
-                        help="mix: plain mix; full: the full processing (the reference workload); all (default)")
+    parser.add_argument("--workload", choices=("mix", "full", "all", "mqtt"), default="all",
+                        help="mix: plain mix; full: the full processing (the reference workload); all (default): "
+                        "both; mqtt: the whole mixer under 1,000 MQTT commands a second (own jackd and mosquitto)")
+    parser.add_argument("--mqtt-rate", type=int, default=1000, help="mqtt: commands per second (default 1000)")
+    parser.add_argument("--mqtt-seconds", type=float, default=10.0, help="mqtt: how long the load lasts (default 10)")
     parser.add_argument("--inputs", type=int, default=32, help="input channels (default 32)")
     parser.add_argument("--buses", type=int, default=16, help="aux buses (default 16; full adds 2 FX buses)")
     parser.add_argument("--stereo-buses", type=int, default=0, help="how many of the buses are stereo (default 0)")
@@ -267,6 +270,15 @@ def targets(full: dict) -> dict:
 # ---- the command ----------------------------------------------------------------------------------
 
 def run_bench(args: argparse.Namespace) -> int:
+    if args.workload == "mqtt":
+        from mixerd.bench_mqtt import measure_mqtt, print_mqtt
+
+        figures = measure_mqtt(args.mqtt_rate, args.mqtt_seconds)
+        if args.json:
+            print(json.dumps(figures))
+        else:
+            print_mqtt(figures)
+        return 0
     if args.workload in ("full", "all") and importlib.util.find_spec("scipy") is None:
         print("mixerd bench: the full workload compares against numpy/scipy and scipy is not installed; "
               "install it (pip install 'mixerd[bench]', on the box: /opt/mixerd/bin/pip install scipy) or run "

@@ -34,7 +34,7 @@ def demo_changes(layout: Layout) -> dict[str, Any]:
     changes["main/fader"] = -6.0
     # Each mix: its "own" channel loud, a bed of the others lower, alternating pre/post like a
     # real rig (wedges usually pre-fader, in-ears sometimes post).
-    aux = [b for b, bus in enumerate(layout.buses, start=1) if not bus.is_fx]
+    aux = [b for b, bus in enumerate(layout.buses, start=1) if bus.is_aux]
     for i, b in enumerate(aux):
         own = i % n_in + 1
         for n in range(1, n_in + 1):

@@ -122,6 +122,16 @@ def _retained(topic: str, port: int, timeout: float = 15.0) -> bytes | None:
     return got[0] if got else None
 
 
+@pytest.mark.jack
+def test_the_mqtt_bench_prints_its_figures():
+    result = subprocess.run([*MIXERD, "bench", "--workload", "mqtt", "--json", "--mqtt-rate", "200",
+                             "--mqtt-seconds", "1"], capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figures["commands"] == 200 and figures["applied"] == 200 and figures["in_order"] is True
+    assert {"xruns_load", "xruns_reference", "send_rate", "realtime_jackd"} <= set(figures)
+
+
 def test_bench_prints_its_figures():
     result = subprocess.run([*MIXERD, "bench", "--workload", "mix", "--json", "--inputs", "4", "--buses", "3",
                              "--stereo-buses", "1", "--seconds", "0.05"], capture_output=True, text=True, timeout=120)

@@ -17,13 +17,13 @@ CLOSED_DB = -90.0
 def _aux_bus(layout: Layout, ref: str, role: str) -> int:
     """The bus number of ``ref`` ("bus/3" or "3"), which must be an aux mix."""
     text = ref.removeprefix("bus/")
-    allowed = f"bus/1…bus/{layout.n_buses} (aux mixes, not FX buses)"
+    allowed = f"bus/1…bus/{layout.n_buses} (aux mixes, not FX or group buses)"
     if not text.isdigit() or not 1 <= int(text) <= layout.n_buses:
         raise ParamError("not_found", f"{role} {ref!r} is not a bus of this mixer; allowed {allowed}", ref, allowed)
     b = int(text)
-    if layout.buses[b - 1].is_fx:
-        raise ParamError("invalid_value", f"{role} bus/{b} is an FX bus; a mix is copied between aux mixes",
-                         f"bus/{b}", allowed)
+    if not layout.buses[b - 1].is_aux:
+        raise ParamError("invalid_value", f"{role} bus/{b} is an {layout.buses[b - 1].kind.upper()} bus; a mix is "
+                         "copied between aux mixes", f"bus/{b}", allowed)
     return b
 
 

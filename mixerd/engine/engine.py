@@ -39,7 +39,8 @@ class Engine:
         self.sample_rate = sample_rate
         self.ramp_ms = ramp_ms
         self.meter_rate = meter_rate
-        shapes = [(_core.BUS_FX, 2) if b.is_fx else (_core.BUS_AUX, b.width) for b in layout.buses]
+        kinds = {"aux": _core.BUS_AUX, "fx": _core.BUS_FX, "group": _core.BUS_GROUP}
+        shapes = [(kinds[b.kind], 2 if b.is_fx else b.width) for b in layout.buses]
         cmd_capacity = cmd_capacity or command_ring_size(layout)
         self.core = _core.Core(
             layout.n_inputs, shapes, layout.generators, sample_rate=sample_rate, max_frames=max_frames,

@@ -79,7 +79,7 @@ class CommandMap:
             "limiter": self._limiter, "fx_kind": self._fx_kind, "reverb": self._reverb, "delay": self._delay,
             "return": self._return, "moreme": self._moreme, "gen_level": self._gen_level, "gen_freq": self._gen_freq,
             "gen_target": self._gen_target, "gen_mod": self._gen_mod, "gen_kind": self._gen_kind,
-            "solo": self._solo,
+            "solo": self._solo, "group_main": self._group_main,
         }
 
     def all_commands(self, state: Mapping[str, Any]) -> list[Command]:
@@ -125,6 +125,8 @@ class CommandMap:
                 return ("master", b)
             if key == "moreme":
                 return ("moreme", b)
+            if key == "main":
+                return ("group_main", b)
             if key == "solo":
                 return ("solo",)
             if key == "fx" and len(rest) == 2:
@@ -269,7 +271,7 @@ class CommandMap:
         p = f"ch/{n}/send/{b}/"
         bus = self.layout.buses[b - 1]
         level_db = s[p + "level"]
-        if not bus.is_fx and s[p + "me"]:
+        if bus.is_aux and s[p + "me"]:
             level_db += s[f"bus/{b}/moreme"]  # "more me" lifts the mix's own channels (closed stays closed)
         level = db_to_gain(level_db) if s[p + "on"] and s[p + "level"] > CLOSED_DB else 0.0
         gains = [level * g for g in pan_gains(s[p + "pan"])] if bus.in_width == 2 else [level]
@@ -289,6 +291,11 @@ class CommandMap:
         gain = 0.0 if s[f"{owner}/mute"] else db_to_gain(s[f"{owner}/fader"])
         sides = balance_gains(s[f"{owner}/balance"]) if width == 2 else (1.0,)
         return [cmd(_core.OP_OUT_GAIN, first + i, gain * side) for i, side in enumerate(sides)]
+
+    def _group_main(self, s, u):
+        """A group into the main: stereo side by side; a mono group centred like a channel (pan law)."""
+        gain = 1.0 if self.layout.buses[u[1] - 1].width == 2 else pan_gains(0.0)[0]
+        return [cmd(_core.OP_GROUP_MAIN, u[1] - 1, gain if s[f"bus/{u[1]}/main"] else 0.0)]
 
     def _fx_kind(self, s, u):
         return [cmd(_core.OP_FX_KIND, u[1] - 1, FX_KINDS[s[f"bus/{u[1]}/fx/type"]])]

@@ -47,8 +47,8 @@ class ReferenceMix:
             if s[f"ch/{c}/main"]:
                 self.post[0, c - 1], self.post[1, c - 1] = _pan(s[f"ch/{c}/pan"])
         self.master[:2] = 0.0 if s["main/mute"] else _gain(s["main/fader"])
-        if any(bus.is_fx for bus in lay.buses):
-            raise ValueError("the plain reference mix has no FX buses")
+        if any(not bus.is_aux for bus in lay.buses):
+            raise ValueError("the plain reference mix has aux buses only (no FX or group buses)")
         self.master[:2] *= _balance(s["main/balance"])
         for b, bus in enumerate(lay.buses, start=1):
             first = lay.bus_output_offset(b)

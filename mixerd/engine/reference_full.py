@@ -450,6 +450,8 @@ class ReferenceChain:
         for k in range(1, layout.generators + 1):
             if state.get(f"gen/{k}/on"):
                 raise ValueError(f"gen/{k} is on: the reference models no signal generators")
+        if any(bus.is_group for bus in layout.buses):
+            raise ValueError("the full reference models aux and FX buses, not group buses")
         fs = float(sample_rate)
         self.layout = layout
         n = layout.n_inputs

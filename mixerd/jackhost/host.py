@@ -32,10 +32,10 @@ def input_port_names(layout: Layout) -> list[str]:
 
 def output_port_names(layout: Layout) -> list[str]:
     """Short names of the output ports in core order: main_L, main_R, then ``bus_B`` or ``bus_B_L/R``
-    for every bus except FX buses (they return into the mixes and have no port), then solo_L, solo_R."""
+    for every aux bus (FX and group buses feed the mixes and have no port), then solo_L, solo_R."""
     names = ["main_L", "main_R"]
     for b, bus in enumerate(layout.buses, start=1):
-        if not bus.is_fx:
+        if bus.is_aux:
             names += [f"bus_{b}_L", f"bus_{b}_R"] if bus.stereo else [f"bus_{b}"]
     return names + ["solo_L", "solo_R"]
 

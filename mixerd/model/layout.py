@@ -17,7 +17,8 @@ class BusLayout:
     """One bus: its default name, whether it is stereo, and what kind of bus it is.
 
     An ``fx`` bus takes a mono sum of sends into its effect (default ``effect``) and returns a stereo
-    result to the main and the aux buses; it has no output port of its own.
+    result to the main and the aux buses; a ``group`` bus sums its channels into the main. Neither has
+    an output port of its own.
     """
 
     name: str
@@ -28,6 +29,16 @@ class BusLayout:
     @property
     def is_fx(self) -> bool:
         return self.kind == "fx"
+
+    @property
+    def is_aux(self) -> bool:
+        """An aux (monitor) mix: the only kind of bus with output ports of its own."""
+        return self.kind == "aux"
+
+    @property
+    def is_group(self) -> bool:
+        """A group bus (subgroup): channels sent to it are summed, processed and fed to the main."""
+        return self.kind == "group"
 
     @property
     def width(self) -> int:
@@ -64,9 +75,9 @@ class Layout:
 
     @property
     def n_outputs(self) -> int:
-        """Output ports of the core: main L and R, every channel of every non-FX bus in bus order, then
+        """Output ports of the core: main L and R, every channel of every aux bus in bus order, then
         solo L and R (the engineer's listen output)."""
-        return 2 + sum(b.width for b in self.buses if not b.is_fx) + 2
+        return 2 + sum(b.width for b in self.buses if b.is_aux) + 2
 
     @property
     def solo_output_offset(self) -> int:
@@ -89,8 +100,8 @@ class Layout:
         return {"inputs": list(self.inputs), "buses": buses, "generators": self.generators}
 
     def bus_output_offset(self, bus: int) -> int:
-        """Index of the first output port of bus ``bus`` (1-based; not for FX buses, they have none)."""
-        return 2 + sum(b.width for b in self.buses[: bus - 1] if not b.is_fx)
+        """Index of the first output port of bus ``bus`` (1-based; aux buses only, the others have none)."""
+        return 2 + sum(b.width for b in self.buses[: bus - 1] if b.is_aux)
 
     def send_row(self, bus: int) -> int:
         """First send-matrix row of bus ``bus`` (1-based)."""

@@ -136,7 +136,11 @@ def _stereo_out(layout: Layout, idx: Indices) -> bool:
 
 
 def _aux_bus(layout: Layout, idx: Indices) -> bool:
-    return not layout.buses[idx["b"] - 1].is_fx
+    return layout.buses[idx["b"] - 1].is_aux
+
+
+def _group_bus(layout: Layout, idx: Indices) -> bool:
+    return layout.buses[idx["b"] - 1].is_group
 
 
 def _fx_bus(layout: Layout, idx: Indices) -> bool:
@@ -144,7 +148,7 @@ def _fx_bus(layout: Layout, idx: Indices) -> bool:
 
 
 def _fx_return(layout: Layout, idx: Indices) -> bool:
-    return layout.buses[idx["b"] - 1].is_fx and not layout.buses[idx["a"] - 1].is_fx
+    return layout.buses[idx["b"] - 1].is_fx and layout.buses[idx["a"] - 1].is_aux
 
 
 def _channel_targets(layout: Layout) -> tuple[str, ...]:
@@ -199,10 +203,13 @@ ROWS: tuple[Row, ...] = (
     switch("ch/{n}/main", "channel assigned to the main mix", True),
     switch("ch/{n}/solo", "channel soloed: heard on the solo bus (the engineer's phones), PFL or AFL by solo/mode",
            False, scene=False),
-    level("ch/{n}/send/{b}/level", "send level from the channel to the bus", default=-90.0),
-    Row("ch/{n}/send/{b}/pre", "bool", "bool", lambda layout, idx: not layout.buses[idx["b"] - 1].is_fx,
-        "send taken before the channel fader (monitor mixes: yes; FX sends: no)"),
-    switch("ch/{n}/send/{b}/on", "send switched on", True),
+    # A group bus is assigned by switching its send on: the send then passes the post-fader signal at 0 dB.
+    level("ch/{n}/send/{b}/level", "send level from the channel to the bus",
+          default=lambda layout, idx: 0.0 if layout.buses[idx["b"] - 1].is_group else -90.0),
+    Row("ch/{n}/send/{b}/pre", "bool", "bool", lambda layout, idx: layout.buses[idx["b"] - 1].is_aux,
+        "send taken before the channel fader (monitor mixes: yes; FX sends and groups: no)"),
+    Row("ch/{n}/send/{b}/on", "bool", "bool", lambda layout, idx: not layout.buses[idx["b"] - 1].is_group,
+        "send switched on (for a group bus: the channel is assigned to the group)"),
     pan("ch/{n}/send/{b}/pan", "channel position in a stereo bus", when=_stereo_bus),
     Row("ch/{n}/send/{b}/me", "bool", "bool", False, "the channel is one of this mix's own (\"me\") channels",
         when=_aux_bus),
@@ -219,7 +226,8 @@ ROWS: tuple[Row, ...] = (
     level("bus/{b}/moreme", "\"more me\": raises the mix's own channels by this much", lo=0.0, hi=12.0,
           note=None, when=_aux_bus),
     *eq_rows("bus/{b}", "bus"),
-    *limiter_rows("bus/{b}", "bus", lambda layout, idx: not layout.buses[idx["b"] - 1].is_fx),
+    *limiter_rows("bus/{b}", "bus", lambda layout, idx: layout.buses[idx["b"] - 1].is_aux),
+    switch("bus/{b}/main", "group bus assigned to the main mix", True, when=_group_bus),
     Row("bus/{b}/fx/type", "string", "string", lambda layout, idx: layout.buses[idx["b"] - 1].effect,
         "effect of the FX bus", choices=lambda layout: FX_EFFECTS, when=_fx_bus),
     number("bus/{b}/fx/size", "%", 50.0, "reverb size (tail length)", 0.0, 100.0, when=_fx_bus),

@@ -245,8 +245,15 @@ def _parse_buses(data: Any) -> tuple[BusSpec, ...]:
         if kind not in BUS_KINDS:
             raise table.fail(f"kind = {show(kind)} is not a bus kind; allowed: "
                              f"{', '.join(show(k) for k in BUS_KINDS)}{did_you_mean(kind, BUS_KINDS, _Q)}")
-        outputs = tuple(table.get("outputs", list, allowed="the physical ports the bus feeds"))
         width = 2 if stereo else 1
+        if kind in ("group", "fx"):
+            # A group feeds the main and an FX bus returns into the mixes: neither has ports of its own.
+            if table.get("outputs", list, []):
+                raise table.fail(f"a {kind} bus has no outputs of its own (it feeds "
+                                 f"{'the main' if kind == 'group' else 'the mixes'}); remove outputs")
+            buses.append(BusSpec(name=name, outputs=(), stereo=stereo, kind=kind))
+            continue
+        outputs = tuple(table.get("outputs", list, allowed="the physical ports the bus feeds"))
         if len(outputs) != width:
             raise table.fail(
                 f"outputs = {show(outputs)} has {len(outputs)} port(s) but the bus is "

@@ -135,7 +135,7 @@ class Profile:
         connections = {0: [self.main_outputs[0]], 1: [self.main_outputs[1]]}
         index = 2
         for bus in self.buses:
-            for port in bus.outputs:
+            for port in bus.outputs:  # (FX and group buses have none)
                 connections[index] = [port]
                 index += 1
         for side, port in enumerate(self.solo_outputs):

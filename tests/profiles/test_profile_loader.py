@@ -286,3 +286,14 @@ def test_a_path_object_is_always_a_path(tmp_path):
     # A Path is always a path, even without ".toml".
     with pytest.raises(ProfileError, match="file not found"):
         load_profile(Path(tmp_path / "demo"))
+
+
+def test_a_group_bus_has_no_outputs_of_its_own(write_profile, small):
+    small["bus"].append({"name": "Drums", "stereo": True, "kind": "group"})
+    p = load_profile(write_profile(small))
+    assert p.buses[-1].outputs == () and p.layout().buses[-1].is_group
+    assert sorted(p.output_connections()) == list(range(2 + 1 + 2))  # main, the wedge, the IEM: no group port
+    small["bus"][-1]["outputs"] = ["system:playback_6"]
+    with pytest.raises(ProfileError) as info:
+        load_profile(write_profile(small))
+    assert "a group bus has no outputs of its own (it feeds the main); remove outputs" in str(info.value)

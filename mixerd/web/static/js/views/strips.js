@@ -105,7 +105,8 @@ export function busStrip(ctx, binder, b, onSelect) {
   const strip = el("div", { class: `strip bus${fx ? " fx" : ""}`, dataset: { address: P } });
   binder.watch(`${P}/color`, (c) => strip.style.setProperty("--strip-color", c));
   binder.watch(`${P}/mute`, (m) => strip.classList.toggle("muted", Boolean(m)));
-  const kind = el("span", { class: "strip-kind" }, fx ? "FX" : "Mix");
+  const group = conn.has(`${P}/main`);  // a group bus: assigned channels, summed into the main
+  const kind = el("span", { class: "strip-kind" }, fx ? "FX" : group ? "Group" : "Mix");
   if (fx) binder.watch(`${P}/fx/type`, (t) => { kind.title = `Effect: ${t}`; });
   const width = conn.layout?.buses?.[b - 1]?.width || (conn.has(`${P}/balance`) ? 2 : 1);
   const lanes = Array.from({ length: width }, (_, lane) => [P, lane, `output level${width === 2 ? (lane ? " right" : " left") : ""}`]);
@@ -116,8 +117,9 @@ export function busStrip(ctx, binder, b, onSelect) {
   const solo = paramToggle(ctx, binder, `${P}/solo`, { label: "solo", text: "Solo", className: "solo" });
   binder.watch(`${P}/solo`, (on) => strip.classList.toggle("soloed", Boolean(on)));
   const open = el("a", { class: "strip-open", href: `#/mix/${b}` }, "My mix view");
+  const toMain = group ? paramToggle(ctx, binder, `${P}/main`, { label: "to main", text: "Main" }).root : null;
   strip.append(nameButton(ctx, binder, P, onSelect, `Bus ${b}`), kind, limiter.root,
-    fx ? el("div", { class: "strip-spacer" }) : open, el("div", { class: "strip-buttons" }, mute.root, solo.root),
+    fx ? el("div", { class: "strip-spacer" }) : group ? toMain : open, el("div", { class: "strip-buttons" }, mute.root, solo.root),
     faderBlock(ctx, binder, P, lanes, "fader"), el("div", { class: "strip-foot" }, el("span", { class: "strip-number" }, `B${b}`)));
   return strip;
 }
