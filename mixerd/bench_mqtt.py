@@ -9,27 +9,13 @@ and checking that every command was applied, in order. Figures are printed, neve
 from __future__ import annotations
 
 import dataclasses
-import socket
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 from mixerd.config import Config
-from mixerd.jackhost import JackServer, ServerSpec
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _realtime_allowed() -> bool:
-    try:
-        return subprocess.run(["chrt", "-f", "10", "true"], capture_output=True, timeout=10).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
+from mixerd.jackhost import JackServer, ServerSpec, realtime_allowed
+from mixerd.mqtt.local_broker import LocalBroker, free_port
 
 
 def measure_mqtt(rate: int = 1000, seconds: float = 10.0) -> dict:
@@ -37,13 +23,12 @@ def measure_mqtt(rate: int = 1000, seconds: float = 10.0) -> dict:
     import paho.mqtt.client as mqtt
 
     from mixerd.daemon import Mixer
-    from mixerd.mqtt.local_broker import LocalBroker
 
-    realtime = _realtime_allowed()
-    name = f"mixerd-bench-{_free_port()}"
+    realtime = realtime_allowed()
+    name = f"mixerd-bench-{free_port()}"
     jackd = JackServer(ServerSpec(name=name, realtime=realtime, driver_args=(
         "-d", "dummy", "-r", "48000", "-p", "64", "-C", "8", "-P", "10", "-w", "1333")))
-    broker = LocalBroker(_free_port())
+    broker = LocalBroker(free_port())
     state = Path(tempfile.mkdtemp(prefix="mixerd-bench-"))
     jackd.start()
     mixer = None

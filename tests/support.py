@@ -18,7 +18,7 @@ import jack
 import numpy as np
 import uvicorn
 
-from mixerd.mqtt.local_broker import LocalBroker
+from mixerd.mqtt.local_broker import LocalBroker, free_port
 
 RATE = 48000
 PERIOD = 64
@@ -208,20 +208,6 @@ def running_jackd(log_dir, realtime: bool = False, name: str | None = None) -> I
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-
-
-def realtime_allowed() -> bool:
-    """Whether this machine lets us schedule threads SCHED_FIFO (root, or rtprio limits as on the box)."""
-    try:
-        return subprocess.run(["chrt", "-f", "10", "true"], capture_output=True, timeout=10).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Broker(LocalBroker):

@@ -100,9 +100,7 @@ class Engine:
             sl = slice(start, start + width)
             point: dict[str, Any] = {key: _rounded(r[key][sl]) for key in ("peak", "hold", "rms")}
             point["clips"] = [int(v) for v in r["clips"][sl]]
-            if name == "solo":
-                pass  # a listen output: peak and RMS only
-            elif not name.startswith("ch/"):
+            if not name.startswith("ch/") and name != "solo":  # (solo, a listen output: peak and RMS only)
                 point["true_peak"] = _rounded(r["true_peak"][sl])
                 point["lufs_m"] = _rounded(power_to_lufs(np.array([r["k_momentary"][sl].sum()])))[0]
                 point["lufs_s"] = _rounded(power_to_lufs(np.array([r["k_short"][sl].sum()])))[0]

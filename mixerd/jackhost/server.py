@@ -57,6 +57,14 @@ def server_running(name: str = "") -> bool:
     return True
 
 
+def realtime_allowed() -> bool:
+    """Whether this machine lets us schedule threads SCHED_FIFO (root, or rtprio limits as on the box)."""
+    try:
+        return subprocess.run(["chrt", "-f", "10", "true"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
 class JackServer:
     """A jackd child process we started and must stop; keeps its recent output for error messages."""
 

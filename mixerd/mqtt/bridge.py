@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import paho.mqtt.client as mqtt
 
 from mixerd.control.events import Lagged
+from mixerd.control.scenes import SceneError
 from mixerd.model.errors import ParamError
 from mixerd.mqtt import discovery
 from mixerd.mqtt.topics import ACTIONS, PayloadError, Topics, decode, parse_payload, state_payload
@@ -220,14 +221,9 @@ class MqttBridge:
                 self.control.set(name, parse_payload(payload, spec), "mqtt")
             else:
                 self._action(name, payload)
-        except (ParamError, PayloadError) as exc:
+        except (ParamError, PayloadError, SceneError) as exc:
             self._error(topic, payload, exc.code, exc.message, getattr(exc, "address", None) or
                         (name if kind == "set" else None), exc.allowed)
-        except Exception as exc:  # SceneError and the like carry the same fields
-            if not hasattr(exc, "code"):
-                raise
-            self._error(topic, payload, exc.code, str(getattr(exc, "message", exc)), getattr(exc, "address", None),
-                        getattr(exc, "allowed", None))
 
     def _action(self, name: str, payload: bytes) -> None:
         if name == "undo":

@@ -53,7 +53,7 @@ def exposed_owners(tree: ParamTree, expose: Iterable[str]) -> list[str]:
             continue
         owner = m[1]
         kind = owner.split("/")[0]
-        if owner in wanted or f"{kind}/*" in wanted or (owner == "main" and "main" in wanted):
+        if owner in wanted or f"{kind}/*" in wanted:
             owners.append(owner)
     return owners
 

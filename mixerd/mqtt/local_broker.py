@@ -14,6 +14,13 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def listening(host: str, port: int) -> bool:
     """Whether something accepts TCP connections on ``host:port``."""
     with socket.socket() as s:

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from mixerd.profiles.schema import Profile
+from mixerd.profiles.loader import load_profile
+from mixerd.profiles.schema import BusSpec, PortSpec, Profile
 
 # " 1 [USB            ]: USB-Audio - Scarlett 18i20 USB" followed by an indented long name line.
 _CARD_RE = re.compile(r"^\s*(\d+)\s+\[([^\]]*)\]:\s*(\S.*?)\s+-\s+(.*?)\s*$")
@@ -110,8 +111,6 @@ def generic_profile(template: Profile, card: AlsaCard, n_in: int, n_out: int) ->
     """``template`` (the generic class-compliant profile: its JACK settings) for ``card`` with ``n_in``
     inputs and ``n_out`` outputs: a channel per input, main on outputs 1/2, stereo mixes on the next pairs
     (a mono one on an odd last output)."""
-    from mixerd.profiles.schema import BusSpec, PortSpec
-
     inputs = tuple(PortSpec(f"system:capture_{k}", f"Input {k}") for k in range(1, n_in + 1))
     outputs = tuple(PortSpec(f"system:playback_{k}", f"Output {k}") for k in range(1, n_out + 1))
     buses = []
@@ -131,8 +130,6 @@ def generic_profile_for(cards_text: str, usb_ids: Mapping[int, str], root: Path 
     """The generic class-compliant profile for the first USB card with at least one input and two
     outputs, or None."""
     if template is None:
-        from mixerd.profiles.loader import load_profile
-
         template = load_profile(GENERIC_ID)
     for card in parse_cards(cards_text):
         if card.index not in usb_ids:

@@ -20,15 +20,12 @@ def setup_logging(level: str) -> str:
     for handler in list(root.handlers):
         root.removeHandler(handler)
     if under_journal():
-        try:
-            from systemd.journal import JournalHandler
-        except ImportError:  # systemd-python missing: the journal still gets stderr
-            pass
-        else:
-            handler = JournalHandler(SYSLOG_IDENTIFIER="mixerd")
-            handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
-            root.addHandler(handler)
-            return "journal"
+        from systemd.journal import JournalHandler
+
+        handler = JournalHandler(SYSLOG_IDENTIFIER="mixerd")
+        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        root.addHandler(handler)
+        return "journal"
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter(FORMAT))
     root.addHandler(handler)

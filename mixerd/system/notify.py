@@ -18,33 +18,18 @@ Health = Callable[[], Mapping[str, Any]]
 
 
 def _send(message: str) -> bool:
-    try:
-        from systemd import daemon
-    except ImportError:
-        return _send_plain(message)
+    from systemd import daemon  # systemd-python (sd_notify)
+
     return bool(daemon.notify(message))
-
-
-def _send_plain(message: str) -> bool:
-    """sd_notify without libsystemd: one datagram to NOTIFY_SOCKET (an abstract socket starts with @)."""
-    import socket
-
-    path = os.environ.get("NOTIFY_SOCKET", "")
-    if not path:
-        return False
-    address = "\0" + path[1:] if path.startswith("@") else path
-    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
-        s.sendto(message.encode(), address)
-    return True
 
 
 def status_line(health: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> str:
     """``audio running: Scarlett 18i20 · 48000 Hz / 128 frames · 0 xruns · DSP 3 % · 2 clients``."""
     engine = health.get("engine", {})
     jack = health.get("jack", {})
-    interface = jack.get("interface") or {}
-    if interface.get("present") is False:
-        state = f"interface {interface.get('card')} unplugged; waiting for it"
+    card = jack.get("interface") or {}
+    if card.get("present") is False:
+        state = f"interface {card.get('card')} unplugged; waiting for it"
     elif engine.get("running"):
         state = "audio running"
     elif engine.get("cycles") and not engine.get("cycles_advancing"):

@@ -9,11 +9,12 @@ import time
 
 import paho.mqtt.client as mqtt
 import pytest
-from support import Probe, peak_db, realtime_allowed, running_jackd, wait_until
+from support import Probe, peak_db, running_jackd, wait_until
 
 from mixerd.config import Config
 from mixerd.control.events import Lagged
 from mixerd.daemon import Mixer
+from mixerd.jackhost import realtime_allowed
 
 pytestmark = pytest.mark.jack
 BASE = "mixerd/jack"
