@@ -579,9 +579,15 @@ static void run_strip_inserts(mixcore_t *core, uint32_t c, float *x, uint32_t n)
         channel_insert(core, c, MIX_INS_HPF, x, n);
         if (s->order == MIX_ORDER_EQ_DYN) channel_insert(core, c, MIX_INS_EQ, x, n);
     }
+    /* [meter insert1]: between the two insert blocks, so the trace can tell which one clips. */
+    const uint32_t between = 3 * core->n_inputs + c;
+    if (s->order == MIX_ORDER_EQ_DYN) meter_block(core, between, x, n);
     channel_insert(core, c, MIX_INS_GATE, x, n);
     channel_insert(core, c, MIX_INS_COMP, x, n);
-    if (s->order == MIX_ORDER_DYN_EQ) channel_insert(core, c, MIX_INS_EQ, x, n);
+    if (s->order == MIX_ORDER_DYN_EQ) {
+        meter_block(core, between, x, n);
+        channel_insert(core, c, MIX_INS_EQ, x, n);
+    }
     float g0, g1;
     ramp_block(&s->order_gain, n, &g0, &g1);
     gain_inplace(x, g0, g1, n);
@@ -942,7 +948,7 @@ mixcore_t *mixcore_new(uint32_t n_inputs, uint32_t n_buses, const mix_bus_shape_
     /* Bus shapes: send rows, master gains, output ports and meters are numbered in bus order, the
      * main first where it takes part. */
     uint32_t rows = 0, masters = 2, ports = 2;
-    const uint32_t meter0 = 3 * n_inputs;
+    const uint32_t meter0 = 4 * n_inputs;  /* input, inserts, post, insert1 per channel */
     core->main.kind = MIX_BUS_AUX;
     core->main.in_width = core->main.width = 2;
     core->main.first_master = 0;

@@ -7,7 +7,8 @@
  *
  * Signal flow per block:
  *   channel: input + generators -> trim/polarity -> [meter input]
- *            -> HPF -> inserts in the chosen order (EQ, gate, compressor) -> [meter inserts]
+ *            -> HPF -> inserts in the chosen order (EQ, gate, compressor; [meter insert1] between
+ *               the EQ and the dynamics) -> [meter inserts]
  *            -> mute -> pre (pre-fader tap) -> fader -> [meter post] -> post
  *   main L/R  += post * pan gains
  *   bus input += pre * send_pre[row][c] + post * send_post[row][c]   (one row per bus input channel)
@@ -177,7 +178,7 @@ typedef struct {
     uint32_t n_outputs;      /* JACK outputs: 2 (main) + sides of every aux bus + 2 (solo) */
     uint32_t n_masters;      /* 2 (main) + sides of every bus + 2 (solo) */
     uint32_t n_gens;
-    uint32_t n_meters;       /* 3 * n_inputs (input, inserts, post) + n_masters */
+    uint32_t n_meters;       /* 4 * n_inputs (input, inserts, post, insert1) + n_masters */
     uint32_t n_gr;           /* 2 * n_inputs (gate, comp) + n_buses + 1 (limiters) */
     uint32_t max_frames;
     uint32_t sample_rate;

@@ -40,7 +40,7 @@ def test_the_layout_puts_the_solo_pair_last():
     assert LAYOUT.n_outputs == 2 + 1 + 2 + 2 and (SOLO_L, SOLO_R) == (5, 6)
     engine, _ = mixer()
     assert engine.core.n_outputs == LAYOUT.n_outputs
-    assert engine.meter_points()["solo"] == (3 * 2 + LAYOUT.solo_master_index, 2)
+    assert engine.meter_points()["solo"] == (4 * 2 + LAYOUT.solo_master_index, 2)
 
 
 def test_with_nothing_soloed_the_solo_bus_carries_the_main():

@@ -61,6 +61,10 @@ def test_insert_order_changes_the_sound(order, expected):
     inserts = engine.meters()["points"]["ch/1/inserts"]
     assert inserts["peak"][0] == pytest.approx(expected, abs=0.2)
     assert inserts["dyn_gr"] == pytest.approx(10.8 if order == "eq>dyn" else 0.0, abs=0.3)
+    # The insert1 meter sits between the two blocks: after the boost (eq>dyn) or after the compressor
+    # (dyn>eq, where the tone only reaches the threshold), so a trace can say which block raises the level.
+    between = engine.meters()["points"]["ch/1/insert1"]
+    assert between["peak"][0] == pytest.approx(-20 + 12 if order == "eq>dyn" else -20, abs=0.2)
 
 
 def test_order_change_ducks_and_comes_back_without_a_click():

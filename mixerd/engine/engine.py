@@ -87,8 +87,9 @@ class Engine:
     def meters(self) -> dict[str, Any]:
         """Meter readings for every stage, keyed by meter point (see ``meter_points()``).
 
-        Channels: ``ch/N/input`` (post-trim), ``ch/N/inserts`` (after HPF, EQ and dynamics, with the
-        gate's and compressor's gain reduction) and ``ch/N/post`` (post-fader): peak, hold, RMS in
+        Channels: ``ch/N/input`` (post-trim), ``ch/N/insert1`` (between the EQ and the dynamics, in
+        whichever order they run), ``ch/N/inserts`` (after HPF, EQ and dynamics, with the gate's and
+        compressor's gain reduction) and ``ch/N/post`` (post-fader): peak, hold, RMS in
         dBFS, clipped samples; ``solo`` (the listen output) the same. Buses and ``main`` add true peak (dBTP, 2 s hold), momentary and
         short-term loudness (LUFS) and the limiter's gain reduction (dB).
         """
@@ -198,13 +199,14 @@ class Engine:
         """Meter point name → (first meter channel, channel count), in core meter order."""
         lay, n = self.layout, self.layout.n_inputs
         points: dict[str, tuple[int, int]] = {}
-        for i, stage in enumerate(("input", "inserts", "post")):
+        # Core order: every channel's input, then inserts, post and insert1 meters, then the masters.
+        for i, stage in enumerate(("input", "inserts", "post", "insert1")):
             for c in range(n):
                 points[f"ch/{c + 1}/{stage}"] = (i * n + c, 1)
-        points["main"] = (3 * n, 2)
+        points["main"] = (4 * n, 2)
         for b, bus in enumerate(lay.buses, start=1):
-            points[f"bus/{b}"] = (3 * n + lay.master_index(b), bus.width)
-        points["solo"] = (3 * n + lay.solo_master_index, 2)
+            points[f"bus/{b}"] = (4 * n + lay.master_index(b), bus.width)
+        points["solo"] = (4 * n + lay.solo_master_index, 2)
         return points
 
     # -- internals --------------------------------------------------------------------------------

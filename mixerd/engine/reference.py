@@ -98,9 +98,9 @@ class ReferenceMix:
         return out
 
     def meters(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Peak and mean square per meter channel (input, post-inserts, post-fader, outputs), as the core
-        meters them (with flat inserts the post-inserts signal is the input's)."""
+        """Peak and mean square per meter channel (input, post-inserts, post-fader, between the inserts,
+        outputs), as the core meters them (with flat inserts the post-inserts signal is the input's)."""
         pre = inputs * self.trim[:, None]
         post = pre * (self.on * self.fader)[:, None]
-        stages = np.concatenate([pre, pre, post, self.process(inputs)])
+        stages = np.concatenate([pre, pre, post, pre, self.process(inputs)])
         return np.abs(stages).max(axis=1), (stages.astype(np.float64) ** 2).mean(axis=1)

@@ -16,7 +16,8 @@ core's polynomial log2/exp2, float64 throughout instead of float32 buffers). Tes
 Signal flow (mixcore.h), per channel, bus and the main:
 
     channel  input → trim · polarity → [meter input] → HPF → inserts in the channel's order
-             ("eq>dyn": EQ, gate, compressor; "dyn>eq": gate, compressor, EQ) → [meter inserts]
+             ("eq>dyn": EQ, gate, compressor; "dyn>eq": gate, compressor, EQ; [meter insert1]
+             between the EQ and the dynamics) → [meter inserts]
              → mute → pre-fader tap → fader → [meter post] → post-fader tap
     main     Σ post · pan gains (constant power) of the channels assigned to it
     aux bus  Σ pre or post · send level (· send pan gains on a stereo bus)
@@ -362,8 +363,8 @@ class LoudnessMeter:
 
 @dataclass
 class Meters:
-    """What the core publishes for a span, in its meter-channel order: 3 stages per channel (input,
-    inserts, post), then every output side (main L/R, then each bus's sides in bus order, FX buses
+    """What the core publishes for a span, in its meter-channel order: 4 stages per channel (input,
+    inserts, post, insert1), then every output side (main L/R, then each bus's sides in bus order, FX buses
     included). ``kms`` and ``tp`` are zero for channel stages. ``gr``: gate per channel, compressor per
     channel, limiter per bus, then the main's limiter (dB, the largest of the span)."""
 
@@ -393,20 +394,24 @@ class Strip:
         self.gate = Gate(state, f"ch/{c}", fs) if state[p + "gate/on"] else None
         self.comp = Compressor(state, f"ch/{c}", fs) if state[p + "dyn/on"] else None
 
-    def inserts(self, x: np.ndarray) -> tuple[np.ndarray, float, float]:
-        """The trimmed signal through the inserts; the gate's and compressor's gain reduction (dB)."""
+    def inserts(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float]:
+        """The trimmed signal through the inserts, the signal between the EQ and the dynamics (the
+        insert1 meter), and the gate's and compressor's gain reduction (dB)."""
         gate_gr = comp_gr = 0.0
         if self.hpf:
             x = self.hpf.run(x)
         if self.eq and self.order == "eq>dyn":
             x = self.eq.run(x)
+        between = x
         if self.gate:
             x, gate_gr = self.gate.run(x)
         if self.comp:
             x, comp_gr = self.comp.run(x)
-        if self.eq and self.order == "dyn>eq":
-            x = self.eq.run(x)
-        return x, gate_gr, comp_gr
+        if self.order == "dyn>eq":
+            between = x
+            if self.eq:
+                x = self.eq.run(x)
+        return x, between, gate_gr, comp_gr
 
 
 class Bus:
@@ -514,9 +519,10 @@ class ReferenceChain:
         # 1. channel strips
         trimmed = np.empty_like(x)
         inserted = np.empty_like(x)
+        between = np.empty_like(x)
         for c, strip in enumerate(self.strips):
             trimmed[c] = strip.trim * x[c]
-            inserted[c], gr[c], gr[n + c] = strip.inserts(trimmed[c])
+            inserted[c], between[c], gr[c], gr[n + c] = strip.inserts(trimmed[c])
         on = np.array([s.on for s in self.strips])
         fader = np.array([s.fader for s in self.strips])
         pre = inserted * on[:, None]
@@ -562,7 +568,7 @@ class ReferenceChain:
         # then solo (peak and RMS only: it has no loudness meter)
         metered = [main_out] + [out_of[b] for b in range(1, lay.n_buses + 1)] + [solo]
         loudness_meters = [m for bus in [self.main, *self.buses] for m in bus.loudness]
-        self._meter(np.concatenate([trimmed, inserted, post]), np.concatenate(metered), loudness_meters, gr)
+        self._meter(np.concatenate([trimmed, inserted, post, between]), np.concatenate(metered), loudness_meters, gr)
         return np.concatenate([main_out] + [out_of[b] for b, bus in enumerate(lay.buses, start=1) if not bus.is_fx]
                               + [solo])
 

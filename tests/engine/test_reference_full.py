@@ -126,7 +126,7 @@ def test_core_matches_the_full_reference(order, variant):
 
     # Meter frames: the core published one per INTERVAL samples, the reference measured the same spans.
     assert len(frames) == len(meters) and np.all(frames == INTERVAL)
-    nm, first_out = engine.core.n_meters, 3 * n
+    nm, first_out = engine.core.n_meters, 4 * n
     field = {name: data[:, k * nm:(k + 1) * nm] for k, name in enumerate(["peak", "ms", "clips", "kms", "tp"])}
     for name in ("peak", "ms", "kms", "tp"):
         got = field[name][:, first_out:]

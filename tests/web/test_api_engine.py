@@ -23,10 +23,10 @@ def test_meters_report_what_the_engine_measured(client, control, play):
     body = client.get(f"{API}/meters").json()
     assert body["rate"] == 50
     points = body["points"]
-    assert set(points) == {f"ch/{n}/{stage}" for n in (1, 2, 3) for stage in ("input", "inserts", "post")} | {
+    assert set(points) == {f"ch/{n}/{stage}" for n in (1, 2, 3) for stage in ("input", "insert1", "inserts", "post")} | {
         "main", "bus/1", "bus/2", "solo"}
     levels = {"peak", "hold", "rms", "clips"}
-    assert set(points["ch/1/input"]) == set(points["ch/1/post"]) == levels
+    assert set(points["ch/1/input"]) == set(points["ch/1/insert1"]) == set(points["ch/1/post"]) == levels
     assert set(points["ch/1/inserts"]) == levels | {"gate_gr", "dyn_gr"}
     for output in ("main", "bus/1", "bus/2"):
         assert set(points[output]) == levels | {"true_peak", "lufs_m", "lufs_s", "limiter_gr"}
@@ -135,8 +135,8 @@ def test_system(client):
     }
     assert body["sample_rate"] == RATE and body["ramp_ms"] == 10.0
     assert body["meter_points"] == ["ch/1/input", "ch/2/input", "ch/3/input", "ch/1/inserts", "ch/2/inserts",
-                                    "ch/3/inserts", "ch/1/post", "ch/2/post", "ch/3/post", "main", "bus/1", "bus/2",
-                                    "solo"]
+                                    "ch/3/inserts", "ch/1/post", "ch/2/post", "ch/3/post", "ch/1/insert1",
+                                    "ch/2/insert1", "ch/3/insert1", "main", "bus/1", "bus/2", "solo"]
     assert "audio" not in body  # offline: no driver to report on
 
 
