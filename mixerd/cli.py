@@ -171,7 +171,7 @@ def _serve_http(config, mixer, sock, addresses: list[str], args: argparse.Namesp
     from mixerd.web import create_app
 
     assert mixer.control is not None
-    app = create_app(mixer.control, scenes=mixer.scenes, auth=mixer.auth)
+    app = create_app(mixer.control, scenes=mixer.scenes, auth=mixer.auth, diagnostics=mixer.diagnostics)
     print("mixerd is running. Open the mixer in a browser:", flush=True)
     for address in addresses:
         print(f"    {address}", flush=True)

@@ -1,5 +1,6 @@
-"""Start and stop a whole mixer: config → profile → store → engine → JACK host → control → scenes and
-MQTT (the HTTP front end is served by the caller with ``create_app(control, scenes, auth)``).
+"""Start and stop a whole mixer: config → profile → store → engine → JACK host → control → scenes, the
+problem finder and MQTT (the HTTP front end is served by the caller with ``create_app(control, scenes, auth,
+diagnostics)``).
 
 Shutdown runs in reverse. ``Mixer`` is what ``mixerd run`` and ``mixerd demo`` drive, and what
 integration tests start in-process.
@@ -17,6 +18,7 @@ from typing import Any
 from mixerd.config import Config
 from mixerd.control import Control, starting_state
 from mixerd.control.scenes import SceneService
+from mixerd.diagnostics import Diagnostics
 from mixerd.engine import Engine
 from mixerd.jackhost import JackHost, ServerSpec, Wiring
 from mixerd.model.params import ParamTree
@@ -47,6 +49,8 @@ class Mixer:
     auth: Auth | None = None
     #: scenes, safes and versions, shared by the web app and MQTT
     scenes: SceneService | None = None
+    #: the live signal-flow problem finder, shared by the web app and MQTT
+    diagnostics: Diagnostics | None = None
     #: the MQTT front end (None: ``[mqtt] enabled = false``)
     mqtt: Any = None
     #: the web app's address, for Home Assistant's "visit device" link
@@ -104,11 +108,13 @@ class Mixer:
             log.warning("auth: access control is off ([auth] enabled = false): anyone who reaches the web app "
                         "may change everything")
         self.scenes = SceneService(self.control)
+        self.diagnostics = Diagnostics(self.control)
+        self.diagnostics.start()
         if cfg.mqtt.enabled:
             from mixerd.mqtt import MqttBridge
 
-            self.mqtt = MqttBridge(self.control, cfg.mqtt, self.scenes, model=self.profile.name,
-                                   configuration_url=self.web_url)
+            self.mqtt = MqttBridge(self.control, cfg.mqtt, self.scenes, diagnostics=self.diagnostics,
+                                   model=self.profile.name, configuration_url=self.web_url)
             self.mqtt.start()  # a broker that is not there is retried quietly
         log.info("mixer: %s — %d channels, %d buses", self.profile.name, layout.n_inputs, layout.n_buses)
 
@@ -117,6 +123,9 @@ class Mixer:
         if self.mqtt:
             self.mqtt.stop()
             self.mqtt = None
+        if self.diagnostics:
+            self.diagnostics.stop()
+            self.diagnostics = None
         self.scenes = None
         self.auth = None
         self.control = None

@@ -231,6 +231,10 @@ class Control:
                                       "subscribers": len(self._hub), "persistent": self.store is not None,
                                       "store_errors": self._store_errors}}
 
+    def ports(self) -> dict[str, Any]:
+        """The audio ports and their connections (see ``AudioLink.ports``); empty without an engine."""
+        return self._ask("ports", dict)
+
     def system(self) -> dict[str, Any]:
         """The engine's system facts, always with the layout the parameter tree was built from."""
         info = self._ask("system", dict) if self._link is not None else {}

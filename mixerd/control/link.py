@@ -26,6 +26,11 @@ class AudioLink(Protocol):
         """JSON-ready ``{"status": "ok"|"degraded"|"down", "engine": {...}, "jack": {...}}``."""
         ...
 
+    def ports(self) -> dict:
+        """JSON-ready audio ports by what they carry: ``{"ch/N" | "main" | "bus/B" | "solo": [{"port",
+        "connections": [...]}]}``; empty when the audio is not connected."""
+        ...
+
     def system(self) -> dict:
         """JSON-ready facts about the running system: layout, ports, sample rate."""
         ...

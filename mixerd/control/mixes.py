@@ -10,8 +10,7 @@ from typing import Any
 
 from mixerd.model.errors import ParamError
 from mixerd.model.layout import Layout
-
-CLOSED_DB = -90.0
+from mixerd.model.routing import CLOSED_DB
 
 
 def _aux_bus(layout: Layout, ref: str, role: str) -> int:

@@ -29,6 +29,8 @@ class AudioDriver(Protocol):
 
     def info(self) -> dict[str, Any]: ...
 
+    def ports(self) -> dict[str, list[dict[str, Any]]]: ...
+
 
 class Engine:
     """A realtime core for ``layout`` plus everything the control side needs to drive it."""
@@ -135,6 +137,11 @@ class Engine:
         if info.get("interface", {}).get("present") is False:
             status = "down"  # the USB interface is unplugged: no audio until it is back
         return {"status": status, "engine": engine, "jack": {k: v for k, v in info.items() if k not in engine}}
+
+    def ports(self) -> dict[str, list[dict[str, Any]]]:
+        """The audio ports by what they carry (``ch/N``, ``main``, ``bus/B``, ``solo``) and what each
+        connects to; empty offline or while the driver is not connected."""
+        return self.driver.ports() if self.driver else {}
 
     def system(self) -> dict[str, Any]:
         """Layout and meter points, plus what the driver reports (ports, server)."""

@@ -17,8 +17,7 @@ from typing import Any, NamedTuple
 from mixerd import _core
 from mixerd.engine.dsp import dynamics, filters, fx
 from mixerd.model.layout import Layout
-
-CLOSED_DB = -90.0  # a fader, send or level at or below this is fully closed (−∞)
+from mixerd.model.routing import CLOSED_DB, channel_level, send_level_db
 CH_INSERTS = ("hpf", "eq", "gate", "dyn")  # insert slot order per channel (mixcore.h)
 BUS_INSERTS = ("eq", "limiter")
 CH_FILTERS, BUS_FILTERS = 6, 4
@@ -186,17 +185,10 @@ class CommandMap:
         return [cmd(_core.OP_TRIM, n - 1, gain)]
 
     def _level(self, s, u):
-        """A channel's fader and mute as the audio sees them: its DCAs add their faders (a closed DCA
-        closes it), a muted DCA or an engaged mute group mutes it."""
-        p, lay = f"ch/{u[1]}/", self.layout
-        fader = s[p + "fader"]
-        muted = s[p + "mute"]
-        for d in range(1, lay.dcas + 1):
-            if s[f"{p}dca/{d}"]:
-                fader = CLOSED_DB if s[f"dca/{d}/fader"] <= CLOSED_DB else fader + s[f"dca/{d}/fader"]
-                muted = muted or s[f"dca/{d}/mute"]
-        muted = muted or any(s[f"{p}mutegroup/{g}"] and s[f"mutegroup/{g}/on"] for g in range(1, lay.mute_groups + 1))
-        return [cmd(_core.OP_FADER, u[1] - 1, db_to_gain(fader)), cmd(_core.OP_MUTE, u[1] - 1, 0.0 if muted else 1.0)]
+        """A channel's fader and mute as the audio sees them (DCAs and mute groups included)."""
+        level = channel_level(s, self.layout, u[1])
+        return [cmd(_core.OP_FADER, u[1] - 1, db_to_gain(level.fader_db)),
+                cmd(_core.OP_MUTE, u[1] - 1, 0.0 if level.muted else 1.0)]
 
     def _group(self, s, u):
         """A DCA or mute group changed: every member channel's level again."""
@@ -270,10 +262,8 @@ class CommandMap:
         _, n, b = u
         p = f"ch/{n}/send/{b}/"
         bus = self.layout.buses[b - 1]
-        level_db = s[p + "level"]
-        if bus.is_aux and s[p + "me"]:
-            level_db += s[f"bus/{b}/moreme"]  # "more me" lifts the mix's own channels (closed stays closed)
-        level = db_to_gain(level_db) if s[p + "on"] and s[p + "level"] > CLOSED_DB else 0.0
+        level_db = send_level_db(s, self.layout, n, b)  # "more me" included; closed stays closed
+        level = 0.0 if level_db is None else db_to_gain(level_db)
         gains = [level * g for g in pan_gains(s[p + "pan"])] if bus.in_width == 2 else [level]
         pre = bool(s[p + "pre"])
         out = []

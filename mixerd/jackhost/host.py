@@ -137,6 +137,31 @@ class JackHost:
                 )
         return out
 
+    def ports(self) -> dict[str, list[dict[str, Any]]]:
+        """Our JACK ports by what they carry — ``ch/N`` (its input), ``main``, ``bus/B`` (an aux mix),
+        ``solo`` — each ``{"port": full name, "connections": [the ports connected to it]}``, in port
+        order. Empty while we are not connected to a server."""
+        layout = self.engine.layout
+        owners = [f"ch/{n}" for n in range(1, layout.n_inputs + 1)]
+        outputs = ["main", "main"]
+        for b, bus in enumerate(layout.buses, start=1):
+            if bus.is_aux:
+                outputs += [f"bus/{b}"] * bus.width
+        outputs += ["solo", "solo"]
+        with self._lock:  # held across the queries: the client is not closed under them
+            client = self.client
+            if client is None or self._lost.is_set():
+                return {}
+            out: dict[str, list[dict[str, Any]]] = {}
+            try:
+                for owner, port in zip([*owners, *outputs], [*client.inports, *client.outports]):
+                    links = [p.name for p in client.get_all_connections(port)]
+                    out.setdefault(owner, []).append({"port": port.name, "connections": links})
+            except jack.JackError as exc:  # the server went away under us: the supervisor takes over
+                log.debug("jack: cannot list connections (%s)", exc)
+                return {}
+        return out
+
     def interface_present(self) -> bool:
         """Whether the interface's ALSA card is there (always, when jackd runs on no card of ours)."""
         return self.interface is None or (self.asound / self.interface).exists()
@@ -190,16 +215,17 @@ class JackHost:
         return []
 
     def _close(self) -> None:
+        # The lock is held while closing: info() and ports() never query a client being closed.
         with self._lock:
             client, self.client = self.client, None
-        if client is None:
-            return
-        try:
-            client.deactivate()
-            client.close()
-        finally:
-            # Only now is JACK's thread guaranteed not to be inside the callback.
-            self.engine.core.detach_jack()
+            if client is None:
+                return
+            try:
+                client.deactivate()
+                client.close()
+            finally:
+                # Only now is JACK's thread guaranteed not to be inside the callback.
+                self.engine.core.detach_jack()
 
     def _on_xrun(self, delayed_usecs: float) -> None:
         self.xruns += 1

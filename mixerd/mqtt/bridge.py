@@ -8,7 +8,10 @@ Three threads, none of which ever blocks paho's network loop:
   database before it answers) and publishes an error for anything refused;
 * the publisher follows the control core's event stream and publishes state, at most one message per
   address every ``MIN_INTERVAL`` seconds while it keeps changing (a fader drag) and always the last
-  value; it also publishes meters and, after every (re)connect, the whole state again.
+  value; it also publishes meters, the signal-flow problems (``{base}/diagnostics``, retained, on every
+  change) and, after every (re)connect, the whole state again.
+
+The gain-staging action listens for seconds, so it runs in a thread of its own (one at a time).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import paho.mqtt.client as mqtt
 
 from mixerd.control.events import Lagged
 from mixerd.control.scenes import SceneError
+from mixerd.diagnostics import gainstaging
 from mixerd.model.errors import ParamError
 from mixerd.mqtt import discovery
 from mixerd.mqtt.topics import ACTIONS, PayloadError, Topics, decode, parse_payload, state_payload
@@ -58,13 +62,16 @@ class BrokerAddress:
 
 class MqttBridge:
     """Publishes ``control``'s state to MQTT and applies commands from it. ``config`` is an
-    ``MqttConfig``; ``scenes`` (a SceneService) enables the scene actions."""
+    ``MqttConfig``; ``scenes`` (a SceneService) enables the scene actions; ``diagnostics`` (the live
+    problem finder) is published on ``{base}/diagnostics``."""
 
-    def __init__(self, control, config, scenes=None, *, client_id: str | None = None, model: str = "mixerd",
-                 configuration_url: str | None = None):
+    def __init__(self, control, config, scenes=None, *, diagnostics=None, client_id: str | None = None,
+                 model: str = "mixerd", configuration_url: str | None = None):
         self.control = control
         self.config = config
         self.scenes = scenes
+        self.diagnostics = diagnostics
+        self._gain_staging: threading.Thread | None = None
         self.topics = Topics(config.base)
         self.device = discovery.Device(config.node_id, model, configuration_url)
         self._ha_status = f"{config.discovery_prefix}/status"
@@ -234,6 +241,8 @@ class MqttBridge:
             on = parse_payload(payload, self._tree.spec("gen/1/on")) if "gen/1/on" in self._tree else False
             gens = [a for a in self._tree.addresses() if a.startswith("gen/") and a.endswith("/on")]
             self.control.set_many({a: on for a in gens}, "mqtt")
+        elif name == "gain_staging":
+            self._start_gain_staging(payload)
         elif name in ("scene_recall", "scene_save"):
             if self.scenes is None:
                 raise PayloadError("not_available", "scenes are not available on this mixer")
@@ -245,6 +254,41 @@ class MqttBridge:
         else:
             raise PayloadError("unknown_action", f"there is no action {name!r}",
                                ", ".join(f"{a} ({what})" for a, what in ACTIONS.items()))
+
+    def _start_gain_staging(self, payload: bytes) -> None:
+        """Check the request now (errors go to {base}/error), listen in a thread of its own."""
+        text = decode(payload).strip()
+        try:
+            body = json.loads(text) if text else {}
+        except ValueError:
+            body = None
+        allowed = '{"channels": [1, 2] or null, "listen_s": 1…60, "target_db": -30…-6, "apply": true or false}'
+        if not isinstance(body, dict) or set(body) - {"channels", "listen_s", "target_db", "apply"}:
+            raise PayloadError("invalid_value", "the gain_staging payload is empty or a JSON object", allowed)
+        try:
+            channels = body.get("channels")
+            request = gainstaging.Request(None if channels is None else tuple(int(c) for c in channels),
+                                          float(body.get("listen_s", gainstaging.DEFAULT_LISTEN_S)),
+                                          float(body.get("target_db", gainstaging.DEFAULT_TARGET_DB)))
+        except (TypeError, ValueError):
+            raise PayloadError("wrong_type", "channels is a list of numbers, listen_s and target_db numbers",
+                               allowed) from None
+        request = request.checked(self._tree.layout.n_inputs)
+        apply = body.get("apply", False) is True
+        if self._gain_staging is not None and self._gain_staging.is_alive():
+            raise PayloadError("busy", "the gain-staging assistant is already listening; wait for its result")
+
+        def listen() -> None:
+            try:
+                result = gainstaging.run(self.control, request, apply, origin="mqtt", cancel=self._stop)
+            except ParamError as exc:
+                self._error(self.topics.action("gain_staging"), payload, exc.code, exc.message, exc.address,
+                            exc.allowed)
+                return
+            self._publish(self.topics.gain_staging, json.dumps(result, ensure_ascii=False), retain=False)
+
+        self._gain_staging = threading.Thread(target=listen, name="mixerd-mqtt-gain-staging", daemon=True)
+        self._gain_staging.start()
 
     def _scene_id(self, text: str) -> int:
         if text.isdigit():
@@ -301,8 +345,15 @@ class MqttBridge:
         next_meters = time.monotonic()
         scenes_checked, scene_names = 0.0, self._scene_names()
         health_checked, health_sent = 0.0, None
+        diagnostics_sent = None
         try:
             while not self._stop.is_set():
+                if self.diagnostics is not None and self._connected.is_set():
+                    problems = self.diagnostics.problems()
+                    if problems["version"] != diagnostics_sent or self._resync.is_set():
+                        diagnostics_sent = problems["version"]
+                        self._publish(self.topics.diagnostics, json.dumps(compact_diagnostics(problems),
+                                                                          ensure_ascii=False), retain=True)
                 if self._connected.is_set() and time.monotonic() - health_checked > HEALTH_POLL:
                     health_checked = time.monotonic()
                     health = compact_health(self.control.health())
@@ -351,6 +402,14 @@ class MqttBridge:
                                       retain=False)
         finally:
             sub.close()
+
+
+def compact_diagnostics(problems: dict[str, Any]) -> dict[str, Any]:
+    """What ``{base}/diagnostics`` says: how many problems, the worst severity, and each problem."""
+    current = problems["problems"]
+    keys = ("code", "address", "severity", "stage", "message", "fix", "fix_address")
+    return {"count": len(current), "worst": current[0]["severity"] if current else None,
+            "version": problems["version"], "problems": [{k: p.get(k) for k in keys} for p in current]}
 
 
 def compact_health(health: dict[str, Any]) -> dict[str, Any]:

@@ -23,6 +23,8 @@ ACTIONS = {
     "scene_recall": "a scene id (e.g. 3) or name (e.g. \"Verse\")",
     "scene_save": "the new scene's name",
     "generators": "ON or OFF: every signal generator on or off (sound check)",
+    "gain_staging": "empty, or JSON {\"channels\": [1, 2], \"listen_s\": 10, \"target_db\": -18, \"apply\": true}: "
+                    "listen, propose (and apply) trims; the result goes to {base}/gain_staging",
 }
 _TRUE = ("on", "true", "1", "yes")
 _FALSE = ("off", "false", "0", "no")
@@ -58,6 +60,14 @@ class Topics:
     @property
     def health(self) -> str:
         return f"{self.base}/health"
+
+    @property
+    def diagnostics(self) -> str:
+        return f"{self.base}/diagnostics"
+
+    @property
+    def gain_staging(self) -> str:
+        return f"{self.base}/gain_staging"
 
     def state(self, address: str) -> str:
         return f"{self.base}/{address}"

@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI
 from mixerd import __version__
 from mixerd.control import Control
 from mixerd.control.scenes import SceneService
+from mixerd.diagnostics import Diagnostics
 from mixerd.web.auth import Auth
 from mixerd.web.deps import require_access
 from mixerd.web.errors import install_error_handlers
@@ -21,23 +22,30 @@ from mixerd.web.ws import LiveHub, websocket_endpoint
 API_PREFIX = "/api/v1"
 
 
-def create_app(control: Control, scenes: SceneService | None = None, auth: Auth | None = None) -> FastAPI:
+def create_app(control: Control, scenes: SceneService | None = None, auth: Auth | None = None,
+               diagnostics: Diagnostics | None = None) -> FastAPI:
     """A FastAPI app serving the REST API and the WebSocket under /api/v1 and the web app at / for ``control``.
 
     ``scenes`` (scenes, safes, versions, A/B) defaults to a SceneService on ``control``'s store; the app's
     lifespan runs its automatic-version thread and closes the WebSockets at shutdown. ``auth`` turns access
-    control on (see mixerd/web/auth.py); None leaves the API open to everyone."""
+    control on (see mixerd/web/auth.py); None leaves the API open to everyone. ``diagnostics`` (the live
+    problem finder, shared with MQTT) defaults to one of the app's own, run by its lifespan."""
     scenes = scenes if scenes is not None else SceneService(control)
-    live = LiveHub(control, auth)
+    own_diagnostics = diagnostics is None
+    diagnostics = Diagnostics(control) if diagnostics is None else diagnostics
+    live = LiveHub(control, auth, diagnostics=diagnostics)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         scenes.start()
+        diagnostics.start()
         live.start()
         try:
             yield
         finally:
             await live.shutdown()
+            if own_diagnostics:
+                diagnostics.stop()
             scenes.stop()
 
     app = FastAPI(
@@ -50,6 +58,7 @@ def create_app(control: Control, scenes: SceneService | None = None, auth: Auth 
     app.state.control = control
     app.state.scenes = scenes
     app.state.auth = auth
+    app.state.diagnostics = diagnostics
     app.state.live = live
     install_error_handlers(app)
     # Every REST endpoint: who is asking, and the write rule (mixerd/web/deps.py require_access).

@@ -9,6 +9,7 @@ from starlette.requests import HTTPConnection
 
 from mixerd.control import Control
 from mixerd.control.scenes import SceneService
+from mixerd.diagnostics import Diagnostics
 from mixerd.web.auth import COOKIE, OPEN, Auth, AuthError, Principal, authorize
 
 #: Methods that only read.
@@ -29,6 +30,14 @@ def get_scenes(request: Request) -> SceneService:
 
 
 ScenesDep = Annotated[SceneService, Depends(get_scenes)]
+
+
+def get_diagnostics(request: Request) -> Diagnostics:
+    """The problem finder of this app (``create_app`` puts it on ``app.state``)."""
+    return request.app.state.diagnostics
+
+
+DiagnosticsDep = Annotated[Diagnostics, Depends(get_diagnostics)]
 
 
 def get_auth(request: Request) -> Auth | None:

@@ -378,3 +378,104 @@ class ABOut(ABStatusOut):
 
 class ABEndOut(ABStatusOut):
     kept: Literal["A", "B"] = Field(description="the slot that was playing and stays")
+
+
+# -- diagnostics: trace, problems, gain staging ----------------------------------------------------------
+
+class ProblemOut(BaseModel):
+    """One signal-flow problem (codes: ``GET /diagnostics`` lists them with what they mean)."""
+
+    model_config = ConfigDict(extra="allow")
+    code: str = Field(description="stable code, e.g. muted, fader_closed, clipping_at_stage")
+    address: str = Field(description="where: ch/N, bus/B, main, solo, or audio (the engine)")
+    severity: Literal["error", "warning", "info"]
+    message: str = Field(description="what is wrong, in one line")
+    fix: str = Field(description="what to do about it, in one line")
+    fix_address: str | None = Field(None, description="the control that fixes it, when it is in the mixer")
+    stage: str | None = Field(None, description="the stage of the path, as in the trace (trim, eq, fader, …)")
+    details: dict[str, Any] = Field(default_factory=dict)
+    since: float | None = Field(None, description="Unix time the problem was raised")
+
+
+class CodeInfo(BaseModel):
+    severity: Literal["error", "warning", "info"]
+    meaning: str
+
+
+class DiagnosticsOut(BaseModel):
+    """The problems now (lasting ones: hysteresis), and what the last change raised and cleared."""
+
+    version: int = Field(description="grows by one whenever the list changes")
+    problems: list[ProblemOut]
+    raised: list[ProblemOut]
+    cleared: list[ProblemOut]
+    codes: dict[str, CodeInfo]
+
+
+class StageLevel(BaseModel):
+    peak: float
+    hold: float
+    rms: float
+    clips: int
+
+
+class TraceStage(BaseModel):
+    """One stage of the path: its state, the control that changes it and the live level after it."""
+
+    model_config = ConfigDict(extra="allow")
+    stage: str = Field(description="input, trim, hpf, eq, gate, dyn, mute, fader, sends, main, outputs; for a "
+                                   "bus: sources, effect, eq, fader, limiter, returns, main, outputs")
+    label: str
+    address: str | None = Field(description="the control of this stage")
+    state: dict[str, Any]
+    meter: str | None = Field(description="the meter point after this stage, if it has one")
+    level: StageLevel | None
+    passes: bool = Field(description="false when this stage stops the signal (mute, closed fader, nothing connected)")
+    problems: list[str] = Field(description="codes of the problems found at this stage")
+
+
+class TraceOut(BaseModel):
+    """The signal path of a channel, a bus or the main."""
+
+    address: str
+    kind: str = Field(description="channel, main, aux, fx or group")
+    name: str
+    stages: list[TraceStage]
+    problems: list[ProblemOut]
+    first_problem: int | None = Field(description="index of the first stage with a problem")
+    seq: int
+
+
+class GainStagingIn(BaseModel):
+    """Body of ``POST /gain-staging``."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "examples": [{"channels": [1, 2], "listen_s": 10, "target_db": -18, "apply": False}]})
+    channels: list[int] | None = Field(None, description="channel numbers; null or absent: every channel")
+    listen_s: float = Field(10.0, description="how long to listen (1…60 s)")
+    target_db: float = Field(-18.0, description="where the peaks should sit (-30…-6 dBFS)")
+    apply: bool = Field(False, description="make the proposed changes (one undo step) after listening")
+
+
+class GainChannel(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    channel: int
+    name: str
+    address: str
+    status: Literal["adjust", "ok", "out_of_range", "no_signal", "clipping_before_trim"]
+    message: str
+    trim_db: float
+    input_peak_db: float | None = Field(description="loudest peak heard, before the trim (dBFS)")
+    proposed_trim_db: float | None
+
+
+class GainStagingOut(BaseModel):
+    """What the assistant heard and proposes; ``changes`` is a ready ``PATCH /params`` body."""
+
+    target_db: float
+    listen_s: float
+    channels: list[GainChannel]
+    changes: dict[str, float]
+    unfixable: list[int] = Field(description="channels it could not bring to the target")
+    applied: bool
+    seq: int | None = Field(description="seq of the applied change (null when not applied)")

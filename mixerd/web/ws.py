@@ -1,7 +1,8 @@
 """``WS /api/v1/ws``: live state, change events and meter frames; sets from the client.
 
-On connect: ``hello`` (who you are, the meter points), then the full ``state``; then every ``change`` in seq
-order, ``meters`` frames about 25 times a second and a ``ping`` every 5 s. A client that falls behind gets a
+On connect: ``hello`` (who you are, the meter points), then the full ``state`` and the current
+``diagnostics`` (signal-flow problems); then every ``change`` in seq order, ``meters`` frames about 25 times a
+second, a new ``diagnostics`` whenever the problems change, and a ``ping`` every 5 s. A client that falls behind gets a
 fresh ``state`` instead of the events it missed. Client messages ``set`` and ``set_many`` go through the
 control core (origin ``ws``) after ``authorize``; a message with an ``id`` is answered with ``ack`` or
 ``error``.
@@ -26,6 +27,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from mixerd.control import Control
 from mixerd.control.events import Event, Lagged, Subscription
+from mixerd.diagnostics import Diagnostics
 from mixerd.model.errors import ParamError
 from mixerd.web.auth import OPEN, Auth, AuthError, Principal, authorize
 from mixerd.web.deps import presented_token
@@ -71,10 +73,13 @@ class LiveHub:
     ``subscribe_maxsize`` bounds each connection's event backlog (a test makes it tiny to force a resync).
     """
 
-    def __init__(self, control: Control, auth: Auth | None, *, meter_hz: float = METER_HZ,
-                 ping_s: float = PING_S, subscribe_maxsize: int = QUEUE_EVENTS):
+    def __init__(self, control: Control, auth: Auth | None, *, diagnostics: Diagnostics | None = None,
+                 meter_hz: float = METER_HZ, ping_s: float = PING_S, subscribe_maxsize: int = QUEUE_EVENTS):
         self.control = control
         self.auth = auth
+        self.diagnostics = diagnostics
+        self._diagnostics_text: tuple[int, str] | None = None  # (version, message) last composed
+        self._broadcast_version = 0  # the diagnostics version the meter tick last sent everyone
         self.meter_hz = meter_hz
         self.ping_s = ping_s
         self.subscribe_maxsize = subscribe_maxsize
@@ -187,7 +192,13 @@ class LiveHub:
                 except Exception:
                     log.exception("ws: meter frame failed")
                     text = None
+                problems = None
+                message = self.diagnostics_message()
+                if message is not None and message[0] != self._broadcast_version:
+                    self._broadcast_version, problems = message
                 for conn in list(self._connections):
+                    if problems is not None:
+                        conn.offer_diagnostics(problems)
                     conn.offer_meters(text)  # also the tick that sends pings
                 due += period
                 now = loop.time()
@@ -197,6 +208,17 @@ class LiveHub:
         finally:
             if self._meter_task is asyncio.current_task():
                 self._meter_task = None
+
+    def diagnostics_message(self) -> tuple[int, str] | None:
+        """``(version, text)`` of the ``diagnostics`` message, composed once per version for everyone;
+        None without a problem finder."""
+        if self.diagnostics is None:
+            return None
+        message = self.diagnostics.problems()
+        known = self._diagnostics_text
+        if known is None or known[0] != message["version"]:
+            known = self._diagnostics_text = (message["version"], _dumps({"type": "diagnostics", **message}))
+        return known
 
     async def _frame(self, snapshot: dict[str, Any]) -> dict[str, Any]:
         points = snapshot.get("points", {})
@@ -254,6 +276,7 @@ class _Connection:
         self._send_lock = asyncio.Lock()
         self._sending_since: float | None = None  # loop time the send in progress began
         self._meters: str | None = None
+        self._diagnostics: str | None = None
         self._meters_ready = asyncio.Event()
         self._seq = 0  # events up to this seq are in what the client has
         self.sub: Subscription | None = None
@@ -271,6 +294,11 @@ class _Connection:
             self._meters = text
         self._meters_ready.set()
 
+    def offer_diagnostics(self, text: str) -> None:
+        """A new ``diagnostics`` message; sent with the next tick (an unsent older one is replaced: each
+        carries the whole list)."""
+        self._diagnostics = text
+
     async def run(self) -> None:
         # Subscribe before the snapshot: no event is missed (those already in it are skipped by seq).
         self.sub = sub = self.control.subscribe(self.hub.subscribe_maxsize)
@@ -281,6 +309,9 @@ class _Connection:
             await self._send({"type": "hello", **who,
                               "meter_points": [{"name": n, "width": w} for n, w in points]})
             await self._send_state()
+            problems = self.hub.diagnostics_message()
+            if problems is not None:
+                await self._send(problems[1])
             tasks = [asyncio.create_task(coro) for coro in
                      (self._events(sub), self._meters_and_pings(), self._receive(), self._stop.wait())]
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -348,6 +379,9 @@ class _Connection:
                     self.stop(CLOSE_TOO_SLOW, "too slow")
                     return
                 continue
+            problems, self._diagnostics = self._diagnostics, None
+            if problems is not None:
+                await self._send(problems)
             text, self._meters = self._meters, None
             if text is not None:
                 await self._send(text)

@@ -36,6 +36,7 @@ def test_every_endpoint_is_documented(client):
         f"POST {API}/mixes/{{bus}}/copy", f"GET {API}/templates", f"POST {API}/templates",
         f"GET {API}/templates/{{name}}", f"DELETE {API}/templates/{{name}}", f"POST {API}/templates/{{name}}/apply",
         *AUTH_ENDPOINTS,
+        f"GET {API}/trace/{{address}}", f"GET {API}/diagnostics", f"POST {API}/gain-staging",
     }
 
 

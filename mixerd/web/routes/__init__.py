@@ -3,11 +3,11 @@
 from fastapi import APIRouter
 
 from mixerd.web.routes import health, history, meters, mixes, params, state, system, templates
-from mixerd.web.routes import ab, auth, safes, scenes, versions
+from mixerd.web.routes import ab, auth, diagnostics, safes, scenes, versions
 
 #: One router per resource, each with its own routes (the OpenAPI post-processing reads their endpoints).
 ROUTERS = [m.router for m in (auth, state, params, history, meters, health, system, mixes, templates, scenes, safes,
-                              versions, ab)]
+                              versions, ab, diagnostics)]
 api_router = APIRouter()
 for _router in ROUTERS:
     api_router.include_router(_router)

@@ -1,0 +1,41 @@
+"""Follow the signal: ``GET /trace/{address}``, ``GET /diagnostics``, ``POST /gain-staging``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from mixerd.diagnostics import CODES, take, trace
+from mixerd.diagnostics import gainstaging
+from mixerd.web.deps import ControlDep, DiagnosticsDep
+from mixerd.web.errors import responses
+from mixerd.web.schemas import DiagnosticsOut, GainStagingIn, GainStagingOut, TraceOut
+
+router = APIRouter(tags=["diagnostics"])
+
+
+@router.get("/trace/{address:path}", response_model=TraceOut, responses=responses(404),
+            summary="The signal path of a channel, bus or the main, with live levels")
+def read_trace(address: str, control: ControlDep, diagnostics: DiagnosticsDep) -> dict:
+    """Every stage the signal of ``address`` (``ch/3``, ``bus/2``, ``main``; ``ch/3/fader`` traces ch/3)
+    passes, in order, with its state, its control and the level after it; for a bus or the main, the
+    sources feeding it and how much each contributes. Problems found on the path mark their stage."""
+    return trace(take(control), address, diagnostics.problems()["problems"])
+
+
+@router.get("/diagnostics", response_model=DiagnosticsOut, summary="Signal-flow problems found now")
+def read_diagnostics(diagnostics: DiagnosticsDep) -> dict:
+    """The lasting problems (each with code, address, explanation and fix), errors first, and the table
+    of codes. The same list is pushed over the WebSocket (``diagnostics``) and MQTT (``{base}/diagnostics``)."""
+    return {**diagnostics.problems(), "codes": {c: {"severity": s, "meaning": m} for c, (s, m) in CODES.items()}}
+
+
+@router.post("/gain-staging", response_model=GainStagingOut, responses=responses(422),
+             summary="Listen, then propose (or apply) the trims that put peaks at the target")
+def gain_staging(body: GainStagingIn, control: ControlDep) -> dict:
+    """Listen to ``channels`` (all by default) for ``listen_s`` seconds; propose the trim that puts each
+    one's peaks at ``target_db``, within the trim's range, and say which channels it cannot fix (no
+    signal, clipped before the trim, beyond the range). With ``apply`` the changes are made as one undo
+    step; otherwise send ``changes`` to ``PATCH /params`` to apply them."""
+    request = gainstaging.Request(tuple(body.channels) if body.channels is not None else None, body.listen_s,
+                                  body.target_db)
+    return gainstaging.run(control, request, body.apply, origin="rest")
