@@ -319,7 +319,8 @@ class MqttBridge:
     def _discovery_messages(self) -> dict[str, dict[str, Any]]:
         _, values = self.control.state()
         return discovery.messages(self._tree, values, self.topics, self.config.discovery_prefix, self.device,
-                                  self.config.expose, self._scene_names(), self.config.meter_rate > 0)
+                                  self.config.expose, self._scene_names(), self.config.meter_rate > 0,
+                                  diagnostics=self.diagnostics is not None)
 
     def _scene_names(self) -> list[str]:
         return [s.name for s in self.scenes.scenes()] if self.scenes is not None else []

@@ -3,8 +3,9 @@
 Exposed strips (config ``expose``: the main, mixes, channels) get a fader as ``number`` (dB, slider,
 the model's range) and a mute as ``switch``; the main and every exposed mix a loudness ``sensor``
 (short-term LUFS, measurement, diagnostic) when meters are published. The mixer has a scene ``select``
-(while there are scenes), ``button``s for undo and redo and a ``switch`` for the test tones. Every
-entity is tied to the availability topic. ``messages()`` gives topic → payload for all of them.
+(while there are scenes), ``button``s for undo and redo and a ``switch`` for the test tones; with the
+problem finder, a ``sensor`` counting the signal-flow problems (each one in its attributes) and a gain-staging
+``button``. Every entity is tied to the availability topic. ``messages()`` gives topic → payload for all of them.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ def exposed_owners(tree: ParamTree, expose: Iterable[str]) -> list[str]:
 
 
 def messages(tree: ParamTree, values: Mapping[str, Any], topics: Topics, prefix: str, device: Device,
-             expose: Iterable[str], scenes: list[str], meters: bool) -> dict[str, dict[str, Any]]:
+             expose: Iterable[str], scenes: list[str], meters: bool,
+             diagnostics: bool = False) -> dict[str, dict[str, Any]]:
     """Discovery topic → config payload for every entity this mixer exposes now."""
     node = device.node_id
     block = device.block()
@@ -96,6 +98,12 @@ def messages(tree: ParamTree, values: Mapping[str, Any], topics: Topics, prefix:
         add("switch", "test_tones", "Test tones", command_topic=topics.action("generators"),
             state_topic=topics.state("gen/1/on"), payload_on="ON", payload_off="OFF", state_on="true",
             state_off="false", icon="mdi:sine-wave")
+    if diagnostics:
+        add("sensor", "problems", "Signal problems", state_topic=topics.diagnostics,
+            value_template="{{ value_json.count }}", unit_of_measurement="problems", state_class="measurement",
+            json_attributes_topic=topics.diagnostics, entity_category="diagnostic", icon="mdi:alert-circle-outline")
+        add("button", "gain_staging", "Gain staging (listen 10 s, apply)", command_topic=topics.action("gain_staging"),
+            payload_press='{"apply": true}', entity_category="config", icon="mdi:tune")
     return out
 
 

@@ -159,3 +159,27 @@ def test_no_discovery_when_it_is_off(broker, control, scenes, listen):
         assert configs(listener) == {}
     finally:
         b.stop()
+
+
+def test_the_problem_finder_is_a_sensor_and_gain_staging_a_button(broker, control, scenes, listen):
+    from mixerd.diagnostics import Diagnostics
+
+    diagnostics = Diagnostics(control, interval=0.05, raise_after=0.0)
+    config = MqttConfig(broker=broker.url, node_id="test", meter_rate=0.0, expose=("main",))
+    bridge = MqttBridge(control, config, scenes, diagnostics=diagnostics)
+    bridge.start()
+    try:
+        listener = listen(f"{HA}/#")
+        wait_until(lambda: entity(listener, "sensor", "problems") is not None, what="the problems sensor")
+        sensor = entity(listener, "sensor", "problems")
+        assert sensor["state_topic"] == sensor["json_attributes_topic"] == f"{BASE}/diagnostics"
+        assert sensor["value_template"] == "{{ value_json.count }}" and sensor["entity_category"] == "diagnostic"
+        button = entity(listener, "button", "gain_staging")
+        assert button["command_topic"] == f"{BASE}/action/gain_staging" and button["payload_press"] == '{"apply": true}'
+        state = listen(sensor["state_topic"])
+        # no engine here: every channel is silent, which the finder says (no_input_signal, info)
+        wait_until(lambda: (state.last(sensor["state_topic"]) or {}).get("count") == len(LAYOUT.inputs),
+                   what="the problem count")
+    finally:
+        bridge.stop()
+        diagnostics.stop()

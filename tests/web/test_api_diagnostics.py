@@ -1,0 +1,108 @@
+"""``GET /trace/{address}``, ``GET /diagnostics``, ``POST /gain-staging`` and the WebSocket's
+``diagnostics`` messages, over real HTTP, on a whole mixer in a real jackd (a generator plays into
+channel 1: real audio through the core)."""
+
+import json
+
+import httpx
+import pytest
+from support import serve, wait_until
+from websockets.sync.client import connect
+
+from mixerd.diagnostics import CODES
+from mixerd.web import create_app
+
+TONE = {"gen/1/on": True, "gen/1/target": "ch/1", "gen/1/level": -12.0, "gen/1/type": "sine"}
+
+
+@pytest.fixture(scope="module")
+def api(jack_mixer):
+    jack_mixer.control.set_many(TONE, "rest")
+    app = create_app(jack_mixer.control, diagnostics=jack_mixer.diagnostics)
+    with serve(app) as url:
+        with httpx.Client(base_url=url + "/api/v1", timeout=30) as client:
+            wait_until(lambda: client.get("/meters").json()["points"]["ch/1/input"]["hold"][0] > -13,
+                       what="the generator's tone at channel 1")
+            yield client
+    jack_mixer.control.set("gen/1/on", False, "rest")
+
+
+def problem(api, code, address):
+    return next((p for p in api.get("/diagnostics").json()["problems"]
+                 if p["code"] == code and p["address"] == address), None)
+
+
+def test_trace_of_a_channel_over_http(api):
+    body = api.get("/trace/ch/1").json()
+    assert body["address"] == "ch/1" and body["kind"] == "channel"
+    stages = {s["stage"]: s for s in body["stages"]}
+    assert stages["input"]["state"]["generators"] == ["gen/1"]
+    (port,) = stages["input"]["state"]["ports"]
+    assert port["port"] == "mixerd:in_1" and port["connections"] == ["system:capture_1"]
+    assert stages["trim"]["level"]["peak"] == pytest.approx(-12.0, abs=0.1)
+    outputs = stages["outputs"]["state"]["ports"]
+    assert [p["port"] for p in outputs] == ["mixerd:main_L", "mixerd:main_R"]
+    assert outputs[0]["connections"] == ["system:playback_1"]
+    bus = api.get("/trace/bus/1").json()
+    assert bus["kind"] == "aux" and bus["stages"][0]["stage"] == "sources"
+    assert bus["stages"][-1]["state"]["ports"][0]["connections"] == ["system:playback_3"]
+
+
+def test_trace_of_something_that_is_not_a_path(api):
+    response = api.get("/trace/dca/1")
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert error["code"] == "unknown_address" and "main" in error["allowed"]
+
+
+def test_diagnostics_list_codes_and_follow_a_mute(api, jack_mixer):
+    body = api.get("/diagnostics").json()
+    assert set(body["codes"]) == set(CODES) and body["codes"]["muted"]["severity"] == "warning"
+    jack_mixer.control.set("ch/1/mute", True, "rest")
+    try:
+        wait_until(lambda: problem(api, "muted", "ch/1"), what="muted at ch/1")
+        found = problem(api, "muted", "ch/1")
+        assert found["fix_address"] == "ch/1/mute" and found["since"] > 0
+        assert api.get("/trace/ch/1").json()["stages"][api.get("/trace/ch/1").json()["first_problem"]]["stage"] == "mute"
+    finally:
+        jack_mixer.control.set("ch/1/mute", False, "rest")
+    wait_until(lambda: problem(api, "muted", "ch/1") is None, what="muted at ch/1 to clear")
+
+
+def test_gain_staging_proposes_then_applies_one_undo_step(api, jack_mixer):
+    body = api.post("/gain-staging", json={"channels": [1], "listen_s": 1.5}).json()
+    (ch1,) = body["channels"]
+    assert ch1["status"] == "adjust" and ch1["proposed_trim_db"] == pytest.approx(-6.0, abs=0.3)
+    assert not body["applied"] and body["changes"] == {"ch/1/trim": ch1["proposed_trim_db"]}
+    assert api.get("/params/ch/1/trim").json()["value"] == 0.0
+    applied = api.post("/gain-staging", json={"channels": [1], "listen_s": 1.5, "apply": True}).json()
+    assert applied["applied"] and applied["seq"] == jack_mixer.control.seq
+    assert api.get("/params/ch/1/trim").json()["value"] == pytest.approx(-6.0, abs=0.3)
+    assert api.post("/undo").status_code == 200
+    assert api.get("/params/ch/1/trim").json()["value"] == 0.0
+
+
+@pytest.mark.parametrize("body, field", [({"listen_s": 0.2}, "listen_s"), ({"target_db": 3}, "target_db"),
+                                         ({"channels": [99]}, "channels")])
+def test_gain_staging_refuses_a_bad_request(api, body, field):
+    response = api.post("/gain-staging", json=body)
+    assert response.status_code == 422
+    assert response.json()["error"]["address"] == field and response.json()["error"]["allowed"]
+
+
+def test_the_websocket_sends_the_problems_and_every_change(api, jack_mixer):
+    url = str(api.base_url).replace("http://", "ws://").rstrip("/") + "/ws"
+    with connect(url) as ws:
+        kinds = [json.loads(ws.recv(timeout=10))["type"] for _ in range(3)]
+        assert kinds == ["hello", "state", "diagnostics"]
+        jack_mixer.control.set("ch/1/mute", True, "rest")
+        try:
+            for _ in range(2000):
+                message = json.loads(ws.recv(timeout=10))
+                if message["type"] == "diagnostics" and any(p["code"] == "muted" for p in message["raised"]):
+                    break
+            else:
+                raise AssertionError("no diagnostics message raised the mute")
+            assert any(p["address"] == "ch/1" and p["code"] == "muted" for p in message["problems"])
+        finally:
+            jack_mixer.control.set("ch/1/mute", False, "rest")
