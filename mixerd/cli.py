@@ -182,7 +182,8 @@ def _serve_http(config, mixer, sock, addresses: list[str], args: argparse.Namesp
     # READY=1 once audio flows (the HTTP socket already listens), then STATUS and the watchdog.
     notifier = SystemdNotifier(mixer.control.health, extra=lambda: {
         "interface": mixer.profile.name if mixer.profile else None,
-        "clients": len(app.state.live), "MQTT": "connected" if mixer.mqtt and mixer.mqtt.connected else "off"})
+        "clients": len(app.state.live), "problems": _problem_count(mixer),
+        "MQTT": "connected" if mixer.mqtt and mixer.mqtt.connected else "off"})
     notifier.start()
     tls = {"ssl_certfile": config.http.tls_cert, "ssl_keyfile": config.http.tls_key} if config.http.tls else {}
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", **tls))
@@ -192,6 +193,13 @@ def _serve_http(config, mixer, sock, addresses: list[str], args: argparse.Namesp
         pass
     finally:
         notifier.stop()
+
+
+def _problem_count(mixer) -> int | None:
+    """Signal-flow problems worth a look in the status line (errors and warnings, not notes)."""
+    if mixer.diagnostics is None:
+        return None
+    return sum(p["severity"] != "info" for p in mixer.diagnostics.problems()["problems"])
 
 
 def _print_access(config, mixer, demo: bool) -> None:
