@@ -1,8 +1,9 @@
 """The gain-staging assistant: listen to channels for a while, then propose — and on request apply, as
 one undoable change — the trim that puts each channel's peaks at the target (−18 dBFS by default).
 
-The peak is taken before the trim (the input meter minus the trim at the time), so moving a trim while
-it listens does not fool it. A channel it cannot fix is reported with the reason: no signal, a signal
+The peak is taken before the trim (the input meter's 2 s hold minus the trim); while a trim has moved
+within the hold window its channel's readings are not counted, so moving a trim while it listens does
+not fool it. A channel it cannot fix is reported with the reason: no signal, a signal
 clipped before the trim (the interface's gain is too high: no trim undoes that), or a correction the
 trim's range cannot reach (it then goes as far as the range allows).
 """
@@ -14,7 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from mixerd.diagnostics.snapshot import INPUT_CLIP_DB, SIGNAL_DB
+from mixerd.diagnostics.snapshot import HOLD_S, INPUT_CLIP_DB, SIGNAL_DB
 from mixerd.model.errors import ParamError
 
 DEFAULT_TARGET_DB = -18.0
@@ -60,17 +61,24 @@ def listen(control, request: Request, *, sleep: Callable[[float], None] = time.s
     layout = control.tree.layout
     channels = request.channels or tuple(range(1, layout.n_inputs + 1))
     loudest: dict[int, float | None] = {n: None for n in channels}
-    deadline = time.monotonic() + request.listen_s
+    trims = {n: control.get(f"ch/{n}/trim") for n in channels}
+    moved = {n: -HOLD_S for n in channels}  # when each trim last moved (seconds from the start)
+    start = time.monotonic()
+    deadline = start + request.listen_s
     while True:
         points = control.meters().get("points", {})
+        now = time.monotonic() - start
         for n in channels:
+            trim = control.get(f"ch/{n}/trim")
+            if trim != trims[n]:
+                trims[n], moved[n] = trim, now
             point = points.get(f"ch/{n}/input")
-            if not point:
+            if not point or now - moved[n] < HOLD_S:  # (the hold still remembers the old trim)
                 continue
             hold = max(point["hold"])
             if hold <= SIGNAL_DB:
                 continue
-            arriving = hold - control.get(f"ch/{n}/trim")
+            arriving = hold - trim
             if loudest[n] is None or arriving > loudest[n]:
                 loudest[n] = arriving
         left = deadline - time.monotonic()
@@ -128,3 +136,36 @@ def run(control, request: Request, apply: bool, origin: str, **listen_kw: Any) -
         events = control.set_many(result["changes"], origin=origin)
         result.update(applied=True, seq=events[-1].seq if events else control.seq)
     return result
+
+
+class Busy(RuntimeError):
+    """The assistant is already listening (one run at a time per mixer)."""
+
+    code = "busy"
+
+    def __init__(self) -> None:
+        super().__init__("the gain-staging assistant is already listening; wait for its result and try again")
+        self.message = str(self)
+
+
+class Assistant:
+    """The mixer's one gain-staging assistant, shared by the front ends: a run while another listens
+    raises Busy (two runs would fight over the same trims)."""
+
+    def __init__(self, control):
+        self.control = control
+        self._lock = threading.Lock()
+
+    @property
+    def listening(self) -> bool:
+        return self._lock.locked()
+
+    def run(self, request: Request, apply: bool, origin: str, **listen_kw: Any) -> dict[str, Any]:
+        """``run()`` for this mixer; ParamError for a bad request, Busy while another run listens."""
+        request = request.checked(self.control.tree.layout.n_inputs)
+        if not self._lock.acquire(blocking=False):
+            raise Busy()
+        try:
+            return run(self.control, request, apply, origin, **listen_kw)
+        finally:
+            self._lock.release()

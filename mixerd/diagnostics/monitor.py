@@ -8,16 +8,19 @@ that passes through −∞ on its way up, does not flicker.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from mixerd.diagnostics import gainstaging
 from mixerd.diagnostics import problems as finder
 from mixerd.diagnostics.problems import Problem
-from mixerd.diagnostics.snapshot import Snapshot, take
+from mixerd.diagnostics.snapshot import HOLD_S, Snapshot, owner_of, take
 
 log = logging.getLogger(__name__)
 
@@ -77,12 +80,15 @@ class Diagnostics:
     """
 
     def __init__(self, control, *, interval: float = 0.25, raise_after: float = 0.5, clear_after: float = 2.0,
-                 xrun_window: float = 10.0, idle_after: float = 60.0, clock: Callable[[], float] = time.monotonic):
+                 xrun_window: float = 10.0, idle_after: float = 10.0, clock: Callable[[], float] = time.monotonic):
         self.control = control
+        #: the gain-staging assistant of this mixer (one run at a time, whichever front end asks)
+        self.assistant = gainstaging.Assistant(control)
         self.interval = interval
         self.idle_after = idle_after
         self._asked = time.monotonic()
         self._pinned = False
+        self._stopped = False
         self.xrun_window = xrun_window
         self._clock = clock
         self._hysteresis = Hysteresis(raise_after, clear_after)
@@ -92,7 +98,8 @@ class Diagnostics:
         self._message: dict[str, Any] = {"version": 0, "problems": [], "raised": [], "cleared": []}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.last_snapshot: Snapshot | None = None
+        self._values: Mapping[str, Any] = {}       # the values of the last look
+        self._changed: dict[str, float] = {}       # strip → when a value of it last changed
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -112,10 +119,10 @@ class Diagnostics:
 
     def add_listener(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener(problems())`` from the monitor's thread on every change (it must not block);
-        returns a function that removes it. A listener keeps the monitor running."""
+        returns a function that removes it. While there is a listener, the monitor does not stop for want
+        of questions."""
         with self._lock:
             self._listeners.append(listener)
-        self._ensure_running()
 
         def remove() -> None:
             with self._lock:
@@ -127,11 +134,12 @@ class Diagnostics:
 
     def start(self) -> None:
         """Start looking until ``stop()`` (idempotent)."""
-        self._pinned = True
+        self._pinned, self._stopped = True, False
         self._ensure_running()
 
     def stop(self) -> None:
-        self._pinned = False
+        """Stop looking; questions do not start it again (``start()`` does)."""
+        self._pinned, self._stopped = False, True
         self._stop.set()
         with self._lock:
             thread, self._thread = self._thread, None
@@ -146,8 +154,8 @@ class Diagnostics:
     def check(self, snap: Snapshot | None = None) -> bool:
         """Take one look (at ``snap``, or at the mixer now); returns whether the problems changed."""
         snap = snap if snap is not None else take(self.control)
-        self.last_snapshot = snap
         now = self._clock()
+        snap = dataclasses.replace(snap, settling=snap.settling | self._settling(snap.values, now))
         found = finder.find(snap, self._recent_xruns(snap, now))
         raised, cleared = self._hysteresis.update(found, now)
         if not raised and not cleared:
@@ -181,6 +189,17 @@ class Diagnostics:
             m = self._message
             self._message = {**self._compose(m["version"], [], []), "raised": m["raised"], "cleared": m["cleared"]}
 
+    def _settling(self, values: Mapping[str, Any], now: float) -> frozenset[str]:
+        """The strips changed within the meters' hold window (their holds predate the change)."""
+        before, self._values = self._values, values
+        if before:
+            for address, value in values.items():
+                if before.get(address, value) != value:
+                    self._changed[owner_of(address)] = now
+        for owner in [o for o, t in self._changed.items() if now - t >= HOLD_S]:
+            del self._changed[owner]
+        return frozenset(self._changed)
+
     def _recent_xruns(self, snap: Snapshot, now: float) -> int:
         count = int(snap.health.get("engine", {}).get("xruns", 0) or 0)
         self._xruns.append((now, count))
@@ -192,7 +211,7 @@ class Diagnostics:
     def _ensure_running(self) -> None:
         self._asked = time.monotonic()
         with self._lock:
-            if self._thread is not None and self._thread.is_alive():
+            if self._stopped or (self._thread is not None and self._thread.is_alive()):
                 return
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="mixerd-diagnostics", daemon=True)

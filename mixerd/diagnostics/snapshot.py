@@ -13,6 +13,7 @@ from typing import Any
 from mixerd.model.layout import Layout
 
 FLOOR_DB = -120.0
+HOLD_S = 2.0        # the engine's peak hold (mixerd/engine/meters.py HOLD_MS): how long a hold remembers
 SIGNAL_DB = -60.0   # a peak (2 s hold) above this is a signal; below it, hiss at most
 CLIP_DB = 0.0       # a peak at or above full scale clips (the meters count samples ≥ 1.0)
 INPUT_CLIP_DB = -0.1  # a converter clips at full scale: what arrives this hot was clipped on the way in
@@ -52,13 +53,18 @@ class Snapshot:
     ports: Mapping[str, list[dict[str, Any]]]  # "ch/N" | "main" | "bus/B" | "solo" → [{"port", "connections"}]
     health: Mapping[str, Any] = field(default_factory=dict)
     seq: int = 0
+    #: strips (``ch/N``, ``bus/B``, ``main``) changed within the last HOLD_S: their holds still remember
+    #: levels from before the change, so their current peak stands in for the hold
+    settling: frozenset[str] = frozenset()
 
     def level(self, point: str) -> Level | None:
         """The reading of ``point`` (e.g. ``ch/3/input``), None when the engine has no such meter."""
         m = self.meters.get(point)
         if not m:
             return None
-        return Level(max(m["peak"]), max(m["hold"]), max(m["rms"]), int(sum(m.get("clips", (0,)))))
+        peak = max(m["peak"])
+        hold = peak if owner_of(point) in self.settling else max(m["hold"])
+        return Level(peak, hold, max(m["rms"]), int(sum(m.get("clips", (0,)))))
 
     def level_or_silent(self, point: str) -> Level:
         return self.level(point) or SILENT
@@ -83,6 +89,12 @@ class Snapshot:
             if self.values.get(g + "on") and self.values.get(g + "target") == target and self.values[g + "level"] > -90:
                 out.append(f"gen/{k}")
         return out
+
+
+def owner_of(address: str) -> str:
+    """The strip an address or meter point belongs to: ``ch/3/eq/on`` → ``ch/3``, ``main/fader`` → ``main``."""
+    parts = address.split("/")
+    return "/".join(parts[:2]) if parts[0] in ("ch", "bus", "dca", "mutegroup", "gen") else parts[0]
 
 
 def take(control) -> Snapshot:

@@ -71,7 +71,7 @@ class MqttBridge:
         self.config = config
         self.scenes = scenes
         self.diagnostics = diagnostics
-        self._gain_staging: threading.Thread | None = None
+        self._assistant = diagnostics.assistant if diagnostics is not None else gainstaging.Assistant(control)
         self.topics = Topics(config.base)
         self.device = discovery.Device(config.node_id, model, configuration_url)
         self._ha_status = f"{config.discovery_prefix}/status"
@@ -275,20 +275,19 @@ class MqttBridge:
                                allowed) from None
         request = request.checked(self._tree.layout.n_inputs)
         apply = body.get("apply", False) is True
-        if self._gain_staging is not None and self._gain_staging.is_alive():
-            raise PayloadError("busy", "the gain-staging assistant is already listening; wait for its result")
+        if self._assistant.listening:
+            raise PayloadError(gainstaging.Busy.code, str(gainstaging.Busy()))
 
         def listen() -> None:
             try:
-                result = gainstaging.run(self.control, request, apply, origin="mqtt", cancel=self._stop)
-            except ParamError as exc:
-                self._error(self.topics.action("gain_staging"), payload, exc.code, exc.message, exc.address,
-                            exc.allowed)
+                result = self._assistant.run(request, apply, origin="mqtt", cancel=self._stop)
+            except (ParamError, gainstaging.Busy) as exc:
+                self._error(self.topics.action("gain_staging"), payload, exc.code, exc.message,
+                            getattr(exc, "address", None), getattr(exc, "allowed", None))
                 return
             self._publish(self.topics.gain_staging, json.dumps(result, ensure_ascii=False), retain=False)
 
-        self._gain_staging = threading.Thread(target=listen, name="mixerd-mqtt-gain-staging", daemon=True)
-        self._gain_staging.start()
+        threading.Thread(target=listen, name="mixerd-mqtt-gain-staging", daemon=True).start()
 
     def _scene_id(self, text: str) -> int:
         if text.isdigit():

@@ -470,7 +470,7 @@ class GainChannel(BaseModel):
 
 
 class GainStagingOut(BaseModel):
-    """What the assistant heard and proposes; ``changes`` is a ready ``PATCH /params`` body."""
+    """What the assistant heard and proposes; ``PATCH /params`` with ``{"changes": changes}`` applies it."""
 
     target_db: float
     listen_s: float

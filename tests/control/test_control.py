@@ -33,6 +33,9 @@ class RecordingLink:
     def system(self) -> dict:
         return {"sample_rate": 48000, "ports": {"inputs": ["system:capture_1"]}}
 
+    def ports(self) -> dict:
+        return {"ch/1": [{"port": "mixerd:in_1", "connections": ["system:capture_1"]}]}
+
 
 @pytest.fixture
 def tree():
@@ -51,6 +54,11 @@ def control(tree, link):
 
 def test_recording_link_is_an_audio_link(link):
     assert isinstance(link, AudioLink)
+
+
+def test_ports_come_from_the_engine_and_are_empty_without_one(tree, control):
+    assert control.ports()["ch/1"][0]["connections"] == ["system:capture_1"]
+    assert Control(tree).ports() == {}
 
 
 def test_engine_gets_the_full_state_at_start(tree, link, control):

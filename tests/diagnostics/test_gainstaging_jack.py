@@ -5,7 +5,7 @@ post-trim signal) then really peaks at -18 dBFS."""
 import math
 
 import pytest
-from conftest import WEDGE
+from diagnostics_rig import WEDGE
 from support import peak_db, wait_until
 
 from mixerd.diagnostics import gainstaging

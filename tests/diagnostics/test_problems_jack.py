@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import GROUP, REVERB, TONE, WEDGE
+from diagnostics_rig import GROUP, REVERB, TONE, WEDGE
 from support import peak_db, wait_until
 
 from mixerd.diagnostics import Diagnostics, take, trace

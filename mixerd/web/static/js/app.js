@@ -1,8 +1,10 @@
 // mixerd web app: who is using it (admin, a musician's mix link, a viewer link), which view the address asks
 // for, and the one live connection every view reads from and writes through.
 //
-// Routes (hash):  #/mix/B  My mix · #/console[/scenes|/history|/ch/N|/bus/B|/main]  Console (admin)
-//                 #/flow/ch/N  Signal flow · #/links  Links (admin) · #/login · #/view[/mix/B]  read-only
+// Routes (hash):  #/mix/B  My mix · #/console[/scenes|/history|/ch/N|/bus/B|/main][?focus=address]  Console (admin)
+//                 #/flow[/ch/N|/bus/B|/main]  Signal flow · #/links  Links (admin) · #/login
+//                 #/view[/ch/N|/bus/B|/main][?focus=address] · #/view/mix/B  read-only
+// ?focus= brings one control into view and focus (a signal-flow fix links there).
 
 import { adoptTokenFromUrl, api, authStatus, getToken, getTokenKind, setToken } from "./api.js";
 import { Connection } from "./connection.js";
@@ -32,6 +34,8 @@ window.mixerd = ctx; // for the console of a curious engineer (and the tests)
 const view = document.getElementById("view");
 const nav = document.getElementById("nav");
 const indicator = document.getElementById("conn");
+const problemsBadge = el("a", { id: "problems", class: "problems", hidden: true });
+indicator.before(problemsBadge);
 let unmount = null;
 let mounted = null; // key of the mounted view
 let specsLoaded = false;
@@ -49,11 +53,11 @@ export function parseRoute(hash) {
     case "mix": return { name: "mix", bus: Number(rest[0]) || null };
     case "console":
       if (rest[0] === "scenes" || rest[0] === "history") return { name: "console", tab: rest[0] };
-      return { name: "console", tab: "mixer", select: strip(rest) };
+      return { name: "console", tab: "mixer", select: strip(rest), focus: query.get("focus") };
     case "view":
       if (rest[0] === "mix") return { name: "view-mix", bus: Number(rest[1]) || null };
-      return { name: "view", select: strip(rest) };
-    case "flow": return { name: "flow", ch: rest[0] === "ch" ? Number(rest[1]) || 1 : 1 };
+      return { name: "view", select: strip(rest), focus: query.get("focus") };
+    case "flow": return { name: "flow", owner: strip(rest) || "ch/1" };
     case "links": return { name: "links" };
     case "login": return { name: "login", next: query.get("next") };
     default: return { name: "home" };
@@ -111,9 +115,10 @@ function render() {
       case "login": return loginView.mount(view, ctx, { next: route.next || "#/console" });
       case "mix": return mixView.mount(view, ctx, { bus: route.bus });
       case "view-mix": return mixView.mount(view, ctx, { bus: route.bus, readOnly: true });
-      case "console": return consoleView.mount(view, ctx, { tab: route.tab, select: route.select || "ch/1" });
-      case "view": return consoleView.mount(view, ctx, { tab: "mixer", select: route.select || "ch/1", readOnly: true });
-      case "flow": return flowView.mount(view, ctx, { ch: route.ch });
+      case "console": return focused(consoleView.mount(view, ctx, { tab: route.tab, select: route.select || "ch/1" }), route.focus);
+      case "view":
+        return focused(consoleView.mount(view, ctx, { tab: "mixer", select: route.select || "ch/1", readOnly: true }), route.focus);
+      case "flow": return flowView.mount(view, ctx, { owner: route.owner });
       case "links": return linksView.mount(view, ctx);
       default: return () => {};
     }
@@ -131,6 +136,27 @@ function show(key, mountFn) {
   window.scrollTo(0, 0);
 }
 
+/** Brings the control of `address` into view and gives it the focus (with a short flash): the exact control
+ *  when it is on the page (the editor's first, then the strip's), else the editor section that holds it. */
+function focused(unmountFn, address) {
+  if (!address) return unmountFn;
+  requestAnimationFrame(() => {
+    const at = (scope) => view.querySelector(`${scope}[data-address="${CSS.escape(address)}"]`);
+    const section = SECTIONS.find(([pattern]) => pattern.test(address));
+    const target = at(".editor ") || at("") || (section && view.querySelector(`.editor [data-section="${section[1]}"]`));
+    if (!target) return;
+    target.scrollIntoView({ block: "center", inline: "center" });
+    target.focus({ preventScroll: true });
+    target.classList.add("focus-flash");
+    setTimeout(() => target.classList.remove("focus-flash"), 2500);
+  });
+  return unmountFn;
+}
+
+/** The editor section for addresses whose control is not always on the page (an EQ band not selected). */
+const SECTIONS = [[/\/(trim|polarity|main|order|hpf\/\w+)$/, "input"], [/\/eq\//, "eq"], [/\/(gate|dyn)\//, "dynamics"],
+  [/\/send\//, "sends"], [/\/limiter\//, "limiter"], [/\/(fx|return)\//, "fx"], [/^(bus\/\d+|main)\/(fader|mute)$/, "output"]];
+
 function remount() {
   mounted = null;
   render();
@@ -138,6 +164,7 @@ function remount() {
 
 function renderNav(route) {
   nav.replaceChildren();
+  showProblems();
   const logout = document.getElementById("logout");
   logout.hidden = !(ctx.auth.enabled && ctx.role);
   logout.setAttribute("aria-label", ctx.role === "admin" ? "Log out" : "Forget this link");
@@ -153,7 +180,7 @@ function renderNav(route) {
   const items = [
     ["mix", `#/mix/${mixBus}`, "My mix", ICONS.user],
     ["console", "#/console", "Console", ICONS.sliders],
-    ["flow", "#/flow/ch/1", "Flow", ICONS.flow],
+    ["flow", route.name === "flow" ? `#/flow/${route.owner}` : "#/flow/ch/1", "Flow", ICONS.flow],
     ["links", "#/links", "Links", ICONS.link],
   ];
   for (const [name, href, text, paths] of items) {
@@ -161,6 +188,26 @@ function renderNav(route) {
       icon(paths), el("span", { class: "nav-label" }, text)));
   }
 }
+
+// -- signal-flow problems (the header badge) -------------------------------------------------------
+
+/** How many problems the mixer finds now, coloured by the worst; a tap opens the flow of the first (errors
+ *  come first). Hidden when there are none, while offline, and for a mix link (it has no flow view). */
+function showProblems() {
+  // Errors and warnings: notes (a silent input nobody set up) are shown on the flow view, not counted here.
+  const problems = (conn.diagnostics ? conn.diagnostics.problems : []).filter((p) => p.severity !== "info");
+  problemsBadge.hidden = !problems.length || conn.status !== "online" || !["admin", "viewer"].includes(ctx.role);
+  if (problemsBadge.hidden) return;
+  const [first] = problems;
+  const text = `${problems.length} signal-flow problem${problems.length === 1 ? "" : "s"}; first: ${first.message}`;
+  problemsBadge.href = flowView.flowHref(first.address);
+  problemsBadge.dataset.severity = first.severity;
+  problemsBadge.setAttribute("aria-label", text);
+  problemsBadge.title = text;
+  problemsBadge.replaceChildren(icon(ICONS.alert), el("span", { class: "problems-count" }, String(problems.length)));
+}
+
+conn.addEventListener("diagnostics", showProblems);
 
 function mountLoading() {
   view.append(el("div", { class: "loading", role: "status" }, el("div", { class: "spinner", "aria-hidden": "true" }),
@@ -176,6 +223,7 @@ function mountDenied() {
 // -- connection status -----------------------------------------------------------------------------
 
 function showStatus(status) {
+  showProblems();
   const text = { connecting: "connecting…", online: "online", offline: "offline — reconnecting…", denied: "link not valid" }[status];
   indicator.dataset.status = status;
   indicator.replaceChildren(icon(status === "online" ? ICONS.wifi : ICONS.wifiOff), el("span", { class: "conn-text" }, text));

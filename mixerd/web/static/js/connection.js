@@ -1,9 +1,9 @@
 // The one live link to the mixer: WebSocket /api/v1/ws.
 //
-// On connect the server sends hello (role, meter points) and the whole state; then change events in seq
-// order and meter frames (~25 Hz), and a ping every 5 s. When the link drops (Wi-Fi gone, server restart)
-// the connection reconnects by itself with backoff and takes the fresh state as the truth: whatever
-// changed meanwhile shows up, whoever changed it.
+// On connect the server sends hello (role, meter points), the whole state and the signal-flow problems; then
+// change events in seq order, meter frames (~25 Hz), the problems again whenever they change (diagnostics),
+// and a ping every 5 s. When the link drops (Wi-Fi gone, server restart) the connection reconnects by itself
+// with backoff and takes the fresh state as the truth: whatever changed meanwhile shows up, whoever changed it.
 //
 // `values` always holds what the server last said. Controls show their own value only while a finger is
 // on them; a refused write makes them fall back to `values` (see Binder in bind.js).
@@ -38,6 +38,7 @@ export class Connection extends EventTarget {
     this.label = null;
     this.meterPoints = [];      // [{name, width, offset}]
     this.meterIndex = new Map(); // name → {offset, width}
+    this.diagnostics = null;    // the newest {version, problems, raised, cleared}
     this.status = "connecting"; // connecting | online | offline | denied
     this.everOnline = false;
     this._ws = null;
@@ -235,6 +236,10 @@ export class Connection extends EventTarget {
         break;
       case "meters":
         this.dispatchEvent(new CustomEvent("meters", { detail: message }));
+        break;
+      case "diagnostics":
+        this.diagnostics = message;
+        this.dispatchEvent(new CustomEvent("diagnostics", { detail: message }));
         break;
       case "ack": this._settle(message.id, null, message); break;
       case "error": this._settle(message.id, message.error || {}); break;
