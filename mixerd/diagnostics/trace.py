@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mixerd.diagnostics.problems import Problem, insert_blocks
+from mixerd.diagnostics.problems import insert_blocks
 from mixerd.diagnostics.snapshot import Snapshot
 from mixerd.model.errors import ParamError
 from mixerd.model.routing import CLOSED_DB, channel_level, fx_return_targets, main_paths, send_level_db

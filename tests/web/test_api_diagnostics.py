@@ -3,6 +3,7 @@
 channel 1: real audio through the core)."""
 
 import json
+import threading
 
 import httpx
 import pytest
@@ -80,6 +81,17 @@ def test_gain_staging_proposes_then_applies_one_undo_step(api, jack_mixer):
     assert api.get("/params/ch/1/trim").json()["value"] == pytest.approx(-6.0, abs=0.3)
     assert api.post("/undo").status_code == 200
     assert api.get("/params/ch/1/trim").json()["value"] == 0.0
+
+
+def test_one_gain_staging_run_at_a_time(api, jack_mixer):
+    first = threading.Thread(target=lambda: api.post("/gain-staging", json={"channels": [1], "listen_s": 3}))
+    first.start()
+    try:
+        wait_until(lambda: jack_mixer.diagnostics.assistant.listening, what="the first run listening")
+        response = api.post("/gain-staging", json={"channels": [2], "listen_s": 1})
+        assert response.status_code == 409 and response.json()["error"]["code"] == "busy"
+    finally:
+        first.join(10)
 
 
 @pytest.mark.parametrize("body, field", [({"listen_s": 0.2}, "listen_s"), ({"target_db": 3}, "target_db"),
