@@ -65,6 +65,11 @@ class Problem:
         return {**asdict(self), "severity": self.severity}
 
 
+def _some(items: list[str], most: int = 4) -> str:
+    """``a, b, c`` — or the first ``most`` and an ellipsis."""
+    return ", ".join(items[:most]) + ("…" if len(items) > most else "")
+
+
 def _db(value: float) -> str:
     return f"{value:+.1f} dB"
 
@@ -263,10 +268,10 @@ def _bus(snap: Snapshot, b: int) -> list[Problem]:
     if not sources:
         return out
     if v[addr + "/mute"]:
-        return [Problem("muted", addr, f"{name}: is fed ({', '.join(sources)}) but muted", f"unmute {addr}",
+        return [Problem("muted", addr, f"{name}: is fed ({_some(sources)}) but muted", f"unmute {addr}",
                         fix_address=addr + "/mute", stage="fader")]
     if v[addr + "/fader"] <= CLOSED_DB:
-        return [Problem("fader_closed", addr, f"{name}: is fed ({', '.join(sources)}) but its fader is closed",
+        return [Problem("fader_closed", addr, f"{name}: is fed ({_some(sources)}) but its fader is closed",
                         f"raise {addr}/fader", fix_address=addr + "/fader", stage="fader")]
     level = snap.level_or_silent(addr)
     if level.clipping:
@@ -319,9 +324,8 @@ def _main(snap: Snapshot) -> list[Problem]:
     if not sources:
         return out
     if v["main/mute"]:
-        return out + [Problem("muted", "main", f"main: is fed ({', '.join(sources[:4])}…) but muted"
-                              if len(sources) > 4 else f"main: is fed ({', '.join(sources)}) but muted",
-                              "unmute main/mute", fix_address="main/mute", stage="fader")]
+        return out + [Problem("muted", "main", f"main: is fed ({_some(sources)}) but muted", "unmute main/mute",
+                              fix_address="main/mute", stage="fader")]
     if v["main/fader"] <= CLOSED_DB:
         return out + [Problem("fader_closed", "main", "main: is fed but its fader is closed", "raise main/fader",
                               fix_address="main/fader", stage="fader")]

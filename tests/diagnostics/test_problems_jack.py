@@ -100,6 +100,15 @@ def test_closed_faders_on_a_channel_and_the_main(fresh):
     fresh.wait_cleared("fader_closed", "main")
 
 
+def test_a_muted_mix_that_is_fed(fresh):
+    fresh.set(**{f"ch__1__send__{WEDGE}__level": 0.0, f"bus__{WEDGE}__mute": True})
+    problem = fresh.wait_raised("muted", f"bus/{WEDGE}")
+    assert problem["fix_address"] == f"bus/{WEDGE}/mute" and "ch/1" in problem["message"]
+    assert peak_db(fresh.probe.record(0.3)[1]) < -90  # the wedge is silent
+    fresh.set(**{f"bus__{WEDGE}__mute": False})
+    fresh.wait_cleared("muted", f"bus/{WEDGE}")
+
+
 def test_a_channel_routed_nowhere(fresh):
     fresh.set(ch__1__main=False)
     problem = fresh.wait_raised("not_routed", "ch/1")
