@@ -147,6 +147,9 @@ def test_the_flow_of_a_channel_shows_the_live_signal_and_leads_to_the_fix(mixer,
     expect(stages.locator(".stage-name").first).to_have_text("Sources")
     expect(page.locator('.stage[data-stage="sources"] .flow-sends li.open')).to_contain_text(["Kick"])
     expect(page.locator('.stage[data-stage="limiter"] .stage-figure')).to_have_text(re.compile(r"dBFS$"))
+    # and every strip's editor leads to its flow, a mix's too
+    page.goto(f"{url}/#/console/bus/1")
+    expect(page.locator('.editor[data-prefix="bus/1"] a', has_text="Signal flow")).to_have_attribute("href", "#/flow/bus/1")
 
 
 def test_gain_staging_proposes_applies_and_undoes_a_trim(mixer, url, probe, open_page, restore):

@@ -42,7 +42,7 @@ export function mountEditor(root, ctx, binder, prefix, focus) {
   } else {
     head.append(el("span", { class: "editor-kicker" }, "Output"), el("h2", {}, "Main"));
   }
-  if (isChannel) head.append(el("a", { class: "btn ghost", href: `#/flow/${prefix}` }, "Signal flow"));
+  head.append(el("a", { class: "btn ghost", href: `#/flow/${prefix}` }, "Signal flow"));
   editor.append(head);
   const grid = el("div", { class: "editor-grid" });
   editor.append(grid);
