@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 import pytest
-from support import running_jackd, serve
+from support import mixer_config, running_jackd, serve
 
 
 @pytest.fixture
@@ -25,16 +25,9 @@ def jack_server(tmp_path_factory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def jack_mixer(jack_server, tmp_path_factory):
     """A whole mixer (daemon parts, default demo profile) running in the module's jackd, state in tmp."""
-    import dataclasses
-
-    from mixerd.config import Config
     from mixerd.daemon import Mixer
 
-    cfg = Config()
-    cfg = dataclasses.replace(cfg, jack=dataclasses.replace(cfg.jack, server=jack_server, start_server="never"),
-                              state=dataclasses.replace(cfg.state, dir=tmp_path_factory.mktemp("state")),
-                              mqtt=dataclasses.replace(cfg.mqtt, enabled=False))  # MQTT tests bring a broker
-    mixer = Mixer(cfg)
+    mixer = Mixer(mixer_config(jack_server, tmp_path_factory.mktemp("state")))  # MQTT off: MQTT tests bring a broker
     mixer.start()
     try:
         yield mixer

@@ -154,6 +154,22 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 
 
+def mixer_config(server: str, state_dir, *, profile: str | None = None, mqtt: dict | None = None):
+    """The config of a whole mixer (``mixerd.daemon.Mixer``) in the tests' jackd ``server``: never starting
+    one of its own, state in ``state_dir``, the default profile unless ``profile``, MQTT off unless ``mqtt``
+    (the ``[mqtt]`` settings to change, e.g. ``{"broker": broker.url}``)."""
+    import dataclasses
+
+    from mixerd.config import Config
+
+    cfg = Config()
+    return dataclasses.replace(
+        cfg, jack=dataclasses.replace(cfg.jack, server=server, start_server="never"),
+        state=dataclasses.replace(cfg.state, dir=state_dir),
+        mixer=dataclasses.replace(cfg.mixer, profile=profile) if profile else cfg.mixer,
+        mqtt=dataclasses.replace(cfg.mqtt, **mqtt) if mqtt else dataclasses.replace(cfg.mqtt, enabled=False))
+
+
 def loaded_engine(layout, changes, rate: int = RATE):
     """An offline engine for ``layout`` loaded (no ramps) with the defaults plus ``changes``, limiters
     out; returns it and the state it holds."""

@@ -130,7 +130,10 @@ def propose(control, request: Request, loudest: dict[int, float | None]) -> dict
 
 def run(control, request: Request, apply: bool, origin: str, **listen_kw: Any) -> dict[str, Any]:
     """Listen, propose and (``apply``) make the changes as one undo step with ``origin``."""
-    request = request.checked(control.tree.layout.n_inputs)
+    return _run_checked(control, request.checked(control.tree.layout.n_inputs), apply, origin, **listen_kw)
+
+
+def _run_checked(control, request: Request, apply: bool, origin: str, **listen_kw: Any) -> dict[str, Any]:
     result = propose(control, request, listen(control, request, **listen_kw))
     if apply and result["changes"]:
         events = control.set_many(result["changes"], origin=origin)
@@ -166,6 +169,6 @@ class Assistant:
         if not self._lock.acquire(blocking=False):
             raise Busy()
         try:
-            return run(self.control, request, apply, origin, **listen_kw)
+            return _run_checked(self.control, request, apply, origin, **listen_kw)
         finally:
             self._lock.release()

@@ -146,11 +146,6 @@ class Diagnostics:
         if thread:
             thread.join(timeout=5)
 
-    @property
-    def running(self) -> bool:
-        thread = self._thread
-        return thread is not None and thread.is_alive()
-
     def check(self, snap: Snapshot | None = None) -> bool:
         """Take one look (at ``snap``, or at the mixer now); returns whether the problems changed."""
         snap = snap if snap is not None else take(self.control)
@@ -158,12 +153,14 @@ class Diagnostics:
         snap = dataclasses.replace(snap, settling=snap.settling | self._settling(snap.values, now))
         found = finder.find(snap, self._recent_xruns(snap, now))
         raised, cleared = self._hysteresis.update(found, now)
-        if not raised and not cleared:
-            if any(p.key in {q.key for q in found} for p, _ in self._hysteresis.current()):
-                self._refresh()  # the wording of a raised problem moved (levels): no event for that
-            return False
         with self._lock:
-            self._message = self._compose(self._message["version"] + 1, raised, cleared)
+            m = self._message
+            if not raised and not cleared:
+                # Only the wording of raised problems may have moved (levels): no new version, no event.
+                self._message = self._compose(m["version"], m["raised"], m["cleared"])
+                return False
+            self._message = self._compose(m["version"] + 1, [p.to_dict() for p in raised],
+                                          [p.to_dict() for p in cleared])
             message, listeners = self._message, list(self._listeners)
         for p in raised:
             log.info("diagnostics: %s at %s: %s", p.code, p.address, p.message)
@@ -178,16 +175,11 @@ class Diagnostics:
 
     # -- internals --------------------------------------------------------------------------------
 
-    def _compose(self, version: int, raised: list[Problem], cleared: list[Problem]) -> dict[str, Any]:
+    def _compose(self, version: int, raised: list[dict[str, Any]], cleared: list[dict[str, Any]]) -> dict[str, Any]:
         order = {s: i for i, s in enumerate(finder.SEVERITIES)}
         current = sorted(self._hysteresis.current(), key=lambda ps: order[ps[0].severity])
         return {"version": version, "problems": [{**p.to_dict(), "since": round(since, 3)} for p, since in current],
-                "raised": [p.to_dict() for p in raised], "cleared": [p.to_dict() for p in cleared]}
-
-    def _refresh(self) -> None:
-        with self._lock:
-            m = self._message
-            self._message = {**self._compose(m["version"], [], []), "raised": m["raised"], "cleared": m["cleared"]}
+                "raised": raised, "cleared": cleared}
 
     def _settling(self, values: Mapping[str, Any], now: float) -> frozenset[str]:
         """The strips changed within the meters' hold window (their holds predate the change)."""
@@ -206,7 +198,8 @@ class Diagnostics:
         while len(self._xruns) > 1 and now - self._xruns[1][0] >= self.xrun_window:
             self._xruns.popleft()
         # A counter that went down is a new server (JACK restarted): count from there.
-        return max(0, count - self._xruns[0][1]) if count >= self._xruns[0][1] else count
+        first = self._xruns[0][1]
+        return count - first if count >= first else count
 
     def _ensure_running(self) -> None:
         self._asked = time.monotonic()

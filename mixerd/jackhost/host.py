@@ -30,14 +30,21 @@ def input_port_names(layout: Layout) -> list[str]:
     return [f"in_{n}" for n in range(1, layout.n_inputs + 1)]
 
 
-def output_port_names(layout: Layout) -> list[str]:
-    """Short names of the output ports in core order: main_L, main_R, then ``bus_B`` or ``bus_B_L/R``
-    for every aux bus (FX and group buses feed the mixes and have no port), then solo_L, solo_R."""
-    names = ["main_L", "main_R"]
+def output_ports(layout: Layout) -> list[tuple[str, str]]:
+    """``(short name, what it carries)`` of the output ports in core order: main_L, main_R (``main``),
+    then ``bus_B`` or ``bus_B_L/R`` (``bus/B``) for every aux bus (FX and group buses feed the mixes and
+    have no port), then solo_L, solo_R (``solo``)."""
+    ports = [("main_L", "main"), ("main_R", "main")]
     for b, bus in enumerate(layout.buses, start=1):
         if bus.is_aux:
-            names += [f"bus_{b}_L", f"bus_{b}_R"] if bus.stereo else [f"bus_{b}"]
-    return names + ["solo_L", "solo_R"]
+            names = [f"bus_{b}_L", f"bus_{b}_R"] if bus.stereo else [f"bus_{b}"]
+            ports += [(name, f"bus/{b}") for name in names]
+    return ports + [("solo_L", "solo"), ("solo_R", "solo")]
+
+
+def output_port_names(layout: Layout) -> list[str]:
+    """Short names of the output ports in core order (see ``output_ports``)."""
+    return [name for name, _ in output_ports(layout)]
 
 
 @dataclass(frozen=True)
@@ -142,19 +149,14 @@ class JackHost:
         ``solo`` — each ``{"port": full name, "connections": [the ports connected to it]}``, in port
         order. Empty while we are not connected to a server."""
         layout = self.engine.layout
-        owners = [f"ch/{n}" for n in range(1, layout.n_inputs + 1)]
-        outputs = ["main", "main"]
-        for b, bus in enumerate(layout.buses, start=1):
-            if bus.is_aux:
-                outputs += [f"bus/{b}"] * bus.width
-        outputs += ["solo", "solo"]
+        owners = [f"ch/{n}" for n in range(1, layout.n_inputs + 1)] + [owner for _, owner in output_ports(layout)]
         with self._lock:  # held across the queries: the client is not closed under them
             client = self.client
             if client is None or self._lost.is_set():
                 return {}
             out: dict[str, list[dict[str, Any]]] = {}
             try:
-                for owner, port in zip([*owners, *outputs], [*client.inports, *client.outports]):
+                for owner, port in zip(owners, [*client.inports, *client.outports]):
                     links = [p.name for p in client.get_all_connections(port)]
                     out.setdefault(owner, []).append({"port": port.name, "connections": links})
             except jack.JackError as exc:  # the server went away under us: the supervisor takes over

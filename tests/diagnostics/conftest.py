@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 from diagnostics_rig import PROFILE, Rig
-from support import Probe, running_jackd, wait_until
+from support import Probe, mixer_config, running_jackd, wait_until
 
-from mixerd.config import Config
 from mixerd.daemon import Mixer
 from mixerd.diagnostics import Diagnostics
 
@@ -19,13 +16,7 @@ def rig(tmp_path_factory):
     profile = base / "diagnostics-rig.toml"
     profile.write_text(PROFILE)
     with running_jackd(base) as server:
-        cfg = Config()
-        cfg = dataclasses.replace(
-            cfg, jack=dataclasses.replace(cfg.jack, server=server, start_server="never"),
-            state=dataclasses.replace(cfg.state, dir=base / "state"),
-            mixer=dataclasses.replace(cfg.mixer, profile=str(profile)),
-            mqtt=dataclasses.replace(cfg.mqtt, enabled=False))
-        mixer = Mixer(cfg)
+        mixer = Mixer(mixer_config(server, base / "state", profile=str(profile)))
         mixer.start()
         diagnostics = Diagnostics(mixer.control, interval=0.1, raise_after=0.3, clear_after=0.8, xrun_window=2.0)
         diagnostics.start()

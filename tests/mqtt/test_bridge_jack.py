@@ -4,14 +4,12 @@ are measured by `mixerd bench --workload mqtt`)."""
 
 from __future__ import annotations
 
-import dataclasses
 import time
 
 import paho.mqtt.client as mqtt
 import pytest
-from support import Probe, peak_db, running_jackd, wait_until
+from support import Probe, mixer_config, peak_db, running_jackd, wait_until
 
-from mixerd.config import Config
 from mixerd.control.events import Lagged
 from mixerd.daemon import Mixer
 from mixerd.jackhost import realtime_allowed
@@ -32,11 +30,7 @@ def jack_server(tmp_path_factory):
 
 @pytest.fixture
 def mixer(jack_server, broker, tmp_path):
-    cfg = Config()
-    cfg = dataclasses.replace(
-        cfg, jack=dataclasses.replace(cfg.jack, server=jack_server, start_server="never"),
-        state=dataclasses.replace(cfg.state, dir=tmp_path / "state"),
-        mqtt=dataclasses.replace(cfg.mqtt, broker=broker.url, node_id="jack", meter_rate=2.0))
+    cfg = mixer_config(jack_server, tmp_path / "state", mqtt={"broker": broker.url, "node_id": "jack", "meter_rate": 2.0})
     m = Mixer(cfg)
     m.start()
     wait_until(lambda: m.mqtt.connected, what="mixerd on the broker")

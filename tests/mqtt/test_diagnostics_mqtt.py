@@ -4,13 +4,11 @@ publishes its result on ``{base}/gain_staging``, a bad request goes to ``{base}/
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import pytest
-from support import wait_until
+from support import mixer_config, wait_until
 
-from mixerd.config import Config
 from mixerd.daemon import Mixer
 
 BASE = "mixerd/diag"
@@ -18,11 +16,7 @@ BASE = "mixerd/diag"
 
 @pytest.fixture
 def mixer(jack_server, broker, tmp_path):
-    cfg = Config()
-    cfg = dataclasses.replace(
-        cfg, jack=dataclasses.replace(cfg.jack, server=jack_server, start_server="never"),
-        state=dataclasses.replace(cfg.state, dir=tmp_path / "state"),
-        mqtt=dataclasses.replace(cfg.mqtt, broker=broker.url, node_id="diag", meter_rate=0.0))
+    cfg = mixer_config(jack_server, tmp_path / "state", mqtt={"broker": broker.url, "node_id": "diag", "meter_rate": 0.0})
     m = Mixer(cfg, initial_changes={"gen/1/on": True, "gen/1/target": "ch/1", "gen/1/level": -12.0})
     m.start()
     wait_until(lambda: m.mqtt.connected, what="mixerd on the broker")

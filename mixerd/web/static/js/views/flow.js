@@ -295,41 +295,34 @@ function problemRow(link) {
   };
 }
 
-/** A channel's send: the bus (a link to the bus's own trace), and its level (a link to the send control). */
-function sendRow(link) {
+/** A row of two links: a name (to its own trace) and a value (to the control that sets it); ``fill(s, name,
+ *  value, root)`` writes one item into them. */
+function linkRow(fill) {
   const name = el("a", {});
   const value = el("a", {});
   const root = el("li", {}, name, value);
-  return {
-    root,
-    update(s) {
-      root.className = s.open ? (s.reaches.ok ? "open" : "open stops") : "closed";
-      name.textContent = s.name;
-      target(name, `#/flow/${s.bus}`);
-      const into = s.into_bus_db !== null ? ` · ${dbfs(s.into_bus_db)} in` : "";
-      const stops = s.reaches.ok ? "" : " · reaches nothing";
-      value.textContent = s.open ? `${fader(s.level)} dB · ${s.pre ? "pre" : "post"}${into}${stops}` : "off";
-      target(value, link(s.address));
-    },
-  };
+  return { root, update: (s) => fill(s, name, value, root) };
 }
 
+/** A channel's send: the bus (a link to the bus's own trace), and its level (a link to the send control). */
+const sendRow = (link) => linkRow((s, name, value, root) => {
+  root.className = s.open ? (s.reaches.ok ? "open" : "open stops") : "closed";
+  name.textContent = s.name;
+  target(name, `#/flow/${s.bus}`);
+  const into = s.into_bus_db !== null ? ` · ${dbfs(s.into_bus_db)} in` : "";
+  const stops = s.reaches.ok ? "" : " · reaches nothing";
+  value.textContent = s.open ? `${fader(s.level)} dB · ${s.pre ? "pre" : "post"}${into}${stops}` : "off";
+  target(value, link(s.address));
+});
+
 /** A source of a bus or the main: its own trace, and what it puts in (a link to the control that sets it). */
-function sourceRow(link) {
-  const name = el("a", {});
-  const value = el("a", {});
-  const root = el("li", {}, name, value);
-  return {
-    root,
-    update(s) {
-      root.className = s.signal ? "open" : "closed";
-      name.textContent = s.name;
-      target(name, `#/flow/${s.address}`);
-      value.textContent = `${s.via} ${fader(s.level_db)} dB · ${s.signal ? dbfs(s.contributes_db) : "silent"}`;
-      target(value, link(s.control));
-    },
-  };
-}
+const sourceRow = (link) => linkRow((s, name, value, root) => {
+  root.className = s.signal ? "open" : "closed";
+  name.textContent = s.name;
+  target(name, `#/flow/${s.address}`);
+  value.textContent = `${s.via} ${fader(s.level_db)} dB · ${s.signal ? dbfs(s.contributes_db) : "silent"}`;
+  target(value, link(s.control));
+});
 
 // -- gain staging ------------------------------------------------------------------------------------
 
