@@ -1,13 +1,24 @@
 #!/usr/bin/env bash
 # Installs the Debian / Raspberry Pi OS packages mixerd needs, only those missing.
 #   deploy/install-deps.sh          what running mixerd needs (JACK, mosquitto, build tools)
-#   deploy/install-deps.sh --test   also Chromium for the browser tests (and openssl for the TLS test)
+#   deploy/install-deps.sh --test   also what the tests need: Chromium for the browser tests, debootstrap for
+#                                   the Debian 13 root, on a PC the cross compilers and qemu-user for the
+#                                   core's arm64 and 32-bit ARM builds
+# The package names are the same on Debian 12 and 13 and on Raspberry Pi OS bookworm and trixie.
 set -euo pipefail
 
 packages=(jackd2 libjack-jackd2-dev mosquitto libsystemd-dev pkg-config gcc libc6-dev)
 # openssl: the TLS tests make self-signed certificates; systemd: systemd-analyze and systemd-sysusers for
-# the deploy tests; procps: pgrep
-[[ "${1:-}" == "--test" ]] && packages+=(chromium openssl systemd procps)
+# the deploy tests; procps: pgrep; debootstrap: tests/systems/debian-root.sh makes the Debian 13 root
+if [[ "${1:-}" == "--test" ]]; then
+    packages+=(chromium openssl systemd procps debootstrap)
+    # Debian ships the ARM cross compilers for PCs: tests/test_core_portability.py builds the core for arm64
+    # and 32-bit ARM and runs its flush-to-zero check under qemu-user (also make test-arm64's emulator).
+    if [[ $(dpkg --print-architecture) == amd64 ]]; then
+        packages+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
+                   qemu-user-static)
+    fi
+fi
 
 # The venv module and Python headers come with the system Python only as separate packages.
 python3 -c 'import ensurepip, venv' 2>/dev/null || packages+=(python3-venv)

@@ -1,4 +1,10 @@
 /* mixcore: realtime mixing core. See mixcore.h for the signal flow and the threading contract. */
+
+/* posix_memalign is POSIX, not C11: under -std=c11 <stdlib.h> declares it only when asked. Without
+ * this it arrived on x86 by accident (through <xmmintrin.h>); on ARM it was undeclared, which gcc 14
+ * (Debian 13, Raspberry Pi OS trixie) rejects. Must come before any system header. */
+#define _POSIX_C_SOURCE 200112L
+
 #include "mixcore.h"
 
 #include <math.h>
@@ -28,7 +34,21 @@ static inline fpmode_t fp_flush_begin(void) {
     return old;
 }
 static inline void fp_flush_end(fpmode_t old) { __asm__ __volatile__("msr fpcr, %0" : : "r"(old)); }
+#elif defined(__arm__) && defined(__ARM_FP)
+/* 32-bit ARM with a hardware FPU (armhf: Raspberry Pi OS 32-bit, armv6 VFPv2 up to armv7 VFPv3/v4):
+ * FPSCR's FZ bit flushes subnormal inputs and results to zero. It matters most here: VFP hands
+ * subnormals to slow support code, so a decaying tail could cost the callback its budget. */
+typedef uint32_t fpmode_t;
+static inline fpmode_t fp_flush_begin(void) {
+    uint32_t old;
+    __asm__ __volatile__("vmrs %0, fpscr" : "=r"(old));
+    __asm__ __volatile__("vmsr fpscr, %0" : : "r"(old | (1u << 24))); /* FZ */
+    return old;
+}
+static inline void fp_flush_end(fpmode_t old) { __asm__ __volatile__("vmsr fpscr, %0" : : "r"(old)); }
 #else
+/* No known flush control (soft-float ARM, other machines): the kernels keep their own states out
+ * of the subnormal range (see dsp_*.c), only the mix itself is unguarded. */
 typedef int fpmode_t;
 static inline fpmode_t fp_flush_begin(void) { return 0; }
 static inline void fp_flush_end(fpmode_t old) { (void)old; }

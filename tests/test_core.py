@@ -286,6 +286,18 @@ def test_block_larger_than_the_core_is_refused():
     assert core.stats()["cycles"] == 0
 
 
+def test_a_subnormal_input_leaves_the_core_as_exact_zeros():
+    """On every machine the suite runs on (x86-64 here; arm64 and Debian 13 through tests/systems): the core
+    flushes subnormals while it mixes. 1e-30, a normal float, passes the same unity path untouched."""
+    core = _core.Core(1, MONO, 0)
+    for op in (_core.OP_FADER, _core.OP_MAIN_L, _core.OP_MAIN_R):
+        core.post(op | _core.IMMEDIATE, 0, 1.0)
+    normal = core.process(np.full((1, 256), 1e-30, np.float32))
+    assert np.all(normal[:2] == np.float32(1e-30))
+    subnormal = core.process(np.full((1, 256), 1e-39, np.float32))
+    assert np.all(subnormal == 0.0)
+
+
 def test_flush_to_zero_is_restored_for_the_caller():
     core = _core.Core(1, MONO, 0)
     core.process(np.ones((1, 64), np.float32))
