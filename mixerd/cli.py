@@ -30,7 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     profiles.add_argument("--check", type=Path, metavar="FILE", help="validate your own profile file")
     profiles.add_argument("--asound", type=Path, default=Path("/proc/asound"), help=argparse.SUPPRESS)
 
-    bench = sub.add_parser("bench", help="benchmark the realtime core offline against numpy")
+    bench = sub.add_parser("bench", help="measure and print the figures that matter: the core against numpy, the "
+                           "DSP kernels, recovery from a jackd crash, WebSocket meters and latency, MQTT load")
     from mixerd.bench import add_arguments
 
     add_arguments(bench)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import socket
 import subprocess
 import threading
 import time
@@ -16,38 +15,14 @@ from typing import Iterator
 
 import jack
 import numpy as np
-import uvicorn
 
+from mixerd.bench.jack_client import PythonClient
 from mixerd.mqtt.local_broker import LocalBroker, free_port
+from mixerd.web.server import serve  # noqa: F401  (a real uvicorn server for an app)
 
 RATE = 48000
 PERIOD = 64
 _names = itertools.count(1)
-
-
-@contextmanager
-def serve(app, start_timeout: float = 10.0) -> Iterator[str]:
-    """Run ``app`` in a real uvicorn server on a free 127.0.0.1 port; yield its base URL."""
-    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP (else every
-    # keep-alive answer waits ~40 ms for a delayed ACK between its headers and its body).
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))  # the bound socket goes to uvicorn: no race for the port
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn", daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + start_timeout
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
 
 
 def unique_server_name() -> str:
@@ -76,14 +51,14 @@ def wait_for_server(name: str, proc: subprocess.Popen | None = None, timeout: fl
     raise RuntimeError(f"jackd {name} did not come up")
 
 
-class Probe:
+class Probe(PythonClient):
     """A test JACK client: plays sines on its outputs and records its inputs into ring buffers.
 
-    Its process callback is Python (it is a test instrument, not part of mixerd).
+    Its process callback is Python (it is a test instrument, not part of mixerd); ``close()`` ends it safely.
     """
 
     def __init__(self, server: str, n_out: int = 2, n_in: int = 4, seconds: float = 4.0):
-        self.client = jack.Client("probe", no_start_server=True, servername=server)
+        super().__init__("probe", server)
         self.outs = [self.client.outports.register(f"out_{i + 1}") for i in range(n_out)]
         self.ins = [self.client.inports.register(f"in_{i + 1}") for i in range(n_in)]
         self.size = int(seconds * RATE)
@@ -91,10 +66,9 @@ class Probe:
         self.written = 0  # frames recorded so far (monotonic)
         self.tones = [(0.0, 0.0)] * n_out  # (freq, amplitude) per output
         self.phase = 0
-        self.client.set_process_callback(self._process)
         self.client.activate()
 
-    def _process(self, frames: int) -> None:
+    def process(self, frames: int) -> None:
         t = (self.phase + np.arange(frames)) / RATE
         for port, (freq, amp) in zip(self.outs, self.tones):
             port.get_array()[:] = amp * np.sin(2 * np.pi * freq * t)
@@ -133,10 +107,6 @@ class Probe:
             time.sleep(0.01)
         idx = (start + np.arange(n)) % self.size
         return self.rec[:, idx].copy()
-
-    def close(self) -> None:
-        self.client.deactivate()
-        self.client.close()
 
 
 def rms_db(x: np.ndarray) -> float:

@@ -1,6 +1,7 @@
 """The JACK lifecycle as an appliance lives it: the jackd mixerd started is killed ten times in a row; each
 time mixerd restarts it, re-registers and reconnects its ports, and the audio flows again with the same
-mix — without leaking threads or file descriptors."""
+mix — without leaking threads or file descriptors. (How soon the audio is back is measured by
+``mixerd bench --workload recovery``.)"""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 from support import Probe, peak_db, running_jackd, unique_server_name, wait_until
@@ -24,6 +24,11 @@ RESTARTS = 10
 
 def open_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
+
+
+def new_threads(running: set[threading.Thread]) -> int:
+    """Threads alive now that were not among ``running``."""
+    return sum(t not in running for t in threading.enumerate())
 
 
 def audio_flows(server: str) -> float:
@@ -53,24 +58,20 @@ def test_killing_jackd_ten_times_in_a_row(mixer):
     assert mixer.host.own_server is not None, "mixerd should have started its own jackd"
     assert audio_flows(server) == pytest.approx(-12.04, abs=0.1)
     _, state = mixer.control.state()
-    recoveries, baseline = [], None
+    # Threads are counted apart from those already running: earlier tests' threads may end meanwhile.
+    running = set(threading.enumerate())
+    baseline = None
     for restart in range(1, RESTARTS + 1):
         old_pid = mixer.host.own_server.proc.pid
         os.kill(old_pid, signal.SIGKILL)  # a crash: no goodbye to its clients
-        killed = time.monotonic()
         wait_until(lambda: mixer.host.reconnects >= restart and mixer.control.health()["engine"]["running"],
                    timeout=15, what=f"mixerd back on jackd after kill {restart}")
-        level = audio_flows(server)
-        recoveries.append(time.monotonic() - killed)
         assert mixer.host.own_server.proc.pid != old_pid
-        assert level == pytest.approx(-12.04, abs=0.1), f"after kill {restart}"
+        assert audio_flows(server) == pytest.approx(-12.04, abs=0.1), f"after kill {restart}"
         assert mixer.control.state()[1] == state  # the same mix
         if restart == 1:  # steady state after the first restart (libjack's one-time setup is done)
-            baseline = (threading.active_count(), open_fds())
-    print(f"\njackd restarts: audio back after {min(recoveries):.2f}–{max(recoveries):.2f} s "
-          f"(median {sorted(recoveries)[len(recoveries) // 2]:.2f} s) over {RESTARTS} kills")
-    assert max(recoveries) < 3.0, recoveries  # the issue's promise: audio within 3 s of a JACK crash
-    assert (threading.active_count(), open_fds()) == baseline, "threads or file descriptors leaked"
+            baseline = (new_threads(running), open_fds())
+    assert (new_threads(running), open_fds()) == baseline, "threads or file descriptors leaked"
     assert mixer.control.health()["jack"]["reconnects"] == RESTARTS
 
 

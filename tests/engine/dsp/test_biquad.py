@@ -10,7 +10,7 @@ metrics that immediate switching fails by one to two orders of magnitude (assert
   * the peak of what lies above 3 kHz (8th-order Butterworth high-pass), where a 440 Hz sine
     through any EQ setting has nothing, but a click spreads its energy.
 
-Run this file directly for the timing (10 s at 48 kHz through a 6-section cascade).
+The cascade's cost, settled and fading, is measured by ``mixerd bench --workload kernels``.
 """
 
 import math
@@ -542,25 +542,3 @@ def test_silence_decays_to_exact_zeros():
             tiny = np.abs(y[y != 0])
             # No subnormal float came out on the way down.
             assert tiny.size == 0 or tiny.min() >= np.finfo(np.float32).tiny, (c, block)
-
-
-if __name__ == "__main__":
-    # Timing (not a test): 10 s of noise at 48 kHz through a 6-section cascade, settled and fading.
-    sections = [*filters.hpf(80, 24, RATE)] + [filters.design(k, f, 3, 1, RATE) for k, f in
-                                                (("low-shelf", 100), ("peaking", 500), ("peaking", 2500),
-                                                 ("high-shelf", 8000))]
-    noise = np.random.default_rng(0).uniform(-1, 1, 10 * RATE).astype(np.float32)
-    cascade = _core.dsp_biquad_Cascade(len(sections))
-    for k, c in enumerate(sections):
-        cascade.set(k, c, immediate=True)
-    for block in (64, 256):
-        best = min(cascade.bench(noise.copy(), block) for _ in range(5))
-        print(f"settled, block {block}: {best / (noise.size * len(sections)) * 1e9:.2f} ns/sample/section")
-    # Fading all the time: a new target every ramp, so every sample runs both filters.
-    other = [filters.design("peaking", 700, -3, 2, RATE)] * len(sections)
-    t = 0.0
-    for i in range(noise.size // RAMP):
-        for k in range(len(sections)):
-            cascade.set(k, (other if i % 2 else sections)[k], RAMP)
-        t += cascade.bench(noise[i * RAMP:(i + 1) * RAMP].copy(), 64)
-    print(f"always fading, block 64: {t / (noise.size * len(sections)) * 1e9:.2f} ns/sample/section")

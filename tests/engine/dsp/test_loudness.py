@@ -479,5 +479,6 @@ def test_full_band_material_is_within_the_limits_of_12_taps(seed):
 
 
 def test_bench_runs():
+    """The timing entry point runs both kernels (``mixerd bench --workload kernels`` prints its figures)."""
     kw, tp = _core.dsp_loudness_bench(L.kweight_coefs(48000), TAPS, block=256, repeats=200)
-    assert 0 < kw < 1e4 and 0 < tp < 1e4
+    assert kw > 0 and tp > 0 and math.isfinite(kw) and math.isfinite(tp)

@@ -1,6 +1,5 @@
-"""``mixerd bench``: the realtime core offline, timed on two workloads, against numpy/scipy doing the same.
-
-Workloads:
+"""``mixerd bench --workload mix|full|all``: the realtime core offline, timed on two workloads, against
+numpy/scipy doing the same in the same process.
 
 - ``mix``: the plain mix (trim, mute, fader, pan, every send open, bus and main masters) against the
   numpy matrix mix of mixerd.engine.reference (``ReferenceMix``), which is fast: a fair numpy baseline.
@@ -10,6 +9,7 @@ Workloads:
   loudness and true peak metered on every output — against mixerd.engine.reference_full
   (``ReferenceChain``), the same processing in numpy/scipy and per-sample Python where the algorithm
   is a per-sample recursion. Only a few blocks of the reference are timed: it is slow.
+- ``all``: both.
 
 Then a scaling table (full processing, core only) over inputs × aux buses, and the targets for the
 reference workload (32 inputs × 16 aux buses, 64 frames at 48 kHz): under 5 % of the real-time budget,
@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
-import sys
 import time
 
 import numpy as np
 
+from mixerd.bench.common import BenchError, verdict
 from mixerd.engine import Engine
 from mixerd.engine.reference import ReferenceMix
 from mixerd.model.layout import Layout
@@ -50,25 +49,21 @@ def _int_list(text: str) -> tuple[int, ...]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--workload", choices=("mix", "full", "all", "mqtt"), default="all",
-                        help="mix: plain mix; full: the full processing (the reference workload); all (default): "
-                        "both; mqtt: the whole mixer under 1,000 MQTT commands a second (own jackd and mosquitto)")
-    parser.add_argument("--mqtt-rate", type=int, default=1000, help="mqtt: commands per second (default 1000)")
-    parser.add_argument("--mqtt-seconds", type=float, default=10.0, help="mqtt: how long the load lasts (default 10)")
-    parser.add_argument("--inputs", type=int, default=32, help="input channels (default 32)")
-    parser.add_argument("--buses", type=int, default=16, help="aux buses (default 16; full adds 2 FX buses)")
-    parser.add_argument("--stereo-buses", type=int, default=0, help="how many of the buses are stereo (default 0)")
-    parser.add_argument("--frames", type=int, default=64, help="frames per block (default 64)")
-    parser.add_argument("--rate", type=int, default=48000, help="sample rate in Hz (default 48000)")
-    parser.add_argument("--pre", type=float, default=0.5,
-                        help="share of the aux sends that are pre-fader (default 0.5)")
-    parser.add_argument("--seconds", type=float, default=2.0, help="wall time per measurement (default 2)")
-    parser.add_argument("--no-scaling", action="store_true", help="skip the scaling table")
-    parser.add_argument("--scaling-inputs", type=_int_list, default=SCALING_INPUTS, metavar="N,N,…",
-                        help="inputs of the scaling table (default 8,16,32,64,128)")
-    parser.add_argument("--scaling-buses", type=_int_list, default=SCALING_BUSES, metavar="N,N,…",
-                        help="aux buses of the scaling table (default 4,8,16,32)")
-    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    group = parser.add_argument_group("mix, full, all (--inputs, --buses, --stereo-buses also size the meters and ws "
+                                      "mixers; --frames, --rate also the kernels)")
+    group.add_argument("--inputs", type=int, default=32, help="input channels (default 32)")
+    group.add_argument("--buses", type=int, default=16, help="aux buses (default 16; full adds 2 FX buses)")
+    group.add_argument("--stereo-buses", type=int, default=0, help="how many of the buses are stereo (default 0)")
+    group.add_argument("--frames", type=int, default=64, help="frames per block (default 64)")
+    group.add_argument("--rate", type=int, default=48000, help="sample rate in Hz (default 48000)")
+    group.add_argument("--pre", type=float, default=0.5,
+                       help="share of the aux sends that are pre-fader (default 0.5)")
+    group.add_argument("--seconds", type=float, default=2.0, help="wall time per measurement (default 2)")
+    group.add_argument("--no-scaling", action="store_true", help="skip the scaling table")
+    group.add_argument("--scaling-inputs", type=_int_list, default=SCALING_INPUTS, metavar="N,N,…",
+                       help="inputs of the scaling table (default 8,16,32,64,128)")
+    group.add_argument("--scaling-buses", type=_int_list, default=SCALING_BUSES, metavar="N,N,…",
+                       help="aux buses of the scaling table (default 4,8,16,32)")
 
 
 # ---- states ---------------------------------------------------------------------------------------
@@ -269,21 +264,12 @@ def targets(full: dict) -> dict:
 
 # ---- the command ----------------------------------------------------------------------------------
 
-def run_bench(args: argparse.Namespace) -> int:
-    if args.workload == "mqtt":
-        from mixerd.bench_mqtt import measure_mqtt, print_mqtt
-
-        figures = measure_mqtt(args.mqtt_rate, args.mqtt_seconds)
-        if args.json:
-            print(json.dumps(figures))
-        else:
-            print_mqtt(figures)
-        return 0
+def run(args: argparse.Namespace) -> dict:
+    """The ``mix``, ``full`` or ``all`` workload as ``args`` say; printed as it goes unless ``args.json``."""
     if args.workload in ("full", "all") and importlib.util.find_spec("scipy") is None:
-        print("mixerd bench: the full workload compares against numpy/scipy and scipy is not installed; "
-              "install it (pip install 'mixerd[bench]', on the box: /opt/mixerd/bin/pip install scipy) or run "
-              "--workload mix", file=sys.stderr)
-        return 2
+        raise BenchError("the full workload compares against numpy/scipy and scipy is not installed; install it "
+                         "(pip install 'mixerd[bench]', on the box: /opt/mixerd/bin/pip install scipy) or run "
+                         "--workload mix", code=2)
     figures: dict = {"frames": args.frames, "rate": args.rate, "budget_us": args.frames / args.rate * 1e6}
     sizes = (args.inputs, args.buses, args.stereo_buses, args.frames, args.rate, args.pre)
     if args.workload in ("mix", "all"):
@@ -303,9 +289,7 @@ def run_bench(args: argparse.Namespace) -> int:
         figures["targets"] = targets(figures["full"])
         if not args.json:
             _print_targets(figures["targets"], figures["full"])
-    if args.json:
-        print(json.dumps(figures))
-    return 0
+    return figures
 
 
 def _print_mix(r: dict) -> None:
@@ -349,15 +333,11 @@ def _print_scaling(s: dict, budget_us: float) -> None:
     print()
 
 
-def _verdict(ok: bool) -> str:
-    return "met" if ok else "NOT met"
-
-
 def _print_targets(t: dict, full: dict) -> None:
     what = ("the reference workload" if t["reference_workload"] else
             f"this workload ({full['inputs']} × {full['buses']}; the targets are set for 32 × 16)")
     print(f"targets for {what}:")
     print(f"  under {t['budget_percent_max']:g} % of the real-time budget: {t['core_budget_percent']:.2f} % "
-          f"— {_verdict(t['budget_met'])}")
+          f"— {verdict(t['budget_met'])}")
     print(f"  at least {t['speedup_min']:g}× faster than numpy/scipy: {t['numpy_over_core']:.0f}× "
-          f"— {_verdict(t['speedup_met'])}")
+          f"— {verdict(t['speedup_met'])}")

@@ -8,14 +8,29 @@ and checking that every command was applied, in order. Figures are printed, neve
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import tempfile
 import time
 from pathlib import Path
 
+from mixerd.bench.common import BenchError
 from mixerd.config import Config
 from mixerd.jackhost import JackServer, ServerSpec, realtime_allowed
 from mixerd.mqtt.local_broker import LocalBroker, free_port
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("mqtt")
+    group.add_argument("--mqtt-rate", type=int, default=1000, help="mqtt: commands per second (default 1000)")
+    group.add_argument("--mqtt-seconds", type=float, default=10.0, help="mqtt: how long the load lasts (default 10)")
+
+
+def run(args: argparse.Namespace) -> dict:
+    figures = measure_mqtt(args.mqtt_rate, args.mqtt_seconds)
+    if not args.json:
+        print_mqtt(figures)
+    return figures
 
 
 def measure_mqtt(rate: int = 1000, seconds: float = 10.0) -> dict:
@@ -35,7 +50,7 @@ def measure_mqtt(rate: int = 1000, seconds: float = 10.0) -> dict:
     sender = None
     try:
         if broker.start() != "started":
-            raise RuntimeError("mosquitto could not be started for the MQTT bench (apt install mosquitto)")
+            raise BenchError("mosquitto could not be started for the MQTT bench (apt install mosquitto)", code=2)
         cfg = Config()
         cfg = dataclasses.replace(
             cfg, jack=dataclasses.replace(cfg.jack, server=name, start_server="never", realtime=realtime),

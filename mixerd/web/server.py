@@ -1,0 +1,39 @@
+"""An app on a real HTTP server in a thread of this process: uvicorn on a free 127.0.0.1 port, for the
+benches (``mixerd bench --workload meters|ws``) and the tests that talk to a real server. The daemon serves
+in the foreground instead (mixerd/cli.py)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import uvicorn
+
+
+@contextmanager
+def serve(app, start_timeout: float = 10.0, lifespan: str = "off") -> Iterator[str]:
+    """Run ``app`` in a real uvicorn server on a free 127.0.0.1 port; yield its base URL. ``lifespan="on"``
+    runs the app's start-up and shutdown as the daemon does."""
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP (else every
+    # keep-alive answer waits ~40 ms for a delayed ACK between its headers and its body).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))  # the bound socket goes to uvicorn: no race for the port
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan=lifespan))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + start_timeout
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.01)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
