@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 DB_NAME = "mixerd.db"
+#: The largest integer SQLite stores: no seq or row id is above it, and a bigger one in a query overflows.
+MAX_ROW_ID = 2**63 - 1
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

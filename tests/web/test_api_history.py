@@ -99,7 +99,8 @@ def test_history_pages_with_before(client):
     assert [e["seq"] for e in last["entries"]] == [1] and last["next_before"] is None
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=1001", "limit=many", "before=0"])
+@pytest.mark.parametrize("query", ["limit=0", "limit=1001", "limit=many", "before=0",
+                                   "before=9223372036854775808", "before=-9223372036854775809"])
 def test_bad_history_queries_are_400(client, query):
     r = client.get(f"{API}/history?{query}")
     assert r.status_code == 400 and r.json()["error"]["code"] == "malformed_request"

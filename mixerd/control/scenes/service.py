@@ -25,7 +25,7 @@ from mixerd.control.scenes.errors import SceneError
 from mixerd.control.scenes.patterns import AddressPattern, PatternSet, compile_patterns
 from mixerd.control.scenes.versions import DEFAULT_INTERVAL_MINUTES, DEFAULT_KEEP, VersionKeeper
 from mixerd.model.errors import ParamError
-from mixerd.store import Scene, Store
+from mixerd.store import MAX_ROW_ID, Scene, Store
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def _unknown(address: str) -> dict[str, Any]:
 
 def _valid_id(value: object) -> bool:
     """A row id SQLite can hold (anything else names no scene or version)."""
-    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value < 2**63
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ROW_ID
 
 
 def check_fade(fade_ms: object) -> float:

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from mixerd.control.history import StepEvents
+from mixerd.store import MAX_ROW_ID
 from mixerd.web.deps import ControlDep
 from mixerd.web.errors import responses
 from mixerd.web.schemas import HistoryOut, StepOut
@@ -43,7 +44,8 @@ def redo(control: ControlDep) -> dict:
 @router.get("/history", response_model=HistoryOut, responses=responses(400), summary="Who changed what, when")
 def read_history(control: ControlDep,
                  limit: Annotated[int, Query(ge=1, le=1000, description="how many entries")] = 100,
-                 before: Annotated[int | None, Query(ge=1, description="only entries with a seq below this")] = None,
+                 before: Annotated[int | None, Query(ge=1, le=MAX_ROW_ID,
+                                                      description="only entries with a seq below this")] = None,
                  ) -> dict:
     """Recorded changes, newest first: seq, when, origin (who), address, old and new value, undo step,
     and whether the step is undone. Page with ``before`` = the previous page's ``next_before``."""
