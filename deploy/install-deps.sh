@@ -7,7 +7,8 @@
 # The package names are the same on Debian 12 and 13 and on Raspberry Pi OS bookworm and trixie.
 set -euo pipefail
 
-packages=(jackd2 libjack-jackd2-dev mosquitto libsystemd-dev pkg-config gcc libc6-dev)
+# mosquitto-clients: mosquitto_pub/mosquitto_sub, which the README's MQTT examples use
+packages=(jackd2 libjack-jackd2-dev mosquitto mosquitto-clients libsystemd-dev pkg-config gcc libc6-dev)
 # openssl: the TLS tests make self-signed certificates; systemd: systemd-analyze and systemd-sysusers for
 # the deploy tests; procps: pgrep; debootstrap: tests/systems/debian-root.sh makes the Debian 13 root
 if [[ "${1:-}" == "--test" ]]; then

@@ -170,6 +170,7 @@ def _serve_http(config, mixer, sock, addresses: list[str], args: argparse.Namesp
 
     from mixerd.system import SystemdNotifier
     from mixerd.web import create_app
+    from mixerd.web.server import server_config
 
     assert mixer.control is not None
     app = create_app(mixer.control, scenes=mixer.scenes, auth=mixer.auth, diagnostics=mixer.diagnostics)
@@ -187,7 +188,7 @@ def _serve_http(config, mixer, sock, addresses: list[str], args: argparse.Namesp
         "MQTT": "connected" if mixer.mqtt and mixer.mqtt.connected else "off"})
     notifier.start()
     tls = {"ssl_certfile": config.http.tls_cert, "ssl_keyfile": config.http.tls_key} if config.http.tls else {}
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on", **tls))
+    server = uvicorn.Server(server_config(app, lifespan="on", **tls))
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:

@@ -13,6 +13,14 @@ from contextlib import contextmanager
 import uvicorn
 
 
+def server_config(app, **kwargs) -> uvicorn.Config:
+    """The uvicorn settings mixerd serves with (the daemon, ``serve``). ``proxy_headers=False``: a request's
+    client address is the socket's peer. uvicorn's default believes X-Forwarded-For (and -Proto) from
+    127.0.0.1, so any client over loopback could claim a new address per request and step round the login
+    rate limit. mixerd has no trusted-reverse-proxy setting, so no header names the client."""
+    return uvicorn.Config(app, log_level="warning", proxy_headers=False, **kwargs)
+
+
 @contextmanager
 def serve(app, start_timeout: float = 10.0, lifespan: str = "off") -> Iterator[str]:
     """Run ``app`` in a real uvicorn server on a free 127.0.0.1 port; yield its base URL. ``lifespan="on"``
@@ -23,7 +31,7 @@ def serve(app, start_timeout: float = 10.0, lifespan: str = "off") -> Iterator[s
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))  # the bound socket goes to uvicorn: no race for the port
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan=lifespan))
+    server = uvicorn.Server(server_config(app, lifespan=lifespan))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn", daemon=True)
     thread.start()
     try:

@@ -6,9 +6,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shlex
+import shutil
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from support import Broker, self_signed, wait_until
@@ -281,3 +284,42 @@ def test_a_broker_without_mqtt_5_gets_3_1_1(broker, control, listen):
     finally:
         b.stop()
         old.close()
+
+
+def _readme_mqtt_examples() -> list[list[str]]:
+    """The MQTT example commands in the README (its code block of mosquitto_sub/mosquitto_pub lines)."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    return [shlex.split(line, comments=True) for line in readme.splitlines() if line.startswith("mosquitto_")]
+
+
+def test_the_readmes_examples_work_with_what_the_set_up_installs(broker, listen):
+    """The README's mosquitto_sub/mosquitto_pub lines, run as they stand (plus the test broker's port) against
+    a mixer named like the demo: the tools are there (deploy/install-deps.sh installs mosquitto-clients) and
+    each line does what its comment says."""
+    examples = _readme_mqtt_examples()
+    assert [e[0] for e in examples] == ["mosquitto_sub"] + ["mosquitto_pub"] * 4, examples
+    assert shutil.which("mosquitto_pub") and shutil.which("mosquitto_sub"), \
+        "mosquitto_pub/mosquitto_sub are missing: deploy/install-deps.sh installs them (mosquitto-clients)"
+    control = Control(ParamTree.from_layout(LAYOUT))
+    scenes = SceneService(control)
+    control.set("ch/2/fader", -10.0, "rest")
+    scenes.save_scene("Verse")
+    control.set("ch/2/fader", 0.0, "rest")
+    bridge = MqttBridge(control, MqttConfig(broker=broker.url, node_id="demo", meter_rate=0), scenes)
+    bridge.start()
+    errors = listen("mixerd/demo/error")
+    try:
+        wait_until(lambda: bridge.connected, timeout=10, what="the bridge connected")
+        port = ["-p", str(broker.port)]
+        sub = subprocess.run([*examples[0], *port, "-C", "1", "-W", "10"], capture_output=True, text=True,
+                             timeout=30)
+        assert sub.returncode == 0 and sub.stdout.startswith("mixerd/demo/"), sub.stdout + sub.stderr
+        effects = [lambda: control.get("ch/1/fader") == -6.0, lambda: control.get("bus/2/mute") is True,
+                   lambda: control.get("ch/2/fader") == -10.0, lambda: errors.count("mixerd/demo/error")]
+        for command, effect in zip(examples[1:], effects):
+            done = subprocess.run([*command, *port], capture_output=True, text=True, timeout=30)
+            assert done.returncode == 0, done.stderr
+            wait_until(effect, what=" ".join(command))
+        assert "did you mean 'ch/1/fader'" in errors.last("mixerd/demo/error")["error"]["message"]
+    finally:
+        bridge.stop()
