@@ -33,7 +33,8 @@ from mixerd.control.scenes import SceneError
 from mixerd.diagnostics import gainstaging
 from mixerd.model.errors import ParamError
 from mixerd.mqtt import discovery
-from mixerd.mqtt.topics import ACTIONS, PayloadError, Topics, decode, parse_payload, state_payload
+from mixerd.mqtt.topics import (ACTIONS, NOT_JSON, PayloadError, Topics, decode, parse_payload, read_json,
+                                 state_payload)
 
 log = logging.getLogger(__name__)
 
@@ -231,6 +232,10 @@ class MqttBridge:
         except (ParamError, PayloadError, SceneError) as exc:
             self._error(topic, payload, exc.code, exc.message, getattr(exc, "address", None) or
                         (name if kind == "set" else None), exc.allowed)
+        except Exception:  # a bug: logged, and the sender still hears that the message was not applied
+            log.exception("mqtt: error handling %s", topic)
+            self._error(topic, payload, "internal_error", "mixerd could not handle this message (see its log)",
+                        name if kind == "set" else None, None)
 
     def _action(self, name: str, payload: bytes) -> None:
         if name == "undo":
@@ -258,10 +263,7 @@ class MqttBridge:
     def _start_gain_staging(self, payload: bytes) -> None:
         """Check the request now (errors go to {base}/error), listen in a thread of its own."""
         text = decode(payload).strip()
-        try:
-            body = json.loads(text) if text else {}
-        except ValueError:
-            body = None
+        body = read_json(text) if text else {}
         allowed = '{"channels": [1, 2] or null, "listen_s": 1…60, "target_db": -30…-6, "apply": true or false}'
         if not isinstance(body, dict) or set(body) - {"channels", "listen_s", "target_db", "apply"}:
             raise PayloadError("invalid_value", "the gain_staging payload is empty or a JSON object", allowed)
@@ -270,7 +272,7 @@ class MqttBridge:
             request = gainstaging.Request(None if channels is None else tuple(int(c) for c in channels),
                                           float(body.get("listen_s", gainstaging.DEFAULT_LISTEN_S)),
                                           float(body.get("target_db", gainstaging.DEFAULT_TARGET_DB)))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: int(1e400), a JSON number too big
             raise PayloadError("wrong_type", "channels is a list of numbers, listen_s and target_db numbers",
                                allowed) from None
         request = request.checked(self._tree.layout.n_inputs)
@@ -304,11 +306,13 @@ class MqttBridge:
         body = {"topic": topic, "payload": payload[:200].decode("utf-8", "replace"),
                 "error": {"code": code, "message": message, "address": address, "allowed": allowed}}
         log.info("mqtt: refused %s: %s", topic, message)
-        self._publish(self.topics.error, json.dumps(body, ensure_ascii=False), retain=False)
+        # backslashreplace: a message quoting text with a lone surrogate is still published, escaped.
+        self._publish(self.topics.error, json.dumps(body, ensure_ascii=False).encode("utf-8", "backslashreplace"),
+                      retain=False)
 
     # -- publishing -------------------------------------------------------------------------------
 
-    def _publish(self, topic: str, payload: str, retain: bool) -> None:
+    def _publish(self, topic: str, payload: str | bytes, retain: bool) -> None:
         client = self._client
         if client is None or not self._connected.is_set():
             return  # everything is resent after the next connect
@@ -437,8 +441,7 @@ def compact_meters(meters: dict[str, Any]) -> dict[str, Any]:
 
 def _unquote(text: str) -> str:
     """A scene name or id sent as JSON (``"Verse"``, ``3``) or as plain text."""
-    try:
-        value = json.loads(text)
-    except ValueError:
+    value = read_json(text)
+    if value is NOT_JSON:
         return text
     return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else text

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,13 +113,34 @@ def decode(raw: bytes) -> str:
         raise PayloadError("malformed_payload", "the payload is not UTF-8 text") from None
 
 
+#: What read_json returns for text that is not JSON (plain text such as ON or Lead vox).
+NOT_JSON = object()
+
+
+def read_json(text: str) -> Any:
+    """``text`` read as JSON, or ``NOT_JSON``. PayloadError for JSON that no value here can be: nested too
+    deeply to read, or holding a lone UTF-16 surrogate (``"\\ud800"``: no UTF-8 text, so it could be neither
+    stored nor published)."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise PayloadError("malformed_payload", "the payload's JSON is nested too deeply") from None
+    except ValueError:
+        return NOT_JSON
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise PayloadError("malformed_payload", "the payload's JSON has a lone UTF-16 surrogate (\\ud800-\\udfff), "
+                           "which is no text") from None
+    return value
+
+
 def parse_payload(raw: bytes, spec: ParamSpec) -> Any:
     """The value a command payload means for ``spec``: JSON first, then the plain spellings automation
     tools use. The control core still checks the value (range, choices); this only reads it."""
     text = decode(raw)
-    try:
-        value = json.loads(text) if text else None
-    except ValueError:
+    value = read_json(text) if text else None
+    if value is NOT_JSON:
         value = text  # plain text: "ON", "afl", "Lead vox"
     if spec.kind == "bool":
         if isinstance(value, bool):
@@ -138,8 +160,11 @@ def parse_payload(raw: bytes, spec: ParamSpec) -> Any:
             except ValueError:
                 raise PayloadError("wrong_type", f"{spec.address}: {show_value(text)} is not a number",
                                    spec.allowed) from None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+                (isinstance(value, float) and not math.isfinite(value)):
             raise PayloadError("wrong_type", f"{spec.address}: {show_value(text)} is not a number", spec.allowed)
+        if isinstance(value, int) and abs(value) > sys.float_info.max:  # JSON integers have no size limit
+            raise PayloadError("out_of_range", f"{spec.address}: {show_value(text)} is out of range", spec.allowed)
         return value
     if isinstance(value, (dict, list)) or value is None:
         raise PayloadError("wrong_type", f"{spec.address}: {show_value(text)} is not text", spec.allowed)

@@ -79,6 +79,11 @@ def test_set_commands_take_json_and_plain_payloads(bridge, control, listen, addr
     ("ch/1/fader", b"\xff\xfe", "malformed_payload", "UTF-8"),
     ("ch/1/fader", b"{\"value\": -6}", "wrong_type", "not a number"),
     ("solo/mode", b"loud", "invalid_value", "pfl"),
+    # What an outside probe found unanswered: JSON too deep to read, an integer beyond any float, a lone
+    # UTF-16 surrogate (no UTF-8 text: it could not even be quoted back before).
+    ("ch/1/fader", b"[" * 1000, "malformed_payload", "nested too deeply"),
+    ("ch/1/fader", b"1" + b"0" * 400, "out_of_range", "-90"),
+    ("ch/1/name", b'"x\\ud800"', "malformed_payload", "surrogate"),
 ])
 def test_bad_commands_publish_an_error_and_change_nothing(bridge, control, listen, address, payload, code, words):
     errors = listen(f"{BASE}/error")
@@ -323,3 +328,20 @@ def test_the_readmes_examples_work_with_what_the_set_up_installs(broker, listen)
         assert "did you mean 'ch/1/fader'" in errors.last("mixerd/demo/error")["error"]["message"]
     finally:
         bridge.stop()
+
+
+@pytest.mark.parametrize("action, payload, code, words", [
+    ("gain_staging", b'{"channels": [1e400]}', "wrong_type", "channels is a list of numbers"),
+    ("gain_staging", b"[" * 1000, "malformed_payload", "nested too deeply"),
+    ("scene_save", b'"Verse\\ud800"', "malformed_payload", "surrogate"),
+    ("scene_recall", b"[" * 1000, "malformed_payload", "nested too deeply"),
+])
+def test_bad_actions_publish_an_error_and_change_nothing(bridge, control, listen, action, payload, code, words):
+    errors = listen(f"{BASE}/error")
+    _, before = control.state()
+    errors.publish(f"{BASE}/action/{action}", payload)
+    wait_until(lambda: errors.count(f"{BASE}/error"), what="an error message")
+    error = errors.last(f"{BASE}/error")
+    assert error["topic"] == f"{BASE}/action/{action}" and error["error"]["code"] == code, error
+    assert words in error["error"]["message"], error
+    assert control.state()[1] == before and bridge.scenes.scenes() == []
