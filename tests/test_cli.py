@@ -147,7 +147,13 @@ def test_run_daemon_stops_cleanly_on_sigterm(tmp_path):
                                                       "bus": None, "label": None}
             assert api.get("/health").status_code == 401
             assert api.post("/auth/setup", json={"password": "first start"}).status_code == 200
-            assert api.get("/health").json()["status"] == "ok"
+            health = api.get("/health")
+            assert health.json()["status"] == "ok"
+            assert health.headers["x-frame-options"] == "DENY"  # mixerd/web/headers.py
+            # The daemon's uvicorn believes no X-Forwarded-For: the login limit counts the socket's peer.
+            tries = [api.post("/auth/login", json={"password": "guess"},
+                              headers={"X-Forwarded-For": f"198.51.100.{n}"}).status_code for n in range(6)]
+            assert tries == [401] * 5 + [429]
     finally:
         proc.send_signal(signal.SIGTERM)  # what systemd sends on stop
         code = proc.wait(30)

@@ -114,12 +114,16 @@ def browser():
 
 @pytest.fixture
 def open_page(browser):
-    """``open_page(PHONE | TABLET)``: a fresh browser profile's page; no script errors allowed."""
+    """``open_page(PHONE | TABLET)``: a fresh browser profile's page; no script errors and no violations of
+    the app's Content-Security-Policy (mixerd/web/headers.py) allowed."""
     contexts, errors = [], []
 
     def make(device):
         context = browser.new_context(**device)
         contexts.append(context)
+        context.expose_function("__cspViolation", lambda text: errors.append(f"CSP violation: {text}"))
+        context.add_init_script('document.addEventListener("securitypolicyviolation", '
+                                '(e) => window.__cspViolation(`${e.violatedDirective} ${e.blockedURI}`));')
         page = context.new_page()
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         return page

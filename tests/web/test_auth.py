@@ -7,6 +7,7 @@ from __future__ import annotations
 import sqlite3
 import warnings
 
+import httpx
 import pytest
 from starlette.websockets import WebSocketDisconnect
 
@@ -237,6 +238,23 @@ def test_login_is_rate_limited_per_client_address(app, client, admin, clock):
     for _ in range(5):
         assert client.post(f"{API}/auth/login", json={"password": "guess"}).status_code == 401
     assert client.post(f"{API}/auth/login", json={"password": "guess"}).status_code == 429
+
+
+def test_forwarded_for_does_not_step_round_the_login_limit_over_http(app, auth, serve_app):
+    """Over a real server (uvicorn believes X-Forwarded-For from 127.0.0.1 unless told not to): the limit
+    counts the socket's peer, whatever address a header claims."""
+    auth.setup(PASSWORD)
+    with serve_app(app) as url, httpx.Client(base_url=url + API, timeout=10) as http:
+        def login(password: str, n: int):
+            return http.post("/auth/login", json={"password": password},
+                             headers={"X-Forwarded-For": f"198.51.100.{n}", "X-Real-IP": f"198.51.100.{n}",
+                                      "Forwarded": f"for=198.51.100.{n}"})
+
+        assert [login("guess", n).status_code for n in range(1, 6)] == [401] * 5
+        limited = login("guess", 6)
+        assert limited.status_code == 429 and code(limited) == "too_many_attempts"
+        assert "127.0.0.1" in limited.json()["error"]["message"]  # the peer, not a claimed address
+        assert login(PASSWORD, 7).status_code == 429
 
 
 def test_config_password_replaces_the_stored_one_and_ends_sessions(store):
