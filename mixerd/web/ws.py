@@ -19,6 +19,8 @@ import asyncio
 import functools
 import json
 import logging
+import math
+import sys
 from typing import Any, Callable
 
 import anyio.to_thread
@@ -46,6 +48,11 @@ EXTRA_KEYS = ("gate_gr", "dyn_gr", "true_peak", "lufs_m", "lufs_s", "limiter_gr"
 CLOSE_GOING_AWAY = 1001
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
+#: The client messages, quoted when one cannot be read.
+MESSAGE_SHAPE = ('{"type": "set", "address": "<address>", "value": <value>, "id": <string or number>}, '
+                 '{"type": "set_many", "changes": {"<address>": <value>, ...}, "id": <string or number>} or '
+                 '{"type": "pong"} (id optional)')
+MAX_ID = 200  # characters of a string id
 
 
 def _dumps(message: dict[str, Any]) -> str:
@@ -403,15 +410,27 @@ class _Connection:
             await self._handle(text)
 
     async def _handle(self, text: str) -> None:
+        """Answer one client message. Whatever it holds, a bad message is answered with an ``error`` and the
+        connection stays open; only the client going away ends it."""
         try:
             msg = json.loads(text)
+        except RecursionError:  # "[[[[…" a thousand deep: Python's parser gives up before it ends
+            await self._error(None, "malformed_request", "JSON nested too deeply: send " + MESSAGE_SHAPE,
+                              MESSAGE_SHAPE)
+            return
         except ValueError as exc:
-            await self._error(None, "malformed_request", f"not JSON: {exc}")
+            await self._error(None, "malformed_request", f"not JSON: {exc}", MESSAGE_SHAPE)
             return
         if not isinstance(msg, dict):
-            await self._error(None, "malformed_request", "a message is a JSON object with a \"type\"")
+            await self._error(None, "malformed_request", "a message is a JSON object with a \"type\": send "
+                              + MESSAGE_SHAPE, MESSAGE_SHAPE)
             return
         msg_id = msg.get("id")
+        if not _echoable(msg_id):
+            allowed = f"a string of up to {MAX_ID} characters, a finite number, a bool or null"
+            await self._error(None, "malformed_request", f"the id is sent back in the answer, so it must be {allowed}",
+                              allowed)
+            return
         kind = msg.get("type")
         try:
             if kind == "pong":
@@ -434,12 +453,17 @@ class _Connection:
             else:
                 raise _Malformed('"type": "set", "set_many" or "pong"')
         except _Malformed as exc:
-            await self._error(msg_id, "malformed_request", f"malformed {kind or 'message'}: send {exc}", str(exc))
+            what = kind if isinstance(kind, str) and kind.isidentifier() and len(kind) <= 32 else "message"
+            await self._error(msg_id, "malformed_request", f"malformed {what}: send {exc}", str(exc))
             return
         except (ParamError, AuthError) as exc:
             await self._send({"type": "error", "id": msg_id, "error": exc.to_dict()})
             if isinstance(exc, AuthError) and exc.status == 401:
                 self.stop(CLOSE_UNAUTHENTICATED, "token revoked")
+            return
+        except Exception:  # a bug of ours, not the client's: say so, log it, keep the connection
+            log.exception("ws: a client message failed")
+            await self._error(msg_id, "internal_error", "internal error; the details are in the mixerd log")
             return
         if msg_id is not None:
             await self._send({"type": "ack", "id": msg_id, "seq": seq})
@@ -451,6 +475,18 @@ class _Connection:
     async def _error(self, msg_id: Any, code: str, message: str, allowed: str | None = None) -> None:
         await self._send({"type": "error", "id": msg_id,
                           "error": {"code": code, "message": message, "address": None, "allowed": allowed}})
+
+
+def _echoable(msg_id: Any) -> bool:
+    """Whether an ``id`` can be sent back as it came: a short string, a finite number (1e400 reads as
+    infinity, which JSON cannot carry), a bool or null."""
+    if msg_id is None or isinstance(msg_id, bool):
+        return True
+    if isinstance(msg_id, str):
+        return len(msg_id) <= MAX_ID
+    if isinstance(msg_id, int):
+        return abs(msg_id) <= sys.float_info.max
+    return isinstance(msg_id, float) and math.isfinite(msg_id)
 
 
 class _Malformed(Exception):

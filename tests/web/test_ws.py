@@ -196,6 +196,42 @@ def test_pings_and_pongs(app, client):
 
 # ---- over a real server ---------------------------------------------------------------------------------
 
+#: Messages no client should send, each with the error code it is answered with (over a real server: a
+#: message that crashed the receiver used to close the socket with 1000 and no word).
+BAD_MESSAGES = [
+    ("[" * 1000 + "]" * 1000, "malformed_request"),  # nested too deeply for Python's JSON parser
+    ('{"type": "set", "address": "ch/1/fader", "id": 1, "value": ' + "[" * 2000 + "]" * 2000 + "}",
+     "malformed_request"),
+    ('{"type": "set", "address": "ch/1/fader", "id": 2, "value": ' + "9" * 400 + "}", "out_of_range"),
+    ('{"type": "set", "address": "ch/1/fader", "id": 3, "value": -' + "9" * 400 + ".5}", "invalid_value"),
+    ('{"type": "set", "address": "ch/1/fader", "id": 4, "value": 1e400}', "invalid_value"),
+    ('{"type": "set", "address": "ch/1/name", "id": 5, "value": "x\\ud800"}', "invalid_value"),
+    ('{"type": "set", "address": "ch/1/\\udc00", "id": 6, "value": 0}', "unknown_address"),
+    ('{"type": "set_many", "id": 7, "changes": {"ch/1/fader": 1e400, "ch/2/fader": ' + "1" * 400 + "}}",
+     "invalid_value"),
+    ('{"type": "set", "address": "ch/1/fader", "id": 1e400, "value": -6}', "malformed_request"),
+    ('{"type": "set", "address": "ch/1/fader", "id": ' + "7" * 400 + ', "value": -6}', "malformed_request"),
+    ('{"type": "set", "address": "ch/1/fader", "id": [[1]], "value": -6}', "malformed_request"),
+    ('{"type": ' + "[" * 400 + "]" * 400 + ', "id": 8}', "malformed_request"),
+    ('{"type": "set\\ud800", "id": 9}', "malformed_request"),
+]
+
+
+def test_every_bad_message_is_answered_and_the_socket_stays_open(app, control):
+    seq = control.seq
+    with serve(app) as url, connect(ws_url(url), max_size=None) as ws:
+        recv_json(ws, ("state",))
+        for text, code in BAD_MESSAGES:
+            ws.send(text)
+            answer = recv_json(ws, ("error", "ack"))
+            assert answer["type"] == "error" and answer["error"]["code"] == code, (text[:80], answer)
+            assert answer["error"]["message"] and set(answer["error"]) >= {"code", "message", "address", "allowed"}
+        assert control.seq == seq  # none of them changed anything
+        ws.send(json.dumps({"type": "set", "address": "ch/1/fader", "value": -6, "id": "still here"}))
+        assert recv_json(ws, ("ack", "error")) == {"type": "ack", "id": "still here", "seq": seq + 1}
+    assert control.get("ch/1/fader") == -6
+
+
 def ws_url(url: str) -> str:
     return url.replace("http://", "ws://") + WS
 
