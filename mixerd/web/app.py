@@ -16,6 +16,7 @@ from mixerd.web.deps import require_access
 from mixerd.web.errors import install_error_handlers
 from mixerd.web.headers import SecurityHeaders
 from mixerd.web.openapi import install_openapi
+from mixerd.web.origin import SameOrigin
 from mixerd.web.page import mount_page
 from mixerd.web.routes import api_router
 from mixerd.web.ws import LiveHub, websocket_endpoint
@@ -67,5 +68,6 @@ def create_app(control: Control, scenes: SceneService | None = None, auth: Auth 
     app.add_api_websocket_route(API_PREFIX + "/ws", websocket_endpoint, name="live")
     mount_page(app)
     install_openapi(app, API_PREFIX)
+    app.add_middleware(SameOrigin)  # writes and the WebSocket only from the app's own origin (origin.py)
     app.add_middleware(SecurityHeaders, docs_paths=(app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url))
     return app
