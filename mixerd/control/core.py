@@ -1,10 +1,11 @@
 """Control: the one mutation path. validate → apply to the model → tell the engine → emit events.
 
 Every front end (REST, WebSocket, MQTT, scenes, undo) changes the mixer only through ``Control.set``,
-``Control.set_many``, ``Control.undo`` or ``Control.redo``. One lock covers the whole path —
-validate → apply to the model → persist → engine → events — so the order of ``seq`` numbers is the
-order in which the model, the store and the engine saw the changes, whichever thread they came from,
-and a change is in the database before its call returns.
+``Control.set_many``, ``Control.undo`` or ``Control.redo``. A change is validated first, without the
+lock (the parameter tree never changes, so validation needs no state; a batch of thousands of bad
+addresses holds up no other writer); then one lock covers apply to the model → persist → engine →
+events, so the order of ``seq`` numbers is the order in which the model, the store and the engine saw
+the changes, whichever thread they came from, and a change is in the database before its call returns.
 
 Undo: one history for every front end. Each ``set``/``set_many`` call that changes something is one
 step; a ``set`` of the same address by the same origin within ``undo_window_s`` of the previous
@@ -147,8 +148,8 @@ class Control:
     def set(self, address: str, value: Any, origin: str) -> Event:
         """Validate and apply one change; returns its event or raises ParamError (nothing changed)."""
         _check_origin(origin)
+        coerced = self._tree.validate(address, value)  # no lock: the tree is immutable
         with self._lock:
-            coerced = self._tree.validate(address, value)
             return self._change({address: coerced}, origin, coalesce=True)[0]
 
     def set_many(self, changes: Mapping[str, Any], origin: str, fade_ms: float | None = None,
@@ -160,11 +161,15 @@ class Control:
         to the new values over that time (a scene recall's crossfade) instead of the short ramp.
         The batch is one undo step; with ``coalesce`` (a drag that moves several values at once, such
         as an EQ handle) a batch of the same addresses from the same origin within the undo window
-        extends that step instead, as repeated ``set`` calls of one address do."""
+        extends that step instead, as repeated ``set`` calls of one address do. A batch of more changes
+        than the tree has parameters is refused (ParamError ``too_many_changes``)."""
         _check_origin(origin)
+        # Validation (and its "did you mean" for unknown addresses) runs before the lock is taken.
+        coerced = self._tree.validate_many(changes)
+        if not coerced:
+            return []
         with self._lock:
-            coerced = self._tree.validate_many(changes)
-            return self._change(coerced, origin, fade_ms, coalesce=coalesce) if coerced else []
+            return self._change(coerced, origin, fade_ms, coalesce=coalesce)
 
     # -- undo -------------------------------------------------------------------------------------
 
@@ -281,9 +286,12 @@ class Control:
         """Apply an undo/redo step's values (caller holds the lock and has moved the position)."""
         values = {}
         for address, value in target.items():
+            if address not in self._tree:  # the layout changed since the step was recorded
+                log.warning("undo: step %d: skipping %s (no longer an address of this mixer)", step, address)
+                continue
             try:
                 values[address] = self._tree.validate(address, value)
-            except ParamError as exc:  # the layout changed since the step was recorded
+            except ParamError as exc:
                 log.warning("undo: step %d: skipping %s (%s)", step, address, exc.message)
         self._open = None
         events = self._assign(values, "undo")

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mixerd.model.errors import ParamError
+from mixerd.model.text import TextError, check_name, name_hint, quoted
 
 #: What a layout is: every address matching one of these (``*`` = one path segment).
 LAYOUT_PATTERNS = (
@@ -20,7 +21,9 @@ LAYOUT_PATTERNS = (
     "ch/*/dca/*", "ch/*/mutegroup/*", "bus/*/fx/type", "gen/*/target",
 )
 _LAYOUT = re.compile("|".join("(?:" + re.escape(p).replace(r"\*", "[^/]+") + ")" for p in LAYOUT_PATTERNS))
-NAME = re.compile(r"[^\x00-\x1f/]{1,64}")
+NAME_MAX = 64
+#: A template name is one URL path segment (``/templates/{name}``): the text rule for names, without '/'.
+NAME_HINT = f"{name_hint(NAME_MAX)}, no '/'"
 _META_KEY = "templates"
 
 
@@ -57,10 +60,14 @@ class Templates:
 
     def save(self, name: str) -> dict[str, Any]:
         """Keep the current layout as template ``name`` (replacing one of that name)."""
-        name = name.strip()
-        if not NAME.fullmatch(name):
-            raise ParamError("invalid_value", f"{name!r} is not a template name; use 1–64 characters without '/'",
-                             None, "1–64 characters without '/'")
+        try:
+            name = check_name(name, NAME_MAX)
+        except TextError as e:
+            raise ParamError("invalid_value", f"template name {e.message}; allowed {NAME_HINT}", None,
+                             NAME_HINT) from None
+        if "/" in name:
+            raise ParamError("invalid_value", f"template name {quoted(name)} contains '/'; allowed {NAME_HINT}",
+                             None, NAME_HINT)
         templates = self._all()
         _, values = self.control.state()
         templates[name] = {"saved": time.time(), "values": layout_values(values)}

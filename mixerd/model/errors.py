@@ -15,6 +15,7 @@ ERROR_CODES: dict[str, str] = {
     "out_of_range": "the number lies outside the parameter's range",
     "invalid_value": "the value has the right type but is not allowed (format, length, choice, NaN)",
     "not_found": "no scene, template, mix or other named thing of that name or number",
+    "too_many_changes": "a batch names more changes than the mixer has parameters (each address at most once)",
     "nothing_to_undo": "the undo history has no step left to undo",
     "nothing_to_redo": "no undone step to redo (a new change after undo discards the redo steps)",
 }
@@ -48,12 +49,17 @@ class BatchError(ParamError):
     that only handles ParamError still reports something precise.
     """
 
+    #: How many errors the message quotes; ``errors`` has every one.
+    QUOTED = 10
+
     def __init__(self, errors: list[ParamError], total: int):
         if not errors:
             raise ValueError("BatchError needs at least one error")
         self.errors = list(errors)
         first = self.errors[0]
-        detail = "; ".join(e.message for e in self.errors)
+        detail = "; ".join(e.message for e in self.errors[: self.QUOTED])
+        if len(self.errors) > self.QUOTED:
+            detail += f"; and {len(self.errors) - self.QUOTED} more (each is in the list of errors)"
         message = f"{len(self.errors)} of {total} changes rejected, nothing was applied: {detail}"
         super().__init__(first.code, message, first.address, first.allowed)
 

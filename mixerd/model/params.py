@@ -13,6 +13,9 @@ from mixerd.model.spec import ParamSpec, show_value
 from mixerd.model.table import PLACEHOLDERS, ROWS, Row
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
+#: Unknown addresses of one batch that get a "did you mean" (the rest are only named): a suggestion is for a
+#: person's typo, and a batch of thousands of unknown addresses must not cost thousands of searches.
+SUGGESTIONS_PER_BATCH = 5
 
 
 def expand_row(row: Row, layout: Layout) -> Iterator[tuple[tuple[int, ...], ParamSpec]]:
@@ -54,6 +57,12 @@ class ParamTree:
             self._specs[spec.address] = spec
         self._lower = {a.lower(): a for a in self._specs}
         self._children = _child_index(self._specs)
+        # "did you mean" searches the shapes (ch/#/eq/#/gain: about a hundred), not every address.
+        self._shapes: dict[str, list[tuple[tuple[int, ...], str]]] = {}
+        for address in self._specs:
+            shape, numbers = _shape(address)
+            self._shapes.setdefault(shape, []).append((numbers, address))
+        self._longest = max((len(a) for a in self._specs), default=0)
 
     @classmethod
     def from_layout(cls, layout: Layout, rows: Iterable[Row] = ROWS) -> "ParamTree":
@@ -109,13 +118,32 @@ class ParamTree:
         """Return ``value`` coerced for ``address`` (float, bool or str) or raise ParamError."""
         return self.spec(address).validate(value)
 
+    @property
+    def max_batch(self) -> int:
+        """The most changes one batch may hold: every address of this tree once."""
+        return len(self._specs)
+
     def validate_many(self, changes: Mapping[str, Any]) -> dict[str, Any]:
-        """Validate every change; return the coerced changes or raise BatchError naming every bad one."""
+        """Validate every change; return the coerced changes or raise BatchError naming every bad one.
+
+        A batch of more changes than the tree has addresses is refused whole (ParamError
+        ``too_many_changes``) before any is looked at; of the unknown addresses, only the first
+        ``SUGGESTIONS_PER_BATCH`` get a "did you mean"."""
+        if len(changes) > self.max_batch:
+            limit = f"at most {self.max_batch} changes (every parameter of this mixer once)"
+            raise ParamError("too_many_changes", f"a batch of {len(changes)} changes is too large: this mixer has "
+                             f"{self.max_batch} parameters, so a batch holds {limit}; split it", None, limit)
         good: dict[str, Any] = {}
         errors: list[ParamError] = []
+        suggestions = SUGGESTIONS_PER_BATCH
         for address, value in changes.items():
+            spec = self._specs.get(address) if isinstance(address, str) else None
+            if spec is None:
+                errors.append(self._unknown(address, suggest=suggestions > 0))
+                suggestions -= 1
+                continue
             try:
-                good[address] = self.validate(address, value)
+                good[address] = spec.validate(value)
             except ParamError as e:
                 errors.append(e)
         if errors:
@@ -142,19 +170,34 @@ class ParamTree:
         return out
 
     def suggest(self, address: str) -> str | None:
-        """The closest existing address to a mistyped one, or None."""
-        if not isinstance(address, str):
+        """The closest existing address to a mistyped one, or None.
+
+        Cheap whatever the size of the mixer: the address's shape (``ch/#/eq/#/gian``) is matched against
+        the tree's shapes (about a hundred), then its numbers pick the nearest address of that shape
+        (``ch/1/send/1/pan`` on a mono bus 1: ``ch/1/send/2/pan``). Nothing is searched for a string much
+        longer than any address."""
+        if not isinstance(address, str) or len(address) > 2 * self._longest:
             return None
-        for candidate in (address.strip().strip("/"), address.lower().strip().strip("/")):
-            exact = self._lower.get(candidate.lower())
-            if exact:
-                return exact
-        close = difflib.get_close_matches(address, self._specs.keys(), n=1, cutoff=0.6)
-        return close[0] if close else None
+        wanted = address.lower().strip().strip("/")
+        exact = self._lower.get(wanted)
+        if exact:
+            return exact
+        shape, numbers = _shape(wanted)
+        if shape not in self._shapes:
+            close = difflib.get_close_matches(shape, self._shapes.keys(), n=1, cutoff=0.6)
+            if not close:
+                return None
+            shape = close[0]
+
+        def distance(candidate: tuple[tuple[int, ...], str]) -> tuple[int, int]:
+            pairs = list(zip(candidate[0], numbers))
+            return -sum(a == b for a, b in pairs), sum(abs(a - b) for a, b in pairs)
+
+        return min(self._shapes[shape], key=distance)[1]
 
     # -- errors -----------------------------------------------------------------------------------
 
-    def _unknown(self, address: Any) -> ParamError:
+    def _unknown(self, address: Any, suggest: bool = True) -> ParamError:
         shown = show_value(address)
         if not isinstance(address, str):
             return ParamError("unknown_address", f"{shown} is not an address; addresses are strings like "
@@ -164,7 +207,7 @@ class ParamTree:
         if prefix == address.strip("/") and prefix:
             message = f"{shown} names a group of parameters, not one; pick one of {hint}"
         else:
-            best = self.suggest(address)
+            best = self.suggest(address) if suggest else None
             fix = f"did you mean '{best}' ({self._specs[best].description})?" if best else f"addresses here look like {hint}"
             message = f"{shown} is not a parameter address; {fix}"
         return ParamError("unknown_address", message, address, hint)
@@ -206,6 +249,13 @@ def _checked_default(spec: ParamSpec) -> ParamSpec:
     if value == spec.default and type(value) is type(spec.default):
         return spec
     return spec.model_copy(update={"default": value})
+
+
+def _shape(address: str) -> tuple[str, tuple[int, ...]]:
+    """``("ch/#/send/#/pan", (1, 2))`` for ``ch/1/send/2/pan``: the address with its numbers taken out."""
+    parts = address.split("/")
+    numbers = tuple(int(p) for p in parts if p.isascii() and p.isdigit())
+    return "/".join("#" if p.isascii() and p.isdigit() else p for p in parts), numbers
 
 
 def _child_index(addresses: Iterable[str]) -> dict[str, dict[str, bool]]:

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from mixerd.model.errors import ParamError
+from mixerd.model.text import TextError, check_name, escape_refused, name_hint
 
 Kind = Literal["number", "bool", "string"]
 KINDS: tuple[str, ...] = ("number", "bool", "string")
@@ -24,12 +25,13 @@ def format_number(x: float, signed: bool = False) -> str:
 
 def show_value(value: Any, limit: int = 48) -> str:
     """The value as the client sent it, in JSON spelling (``"loud"``, ``true``, ``null``, ``20``),
-    cut to ``limit`` characters so a huge value cannot flood a message."""
+    cut to ``limit`` characters so a huge value cannot flood a message; characters no name may hold (a lone
+    surrogate, a right-to-left override) are escaped, so quoting them can neither fail nor garble the message."""
     try:
         text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         text = repr(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return escape_refused(text if len(text) <= limit else text[: limit - 1] + "…")
 
 
 def type_phrase(value: Any) -> str:
@@ -94,7 +96,7 @@ class ParamSpec(BaseModel):
         if self.choices is not None:
             return "one of " + ", ".join(self.choices)
         if self.max_length is not None:
-            return f"{self.min_length or 0}–{self.max_length} printable characters"
+            return name_hint(self.max_length, self.min_length or 1)
         return "a string"
 
     def to_dict(self) -> dict[str, Any]:
@@ -168,13 +170,12 @@ class ParamSpec(BaseModel):
             if text not in self.choices:
                 raise self._error("invalid_value", f"{shown} is not an allowed value; allowed {self.allowed}")
             return text
-        if self.min_length is not None and len(text) < self.min_length:
-            raise self._error("invalid_value", f"{show_value(value)} is empty; allowed {self.allowed}")
-        if self.max_length is not None and len(text) > self.max_length:
-            raise self._error(
-                "invalid_value", f"{shown} is {len(text)} characters long; allowed {self.allowed}, shorten it"
-            )
-        if not text.isprintable():
+        if self.max_length is not None:  # a name: the one text rule for every name and label
+            try:
+                text = check_name(value, self.max_length, self.min_length or 1)
+            except TextError as e:
+                raise self._error("invalid_value", f"{e.message}; allowed {self.allowed}") from None
+        elif not text.isprintable():
             raise self._error("invalid_value", f"{shown} contains control characters; allowed {self.allowed}")
         if self.pattern is not None:
             if not re.fullmatch(self.pattern, text):

@@ -85,7 +85,8 @@ def switch(template: str, description: str, default: bool, **kw: Any) -> Row:
 
 
 def name(template: str, description: str, default: Callable[[Layout, Indices], str]) -> Row:
-    """A display name: 1–32 printable characters, surrounding blanks stripped."""
+    """A display name: 1–32 characters under the one text rule for names (mixerd/model/text.py), surrounding
+    blanks stripped."""
     return Row(template, "string", "string", default, description, min_length=1, max_length=32)
 
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mixerd.model.text import replace_lone_surrogates
+
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
@@ -99,6 +101,27 @@ def _dump(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
+def _repair_lone_surrogates(conn: sqlite3.Connection) -> None:
+    """Replace lone UTF-16 surrogates in the settings (meta) with U+FFFD, once, when the database opens.
+
+    Earlier versions of mixerd saved link labels and template names with a lone surrogate (``"x\\ud800"`` in
+    the request's JSON); such text cannot be sent as UTF-8, so ``GET /auth/links`` and ``GET /templates``
+    failed for good. Today every front end refuses it, and this makes an older database listable again: the link can
+    be listed and revoked, the template listed and deleted (under its name with U+FFFD). Only meta can hold
+    one: every other table holds values and names the model had checked, or TEXT that SQLite could not
+    store with a surrogate."""
+    rows = conn.execute("SELECT key, value FROM meta WHERE value LIKE '%\\u%'").fetchall()
+    for key, text in rows:
+        try:
+            value = json.loads(text)
+        except ValueError:
+            continue
+        fixed = replace_lone_surrogates(value)
+        if fixed is not value:
+            conn.execute("UPDATE meta SET value = ? WHERE key = ?", (_dump(fixed), key))
+            log.warning("store: %s held text with a lone UTF-16 surrogate (no text); replaced it with U+FFFD", key)
+
+
 class Store:
     """The mixer's database. Thread-safe: one connection, one lock, short transactions."""
 
@@ -155,6 +178,7 @@ class Store:
             conn.execute("PRAGMA synchronous=FULL")
             conn.executescript(_SCHEMA)
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+            _repair_lone_surrogates(conn)
         except BaseException:
             conn.close()
             raise

@@ -28,6 +28,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "out_of_range": 422,
     "invalid_value": 422,
     "not_found": 404,
+    "too_many_changes": 413,
     "nothing_to_undo": 409,
     "nothing_to_redo": 409,
 }
@@ -56,6 +57,7 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         404: "Unknown parameter address",
         422: "Wrong type, out of range or invalid value; nothing was changed",
         409: "Conflicts with the current state (e.g. nothing to undo); nothing was changed",
+        413: "More changes in one batch than the mixer has parameters (code too_many_changes); nothing was changed",
     }
     return {s: {"model": ErrorBody, "description": described.get(s, "Error")} for s in statuses}
 

@@ -131,6 +131,34 @@ def test_set_many_is_atomic(control, link):
     assert sub.get_nowait() is None
 
 
+def test_another_writer_is_not_held_up_while_a_bad_batch_is_checked(tree, control, monkeypatch):
+    """A batch of many unknown addresses is checked (its "did you mean" included) before the control lock is
+    taken: while it is being checked, another writer's change goes through."""
+    other: dict[str, Any] = {}
+    real = tree.suggest
+
+    def suggest_while_another_writes(address: str) -> str | None:
+        if not other:
+            writer = threading.Thread(target=lambda: other.update(event=control.set("ch/2/fader", -6, "ws")))
+            writer.start()
+            writer.join(timeout=60)  # a bound: with the lock held here, the writer would wait for this batch
+            other["done"] = not writer.is_alive()
+        return real(address)
+
+    monkeypatch.setattr(tree, "suggest", suggest_while_another_writes)
+    with pytest.raises(BatchError) as info:
+        control.set_many({f"ch/9/fadr{i}": 0 for i in range(len(tree))}, "rest")
+    assert other["done"] and other["event"].seq == 1 and control.get("ch/2/fader") == -6.0
+    assert len(info.value.errors) == len(tree)
+
+
+def test_a_batch_larger_than_the_mixer_is_refused(tree, control):
+    with pytest.raises(ParamError) as info:
+        control.set_many({**tree.defaults(), "ch/1/fadr": 0}, "ws")
+    assert info.value.code == "too_many_changes" and f"at most {len(tree)} changes" in info.value.allowed
+    assert control.seq == 0
+
+
 def test_empty_batch_does_nothing(control, link):
     assert control.set_many({}, "rest") == []
     assert control.seq == 0 and len(link.calls) == 1

@@ -172,14 +172,23 @@ def test_solo_is_neither_saved_nor_recalled(scenes, control, tree):
 
 
 @pytest.mark.parametrize("name, words", [
-    ("", "cannot be empty"), ("   ", "cannot be empty"), ("x" * 65, "65 characters"),
-    ("a\nb", "control characters"), (5, "must be a string"),
+    ("", "is empty"), ("   ", "is empty"), ("x" * 65, "65 characters"),
+    ("a\nb", "U+000A at character 2, a control character"), (5, "must be a string"),
+    # The one text rule for names (mixerd/model/text.py), as for channel names.
+    ("Ver\x85se", "U+0085 at character 4, a control character"),
+    ("Verse \u202e1", "U+202E (RIGHT-TO-LEFT OVERRIDE) at character 7, a bidirectional control"),
+    ("Ver\u200bse", "U+200B (ZERO WIDTH SPACE) at character 4, an invisible format character"),
 ])
 def test_bad_names_are_refused(scenes, name, words):
     with pytest.raises(SceneError) as e:
         scenes.save_scene(name)
     assert error(e).code == "invalid_name" and words in error(e).message and "64" in error(e).allowed
     assert scenes.scenes() == []
+
+
+@pytest.mark.parametrize("name", ["👩\u200d🎤 Vox", "👨\u200d👩\u200d👧\u200d👦 Family", "🇩🇪 Set", "👍🏽 ok", "❤\ufe0f Ballad"])
+def test_emoji_names_are_names(scenes, name):
+    assert scenes.save_scene(name).name == name
 
 
 def test_names_are_unique_ignoring_case(scenes):

@@ -5,6 +5,7 @@ import math
 import pytest
 
 from mixerd.model import ERROR_CODES, BatchError, Layout, ParamError, ParamTree
+from mixerd.model.params import SUGGESTIONS_PER_BATCH
 
 
 @pytest.fixture(scope="module")
@@ -91,13 +92,24 @@ def test_names_are_stripped(tree):
 
 
 @pytest.mark.parametrize("value, words", [
-    ("", "empty"), ("   ", "empty"), ("x" * 33, "33 characters long"), ("tab\there", "control characters"),
+    ("", "empty"), ("   ", "empty"), ("x" * 33, "33 characters long"),
+    ("tab\there", "contains U+0009 at character 4, a control character"),
 ])
 def test_bad_names(tree, value, words):
     e = reject(tree, "ch/1/name", value)
     assert e.code == "invalid_value"
     assert words in e.message
-    assert e.allowed == "1–32 printable characters"
+    assert e.allowed == ("1–32 characters of text (emoji welcome; no control, bidirectional or invisible format "
+                         "characters)")
+
+
+@pytest.mark.parametrize("address", ["ch/1/name", "bus/2/name", "dca/1/name", "mutegroup/1/name"])
+def test_every_name_parameter_follows_the_text_rule(tree, address):
+    assert tree.validate(address, "👩\u200d🎤 Vox") == "👩\u200d🎤 Vox"
+    e = reject(tree, address, "Vox\u202e")
+    assert e.code == "invalid_value"
+    assert e.message.startswith(f'{address}: "Vox\\u202e" contains U+202E (RIGHT-TO-LEFT OVERRIDE)')
+    assert "\u202e" not in e.message  # quoted escaped: the message itself is not reordered
 
 
 def test_name_must_be_a_string(tree):
@@ -190,8 +202,53 @@ def test_batch_error_names_every_bad_address(tree):
     assert [d["address"] for d in e.to_dict()["errors"]] == ["ch/1/fadr", "ch/2/mute", "ch/3/pan"]
 
 
+def test_a_batch_larger_than_the_tree_is_refused_before_any_lookup(tree, monkeypatch):
+    looked_up = []
+    monkeypatch.setattr(tree, "suggest", looked_up.append)
+    with pytest.raises(ParamError) as info:
+        tree.validate_many({f"nope/{i}": 0 for i in range(len(tree) + 1)})
+    e = info.value
+    assert not isinstance(e, BatchError) and e.code == "too_many_changes"
+    assert f"a batch of {len(tree) + 1} changes is too large" in e.message
+    assert e.allowed == f"at most {len(tree)} changes (every parameter of this mixer once)"
+    assert looked_up == []
+    # The whole tree at once is a batch (a template, a full state PATCH).
+    assert len(tree.validate_many(tree.defaults())) == len(tree) == tree.max_batch
+
+
+def test_only_the_first_unknown_addresses_of_a_batch_get_a_suggestion(tree, monkeypatch):
+    searched = []
+    real = tree.suggest
+    monkeypatch.setattr(tree, "suggest", lambda address: searched.append(address) or real(address))
+    with pytest.raises(BatchError) as info:
+        tree.validate_many({"ch/1/fader": 0, **{f"ch/1/fadr{i}": 0 for i in range(len(tree) - 1)}})
+    e = info.value
+    assert len(e.errors) == len(tree) - 1
+    assert searched == [f"ch/1/fadr{i}" for i in range(SUGGESTIONS_PER_BATCH)]
+    assert ["did you mean 'ch/1/fader'" in x.message for x in e.errors[:SUGGESTIONS_PER_BATCH + 1]] == \
+        [True] * SUGGESTIONS_PER_BATCH + [False]
+    assert e.errors[-1].message == ('"ch/1/fadr%d" is not a parameter address; addresses here look like %s'
+                                    % (len(tree) - 2, e.errors[-1].allowed))
+    # The message quotes the first few; the list has every one.
+    assert e.message.endswith(f"and {len(tree) - 1 - BatchError.QUOTED} more (each is in the list of errors)")
+
+
+@pytest.mark.parametrize("address, suggestion", [
+    ("ch/31/send/15/levl", "ch/31/send/15/level"), ("ch/40/fader", "ch/32/fader"), ("ch/1/eq/gain", "ch/1/eq/1/gain"),
+    ("CH/7/MUTE", "ch/7/mute"), ("bus/16/balanse", "bus/16/balance"), ("ch/vocal/fader", "ch/1/fader"),
+    ("ch/3/sends/2/level", "ch/3/send/2/level"),
+])
+def test_suggestions_in_a_large_mixer(address, suggestion):
+    big = ParamTree.from_layout(Layout.simple(32, 16, stereo_buses=16, generators=2))
+    assert big.suggest(address) == suggestion
+
+
+def test_nothing_is_searched_for_a_string_longer_than_any_address(tree):
+    assert tree.suggest("ch/1/fader" + "x" * 200) is None
+
+
 def test_error_codes_are_closed():
     assert set(ERROR_CODES) == {"unknown_address", "wrong_type", "out_of_range", "invalid_value", "not_found",
-                                "nothing_to_undo", "nothing_to_redo"}
+                                "too_many_changes", "nothing_to_undo", "nothing_to_redo"}
     with pytest.raises(ValueError):
         ParamError("oops", "message")

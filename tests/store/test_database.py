@@ -86,6 +86,29 @@ def test_a_value_that_is_not_json_is_skipped_with_a_warning(store, caplog):
     assert "ch/2/fader" in caplog.text
 
 
+def test_a_lone_surrogate_kept_by_an_earlier_version_is_replaced_on_open(tmp_path, store, caplog):
+    """Earlier versions kept link labels and template names with a lone UTF-16 surrogate in meta; such text
+    cannot be sent as UTF-8. Opening the database replaces it with U+FFFD, once, and leaves the rest."""
+    store.set_meta("auth.links", [{"id": "l1", "label": "Front\ud800", "bus": None}])
+    store.set_meta("templates", {"Gig\udc00": {"saved": 1.0, "values": {"ch/1/name": "🎤 Kick"}}})
+    store.set_meta("other", {"name": "🎤 \\ud800 is how JSON spells half a pair"})  # a pair, an escaped backslash
+    store.close()
+    with caplog.at_level(logging.WARNING, logger="mixerd.store"):
+        again = Store.open(tmp_path)
+    try:
+        assert again.meta("auth.links") == [{"id": "l1", "label": "Front\ufffd", "bus": None}]
+        assert again.meta("templates") == {"Gig\ufffd": {"saved": 1.0, "values": {"ch/1/name": "🎤 Kick"}}}
+        assert again.meta("other") == {"name": "🎤 \\ud800 is how JSON spells half a pair"}
+        assert sorted(r.getMessage().split()[1] for r in caplog.records if "surrogate" in r.getMessage()) == [
+            "auth.links", "templates"]
+    finally:
+        again.close()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="mixerd.store"):
+        Store.open(tmp_path).close()  # repaired once: nothing left to replace
+    assert not [r for r in caplog.records if "surrogate" in r.getMessage()]
+
+
 def test_memory_store_behaves_like_a_file():
     s = Store.memory()
     s.commit([change(1, "ch/1/fader", 0.0, -6.0, 1)], meta={"seq": 1})

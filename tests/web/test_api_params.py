@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 from support import RATE
 
+from mixerd.model.params import SUGGESTIONS_PER_BATCH
+
 API = "/api/v1"
 
 
@@ -185,3 +187,41 @@ def test_bad_input_never_gives_500(client):
     for value in odd_values:
         assert client.put(f"{API}/params/ch/1/name", json={"value": value}).status_code < 500
         assert client.patch(f"{API}/params", json={"changes": {"ch/1/fader": value}}).status_code < 500
+
+
+def test_a_patch_larger_than_the_mixer_is_413_naming_the_limit(client, control):
+    n = len(control.tree)
+    changes = {f"ch/1/nope{i}": 0 for i in range(n + 1)}
+    e = error_of(client.patch(f"{API}/params", json={"changes": changes}), 413)
+    assert e["code"] == "too_many_changes"
+    assert f"a batch of {n + 1} changes is too large: this mixer has {n} parameters" in e["message"]
+    assert e["allowed"] == f"at most {n} changes (every parameter of this mixer once)"
+    assert control.seq == 0
+
+
+def test_a_patch_of_many_unknown_addresses_is_answered_with_few_suggestions(client, control):
+    n = len(control.tree)
+    e = error_of(client.patch(f"{API}/params", json={"changes": {f"ch/1/fadr{i}": 0 for i in range(n)}}), 422)
+    assert len(e["errors"]) == n and all(x["code"] == "unknown_address" for x in e["errors"])
+    assert sum("did you mean 'ch/1/fader'" in x["message"] for x in e["errors"]) == SUGGESTIONS_PER_BATCH
+    assert len(e["message"]) < 2000  # the first few are quoted, the list has them all
+
+
+@pytest.mark.parametrize("method, path, body, where", [
+    ("PUT", "/params/ch/1/name", '{"value": "x\\ud800"}', "body.value: the text"),
+    ("PUT", "/params/gen/1/target", '{"value": "\\udfff"}', "body.value: the text"),
+    ("PATCH", "/params", '{"changes": {"ch/1/name": "Vox\\uDBFF"}}', "body.changes.ch/1/name: the text"),
+    ("PATCH", "/params", '{"changes": {"ch/1/fader": 0, "ch/1/fad\\ud800": 0}}',
+     "body.changes.ch/1/fad\\ud800: the key"),
+])
+def test_a_lone_surrogate_is_400_not_500(client, control, method, path, body, where):
+    response = client.request(method, API + path, content=body, headers={"Content-Type": "application/json"})
+    e = error_of(response, 400)
+    assert e["code"] == "malformed_request"
+    assert f"malformed request: {where} has a lone UTF-16 surrogate" in e["message"]
+    assert "send the character itself, or both halves of its pair" in e["message"]
+    assert control.seq == 0
+    # A pair is a character: the same escapes, both halves, are a name.
+    paired = client.put(f"{API}/params/ch/1/name", content='{"value": "\\ud83c\\udfa4 Vox"}',
+                        headers={"Content-Type": "application/json"})
+    assert paired.status_code == 200 and paired.json()["value"] == "🎤 Vox"

@@ -10,7 +10,8 @@ from typing import Any
 #: Error codes and what they mean.
 SCENE_ERROR_CODES: dict[str, str] = {
     "not_found": "no scene or version with this id",
-    "invalid_name": "a scene name must be 1 to 64 characters without control characters",
+    "invalid_name": "a scene name must be 1 to 64 characters under the text rule for names (no control, "
+                    "bidirectional or invisible format characters)",
     "name_taken": "another scene already has this name",
     "confirm_required": "the operation cannot be undone and must be confirmed",
     "invalid_pattern": "an address pattern is malformed",

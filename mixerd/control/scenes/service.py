@@ -25,6 +25,7 @@ from mixerd.control.scenes.errors import SceneError
 from mixerd.control.scenes.patterns import AddressPattern, PatternSet, compile_patterns
 from mixerd.control.scenes.versions import DEFAULT_INTERVAL_MINUTES, DEFAULT_KEEP, VersionKeeper
 from mixerd.model.errors import ParamError
+from mixerd.model.text import TextError, check_name as check_text, name_hint
 from mixerd.store import MAX_ROW_ID, Scene, Store
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 NAME_MAX = 64
 FADE_MAX_MS = 60_000.0
 SCENE_FORMAT = 1
-NAME_HINT = f"1 to {NAME_MAX} characters, no control characters, unique among the scenes"
+NAME_HINT = f"{name_hint(NAME_MAX)}, unique among the scenes"
 FADE_HINT = f"0…{FADE_MAX_MS:.0f} ms (0: the normal short click-free ramp)"
 
 
@@ -109,18 +110,14 @@ def check_fade(fade_ms: object) -> float:
 
 
 def check_name(name: object) -> str:
-    """A scene name with surrounding spaces removed; raises SceneError ``invalid_name``."""
+    """A scene name with surrounding spaces removed, under the one text rule for names
+    (mixerd/model/text.py); raises SceneError ``invalid_name``."""
     if not isinstance(name, str):
         raise SceneError("invalid_name", f"a scene name must be a string, not {name!r}", None, NAME_HINT)
-    stripped = name.strip()
-    if not stripped:
-        raise SceneError("invalid_name", "a scene name cannot be empty", None, NAME_HINT)
-    if len(stripped) > NAME_MAX:
-        raise SceneError("invalid_name", f"the scene name is {len(stripped)} characters long; at most {NAME_MAX} "
-                         "are allowed", None, NAME_HINT)
-    if any(ord(c) < 32 or ord(c) == 127 for c in stripped):
-        raise SceneError("invalid_name", f"the scene name {stripped!r} contains control characters", None, NAME_HINT)
-    return stripped
+    try:
+        return check_text(name, NAME_MAX)
+    except TextError as e:
+        raise SceneError("invalid_name", f"the scene name {e.message}; allowed {NAME_HINT}", None, NAME_HINT) from None
 
 
 class SceneService:

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from mixerd.model.text import TextError, check_name
 from mixerd.web.auth import COOKIE, MAX_LABEL, SESSION_DAYS, AuthError, authorize, qr_svg
 from mixerd.web.deps import AuthDep, ControlDep, MaybePrincipalDep, PrincipalDep, any_role, public
 from mixerd.web.errors import expects_body
@@ -56,7 +57,9 @@ class LinkIn(BaseModel):
         "examples": [{"role": "mix", "bus": 2, "label": "Drummer"}, {"role": "viewer", "label": "FOH"}]})
     role: Literal["mix", "viewer"]
     bus: int | None = Field(None, description="the aux mix a mix link controls (mix links only)")
-    label: str | None = Field(None, description=f"1–{MAX_LABEL} characters (default: the mix's name / \"Viewer\")")
+    label: str | None = Field(None, description=f"1–{MAX_LABEL} characters under the text rule for names (no "
+                              "control, bidirectional or invisible format characters; default: the mix's name / "
+                              "\"Viewer\")")
 
 
 class LinkInfo(BaseModel):
@@ -174,9 +177,10 @@ def create_link(body: LinkIn, request: Request, auth: AuthDep, control: ControlD
             raise AuthError(422, "invalid_value", "a viewer link is for the whole mixer: leave bus out", "bus",
                             "null")
         label = body.label if body.label is not None else "Viewer"
-    if not 1 <= len(label) <= MAX_LABEL or any(ord(c) < 32 or ord(c) == 127 for c in label):
-        raise AuthError(422, "invalid_value", f"label {label!r} must be 1–{MAX_LABEL} characters without "
-                        "control characters", "label", f"1–{MAX_LABEL} characters")
+    try:
+        label = check_name(label, MAX_LABEL)
+    except TextError as e:
+        raise AuthError(422, "invalid_value", f"label {e.message}; allowed {e.allowed}", "label", e.allowed) from None
     link, token = auth.create_link(body.role, body.bus, label)
     base = str(request.base_url).rstrip("/")
     url = f"{base}/#/mix/{body.bus}?token={token}" if body.role == "mix" else f"{base}/#/view?token={token}"

@@ -18,10 +18,12 @@ def list_params(control: ControlDep) -> dict:
     return {"params": control.tree.describe()}
 
 
-@router.patch("", response_model=BatchOut, responses=responses(400, 422), summary="Change several values at once")
+@router.patch("", response_model=BatchOut, responses=responses(400, 413, 422),
+              summary="Change several values at once")
 @param_write
 def change_params(body: ChangeSet, control: ControlDep, auth: AuthDep, principal: PrincipalDep) -> dict:
-    """Apply all changes or none; a rejected batch names every bad address in ``error.errors``."""
+    """Apply all changes or none; a rejected batch names every bad address in ``error.errors`` (the first few
+    unknown ones with a "did you mean"). A batch holds at most one change per parameter of this mixer."""
     authorize(auth, principal, body.changes)
     events = control.set_many(body.changes, origin="rest")
     return {"seq": events[-1].seq if events else control.seq, "events": [e.to_dict() for e in events]}

@@ -47,7 +47,8 @@ def list_scenes(scenes: ScenesDep) -> dict:
 
 @router.post("", response_model=SceneInfo, status_code=201, summary="Save the current state as a scene",
              responses=errors(e400=BAD_REQUEST, e409="Another scene has this name (code name_taken)",
-                              e422="The name is empty, too long or has control characters (code invalid_name)"))
+                              e422="The name is empty, too long or has a character names may not hold "
+                                   "(code invalid_name)"))
 @expects_body(_NAME_BODY)
 def save_scene(body: SceneName, scenes: ScenesDep) -> dict:
     """Save every current value of the mixer under a new name; answers the new scene's id."""
@@ -80,7 +81,8 @@ def read_scene(scene_id: int, scenes: ScenesDep) -> dict:
 
 @router.patch("/{scene_id}", response_model=SceneInfo, summary="Rename a scene",
               responses=errors(e400=BAD_REQUEST, e404=NO_SCENE, e409="Another scene has this name (code name_taken)",
-                               e422="The name is empty, too long or has control characters (code invalid_name)"))
+                               e422="The name is empty, too long or has a character names may not hold "
+                                    "(code invalid_name)"))
 @expects_body(_NAME_BODY)
 def rename_scene(scene_id: int, body: SceneName, scenes: ScenesDep) -> dict:
     return scene_info(scenes.rename_scene(scene_id, body.name))

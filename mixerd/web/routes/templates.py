@@ -24,7 +24,8 @@ TemplatesDep = Annotated[Templates, Depends(get_templates)]
 
 class TemplateName(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Sunday band"}]})
-    name: str = Field(description="1–64 characters without '/'")
+    name: str = Field(description="1–64 characters under the text rule for names (no control, bidirectional or "
+                                  "invisible format characters), without '/'")
 
 
 class TemplateSummary(BaseModel):
