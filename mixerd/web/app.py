@@ -15,6 +15,7 @@ from mixerd.web.auth import Auth
 from mixerd.web.deps import require_access
 from mixerd.web.errors import install_error_handlers
 from mixerd.web.headers import SecurityHeaders
+from mixerd.web.methods import install_allowed_methods
 from mixerd.web.openapi import install_openapi
 from mixerd.web.origin import SameOrigin
 from mixerd.web.page import mount_page
@@ -63,6 +64,7 @@ def create_app(control: Control, scenes: SceneService | None = None, auth: Auth 
     app.state.diagnostics = diagnostics
     app.state.live = live
     install_error_handlers(app)
+    install_allowed_methods(app)  # OPTIONS and every 405 list all of a path's methods
     # Every REST endpoint: who is asking, and the write rule (mixerd/web/deps.py require_access).
     app.include_router(api_router, prefix=API_PREFIX, dependencies=[Depends(require_access)])
     app.add_api_websocket_route(API_PREFIX + "/ws", websocket_endpoint, name="live")

@@ -202,11 +202,29 @@ class HistoryOut(BaseModel):
 _FADE_SCHEMA: dict[str, Any] = {"minimum": 0, "maximum": 60000}
 
 
+def name_schema(max_length: int, forbidden: str = "") -> dict[str, Any]:
+    """The schema of a name: 1–``max_length`` characters, no control characters (C0, DEL, C1) nor any of
+    ``forbidden``, at least one that is not blank. The text rule for names (mixerd/model/text.py) refuses
+    more (bidirectional and invisible format characters, lone surrogates): those are 422 answers."""
+    allowed = f"[^{forbidden}\\x00-\\x1f\\x7f-\\x9f]"
+    visible = f"[^{forbidden}\\s\\x00-\\x1f\\x7f-\\x9f]"
+    return {"minLength": 1, "maxLength": max_length, "pattern": f"^{allowed}*{visible}{allowed}*$"}
+
+
+_NAME_SCHEMA = name_schema(64)
+#: An address pattern (mixerd/control/scenes/patterns.py): segments of an address, '*' or '**', joined by '/',
+#: no blanks or control characters, at most 200 characters; it must also match some address of this mixer.
+_SEGMENT = r"(?:\*\*?|[^/*\s\x00-\x1f]+)"
+PATTERN_SCHEMA: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": 200,
+                                  "pattern": f"^{_SEGMENT}(?:/{_SEGMENT})*$", "examples": ["ch/*/send/3/*"]}
+_SCOPE_SCHEMA: dict[str, Any] = {"minItems": 1, "maxItems": 256, "items": PATTERN_SCHEMA}
+
+
 class SceneName(BaseModel):
     """Body of ``POST /scenes`` (save the current state) and ``PATCH /scenes/{id}`` (rename)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Verse"}]})
-    name: str = Field(json_schema_extra={"minLength": 1, "maxLength": 64},
+    name: str = Field(json_schema_extra=_NAME_SCHEMA,
                       description="1–64 characters, unique among the scenes (case-insensitive)")
 
 
@@ -247,10 +265,12 @@ class SceneImport(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"mixerd_scene": 1, "name": "Verse", "values": {"ch/1/fader": -6.0, "ch/1/mute": False}}]})
-    mixerd_scene: int = Field(strict=True, description="format version; this mixerd reads 1")
-    name: str = Field(json_schema_extra={"minLength": 1, "maxLength": 64}, description="name of the new scene")
-    values: dict[str, Any] = Field(json_schema_extra={"additionalProperties": _VALUE_SCHEMA},
-                                   description="address → value")
+    mixerd_scene: int = Field(strict=True, json_schema_extra={"enum": [1]},
+                              description="format version; this mixerd reads 1")
+    name: str = Field(json_schema_extra=_NAME_SCHEMA, description="name of the new scene")
+    values: dict[str, Any] = Field(json_schema_extra={"additionalProperties": _VALUE_SCHEMA, "minProperties": 1},
+                                   description="address → value; values that do not fit this mixer are skipped "
+                                   "(refused with ?strict=true), and at least one must fit")
 
 
 class SkippedValue(BaseModel):
@@ -274,8 +294,10 @@ class RecallIn(BaseModel):
         {"fade_ms": 1000}, {"fade_ms": 0, "scope": ["ch/*/send/3/*", "bus/3/**"]}]})
     fade_ms: float = Field(0.0, strict=True, json_schema_extra=_FADE_SCHEMA,
                            description="crossfade time in ms, 0…60000; 0 uses the normal short click-free ramp")
-    scope: list[str] | None = Field(None, description="address patterns to recall ('*': one segment, '**': one "
-                                    "or more); left out: everything")
+    scope: list[str] | None = Field(None, json_schema_extra={"anyOf": [{"type": "array", **_SCOPE_SCHEMA},
+                                                                       {"type": "null"}]},
+                                    description="address patterns to recall ('*': one segment, '**': one or more), "
+                                    "each matching some address; left out or null: everything")
 
 
 class SourceOut(BaseModel):
@@ -303,8 +325,9 @@ class SafesIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
         {"patterns": ["ch/*/send/3/*", "bus/3/*"]}]})
-    patterns: list[str] = Field(description="address patterns ('*': one segment, '**': one or more); each must "
-                                "match at least one address")
+    patterns: list[str] = Field(json_schema_extra={"maxItems": 256, "items": PATTERN_SCHEMA},
+                                description="address patterns ('*': one segment, '**': one or more); each must "
+                                "match at least one address; [] clears the safes")
 
 
 class SafesOut(BaseModel):
@@ -330,18 +353,26 @@ class VersionOut(VersionInfo):
     values: dict[str, ParamValue]
 
 
+def _an_id(schema: dict[str, Any]) -> None:
+    """A field that is None only when left out: published as an integer, without the null."""
+    schema.pop("anyOf", None)
+    schema.pop("default", None)
+    schema["type"] = "integer"
+
+
 class CompareWith(BaseModel):
     """What B is: exactly one of a scene or a version."""
 
-    model_config = ConfigDict(extra="forbid")
-    scene: int | None = Field(None, strict=True)
-    version: int | None = Field(None, strict=True)
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1, "maxProperties": 1})
+    scene: int | None = Field(None, strict=True, json_schema_extra=_an_id, description="a scene id")
+    version: int | None = Field(None, strict=True, json_schema_extra=_an_id, description="a version id")
 
-    @model_validator(mode="after")
-    def _exactly_one(self) -> "CompareWith":
-        if (self.scene is None) == (self.version is None):
-            raise ValueError('give exactly one of "scene" or "version"')
-        return self
+    @model_validator(mode="before")
+    @classmethod
+    def _exactly_one(cls, data: Any) -> Any:
+        if isinstance(data, dict) and (len(data) != 1 or None in data.values()):
+            raise ValueError('give exactly one of "scene" or "version", with an id')
+        return data
 
 
 class ABStart(BaseModel):
@@ -352,7 +383,9 @@ class ABStart(BaseModel):
     target: CompareWith = Field(alias="with", description='{"scene": <id>} or {"version": <id>}')
     fade_ms: float = Field(0.0, strict=True, json_schema_extra=_FADE_SCHEMA,
                            description="crossfade for every switch, ms")
-    scope: list[str] | None = Field(None, description="limit the comparison to these address patterns")
+    scope: list[str] | None = Field(None, json_schema_extra={"anyOf": [{"type": "array", **_SCOPE_SCHEMA},
+                                                                       {"type": "null"}]},
+                                    description="limit the comparison to these address patterns")
 
 
 class ABToggle(BaseModel):
@@ -447,13 +480,17 @@ class TraceOut(BaseModel):
 
 
 class GainStagingIn(BaseModel):
-    """Body of ``POST /gain-staging``."""
+    """Body of ``POST /gain-staging`` (optional: no body, or ``{}``, listens to every channel for 10 s)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={
         "examples": [{"channels": [1, 2], "listen_s": 10, "target_db": -18, "apply": False}]})
-    channels: list[int] | None = Field(None, description="channel numbers; null or absent: every channel")
-    listen_s: float = Field(10.0, description="how long to listen (1…60 s)")
-    target_db: float = Field(-18.0, description="where the peaks should sit (-30…-6 dBFS)")
+    channels: list[int] | None = Field(None, json_schema_extra={
+        "anyOf": [{"type": "array", "minItems": 1, "items": {"type": "integer", "minimum": 1}}, {"type": "null"}]},
+        description="channel numbers (1 up to this mixer's channel count); null or absent: every channel")
+    listen_s: float = Field(10.0, json_schema_extra={"minimum": 1, "maximum": 60},
+                            description="how long to listen (1…60 s)")
+    target_db: float = Field(-18.0, json_schema_extra={"minimum": -30, "maximum": -6},
+                             description="where the peaks should sit (-30…-6 dBFS)")
     apply: bool = Field(False, description="make the proposed changes (one undo step) after listening")
 
 

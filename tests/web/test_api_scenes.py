@@ -112,7 +112,7 @@ def test_scene_errors(call):
     assert call("POST", "/scenes", 400, json={"name": 5})["code"] == "malformed_request"
     e = call("GET", "/scenes/99", 404)
     assert e["code"] == "not_found" and "scene 99" in e["message"] and str(first["id"]) in e["allowed"]
-    assert call("GET", "/scenes/nine", 400)["code"] == "malformed_request"
+    assert call("GET", "/scenes/nine", 404)["code"] == "not_found"  # ids are numbers: no such scene
     assert call("PATCH", "/scenes/99", 404, json={"name": "x"})["code"] == "not_found"
     second = call("POST", "/scenes", 201, json={"name": "Chorus"})
     assert call("PATCH", f"/scenes/{second['id']}", 409, json={"name": "VERSE"})["code"] == "name_taken"
@@ -241,7 +241,7 @@ def test_versions_list_read_recall(call, control, scenes, clock):
     assert e["code"] == "not_found" and str(version_id) in e["allowed"]
     assert call("POST", "/versions/77/recall", 404)["code"] == "not_found"
     assert call("POST", f"/versions/{version_id}/recall", 422, json={"fade_ms": 1e9})["code"] == "out_of_range"
-    assert call("GET", "/versions/x", 400)["code"] == "malformed_request"
+    assert call("GET", "/versions/x", 404)["code"] == "not_found"
 
 
 # -- A/B ------------------------------------------------------------------------------------------------

@@ -48,12 +48,12 @@ def test_error_responses_declare_the_common_body(client):
             if status.startswith("4"):
                 assert response["content"]["application/json"]["schema"]["$ref"] == ERROR_REF, (name, status)
     responses = dict(operations(schema))
-    assert set(responses[f"PUT {API}/params/{{address}}"]["responses"]) == {"200", "400", "404", "422"}
-    assert set(responses[f"PATCH {API}/params"]["responses"]) == {"200", "400", "413", "422"}
+    assert set(responses[f"PUT {API}/params/{{address}}"]["responses"]) == {"200", "400", "403", "404", "422"}
+    assert set(responses[f"PATCH {API}/params"]["responses"]) == {"200", "400", "403", "413", "422"}
     assert set(responses[f"GET {API}/params/{{address}}"]["responses"]) == {"200", "404"}
     assert set(responses[f"GET {API}/health"]["responses"]) == {"200", "503"}
-    assert set(responses[f"POST {API}/undo"]["responses"]) == {"200", "409"}
-    assert set(responses[f"POST {API}/redo"]["responses"]) == {"200", "409"}
+    assert set(responses[f"POST {API}/undo"]["responses"]) == {"200", "403", "409"}  # 403: cross_origin
+    assert set(responses[f"POST {API}/redo"]["responses"]) == {"200", "403", "409"}
     assert set(responses[f"GET {API}/history"]["responses"]) == {"200", "400"}
 
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from mixerd.diagnostics import CODES, take, trace
 from mixerd.diagnostics import gainstaging
 from mixerd.web.deps import ControlDep, DiagnosticsDep
-from mixerd.web.errors import error_response, responses
+from mixerd.web.errors import error_response, expects_body, responses
 from mixerd.web.schemas import DiagnosticsOut, GainStagingIn, GainStagingOut, TraceOut
 
 router = APIRouter(tags=["diagnostics"])
@@ -29,14 +29,18 @@ def read_diagnostics(diagnostics: DiagnosticsDep) -> dict:
     return {**diagnostics.problems(), "codes": {c: {"severity": s, "meaning": m} for c, (s, m) in CODES.items()}}
 
 
-@router.post("/gain-staging", response_model=GainStagingOut, responses=responses(409, 422),
+@router.post("/gain-staging", response_model=GainStagingOut, responses=responses(400, 409, 422),
              summary="Listen, then propose (or apply) the trims that put peaks at the target")
-def gain_staging(body: GainStagingIn, diagnostics: DiagnosticsDep):
+@expects_body('{"channels": [<channel>, ...], "listen_s": <1-60>, "target_db": <-30 to -6>, "apply": <true|false>} '
+              "(all optional)")
+def gain_staging(diagnostics: DiagnosticsDep, body: GainStagingIn | None = None):
     """Listen to ``channels`` (all by default) for ``listen_s`` seconds; propose the trim that puts each
     one's peaks at ``target_db``, within the trim's range, and say which channels it cannot fix (no
     signal, clipped before the trim, beyond the range). With ``apply`` the changes are made as one undo
-    step; otherwise ``PATCH /params`` with ``{"changes": <its changes>}`` applies them. One run at a time:
-    409 ``busy`` while the assistant listens (for any front end)."""
+    step; otherwise ``PATCH /params`` with ``{"changes": <its changes>}`` applies them. No body (or ``{}``)
+    listens to every channel for 10 s and proposes. One run at a time: 409 ``busy`` while the assistant
+    listens (for any front end)."""
+    body = body or GainStagingIn()
     request = gainstaging.Request(tuple(body.channels) if body.channels is not None else None, body.listen_s,
                                   body.target_db)
     try:

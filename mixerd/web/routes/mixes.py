@@ -17,7 +17,8 @@ class CopyFrom(BaseModel):
     """Body of ``POST /mixes/{bus}/copy``."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"from": "main"}, {"from": "bus/2"}]})
-    source: str = Field(alias="from", description='"main" or another aux mix, e.g. "bus/2"')
+    source: str = Field(alias="from", json_schema_extra={"pattern": "^(?:main|(?:bus/)?[0-9]+)$"},
+                        description='"main" or another aux mix: "bus/2" (or "2")')
 
 
 @router.post("/{bus}/copy", response_model=BatchOut, responses=responses(400, 404, 422),

@@ -72,14 +72,14 @@ def import_scene(body: SceneImport, scenes: ScenesDep,
     return {"scene": scene_info(scene), "imported": len(scene.values), "skipped": skipped}
 
 
-@router.get("/{scene_id}", response_model=SceneOut, summary="One scene with its values",
+@router.get("/{scene_id:int}", response_model=SceneOut, summary="One scene with its values",
             responses=errors(e400=BAD_REQUEST, e404=NO_SCENE))
 def read_scene(scene_id: int, scenes: ScenesDep) -> dict:
     scene = scenes.scene(scene_id)
     return {**scene_info(scene), "values": scene.values}
 
 
-@router.patch("/{scene_id}", response_model=SceneInfo, summary="Rename a scene",
+@router.patch("/{scene_id:int}", response_model=SceneInfo, summary="Rename a scene",
               responses=errors(e400=BAD_REQUEST, e404=NO_SCENE, e409="Another scene has this name (code name_taken)",
                                e422="The name is empty, too long or has a character names may not hold "
                                     "(code invalid_name)"))
@@ -88,7 +88,7 @@ def rename_scene(scene_id: int, body: SceneName, scenes: ScenesDep) -> dict:
     return scene_info(scenes.rename_scene(scene_id, body.name))
 
 
-@router.delete("/{scene_id}", response_model=SceneDeletedOut, summary="Delete a scene (confirmed)",
+@router.delete("/{scene_id:int}", response_model=SceneDeletedOut, summary="Delete a scene (confirmed)",
                responses=errors(e400=BAD_REQUEST, e404=NO_SCENE,
                                 e409="Not confirmed: repeat with ?confirm=true (code confirm_required)"))
 def delete_scene(scene_id: int, scenes: ScenesDep,
@@ -103,14 +103,14 @@ def delete_scene(scene_id: int, scenes: ScenesDep,
     return {"deleted": scene_info(scenes.delete_scene(scene.id, confirm=True))}
 
 
-@router.get("/{scene_id}/export", response_model=SceneDocument, summary="A scene as a portable JSON document",
+@router.get("/{scene_id:int}/export", response_model=SceneDocument, summary="A scene as a portable JSON document",
             responses=errors(e400=BAD_REQUEST, e404=NO_SCENE))
 def export_scene(scene_id: int, scenes: ScenesDep) -> dict:
     """``{"mixerd_scene": 1, "name", "values"}``: keep it as a file, import it here or on another mixer."""
     return scenes.export_scene(scene_id)
 
 
-@router.post("/{scene_id}/recall", response_model=RecallOut, summary="Recall a scene",
+@router.post("/{scene_id:int}/recall", response_model=RecallOut, summary="Recall a scene",
              responses=errors(e400=BAD_REQUEST, e404=NO_SCENE,
                               e422="fade_ms out of range (out_of_range), an empty scope (invalid_scope), a scope "
                                    "pattern that is malformed (invalid_pattern) or matches nothing (no_match)"))

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from mixerd.control.templates import Templates
 from mixerd.web.deps import ControlDep
 from mixerd.web.errors import responses
-from mixerd.web.schemas import BatchOut, ParamValue
+from mixerd.web.schemas import BatchOut, ParamValue, name_schema
 
 router = APIRouter(prefix="/templates", tags=["templates"])
 
@@ -24,7 +24,8 @@ TemplatesDep = Annotated[Templates, Depends(get_templates)]
 
 class TemplateName(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Sunday band"}]})
-    name: str = Field(description="1–64 characters under the text rule for names (no control, bidirectional or "
+    name: str = Field(json_schema_extra=name_schema(64, "/"),
+                      description="1–64 characters under the text rule for names (no control, bidirectional or "
                                   "invisible format characters), without '/'")
 
 

@@ -22,14 +22,14 @@ def list_versions(scenes: ScenesDep) -> dict:
             "interval_minutes": scenes.versions.interval / 60}
 
 
-@router.get("/{version_id}", response_model=VersionOut, summary="One version with its values",
+@router.get("/{version_id:int}", response_model=VersionOut, summary="One version with its values",
             responses=errors(e400=BAD_REQUEST, e404=NO_VERSION))
 def read_version(version_id: int, scenes: ScenesDep) -> dict:
     version = scenes.version(version_id)
     return {**version, "time": utc(version["time"])}
 
 
-@router.post("/{version_id}/recall", response_model=RecallOut, summary="Recall a version like a scene",
+@router.post("/{version_id:int}/recall", response_model=RecallOut, summary="Recall a version like a scene",
              responses=errors(e400=BAD_REQUEST, e404=NO_VERSION,
                               e422="fade_ms out of range (out_of_range), an empty scope (invalid_scope), a scope "
                                    "pattern that is malformed (invalid_pattern) or matches nothing (no_match)"))
