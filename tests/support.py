@@ -23,10 +23,42 @@ from mixerd.web.server import serve  # noqa: F401  (a real uvicorn server for an
 RATE = 48000
 PERIOD = 64
 _names = itertools.count(1)
+_run_slot: str | None = None
+_slot_locks: list = []  # open lock files: each holds its slot for as long as this process lives
+
+
+def _claim_run_slot() -> str:
+    """The lowest slot no other live test process holds (an ``flock`` kept until this process ends)."""
+    import fcntl
+    import tempfile
+
+    folder = os.path.join(tempfile.gettempdir(), f"mixerd-test-jack-{os.getuid()}")
+    os.makedirs(folder, exist_ok=True)
+    for slot in itertools.count():
+        lock = open(os.path.join(folder, f"{slot}.lock"), "w")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.close()
+            continue
+        _slot_locks.append(lock)
+        return str(slot)
+    raise AssertionError("unreachable")
 
 
 def unique_server_name() -> str:
-    return f"mixerd-test-{os.getpid()}-{next(_names)}"
+    """A JACK server name no other live server of the tests has: ``mixerd-test-<slot>-<n>``.
+
+    The names repeat from one run to the next on purpose. JACK2 keeps a machine-wide table of 8 servers
+    (/dev/shm/jack-shm-registry); a server killed with SIGKILL (which several tests do) leaves its row, and
+    the row is reclaimed only when a server of the same name starts again. Names that never repeat (a pid in
+    them) would fill the table for good after a few runs: "Too many servers already active", no jackd at all.
+    The slot keeps test processes that run at the same time apart.
+    """
+    global _run_slot
+    if _run_slot is None:
+        _run_slot = _claim_run_slot()
+    return f"mixerd-test-{_run_slot}-{next(_names)}"
 
 
 def wait_until(predicate, timeout: float = 15.0, what: str = "condition") -> None:
