@@ -16,11 +16,15 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from mixerd.model.layout import FX_EFFECTS
+from mixerd.mqtt.topics import ACTIONS as MQTT_ACTIONS
 from mixerd.tomlcheck import check_type, did_you_mean, read_toml, show
 
 START_SERVER_CHOICES = ("auto", "always", "never")
 AUTOSTART_CHOICES = ("profile", "alsa", "dummy", "off")
 LOG_LEVELS = ("debug", "info", "warning", "error")
+
+LOUDNESS_INTERVAL_MIN = 5.0     # seconds: faster would flood Home Assistant's recorder again
+LOUDNESS_INTERVAL_MAX = 3600.0
 
 # JACK limits a client name to jack_client_name_size() - 1 = 63 bytes; ':' separates client and port.
 _JACK_NAME_MAX = 63
@@ -202,9 +206,35 @@ class MqttConfig(_Section):
         nonempty=True, forbid="#+ ", what="a topic prefix without wildcards or spaces"))
     #: which strips become Home Assistant entities: "main", "bus/*" or "bus/2", "ch/*" or "ch/3"
     expose: tuple[str, ...] = ("main", "bus/*")
+    #: seconds between the short-term loudness values on {base}/loudness (Home Assistant's loudness
+    #: sensors), rounded to 0.1 LU and sent only when one changed; 0: no loudness sensors
+    loudness_interval: float = field(default=30.0, metadata=_rule(
+        what=f"0 (no loudness sensors) or {LOUDNESS_INTERVAL_MIN:g} to {LOUDNESS_INTERVAL_MAX:g} s"))
+    #: MQTT may read but change nothing: every /set and action is refused on {base}/error
+    read_only: bool = False
+    #: the addresses MQTT may change: patterns with "*" for one segment, "**" for several ("**": all)
+    writable: tuple[str, ...] = field(default=("**",), metadata=_rule(
+        what='address patterns such as "ch/*/fader", "bus/2/**" or "**" (everything)'))
+    #: the actions MQTT may run under {base}/action/
+    actions: tuple[str, ...] = field(default=tuple(MQTT_ACTIONS), metadata=_rule(choices=tuple(MQTT_ACTIONS)))
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        interval = self.loudness_interval
+        if interval != 0 and not LOUDNESS_INTERVAL_MIN <= interval <= LOUDNESS_INTERVAL_MAX:
+            why = ("is too short: Home Assistant's recorder keeps every new value" if 0 < interval < LOUDNESS_INTERVAL_MIN
+                   else "is out of range")
+            raise ConfigError(f"mqtt.loudness_interval = {show(interval)} {why}; allowed: 0 (no loudness sensors) "
+                              f"or {LOUDNESS_INTERVAL_MIN:g} to {LOUDNESS_INTERVAL_MAX:g} s")
+        from mixerd.control.scenes.patterns import PATTERN_HINT, AddressPattern  # (not at import: config is read first)
+        from mixerd.control.scenes.errors import SceneError
+
+        for item in self.writable:
+            try:
+                AddressPattern.parse(item)
+            except SceneError as exc:
+                raise ConfigError(f"mqtt.writable has {show(item)}: {exc.message.split(': ', 1)[-1]}; write "
+                                  f"{PATTERN_HINT}, or [\"**\"] for every address") from None
         for item in self.expose:
             if not re.match(r"^(main|(ch|bus)/(\*|[1-9]\d*))$", item):
                 raise ConfigError(f"mqtt.expose has {show(item)}; list strips as \"main\", \"bus/*\" (every mix), "

@@ -9,7 +9,11 @@ Three threads, none of which ever blocks paho's network loop:
 * the publisher follows the control core's event stream and publishes state, at most one message per
   address every ``MIN_INTERVAL`` seconds while it keeps changing (a fader drag) and always the last
   value; it also publishes meters, the signal-flow problems (``{base}/diagnostics``, retained, on every
-  change) and, after every (re)connect, the whole state again.
+  change), the scene the mix is at (``{base}/scene``), the sparse loudness for Home Assistant
+  (``{base}/loudness``) and, after every (re)connect, the whole state again.
+
+What MQTT may change is ``[mqtt] read_only``, ``writable`` and ``actions`` (``access.Access``); anything
+else is refused on ``{base}/error``.
 
 The gain-staging action listens for seconds, so it runs in a thread of its own (one at a time).
 """
@@ -23,7 +27,7 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 import paho.mqtt.client as mqtt
@@ -33,13 +37,16 @@ from mixerd.control.scenes import SceneError
 from mixerd.diagnostics import gainstaging
 from mixerd.model.errors import ParamError
 from mixerd.mqtt import discovery
+from mixerd.mqtt.access import Access
+from mixerd.mqtt.loudness import LoudnessReport
+from mixerd.mqtt.scene_state import CurrentScene, modified_label
 from mixerd.mqtt.topics import (ACTIONS, NOT_JSON, PayloadError, Topics, decode, parse_payload, read_json,
                                  state_payload)
 
 log = logging.getLogger(__name__)
 
 MIN_INTERVAL = 0.05       # at most 20 state messages per second per address
-SCENE_POLL = 2.0          # how often the scene list is checked for the Home Assistant select
+SCENE_POLL = 2.0          # how often the scenes and safes are checked (the select's options, {base}/scene)
 HEALTH_POLL = 1.0         # how often the engine's health is checked for {base}/health
 COMMAND_QUEUE = 65536     # commands waiting for the control core
 RECONNECT = (1, 30)       # backoff between reconnect attempts, seconds (min, max)
@@ -63,11 +70,13 @@ class BrokerAddress:
 
 class MqttBridge:
     """Publishes ``control``'s state to MQTT and applies commands from it. ``config`` is an
-    ``MqttConfig``; ``scenes`` (a SceneService) enables the scene actions; ``diagnostics`` (the live
-    problem finder) is published on ``{base}/diagnostics``."""
+    ``MqttConfig``; ``scenes`` (a SceneService) enables the scene actions and ``{base}/scene``;
+    ``diagnostics`` (the live problem finder) is published on ``{base}/diagnostics``. ``clock``
+    (monotonic seconds) times the loudness values."""
 
     def __init__(self, control, config, scenes=None, *, diagnostics=None, client_id: str | None = None,
-                 model: str = "mixerd", configuration_url: str | None = None):
+                 model: str = "mixerd", configuration_url: str | None = None,
+                 clock: Callable[[], float] = time.monotonic):
         self.control = control
         self.config = config
         self.scenes = scenes
@@ -82,6 +91,8 @@ class MqttBridge:
         self.broker = BrokerAddress.parse(config.broker)
         self.client_id = client_id or f"mixerd-{config.node_id}"
         self._tree = control.tree
+        self.access = Access.from_config(self._tree, config)
+        self._loudness = LoudnessReport(config.loudness_interval, clock)
         self._max_depth = max(a.count("/") + 1 for a in self._tree.addresses())
         self._commands: queue.Queue = queue.Queue(COMMAND_QUEUE)
         self._stop = threading.Event()
@@ -225,7 +236,10 @@ class MqttBridge:
         self.stats["commands"] += 1
         try:
             if kind == "set":
+                if self.access.read_only:
+                    self.access.check_set(name)  # refused, whatever the address
                 spec = self._tree.spec(name)  # ParamError unknown_address, with a "did you mean"
+                self.access.check_set(name)
                 self.control.set(name, parse_payload(payload, spec), "mqtt")
             else:
                 self._action(name, payload)
@@ -238,6 +252,10 @@ class MqttBridge:
                         name if kind == "set" else None, None)
 
     def _action(self, name: str, payload: bytes) -> None:
+        if name not in ACTIONS and not self.access.read_only:
+            raise PayloadError("unknown_action", f"there is no action {name!r}",
+                               ", ".join(f"{a} ({what})" for a, what in ACTIONS.items()))
+        self.access.check_action(name)  # read-only, not among [mqtt] actions, or reaching past writable
         if name == "undo":
             self.control.undo()
         elif name == "redo":
@@ -245,20 +263,18 @@ class MqttBridge:
         elif name == "generators":
             on = parse_payload(payload, self._tree.spec("gen/1/on")) if "gen/1/on" in self._tree else False
             gens = [a for a in self._tree.addresses() if a.startswith("gen/") and a.endswith("/on")]
+            self.access.check_action(name, gens)
             self.control.set_many({a: on for a in gens}, "mqtt")
         elif name == "gain_staging":
             self._start_gain_staging(payload)
-        elif name in ("scene_recall", "scene_save"):
+        else:  # scene_recall, scene_save
             if self.scenes is None:
                 raise PayloadError("not_available", "scenes are not available on this mixer")
             text = decode(payload)
             if name == "scene_save":
                 self.scenes.save_scene(_unquote(text))
-            else:
-                self.scenes.recall_scene(self._scene_id(_unquote(text)))
-        else:
-            raise PayloadError("unknown_action", f"there is no action {name!r}",
-                               ", ".join(f"{a} ({what})" for a, what in ACTIONS.items()))
+            elif (scene_id := self._scene_id(_unquote(text))) is not None:
+                self.scenes.recall_scene(scene_id)
 
     def _start_gain_staging(self, payload: bytes) -> None:
         """Check the request now (errors go to {base}/error), listen in a thread of its own."""
@@ -277,6 +293,8 @@ class MqttBridge:
                                allowed) from None
         request = request.checked(self._tree.layout.n_inputs)
         apply = body.get("apply", False) is True
+        channels = request.channels or range(1, self._tree.layout.n_inputs + 1)
+        self.access.check_action("gain_staging", [f"ch/{n}/trim" for n in channels] if apply else [])
         if self._assistant.listening:
             raise PayloadError(gainstaging.Busy.code, str(gainstaging.Busy()))
 
@@ -291,13 +309,18 @@ class MqttBridge:
 
         threading.Thread(target=listen, name="mixerd-mqtt-gain-staging", daemon=True).start()
 
-    def _scene_id(self, text: str) -> int:
+    def _scene_id(self, text: str) -> int | None:
+        """The scene named (or numbered) ``text``; None for the select's modified option (Home Assistant
+        sends it when that option is picked: there is nothing to recall)."""
         if text.isdigit():
             return int(text)
-        for scene in self.scenes.scenes():
+        scenes = self.scenes.scenes()
+        for scene in scenes:
             if scene.name == text:
                 return scene.id
-        names = ", ".join(repr(s.name) for s in self.scenes.scenes()) or "none yet"
+        if text == modified_label(s.name for s in scenes):
+            return None
+        names = ", ".join(repr(s.name) for s in scenes) or "none yet"
         raise PayloadError("not_found", f"there is no scene named {text!r}", f"a scene id or name ({names})")
 
     def _error(self, topic: str, payload: bytes, code: str, message: str, address: str | None,
@@ -321,9 +344,11 @@ class MqttBridge:
 
     def _discovery_messages(self) -> dict[str, dict[str, Any]]:
         _, values = self.control.state()
+        names = self._scene_names()
         return discovery.messages(self._tree, values, self.topics, self.config.discovery_prefix, self.device,
-                                  self.config.expose, self._scene_names(), self.config.meter_rate > 0,
-                                  diagnostics=self.diagnostics is not None)
+                                  self.config.expose, names, self.config.loudness_interval > 0,
+                                  diagnostics=self.diagnostics is not None, access=self.access,
+                                  modified=modified_label(names))
 
     def _scene_names(self) -> list[str]:
         return [s.name for s in self.scenes.scenes()] if self.scenes is not None else []
@@ -347,7 +372,9 @@ class MqttBridge:
         last: dict[str, float] = {}    # address → when it was last published
         meter_period = 1.0 / self.config.meter_rate if self.config.meter_rate > 0 else None
         next_meters = time.monotonic()
-        scenes_checked, scene_names = 0.0, self._scene_names()
+        current = CurrentScene(self._tree) if self.scenes is not None else None
+        scenes_checked, scenes_seen, scene_list, safe = 0.0, None, [], []
+        scene_sent: dict[str, Any] | None = None
         health_checked, health_sent = 0.0, None
         diagnostics_sent = None
         try:
@@ -364,16 +391,19 @@ class MqttBridge:
                     if health != health_sent or self._resync.is_set():
                         health_sent = health
                         self._publish(self.topics.health, json.dumps(health), retain=True)
-                if self.config.discovery and self._connected.is_set():
-                    if time.monotonic() - scenes_checked > SCENE_POLL:  # the scene select lists them
-                        scenes_checked = time.monotonic()
-                        names = self._scene_names()
-                        if names != scene_names:
-                            scene_names = names
+                if current is not None and time.monotonic() - scenes_checked > SCENE_POLL:
+                    # The scenes and safes (the select lists the scenes; {base}/scene compares with them).
+                    scenes_checked = time.monotonic()
+                    scene_list, safes = self.scenes.scenes(), self.scenes.safes()
+                    seen = ([(s.id, s.name, s.updated) for s in scene_list], safes)
+                    if seen != scenes_seen:
+                        if scenes_seen is not None and [n for _, n, _ in seen[0]] != [n for _, n, _ in scenes_seen[0]]:
                             self._rediscover.set()
-                    if self._rediscover.is_set():
-                        self._rediscover.clear()
-                        self._announce()
+                        scenes_seen, safe = seen, self.scenes.safe_addresses()
+                        current.reset(scene_list, safe, self.control.state()[1])
+                if self.config.discovery and self._connected.is_set() and self._rediscover.is_set():
+                    self._rediscover.clear()
+                    self._announce()
                 if self._resync.is_set() and self._connected.is_set():
                     self._resync.clear()
                     _, values = self.control.state()
@@ -381,6 +411,11 @@ class MqttBridge:
                     self._publish_state(values)
                     now = time.monotonic()
                     last = dict.fromkeys(values, now)
+                    if current is not None:
+                        current.reset(scene_list, safe, values)
+                        scene_sent = None
+                    if self._loudness.sent:  # retained: a broker that restarted empty has it again
+                        self._publish(self.topics.loudness, json.dumps(self._loudness.sent), retain=True)
                 now = time.monotonic()
                 due = [now + MIN_INTERVAL] if pending else [now + 0.25]
                 if meter_period:
@@ -389,6 +424,8 @@ class MqttBridge:
                     event = sub.get(timeout=max(0.0, min(due) - now))
                     while event is not None:
                         pending[event.address] = event.value
+                        if current is not None:
+                            current.change(event.address, event.value)
                         if event.address.endswith("/name"):
                             self._rediscover.set()  # entity names follow the strip names
                         event = sub.get(timeout=0)
@@ -399,11 +436,20 @@ class MqttBridge:
                 for address in [a for a in pending if now - last.get(a, 0.0) >= MIN_INTERVAL]:
                     self._publish(self.topics.state(address), state_payload(pending.pop(address)), retain=True)
                     last[address] = now
+                if current is not None:
+                    scene = current.state().to_dict()
+                    if scene != scene_sent and self._connected.is_set() and not self._resync.is_set():
+                        scene_sent = scene
+                        self._publish(self.topics.scene, json.dumps(scene, ensure_ascii=False), retain=True)
                 if meter_period and now >= next_meters:
                     next_meters = now + meter_period
                     if self._connected.is_set():
                         self._publish(self.topics.meters, json.dumps(compact_meters(self.control.meters())),
                                       retain=False)
+                if self._connected.is_set() and not self._resync.is_set() and self._loudness.due():
+                    loudness = self._loudness.take(self.control.meters())
+                    if loudness is not None:
+                        self._publish(self.topics.loudness, json.dumps(loudness), retain=True)
         finally:
             sub.close()
 

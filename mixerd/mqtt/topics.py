@@ -2,7 +2,8 @@
 
 State ``{base}/{address}`` (retained, the JSON value), commands ``{base}/{address}/set``, actions
 ``{base}/action/{name}``, errors ``{base}/error``, meters ``{base}/meters``, availability
-``{base}/availability``. A command's payload may be JSON (``-6``, ``true``, ``"afl"``) or plain text as
+``{base}/availability``; the current scene ``{base}/scene`` and the sparse loudness for Home Assistant
+``{base}/loudness`` (both retained). A command's payload may be JSON (``-6``, ``true``, ``"afl"``) or plain text as
 automation tools send it (``ON``, ``off``, ``afl``); its meaning comes from the address's type.
 """
 
@@ -57,6 +58,14 @@ class Topics:
     @property
     def meters(self) -> str:
         return f"{self.base}/meters"
+
+    @property
+    def scene(self) -> str:
+        return f"{self.base}/scene"
+
+    @property
+    def loudness(self) -> str:
+        return f"{self.base}/loudness"
 
     @property
     def health(self) -> str:

@@ -90,14 +90,20 @@ def test_every_entity_carries_what_home_assistant_needs(bridge, listen):
         assert device["identifiers"] == ["mixerd_test"] and device["model"] == "Demo mixer"
         assert device["sw_version"] == __version__ and device["configuration_url"] == URL
         assert device["manufacturer"] == "mixerd" and device["name"]
+        # Home Assistant 2025.10+ takes the entity id from default_entity_id (object_id is ignored from 2026.4)
+        assert "object_id" not in config, topic
+        assert config["default_entity_id"] == f"{component}.{config['unique_id']}"
     fader = entity(listener, "number", "bus_2_fader")
     assert fader["name"] == "IEM fader" and (fader["min"], fader["max"], fader["unit_of_measurement"]) == (-90.0, 10.0, "dB")
     assert fader["mode"] == "slider" and fader["command_topic"] == f"{BASE}/bus/2/fader/set"
     assert fader["state_topic"] == f"{BASE}/bus/2/fader"
     loud = entity(listener, "sensor", "main_loudness")
     assert (loud["state_class"], loud["entity_category"], loud["unit_of_measurement"]) == ("measurement", "diagnostic", "LUFS")
-    assert loud["state_topic"] == f"{BASE}/meters" and "value_json['main'].lufs_s" in loud["value_template"]
-    assert entity(listener, "select", "scene")["options"] == ["Tracking"]
+    assert loud["state_topic"] == f"{BASE}/loudness" and loud["value_template"] == "{{ value_json['main'] }}"
+    select = entity(listener, "select", "scene")
+    assert select["options"] == ["Tracking", "(modified)"]  # the state must be one of the options
+    assert select["state_topic"] == select["json_attributes_topic"] == f"{BASE}/scene"
+    assert select["value_template"] == "{{ value_json.option }}"
     assert entity(listener, "switch", "ch_1_mute")["name"] == "Vocal mute"
 
 
@@ -128,7 +134,8 @@ def test_names_and_scenes_update_the_entities(bridge, control, scenes, listen):
     control.set("bus/1/name", "Drums", "rest")
     wait_until(lambda: entity(listener, "number", "bus_1_fader")["name"] == "Drums fader", what="the new name")
     scenes.save_scene("Mixdown")
-    wait_until(lambda: entity(listener, "select", "scene")["options"] == ["Tracking", "Mixdown"], what="the new scene")
+    wait_until(lambda: entity(listener, "select", "scene")["options"] == ["Tracking", "Mixdown", "(modified)"],
+               what="the new scene")
 
 
 def test_stale_entities_are_removed_and_a_home_assistant_restart_gets_everything(broker, control, scenes, listen):
@@ -182,4 +189,91 @@ def test_the_problem_finder_is_a_sensor_and_gain_staging_a_button(broker, contro
                    what="the problem count")
     finally:
         bridge.stop()
+        diagnostics.stop()
+
+
+def shown(listener, select) -> str | None:
+    """What Home Assistant's select shows: its value template ({{ value_json.option }}) on the last state."""
+    state = listener.last(select["state_topic"])
+    assert select["value_template"] == "{{ value_json.option }}"
+    return None if state is None else state["option"]
+
+
+def test_the_scene_select_shows_the_scene_the_mix_is_at(bridge, control, scenes, listen):
+    """Wherever the mix gets to a scene (a recall from the web app or the API — both call the scene service —,
+    a save, an undo) the select shows it; when the mix moves away it shows the modified option."""
+    listener = listen(f"{HA}/#")
+    wait_until(lambda: entity(listener, "select", "scene") is not None, what="the scene select")
+    select = entity(listener, "select", "scene")
+    states = listen(select["state_topic"])
+    wait_until(lambda: shown(states, select) == "Tracking", what="the mix at the scene it was saved from")
+    tracking = scenes.scenes()[0].id
+    assert states.last(select["state_topic"]) == {"id": tracking, "name": "Tracking", "modified": False,
+                                                  "option": "Tracking"}
+    control.set("ch/1/fader", -10.0, "ws")  # the mix moves away
+    wait_until(lambda: shown(states, select) == "(modified)", what="modified")
+    assert states.last(select["state_topic"])["name"] == "Tracking"  # ... from Tracking
+    assert "(modified)" in select["options"]
+    verse = scenes.save_scene("Verse").id  # a scene saved now is where the mix is
+    wait_until(lambda: shown(states, select) == "Verse", what="the new scene")
+    control.set("ch/1/fader", -20.0, "ws")
+    wait_until(lambda: shown(states, select) == "(modified)", what="modified from Verse")
+    scenes.recall_scene(tracking)  # as POST /api/v1/scenes/{id}/recall does
+    wait_until(lambda: shown(states, select) == "Tracking", what="the recalled scene")
+    control.set("bus/1/fader", -5.0, "rest")
+    wait_until(lambda: shown(states, select) == "(modified)", what="modified after the recall")
+    control.undo()  # back to the scene
+    wait_until(lambda: shown(states, select) == "Tracking", what="the scene again after an undo")
+    control.undo()  # the recall undone: ch/1 at -20 dB again, which is no scene
+    wait_until(lambda: shown(states, select) == "(modified)", what="modified after undoing the recall")
+    scenes.recall_scene(verse, scope=["ch/*/fader"])  # the faders of Verse: the mix is Verse again
+    wait_until(lambda: shown(states, select) == "Verse", what="Verse by a scoped recall")
+    late = listen(select["state_topic"])  # retained: Home Assistant starting now gets it at once
+    wait_until(lambda: select["state_topic"] in late.retained and shown(late, select) == "Verse", what="retained")
+    # Picking the modified option recalls nothing and is no error.
+    _, before = control.state()
+    errors = listen(f"{BASE}/error")
+    listener.publish(select["command_topic"], b"(modified)")
+    listener.publish(f"{BASE}/action/scene_recall", b"Nope")  # an error after it: the option was handled first
+    wait_until(lambda: errors.count(f"{BASE}/error"), what="the error")
+    assert [json.loads(p)["payload"] for p in errors.messages[f"{BASE}/error"]] == ["Nope"]
+    assert control.state()[1] == before
+
+
+def test_a_scene_named_like_the_modified_option_keeps_the_options_unique(bridge, control, scenes, listen):
+    scenes.save_scene("(Modified)")
+    listener = listen(f"{HA}/#")
+    wait_until(lambda: len((entity(listener, "select", "scene") or {}).get("options", [])) == 3, what="the options")
+    options = entity(listener, "select", "scene")["options"]
+    assert options == ["Tracking", "(Modified)", "((modified))"]
+    control.set("ch/1/fader", -10.0, "ws")
+    states = listen(f"{BASE}/scene")
+    wait_until(lambda: (states.last(f"{BASE}/scene") or {}).get("option") == "((modified))", what="modified")
+    listener.publish(entity(listener, "select", "scene")["command_topic"], b"(Modified)")  # a real scene
+    wait_until(lambda: control.get("ch/1/fader") == 0.0, what="the scene named (Modified) recalled")
+
+
+def test_the_entity_ids_the_readme_documents_are_the_published_ones(broker, control, scenes, listen):
+    """Each config says its entity id (default_entity_id: Home Assistant 2025.10+ uses it); the ids the
+    README names for the demo are among them, and no config carries the retired object_id."""
+    import re
+    from pathlib import Path
+
+    from mixerd.diagnostics import Diagnostics
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    documented = set(re.findall(r"\b(?:number|switch|select|sensor|button|binary_sensor)\.mixerd_demo_\w+", readme))
+    assert len(documented) >= 5, documented
+    diagnostics = Diagnostics(control, interval=0.05, raise_after=0.0)
+    config = MqttConfig(broker=broker.url, node_id="demo", meter_rate=0.0)  # the demo's base topic and defaults
+    b = MqttBridge(control, config, scenes, diagnostics=diagnostics)
+    listener = listen(f"{HA}/#")
+    b.start()
+    try:
+        wait_until(lambda: len(configs(listener)) == 15, what="the discovery configs")
+        published = {c["default_entity_id"] for c in configs(listener).values()}
+        assert not [c for c in configs(listener).values() if "object_id" in c]
+        assert documented <= published, sorted(documented - published)
+    finally:
+        b.stop()
         diagnostics.stop()

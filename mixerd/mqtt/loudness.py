@@ -1,0 +1,50 @@
+"""Loudness for Home Assistant, sparse: what ``{base}/loudness`` carries (no networking here).
+
+Home Assistant's recorder keeps a row for every new state of every sensor. Loudness taken from the
+meter messages (twice a second) made about 1.2 million rows a day from one mixer's seven strips, so the
+loudness sensors read this topic instead: every ``interval`` seconds (``[mqtt] loudness_interval``,
+default 30) the short-term loudness (LUFS, the last 3 s) of the main and every mix, rounded to 0.1 LU,
+and published only when one of them changed. At the default that is at most 2,880 messages a day, so at
+most 2,880 rows a day per sensor; a steady or silent mix adds none.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Mapping
+
+DECIMALS = 1  # 0.1 LU: finer than anyone hears a loudness change, coarse enough to stay put on a steady mix
+
+
+def loudness_values(meters: Mapping[str, Any]) -> dict[str, float]:
+    """Short-term loudness per strip (``main``, ``bus/B``) from a meter snapshot, rounded to 0.1 LU."""
+    out: dict[str, float] = {}
+    for name, point in (meters.get("points") or {}).items():
+        value = point.get("lufs_s")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[name] = round(float(value), DECIMALS)
+    return out
+
+
+class LoudnessReport:
+    """When to take the next loudness value and whether it is news. ``clock`` is monotonic seconds (tests
+    drive it); ``take`` is called when ``due()``."""
+
+    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic):
+        self.interval = interval
+        self._clock = clock
+        self._next: float | None = None  # None: at once
+        self.sent: dict[str, float] | None = None
+
+    def due(self) -> bool:
+        return self.interval > 0 and (self._next is None or self._clock() >= self._next)
+
+    def take(self, meters: Mapping[str, Any]) -> dict[str, float] | None:
+        """The values to publish now, or None (nothing measured, or nothing changed); the next one is
+        due ``interval`` seconds later."""
+        self._next = self._clock() + self.interval
+        values = loudness_values(meters)
+        if not values or values == self.sent:
+            return None
+        self.sent = values
+        return values
