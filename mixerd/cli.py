@@ -144,10 +144,15 @@ def _serve(args: argparse.Namespace) -> int:
     addresses = web_addresses(sock, "https" if config.http.tls else "http")
     mixer.web_url = addresses[-1]  # a LAN address when there is one: Home Assistant runs elsewhere
     try:
-        if args.command == "demo" and config.mqtt.enabled and config.mqtt.broker == DEMO_BROKER:
+        if args.command == "demo" and config.mqtt.enabled and (port := _demo_broker_port(config.mqtt.broker)):
+            from mixerd.daemon import CHILDREN
             from mixerd.mqtt.local_broker import LocalBroker
+            from mixerd.system.children import ChildRecord
 
-            broker = LocalBroker(1883)  # the demo's own mosquitto when none runs here
+            # The demo's own mosquitto when none runs here; noted in the state directory, so the next demo
+            # stops one a killed demo left running.
+            broker = LocalBroker(port, record=ChildRecord(Path(config.state.dir) / CHILDREN / "mosquitto.json",
+                                                          "mosquitto"))
             broker_state = broker.start()
         try:
             mixer.start()
@@ -217,8 +222,15 @@ def _print_access(config, mixer, demo: bool) -> None:
 
 #: The demo's admin password unless its config sets another (printed with the address).
 DEMO_PASSWORD = "mixerd"
-#: The broker the demo starts a mosquitto for, when nothing listens there yet.
-DEMO_BROKER = "mqtt://127.0.0.1:1883"
+
+
+def _demo_broker_port(broker: str) -> int | None:
+    """The port of a broker on 127.0.0.1 (the default mqtt://127.0.0.1:1883, or another port a demo's config
+    names), where the demo starts a mosquitto when nothing listens there yet; None for any other broker."""
+    import re
+
+    m = re.fullmatch(r"mqtt://127\.0\.0\.1(?::(\d{1,5}))?/?", broker)
+    return (int(m.group(1)) if m.group(1) else 1883) if m else None
 
 
 def _demo_config(config, args: argparse.Namespace):

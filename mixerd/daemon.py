@@ -24,9 +24,13 @@ from mixerd.jackhost import JackHost, ServerSpec, Wiring
 from mixerd.model.params import ParamTree
 from mixerd.profiles import Profile, ProfileError, connected, list_profiles, load_profile
 from mixerd.store import Store
+from mixerd.system.children import ChildRecord
 from mixerd.web.auth import Auth
 
 log = logging.getLogger(__name__)
+
+#: Where in the state directory mixerd notes the processes it starts (``mixerd.system.children``).
+CHILDREN = "children"
 
 
 class StateError(RuntimeError):
@@ -95,6 +99,7 @@ class Mixer:
                 client_name=cfg.jack.client_name,
                 start_server="never" if cfg.jack.autostart == "off" else cfg.jack.start_server,
                 interface=settings.device.removeprefix("hw:").split(",")[0] if settings.driver == "alsa" else None,
+                record=ChildRecord(Path(cfg.state.dir) / CHILDREN / "jackd.json", "jackd"),
             )
             self.engine.driver = self.host
             self.host.start()

@@ -19,6 +19,7 @@ import jack
 from mixerd.engine import Engine
 from mixerd.jackhost.server import JackServer, JackServerError, ServerSpec, server_running
 from mixerd.model.layout import Layout
+from mixerd.system.children import ChildRecord
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,8 @@ class JackHost:
     """Connects ``engine`` to a JACK server and keeps it connected. Implements ``AudioDriver``."""
 
     def __init__(self, engine: Engine, server: ServerSpec, wiring: Wiring, *, client_name: str = "mixerd",
-                 start_server: str = "auto", interface: str | None = None, asound: Path = Path("/proc/asound")):
+                 start_server: str = "auto", interface: str | None = None, asound: Path = Path("/proc/asound"),
+                 record: ChildRecord | None = None):
         if start_server not in START_MODES:
             raise ValueError(f"start_server must be one of {START_MODES}, not {start_server!r}")
         self.engine = engine
@@ -76,6 +78,9 @@ class JackHost:
         self.interface = interface
         self.asound = asound
         self.interface_losses = 0
+        # Where the jackd we start is noted (the state directory), so that a start after a kill -9 stops
+        # one that outlived us before asking whether a server runs.
+        self.record = record
         self.own_server: JackServer | None = None
         self.client: jack.Client | None = None
         self.xruns = 0
@@ -90,6 +95,8 @@ class JackHost:
 
     def start(self) -> None:
         """Attach to (or start) the JACK server and start processing; raises if that is impossible."""
+        if self.record:
+            self.record.stop_leftover()
         running = server_running(self.spec.name)
         if running and self.start_mode == "always":
             raise JackServerError(f"a JACK server named {self.spec.name or 'default'!r} is already running "
@@ -99,7 +106,7 @@ class JackHost:
                 raise JackServerError(f"no JACK server named {self.spec.name or 'default'!r} is running and "
                                       "mixerd is not to start one (jack.autostart = \"off\" or jack.start_server "
                                       "= \"never\"); start jackd (mixerd-jackd.service) or let mixerd start it")
-            self.own_server = JackServer(self.spec)
+            self.own_server = JackServer(self.spec, self.record)
             self.own_server.start()
         self._open()
         self._stop.clear()

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import jack
 
+from mixerd.system.children import ChildRecord, spawn
+
 log = logging.getLogger(__name__)
 
 
@@ -66,10 +68,15 @@ def realtime_allowed() -> bool:
 
 
 class JackServer:
-    """A jackd child process we started and must stop; keeps its recent output for error messages."""
+    """A jackd child process we started and must stop; keeps its recent output for error messages.
 
-    def __init__(self, spec: ServerSpec):
+    The jackd dies with mixerd (``mixerd.system.children``); with a ``record`` (in the state directory) the
+    next start can also stop one that was left running.
+    """
+
+    def __init__(self, spec: ServerSpec, record: ChildRecord | None = None):
         self.spec = spec
+        self.record = record
         self.proc: subprocess.Popen[str] | None = None
         self.output: collections.deque[str] = collections.deque(maxlen=40)
         self.starts = 0
@@ -82,8 +89,9 @@ class JackServer:
         log.info("jack: starting %s", " ".join(cmd))
         # A session of its own: Ctrl-C in the terminal reaches mixerd, which then stops jackd in
         # order, instead of jackd vanishing under a running client.
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                     start_new_session=True)
+        self.proc = spawn(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        if self.record:
+            self.record.note(self.proc.pid, cmd)
         self.starts += 1
         threading.Thread(target=self._pump, args=(self.proc,), name="mixerd-jackd-log", daemon=True).start()
         deadline = time.monotonic() + timeout
@@ -104,15 +112,18 @@ class JackServer:
     def stop(self, timeout: float = 5.0) -> None:
         """Stop jackd (SIGTERM, then SIGKILL after ``timeout``)."""
         proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
+        if proc is None:
             return
-        proc.terminate()
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout)
-        log.info("jack: server stopped")
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout)
+            log.info("jack: server stopped")
+        if self.record:
+            self.record.forget()
 
     def last_output(self) -> str:
         return " | ".join(self.output) or "(no output)"

@@ -11,6 +11,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from mixerd.system.children import ChildRecord, spawn
+
 log = logging.getLogger(__name__)
 
 
@@ -30,16 +32,23 @@ def listening(host: str, port: int) -> bool:
 
 class LocalBroker:
     """``start()`` runs mosquitto on ``127.0.0.1:port`` unless a broker is already there (or mosquitto is
-    not installed); ``stop()`` ends exactly the process it started."""
+    not installed); ``stop()`` ends exactly the process it started.
 
-    def __init__(self, port: int = 1883, options: str = "allow_anonymous true"):
+    The mosquitto dies with the process that started it (``mixerd.system.children``); with a ``record`` (the
+    demo's: in its state directory) ``start()`` first stops one that a killed predecessor left running.
+    """
+
+    def __init__(self, port: int = 1883, options: str = "allow_anonymous true", record: ChildRecord | None = None):
         self.port = port
         self.options = options  # mosquitto.conf lines for the listener (access, TLS)
+        self.record = record
         self.proc: subprocess.Popen | None = None
         self._dir: tempfile.TemporaryDirectory | None = None
 
     def start(self, timeout: float = 5.0) -> str:
         """Start it if needed; returns what happened, for the user: "started", "already running" or why not."""
+        if self.record:
+            self.record.stop_leftover()
         if listening("127.0.0.1", self.port):
             return "already running"
         exe = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)
@@ -50,8 +59,10 @@ class LocalBroker:
         # "user": as root mosquitto would switch to its own user, who cannot read files of ours (keys).
         conf.write_text(f"user {getpass.getuser()}\npersistence false\nlistener {self.port} 127.0.0.1\n"
                         f"{self.options}\n")
-        self.proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     start_new_session=True)
+        argv = [exe, "-c", str(conf)]
+        self.proc = spawn(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        if self.record:
+            self.record.note(self.proc.pid, argv)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -72,6 +83,8 @@ class LocalBroker:
                     self.proc.kill()
                     self.proc.wait(5)
             self.proc = None
+            if self.record:
+                self.record.forget()
         if self._dir is not None:
             self._dir.cleanup()
             self._dir = None

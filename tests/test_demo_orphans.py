@@ -1,0 +1,120 @@
+"""kill -9 of a real ``mixerd demo`` takes its mosquitto and its jackd with it (each ends cleanly, as a
+subreaper sees), and the next demo starts both again. (A clean Ctrl-C: tests/test_cli.py; the mechanism: tests/system/test_children.py.)
+
+The demo's broker is on a free loopback port (its config names it), so this runs beside anything on 1883.
+Waits are bounded polls; whatever the demo may leave behind is stopped at the end, also when the test fails.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from subreaper import Subreaper
+from support import Output, unique_server_name, wait_until
+
+from mixerd.jackhost import server_running
+from mixerd.mqtt.local_broker import free_port, listening
+from mixerd.system.children import start_time
+
+pytestmark = pytest.mark.jack
+
+MIXERD = [sys.executable, "-m", "mixerd"]
+
+
+def jackd_pids(server: str) -> list[int]:
+    found = subprocess.run(["pgrep", "-f", f"jackd .*-n {server}( |$)"], capture_output=True, text=True)
+    return [int(p) for p in found.stdout.split() if start_time(int(p)) is not None]
+
+
+def mosquitto_pids(port: int) -> list[int]:
+    """The running mosquittos whose config (``-c FILE``) has a listener on ``port``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
+            if not argv[0].endswith("mosquitto") or "-c" not in argv:
+                continue
+            conf = Path(argv[argv.index("-c") + 1]).read_text()
+        except (OSError, IndexError):
+            continue
+        if f"listener {port} " in conf and start_time(int(entry.name)) is not None:
+            found.append(int(entry.name))
+    return found
+
+
+def kill_all(pids: list[int]) -> None:
+    for pid in pids:
+        started = start_time(pid)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            continue
+        wait_until(lambda: start_time(pid) != started, timeout=30, what=f"process {pid} to end")
+
+
+def demo_argv(config: Path, state: Path) -> list[str]:
+    return [*MIXERD, "demo", "--config", str(config), "--port", "0", "--state-dir", str(state)]
+
+
+class Demo:
+    def __init__(self, config: Path, state: Path):
+        self.proc = subprocess.Popen(demo_argv(config, state), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                     text=True, start_new_session=True)
+        self.out = Output(self.proc)
+
+    def kill9(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(30)
+
+
+@pytest.fixture
+def demo_setup(tmp_path):
+    """(config, state dir, jackd name, broker port) for a demo; stops whatever it left running at the end."""
+    server, port = unique_server_name(), free_port()
+    config = tmp_path / "demo.toml"
+    config.write_text(f'[jack]\nserver = "{server}"\nrealtime = false\n[http]\nhost = "127.0.0.1"\n'
+                      f'[mqtt]\nbroker = "mqtt://127.0.0.1:{port}"\n')
+    demos: list[Demo] = []
+    yield config, tmp_path / "state", server, port, demos
+    for demo in demos:
+        demo.kill9()
+    try:
+        wait_until(lambda: not jackd_pids(server) and not mosquitto_pids(port), timeout=30,
+                   what="the demo's jackd and mosquitto to end (left running?)")
+    finally:
+        kill_all(jackd_pids(server) + mosquitto_pids(port))
+
+
+def test_kill9_of_the_demo_takes_its_mosquitto_and_jackd_along(demo_setup):
+    config, state, server, port, demos = demo_setup
+    first = Subreaper(demo_argv(config, state))  # sees how the orphaned mosquitto and jackd end
+    try:
+        first.out.wait_for(rf"MQTT: mqtt://127\.0\.0\.1:{port} \(mosquitto started\)")
+        assert listening("127.0.0.1", port) and server_running(server)
+        (mosquitto,), (jackd,) = mosquitto_pids(port), jackd_pids(server)
+        first.kill9_child()
+        assert first.ended(first.child) == -signal.SIGKILL
+        assert first.ended(mosquitto) == 0, "\n".join(first.out.lines)
+        assert first.ended(jackd) == 0, "\n".join(first.out.lines)
+        first.close()  # nothing of the demo's is left
+    finally:
+        first.kill9_child()
+        first.close()
+    assert not listening("127.0.0.1", port)
+
+    # The next demo finds nothing of the last one: it starts its own broker (not "already running") and jackd.
+    second = Demo(config, state)
+    demos.append(second)
+    second.out.wait_for(rf"MQTT: mqtt://127\.0\.0\.1:{port} \(mosquitto started\)")
+    assert server_running(server)
+    os.killpg(second.proc.pid, signal.SIGINT)  # Ctrl-C
+    assert second.proc.wait(30) == 0, "\n".join(second.out.lines)
+    assert not mosquitto_pids(port) and not jackd_pids(server)
