@@ -160,8 +160,8 @@ def test_a_jackd_the_user_started_is_never_stopped(tmp_path, server, daemons):
 
         daemon = Mixerd(tmp_path, server, state)  # start_server = "always"
         daemons.append(daemon)
-        assert daemon.proc.wait(60) == 1
         daemon.out.wait_for(r"is already running and jack.start_server is 'always'")
+        assert daemon.proc.wait(60) == 1, "\n".join(daemon.out.lines)
         assert users.poll() is None and server_running(server), "mixerd stopped the user's jackd"
     finally:
         users.terminate()

@@ -114,7 +114,9 @@ def test_a_child_outlives_the_thread_that_started_it():
 def test_a_child_stopped_in_order_dismisses_its_guard(how):
     proc = spawn(["sleep", "600"], start_new_session=True)
     try:
-        assert len(guards_of(proc.pid)) == 1
+        # (Popen may return while the kernel is still setting up the guard's exec: its command line is
+        # empty until then.)
+        wait_until(lambda: len(guards_of(proc.pid)) == 1, what="the guard")
         proc.terminate()  # the Popen reaches the program itself
         if how == "wait":
             assert proc.wait(30) == -signal.SIGTERM
