@@ -69,6 +69,9 @@ class LocalBroker:
                 self.stop()
                 return "could not be started; MQTT retries until a broker is there"
             if listening("127.0.0.1", self.port):
+                # mosquitto has read its config: the folder goes now, so a mixerd killed with -9 leaves none.
+                self._dir.cleanup()
+                self._dir = None
                 return "started"
             time.sleep(0.05)
         return "starting"

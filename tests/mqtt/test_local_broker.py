@@ -68,3 +68,17 @@ def test_a_broker_that_is_not_ours_is_used_and_never_stopped(tmp_path):
     finally:
         ours.stop()
         users.stop()
+
+
+def test_the_config_folder_is_gone_once_the_broker_runs():
+    """mosquitto reads its config at start; the folder is removed then, so a mixerd killed with -9 leaves
+    no folder behind in /tmp (it used to, one per demo killed)."""
+    broker = LocalBroker(free_port())
+    try:
+        assert broker.start(timeout=10) == "started"
+        conf = subprocess.run(["ps", "-o", "args=", "-p", str(broker.proc.pid)], capture_output=True,
+                              text=True).stdout.split()[-1]
+        assert conf.endswith("mosquitto.conf") and not os.path.exists(os.path.dirname(conf))
+        assert listening("127.0.0.1", broker.port)
+    finally:
+        broker.stop()
