@@ -32,20 +32,25 @@ def jackd_pids(server: str) -> list[int]:
 
 
 def mosquitto_pids(port: int) -> list[int]:
-    """The running mosquittos whose config (``-c FILE``) has a listener on ``port``."""
+    """The running mosquittos listening on loopback ``port`` (found by their socket: the config they
+    were started with is removed once they have read it)."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1].upper() == f"0100007F:{port:04X}" and fields[3] == "0A":  # 127.0.0.1:port, LISTEN
+            inodes.add(f"socket:[{fields[9]}]")
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            argv = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
-            if not argv[0].endswith("mosquitto") or "-c" not in argv:
+            if not (entry / "cmdline").read_bytes().split(b"\0")[0].endswith(b"mosquitto"):
                 continue
-            conf = Path(argv[argv.index("-c") + 1]).read_text()
-        except (OSError, IndexError):
+            if any(os.readlink(fd) in inodes for fd in (entry / "fd").iterdir()):
+                if start_time(int(entry.name)) is not None:
+                    found.append(int(entry.name))
+        except OSError:
             continue
-        if f"listener {port} " in conf and start_time(int(entry.name)) is not None:
-            found.append(int(entry.name))
     return found
 
 
