@@ -13,6 +13,9 @@ Workloads (``--workload``), a module each:
 - ``ws`` — ws.py: many WebSocket clients on the real web app; the time from one client's change to every
   client, one change at a time and all at once, against the 100 ms the web app promises.
 - ``mqtt`` — mqtt.py: the whole mixer under a stream of MQTT commands, against a span without them.
+- ``daemon`` — daemon.py: the whole mixerd process (a child ``mixerd run`` on its own jackd, full strips, a
+  tone on every input, MQTT meters on) with 0, 4 and 16 WebSocket clients: CPU, each thread's share and RSS,
+  against the core's own cost on the same layout.
 
 Each prints readable lines as it goes, or one JSON object with ``--json``. A workload that needs what is not
 there (scipy, mosquitto, jackd) says so and exits with 2; one that fails exits with 1.
@@ -31,7 +34,7 @@ from mixerd.bench.common import BenchError
 #: ``--workload`` choices and the module here that runs each (imported when needed: the WebSocket clients,
 #: ``python -m mixerd.bench.clients``, need none of them).
 WORKLOADS = {"mix": "core", "full": "core", "all": "core", "kernels": "kernels", "recovery": "recovery",
-             "meters": "meters", "ws": "ws", "mqtt": "mqtt"}
+             "meters": "meters", "ws": "ws", "mqtt": "mqtt", "daemon": "daemon"}
 
 
 def _module(name: str) -> ModuleType:
@@ -44,7 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "both; kernels: the DSP kernels offline; recovery: jackd killed, the time until audio is "
                         "back (own jackd); meters: WebSocket meter frames per second; ws: change latency to many "
                         "WebSocket clients; mqtt: the whole mixer under 1,000 MQTT commands a second (own jackd "
-                        "and mosquitto)")
+                        "and mosquitto); daemon: the whole mixerd process against its core, 0/4/16 WebSocket "
+                        "clients (own jackd and mosquitto)")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     for name in dict.fromkeys(WORKLOADS.values()):
         _module(name).add_arguments(parser)

@@ -1,0 +1,456 @@
+"""``mixerd bench --workload daemon``: what the whole mixerd process costs around its realtime core.
+
+The figure every change to the Python side is judged by (GUIDE §7): the daemon must cost no more than
+about the core itself. The bench runs a real ``mixerd run`` in a **child process** and measures that
+process from outside, through ``/proc/<pid>``; the bench's own work (the tone, the WebSocket clients,
+the sampling) runs in other processes, so nothing has to be subtracted and nothing of the bench is
+counted as mixerd's:
+
+- its own jackd, started by that mixerd as ``start_server = "always"`` does (dummy backend, 64 frames at
+  48 kHz, realtime when allowed), under the fixed name ``mixerd-bench-daemon``: JACK2 frees a killed
+  server's row in its 8-row table only when a server of the same name starts, so names must repeat;
+- a generated profile of ``--inputs`` × ``--buses`` (default 32 × 16) plus the two FX buses (reverb,
+  delay), its state written to the store before the start: the core bench's reference workload
+  (mixerd.bench.core.full_state: full strips — HPF, EQ, gate, compressor — every send open, FX returns);
+- a tone (−18 dBFS, 750 Hz: one period per 64-frame block) on every input, from a JACK client in the
+  bench's process (the mixer's own generators are at most 16);
+- a local mosquitto (MQTT meters on, at the configured rate, Home Assistant discovery on), access control
+  off, the web app on a free loopback port;
+- 0, 4 and 16 WebSocket clients reading meters (mixerd/bench/clients.py, a process of their own).
+
+For each case: the process's CPU time (utime + stime of ``/proc/<pid>/stat``) over the span, as % of one
+core; each thread's share (``/proc/<pid>/task/*/stat``, grouped by thread name — threads that exist only
+part of the span count for what they used in it); the meter frames each client got; the RSS at the end.
+
+The child is ``python -m mixerd.bench.daemon run --config …``: ``mixerd run`` after one hook that gives
+each Python thread its Python name at the OS level as it starts (``pthread_setname_np``, 15 characters;
+the main thread is "main"), so /proc can tell the threads apart; CPython 3.11 leaves them all "python".
+Threads started by C from the main thread (libjack's, numpy's) inherit "main" and are reported as
+"jack-rt" when realtime (libjack's process thread, where the core runs) and "c-threads" otherwise.
+
+The core's own cost: the core exposes no timer of its callback (jackd's DSP load is the whole graph's), so it
+is measured offline in the same run, after the daemon has stopped (the machine otherwise as busy as
+before): the same layout and state, the same tone, the same 64-frame blocks, as ``--workload full`` does.
+It is timed five times and the median is used. The ratio printed is whole process / core. Beside it,
+the in-run view: the CPU of the realtime thread that runs the core's callback (core and libjack's cycle;
+known only when jackd runs realtime). Figures are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import defaultdict
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from mixerd.bench.common import BenchError, positive_float, spread
+from mixerd.bench.jack_client import PythonClient
+
+SERVER = "mixerd-bench-daemon"
+CLIENT = "mixerd"
+TONE_DB = -18.0
+TONE_HZ = 750.0  # 48000 / 64: one period per block, so the offline core's repeated block is the same tone
+RATE, FRAMES = 48000, 64
+CLIENT_COUNTS = (0, 4, 16)
+SETTLE_S = 1.0  # after the clients connect (their first state and hello), before the span
+WARM_S = 2.0  # after the tone starts, before the first span
+WAIT_S = 30.0  # a bound on each wait, not a measurement
+TICK = os.sysconf("SC_CLK_TCK")
+CORE_RUNS, CORE_S = 5, 0.5  # the core offline: the median of 5 runs of about 0.5 s (a busy machine disturbs some)
+
+
+def _counts(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated whole numbers, got {text!r}") from None
+    if not values or min(values) < 0:
+        raise argparse.ArgumentTypeError(f"expected numbers ≥ 0, got {text!r}")
+    return values
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("daemon (also --inputs, --buses)")
+    group.add_argument("--daemon-seconds", type=positive_float, default=10.0,
+                       help="daemon: how long each case is measured (default 10)")
+    group.add_argument("--daemon-clients", type=_counts, default=CLIENT_COUNTS, metavar="N,N,…",
+                       help="daemon: WebSocket clients of each case (default 0,4,16)")
+
+
+def run(args: argparse.Namespace) -> dict:
+    figures = measure_daemon(args.inputs, args.buses, args.daemon_clients, args.daemon_seconds)
+    if not args.json:
+        print_daemon(figures)
+    return figures
+
+
+# ---- the mixer's files --------------------------------------------------------------------------------
+
+def profile_toml(inputs: int, buses: int) -> str:
+    """A dummy-backend profile: ``inputs`` channels with nothing connected (the tone client feeds them),
+    main L/R and ``buses`` mono mixes on the dummy's playback ports."""
+    lines = ['[profile]', f'id = "bench-{inputs}x{buses}"', f'name = "mixerd bench {inputs} x {buses}"', '',
+             '[jack]', 'driver = "dummy"', f'rate = {RATE}', f'period = {FRAMES}', 'periods = 2',
+             f'capture = {inputs}', f'playback = {2 + buses}', '']
+    for n in range(1, inputs + 1):
+        lines += ['[[input]]', 'port = ""', f'label = "In {n}"', '']
+    for p in range(1, buses + 3):
+        lines += ['[[output]]', f'port = "system:playback_{p}"', f'label = "Out {p}"', '']
+    lines += ['[main]', 'outputs = ["system:playback_1", "system:playback_2"]', '']
+    for b in range(1, buses + 1):
+        lines += ['[[bus]]', f'name = "Mix {b}"', f'outputs = ["system:playback_{b + 2}"]', '']
+    return "\n".join(lines)
+
+
+def config_toml(profile: Path, state: Path, http_port: int, mqtt_port: int, realtime: bool) -> str:
+    return "\n".join([
+        '[mixer]', f'profile = "{profile}"', '',
+        '[jack]', f'server = "{SERVER}"', 'start_server = "always"', f'client_name = "{CLIENT}"',
+        f'realtime = {"true" if realtime else "false"}', '',
+        '[engine]', 'generators = 0', 'fx = ["reverb", "delay"]', '',
+        '[http]', 'host = "127.0.0.1"', f'port = {http_port}', '',
+        '[auth]', 'enabled = false', '',
+        '[mqtt]', f'broker = "mqtt://127.0.0.1:{mqtt_port}"', 'node_id = "bench"', '',
+        '[state]', f'dir = "{state}"', '',
+        '[log]', 'level = "warning"', ''])
+
+
+def _prepare(folder: Path, inputs: int, buses: int, http_port: int, mqtt_port: int, realtime: bool):
+    """Write the profile, the config and the starting state (the reference workload); the layout and state."""
+    from mixerd.bench.core import full_state
+    from mixerd.profiles import load_profile
+    from mixerd.store import Store
+
+    profile = folder / f"bench-{inputs}x{buses}.toml"
+    profile.write_text(profile_toml(inputs, buses))
+    layout = load_profile(str(profile)).layout(generators=0).with_fx(("reverb", "delay"))
+    state = full_state(layout, 0.5, np.random.default_rng(1))
+    store = Store.open(folder / "state")
+    try:
+        store.commit([], values=state)
+    finally:
+        store.close()
+    config = folder / "mixerd.toml"
+    config.write_text(config_toml(profile, folder / "state", http_port, mqtt_port, realtime))
+    return config, layout, state
+
+
+# ---- the tone ------------------------------------------------------------------------------------------
+
+class Tone(PythonClient):
+    """One output port playing the tone, connected to every mixerd input."""
+
+    def __init__(self, inputs: int):
+        super().__init__("mixerd-bench-tone", SERVER)
+        frames = self.client.blocksize
+        t = np.arange(frames) / self.client.samplerate
+        self._block = (10 ** (TONE_DB / 20) * np.sin(2 * np.pi * TONE_HZ * t)).astype(np.float32)
+        self.out = self.client.outports.register("out")
+        self.client.activate()
+        for n in range(1, inputs + 1):
+            self.client.connect(self.out, f"{CLIENT}:in_{n}")
+
+    def process(self, frames: int) -> None:
+        self.out.get_array()[:] = self._block[:frames]
+
+
+class _MqttMeters:
+    """An MQTT client of the bench's (in its own process) counting mixerd's meter messages."""
+
+    def __init__(self, port: int):
+        import paho.mqtt.client as mqtt
+
+        self.count, self._began = 0, time.monotonic()
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="mixerd-bench-daemon-meters")
+        self.client.on_connect = lambda client, *_: client.subscribe("mixerd/bench/meters")
+        self.client.on_message = self._message
+        self.client.connect("127.0.0.1", port)
+        self.client.loop_start()
+
+    def _message(self, *_) -> None:
+        self.count += 1
+
+    def count_from(self) -> None:
+        self.count, self._began = 0, time.monotonic()
+
+    def rate(self) -> float:
+        return self.count / (time.monotonic() - self._began)
+
+    def close(self) -> None:
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+# ---- /proc ---------------------------------------------------------------------------------------------
+
+def _cpu_ticks(stat: str) -> int:
+    """utime + stime from a /proc stat line (fields after the command name, which may hold spaces)."""
+    fields = stat[stat.rindex(")") + 2:].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def sample(pid: int) -> tuple[float, int, dict[int, tuple[str, int]]]:
+    """(monotonic time, the process's CPU ticks, tid → (thread name, its CPU ticks))."""
+    at = time.monotonic()
+    total = _cpu_ticks(Path(f"/proc/{pid}/stat").read_text())
+    threads = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name, stat = (task / "comm").read_text().strip(), (task / "stat").read_text()
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # the thread ended meanwhile
+        threads[int(task.name)] = (_thread_name(pid, int(task.name), name, stat), _cpu_ticks(stat))
+    return at, total, threads
+
+
+def _thread_name(pid: int, tid: int, comm: str, stat: str) -> str:
+    """The thread's name; threads that C started from the main thread inherit its name "main": those are
+    told apart as "jack-rt" (a realtime thread: libjack's process thread, the core) or "c-threads"."""
+    if comm != "main" or tid == pid:
+        return comm
+    policy = int(stat[stat.rindex(")") + 2:].split()[38])
+    return "jack-rt" if policy in (1, 2) else "c-threads"
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise BenchError(f"no VmRSS in /proc/{pid}/status")
+
+
+def usage(before, after) -> dict:
+    """% of one core of the process and of each thread name between two samples."""
+    wall = after[0] - before[0]
+    per_name: dict[str, float] = defaultdict(float)
+    count: dict[str, int] = defaultdict(int)
+    for tid, (name, ticks) in after[2].items():
+        per_name[name] += ticks - before[2].get(tid, (name, 0))[1]
+        count[name] += 1
+    percent = 100 / TICK / wall
+    return {"seconds": wall, "cpu_percent": (after[1] - before[1]) * percent,
+            "threads": sorted(({"name": n, "count": count[n], "cpu_percent": t * percent}
+                               for n, t in per_name.items()), key=lambda t: -t["cpu_percent"])}
+
+
+# ---- the run -------------------------------------------------------------------------------------------
+
+def _get(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=5) as answer:
+        return json.loads(answer.read())
+
+
+def _wait_running(proc: subprocess.Popen, url: str, log: Path) -> None:
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            tail = log.read_text(errors="replace").strip().splitlines()[-5:]
+            raise BenchError("mixerd run ended at start-up: " + " / ".join(tail))
+        try:
+            if _get(url + "/api/v1/health")["engine"]["running"]:
+                return
+        except (OSError, ValueError, KeyError):
+            pass
+        time.sleep(0.1)
+    raise BenchError(f"mixerd was not running within {WAIT_S:g} s")
+
+
+def _clients(url: str, clients: int, seconds: float) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "mixerd.bench.clients", "meters", url, "--clients", str(clients),
+                             "--seconds", str(seconds)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _connections(port: int) -> int:
+    """Established TCP connections to ``port`` on this machine (IPv4, server side)."""
+    count = 0
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        count += fields[3] == "01" and int(fields[1].rsplit(":", 1)[1], 16) == port
+    return count
+
+
+def _case(pid: int, url: str, clients: int, seconds: float) -> dict:
+    """One span with ``clients`` WebSocket clients reading meters."""
+    proc = None
+    if clients:
+        proc = _clients(url, clients, SETTLE_S + seconds + SETTLE_S)
+        port = int(url.rsplit(":", 1)[1])
+        deadline = time.monotonic() + WAIT_S
+        while _connections(port) < clients:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise BenchError(f"{clients} WebSocket clients did not connect within {WAIT_S:g} s")
+            time.sleep(0.05)
+        time.sleep(SETTLE_S)  # past each client's hello and state
+    before = sample(pid)
+    time.sleep(seconds)
+    after = sample(pid)
+    case = {"clients": clients, **usage(before, after), "rss_mb": rss_mb(pid), "frames_hz": None}
+    if proc is not None:
+        out, err = proc.communicate(timeout=WAIT_S + seconds)
+        if proc.returncode != 0:
+            raise BenchError("the WebSocket clients failed: " + (err.strip().splitlines() or ["?"])[-1])
+        got = json.loads(out)
+        # Each client counts from once all are connected (about when the bench saw them): the span is from
+        # SETTLE_S after that, for ``seconds``.
+        rates = [sum(SETTLE_S <= t < SETTLE_S + seconds for t in a) / seconds for a in got["arrivals"]]
+        case["frames_hz"] = spread(rates)
+        case["frame_bytes"] = got["frame_bytes"]
+    return case
+
+
+def measure_core(layout, state: dict) -> dict:
+    """The core offline on the daemon's layout and state, fed the same tone in the same blocks."""
+    from mixerd.bench.core import _time_core, loaded_engine
+
+    t = np.arange(FRAMES) / RATE
+    block = np.tile((10 ** (TONE_DB / 20) * np.sin(2 * np.pi * TONE_HZ * t)).astype(np.float32),
+                    (layout.n_inputs, 1))
+    engine = loaded_engine(layout, state, RATE)
+    runs = [_time_core(engine, block, CORE_S) for _ in range(CORE_RUNS)]
+    us = spread([seconds * 1e6 for seconds, _ in runs])
+    budget_us = FRAMES / RATE * 1e6
+    return {"how": "offline", "us_per_block": us["median"], "us_per_block_runs": us,
+            "blocks": sum(blocks for _, blocks in runs), "cpu_percent": 100 * us["median"] / budget_us}
+
+
+def measure_daemon(inputs: int = 32, buses: int = 16, client_counts=CLIENT_COUNTS, seconds: float = 10.0) -> dict:
+    from mixerd.jackhost import realtime_allowed
+
+    if shutil.which("jackd") is None:
+        raise BenchError("the daemon bench starts its own jackd and jackd is not installed (apt install jackd2)",
+                         code=2)
+    realtime = realtime_allowed()
+    with _one_at_a_time():
+        return _measure(inputs, buses, client_counts, seconds, realtime)
+
+
+@contextmanager
+def _one_at_a_time():
+    """Hold a lock for the server name: two daemon benches at once would both want ``SERVER``."""
+    with open(Path(tempfile.gettempdir()) / f"{SERVER}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _measure(inputs: int, buses: int, client_counts, seconds: float, realtime: bool) -> dict:
+    from mixerd.mqtt.local_broker import LocalBroker, free_port
+    from mixerd.system.children import spawn
+
+    folder = Path(tempfile.mkdtemp(prefix="mixerd-bench-daemon-"))
+    http_port, broker = free_port(), LocalBroker(free_port())
+    url = f"http://127.0.0.1:{http_port}"
+    mixerd = tone = listener = None
+    try:
+        if broker.start() != "started":
+            raise BenchError("mosquitto could not be started for the daemon bench (apt install mosquitto)", code=2)
+        config, layout, state = _prepare(folder, inputs, buses, http_port, broker.port, realtime)
+        log = folder / "mixerd.log"
+        with log.open("w") as out:
+            # spawn: the mixerd (and so its jackd) gets SIGTERM if the bench dies first
+            mixerd = spawn([sys.executable, "-m", "mixerd.bench.daemon", "run", "--config", str(config)],
+                           stdout=out, stderr=subprocess.STDOUT)
+        _wait_running(mixerd, url, log)
+        tone = Tone(inputs)
+        listener = _MqttMeters(broker.port)
+        time.sleep(WARM_S)
+        xruns = int(_get(url + "/api/v1/health")["engine"]["xruns"])
+        listener.count_from()
+        cases = [_case(mixerd.pid, url, n, seconds) for n in client_counts]
+        mqtt_meters_hz = listener.rate()
+        health = _get(url + "/api/v1/health")
+        engine = health["engine"]
+        meters = _get(url + "/api/v1/meters")
+    finally:
+        if listener is not None:
+            listener.close()
+        if tone is not None:
+            tone.close()
+        if mixerd is not None:
+            mixerd.send_signal(signal.SIGTERM)
+            try:
+                mixerd.wait(WAIT_S)
+            except subprocess.TimeoutExpired:
+                mixerd.kill()
+                mixerd.wait()
+        broker.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+    core = measure_core(layout, state)
+    for case in cases:
+        case["over_core"] = case["cpu_percent"] / core["cpu_percent"]
+        case["rt_thread_percent"] = sum(t["cpu_percent"] for t in case["threads"] if t["name"] == "jack-rt") \
+            if realtime else None
+    return {"inputs": inputs, "buses": buses, "fx_buses": 2, "frames": FRAMES, "rate": RATE,
+            "realtime_jackd": realtime, "seconds": seconds, "meter_points": len(meters.get("points", [])),
+            "xruns": int(engine["xruns"]) - xruns, "dsp_load": engine.get("dsp_load"),
+            "mqtt_meter_hz": mqtt_meters_hz, "cases": cases, "core": core,
+            "rss_mb": max(c["rss_mb"] for c in cases)}
+
+
+def print_daemon(r: dict) -> None:
+    print(f"daemon: the whole mixerd process (mixerd run, a child measured through /proc) with {r['inputs']} inputs × "
+          f"{r['buses']} mixes + {r['fx_buses']} FX, full strips, every send open, a tone on every input; its own "
+          f"{'realtime' if r['realtime_jackd'] else 'non-realtime'} jackd (dummy, {r['frames']} frames @ "
+          f"{r['rate']} Hz), MQTT meters on, {r['seconds']:g} s a case")
+    core, runs = r["core"], r["core"]["us_per_block_runs"]
+    print(f"  core (offline, same layout, state, tone and blocks; the core has no callback timer): "
+          f"{core['us_per_block']:.2f} µs/block = {core['cpu_percent']:.2f} % of one core "
+          f"(median of {runs['n']}: {runs['min']:.1f} … {runs['max']:.1f} µs)")
+    print("  WebSocket clients   whole process   / core   RT thread   meter frames/s per client      RSS")
+    for c in r["cases"]:
+        rate = c["frames_hz"]
+        frames = f"{rate['median']:.1f} (min {rate['min']:.1f})" if rate else "—"
+        rt = f"{c['rt_thread_percent']:.1f} %" if c["rt_thread_percent"] is not None else "—"
+        print(f"  {c['clients']:>17}   {c['cpu_percent']:>11.1f} %   {c['over_core']:>5.1f}×   {rt:>9}   "
+              f"{frames:>25}   {c['rss_mb']:>3.0f} MB")
+    print(f"  MQTT meter messages: {r['mqtt_meter_hz']:.1f} a second; xruns during the cases: {r['xruns']}; "
+          f"jackd DSP load at the end: {r['dsp_load']} %")
+    for c in r["cases"]:
+        top = [t for t in c["threads"] if t["cpu_percent"] >= 0.05]
+        print(f"  threads with {c['clients']} clients: " + ", ".join(
+            f"{t['name']}{'×' + str(t['count']) if t['count'] > 1 else ''} {t['cpu_percent']:.1f} %" for t in top))
+
+
+# ---- the child -----------------------------------------------------------------------------------------
+
+def name_threads() -> None:
+    """From now on every Python thread carries its name at the OS level (what /proc/*/task/*/comm shows)."""
+    import ctypes
+    import threading
+
+    libc = ctypes.CDLL(None)
+    libc.pthread_self.restype = ctypes.c_ulong
+    libc.pthread_setname_np.argtypes = (ctypes.c_ulong, ctypes.c_char_p)
+
+    def set_name(name: str) -> None:
+        libc.pthread_setname_np(libc.pthread_self(), name.encode("utf-8", "replace")[:15])
+
+    bootstrap = threading.Thread._bootstrap_inner
+
+    def named_bootstrap(self) -> None:
+        set_name(self.name)
+        bootstrap(self)
+
+    threading.Thread._bootstrap_inner = named_bootstrap
+    set_name("main")
+
+
+if __name__ == "__main__":
+    from mixerd.cli import main
+
+    name_threads()
+    sys.exit(main(sys.argv[1:]))
