@@ -50,7 +50,7 @@ def _int_list(text: str) -> tuple[int, ...]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("mix, full, all (--inputs, --buses, --stereo-buses also size the meters and ws "
-                                      "mixers; --frames, --rate also the kernels)")
+                                      "mixers, --inputs and --buses the daemon's; --frames, --rate also the kernels)")
     group.add_argument("--inputs", type=int, default=32, help="input channels (default 32)")
     group.add_argument("--buses", type=int, default=16, help="aux buses (default 16; full adds 2 FX buses)")
     group.add_argument("--stereo-buses", type=int, default=0, help="how many of the buses are stereo (default 0)")
