@@ -20,6 +20,7 @@ from mixerd.control import Control
 from mixerd.engine import Engine
 from mixerd.jackhost import JackHost, ServerSpec, Wiring
 from mixerd.model import BusLayout, Layout, ParamTree
+from mixerd.store import Store
 from mixerd.web import create_app
 
 #: Frames of audio ``play`` runs by default: 0.1 s, five meter frames, longer than every ramp and the
@@ -40,6 +41,23 @@ def engine(layout) -> Iterator[Engine]:
         yield engine
     finally:
         engine.stop()
+
+
+@pytest.fixture
+def store(tmp_path) -> Iterator[Store]:
+    """A real state directory's database (closed after the test)."""
+    store = Store.open(tmp_path / "state")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def stored_control(layout, engine, store) -> Control:
+    """A control core with a database, as the daemon runs it (templates, links and history need one); a module
+    whose tests need it overrides ``control`` with it."""
+    tree = ParamTree.from_layout(layout)
+    engine.load(tree.defaults())
+    return Control(tree, link=engine, store=store)
 
 
 @pytest.fixture

@@ -26,17 +26,8 @@ EMOJI = "👩\u200d🎤 Vox"  # woman singer: a zero-width joiner sequence
 
 
 @pytest.fixture
-def store(tmp_path):
-    store = Store.open(tmp_path / "state")
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def control(layout, engine, store) -> Control:  # with a database, as the daemon runs it (templates need one)
-    tree = ParamTree.from_layout(layout)
-    engine.load(tree.defaults())
-    return Control(tree, link=engine, store=store)
+def control(stored_control) -> Control:
+    return stored_control
 
 
 @pytest.fixture

@@ -16,8 +16,6 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from mixerd.control import Control
-from mixerd.model import ParamTree
-from mixerd.store import Store
 from mixerd.web import create_app
 from mixerd.web.auth import MIX_RULES, Auth, hash_password, may_write, verify_password, Principal
 
@@ -43,17 +41,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def store(tmp_path):
-    store = Store.open(tmp_path / "state")
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def control(layout, engine, store) -> Control:  # with a database, as the daemon runs it (templates need one)
-    tree = ParamTree.from_layout(layout)
-    engine.load(tree.defaults())
-    return Control(tree, link=engine, store=store)
+def control(stored_control) -> Control:
+    return stored_control
 
 
 @pytest.fixture

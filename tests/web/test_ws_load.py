@@ -16,24 +16,13 @@ from websockets.sync.client import connect
 
 from mixerd.bench.clients import CLIENTS
 from mixerd.control import Control
-from mixerd.model import ParamTree
-from mixerd.store import Store
 from mixerd.web import create_app
 from mixerd.web.auth import Auth
 
 
 @pytest.fixture
-def store(tmp_path):
-    store = Store.open(tmp_path / "state")
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def control(layout, engine, store) -> Control:
-    tree = ParamTree.from_layout(layout)
-    engine.load(tree.defaults())
-    return Control(tree, link=engine, store=store)
+def control(stored_control) -> Control:
+    return stored_control
 
 
 @pytest.fixture
