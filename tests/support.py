@@ -70,6 +70,30 @@ def wait_until(predicate, timeout: float = 15.0, what: str = "condition") -> Non
         time.sleep(0.02)
 
 
+def jackd_pids(server: str) -> list[int]:
+    """The running jackd processes serving ``server`` (names are [a-z0-9-]: the anchor keeps -n x-1 from
+    matching x-10)."""
+    from mixerd.system.children import start_time
+
+    found = subprocess.run(["pgrep", "-f", f"jackd .*-n {server}( |$)"], capture_output=True, text=True)
+    return [int(p) for p in found.stdout.split() if start_time(int(p)) is not None]
+
+
+def kill_and_wait(pids: list[int]) -> None:
+    """SIGKILL each of ``pids`` still running and wait (bounded) until it is gone: a test's clean-up."""
+    import signal
+
+    from mixerd.system.children import start_time
+
+    for pid in pids:
+        started = start_time(pid)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            continue
+        wait_until(lambda: start_time(pid) != started, timeout=30, what=f"process {pid} to end")
+
+
 def wait_for_server(name: str, proc: subprocess.Popen | None = None, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

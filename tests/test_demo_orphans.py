@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from subreaper import Subreaper
-from support import Output, unique_server_name, wait_until
+from support import Output, jackd_pids, kill_and_wait, unique_server_name, wait_until
 
 from mixerd.jackhost import server_running
 from mixerd.mqtt.local_broker import free_port, listening
@@ -24,11 +24,6 @@ from mixerd.system.children import start_time
 pytestmark = pytest.mark.jack
 
 MIXERD = [sys.executable, "-m", "mixerd"]
-
-
-def jackd_pids(server: str) -> list[int]:
-    found = subprocess.run(["pgrep", "-f", f"jackd .*-n {server}( |$)"], capture_output=True, text=True)
-    return [int(p) for p in found.stdout.split() if start_time(int(p)) is not None]
 
 
 def mosquitto_pids(port: int) -> list[int]:
@@ -52,16 +47,6 @@ def mosquitto_pids(port: int) -> list[int]:
         except OSError:
             continue
     return found
-
-
-def kill_all(pids: list[int]) -> None:
-    for pid in pids:
-        started = start_time(pid)
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            continue
-        wait_until(lambda: start_time(pid) != started, timeout=30, what=f"process {pid} to end")
 
 
 def demo_argv(config: Path, state: Path) -> list[str]:
@@ -95,7 +80,7 @@ def demo_setup(tmp_path):
         wait_until(lambda: not jackd_pids(server) and not mosquitto_pids(port), timeout=30,
                    what="the demo's jackd and mosquitto to end (left running?)")
     finally:
-        kill_all(jackd_pids(server) + mosquitto_pids(port))
+        kill_and_wait(jackd_pids(server) + mosquitto_pids(port))
 
 
 def test_kill9_of_the_demo_takes_its_mosquitto_and_jackd_along(demo_setup):

@@ -10,7 +10,6 @@ end, also when the test fails.
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
@@ -19,31 +18,15 @@ from pathlib import Path
 
 import pytest
 from subreaper import Subreaper
-from support import Output, unique_server_name, wait_until
+from support import Output, jackd_pids, kill_and_wait, unique_server_name, wait_until
 
 from mixerd.jackhost import server_running
-from mixerd.system.children import ChildRecord, start_time
+from mixerd.system.children import ChildRecord
 
 pytestmark = pytest.mark.jack
 
 MIXERD = [sys.executable, "-m", "mixerd"]
 JACKD = ["-d", "dummy", "-r", "48000", "-p", "64", "-w", "1333"]
-
-
-def jackd_pids(server: str) -> list[int]:
-    """The jackd processes serving ``server`` (names are [a-z0-9-]: the anchor keeps -n x-1 from matching x-10)."""
-    found = subprocess.run(["pgrep", "-f", f"jackd .*-n {server}( |$)"], capture_output=True, text=True)
-    return [int(p) for p in found.stdout.split() if start_time(int(p)) is not None]
-
-
-def stop_jackds(server: str) -> None:
-    for pid in jackd_pids(server):
-        started = start_time(pid)
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            continue
-        wait_until(lambda: start_time(pid) != started, timeout=30, what=f"jackd {pid} to end")
 
 
 def mixerd_run(tmp_path: Path, server: str, state: Path, start_server: str = "always") -> list[str]:
@@ -86,7 +69,7 @@ def server():
     try:
         wait_until(lambda: not jackd_pids(name), timeout=30, what=f"jackd {name} to end (left running?)")
     finally:
-        stop_jackds(name)
+        kill_and_wait(jackd_pids(name))
 
 
 @pytest.fixture
