@@ -272,6 +272,12 @@ class OldBroker:
                     pass
 
     def close(self) -> None:
+        import socket
+
+        try:
+            self.server.shutdown(socket.SHUT_RDWR)  # wakes the accept() (close() alone does not on Linux)
+        except OSError:
+            pass
         self.server.close()
 
 

@@ -4,6 +4,9 @@ real jackd (``jack_host``), a TestClient and a real uvicorn server on a free 127
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 import warnings
 from typing import Callable, Iterator
 
@@ -116,18 +119,94 @@ def live_server(app, serve_app) -> Iterator[str]:
         yield url
 
 
+class _Chromium:
+    """One headless Chromium per test module, launched again if it had to be killed (see ``close_context``)."""
+
+    def __init__(self, playwright):
+        self._playwright = playwright
+        self._browser = None
+
+    def get(self):
+        from support import CHROMIUM, CHROMIUM_ARGS
+
+        if self._browser is None or not self._browser.is_connected():
+            self._browser = self._playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                                             args=CHROMIUM_ARGS)
+        return self._browser
+
+    def close(self):
+        if self._browser is not None and self._browser.is_connected():
+            self._browser.close()
+
+
 @pytest.fixture(scope="module")
-def browser():
-    """Headless Chromium (Playwright), one per test module."""
+def _chromium():
     from playwright.sync_api import sync_playwright
-    from support import CHROMIUM, CHROMIUM_ARGS
 
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        chromium = _Chromium(pw)
         try:
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture
+def browser(_chromium):
+    """Headless Chromium (Playwright), shared by a test module."""
+    return _chromium.get()
+
+
+#: How long closing a browser context may take before Chromium counts as hung.
+CLOSE_TIMEOUT_S = 60.0
+
+
+def close_context(context) -> None:
+    """Close a browser context; if Chromium does not answer (it once never answered
+    Target.disposeBrowserContext on a busy CI machine, hanging the suite), kill this test process's
+    Chromium after CLOSE_TIMEOUT_S — the close then returns, and the next test gets a fresh Chromium."""
+    from playwright.sync_api import Error
+
+    killed = threading.Event()
+    timer = threading.Timer(CLOSE_TIMEOUT_S, lambda: (killed.set(), _kill_own_chromium()))
+    timer.daemon = True
+    timer.start()
+    try:
+        context.close()
+    except Error:
+        if not killed.is_set():
+            raise
+    finally:
+        timer.cancel()
+    if killed.is_set():
+        warnings.warn("Chromium did not close a browser context and was killed", RuntimeWarning)
+
+
+def _kill_own_chromium() -> None:
+    # Chromium runs under Playwright's driver, a child of this process: kill every descendant named chrome*.
+    parents: dict[int, int] = {}
+    names: dict[int, str] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        pid = int(entry)
+        names[pid] = stat[stat.index("(") + 1:stat.rindex(")")]
+        parents[pid] = int(stat[stat.rindex(")") + 2:].split()[1])
+    me = os.getpid()
+    for pid, name in names.items():
+        ancestor = parents.get(pid)
+        while ancestor not in (None, 0, 1, me):
+            ancestor = parents.get(ancestor)
+        if ancestor == me and name.startswith("chrom"):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 @pytest.fixture
@@ -148,5 +227,5 @@ def open_page(browser):
 
     yield make
     for context in contexts:
-        context.close()
+        close_context(context)
     assert errors == []

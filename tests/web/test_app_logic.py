@@ -15,15 +15,10 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+def page(open_page, live_server):
+    page = open_page({"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True})
     page.goto(live_server + "/")
-    yield page
-    context.close()
-    assert errors == []
+    return page
 
 
 def test_fader_taper_puts_0_db_at_three_quarters_and_round_trips(page):
