@@ -79,6 +79,7 @@ cdef class Core:
     cdef readonly uint32_t n_inputs, n_outputs, n_buses, n_generators, n_meters, n_gr, max_frames
     cdef readonly uint32_t frame_floats
     cdef readonly tuple buses
+    cdef uint64_t _busy_us_before, _timed_before  # the callback time of earlier JACK bindings
 
     def __cinit__(self, uint32_t n_inputs, buses, uint32_t n_generators=4, *, uint32_t sample_rate=48000,
                   uint32_t max_frames=4096, uint32_t cmd_capacity=8192, uint32_t meter_slots=64,
@@ -297,9 +298,21 @@ cdef class Core:
 
     def detach_jack(self):
         """Free the JACK binding. Call only after the client is deactivated or closed."""
+        cdef uint64_t busy, cycles
         if self.binding != NULL:
+            mix_jack_busy(self.binding, &busy, &cycles)
+            self._busy_us_before += busy
+            self._timed_before += cycles
             mix_jack_binding_free(self.binding)
             self.binding = NULL
+
+    def callback_time(self):
+        """``(seconds, cycles)``: the time JACK's callback has spent running this core (the core plus
+        fetching port buffers), over every JACK client it was attached to, and the cycles that covers."""
+        cdef uint64_t busy = 0, cycles = 0
+        if self.binding != NULL:
+            mix_jack_busy(self.binding, &busy, &cycles)
+        return (self._busy_us_before + busy) * 1e-6, self._timed_before + cycles
 
     def cycles_while_holding_gil(self, double seconds):
         """Hold the GIL for ``seconds`` without releasing it and count the audio blocks done meanwhile.

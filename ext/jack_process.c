@@ -7,13 +7,26 @@
 int mix_jack_process(jack_nframes_t nframes, void *arg) {
     mix_jack_binding_t *b = (mix_jack_binding_t *)arg;
     mixcore_t *core = b->core;
+    /* jack_get_time reads libjack's clock (CLOCK_MONOTONIC through the vDSO): no syscall, no lock. */
+    const jack_time_t start = jack_get_time();
     /* jack_port_get_buffer is realtime-safe: it only returns this cycle's buffer pointer. */
     for (uint32_t i = 0; i < core->n_inputs; i++)
         b->in_bufs[i] = (const float *)jack_port_get_buffer(b->in_ports[i], nframes);
     for (uint32_t o = 0; o < core->n_outputs; o++)
         b->out_bufs[o] = (float *)jack_port_get_buffer(b->out_ports[o], nframes);
     mixcore_process(core, b->in_bufs, b->out_bufs, nframes);
+    const jack_time_t end = jack_get_time();
+    /* Single writer: a relaxed load and store, no read-modify-write needed. */
+    atomic_store_explicit(&b->busy_us, atomic_load_explicit(&b->busy_us, memory_order_relaxed) + (end - start),
+                          memory_order_relaxed);
+    atomic_store_explicit(&b->timed_cycles, atomic_load_explicit(&b->timed_cycles, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
     return 0;
+}
+
+void mix_jack_busy(mix_jack_binding_t *b, uint64_t *busy_us, uint64_t *cycles) {
+    *busy_us = atomic_load_explicit(&b->busy_us, memory_order_relaxed);
+    *cycles = atomic_load_explicit(&b->timed_cycles, memory_order_relaxed);
 }
 
 mix_jack_binding_t *mix_jack_binding_new(mixcore_t *core, jack_port_t *const *in_ports,

@@ -59,6 +59,7 @@ class Engine:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._progress = (time.monotonic(), 0, False)  # (checked at, cycles then, advancing)
+        self._load = (time.monotonic(), 0.0, 0.0)  # (measured at, callback seconds then, core load %)
 
     # -- AudioLink --------------------------------------------------------------------------------
 
@@ -132,6 +133,8 @@ class Engine:
             "dsp_load": round(float(info.get("dsp_load", 0.0)), 2),
             "overruns": stats["overruns"],
             "commands_pending": stats["commands_pending"] + len(self._pending),
+            "core_load": round(self._core_load(), 2),
+            "callback_s": round(self.core.callback_time()[0], 6),
         }
         status = "ok" if running else ("degraded" if info.get("running") else "down")
         if info.get("interface", {}).get("present") is False:
@@ -255,6 +258,16 @@ class Engine:
             self.ballistics.add(data, frames)
             if len(frames) < 64:
                 return
+
+    def _core_load(self) -> float:
+        """% of one core the JACK callback used over the last second or more (0 offline)."""
+        busy = self.core.callback_time()[0]
+        now = time.monotonic()
+        then, busy_then, load = self._load
+        if now - then >= 1.0:
+            load = max(0.0, busy - busy_then) / (now - then) * 100.0
+            self._load = (now, busy, load)
+        return load
 
     def _advancing(self, cycles: int) -> bool:
         # Audio is "advancing" if the cycle counter moved within the last half second.

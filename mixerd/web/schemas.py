@@ -119,7 +119,9 @@ class EngineHealth(BaseModel):
     xruns: int
     sample_rate: int
     period: int
-    dsp_load: float
+    dsp_load: float = Field(description="JACK's DSP load: % of the period every client's callbacks used")
+    core_load: float = Field(0.0, description="% of one core mixerd's own audio callback used over the last "
+                                              "second (0 offline)")
 
 
 class HealthOut(BaseModel):

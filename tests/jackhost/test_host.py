@@ -62,6 +62,18 @@ def test_callback_runs_while_python_holds_the_gil(host):
     assert end - start > expected / 2, f"only {end - start} of ~{expected:.0f} blocks ran while the GIL was held"
 
 
+def test_the_callback_times_itself_across_a_jack_restart(host):
+    wait_until(lambda: host.engine.core.callback_time()[1] > 100, what="timed cycles")
+    seconds, cycles = host.engine.core.callback_time()
+    assert 0.0 < seconds and cycles <= host.engine.core.cycles
+    os.kill(host.own_server.proc.pid, signal.SIGKILL)  # a new JACK client: the count carries on
+    wait_until(lambda: host.reconnects >= 1, what="the reconnect")
+    wait_until(lambda: host.engine.core.callback_time()[1] > cycles + 100, what="timed cycles after the restart")
+    assert host.engine.core.callback_time()[0] > seconds
+    wait_until(lambda: host.engine.health()["engine"]["core_load"] > 0.0, what="a core load over a second")
+    assert host.engine.health()["engine"]["core_load"] < 100.0
+
+
 def test_ports_are_registered_and_wired_from_the_profile(host):
     client = jack.Client("inspect", no_start_server=True, servername=host.spec.name)
     try:
