@@ -5,6 +5,15 @@
 rotations) with `post()`; the audio side runs either inside JACK (`attach_jack()` installs the C
 process callback on a JACK-Client `Client` before it is activated) or offline on numpy arrays
 (`process()`), the same C code either way. Meters come back through `read_meters()`.
+
+The numbering contract with the control side comes from mixcore.h, never retyped in Python: the op
+codes (``OP_*``), the enums (insert slots ``INS_*``, filter geometry ``CH_FILTERS`` …, insert orders
+``ORDER_*``, effects ``FX_*``, generator kinds ``GEN_*`` and targets ``TARGET_*``, bus kinds ``BUS_*``,
+meter stages ``MS_*``, meter fields ``MF_*``, gain-reduction kinds ``GR_*``; an enum's count is
+``N_*``) and the index helpers (``send_index``, ``master_index``, ``bus_filter_slot``, ``gr_index`` …),
+which call the same inline C functions the core uses to build and decode those indices.
+``Core.meter_layout()`` describes one meter frame. tests/engine/test_core_contract.py checks both
+sides against real audio.
 """
 
 from libc.stdint cimport int32_t, uint32_t, uint64_t, uintptr_t
@@ -51,6 +60,182 @@ TP_TAPS = MIX_TP_PHASES * MIX_TP_TAPS
 BUS_AUX = MIX_BUS_AUX
 BUS_FX = MIX_BUS_FX
 BUS_GROUP = MIX_BUS_GROUP
+N_BUS_KINDS = MIX_BUS_KINDS
+
+# Channel insert order (OP_ORDER).
+ORDER_EQ_DYN = MIX_ORDER_EQ_DYN
+ORDER_DYN_EQ = MIX_ORDER_DYN_EQ
+N_ORDERS = MIX_ORDERS
+# Generator targets (OP_GEN_TARGET v0) and kinds (OP_GEN_KIND).
+TARGET_NONE = MIX_TARGET_NONE
+TARGET_CHANNEL = MIX_TARGET_CHANNEL
+TARGET_BUS = MIX_TARGET_BUS
+N_TARGETS = MIX_TARGETS
+GEN_SINE = MIX_GEN_SINE
+GEN_PINK = MIX_GEN_PINK
+GEN_WHITE = MIX_GEN_WHITE
+N_GEN_KINDS = MIX_GEN_KINDS
+# Effects of an FX bus (OP_FX_KIND).
+FX_REVERB = MIX_FX_REVERB
+FX_DELAY = MIX_FX_DELAY
+N_FX_KINDS = MIX_FX_KINDS
+# Inserts (OP_INSERT, see channel_insert_slot / bus_insert_slot): per channel, per bus and the main.
+INS_HPF = MIX_INS_HPF
+INS_EQ = MIX_INS_EQ
+INS_GATE = MIX_INS_GATE
+INS_COMP = MIX_INS_COMP
+N_CH_INSERTS = MIX_CH_INSERTS
+INS_BUS_EQ = MIX_INS_BUS_EQ
+INS_LIMITER = MIX_INS_LIMITER
+N_BUS_INSERTS = MIX_BUS_INSERTS
+# Filter sections (OP_BIQUAD, see channel_filter_slot / bus_filter_slot): a channel's HPF sections, then
+# its EQ bands from CH_EQ_FIRST; a bus's and the main's EQ bands.
+CH_HPF_SECTIONS = MIX_CH_HPF_SECTIONS
+CH_EQ_FIRST = MIX_CH_EQ_FIRST
+EQ_BANDS = MIX_EQ_BANDS
+CH_FILTERS = MIX_CH_FILTERS
+BUS_FILTERS = MIX_BUS_FILTERS
+# Meter stages of a channel (see channel_meter), meter fields of a frame, gain-reduction kinds.
+MS_INPUT = MIX_MS_INPUT
+MS_INSERTS = MIX_MS_INSERTS
+MS_POST = MIX_MS_POST
+MS_INSERT1 = MIX_MS_INSERT1
+N_METER_STAGES = MIX_METER_STAGES
+MF_PEAK = MIX_MF_PEAK
+MF_MS = MIX_MF_MS
+MF_CLIPS = MIX_MF_CLIPS
+MF_KMS = MIX_MF_KMS
+MF_TP = MIX_MF_TP
+GR_GATE = MIX_GR_GATE
+GR_COMP = MIX_GR_COMP
+GR_LIMITER = MIX_GR_LIMITER
+N_GR_KINDS = MIX_GR_KINDS
+MASTER_MAIN = MIX_MASTER_MAIN
+
+# The names meter_layout() uses, by enum value.
+METER_STAGE_NAMES = tuple(name for _, name in sorted(
+    ((MIX_MS_INPUT, "input"), (MIX_MS_INSERTS, "inserts"), (MIX_MS_POST, "post"), (MIX_MS_INSERT1, "insert1"))))
+METER_FIELD_NAMES = tuple(name for _, name in sorted(
+    ((MIX_MF_PEAK, "peak"), (MIX_MF_MS, "ms"), (MIX_MF_CLIPS, "clips"), (MIX_MF_KMS, "kms"), (MIX_MF_TP, "tp"))))
+GR_KIND_NAMES = tuple(name for _, name in sorted(
+    ((MIX_GR_GATE, "gate"), (MIX_GR_COMP, "comp"), (MIX_GR_LIMITER, "limiter"))))
+
+
+# ---- index helpers: thin wrappers of mixcore.h's inline functions (the core's own definitions) ----
+# Buses count from 0; ``main_bus(n_buses)`` (the main after the buses) wherever an index covers every bus
+# then the main. ``buses`` is a sequence of ``(kind, width)`` shapes as Core takes them.
+
+cdef mix_bus_shape_t *_shapes(buses) except NULL:
+    """A malloc'd C copy of ``buses``; the caller frees it."""
+    shapes = tuple(buses)
+    cdef mix_bus_shape_t *sh = <mix_bus_shape_t *>malloc(max(1, len(shapes)) * sizeof(mix_bus_shape_t))
+    if sh == NULL:
+        raise MemoryError()
+    for i, (kind, width) in enumerate(shapes):
+        sh[i].kind = kind
+        sh[i].width = width
+    return sh
+
+
+cdef inline _check(uint32_t value, uint32_t limit, str what):
+    if value >= limit:
+        raise ValueError(f"{what} {value} out of range (0…{limit - 1})")
+
+
+def main_bus(uint32_t n_buses):
+    """The main's index among the buses (OP_LIMITER, OP_SOLO_SRC, bus filter/insert slots, limiter GR)."""
+    return mix_main_bus(n_buses)
+
+
+def bus_width(uint32_t kind, uint32_t width):
+    """Output sides of a bus of this shape (an FX bus is stereo out)."""
+    cdef mix_bus_shape_t sh
+    sh.kind, sh.width = kind, width
+    return mix_bus_width(&sh)
+
+
+def bus_in_width(uint32_t kind, uint32_t width):
+    """Send-matrix rows feeding a bus of this shape (an FX bus takes mono in)."""
+    cdef mix_bus_shape_t sh
+    sh.kind, sh.width = kind, width
+    return mix_bus_in_width(&sh)
+
+
+def send_row(buses, uint32_t bus):
+    """First send-matrix row of bus ``bus``; ``bus == len(buses)`` gives the number of rows."""
+    _check(bus, len(buses) + 1, "bus")
+    cdef mix_bus_shape_t *sh = _shapes(buses)
+    try:
+        return mix_send_row(sh, bus)
+    finally:
+        free(sh)
+
+
+def master_index(buses, uint32_t bus):
+    """First OP_OUT_GAIN index (and, through master_meter, output meter) of bus ``bus``; the main's is
+    MASTER_MAIN; ``bus == len(buses)`` gives the solo bus's (L, then R)."""
+    _check(bus, len(buses) + 1, "bus")
+    cdef mix_bus_shape_t *sh = _shapes(buses)
+    try:
+        return mix_master_index(sh, bus)
+    finally:
+        free(sh)
+
+
+def send_index(uint32_t n_inputs, uint32_t row, uint32_t channel):
+    """OP_SEND_PRE / OP_SEND_POST index of ``channel`` into send-matrix row ``row``."""
+    _check(channel, n_inputs, "channel")
+    return mix_send_index(n_inputs, row, channel)
+
+
+def return_index(uint32_t n_buses, uint32_t fx_bus, uint32_t to):
+    """OP_RETURN index of FX bus ``fx_bus`` into bus ``to``, or into the main for ``to == main_bus(n_buses)``."""
+    _check(fx_bus, n_buses, "fx bus")
+    _check(to, n_buses + 1, "return target")
+    return mix_return_index(n_buses, fx_bus, to)
+
+
+def channel_filter_slot(uint32_t channel, uint32_t section):
+    """OP_BIQUAD slot of a channel's section: 0…CH_HPF_SECTIONS-1 the HPF, CH_EQ_FIRST + band the EQ."""
+    _check(section, MIX_CH_FILTERS, "channel filter section")
+    return mix_channel_filter_slot(channel, section)
+
+
+def bus_filter_slot(uint32_t n_inputs, uint32_t bus, uint32_t band):
+    """OP_BIQUAD slot of EQ band ``band`` (from 0) of bus ``bus`` (the main: main_bus(n_buses))."""
+    _check(band, MIX_BUS_FILTERS, "bus EQ band")
+    return mix_bus_filter_slot(n_inputs, bus, band)
+
+
+def channel_insert_slot(uint32_t channel, uint32_t insert):
+    """OP_INSERT slot of a channel's insert (INS_HPF, INS_EQ, INS_GATE, INS_COMP)."""
+    _check(insert, MIX_CH_INSERTS, "channel insert")
+    return mix_channel_insert_slot(channel, insert)
+
+
+def bus_insert_slot(uint32_t n_inputs, uint32_t bus, uint32_t insert):
+    """OP_INSERT slot of a bus's insert (INS_BUS_EQ, INS_LIMITER); the main: bus main_bus(n_buses)."""
+    _check(insert, MIX_BUS_INSERTS, "bus insert")
+    return mix_bus_insert_slot(n_inputs, bus, insert)
+
+
+def channel_meter(uint32_t n_inputs, uint32_t stage, uint32_t channel):
+    """Meter channel of ``channel`` at meter stage ``stage`` (MS_*)."""
+    _check(stage, MIX_METER_STAGES, "meter stage")
+    _check(channel, n_inputs, "channel")
+    return mix_channel_meter(n_inputs, stage, channel)
+
+
+def master_meter(uint32_t n_inputs, uint32_t master):
+    """Meter channel of master gain ``master`` (main L/R, bus sides, solo L/R: see master_index)."""
+    return mix_master_meter(n_inputs, master)
+
+
+def gr_index(uint32_t n_inputs, uint32_t kind, uint32_t i):
+    """Gain-reduction point of kind GR_GATE / GR_COMP (``i``: channel) or GR_LIMITER (``i``: bus, the main
+    at main_bus(n_buses))."""
+    _check(kind, MIX_GR_KINDS, "gain-reduction kind")
+    return mix_gr_index(n_inputs, kind, i)
 
 # Without loudness filters from the control side: K-weighting is the identity and the true-peak
 # interpolator repeats each sample (true peak = sample peak).
@@ -69,9 +254,8 @@ cdef class Core:
 
     ``buses`` lists ``(kind, width)`` per bus: kind BUS_AUX (width 1 or 2), BUS_FX (mono in,
     stereo out, no output port) or BUS_GROUP (width 1 or 2, no output port: it feeds the main).
-    Output ports: main L, main R, every side of every aux bus, then solo L/R. Meter channels: input, post-inserts and post-fader per channel, then main L/R, every
-    side of every bus and solo L/R. Gain-reduction points: gate and compressor per channel, then
-    the limiter of every bus and of the main.
+    Output ports: main L, main R, every side of every aux bus, then solo L/R. Meter channels and
+    gain-reduction points: see ``meter_layout()``.
     """
 
     cdef mixcore_t *c
@@ -240,6 +424,49 @@ cdef class Core:
         if max_frames:
             got = mixcore_read_meters(self.c, max_frames, &d[0, 0], &f[0], &cy[0])
         return data[:got], frames[:got], cycles[:got]
+
+    def meter_layout(self):
+        """Where everything sits in a meter frame (a row of ``read_meters()``), from the core's own helpers.
+
+        Returns a plain dict::
+
+            {"n_inputs": n,
+             "channel_stages": {"input": i, "inserts": i, "post": i, "insert1": i},
+                 # first meter channel of each stage; channel c (from 0) of that stage is first + c
+             "main": (first, 2),                    # main L, R
+             "buses": [(first, width), ...],        # every bus in order (FX buses: 2, no port)
+             "solo": (first, 2),                    # solo L, R
+             "gr": {"gate": g, "comp": g, "limiter": g},
+                 # first gain-reduction point of each kind: gate and comp + channel,
+                 # limiter + bus, the main's at limiter + n_buses
+             "fields": ("peak", "ms", "clips", "kms", "tp"),
+             "n_meters": ..., "n_gr": ..., "gr_offset": ..., "frame_floats": ...}
+
+        A frame holds ``len(fields)`` rows of ``n_meters`` floats (field f of meter m at
+        ``f * n_meters + m``: peak |x|, mean square, clipped samples, K-weighted mean square, true peak;
+        the last two only on bus, main and solo meters), then ``n_gr`` gain reductions in dB from
+        ``gr_offset`` (= ``len(fields) * n_meters``); ``frame_floats`` floats in all.
+        """
+        cdef uint32_t n = self.n_inputs, nb = self.n_buses
+        cdef mix_bus_shape_t *sh = _shapes(self.buses)
+        try:
+            buses = [(mix_master_meter(n, mix_master_index(sh, b)), mix_bus_width(&sh[b])) for b in range(nb)]
+            solo = mix_master_meter(n, mix_master_index(sh, nb))
+        finally:
+            free(sh)
+        return {
+            "n_inputs": n,
+            "channel_stages": {name: mix_channel_meter(n, stage, 0) for stage, name in enumerate(METER_STAGE_NAMES)},
+            "main": (mix_master_meter(n, MIX_MASTER_MAIN), 2),
+            "buses": buses,
+            "solo": (solo, 2),
+            "gr": {name: mix_gr_index(n, kind, 0) for kind, name in enumerate(GR_KIND_NAMES)},
+            "fields": METER_FIELD_NAMES,
+            "n_meters": self.n_meters,
+            "n_gr": self.n_gr,
+            "gr_offset": MIX_MF_FIELDS * self.n_meters,
+            "frame_floats": self.frame_floats,
+        }
 
     def stats(self):
         """Counters of the audio side: blocks (cycles), samples, overruns, meter drops, commands."""

@@ -231,39 +231,41 @@ static mix_ramp_t *ramp_target(mixcore_t *core, uint32_t op, int32_t index) {
     case MIX_OP_SEND_PRE: return i < core->n_rows * ni ? &core->send_pre[i] : NULL;
     case MIX_OP_SEND_POST: return i < core->n_rows * ni ? &core->send_post[i] : NULL;
     case MIX_OP_OUT_GAIN: return i < core->n_masters ? &core->master[i] : NULL;
-    case MIX_OP_RETURN: return i < core->n_buses * (core->n_buses + 1) ? &core->returns[i] : NULL;
+    case MIX_OP_RETURN: return i < mix_return_row(core->n_buses, core->n_buses) ? &core->returns[i] : NULL;
     case MIX_OP_GEN_LEVEL: return i < core->n_gens ? &core->gens[i].level : NULL;
     case MIX_OP_SOLO_PFL: return i < ni ? &core->solo_pfl[i] : NULL;
     case MIX_OP_SOLO_AFL_L: return i < ni ? &core->solo_afl_l[i] : NULL;
     case MIX_OP_SOLO_AFL_R: return i < ni ? &core->solo_afl_r[i] : NULL;
-    case MIX_OP_SOLO_SRC: return i <= core->n_buses ? &core->solo_src[i] : NULL;
+    case MIX_OP_SOLO_SRC: return i <= mix_main_bus(core->n_buses) ? &core->solo_src[i] : NULL;
     case MIX_OP_GROUP_MAIN: return i < core->n_buses ? &core->group_main[i] : NULL;
     case MIX_OP_INSERT: {
-        if (i < ni * MIX_CH_INSERTS) return &core->strips[i / MIX_CH_INSERTS].ins[i % MIX_CH_INSERTS];
-        const uint32_t j = i - ni * MIX_CH_INSERTS;
-        if (j < core->n_buses * MIX_BUS_INSERTS) return &core->buses[j / MIX_BUS_INSERTS].ins[j % MIX_BUS_INSERTS];
-        if (j - core->n_buses * MIX_BUS_INSERTS < MIX_BUS_INSERTS)
-            return &core->main.ins[j - core->n_buses * MIX_BUS_INSERTS];
+        /* The inverse of mix_channel_insert_slot / mix_bus_insert_slot. */
+        const uint32_t first_bus = mix_bus_insert_slot(ni, 0, 0);
+        const uint32_t main = mix_bus_insert_slot(ni, mix_main_bus(core->n_buses), 0);
+        if (i < first_bus) return &core->strips[i / MIX_CH_INSERTS].ins[i % MIX_CH_INSERTS];
+        if (i < main) return &core->buses[(i - first_bus) / MIX_BUS_INSERTS].ins[(i - first_bus) % MIX_BUS_INSERTS];
+        if (i - main < MIX_BUS_INSERTS) return &core->main.ins[i - main];
         return NULL;
     }
     default: return NULL;
     }
 }
 
-/* Filter slots: channel c has c * 6 + (0, 1 HPF sections, 2..5 EQ bands); then 4 bands per bus, then
- * 4 for the main. A bus band sets both sides. */
+/* Filter slots (the inverse of mix_channel_filter_slot / mix_bus_filter_slot). A bus band sets both sides. */
 static void set_filter(mixcore_t *core, uint32_t slot, const mix_bq_coefs_t *c, uint32_t len, int immediate) {
     const uint32_t ni = core->n_inputs;
-    if (slot < ni * MIX_CH_FILTERS) {
+    const uint32_t first_bus = mix_bus_filter_slot(ni, 0, 0);
+    const uint32_t main = mix_bus_filter_slot(ni, mix_main_bus(core->n_buses), 0);
+    if (slot < first_bus) {
         mix_biquad_set(&core->strips[slot / MIX_CH_FILTERS].filters[slot % MIX_CH_FILTERS], c, len, immediate);
         return;
     }
-    slot -= ni * MIX_CH_FILTERS;
     mix_bus_t *bus = NULL;
-    if (slot < core->n_buses * MIX_BUS_FILTERS) bus = &core->buses[slot / MIX_BUS_FILTERS];
-    else if (slot - core->n_buses * MIX_BUS_FILTERS < MIX_BUS_FILTERS) bus = &core->main;
+    if (slot < main) bus = &core->buses[(slot - first_bus) / MIX_BUS_FILTERS];
+    else if (slot - main < MIX_BUS_FILTERS) bus = &core->main;
     if (!bus) return;
-    for (uint32_t side = 0; side < 2; side++) mix_biquad_set(&bus->filters[side][slot % MIX_BUS_FILTERS], c, len, immediate);
+    const uint32_t band = (slot - first_bus) % MIX_BUS_FILTERS;
+    for (uint32_t side = 0; side < 2; side++) mix_biquad_set(&bus->filters[side][band], c, len, immediate);
 }
 
 static void apply_cmd(mixcore_t *core, const mix_cmd_t *cmd) {
@@ -304,9 +306,9 @@ static void apply_cmd(mixcore_t *core, const mix_cmd_t *cmd) {
         }
         return;
     case MIX_OP_LIMITER:
-        if (i <= core->n_buses) {
+        if (i <= mix_main_bus(core->n_buses)) {
             const mix_limiter_params_t p = {(float)v[0], (float)v[1]};
-            mix_limiter_set(i < core->n_buses ? &core->buses[i].limiter : &core->main.limiter, &p);
+            mix_limiter_set(i == mix_main_bus(core->n_buses) ? &core->main.limiter : &core->buses[i].limiter, &p);
         }
         return;
     case MIX_OP_ORDER:
@@ -565,15 +567,15 @@ static void channel_insert(mixcore_t *core, uint32_t c, uint32_t which, float *x
     if (mode == 0) return;
     if (mode == 2) memcpy(core->scratch, x, n * sizeof(float));
     switch (which) {
-    case MIX_INS_HPF: run_filters(&s->filters[0], 2, x, n, restart); break;
-    case MIX_INS_EQ: run_filters(&s->filters[2], MIX_EQ_BANDS, x, n, restart); break;
+    case MIX_INS_HPF: run_filters(&s->filters[0], MIX_CH_HPF_SECTIONS, x, n, restart); break;
+    case MIX_INS_EQ: run_filters(&s->filters[MIX_CH_EQ_FIRST], MIX_EQ_BANDS, x, n, restart); break;
     case MIX_INS_GATE:
         if (restart) mix_gate_init(&s->gate);  /* keeps nothing but state; params are re-set below */
-        meter_gr(core, c, mix_gate_run(&s->gate, x, n));
+        meter_gr(core, mix_gr_index(core->n_inputs, MIX_GR_GATE, c), mix_gate_run(&s->gate, x, n));
         break;
     case MIX_INS_COMP:
         if (restart) s->comp.gr_db = 0.0f;
-        meter_gr(core, core->n_inputs + c, mix_comp_run(&s->comp, x, n));
+        meter_gr(core, mix_gr_index(core->n_inputs, MIX_GR_COMP, c), mix_comp_run(&s->comp, x, n));
         break;
     default: break;
     }
@@ -600,7 +602,7 @@ static void run_strip_inserts(mixcore_t *core, uint32_t c, float *x, uint32_t n)
         if (s->order == MIX_ORDER_EQ_DYN) channel_insert(core, c, MIX_INS_EQ, x, n);
     }
     /* [meter insert1]: between the two insert blocks, so the trace can tell which one clips. */
-    const uint32_t between = 3 * core->n_inputs + c;
+    const uint32_t between = mix_channel_meter(core->n_inputs, MIX_MS_INSERT1, c);
     if (s->order == MIX_ORDER_EQ_DYN) meter_block(core, between, x, n);
     channel_insert(core, c, MIX_INS_GATE, x, n);
     channel_insert(core, c, MIX_INS_COMP, x, n);
@@ -662,13 +664,14 @@ static void run_fx(mixcore_t *core, mix_bus_t *bus, uint32_t n) {
 /* FX bus f's stereo output into the main and every aux bus at their return levels. */
 static void run_returns(mixcore_t *core, uint32_t f, uint32_t n) {
     const mix_bus_t *fx = &core->buses[f];
-    mix_ramp_t *row = core->returns + (size_t)f * (core->n_buses + 1);
+    const uint32_t main = mix_main_bus(core->n_buses);
     float g0, g1;
-    for (uint32_t t = 0; t <= core->n_buses; t++) {
-        if (ramp_is_zero(&row[t])) continue;
-        ramp_block(&row[t], n, &g0, &g1);
-        mix_bus_t *dst = t == 0 ? &core->main : &core->buses[t - 1];
-        if (t > 0 && dst->kind == MIX_BUS_FX) continue;
+    for (uint32_t to = 0; to <= main; to++) {
+        mix_ramp_t *r = &core->returns[mix_return_index(core->n_buses, f, to)];
+        if (ramp_is_zero(r)) continue;
+        ramp_block(r, n, &g0, &g1);
+        mix_bus_t *dst = to == main ? &core->main : &core->buses[to];
+        if (to != main && dst->kind == MIX_BUS_FX) continue;
         if (dst->in_width == 2) {
             gain_acc(dst->buf[0], fx->buf[0], g0, g1, n);
             gain_acc(dst->buf[1], fx->buf[1], g0, g1, n);
@@ -735,10 +738,10 @@ void mixcore_process(mixcore_t *core, const float *const *in, float *const *out,
         ramp_block(&core->trim[c], n, &g0, &g1);
         if (src == pre) gain_inplace(pre, g0, g1, n);
         else gain_copy(pre, src, g0, g1, n);
-        meter_block(core, c, pre, n);
+        meter_block(core, mix_channel_meter(n_in, MIX_MS_INPUT, c), pre, n);
 
         run_strip_inserts(core, c, pre, n);
-        meter_block(core, n_in + c, pre, n);
+        meter_block(core, mix_channel_meter(n_in, MIX_MS_INSERTS, c), pre, n);
         /* PFL listens here, before the mute: the engineer can check a muted mic before opening it. */
         solo_tap(core, &core->solo_pfl[c], pre, pre, n);
 
@@ -756,7 +759,7 @@ void mixcore_process(mixcore_t *core, const float *const *in, float *const *out,
             float *post = core->post + (size_t)c * stride;
             gain_copy(post, pre, g0, g1, n);
             core->post_silent[c] = 0;
-            meter_block(core, 2 * n_in + c, post, n);
+            meter_block(core, mix_channel_meter(n_in, MIX_MS_POST, c), post, n);
         }
     }
 
@@ -791,8 +794,8 @@ void mixcore_process(mixcore_t *core, const float *const *in, float *const *out,
             float *dst = bus->buf[side];
             const uint32_t row = bus->first_row + side;
             memset(dst, 0, (size_t)n * sizeof(float));
-            mix_ramp_t *row_pre = core->send_pre + (size_t)row * n_in;
-            mix_ramp_t *row_post = core->send_post + (size_t)row * n_in;
+            mix_ramp_t *row_pre = core->send_pre + mix_send_index(n_in, row, 0);
+            mix_ramp_t *row_post = core->send_post + mix_send_index(n_in, row, 0);
             send_batch_t batch = {.count = 0};
             for (uint32_t c = 0; c < n_in; c++) {
                 if (!ramp_is_zero(&row_pre[c])) {
@@ -819,7 +822,7 @@ void mixcore_process(mixcore_t *core, const float *const *in, float *const *out,
         mix_bus_t *bus = &core->buses[b];
         if (bus->kind != MIX_BUS_FX) continue;
         run_fx(core, bus, n);
-        run_bus_chain(core, bus, 2 * n_in + b, n);
+        run_bus_chain(core, bus, mix_gr_index(n_in, MIX_GR_LIMITER, b), n);
         for (uint32_t side = 0; side < 2; side++) meter_output(core, bus, side, bus->buf[side], n);
     }
     for (uint32_t b = 0; b < core->n_buses; b++) {
@@ -830,7 +833,7 @@ void mixcore_process(mixcore_t *core, const float *const *in, float *const *out,
     for (uint32_t b = 0; b < core->n_buses; b++) {
         mix_bus_t *bus = &core->buses[b];
         if (bus->kind != MIX_BUS_GROUP) continue;
-        run_bus_chain(core, bus, 2 * n_in + b, n);
+        run_bus_chain(core, bus, mix_gr_index(n_in, MIX_GR_LIMITER, b), n);
         for (uint32_t side = 0; side < bus->width; side++) meter_output(core, bus, side, bus->buf[side], n);
         mix_ramp_t *to_main = &core->group_main[b];
         if (ramp_is_zero(to_main)) continue;
@@ -840,10 +843,10 @@ void mixcore_process(mixcore_t *core, const float *const *in, float *const *out,
     }
 
     /* 7. aux buses and the main: processing, output ports, output meters */
-    for (uint32_t b = 0; b <= core->n_buses; b++) {
-        mix_bus_t *bus = b < core->n_buses ? &core->buses[b] : main;
+    for (uint32_t b = 0; b <= mix_main_bus(core->n_buses); b++) {
+        mix_bus_t *bus = b == mix_main_bus(core->n_buses) ? main : &core->buses[b];
         if (bus->kind != MIX_BUS_AUX) continue;
-        run_bus_chain(core, bus, 2 * n_in + b, n);
+        run_bus_chain(core, bus, mix_gr_index(n_in, MIX_GR_LIMITER, b), n);
         for (uint32_t side = 0; side < bus->width; side++) {
             float *port = out[bus->first_port + side];
             memcpy(port, bus->buf[side], (size_t)n * sizeof(float));
@@ -852,8 +855,8 @@ void mixcore_process(mixcore_t *core, const float *const *in, float *const *out,
     }
 
     /* 8. the solo bus: whole buses (FX ones too) and the main as they leave, then its level */
-    for (uint32_t b = 0; b <= core->n_buses; b++) {
-        const mix_bus_t *bus = b < core->n_buses ? &core->buses[b] : main;
+    for (uint32_t b = 0; b <= mix_main_bus(core->n_buses); b++) {
+        const mix_bus_t *bus = b == mix_main_bus(core->n_buses) ? main : &core->buses[b];
         solo_tap(core, &core->solo_src[b], bus->buf[0], bus->buf[bus->width - 1], n);
     }
     for (uint32_t side = 0; side < 2; side++) {
@@ -967,44 +970,41 @@ mixcore_t *mixcore_new(uint32_t n_inputs, uint32_t n_buses, const mix_bus_shape_
 
     /* Bus shapes: send rows, master gains, output ports and meters are numbered in bus order, the
      * main first where it takes part. */
-    uint32_t rows = 0, masters = 2, ports = 2;
-    const uint32_t meter0 = 4 * n_inputs;  /* input, inserts, post, insert1 per channel */
+    uint32_t ports = 2;
     core->main.kind = MIX_BUS_AUX;
     core->main.in_width = core->main.width = 2;
-    core->main.first_master = 0;
+    core->main.first_master = MIX_MASTER_MAIN;
     core->main.first_port = 0;
-    core->main.first_meter = meter0;
+    core->main.first_meter = mix_master_meter(n_inputs, MIX_MASTER_MAIN);
     int ok = bus_init(&core->main, core->max_frames, sample_rate);
     for (uint32_t b = 0; b < n_buses; b++) {
         mix_bus_t *bus = &core->buses[b];
         bus->kind = shapes[b].kind;
-        bus->in_width = bus->kind == MIX_BUS_FX ? 1 : shapes[b].width;
-        bus->width = bus->kind == MIX_BUS_FX ? 2 : shapes[b].width;
-        bus->first_row = rows;
-        bus->first_master = masters;
-        bus->first_meter = meter0 + masters;
+        bus->in_width = mix_bus_in_width(&shapes[b]);
+        bus->width = mix_bus_width(&shapes[b]);
+        bus->first_row = mix_send_row(shapes, b);
+        bus->first_master = mix_master_index(shapes, b);
+        bus->first_meter = mix_master_meter(n_inputs, bus->first_master);
         bus->first_port = bus->kind == MIX_BUS_AUX ? (int32_t)ports : -1;  /* FX and group buses: no port */
-        rows += bus->in_width;
-        masters += bus->width;
         if (bus->kind == MIX_BUS_AUX) ports += bus->width;
         ok = ok && bus_init(bus, core->max_frames, sample_rate);
     }
     /* The solo bus comes last: its master gains, ports and meters follow every bus's. */
     core->solo.kind = MIX_BUS_AUX;
     core->solo.in_width = core->solo.width = 2;
-    core->solo.first_master = masters;
+    core->solo.first_master = mix_master_index(shapes, n_buses);
     core->solo.first_port = (int32_t)ports;
-    core->solo.first_meter = meter0 + masters;
-    masters += 2;
+    core->solo.first_meter = mix_master_meter(n_inputs, core->solo.first_master);
     ports += 2;
     ok = ok && bus_init(&core->solo, core->max_frames, sample_rate);
+    const uint32_t rows = mix_send_row(shapes, n_buses), masters = core->solo.first_master + 2;
     core->n_rows = rows;
     core->n_masters = masters;
     core->n_outputs = ports;
-    core->n_meters = meter0 + masters;
-    core->n_gr = 2 * n_inputs + n_buses + 1;
+    core->n_meters = mix_master_meter(n_inputs, masters);
+    core->n_gr = mix_gr_index(n_inputs, MIX_GR_LIMITER, mix_main_bus(n_buses)) + 1;
 
-    const size_t ni = n_inputs, nm = core->n_meters, sends = (size_t)rows * n_inputs;
+    const size_t ni = n_inputs, nm = core->n_meters, sends = mix_send_index(n_inputs, rows, 0);
     core->trim = alloc_zeroed(ni * sizeof(mix_ramp_t));
     core->mute = alloc_zeroed(ni * sizeof(mix_ramp_t));
     core->fader = alloc_zeroed(ni * sizeof(mix_ramp_t));
@@ -1013,11 +1013,11 @@ mixcore_t *mixcore_new(uint32_t n_inputs, uint32_t n_buses, const mix_bus_shape_
     core->send_pre = alloc_zeroed(sends * sizeof(mix_ramp_t));
     core->send_post = alloc_zeroed(sends * sizeof(mix_ramp_t));
     core->master = alloc_zeroed(masters * sizeof(mix_ramp_t));
-    core->returns = alloc_zeroed((size_t)n_buses * (n_buses + 1) * sizeof(mix_ramp_t));
+    core->returns = alloc_zeroed((size_t)mix_return_row(n_buses, n_buses) * sizeof(mix_ramp_t));
     core->solo_pfl = alloc_zeroed(ni * sizeof(mix_ramp_t));
     core->solo_afl_l = alloc_zeroed(ni * sizeof(mix_ramp_t));
     core->solo_afl_r = alloc_zeroed(ni * sizeof(mix_ramp_t));
-    core->solo_src = alloc_zeroed(((size_t)n_buses + 1) * sizeof(mix_ramp_t));
+    core->solo_src = alloc_zeroed(((size_t)mix_main_bus(n_buses) + 1) * sizeof(mix_ramp_t));
     core->group_main = alloc_zeroed((n_buses ? n_buses : 1) * sizeof(mix_ramp_t));
     core->strips = alloc_zeroed(ni * sizeof(mix_strip_t));
     core->gens = alloc_zeroed(n_gens * sizeof(mix_gen_t));

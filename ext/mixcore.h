@@ -49,9 +49,10 @@ enum {
     MIX_OP_FADER = 1,      /* index: channel; v0: linear fader gain */
     MIX_OP_MAIN_L = 2,     /* index: channel; v0: gain into main L (pan law and main assign applied) */
     MIX_OP_MAIN_R = 3,
-    MIX_OP_SEND_PRE = 4,   /* index: send row * n_inputs + channel; v0: gain */
+    MIX_OP_SEND_PRE = 4,   /* index: see mix_send_index (send row, channel); v0: gain */
     MIX_OP_SEND_POST = 5,
-    MIX_OP_OUT_GAIN = 6,   /* index: master channel (0,1 main; every bus side in bus order; solo L/R); v0 */
+    MIX_OP_OUT_GAIN = 6,   /* index: master gain (0,1 main; every bus side in bus order; solo L/R: see
+                            * mix_master_index); v0 */
     MIX_OP_GEN_LEVEL = 7,  /* index: generator; v0: linear amplitude (0 = off) */
     MIX_OP_GEN_FREQ = 8,   /* index: generator; v0, v1: cos and sin of the per-sample phase step */
     MIX_OP_GEN_TARGET = 9, /* index: generator; v0: MIX_TARGET_*; v1: channel or bus index */
@@ -59,13 +60,13 @@ enum {
     MIX_OP_RAMP = 11,      /* v0: ramp length in samples for every later change */
     MIX_OP_MUTE = 12,      /* index: channel; v0: 1 = on, 0 = muted (cuts pre- and post-fader paths) */
     MIX_OP_METER_INTERVAL = 13, /* v0: samples per published meter frame */
-    MIX_OP_BIQUAD = 14,    /* index: filter slot (see mixcore_filter_slot); v0..v4: b0 b1 b2 a1 a2 */
-    MIX_OP_INSERT = 15,    /* index: insert slot (see mixcore_insert_slot); v0: 1 in, 0 bypassed */
+    MIX_OP_BIQUAD = 14,    /* index: filter slot (see mix_*_filter_slot); v0..v4: b0 b1 b2 a1 a2 */
+    MIX_OP_INSERT = 15,    /* index: insert slot (see mix_*_insert_slot); v0: 1 in, 0 bypassed */
     MIX_OP_GATE = 16,      /* index: channel; v0..v4: mix_gate_params_t */
     MIX_OP_COMP = 17,      /* index: channel; v0..v5: mix_comp_params_t */
-    MIX_OP_LIMITER = 18,   /* index: bus, or n_buses for the main; v0, v1: mix_limiter_params_t */
+    MIX_OP_LIMITER = 18,   /* index: bus, or mix_main_bus(n_buses); v0, v1: mix_limiter_params_t */
     MIX_OP_ORDER = 19,     /* index: channel; v0: MIX_ORDER_* (the strip ducks, swaps, comes back) */
-    MIX_OP_RETURN = 20,    /* index: fx_bus * (n_buses + 1) + target (0 main, 1 + bus); v0: gain */
+    MIX_OP_RETURN = 20,    /* index: see mix_return_index (FX bus into the main or a bus); v0: gain */
     MIX_OP_FX_KIND = 21,   /* index: bus (an FX bus); v0: MIX_FX_* */
     MIX_OP_REVERB = 22,    /* index: bus; v0..v3: mix_reverb_params_t */
     MIX_OP_DELAY = 23,     /* index: bus; v0..v3: mix_delay_params_t */
@@ -73,7 +74,7 @@ enum {
     MIX_OP_SOLO_PFL = 25,  /* index: channel; v0: gain of its post-insert, pre-mute signal into both solo sides */
     MIX_OP_SOLO_AFL_L = 26, /* index: channel; v0: gain of its post-fader signal into solo L (pan applied) */
     MIX_OP_SOLO_AFL_R = 27,
-    MIX_OP_SOLO_SRC = 28,  /* index: bus, or n_buses for the main; v0: gain of its output into the solo bus */
+    MIX_OP_SOLO_SRC = 28,  /* index: bus, or mix_main_bus(n_buses); v0: gain of its output into the solo bus */
     MIX_OP_GROUP_MAIN = 29, /* index: a group bus; v0: gain of its output into the main (0: not assigned) */
     MIX_OP_COUNT
 };
@@ -81,19 +82,37 @@ enum {
 /* Set on `op` to jump straight to the value without a ramp (used before the first block). */
 #define MIX_OP_IMMEDIATE 0x100u
 
-enum { MIX_ORDER_EQ_DYN = 0, MIX_ORDER_DYN_EQ = 1 };
-enum { MIX_TARGET_NONE = 0, MIX_TARGET_CHANNEL = 1, MIX_TARGET_BUS = 2 };
-enum { MIX_GEN_SINE = 0, MIX_GEN_PINK = 1, MIX_GEN_WHITE = 2 };
-enum { MIX_BUS_AUX = 0, MIX_BUS_FX = 1, MIX_BUS_GROUP = 2 };
-enum { MIX_FX_REVERB = 0, MIX_FX_DELAY = 1 };
+/* The contract with the control side. Everything below that numbers something (enums, and the index
+ * helpers further down) is exported by the Python wrapper (_core) and used there; nothing is retyped
+ * in Python, and tests/engine/test_core_contract.py holds the two sides together with real audio. */
+
+/* Every enum ends with its count. */
+enum { MIX_ORDER_EQ_DYN = 0, MIX_ORDER_DYN_EQ = 1, MIX_ORDERS = 2 };  /* channel insert order */
+enum { MIX_TARGET_NONE = 0, MIX_TARGET_CHANNEL = 1, MIX_TARGET_BUS = 2, MIX_TARGETS = 3 };  /* generator targets */
+enum { MIX_GEN_SINE = 0, MIX_GEN_PINK = 1, MIX_GEN_WHITE = 2, MIX_GEN_KINDS = 3 };
+enum { MIX_BUS_AUX = 0, MIX_BUS_FX = 1, MIX_BUS_GROUP = 2, MIX_BUS_KINDS = 3 };
+enum { MIX_FX_REVERB = 0, MIX_FX_DELAY = 1, MIX_FX_KINDS = 2 };
 
 /* Inserts per channel, per bus and on the main, in slot order. */
 enum { MIX_INS_HPF = 0, MIX_INS_EQ = 1, MIX_INS_GATE = 2, MIX_INS_COMP = 3, MIX_CH_INSERTS = 4 };
 enum { MIX_INS_BUS_EQ = 0, MIX_INS_LIMITER = 1, MIX_BUS_INSERTS = 2 };
 /* Filter sections: a channel has 2 HPF sections then 4 EQ bands; a bus and the main have 4 bands. */
-#define MIX_CH_FILTERS 6
-#define MIX_BUS_FILTERS 4
-#define MIX_EQ_BANDS 4
+enum {
+    MIX_CH_HPF_SECTIONS = 2,  /* channel sections 0, 1 */
+    MIX_CH_EQ_FIRST = 2,      /* channel section of EQ band 1 */
+    MIX_EQ_BANDS = 4,
+    MIX_CH_FILTERS = 6,
+    MIX_BUS_FILTERS = 4,      /* bus and main sections: the EQ bands */
+};
+
+/* Meter stages of a channel, in meter order (see mix_channel_meter). */
+enum { MIX_MS_INPUT = 0, MIX_MS_INSERTS = 1, MIX_MS_POST = 2, MIX_MS_INSERT1 = 3, MIX_METER_STAGES = 4 };
+/* Gain-reduction points: a gate and a compressor per channel, a limiter per bus then the main. */
+enum { MIX_GR_GATE = 0, MIX_GR_COMP = 1, MIX_GR_LIMITER = 2, MIX_GR_KINDS = 3 };
+/* Master gains (MIX_OP_OUT_GAIN) and output meters: the main's two sides come first. */
+enum { MIX_MASTER_MAIN = 0 };
+/* FX returns (MIX_OP_RETURN): the main's place in an FX bus's row of returns (see mix_return_row). */
+enum { MIX_RETURN_MAIN = 0 };
 
 #define MIX_CMD_VALUES 6
 
@@ -178,8 +197,8 @@ typedef struct {
     uint32_t n_outputs;      /* JACK outputs: 2 (main) + sides of every aux bus + 2 (solo) */
     uint32_t n_masters;      /* 2 (main) + sides of every bus + 2 (solo) */
     uint32_t n_gens;
-    uint32_t n_meters;       /* 4 * n_inputs (input, inserts, post, insert1) + n_masters */
-    uint32_t n_gr;           /* 2 * n_inputs (gate, comp) + n_buses + 1 (limiters) */
+    uint32_t n_meters;       /* MIX_METER_STAGES * n_inputs + n_masters (see mix_channel_meter) */
+    uint32_t n_gr;           /* 2 * n_inputs (gate, comp) + n_buses + 1 (limiters; see mix_gr_index) */
     uint32_t max_frames;
     uint32_t sample_rate;
     uint32_t ramp_samples;
@@ -240,6 +259,84 @@ typedef struct {
     uint32_t kind;   /* MIX_BUS_AUX, MIX_BUS_FX or MIX_BUS_GROUP */
     uint32_t width;  /* aux and group: 1 or 2; FX: ignored (mono in, stereo out) */
 } mix_bus_shape_t;
+
+/* ---- index helpers: the one definition of how commands, meters and gain reductions are numbered.
+ * Pure arithmetic on the sizes; the core uses them where it builds and decodes those indices, the control
+ * side (through _core) where it encodes them. Buses count from 0; bus n_buses is the main wherever
+ * an index covers "every bus, then the main" (MIX_OP_LIMITER, MIX_OP_SOLO_SRC, bus filter and insert
+ * slots, limiter gain reductions). */
+
+/* The main's place after the buses. */
+static inline uint32_t mix_main_bus(uint32_t n_buses) { return n_buses; }
+
+/* Output sides of a bus (an FX bus is stereo out) and its send-matrix rows (an FX bus takes mono in). */
+static inline uint32_t mix_bus_width(const mix_bus_shape_t *shape) {
+    return shape->kind == MIX_BUS_FX ? 2u : shape->width;
+}
+static inline uint32_t mix_bus_in_width(const mix_bus_shape_t *shape) {
+    return shape->kind == MIX_BUS_FX ? 1u : shape->width;
+}
+
+/* First send-matrix row of bus `bus`; bus == n_buses gives the number of rows. */
+static inline uint32_t mix_send_row(const mix_bus_shape_t *shapes, uint32_t bus) {
+    uint32_t row = 0;
+    for (uint32_t b = 0; b < bus; b++) row += mix_bus_in_width(&shapes[b]);
+    return row;
+}
+
+/* MIX_OP_SEND_PRE/POST index of `channel` into send-matrix row `row`. */
+static inline uint32_t mix_send_index(uint32_t n_inputs, uint32_t row, uint32_t channel) {
+    return row * n_inputs + channel;
+}
+
+/* First MIX_OP_OUT_GAIN index of bus `bus` (main: MIX_MASTER_MAIN, sides 0 and 1); bus == n_buses gives
+ * the solo bus's (its L, then R). */
+static inline uint32_t mix_master_index(const mix_bus_shape_t *shapes, uint32_t bus) {
+    uint32_t master = MIX_MASTER_MAIN + 2;
+    for (uint32_t b = 0; b < bus; b++) master += mix_bus_width(&shapes[b]);
+    return master;
+}
+
+/* MIX_OP_RETURN indices: one row of n_buses + 1 return gains per bus (used by FX buses), the main's first
+ * (MIX_RETURN_MAIN), then bus b's at 1 + b. mix_return_row(n_buses, n_buses) is the number of returns. */
+static inline uint32_t mix_return_row(uint32_t n_buses, uint32_t fx_bus) { return fx_bus * (n_buses + 1); }
+/* FX bus `fx_bus` into bus `to`, or into the main for to == mix_main_bus(n_buses). */
+static inline uint32_t mix_return_index(uint32_t n_buses, uint32_t fx_bus, uint32_t to) {
+    return mix_return_row(n_buses, fx_bus) + (to == mix_main_bus(n_buses) ? (uint32_t)MIX_RETURN_MAIN : 1 + to);
+}
+
+/* MIX_OP_BIQUAD slots: channel `channel`'s section (0, 1 HPF, then MIX_CH_EQ_FIRST + band); then
+ * MIX_BUS_FILTERS bands per bus, the main's last (bus == n_buses). */
+static inline uint32_t mix_channel_filter_slot(uint32_t channel, uint32_t section) {
+    return channel * MIX_CH_FILTERS + section;
+}
+static inline uint32_t mix_bus_filter_slot(uint32_t n_inputs, uint32_t bus, uint32_t band) {
+    return n_inputs * MIX_CH_FILTERS + bus * MIX_BUS_FILTERS + band;
+}
+
+/* MIX_OP_INSERT slots: MIX_CH_INSERTS per channel (MIX_INS_HPF...MIX_INS_COMP); then MIX_BUS_INSERTS per
+ * bus (MIX_INS_BUS_EQ, MIX_INS_LIMITER), the main's last (bus == n_buses). */
+static inline uint32_t mix_channel_insert_slot(uint32_t channel, uint32_t insert) {
+    return channel * MIX_CH_INSERTS + insert;
+}
+static inline uint32_t mix_bus_insert_slot(uint32_t n_inputs, uint32_t bus, uint32_t insert) {
+    return n_inputs * MIX_CH_INSERTS + bus * MIX_BUS_INSERTS + insert;
+}
+
+/* Meter channels: MIX_METER_STAGES blocks of n_inputs (stage s of channel c), then one meter per master
+ * gain in master order: main L/R, every side of every bus, solo L/R. */
+static inline uint32_t mix_channel_meter(uint32_t n_inputs, uint32_t stage, uint32_t channel) {
+    return stage * n_inputs + channel;
+}
+static inline uint32_t mix_master_meter(uint32_t n_inputs, uint32_t master) {
+    return MIX_METER_STAGES * n_inputs + master;
+}
+
+/* Gain-reduction points: gate per channel, compressor per channel, limiter per bus then the main
+ * (`i`: channel, or bus with the main at n_buses). */
+static inline uint32_t mix_gr_index(uint32_t n_inputs, uint32_t kind, uint32_t i) {
+    return kind * n_inputs + i;
+}
 
 /* Control side (may allocate). Returns NULL on bad arguments or out of memory. `kweight` (10
  * coefficients) and `tp_taps` (MIX_TP_PHASES * MIX_TP_TAPS) are the loudness filters for the rate. */

@@ -64,6 +64,67 @@ cdef extern from "mixcore.h" nogil:
         MIX_BUS_AUX
         MIX_BUS_FX
         MIX_BUS_GROUP
+        MIX_BUS_KINDS
+        MIX_ORDER_EQ_DYN
+        MIX_ORDER_DYN_EQ
+        MIX_ORDERS
+        MIX_TARGET_NONE
+        MIX_TARGET_CHANNEL
+        MIX_TARGET_BUS
+        MIX_TARGETS
+        MIX_GEN_SINE
+        MIX_GEN_PINK
+        MIX_GEN_WHITE
+        MIX_GEN_KINDS
+        MIX_FX_REVERB
+        MIX_FX_DELAY
+        MIX_FX_KINDS
+        MIX_INS_HPF
+        MIX_INS_EQ
+        MIX_INS_GATE
+        MIX_INS_COMP
+        MIX_CH_INSERTS
+        MIX_INS_BUS_EQ
+        MIX_INS_LIMITER
+        MIX_BUS_INSERTS
+        MIX_CH_HPF_SECTIONS
+        MIX_CH_EQ_FIRST
+        MIX_EQ_BANDS
+        MIX_CH_FILTERS
+        MIX_BUS_FILTERS
+        MIX_MS_INPUT
+        MIX_MS_INSERTS
+        MIX_MS_POST
+        MIX_MS_INSERT1
+        MIX_METER_STAGES
+        MIX_GR_GATE
+        MIX_GR_COMP
+        MIX_GR_LIMITER
+        MIX_GR_KINDS
+        MIX_MASTER_MAIN
+        MIX_RETURN_MAIN
+        MIX_MF_PEAK
+        MIX_MF_MS
+        MIX_MF_CLIPS
+        MIX_MF_KMS
+        MIX_MF_TP
+
+    # Index helpers (static inline in mixcore.h): the one definition of every index the control side encodes.
+    uint32_t mix_main_bus(uint32_t n_buses) noexcept
+    uint32_t mix_bus_width(const mix_bus_shape_t *shape) noexcept
+    uint32_t mix_bus_in_width(const mix_bus_shape_t *shape) noexcept
+    uint32_t mix_send_row(const mix_bus_shape_t *shapes, uint32_t bus) noexcept
+    uint32_t mix_send_index(uint32_t n_inputs, uint32_t row, uint32_t channel) noexcept
+    uint32_t mix_master_index(const mix_bus_shape_t *shapes, uint32_t bus) noexcept
+    uint32_t mix_return_row(uint32_t n_buses, uint32_t fx_bus) noexcept
+    uint32_t mix_return_index(uint32_t n_buses, uint32_t fx_bus, uint32_t to) noexcept
+    uint32_t mix_channel_filter_slot(uint32_t channel, uint32_t section) noexcept
+    uint32_t mix_bus_filter_slot(uint32_t n_inputs, uint32_t bus, uint32_t band) noexcept
+    uint32_t mix_channel_insert_slot(uint32_t channel, uint32_t insert) noexcept
+    uint32_t mix_bus_insert_slot(uint32_t n_inputs, uint32_t bus, uint32_t insert) noexcept
+    uint32_t mix_channel_meter(uint32_t n_inputs, uint32_t stage, uint32_t channel) noexcept
+    uint32_t mix_master_meter(uint32_t n_inputs, uint32_t master) noexcept
+    uint32_t mix_gr_index(uint32_t n_inputs, uint32_t kind, uint32_t i) noexcept
 
     mixcore_t *mixcore_new(uint32_t n_inputs, uint32_t n_buses, const mix_bus_shape_t *buses,
                            uint32_t n_gens, uint32_t sample_rate, uint32_t max_frames,

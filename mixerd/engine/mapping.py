@@ -18,13 +18,23 @@ from mixerd import _core
 from mixerd.engine.dsp import dynamics, filters, fx
 from mixerd.model.layout import Layout
 from mixerd.model.routing import CLOSED_DB, channel_level, send_level_db
-CH_INSERTS = ("hpf", "eq", "gate", "dyn")  # insert slot order per channel (mixcore.h)
-BUS_INSERTS = ("eq", "limiter")
-CH_FILTERS, BUS_FILTERS = 6, 4
-ORDERS = {"eq>dyn": 0, "dyn>eq": 1}
-FX_KINDS = {"reverb": 0, "delay": 1}
-GEN_KINDS = {"sine": 0, "pink": 1, "white": 2}
-TARGET_NONE, TARGET_CHANNEL, TARGET_BUS = 0, 1, 2
+
+# The address space's names for the core's numbers. The numbers, the slot and index arithmetic and the
+# sizes all come from the core (mixcore.h through _core); tests/engine/test_core_contract.py holds them
+# together with the model's choices and with real audio.
+CH_INSERTS = {"hpf": _core.INS_HPF, "eq": _core.INS_EQ, "gate": _core.INS_GATE, "dyn": _core.INS_COMP}
+BUS_INSERTS = {"eq": _core.INS_BUS_EQ, "limiter": _core.INS_LIMITER}
+CH_FILTERS, BUS_FILTERS = _core.CH_FILTERS, _core.BUS_FILTERS
+ORDERS = {"eq>dyn": _core.ORDER_EQ_DYN, "dyn>eq": _core.ORDER_DYN_EQ}
+FX_KINDS = {"reverb": _core.FX_REVERB, "delay": _core.FX_DELAY}
+GEN_KINDS = {"sine": _core.GEN_SINE, "pink": _core.GEN_PINK, "white": _core.GEN_WHITE}
+BUS_KINDS = {"aux": _core.BUS_AUX, "fx": _core.BUS_FX, "group": _core.BUS_GROUP}
+TARGET_NONE, TARGET_CHANNEL, TARGET_BUS = _core.TARGET_NONE, _core.TARGET_CHANNEL, _core.TARGET_BUS
+
+
+def bus_shapes(layout: Layout) -> list[tuple[int, int]]:
+    """The ``(kind, width)`` of every bus, as ``_core.Core`` and its index helpers take them."""
+    return [(BUS_KINDS[b.kind], 2 if b.is_fx else b.width) for b in layout.buses]
 
 
 class Command(NamedTuple):
@@ -70,6 +80,14 @@ class CommandMap:
     def __init__(self, layout: Layout, sample_rate: int):
         self.layout = layout
         self.sample_rate = sample_rate
+        # Where each bus lives in the core (the core's helpers over the bus shapes), looked up once.
+        shapes = bus_shapes(layout)
+        self._main = _core.main_bus(layout.n_buses)
+        self._rows = [_core.send_row(shapes, b) for b in range(layout.n_buses)]
+        self._in_widths = [_core.bus_in_width(*shape) for shape in shapes]
+        self._widths = [_core.bus_width(*shape) for shape in shapes]
+        self._masters = [_core.master_index(shapes, b) for b in range(layout.n_buses)]
+        self._solo_master = _core.master_index(shapes, layout.n_buses)
         self._units: dict[str, Unit | None] = {}
         self._builders: dict[str, Callable[[Mapping[str, Any], Unit], list[Command]]] = {
             "trim": self._trim, "level": self._level, "group": self._group, "pan": self._pan,
@@ -163,19 +181,19 @@ class CommandMap:
     # -- where things live in the core ------------------------------------------------------------
 
     def _bus_slot(self, owner: str) -> int:
-        """Bus index in the core: bus/b → b − 1, the main → n_buses."""
-        return self.layout.n_buses if owner == "main" else int(owner.split("/")[1]) - 1
+        """Bus index in the core: bus/b → b − 1, the main → its place after the buses."""
+        return self._main if owner == "main" else int(owner.split("/")[1]) - 1
 
     def _insert_index(self, owner: str, key: str) -> int:
-        n_in = self.layout.n_inputs
         if owner.startswith("ch/"):
-            return (int(owner.split("/")[1]) - 1) * len(CH_INSERTS) + CH_INSERTS.index(key)
-        return n_in * len(CH_INSERTS) + self._bus_slot(owner) * len(BUS_INSERTS) + BUS_INSERTS.index(key)
+            return _core.channel_insert_slot(int(owner.split("/")[1]) - 1, CH_INSERTS[key])
+        return _core.bus_insert_slot(self.layout.n_inputs, self._bus_slot(owner), BUS_INSERTS[key])
 
     def _filter_index(self, owner: str, section: int) -> int:
+        """A channel's filter section (HPF sections, then EQ bands from CH_EQ_FIRST) or a bus's EQ band."""
         if owner.startswith("ch/"):
-            return (int(owner.split("/")[1]) - 1) * CH_FILTERS + section
-        return self.layout.n_inputs * CH_FILTERS + self._bus_slot(owner) * BUS_FILTERS + section
+            return _core.channel_filter_slot(int(owner.split("/")[1]) - 1, section)
+        return _core.bus_filter_slot(self.layout.n_inputs, self._bus_slot(owner), section)
 
     # -- unit → commands --------------------------------------------------------------------------
 
@@ -210,9 +228,9 @@ class CommandMap:
         buses = [s[f"bus/{b}/solo"] for b in range(1, lay.n_buses + 1)]
         any_solo = any(buses) or any(s[f"ch/{n}/solo"] for n in range(1, lay.n_inputs + 1))
         out += [cmd(_core.OP_SOLO_SRC, b - 1, 1.0 if on else 0.0) for b, on in enumerate(buses, start=1)]
-        out.append(cmd(_core.OP_SOLO_SRC, lay.n_buses, 0.0 if any_solo else 1.0))
+        out.append(cmd(_core.OP_SOLO_SRC, self._main, 0.0 if any_solo else 1.0))
         level = db_to_gain(s["solo/level"])
-        out += [cmd(_core.OP_OUT_GAIN, lay.solo_master_index + side, level) for side in (0, 1)]
+        out += [cmd(_core.OP_OUT_GAIN, self._solo_master + side, level) for side in (0, 1)]
         return out
 
     def _solo_channel(self, s, n: int, afl: bool) -> list[Command]:
@@ -231,14 +249,14 @@ class CommandMap:
     def _hpf(self, s, u):
         owner = u[1]
         sections = filters.hpf(s[f"{owner}/hpf/freq"], int(s[f"{owner}/hpf/slope"]), self.sample_rate)
-        sections = list(sections) + [filters.IDENTITY] * (2 - len(sections))
+        sections = list(sections) + [filters.IDENTITY] * (_core.CH_HPF_SECTIONS - len(sections))
         return [cmd(_core.OP_BIQUAD, self._filter_index(owner, k), *c) for k, c in enumerate(sections)]
 
     def _eq_band(self, s, u):
         _, owner, i = u
         p = f"{owner}/eq/{i}/"
         coefs = filters.design(s[p + "type"], s[p + "freq"], s[p + "gain"], s[p + "q"], self.sample_rate)
-        section = (2 if owner.startswith("ch/") else 0) + i - 1
+        section = (_core.CH_EQ_FIRST if owner.startswith("ch/") else 0) + i - 1
         return [cmd(_core.OP_BIQUAD, self._filter_index(owner, section), *coefs)]
 
     def _gate(self, s, u):
@@ -261,14 +279,13 @@ class CommandMap:
     def _send(self, s, u):
         _, n, b = u
         p = f"ch/{n}/send/{b}/"
-        bus = self.layout.buses[b - 1]
         level_db = send_level_db(s, self.layout, n, b)  # "more me" included; closed stays closed
         level = 0.0 if level_db is None else db_to_gain(level_db)
-        gains = [level * g for g in pan_gains(s[p + "pan"])] if bus.in_width == 2 else [level]
+        gains = [level * g for g in pan_gains(s[p + "pan"])] if self._in_widths[b - 1] == 2 else [level]
         pre = bool(s[p + "pre"])
         out = []
         for side, g in enumerate(gains):
-            index = (self.layout.send_row(b) + side) * self.layout.n_inputs + (n - 1)
+            index = _core.send_index(self.layout.n_inputs, self._rows[b - 1] + side, n - 1)
             # The send lives in one matrix; the other entry ramps to zero (a click-free crossfade).
             out.append(cmd(_core.OP_SEND_PRE, index, g if pre else 0.0))
             out.append(cmd(_core.OP_SEND_POST, index, 0.0 if pre else g))
@@ -276,15 +293,15 @@ class CommandMap:
 
     def _master(self, s, u):
         b = u[1]
-        owner, first, width = ("main", 0, 2) if b == 0 else (f"bus/{b}", self.layout.master_index(b),
-                                                          self.layout.buses[b - 1].width)
+        owner, first, width = (("main", _core.MASTER_MAIN, 2) if b == 0
+                               else (f"bus/{b}", self._masters[b - 1], self._widths[b - 1]))
         gain = 0.0 if s[f"{owner}/mute"] else db_to_gain(s[f"{owner}/fader"])
         sides = balance_gains(s[f"{owner}/balance"]) if width == 2 else (1.0,)
         return [cmd(_core.OP_OUT_GAIN, first + i, gain * side) for i, side in enumerate(sides)]
 
     def _group_main(self, s, u):
         """A group into the main: stereo side by side; a mono group centred like a channel (pan law)."""
-        gain = 1.0 if self.layout.buses[u[1] - 1].width == 2 else pan_gains(0.0)[0]
+        gain = 1.0 if self._widths[u[1] - 1] == 2 else pan_gains(0.0)[0]
         return [cmd(_core.OP_GROUP_MAIN, u[1] - 1, gain if s[f"bus/{u[1]}/main"] else 0.0)]
 
     def _fx_kind(self, s, u):
@@ -309,7 +326,7 @@ class CommandMap:
     def _return(self, s, u):
         _, b, target = u
         address = f"bus/{b}/return/{'main' if target == 0 else target}/level"
-        index = (b - 1) * (self.layout.n_buses + 1) + target
+        index = _core.return_index(self.layout.n_buses, b - 1, self._main if target == 0 else target - 1)
         return [cmd(_core.OP_RETURN, index, db_to_gain(s[address]))]
 
     def _gen_level(self, s, u):
