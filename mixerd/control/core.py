@@ -1,11 +1,18 @@
-"""Control: the one mutation path. validate → apply to the model → tell the engine → emit events.
+"""Control: the one mutation path. validate → model → engine → store → events → answer.
 
 Every front end (REST, WebSocket, MQTT, scenes, undo) changes the mixer only through ``Control.set``,
 ``Control.set_many``, ``Control.undo`` or ``Control.redo``. A change is validated first, without the
 lock (the parameter tree never changes, so validation needs no state; a batch of thousands of bad
-addresses holds up no other writer); then one lock covers apply to the model → persist → engine →
-events, so the order of ``seq`` numbers is the order in which the model, the store and the engine saw
-the changes, whichever thread they came from, and a change is in the database before its call returns.
+addresses holds up no other writer). Then one lock covers apply to the model → engine → queue for the
+store, so the order of ``seq`` numbers is the order in which the model, the engine and the store see the
+changes, whichever thread they came from. The audio never waits for the disk: the engine has a change
+before its commit starts.
+
+The commit happens outside that lock, as a group commit: the first caller to find no commit running
+commits everything queued in one transaction (one fsync), publishes those changes' events in seq order
+and wakes their callers; callers that queued meanwhile wait and share the next one. A fader dragged on
+several phones thus costs one fsync per disk round trip, not one per step, and every call still returns
+only once its change is in the database (what a client was told survives kill -9 and power loss).
 
 Undo: one history for every front end. Each ``set``/``set_many`` call that changes something is one
 step; a ``set`` of the same address by the same origin within ``undo_window_s`` of the previous
@@ -38,7 +45,7 @@ from mixerd.control.history import (
 from mixerd.control.link import AudioLink
 from mixerd.model.errors import ParamError
 from mixerd.model.params import ParamTree
-from mixerd.store import Change, Store
+from mixerd.store import Change, Store, Write
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +85,8 @@ class Control:
     the tree are dropped with a warning, ``seq`` and the undo history continue where they were, and
     every applied operation is committed to the store before the call returns. ``initial`` may also be
     the StartingState ``starting_state(tree, store, initial)`` already computed (the daemon loads the
-    engine from it before audio starts). ``control.store`` is the given store (or None).
+    engine from it before audio starts). ``control.store`` is the given store (or None). Events are
+    published once their change is committed; ``state()`` and the engine may be a commit ahead.
 
     With a ``link``, the engine gets the full state once at construction, then every change. Setting a
     value equal to the current one is accepted and still emits an event and reaches the engine (the
@@ -116,10 +124,18 @@ class Control:
         valid_pos = isinstance(pos, int) and not isinstance(pos, bool) and 0 <= pos <= self._last_step
         self._pos = pos if valid_pos else self._last_step
         self._open: _OpenStep | None = None
+        # Group commit (see the module docstring). _commit_cv guards the queue and the counters. Locks are
+        # only ever taken model lock first, and a commit never takes the model lock: no deadlock, and
+        # undo may commit while it holds the model lock.
+        self._commit_cv = threading.Condition()
+        self._queue: list[tuple[Write, list[Event]]] = []
+        self._queued = 0  # writes queued so far (a write's ticket is this count after it)
+        self._done = 0  # writes whose commit has finished (saved or failed), always a prefix
+        self._committing = False
         with self._lock:
-            if start.initial:  # the starting mix becomes the store's first state (no undo step)
-                self._write([], values=start.initial)
             self._push(tuple(self._values))
+            if start.initial:  # the starting mix becomes the store's first state (no undo step)
+                self._wait(self._enqueue(Write(values=start.initial), []))
 
     @property
     def tree(self) -> ParamTree:
@@ -150,7 +166,9 @@ class Control:
         _check_origin(origin)
         coerced = self._tree.validate(address, value)  # no lock: the tree is immutable
         with self._lock:
-            return self._change({address: coerced}, origin, coalesce=True)[0]
+            events, ticket = self._change({address: coerced}, origin, coalesce=True)
+        self._wait(ticket)
+        return events[0]
 
     def set_many(self, changes: Mapping[str, Any], origin: str, fade_ms: float | None = None,
                  coalesce: bool = False) -> list[Event]:
@@ -169,14 +187,18 @@ class Control:
         if not coerced:
             return []
         with self._lock:
-            return self._change(coerced, origin, fade_ms, coalesce=coalesce)
+            events, ticket = self._change(coerced, origin, fade_ms, coalesce=coalesce)
+        self._wait(ticket)
+        return events
 
     # -- undo -------------------------------------------------------------------------------------
 
     def undo(self) -> StepEvents:
         """Undo the newest applied step: its old values as one batch (origin "undo"). Returns the
         events (a list that also carries the ``step`` undone); raises UndoError ``nothing_to_undo``."""
+        self._wait(self._queued)
         with self._lock:
+            self._settle()
             step = self._pos
             rows = self._db.step_changes(step) if step > 0 else []
             if not rows:
@@ -185,11 +207,15 @@ class Control:
             for row in rows:  # the oldest row of an address has the value from before the step
                 target.setdefault(row.address, row.old)
             self._pos = step - 1
-            return self._walk(target, step)
+            events, ticket = self._walk(target, step)
+        self._wait(ticket)
+        return events
 
     def redo(self) -> StepEvents:
         """Re-apply the step undone last (origin "undo"); raises UndoError ``nothing_to_redo``."""
+        self._wait(self._queued)
         with self._lock:
+            self._settle()
             step = self._pos + 1
             rows = self._db.step_changes(step) if step <= self._last_step else []
             if not rows:
@@ -197,19 +223,25 @@ class Control:
                                 "nothing to redo: no undone step (a change after undo discards the redo steps)")
             target = {row.address: row.new for row in rows}  # oldest first: the newest value wins
             self._pos = step
-            return self._walk(target, step)
+            events, ticket = self._walk(target, step)
+        self._wait(ticket)
+        return events
 
     def history(self, limit: int = 100, before: int | None = None) -> list[HistoryEntry]:
         """The newest ``limit`` recorded changes (newest first), only those with a seq below ``before``
         if given; each says whether its step is undone."""
+        self._wait(self._queued)
         with self._lock:
+            self._settle()
             pos = self._pos
             rows = self._db.history(limit, before)
         return [HistoryEntry(c.seq, c.ts, c.origin, c.address, c.old, c.new, c.step, c.step > pos) for c in rows]
 
     def undo_status(self) -> dict[str, Any]:
         """``{"position", "can_undo", "can_redo"}``: the newest applied step and what undo/redo would do."""
+        self._wait(self._queued)
         with self._lock:
+            self._settle()
             pos = self._pos
             can_undo = pos > 0 and bool(self._db.step_changes(pos))
             can_redo = pos < self._last_step and bool(self._db.step_changes(pos + 1))
@@ -248,9 +280,10 @@ class Control:
     # -- internals --------------------------------------------------------------------------------
 
     def _change(self, changes: dict[str, Any], origin: str, fade_ms: float | None = None,
-                coalesce: bool = False) -> list[Event]:
-        """Apply validated ``changes`` as an undo step (caller holds the lock): model, store, engine, events."""
-        now = self._clock()
+                coalesce: bool = False) -> tuple[list[Event], int]:
+        """Apply validated ``changes`` as an undo step (caller holds the lock): model, engine, then queue
+        the store write. Returns the events and the write's ticket for ``_wait``."""
+        now, wall = self._clock(), time.time()
         olds = {address: self._values[address] for address in changes}
         moved = [address for address, value in changes.items() if value != olds[address]]
         steady = {address: changes[address] for address in changes if address not in moved}
@@ -259,30 +292,29 @@ class Control:
                 and open_.step == self._pos == self._last_step and now - open_.at <= self.undo_window_s):
             # The drag goes on: the step's rows now end at these values and still start before the drag.
             events = self._assign(changes, origin)
-            rows = [Change(e.seq, e.address, open_.olds[e.address], e.value, origin, open_.step) for e in events]
-            self._write(rows, drop_seqs=open_.row_seqs)
+            rows = [Change(e.seq, e.address, open_.olds[e.address], e.value, origin, open_.step, wall) for e in events]
+            write = self._write(rows, drop_seqs=open_.row_seqs)
             self._open = dataclasses.replace(open_, at=now, row_seqs=tuple(r.seq for r in rows))
         elif not moved:
             # Nothing changes: no undo step (the redo steps stay); the seqs used are still kept.
             events = self._assign(changes, origin)
-            self._write([], values=steady)
+            write = self._write([], values=steady)
         else:
             step = self._pos + 1
             drop_redo = self._pos if self._pos < self._last_step else None
             self._pos = self._last_step = step
             events = self._assign(changes, origin)
-            rows = [Change(e.seq, e.address, olds[e.address], e.value, origin, step) for e in events
+            rows = [Change(e.seq, e.address, olds[e.address], e.value, origin, step, wall) for e in events
                     if e.address not in steady]
             forget = step - self.undo_depth if step > self.undo_depth else None
-            self._write(rows, values=steady, drop_steps_after=drop_redo, drop_steps_through=forget)
+            write = self._write(rows, values=steady, drop_steps_after=drop_redo, drop_steps_through=forget)
             # A step that changed every address it names may be extended by the next change of the same ones.
             self._open = (_OpenStep(step, origin, now, {r.address: r.old for r in rows}, tuple(r.seq for r in rows))
                           if len(rows) == len(changes) else None)
-        self._push(tuple(changes), fade_ms)
-        self._hub.publish(events)
-        return events
+        self._push(tuple(changes), fade_ms)  # heard now; the disk follows
+        return events, self._enqueue(write, events)
 
-    def _walk(self, target: dict[str, Any], step: int) -> StepEvents:
+    def _walk(self, target: dict[str, Any], step: int) -> tuple[StepEvents, int]:
         """Apply an undo/redo step's values (caller holds the lock and has moved the position)."""
         values = {}
         for address, value in target.items():
@@ -295,11 +327,9 @@ class Control:
                 log.warning("undo: step %d: skipping %s (%s)", step, address, exc.message)
         self._open = None
         events = self._assign(values, "undo")
-        self._write([], values=values)
         if values:
             self._push(tuple(values))
-        self._hub.publish(events)
-        return StepEvents(events, step)
+        return StepEvents(events, step), self._enqueue(self._write([], values=values), events)
 
     def _assign(self, changes: dict[str, Any], origin: str) -> list[Event]:
         """Put ``changes`` into the model and number them."""
@@ -312,16 +342,60 @@ class Control:
 
     def _write(self, rows: list[Change], values: Mapping[str, Any] | None = None, *,
                drop_seqs: Iterable[int] = (), drop_steps_after: int | None = None,
-               drop_steps_through: int | None = None) -> None:
-        """Commit to the store, with the seq and undo position, in one durable transaction. A failing
-        store is logged and counted, not fatal: the mixer keeps mixing (health shows store_errors)."""
+               drop_steps_through: int | None = None) -> Write:
+        """The store write of one operation, with the seq and undo position as they are after it."""
+        return Write(rows, {META_SEQ: self._seq, META_UNDO_POS: self._pos}, drop_steps_after, values,
+                     tuple(drop_seqs), drop_steps_through)
+
+    def _enqueue(self, write: Write, events: list[Event]) -> int:
+        """Queue ``write`` and its events for the next commit (caller holds the model lock, so the queue is
+        in seq order); returns its ticket."""
+        with self._commit_cv:
+            self._queue.append((write, events))
+            self._queued += 1
+            return self._queued
+
+    def _wait(self, ticket: int) -> None:
+        """Return once the write with ``ticket`` (and every one before it) is committed and its events are
+        published. The first waiter to find no commit running leads: it commits the whole queue as one
+        transaction while the others wait, then wakes them; a write queued meanwhile goes into the next."""
+        with self._commit_cv:
+            while self._done < ticket:
+                if self._committing:
+                    self._commit_cv.wait()
+                    continue
+                batch, self._queue = self._queue, []
+                upto, self._committing = self._queued, True
+                self._commit_cv.release()
+                try:
+                    self._commit(batch)
+                finally:
+                    self._commit_cv.acquire()
+                    self._done, self._committing = upto, False
+                    self._commit_cv.notify_all()
+
+    def _settle(self) -> None:
+        """Commit whatever is still queued (caller holds the model lock): undo and history read the store.
+        Callers wait outside the lock first, so this is at most the few changes queued in between."""
+        self._wait(self._queued)
+
+    def _commit(self, batch: list[tuple[Write, list[Event]]]) -> None:
+        """Commit ``batch`` in one durable transaction, then publish its events (only one commit runs).
+
+        A failing store is logged and counted, not fatal: the changes stay applied and the callers get
+        their answers. The engine already plays them, and taking them back because the disk failed would
+        make the mixer sound different from what everyone just heard and was shown; the model stays the
+        truth, the next commit of those addresses saves them, and /health shows store_errors so the
+        disk gets fixed (until then, a change is not guaranteed to survive a restart)."""
         try:
-            self._db.commit(rows, {META_SEQ: self._seq, META_UNDO_POS: self._pos}, drop_steps_after,
-                            values=values, drop_seqs=drop_seqs, drop_steps_through=drop_steps_through)
+            self._db.commit_group([write for write, _ in batch])
         except Exception:
-            self._store_errors += 1
-            log.exception("store: could not save %d change(s); they are applied but not saved",
-                          len(rows) + len(values or {}))
+            self._store_errors += len(batch)
+            log.exception("store: could not save %d operation(s); they are applied but not saved", len(batch))
+        try:
+            self._hub.publish([event for _, events in batch for event in events])
+        except Exception:
+            log.exception("could not publish %d operation(s)' events", len(batch))
 
     def _push(self, changed: tuple[str, ...], fade_ms: float | None = None) -> None:
         """Hand the new state to the engine. A failing engine is logged, not fatal: the model stays the

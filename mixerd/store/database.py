@@ -1,10 +1,12 @@
 """The SQLite database (WAL) that keeps the mixer across restarts, kill -9 and power loss.
 
 One file under the state directory holds the current value of every changed address, the change
-history (which undo/redo walks), named scenes, safes, automatic versions and small settings. Every
-control operation is one transaction, committed with ``synchronous=FULL`` before the change is
-acknowledged: what a client was told is applied survives a crash. A database that cannot be opened or
-fails its integrity check is moved aside (never deleted) and mixerd starts from defaults.
+history (which undo/redo walks), named scenes, safes, automatic versions and small settings. Control
+operations are committed with ``synchronous=FULL`` before they are acknowledged: what a client was told is
+applied survives a crash. Operations that arrive together share one transaction (``commit_group``), so
+a fader dragged on several phones costs one fsync per disk round trip, not one per step. A database that
+cannot be opened or fails its integrity check is moved aside (never deleted) and mixerd starts from
+defaults.
 """
 
 from __future__ import annotations
@@ -65,6 +67,18 @@ class Change:
     origin: str
     step: int
     ts: float = 0.0
+
+
+@dataclass(frozen=True)
+class Write:
+    """One control operation's part of a commit; the fields are ``Store.commit``'s arguments."""
+
+    changes: Sequence[Change] = ()
+    meta: Mapping[str, Any] | None = None
+    drop_steps_after: int | None = None
+    values: Mapping[str, Any] | None = None
+    drop_seqs: Iterable[int] = ()
+    drop_steps_through: int | None = None
 
 
 @dataclass(frozen=True)
@@ -213,24 +227,32 @@ class Store:
         replaces its previous row). ``values`` are state values written without a history row (undo,
         redo, a starting mix). ``meta`` entries are written in the same transaction.
         """
+        self.commit_group([Write(changes, meta, drop_steps_after, values, drop_seqs, drop_steps_through)])
+
+    def commit_group(self, writes: Sequence[Write]) -> None:
+        """Record ``writes`` in order in one durable transaction (one fsync): all of them or none."""
         now = time.time()
         with self._lock, self._conn:
             self._conn.execute("BEGIN IMMEDIATE")
-            if drop_steps_after is not None:
-                self._conn.execute("DELETE FROM history WHERE step > ?", (drop_steps_after,))
-            if drop_steps_through is not None:
-                self._conn.execute("DELETE FROM history WHERE step <= ?", (drop_steps_through,))
-            self._conn.executemany("DELETE FROM history WHERE seq = ?", [(seq,) for seq in drop_seqs])
-            self._conn.executemany(
-                "INSERT INTO state VALUES (?, ?) ON CONFLICT(address) DO UPDATE SET value = excluded.value",
-                [(c.address, _dump(c.new)) for c in changes] + [(a, _dump(v)) for a, v in (values or {}).items()],
-            )
-            self._conn.executemany(
-                "INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(c.seq, c.ts or now, c.origin, c.address, _dump(c.old), _dump(c.new), c.step) for c in changes],
-            )
-            for key, value in (meta or {}).items():
-                self._conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, _dump(value)))
+            for w in writes:
+                self._write(w, now)
+
+    def _write(self, w: Write, now: float) -> None:
+        if w.drop_steps_after is not None:
+            self._conn.execute("DELETE FROM history WHERE step > ?", (w.drop_steps_after,))
+        if w.drop_steps_through is not None:
+            self._conn.execute("DELETE FROM history WHERE step <= ?", (w.drop_steps_through,))
+        self._conn.executemany("DELETE FROM history WHERE seq = ?", [(seq,) for seq in w.drop_seqs])
+        self._conn.executemany(
+            "INSERT INTO state VALUES (?, ?) ON CONFLICT(address) DO UPDATE SET value = excluded.value",
+            [(c.address, _dump(c.new)) for c in w.changes] + [(a, _dump(v)) for a, v in (w.values or {}).items()],
+        )
+        self._conn.executemany(
+            "INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(c.seq, c.ts or now, c.origin, c.address, _dump(c.old), _dump(c.new), c.step) for c in w.changes],
+        )
+        for key, value in (w.meta or {}).items():
+            self._conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, _dump(value)))
 
     def history(self, limit: int = 100, before_seq: int | None = None) -> list[Change]:
         """The newest ``limit`` changes (newest first), optionally only those before ``before_seq``."""

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from mixerd.store import DB_NAME, Change, Store
+from mixerd.store import DB_NAME, Change, Store, Write
 
 
 @pytest.fixture
@@ -67,6 +67,22 @@ def test_a_failing_commit_changes_nothing(store):
     assert [c.seq for c in store.history()] == [1] and store.meta("seq") == 1
     store.commit([change(2, "ch/2/fader", 0.0, -3.0, 2)])  # and the store still works
     assert store.last_step() == 2
+
+
+def test_a_group_commit_applies_its_writes_in_order_all_or_none(store):
+    """Control commits the operations queued meanwhile as one transaction: each sees the ones before it."""
+    store.commit_group([
+        Write([change(1, "ch/1/fader", 0.0, -1.0, 1)], meta={"seq": 1}),
+        Write([change(2, "ch/1/fader", 0.0, -2.0, 1)], meta={"seq": 2}, drop_seqs=(1,)),  # the drag went on
+        Write([change(3, "ch/2/fader", 0.0, -3.0, 2)], meta={"seq": 3, "undo_pos": 2}),
+    ])
+    assert store.load_state() == {"ch/1/fader": -2.0, "ch/2/fader": -3.0}
+    assert [(c.seq, c.step) for c in store.history()] == [(3, 2), (2, 1)] and store.meta("seq") == 3
+    with pytest.raises(TypeError):
+        store.commit_group([Write([change(4, "ch/3/fader", 0.0, -4.0, 3)], meta={"seq": 4}, drop_steps_after=1),
+                            Write([change(5, "ch/4/fader", 0.0, object(), 4)], meta={"seq": 5})])
+    assert store.load_state() == {"ch/1/fader": -2.0, "ch/2/fader": -3.0}  # not even the first write
+    assert [c.seq for c in store.history()] == [3, 2] and store.meta("seq") == 3
 
 
 def test_a_committed_change_is_visible_to_another_connection_at_once(tmp_path, store):
