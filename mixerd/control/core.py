@@ -44,6 +44,7 @@ from mixerd.control.history import (
 )
 from mixerd.control.link import AudioLink
 from mixerd.model.errors import ParamError
+from mixerd.model.meters import MeterFrame
 from mixerd.model.params import ParamTree
 from mixerd.store import Change, Store, Write
 
@@ -253,6 +254,16 @@ class Control:
         return self._hub.subscribe(maxsize)
 
     # -- engine facts -----------------------------------------------------------------------------
+
+    def meter_frame(self) -> MeterFrame | None:
+        """The engine's current meter frame (shared, read-only arrays), None without an engine."""
+        if self._link is None:
+            return None
+        try:
+            return self._link.meter_frame()
+        except Exception:
+            log.exception("audio engine failed to report its meter frame")
+            return None
 
     def meters(self) -> dict[str, Any]:
         """The engine's meter snapshot, or an empty one without an engine."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Protocol, Sequence, runtime_checkable
 
+from mixerd.model.meters import MeterFrame
+
 
 @runtime_checkable
 class AudioLink(Protocol):
@@ -16,6 +18,10 @@ class AudioLink(Protocol):
         keep it (e.g. to re-send everything after an audio restart) but must copy what it needs frozen.
         ``fade_ms`` stretches the ramps of these changes (a scene recall's crossfade); None keeps the
         normal short click-free ramp."""
+        ...
+
+    def meter_frame(self) -> MeterFrame:
+        """This tick's meter readings, one immutable frame shared by every reader (``mixerd.model.meters``)."""
         ...
 
     def meters(self) -> dict:

@@ -1,8 +1,9 @@
 """The engine: owns the realtime core and is the control core's link to the audio.
 
-It implements the control core's ``AudioLink``: applied changes become core commands, meters and
-health come back as JSON-ready dicts. A background thread drains the core's meter frames so the
-ballistics stay exact and notices when the audio thread stops advancing.
+It implements the control core's ``AudioLink``: applied changes become core commands; meters come
+back as one ``MeterFrame`` per tick shared by every reader, health as a JSON-ready dict. Readers drain
+the core's meter ring on demand; a background thread also drains it so the ballistics stay exact
+with nobody reading, and notices when the audio thread stops advancing.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ import numpy as np
 
 from mixerd import _core
 from mixerd.engine.dsp import loudness
-from mixerd.engine.mapping import Command, CommandMap
-from mixerd.engine.meters import MeterBallistics, power_to_lufs
+from mixerd.engine.mapping import Command, CommandMap, bus_shapes
+from mixerd.engine.meters import FLOOR_DB, MeterBallistics, power_to_lufs
 from mixerd.model.layout import Layout
+from mixerd.model.meters import MeterFrame, MeterLayout, MeterPoint, empty_frame
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +43,7 @@ class Engine:
         self.sample_rate = sample_rate
         self.ramp_ms = ramp_ms
         self.meter_rate = meter_rate
-        kinds = {"aux": _core.BUS_AUX, "fx": _core.BUS_FX, "group": _core.BUS_GROUP}
-        shapes = [(kinds[b.kind], 2 if b.is_fx else b.width) for b in layout.buses]
+        shapes = bus_shapes(layout)
         cmd_capacity = cmd_capacity or command_ring_size(layout)
         self.core = _core.Core(
             layout.n_inputs, shapes, layout.generators, sample_rate=sample_rate, max_frames=max_frames,
@@ -50,7 +51,14 @@ class Engine:
             kweight=loudness.kweight_coefs(sample_rate), tp_taps=loudness.truepeak_taps(),
         )
         self.map = CommandMap(layout, sample_rate)
-        self.ballistics = MeterBallistics(self.core.n_meters, self.core.n_gr, sample_rate)
+        # Enough frames for the longest window (3 s short-term loudness) with room to spare.
+        self.ballistics = MeterBallistics(self.core.n_meters, self.core.n_gr, sample_rate,
+                                          slots=int(3.5 * meter_rate) + 16)
+        self.meter_layout = self._make_meter_layout()
+        self._master_points = np.array([i for i, p in enumerate(self.meter_layout.points) if p.master], np.intp)
+        self._frame_lock = threading.Lock()
+        self._drain_lock = threading.Lock()  # the meter ring has a single reader
+        self._frame = empty_frame(self.meter_layout, meter_rate)
         self.driver: AudioDriver | None = None
         self._post_lock = threading.Lock()  # the command ring has a single producer
         self._sent: dict[tuple[int, int], tuple[float, ...]] = {}
@@ -87,35 +95,40 @@ class Engine:
             self._post_all(cmds)
             self._post_all([Command(_core.OP_RAMP, 0, (float(self._ramp_samples()),))], force=True)
 
-    def meters(self) -> dict[str, Any]:
-        """Meter readings for every stage, keyed by meter point (see ``meter_points()``).
+    def meter_frame(self) -> MeterFrame:
+        """This tick's readings at every meter point (see ``mixerd.model.meters``): made once from the
+        frames the core published since the last one, and shared by every caller until the core
+        publishes again.
 
         Channels: ``ch/N/input`` (post-trim), ``ch/N/insert1`` (between the EQ and the dynamics, in
         whichever order they run), ``ch/N/inserts`` (after HPF, EQ and dynamics, with the gate's and
-        compressor's gain reduction) and ``ch/N/post`` (post-fader): peak, hold, RMS in
-        dBFS, clipped samples; ``solo`` (the listen output) the same. Buses and ``main`` add true peak (dBTP, 2 s hold), momentary and
-        short-term loudness (LUFS) and the limiter's gain reduction (dB).
+        compressor's gain reduction) and ``ch/N/post`` (post-fader): peak, hold, RMS in dBFS, clipped
+        samples; ``solo`` (the listen output) the same. Buses and ``main`` add true peak (dBTP, 2 s
+        hold), momentary and short-term loudness (LUFS) and the limiter's gain reduction (dB).
         """
         self._drain_meters()
-        r = self.ballistics.readings()
-        n_in = self.layout.n_inputs
-        points: dict[str, dict[str, Any]] = {}
-        for name, (start, width) in self.meter_points().items():
-            sl = slice(start, start + width)
-            point: dict[str, Any] = {key: _rounded(r[key][sl]) for key in ("peak", "hold", "rms")}
-            point["clips"] = [int(v) for v in r["clips"][sl]]
-            if not name.startswith("ch/") and name != "solo":  # (solo, a listen output: peak and RMS only)
-                point["true_peak"] = _rounded(r["true_peak"][sl])
-                point["lufs_m"] = _rounded(power_to_lufs(np.array([r["k_momentary"][sl].sum()])))[0]
-                point["lufs_s"] = _rounded(power_to_lufs(np.array([r["k_short"][sl].sum()])))[0]
-                bus = self.layout.n_buses if name == "main" else int(name.split("/")[1]) - 1
-                point["limiter_gr"] = round(float(r["gr"][2 * n_in + bus]), 2)
-            elif name.endswith("/inserts"):
-                c = int(name.split("/")[1]) - 1
-                point["gate_gr"] = round(float(r["gr"][c]), 2)
-                point["dyn_gr"] = round(float(r["gr"][n_in + c]), 2)
-            points[name] = point
-        return {"seq": r["seq"], "rate": self.meter_rate, "points": points}
+        with self._frame_lock:
+            frame = self._frame
+            if frame.seq == self.ballistics.seq and frame.rate == self.meter_rate:
+                return frame
+            r = self.ballistics.readings()
+            lay = self.meter_layout
+            masters = self._master_points
+            k_m = np.add.reduceat(r["k_momentary"], lay.starts)[masters]
+            k_s = np.add.reduceat(r["k_short"], lay.starts)[masters]
+            lufs_m = np.full(len(lay.points), FLOOR_DB)
+            lufs_s = lufs_m.copy()
+            lufs_m[masters] = power_to_lufs(k_m)
+            lufs_s[masters] = power_to_lufs(k_s)
+            self._frame = MeterFrame(lay, r["seq"], self.meter_rate, r["peak"].astype(np.float32),
+                                     r["hold"].astype(np.float32), r["rms"].astype(np.float32),
+                                     r["true_peak"].astype(np.float32), r["clips"], lufs_m, lufs_s,
+                                     np.asarray(r["gr"], np.float32))
+            return self._frame
+
+    def meters(self) -> dict[str, Any]:
+        """The per-point JSON view of ``meter_frame()`` (``GET /meters``)."""
+        return self.meter_frame().to_dict()
 
     def health(self) -> dict[str, Any]:
         """Whether audio is flowing, with the figures that tell: cycles, xruns, rate, period, load."""
@@ -150,7 +163,7 @@ class Engine:
         """Layout and meter points, plus what the driver reports (ports, server)."""
         out = {
             "layout": self.layout.to_dict(),
-            "meter_points": list(self.meter_points()),
+            "meter_points": self.meter_layout.names(),
             "sample_rate": self.sample_rate,
             "ramp_ms": self.ramp_ms,
         }
@@ -207,17 +220,24 @@ class Engine:
 
     def meter_points(self) -> dict[str, tuple[int, int]]:
         """Meter point name → (first meter channel, channel count), in core meter order."""
-        lay, n = self.layout, self.layout.n_inputs
-        points: dict[str, tuple[int, int]] = {}
-        # Core order: every channel's input, then inserts, post and insert1 meters, then the masters.
-        for i, stage in enumerate(("input", "inserts", "post", "insert1")):
+        return {p.name: (p.first, p.width) for p in self.meter_layout.points}
+
+    def _make_meter_layout(self) -> MeterLayout:
+        """The meter points named from the core's own description of its frame (``Core.meter_layout``)."""
+        core = self.core.meter_layout()
+        n, stages, gr = core["n_inputs"], core["channel_stages"], core["gr"]
+        points: list[MeterPoint] = []
+        for stage, first in sorted(stages.items(), key=lambda item: item[1]):
             for c in range(n):
-                points[f"ch/{c + 1}/{stage}"] = (i * n + c, 1)
-        points["main"] = (4 * n, 2)
-        for b, bus in enumerate(lay.buses, start=1):
-            points[f"bus/{b}"] = (4 * n + lay.master_index(b), bus.width)
-        points["solo"] = (4 * n + lay.solo_master_index, 2)
-        return points
+                extras = (("gate_gr", gr["gate"] + c), ("dyn_gr", gr["comp"] + c)) if stage == "inserts" else ()
+                points.append(MeterPoint(f"ch/{c + 1}/{stage}", first + c, 1, gr=extras))
+        masters = [("main", *core["main"], len(core["buses"]))]
+        masters += [(f"bus/{b}", first, width, b - 1) for b, (first, width) in enumerate(core["buses"], start=1)]
+        for name, first, width, slot in masters:
+            points.append(MeterPoint(name, first, width, master=True, gr=(("limiter_gr", gr["limiter"] + slot),)))
+        points.append(MeterPoint("solo", *core["solo"]))
+        points.sort(key=lambda p: p.first)
+        return MeterLayout(tuple(points), core["n_gr"])
 
     # -- internals --------------------------------------------------------------------------------
 
@@ -253,11 +273,13 @@ class Engine:
             del self._pending[key]
 
     def _drain_meters(self) -> None:
-        while True:
-            data, frames, _ = self.core.read_meters(64)
-            self.ballistics.add(data, frames)
-            if len(frames) < 64:
-                return
+        with self._drain_lock:
+            while True:
+                # Small reads: a buffer under malloc's mmap threshold, reused by numpy's allocator.
+                data, frames, _ = self.core.read_meters(8)
+                self.ballistics.add(data, frames)
+                if len(frames) < 8:
+                    return
 
     def _core_load(self) -> float:
         """% of one core the JACK callback used over the last second or more (0 offline)."""
@@ -282,7 +304,9 @@ class Engine:
         return advancing
 
     def _meter_loop(self) -> None:
-        period = 1.0 / self.meter_rate
+        # Readers drain on demand; this keeps the ring from overflowing (64 frames ≈ 1.3 s) with nobody
+        # reading, and flushes commands that waited for room in the command ring.
+        period = 0.1
         while not self._stop.wait(period):
             try:
                 self._drain_meters()
@@ -291,10 +315,6 @@ class Engine:
                         self._flush_pending()
             except Exception:  # never let the meter thread die; the next tick tries again
                 log.exception("engine: meter thread error")
-
-
-def _rounded(values) -> list[float]:
-    return [round(float(v), 2) for v in values]
 
 
 def command_ring_size(layout: Layout) -> int:

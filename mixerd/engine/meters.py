@@ -2,14 +2,14 @@
 
 The audio thread publishes raw frames about 50 times a second (per meter channel: peak, mean square,
 clipped samples, K-weighted mean square, true peak; per dynamics stage: the largest gain reduction).
-This module keeps a few seconds of them and turns them into what a meter bridge shows. Windows are
+This module keeps a few seconds of them and turns them into what a meter bridge shows, for all meter
+channels at once (numpy over a ring of frames: no per-point Python on this path). Windows are
 measured in samples, not wall time, so the figures are exact whatever the reader's timing.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import deque
 
 import numpy as np
 
@@ -32,67 +32,70 @@ def power_to_lufs(power: np.ndarray) -> np.ndarray:
 
 
 class MeterBallistics:
-    """History of meter frames for ``n_meters`` meter channels and ``n_gr`` gain-reduction points."""
+    """The last few seconds of core meter frames for ``n_meters`` meter channels and ``n_gr``
+    gain-reduction points, in a fixed ring of ``slots`` rows (no allocation per frame), and the readings
+    over them computed with array operations."""
 
-    def __init__(self, n_meters: int, n_gr: int, sample_rate: int):
+    def __init__(self, n_meters: int, n_gr: int, sample_rate: int, slots: int = 256):
         self.n_meters = n_meters
         self.n_gr = n_gr
         self._lock = threading.Lock()
-        self._frames: deque[tuple[np.ndarray, int]] = deque()
+        self._data = np.zeros((slots, FIELDS * n_meters + n_gr), dtype=np.float32)
+        self._counts = np.zeros(slots, dtype=np.int64)  # samples each row covers
         self._clips = np.zeros(n_meters, dtype=np.int64)
-        self.seq = 0
+        self.seq = 0  # frames taken in so far; the newest is row (seq - 1) % slots
         self.set_sample_rate(sample_rate)
 
     def set_sample_rate(self, sample_rate: int) -> None:
         samples = lambda ms: int(sample_rate * ms / 1000)  # noqa: E731
         self._peak_len, self._rms_len, self._hold_len = samples(PEAK_MS), samples(RMS_MS), samples(HOLD_MS)
         self._m_len, self._s_len = samples(MOMENTARY_MS), samples(SHORT_TERM_MS)
-        self._keep = max(self._hold_len, self._s_len)
 
     def add(self, data: np.ndarray, frames: np.ndarray) -> None:
         """Append frames as returned by ``Core.read_meters()`` (oldest first)."""
-        if len(frames) == 0:
+        k = len(frames)
+        if k == 0:
             return
-        n = self.n_meters
+        n, slots = self.n_meters, len(self._counts)
         with self._lock:
-            for i in range(len(frames)):
-                self._frames.append((data[i].copy(), int(frames[i])))
-            self._clips += data[:, 2 * n:3 * n].sum(axis=0).astype(np.int64)
-            self.seq += len(frames)
-            # Keep just enough history for the longest window.
-            total = sum(f[1] for f in self._frames)
-            while self._frames and total - self._frames[0][1] >= self._keep:
-                total -= self._frames.popleft()[1]
+            rows = (self.seq + np.arange(k)) % slots
+            self._data[rows] = data[:k]
+            self._counts[rows] = frames[:k]
+            self._clips += data[:k, 2 * n:3 * n].sum(axis=0).astype(np.int64)
+            self.seq += k
 
     def readings(self) -> dict[str, np.ndarray | int]:
         """Per meter channel: peak, hold, rms, true_peak (dB), clips, and the K-weighted mean squares
-        over the momentary and short-term windows (linear); per gain-reduction point: gr (dB)."""
+        over the momentary and short-term windows (linear); per gain-reduction point: gr (dB).
+
+        A window takes the newest frames until it covers its length (the frame that crosses the
+        length counts whole), measured in samples, so the figures do not depend on the reader's timing."""
         n, g = self.n_meters, self.n_gr
-        peak = np.zeros(n, np.float32)
-        hold = np.zeros(n, np.float32)
-        tp = np.zeros(n, np.float32)
-        gr = np.zeros(g, np.float32)
-        sums = {"rms": np.zeros(n), "m": np.zeros(n), "s": np.zeros(n)}
-        counts = {"rms": 0, "m": 0, "s": 0}
-        lengths = {"rms": self._rms_len, "m": self._m_len, "s": self._s_len}
+        slots = len(self._counts)
         with self._lock:
-            covered = 0
-            for data, count in reversed(self._frames):
-                fpeak = data[:n]
-                if covered < self._peak_len:
-                    np.maximum(peak, fpeak, out=peak)
-                    np.maximum(gr, data[FIELDS * n:FIELDS * n + g], out=gr)
-                if covered < self._hold_len:
-                    np.maximum(hold, fpeak, out=hold)
-                    np.maximum(tp, data[4 * n:5 * n], out=tp)
-                for key, field in (("rms", 1), ("m", 3), ("s", 3)):
-                    if counts[key] < lengths[key]:
-                        sums[key] += data[field * n:(field + 1) * n].astype(np.float64) * count
-                        counts[key] += count
-                covered += count
+            have = min(self.seq, slots)
+            rows = (self.seq - 1 - np.arange(have)) % slots  # newest first
+            counts = self._counts[rows]
+            before = np.cumsum(counts) - counts  # samples covered by the newer frames
+            taken = lambda length: int(np.searchsorted(before, length, side="left"))  # noqa: E731
+            m_peak, m_hold, m_rms = taken(self._peak_len), taken(self._hold_len), taken(self._rms_len)
+            m_m, m_s = taken(self._m_len), taken(self._s_len)
+            longest = max(m_peak, m_hold, m_rms, m_m, m_s)
+            window = self._data[rows[:longest]]  # one copy, newest first
             clips = self._clips.copy()
             seq = self.seq
-        mean = {k: sums[k] / counts[k] if counts[k] else np.zeros(n) for k in sums}
-        return {"peak": to_db(peak), "hold": to_db(hold), "rms": to_db(np.sqrt(mean["rms"])),
-                "true_peak": to_db(tp), "clips": clips, "k_momentary": mean["m"], "k_short": mean["s"],
-                "gr": gr, "seq": seq}
+        weights = counts[:longest, None].astype(np.float64)
+
+        def peak_of(field: int, m: int) -> np.ndarray:
+            return window[:m, field * n:(field + 1) * n].max(axis=0) if m else np.zeros(n, np.float32)
+
+        def mean_of(field: int, m: int) -> np.ndarray:
+            if not m:
+                return np.zeros(n)
+            w = weights[:m]
+            return (window[:m, field * n:(field + 1) * n] * w).sum(axis=0) / w.sum()
+
+        gr = window[:m_peak, FIELDS * n:FIELDS * n + g].max(axis=0) if m_peak else np.zeros(g, np.float32)
+        return {"peak": to_db(peak_of(0, m_peak)), "hold": to_db(peak_of(0, m_hold)),
+                "rms": to_db(np.sqrt(mean_of(1, m_rms))), "true_peak": to_db(peak_of(4, m_hold)), "clips": clips,
+                "k_momentary": mean_of(3, m_m), "k_short": mean_of(3, m_s), "gr": gr, "seq": seq}

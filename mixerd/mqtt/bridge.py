@@ -30,12 +30,14 @@ from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
+import numpy as np
 import paho.mqtt.client as mqtt
 
 from mixerd.control.events import Lagged
 from mixerd.control.scenes import SceneError
 from mixerd.diagnostics import gainstaging
 from mixerd.model.errors import ParamError
+from mixerd.model.meters import MeterFrame
 from mixerd.mqtt import discovery
 from mixerd.mqtt.access import Access
 from mixerd.mqtt.loudness import LoudnessReport
@@ -444,10 +446,11 @@ class MqttBridge:
                 if meter_period and now >= next_meters:
                     next_meters = now + meter_period
                     if self._connected.is_set():
-                        self._publish(self.topics.meters, json.dumps(compact_meters(self.control.meters())),
-                                      retain=False)
+                        frame = self.control.meter_frame()
+                        if frame is not None:
+                            self._publish(self.topics.meters, json.dumps(compact_meters(frame)), retain=False)
                 if self._connected.is_set() and not self._resync.is_set() and self._loudness.due():
-                    loudness = self._loudness.take(self.control.meters())
+                    loudness = self._loudness.take(self.control.meter_frame())
                     if loudness is not None:
                         self._publish(self.topics.loudness, json.dumps(loudness), retain=True)
         finally:
@@ -472,16 +475,21 @@ def compact_health(health: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def compact_meters(meters: dict[str, Any]) -> dict[str, Any]:
-    """The meter snapshot in a dashboard's terms: per point peak and RMS (dBFS, per side), and where
+def compact_meters(frame: MeterFrame) -> dict[str, Any]:
+    """The meter frame in a dashboard's terms: per point peak and RMS (dBFS, per side, 0.1 dB), and where
     measured, short-term loudness (LUFS) and limiter gain reduction (dB)."""
+    peak = np.round(frame.peak.astype(np.float64), 1).tolist()
+    rms = np.round(frame.rms.astype(np.float64), 1).tolist()
     out: dict[str, Any] = {}
-    for name, point in (meters.get("points") or {}).items():
-        entry = {"peak": point.get("peak"), "rms": point.get("rms")}
-        for key in ("lufs_s", "limiter_gr"):
-            if key in point:
-                entry[key] = point[key]
-        out[name] = entry
+    for i, p in enumerate(frame.layout.points):
+        sl = slice(p.first, p.first + p.width)
+        entry: dict[str, Any] = {"peak": peak[sl], "rms": rms[sl]}
+        if p.master:
+            entry["lufs_s"] = round(float(frame.lufs_s[i]), 1)
+        for key, g in p.gr:
+            if key == "limiter_gr":
+                entry[key] = round(float(frame.gr[g]), 1)
+        out[p.name] = entry
     return out
 
 

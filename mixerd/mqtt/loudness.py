@@ -11,19 +11,19 @@ most 2,880 rows a day per sensor; a steady or silent mix adds none.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Mapping
+from typing import Callable
+
+from mixerd.model.meters import MeterFrame
 
 DECIMALS = 1  # 0.1 LU: finer than anyone hears a loudness change, coarse enough to stay put on a steady mix
 
 
-def loudness_values(meters: Mapping[str, Any]) -> dict[str, float]:
-    """Short-term loudness per strip (``main``, ``bus/B``) from a meter snapshot, rounded to 0.1 LU."""
-    out: dict[str, float] = {}
-    for name, point in (meters.get("points") or {}).items():
-        value = point.get("lufs_s")
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            out[name] = round(float(value), DECIMALS)
-    return out
+def loudness_values(frame: MeterFrame | None) -> dict[str, float]:
+    """Short-term loudness per strip (``main``, ``bus/B``) from a meter frame, rounded to 0.1 LU."""
+    if frame is None:
+        return {}
+    return {p.name: round(float(frame.lufs_s[i]), DECIMALS)
+            for i, p in enumerate(frame.layout.points) if p.master}
 
 
 class LoudnessReport:
@@ -39,11 +39,11 @@ class LoudnessReport:
     def due(self) -> bool:
         return self.interval > 0 and (self._next is None or self._clock() >= self._next)
 
-    def take(self, meters: Mapping[str, Any]) -> dict[str, float] | None:
+    def take(self, frame: MeterFrame | None) -> dict[str, float] | None:
         """The values to publish now, or None (nothing measured, or nothing changed); the next one is
         due ``interval`` seconds later."""
         self._next = self._clock() + self.interval
-        values = loudness_values(meters)
+        values = loudness_values(frame)
         if not values or values == self.sent:
             return None
         self.sent = values

@@ -24,6 +24,7 @@ import sys
 from typing import Any, Callable
 
 import anyio.to_thread
+import numpy as np
 from fastapi import WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
@@ -31,6 +32,7 @@ from mixerd.control import Control
 from mixerd.control.events import Event, Lagged, Subscription
 from mixerd.diagnostics import Diagnostics
 from mixerd.model.errors import ParamError
+from mixerd.model.meters import FLOOR_DB, MeterFrame
 from mixerd.web.auth import OPEN, Auth, AuthError, Principal, authorize
 from mixerd.web.deps import presented_token
 
@@ -41,9 +43,6 @@ PING_S = 5.0
 SEND_TIMEOUT_S = 20.0  # a client that takes longer to take one frame is dropped
 CLOSE_TOO_SLOW = 1008
 QUEUE_EVENTS = 1024  # events a connection may fall behind before it is resynced
-FLOOR_DB = -120.0
-#: The per-point extras of /meters that meter frames carry in ``extra``.
-EXTRA_KEYS = ("gate_gr", "dyn_gr", "true_peak", "lufs_m", "lufs_s", "limiter_gr")
 
 CLOSE_GOING_AWAY = 1001
 CLOSE_UNAUTHENTICATED = 4401
@@ -66,12 +65,29 @@ def _change_text(event: Event) -> str:
                    "origin": event.origin})
 
 
-def _db(value: Any) -> float:
-    return max(FLOOR_DB, round(float(value), 1))
+def _tenths(values: np.ndarray) -> list[float]:
+    """dB values to 0.1 dB (what a meter draws), floor −120."""
+    return np.maximum(np.round(values.astype(np.float64), 1), FLOOR_DB).tolist()  # (float32 rounds to 0.30000001)
 
 
-def _extra(value: Any) -> Any:
-    return [_db(v) for v in value] if isinstance(value, list) else round(float(value), 1)
+def meters_message(frame: MeterFrame) -> dict[str, Any]:
+    """The ``meters`` message of a frame: flat ``peak``/``hold``/``rms``/``clips`` in the order of the
+    hello's ``meter_points``, and per point its extras (gain reduction, true peak, loudness)."""
+    extra: dict[str, dict[str, Any]] = {}
+    gr = np.round(frame.gr.astype(np.float64), 1).tolist()
+    true_peak = _tenths(frame.true_peak)
+    lufs_m, lufs_s = _tenths(frame.lufs_m), _tenths(frame.lufs_s)
+    for i, p in enumerate(frame.layout.points):
+        if not (p.master or p.gr):
+            continue
+        more: dict[str, Any] = {}
+        if p.master:
+            more = {"true_peak": true_peak[p.first:p.first + p.width], "lufs_m": lufs_m[i], "lufs_s": lufs_s[i]}
+        for key, g in p.gr:
+            more[key] = gr[g]
+        extra[p.name] = more
+    return {"type": "meters", "seq": frame.seq, "peak": _tenths(frame.peak), "hold": _tenths(frame.hold),
+            "rms": _tenths(frame.rms), "clips": frame.clips.tolist(), "extra": extra}
 
 
 class LiveHub:
@@ -175,30 +191,30 @@ class LiveHub:
             self._meter_task = asyncio.get_running_loop().create_task(self._meter_loop(), name="mixerd-ws-meters")
 
     async def meter_points(self) -> list[tuple[str, int]]:
-        """``(name, width)`` of every meter point, in frame order (from a meter snapshot; cached once known)."""
+        """``(name, width)`` of every meter point, in frame order (fixed for the mixer's layout)."""
         if self._points is None:
-            snapshot = await asyncio.to_thread(self.control.meters)
-            points = [(name, len(p.get("peak", ()))) for name, p in snapshot.get("points", {}).items()]
-            if not points:
+            frame = self.control.meter_frame()
+            if frame is None:
                 return []  # no engine (yet): nothing to meter
-            self._points = points
+            self._points = [(p.name, p.width) for p in frame.layout.points]
         return self._points
 
     async def _meter_loop(self) -> None:
-        """One frame per tick for every connection, while there are connections."""
+        """One frame per tick for every connection, while there are connections. The frame is read and
+        encoded once per tick for everybody; a tick without a new core frame sends nothing new."""
         loop = asyncio.get_running_loop()
         period = 1.0 / self.meter_hz
         due = loop.time()
+        encoded: tuple[int, str] | None = None  # (seq, text) of the last frame encoded
         try:
             while self._connections and not self._closing:
                 try:
-                    snapshot = await asyncio.to_thread(self.control.meters)
-                    text = _dumps(await self._frame(snapshot))
-                except asyncio.CancelledError:
-                    raise
+                    frame = self.control.meter_frame()
+                    if frame is not None and (encoded is None or encoded[0] != frame.seq):
+                        encoded = (frame.seq, _dumps(meters_message(frame)))
                 except Exception:
                     log.exception("ws: meter frame failed")
-                    text = None
+                text = encoded[1] if encoded else None
                 problems = None
                 message = self.diagnostics_message()
                 if message is not None and message[0] != self._broadcast_version:
@@ -226,31 +242,6 @@ class LiveHub:
         if known is None or known[0] != message["version"]:
             known = self._diagnostics_text = (message["version"], _dumps({"type": "diagnostics", **message}))
         return known
-
-    async def _frame(self, snapshot: dict[str, Any]) -> dict[str, Any]:
-        points = snapshot.get("points", {})
-        peak: list[float] = []
-        hold: list[float] = []
-        rms: list[float] = []
-        clips: list[int] = []
-        extra: dict[str, dict[str, Any]] = {}
-        for name, width in await self.meter_points():
-            point = points.get(name)
-            if point is None:
-                peak += [FLOOR_DB] * width
-                hold += [FLOOR_DB] * width
-                rms += [FLOOR_DB] * width
-                clips += [0] * width
-                continue
-            peak += [_db(v) for v in point["peak"]]
-            hold += [_db(v) for v in point["hold"]]
-            rms += [_db(v) for v in point["rms"]]
-            clips += [int(v) for v in point["clips"]]
-            more = {key: _extra(point[key]) for key in EXTRA_KEYS if key in point}
-            if more:
-                extra[name] = more
-        return {"type": "meters", "seq": snapshot.get("seq", 0), "peak": peak, "hold": hold, "rms": rms,
-                "clips": clips, "extra": extra}
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
@@ -283,6 +274,7 @@ class _Connection:
         self._send_lock = asyncio.Lock()
         self._sending_since: float | None = None  # loop time the send in progress began
         self._meters: str | None = None
+        self._meters_sent: str | None = None  # the frame last sent (the hub offers the same text until a new one)
         self._diagnostics: str | None = None
         self._meters_ready = asyncio.Event()
         self._seq = 0  # events up to this seq are in what the client has
@@ -295,9 +287,9 @@ class _Connection:
             self._stop.set()
 
     def offer_meters(self, text: str | None) -> None:
-        """The hub's tick with the newest meter frame (None: none this time); an unsent older frame is
-        replaced, never queued."""
-        if text is not None:
+        """The hub's tick with the newest meter frame (None: none yet); an unsent older frame is
+        replaced, never queued, and a frame this client already has is not sent again."""
+        if text is not None and text is not self._meters_sent:
             self._meters = text
         self._meters_ready.set()
 
@@ -391,6 +383,7 @@ class _Connection:
                 await self._send(problems)
             text, self._meters = self._meters, None
             if text is not None:
+                self._meters_sent = text
                 await self._send(text)
             if loop.time() >= next_ping:
                 await self._send({"type": "ping"})

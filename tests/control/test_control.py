@@ -8,6 +8,7 @@ import pytest
 
 from mixerd.control import AudioLink, Control
 from mixerd.model import BatchError, Layout, ParamError, ParamTree
+from mixerd.model.meters import MeterLayout, MeterPoint, empty_frame
 
 
 class RecordingLink:
@@ -21,6 +22,9 @@ class RecordingLink:
         self.calls.append((dict(state), tuple(changed)))
         if self.fail:
             raise RuntimeError("engine on fire")
+
+    def meter_frame(self):
+        return empty_frame(MeterLayout((MeterPoint("main", 0, 2, master=True),), 0), 50)
 
     def meters(self) -> dict:
         return {"seq": 7, "rate": 50, "points": {"main": {"peak": [-3.0, -4.0], "hold": [-1.0, -2.0],

@@ -157,16 +157,24 @@ def test_a_broker_that_is_down_at_start_is_not_fatal(broker, control):
         b.stop()
 
 
-def test_meters_are_published_at_the_configured_rate(broker, control, listen):
+def test_meters_are_published_at_the_configured_rate(broker, listen):
+    from mixerd.engine import Engine
+
+    engine = Engine(LAYOUT)  # offline: the meters read silence
+    control = Control(ParamTree.from_layout(LAYOUT), engine)
     listener = listen(f"{BASE}/meters")
     b = MqttBridge(control, MqttConfig(broker=broker.url, node_id="test", meter_rate=10))
     b.start()
     try:
         wait_until(lambda: listener.count(f"{BASE}/meters") >= 3, what="meter messages")
-        assert isinstance(listener.last(f"{BASE}/meters"), dict)
+        meters = listener.last(f"{BASE}/meters")
+        assert meters["main"] == {"peak": [-120.0, -120.0], "rms": [-120.0, -120.0], "lufs_s": -120.0,
+                                  "limiter_gr": 0.0}
+        assert meters["ch/1/input"] == {"peak": [-120.0], "rms": [-120.0]}
         assert f"{BASE}/meters" not in listener.retained
     finally:
         b.stop()
+
 
 
 def test_availability_offline_on_stop_and_the_will_when_killed(broker, listen, tmp_path):

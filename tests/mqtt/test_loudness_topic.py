@@ -4,9 +4,12 @@ state). Counted over a known series of meter frames with a driven clock against 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import threading
+
+import numpy as np
 
 import pytest
 from support import wait_until
@@ -14,12 +17,25 @@ from support import wait_until
 from mixerd.config import MqttConfig
 from mixerd.control import Control
 from mixerd.model import BusLayout, Layout, ParamTree
+from mixerd.model.meters import FLOOR_DB, MeterFrame, MeterLayout, MeterPoint, empty_frame
 from mixerd.mqtt import MqttBridge
 from mixerd.mqtt.loudness import LoudnessReport, loudness_values
 
 BASE = "mixerd/test"
 HA = "homeassistant"
 LAYOUT = Layout(inputs=("Vocal", "Guitar"), buses=(BusLayout("Drummer"), BusLayout("IEM", stereo=True)))
+
+
+def frame_of(loudness: dict[str, float], seq: int = 1) -> MeterFrame:
+    """A meter frame of ch/1/post, main, bus/1 (mono) and bus/2 with these short-term loudness values."""
+    points, at = [MeterPoint("ch/1/post", 0, 1)], 1
+    for name, width in (("main", 2), ("bus/1", 1), ("bus/2", 2)):
+        points.append(MeterPoint(name, at, width, master=True))
+        at += width
+    layout = MeterLayout(tuple(points), 0)
+    frame = empty_frame(layout, 50)
+    lufs_s = np.array([FLOOR_DB] + [loudness.get(p.name, FLOOR_DB) for p in points[1:]])
+    return dataclasses.replace(frame, seq=seq, lufs_s=lufs_s)
 
 
 class ScriptedMeters:
@@ -31,14 +47,14 @@ class ScriptedMeters:
         self.taken = 0
         self._lock = threading.Lock()
 
-    def meters(self) -> dict:
+    def meter_frame(self) -> MeterFrame:
         with self._lock:
             main, bus1, bus2 = self.frames[min(self.taken, len(self.frames) - 1)]
             self.taken += 1
-        point = {"peak": [-20.0, -20.0], "rms": [-23.0, -23.0]}
-        return {"seq": self.taken, "rate": 50, "points": {
-            "ch/1/post": dict(point), "main": {**point, "lufs_s": main}, "bus/1": {**point, "lufs_s": bus1},
-            "bus/2": {**point, "lufs_s": bus2}}}
+        return frame_of({"main": main, "bus/1": bus1, "bus/2": bus2}, seq=self.taken)
+
+    def meters(self) -> dict:
+        return self.meter_frame().to_dict()
 
     def apply(self, state, changed, fade_ms=None) -> None:
         pass
@@ -137,14 +153,15 @@ def test_no_loudness_sensors_when_the_interval_is_0(broker, listen):
 @pytest.mark.parametrize("raw, rounded", [(-23.04, -23.0), (-23.05, -23.1), (-22.96, -23.0), (-120.0, -120.0),
                                           (-7.349, -7.3)])
 def test_values_are_rounded_to_a_tenth(raw, rounded):
-    assert loudness_values({"points": {"main": {"lufs_s": raw}, "ch/1/post": {"peak": [0.0]}}}) == {"main": rounded}
+    values = loudness_values(frame_of({"main": raw}))
+    assert values["main"] == rounded and "ch/1/post" not in values
 
 
 def test_nothing_measured_is_nothing_published():
     clock = Clock()
     report = LoudnessReport(30, clock)
-    assert report.due() and report.take({"seq": 0, "rate": 0, "points": {}}) is None  # no engine
+    assert report.due() and report.take(None) is None  # no engine
     assert not report.due()
     clock.now += 30
-    assert report.due() and report.take({"points": {"main": {"lufs_s": -20.0}}}) == {"main": -20.0}
+    assert report.due() and report.take(frame_of({"main": -20.0}))["main"] == -20.0
     assert LoudnessReport(0, clock).due() is False

@@ -156,12 +156,17 @@ def test_a_client_that_fell_behind_is_resynced(app, client, control):
 
 
 def test_meter_frames_are_flat_in_the_layout_the_hello_announced(client, control, play):
-    """Every frame has the same flat layout (the rate is measured by ``mixerd bench --workload meters``)."""
+    """Every frame has the same flat layout (the rate is measured by ``mixerd bench --workload meters``);
+    a frame goes out once, when the core has measured something new."""
     control.set_many({"gen/1/on": True, "gen/1/level": -12.0, "gen/1/target": "ch/1"}, "rest")
     play()
     with client.websocket_connect(WS) as ws:
         hello, _ = connected(ws)
-        frames = [next_of(ws, "meters") for _ in range(3)]
+        frames = [next_of(ws, "meters")]
+        for _ in range(2):
+            play()
+            frames.append(next_of(ws, "meters"))
+    assert len({f["seq"] for f in frames}) == 3
     points = hello["meter_points"]
     width = sum(p["width"] for p in points)
     for frame in frames:
