@@ -28,12 +28,13 @@ the main thread is "main"), so /proc can tell the threads apart; CPython 3.11 le
 Threads started by C from the main thread (libjack's, numpy's) inherit "main" and are reported as
 "jack-rt" when realtime (libjack's process thread, where the core runs) and "c-threads" otherwise.
 
-The core's own cost: the core exposes no timer of its callback (jackd's DSP load is the whole graph's), so it
-is measured offline in the same run, after the daemon has stopped (the machine otherwise as busy as
-before): the same layout and state, the same tone, the same 64-frame blocks, as ``--workload full`` does.
-It is timed five times and the median is used. The ratio printed is whole process / core. Beside it,
-the in-run view: the CPU of the realtime thread that runs the core's callback (core and libjack's cycle;
-known only when jackd runs realtime). Figures are printed, never asserted.
+The core's own cost: its JACK callback times itself (``/health`` engine ``callback_s``, the seconds spent in
+the callback so far), read at the start and end of each span; the ratio printed is whole process / core
+in that span. For comparison the core is also timed offline after the daemon has stopped (the same
+layout and state, the same tone, the same 64-frame blocks, as ``--workload full`` does; median of five):
+in the daemon it shares caches with everything else, offline it runs alone. Beside it, the CPU of the
+realtime thread that runs the callback (core and libjack's cycle; known only when jackd runs realtime).
+Figures are printed, never asserted.
 """
 
 from __future__ import annotations
@@ -293,10 +294,14 @@ def _case(pid: int, url: str, clients: int, seconds: float) -> dict:
                 raise BenchError(f"{clients} WebSocket clients did not connect within {WAIT_S:g} s")
             time.sleep(0.05)
         time.sleep(SETTLE_S)  # past each client's hello and state
+    callback_before, at_before = _callback_s(url), time.monotonic()
     before = sample(pid)
     time.sleep(seconds)
     after = sample(pid)
-    case = {"clients": clients, **usage(before, after), "rss_mb": rss_mb(pid), "frames_hz": None}
+    callback_after, at_after = _callback_s(url), time.monotonic()
+    case = {"clients": clients, **usage(before, after), "rss_mb": rss_mb(pid), "frames_hz": None,
+            # the core's own cost in this span: the time its JACK callback ran (the core times itself)
+            "core_percent": 100 * (callback_after - callback_before) / (at_after - at_before)}
     if proc is not None:
         out, err = proc.communicate(timeout=WAIT_S + seconds)
         if proc.returncode != 0:
@@ -308,6 +313,10 @@ def _case(pid: int, url: str, clients: int, seconds: float) -> dict:
         case["frames_hz"] = spread(rates)
         case["frame_bytes"] = got["frame_bytes"]
     return case
+
+
+def _callback_s(url: str) -> float:
+    return float(_get(url + "/api/v1/health")["engine"]["callback_s"])
 
 
 def measure_core(layout, state: dict) -> dict:
@@ -391,7 +400,8 @@ def _measure(inputs: int, buses: int, client_counts, seconds: float, realtime: b
         shutil.rmtree(folder, ignore_errors=True)
     core = measure_core(layout, state)
     for case in cases:
-        case["over_core"] = case["cpu_percent"] / core["cpu_percent"]
+        case["over_core"] = case["cpu_percent"] / case["core_percent"] if case["core_percent"] > 0 else None
+        case["over_offline_core"] = case["cpu_percent"] / core["cpu_percent"]
         case["rt_thread_percent"] = sum(t["cpu_percent"] for t in case["threads"] if t["name"] == "jack-rt") \
             if realtime else None
     return {"inputs": inputs, "buses": buses, "fx_buses": 2, "frames": FRAMES, "rate": RATE,
@@ -407,16 +417,17 @@ def print_daemon(r: dict) -> None:
           f"{'realtime' if r['realtime_jackd'] else 'non-realtime'} jackd (dummy, {r['frames']} frames @ "
           f"{r['rate']} Hz), MQTT meters on, {r['seconds']:g} s a case")
     core, runs = r["core"], r["core"]["us_per_block_runs"]
-    print(f"  core (offline, same layout, state, tone and blocks; the core has no callback timer): "
-          f"{core['us_per_block']:.2f} µs/block = {core['cpu_percent']:.2f} % of one core "
-          f"(median of {runs['n']}: {runs['min']:.1f} … {runs['max']:.1f} µs)")
-    print("  WebSocket clients   whole process   / core   RT thread   meter frames/s per client      RSS")
+    print("  core: its JACK callback's own time in each span (the core times itself); for comparison the core "
+          f"offline on the same layout, state, tone and blocks: {core['us_per_block']:.2f} µs/block = "
+          f"{core['cpu_percent']:.2f} % of one core (median of {runs['n']}: {runs['min']:.1f} … {runs['max']:.1f} µs)")
+    print("  WebSocket clients   whole process     core   / core   RT thread   meter frames/s per client      RSS")
     for c in r["cases"]:
         rate = c["frames_hz"]
         frames = f"{rate['median']:.1f} (min {rate['min']:.1f})" if rate else "—"
         rt = f"{c['rt_thread_percent']:.1f} %" if c["rt_thread_percent"] is not None else "—"
-        print(f"  {c['clients']:>17}   {c['cpu_percent']:>11.1f} %   {c['over_core']:>5.1f}×   {rt:>9}   "
-              f"{frames:>25}   {c['rss_mb']:>3.0f} MB")
+        ratio = f"{c['over_core']:>5.1f}×" if c["over_core"] is not None else "    —"
+        print(f"  {c['clients']:>17}   {c['cpu_percent']:>11.1f} %   {c['core_percent']:>4.1f} %   {ratio}   "
+              f"{rt:>9}   {frames:>25}   {c['rss_mb']:>3.0f} MB")
     print(f"  MQTT meter messages: {r['mqtt_meter_hz']:.1f} a second; xruns during the cases: {r['xruns']}; "
           f"jackd DSP load at the end: {r['dsp_load']} %")
     for c in r["cases"]:

@@ -45,7 +45,9 @@ def test_the_daemon_bench_prints_the_whole_process_against_its_core(bench):
     assert [c["clients"] for c in figures["cases"]] == [0, 2]
     for case in figures["cases"]:
         assert case["seconds"] > 0 and case["cpu_percent"] > 0 and case["rss_mb"] > 0
-        assert case["over_core"] == pytest.approx(case["cpu_percent"] / core["cpu_percent"])
+        assert 0 < case["core_percent"] < case["cpu_percent"]  # the callback's own time in the span
+        assert case["over_core"] == pytest.approx(case["cpu_percent"] / case["core_percent"])
+        assert case["over_offline_core"] == pytest.approx(case["cpu_percent"] / core["cpu_percent"])
         names = {t["name"] for t in case["threads"]}
         assert "main" in names and "mixerd-meters" in names  # Python threads carry their names
         assert all(t["cpu_percent"] >= 0 and t["count"] > 0 for t in case["threads"])
@@ -66,7 +68,8 @@ def test_the_daemon_lines(bench_text):
                       "--daemon-clients", "1", timeout=300)
     assert text.startswith("daemon: the whole mixerd process (mixerd run, a child measured through /proc) with 2 "
                            "inputs × 1 mixes + 2 FX")
-    assert re.search(r"core \(offline, .*\): [\d.]+ µs/block = [\d.]+ % of one core \(median of 5: ", text)
-    assert re.search(r"^ +1 +[\d.]+ % +[\d.]+× +(—|[\d.]+ %) +[\d.]+ \(min [\d.]+\) +\d+ MB$", text, re.M)
+    assert re.search(r"core: its JACK callback's own time in each span .*: [\d.]+ µs/block = [\d.]+ % of one core "
+                     r"\(median of 5: ", text)
+    assert re.search(r"^ +1 +[\d.]+ % +[\d.]+ % +[\d.]+× +(—|[\d.]+ %) +[\d.]+ \(min [\d.]+\) +\d+ MB$", text, re.M)
     assert re.search(r"MQTT meter messages: [\d.]+ a second; xruns during the cases: \d+", text)
     assert re.search(r"^  threads with 1 clients: ", text, re.M)
