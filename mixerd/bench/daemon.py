@@ -232,6 +232,19 @@ def rss_mb(pid: int) -> float:
     raise BenchError(f"no VmRSS in /proc/{pid}/status")
 
 
+def jack_shm_mb(pid: int) -> float:
+    """The part of the RSS that is the JACK server's shared memory (port buffers, /dev/shm/jack-*): mapped
+    by every JACK client and counted in each one's RSS, but jackd's, and sized by jackd's port limit."""
+    kb, name = 0, ""
+    for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+        if "-" in line.split(" ", 1)[0] and not line.endswith(":"):
+            fields = line.split()
+            name = fields[5] if len(fields) > 5 else ""
+        elif line.startswith("Rss:") and name.startswith("/dev/shm/jack"):
+            kb += int(line.split()[1])
+    return kb / 1024
+
+
 def usage(before, after) -> dict:
     """% of one core of the process and of each thread name between two samples."""
     wall = after[0] - before[0]
@@ -299,7 +312,8 @@ def _case(pid: int, url: str, clients: int, seconds: float) -> dict:
     time.sleep(seconds)
     after = sample(pid)
     callback_after, at_after = _callback_s(url), time.monotonic()
-    case = {"clients": clients, **usage(before, after), "rss_mb": rss_mb(pid), "frames_hz": None,
+    case = {"clients": clients, **usage(before, after), "rss_mb": rss_mb(pid), "jack_shm_mb": jack_shm_mb(pid),
+            "frames_hz": None,
             # the core's own cost in this span: the time its JACK callback ran (the core times itself)
             "core_percent": 100 * (callback_after - callback_before) / (at_after - at_before)}
     if proc is not None:
@@ -408,7 +422,8 @@ def _measure(inputs: int, buses: int, client_counts, seconds: float, realtime: b
             "realtime_jackd": realtime, "seconds": seconds, "meter_points": len(meters.get("points", [])),
             "xruns": int(engine["xruns"]) - xruns, "dsp_load": engine.get("dsp_load"),
             "mqtt_meter_hz": mqtt_meters_hz, "cases": cases, "core": core,
-            "rss_mb": max(c["rss_mb"] for c in cases)}
+            "rss_mb": max(c["rss_mb"] for c in cases),
+            "own_rss_mb": max(c["rss_mb"] - c["jack_shm_mb"] for c in cases)}
 
 
 def print_daemon(r: dict) -> None:
@@ -420,14 +435,16 @@ def print_daemon(r: dict) -> None:
     print("  core: its JACK callback's own time in each span (the core times itself); for comparison the core "
           f"offline on the same layout, state, tone and blocks: {core['us_per_block']:.2f} µs/block = "
           f"{core['cpu_percent']:.2f} % of one core (median of {runs['n']}: {runs['min']:.1f} … {runs['max']:.1f} µs)")
-    print("  WebSocket clients   whole process     core   / core   RT thread   meter frames/s per client      RSS")
+    print("  WebSocket clients   whole process     core   / core   RT thread   meter frames/s per client      RSS"
+          "   (JACK's shm)")
     for c in r["cases"]:
         rate = c["frames_hz"]
         frames = f"{rate['median']:.1f} (min {rate['min']:.1f})" if rate else "—"
         rt = f"{c['rt_thread_percent']:.1f} %" if c["rt_thread_percent"] is not None else "—"
         ratio = f"{c['over_core']:>5.1f}×" if c["over_core"] is not None else "    —"
         print(f"  {c['clients']:>17}   {c['cpu_percent']:>11.1f} %   {c['core_percent']:>4.1f} %   {ratio}   "
-              f"{rt:>9}   {frames:>25}   {c['rss_mb']:>3.0f} MB")
+              f"{rt:>9}   {frames:>25}   {c['rss_mb']:>3.0f} MB   ({c['jack_shm_mb']:.0f} MB)")
+    print(f"  mixerd's own memory (RSS without jackd's shared port buffers), at most: {r['own_rss_mb']:.0f} MB")
     print(f"  MQTT meter messages: {r['mqtt_meter_hz']:.1f} a second; xruns during the cases: {r['xruns']}; "
           f"jackd DSP load at the end: {r['dsp_load']} %")
     for c in r["cases"]:

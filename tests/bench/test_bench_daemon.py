@@ -59,6 +59,7 @@ def test_the_daemon_bench_prints_the_whole_process_against_its_core(bench):
     assert idle["frames_hz"] is None
     assert busy["frames_hz"]["n"] == 2 and busy["frame_bytes"] > 0  # the clients read meter frames
     assert figures["rss_mb"] == max(c["rss_mb"] for c in figures["cases"])
+    assert 0 < figures["own_rss_mb"] <= figures["rss_mb"] and all(c["jack_shm_mb"] > 0 for c in figures["cases"])
     assert figures["meter_points"] > 0 and figures["xruns"] >= 0
 
 
@@ -70,6 +71,6 @@ def test_the_daemon_lines(bench_text):
                            "inputs × 1 mixes + 2 FX")
     assert re.search(r"core: its JACK callback's own time in each span .*: [\d.]+ µs/block = [\d.]+ % of one core "
                      r"\(median of 5: ", text)
-    assert re.search(r"^ +1 +[\d.]+ % +[\d.]+ % +[\d.]+× +(—|[\d.]+ %) +[\d.]+ \(min [\d.]+\) +\d+ MB$", text, re.M)
+    assert re.search(r"^ +1 +[\d.]+ % +[\d.]+ % +[\d.]+× +(—|[\d.]+ %) +[\d.]+ \(min [\d.]+\) +\d+ MB +\(\d+ MB\)$", text, re.M)
     assert re.search(r"MQTT meter messages: [\d.]+ a second; xruns during the cases: \d+", text)
     assert re.search(r"^  threads with 1 clients: ", text, re.M)
