@@ -56,6 +56,8 @@ class Engine:
                                           slots=int(3.5 * meter_rate) + 16)
         self.meter_layout = self._make_meter_layout()
         self._master_points = np.array([i for i, p in enumerate(self.meter_layout.points) if p.master], np.intp)
+        self.ballistics.loudness_channels = np.array(
+            [c for p in self.meter_layout.points if p.master for c in range(p.first, p.first + p.width)], np.intp)
         self._frame_lock = threading.Lock()
         self._drain_lock = threading.Lock()  # the meter ring has a single reader
         self._frame = empty_frame(self.meter_layout, meter_rate)

@@ -44,6 +44,8 @@ class MeterBallistics:
         self._counts = np.zeros(slots, dtype=np.int64)  # samples each row covers
         self._clips = np.zeros(n_meters, dtype=np.int64)
         self.seq = 0  # frames taken in so far; the newest is row (seq - 1) % slots
+        #: the meter channels whose loudness (K-weighted means) is read; the others read 0
+        self.loudness_channels = np.arange(n_meters)
         self.set_sample_rate(sample_rate)
 
     def set_sample_rate(self, sample_rate: int) -> None:
@@ -66,12 +68,14 @@ class MeterBallistics:
 
     def readings(self) -> dict[str, np.ndarray | int]:
         """Per meter channel: peak, hold, rms, true_peak (dB), clips, and the K-weighted mean squares
-        over the momentary and short-term windows (linear); per gain-reduction point: gr (dB).
+        over the momentary and short-term windows (linear; ``loudness_channels`` only); per
+        gain-reduction point: gr (dB).
 
         A window takes the newest frames until it covers its length (the frame that crosses the
         length counts whole), measured in samples, so the figures do not depend on the reader's timing."""
         n, g = self.n_meters, self.n_gr
         slots = len(self._counts)
+        loud = self.loudness_channels
         with self._lock:
             have = min(self.seq, slots)
             rows = (self.seq - 1 - np.arange(have)) % slots  # newest first
@@ -80,22 +84,29 @@ class MeterBallistics:
             taken = lambda length: int(np.searchsorted(before, length, side="left"))  # noqa: E731
             m_peak, m_hold, m_rms = taken(self._peak_len), taken(self._hold_len), taken(self._rms_len)
             m_m, m_s = taken(self._m_len), taken(self._s_len)
-            longest = max(m_peak, m_hold, m_rms, m_m, m_s)
-            window = self._data[rows[:longest]]  # one copy, newest first
+            # Copy only the fields each window reads (a row holds every field of every channel).
+            data = self._data
+            peaks = data[rows[:m_hold], 0:n]
+            true_peaks = data[rows[:m_hold], 4 * n:5 * n]
+            squares = data[rows[:m_rms], n:2 * n]
+            k_squares = data[rows[:max(m_m, m_s)], 3 * n:4 * n][:, loud]
+            gr = data[rows[:m_peak], FIELDS * n:FIELDS * n + g]
             clips = self._clips.copy()
             seq = self.seq
-        weights = counts[:longest, None].astype(np.float64)
 
-        def peak_of(field: int, m: int) -> np.ndarray:
-            return window[:m, field * n:(field + 1) * n].max(axis=0) if m else np.zeros(n, np.float32)
+        def peak_of(block: np.ndarray, m: int, width: int) -> np.ndarray:
+            return block[:m].max(axis=0) if m else np.zeros(width, np.float32)
 
-        def mean_of(field: int, m: int) -> np.ndarray:
+        def mean_of(block: np.ndarray, m: int, width: int) -> np.ndarray:
             if not m:
-                return np.zeros(n)
-            w = weights[:m]
-            return (window[:m, field * n:(field + 1) * n] * w).sum(axis=0) / w.sum()
+                return np.zeros(width)
+            w = counts[:m].astype(np.float64)
+            return np.dot(w / w.sum(), block[:m])  # weighted by the samples each frame covers
 
-        gr = window[:m_peak, FIELDS * n:FIELDS * n + g].max(axis=0) if m_peak else np.zeros(g, np.float32)
-        return {"peak": to_db(peak_of(0, m_peak)), "hold": to_db(peak_of(0, m_hold)),
-                "rms": to_db(np.sqrt(mean_of(1, m_rms))), "true_peak": to_db(peak_of(4, m_hold)), "clips": clips,
-                "k_momentary": mean_of(3, m_m), "k_short": mean_of(3, m_s), "gr": gr, "seq": seq}
+        k_momentary, k_short = np.zeros(n), np.zeros(n)
+        k_momentary[loud] = mean_of(k_squares, m_m, len(loud))
+        k_short[loud] = mean_of(k_squares, m_s, len(loud))
+        return {"peak": to_db(peak_of(peaks, m_peak, n)), "hold": to_db(peak_of(peaks, m_hold, n)),
+                "rms": to_db(np.sqrt(mean_of(squares, m_rms, n))), "true_peak": to_db(peak_of(true_peaks, m_hold, n)),
+                "clips": clips, "k_momentary": k_momentary, "k_short": k_short, "gr": peak_of(gr, m_peak, g),
+                "seq": seq}
