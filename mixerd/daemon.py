@@ -114,6 +114,7 @@ class Mixer:
                         "may change everything")
         self.scenes = SceneService(self.control)
         self.diagnostics = Diagnostics(self.control)
+        self.control.follow_problems(self.diagnostics)  # its changes are ``problems`` notices for the front ends
         self.diagnostics.start()
         if cfg.mqtt.enabled:
             from mixerd.mqtt import MqttBridge
@@ -133,7 +134,9 @@ class Mixer:
             self.diagnostics = None
         self.scenes = None
         self.auth = None
-        self.control = None
+        if self.control:
+            self.control.close()  # its health watcher asks the engine, which stops next
+            self.control = None
         if self.host:
             self.host.stop()
             self.host = None

@@ -20,6 +20,12 @@ step's last change extends that step when it was a single-address step on that a
 is one step, which keeps the value from before the drag). ``undo``/``redo`` move an undo position
 through the steps; a new change after an undo discards the steps above it. The history and the
 position are in the store, so undo survives a restart; without a store they live in memory.
+
+Typed notices (``mixerd.control.events``) go out on the same stream, to subscribers that follow them:
+``undo`` and ``history`` right after the change events of the operation that caused them (same commit, same
+order), ``scenes`` from the scene service (``notify``), ``problems`` from a problem finder this control
+follows (``follow_problems``) and ``health`` from the one health watcher (``mixerd.control.health``), which
+runs only while somebody follows. Nothing that changes rarely needs polling by a front end.
 """
 
 from __future__ import annotations
@@ -32,7 +38,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping
 
-from mixerd.control.events import ORIGINS, Event, EventHub, Subscription
+from mixerd.control.events import HISTORY_ENTRIES, NOTICE_KINDS, ORIGINS, Event, EventHub, Item, Notice, Subscription
+from mixerd.control.health import HEALTH_INTERVAL, HealthWatch
 from mixerd.control.history import (
     META_SEQ,
     META_UNDO_POS,
@@ -93,19 +100,20 @@ class Control:
     value equal to the current one is accepted and still emits an event and reaches the engine (the
     caller gets a seq for its request, and a re-sent value repairs a drifted engine), but it is no
     undo step. ``clock`` (monotonic seconds) times the undo coalescing window; ``undo_depth`` is how
-    many steps the history keeps.
+    many steps the history keeps. ``health_interval`` is how often the health watcher looks while anybody
+    follows the notices; ``close()`` stops it.
     """
 
     def __init__(self, tree: ParamTree, link: AudioLink | None = None,
                  initial: Mapping[str, Any] | StartingState | None = None, store: Store | None = None,
                  undo_window_s: float = 1.0, *, undo_depth: int = 1000,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, health_interval: float = HEALTH_INTERVAL):
         if undo_depth < 1:
             raise ValueError(f"undo_depth must be at least 1, got {undo_depth}")
         self._tree = tree
         self._link = link
         self._lock = threading.Lock()
-        self._hub = EventHub()
+        self._hub = EventHub(self._followed)
         self.store = store
         self._db = store if store is not None else Store.memory()
         self.undo_window_s = undo_window_s
@@ -125,11 +133,16 @@ class Control:
         valid_pos = isinstance(pos, int) and not isinstance(pos, bool) and 0 <= pos <= self._last_step
         self._pos = pos if valid_pos else self._last_step
         self._open: _OpenStep | None = None
+        self._first = self._db.first_step()  # the oldest step the history holds (None: empty)
+        self._undo_sent = self._undo_now()  # the undo status as the last ``undo`` notice said it
+        self._problem_sources: list[Any] = []
+        self._watch = HealthWatch(self.health, lambda s: self.notify("health", s), lambda: self._hub.follows("health"),
+                                  health_interval)
         # Group commit (see the module docstring). _commit_cv guards the queue and the counters. Locks are
         # only ever taken model lock first, and a commit never takes the model lock: no deadlock, and
         # undo may commit while it holds the model lock.
         self._commit_cv = threading.Condition()
-        self._queue: list[tuple[Write, list[Event]]] = []
+        self._queue: list[tuple[Write, list[Item]]] = []
         self._queued = 0  # writes queued so far (a write's ticket is this count after it)
         self._done = 0  # writes whose commit has finished (saved or failed), always a prefix
         self._committing = False
@@ -240,18 +253,62 @@ class Control:
 
     def undo_status(self) -> dict[str, Any]:
         """``{"position", "can_undo", "can_redo"}``: the newest applied step and what undo/redo would do."""
+        return self.undo_state()[1]
+
+    def undo_state(self) -> tuple[int, dict[str, Any]]:
+        """``(seq, undo_status())`` read together: an ``undo`` notice with a seq ≤ this seq is not newer."""
+        with self._lock:
+            return self._seq, self._undo_now()
+
+    def history_view(self, limit: int = 100, before: int | None = None) -> tuple[int, list[HistoryEntry], dict[str, Any]]:
+        """``(seq, history(limit, before), undo_status())`` read together: the history as of ``seq``, so a
+        ``history`` notice with a seq ≤ it is already in the entries."""
         self._wait(self._queued)
         with self._lock:
             self._settle()
-            pos = self._pos
-            can_undo = pos > 0 and bool(self._db.step_changes(pos))
-            can_redo = pos < self._last_step and bool(self._db.step_changes(pos + 1))
-        return {"position": pos, "can_undo": can_undo, "can_redo": can_redo}
+            pos, seq, status = self._pos, self._seq, self._undo_now()
+            rows = self._db.history(limit, before)
+        return seq, [HistoryEntry(c.seq, c.ts, c.origin, c.address, c.old, c.new, c.step, c.step > pos)
+                     for c in rows], status
 
-    def subscribe(self, maxsize: int = 1024) -> Subscription:
-        """Events from now on. To start in sync: subscribe, then ``state()``, then skip events whose
-        seq is ≤ the state's seq (do the same after the subscription raises Lagged)."""
-        return self._hub.subscribe(maxsize)
+    def subscribe(self, maxsize: int = 1024, *, notices: bool | Iterable[str] = False) -> Subscription:
+        """Events from now on, and with ``notices`` the typed notices (True: every kind, or the kinds named;
+        see ``mixerd.control.events``; ``Subscription.follow`` changes them later). To start in sync:
+        subscribe, then ``state()``, then skip events whose seq is ≤ the state's seq (do the same after the
+        subscription raises Lagged; a follower of notices also reads what it shows of them again:
+        ``undo_state()``, ``health()``, the scenes, the problems)."""
+        return self._hub.subscribe(maxsize, notices)
+
+    def _followed(self, kinds: frozenset[str]) -> None:
+        if "health" in kinds:
+            self._watch.ensure()  # somebody follows the health: look at it
+
+    def follows(self, kind: str) -> bool:
+        """Whether any subscriber follows notices of ``kind`` (else ``notify`` drops them, and their data
+        need not be made)."""
+        return self._hub.follows(kind)
+
+    def notify(self, kind: str, data: Mapping[str, Any], source: Any = None) -> None:
+        """Publish a typed notice (``kind`` one of NOTICE_KINDS) to every subscriber that follows them, stamped
+        with the current seq; costs nothing while nobody follows. Never blocks on a consumer."""
+        if kind not in NOTICE_KINDS:
+            raise ValueError(f"unknown notice kind {kind!r}; one of {', '.join(NOTICE_KINDS)}")
+        if self._hub.follows(kind):
+            self._hub.publish([Notice(kind, data, self._seq, source)])
+
+    def follow_problems(self, diagnostics: Any) -> None:
+        """Publish every change of ``diagnostics``' problem list as a ``problems`` notice (its ``source`` is
+        ``diagnostics``). Idempotent: whoever assembles the app (the daemon, the web app, the MQTT bridge)
+        may call it for the problem finder it hands out."""
+        with self._commit_cv:
+            if any(known is diagnostics for known in self._problem_sources):
+                return
+            self._problem_sources.append(diagnostics)
+        diagnostics.add_listener(lambda message: self.notify("problems", message, diagnostics))
+
+    def close(self) -> None:
+        """Stop the health watcher (before the engine goes away). Changes and subscriptions keep working."""
+        self._watch.stop()
 
     # -- engine facts -----------------------------------------------------------------------------
 
@@ -299,6 +356,8 @@ class Control:
         moved = [address for address, value in changes.items() if value != olds[address]]
         steady = {address: changes[address] for address in changes if address not in moved}
         open_ = self._open
+        notices: list[Item] = []
+        follow = self._hub.follows("history")
         if (coalesce and open_ is not None and set(changes) == set(open_.olds) and open_.origin == origin
                 and open_.step == self._pos == self._last_step and now - open_.at <= self.undo_window_s):
             # The drag goes on: the step's rows now end at these values and still start before the drag.
@@ -306,6 +365,8 @@ class Control:
             rows = [Change(e.seq, e.address, open_.olds[e.address], e.value, origin, open_.step, wall) for e in events]
             write = self._write(rows, drop_seqs=open_.row_seqs)
             self._open = dataclasses.replace(open_, at=now, row_seqs=tuple(r.seq for r in rows))
+            if follow:
+                notices.append(self._history_notice("extend", open_.step, rows, replaces=open_.row_seqs))
         elif not moved:
             # Nothing changes: no undo step (the redo steps stay); the seqs used are still kept.
             events = self._assign(changes, origin)
@@ -313,17 +374,24 @@ class Control:
         else:
             step = self._pos + 1
             drop_redo = self._pos if self._pos < self._last_step else None
+            # The oldest step left: one at or below the position (those above are dropped), else this one.
+            first = self._first if self._first is not None and self._first <= self._pos else step
             self._pos = self._last_step = step
             events = self._assign(changes, origin)
             rows = [Change(e.seq, e.address, olds[e.address], e.value, origin, step, wall) for e in events
                     if e.address not in steady]
             forget = step - self.undo_depth if step > self.undo_depth else None
+            self._first = first if forget is None else max(first, forget + 1)
             write = self._write(rows, values=steady, drop_steps_after=drop_redo, drop_steps_through=forget)
+            if follow:
+                notices.append(self._history_notice("append", step, rows, drop_steps_after=drop_redo,
+                                                    drop_steps_through=forget))
+            notices += self._undo_notice()
             # A step that changed every address it names may be extended by the next change of the same ones.
             self._open = (_OpenStep(step, origin, now, {r.address: r.old for r in rows}, tuple(r.seq for r in rows))
                           if len(rows) == len(changes) else None)
         self._push(tuple(changes), fade_ms)  # heard now; the disk follows
-        return events, self._enqueue(write, events)
+        return events, self._enqueue(write, [*events, *notices] if notices else events)
 
     def _walk(self, target: dict[str, Any], step: int) -> tuple[StepEvents, int]:
         """Apply an undo/redo step's values (caller holds the lock and has moved the position)."""
@@ -340,7 +408,37 @@ class Control:
         events = self._assign(values, "undo")
         if values:
             self._push(tuple(values))
-        return StepEvents(events, step), self._enqueue(self._write([], values=values), events)
+        notices: list[Item] = []
+        if self._hub.follows("history"):
+            notices.append(self._history_notice("undo" if self._pos < step else "redo", step, []))
+        notices += self._undo_notice()
+        return StepEvents(events, step), self._enqueue(self._write([], values=values), [*events, *notices])
+
+    # -- notices (caller holds the lock) ----------------------------------------------------------------
+
+    def _undo_now(self) -> dict[str, Any]:
+        pos = self._pos
+        return {"position": pos, "can_undo": pos > 0 and self._first is not None and self._first <= pos,
+                "can_redo": pos < self._last_step}
+
+    def _undo_notice(self) -> list[Item]:
+        """An ``undo`` notice if the status changed since the last one (tracked even while nobody follows,
+        so a follower's snapshot and the next notice agree)."""
+        now = self._undo_now()
+        if now == self._undo_sent:
+            return []
+        self._undo_sent = now
+        return [Notice("undo", now, self._seq)] if self._hub.follows("undo") else []
+
+    def _history_notice(self, action: str, step: int, rows: list[Change], *, replaces: Iterable[int] = (),
+                        drop_steps_after: int | None = None, drop_steps_through: int | None = None) -> Notice:
+        newest = rows[-HISTORY_ENTRIES:][::-1]
+        entries = [HistoryEntry(r.seq, r.ts, r.origin, r.address, r.old, r.new, r.step, False).to_dict()
+                   for r in newest]
+        return Notice("history", {"action": action, "step": step, "position": self._pos, "entries": entries,
+                                  "complete": len(rows) <= HISTORY_ENTRIES, "replaces": list(replaces),
+                                  "drop_steps_after": drop_steps_after, "drop_steps_through": drop_steps_through},
+                      self._seq)
 
     def _assign(self, changes: dict[str, Any], origin: str) -> list[Event]:
         """Put ``changes`` into the model and number them."""
@@ -358,9 +456,9 @@ class Control:
         return Write(rows, {META_SEQ: self._seq, META_UNDO_POS: self._pos}, drop_steps_after, values,
                      tuple(drop_seqs), drop_steps_through)
 
-    def _enqueue(self, write: Write, events: list[Event]) -> int:
-        """Queue ``write`` and its events for the next commit (caller holds the model lock, so the queue is
-        in seq order); returns its ticket."""
+    def _enqueue(self, write: Write, events: list[Item]) -> int:
+        """Queue ``write`` and its events (and notices) for the next commit (caller holds the model lock, so
+        the queue is in seq order); returns its ticket."""
         with self._commit_cv:
             self._queue.append((write, events))
             self._queued += 1
@@ -390,7 +488,7 @@ class Control:
         Callers wait outside the lock first, so this is at most the few changes queued in between."""
         self._wait(self._queued)
 
-    def _commit(self, batch: list[tuple[Write, list[Event]]]) -> None:
+    def _commit(self, batch: list[tuple[Write, list[Item]]]) -> None:
         """Commit ``batch`` in one durable transaction, then publish its events (only one commit runs).
 
         A failing store is logged and counted, not fatal: the changes stay applied and the callers get

@@ -1,8 +1,39 @@
-"""Change events and their fan-out to subscribers (WebSocket clients, MQTT, the store).
+"""Change events, typed notices, and their fan-out to subscribers (WebSocket clients, MQTT).
+
+One stream per Control carries two kinds of item, in the order they happened:
+
+* ``Event`` — one applied parameter change ``{"seq", "address", "value", "origin"}``; every subscriber
+  gets these.
+* ``Notice`` — a typed event about something that changes rarely, for subscribers that ask for them
+  (``Control.subscribe(notices=True)`` for every kind, or a set of kinds; ``Subscription.follow`` changes
+  it); a front end follows them instead of polling. A notice is made only while somebody follows its kind.
+  ``kind`` is one of
+  ``NOTICE_KINDS``, ``data`` is JSON-ready, ``seq`` is the control's seq when it was emitted (a notice of
+  an undo step comes right after that step's change events, with the seq of the last of them):
+
+  - ``undo`` ``{"position", "can_undo", "can_redo"}``: what undo/redo would do now (emitted only when that
+    changes; the same as ``Control.undo_status()``).
+  - ``history`` ``{"action", "step", "position", "entries", "complete", "replaces", "drop_steps_after",
+    "drop_steps_through"}``: the recorded history changed. ``action`` ``append`` (a new step; ``entries``
+    are its rows, newest first, as ``HistoryEntry.to_dict()``; a step with more than ``HISTORY_ENTRIES``
+    rows sends only its newest and ``complete`` false), ``extend`` (a fader drag went on: its rows
+    ``replaces`` are replaced by ``entries``), ``undo`` or ``redo`` (``step`` was undone or redone: every
+    entry's ``undone`` is ``step > position``). ``drop_steps_after`` / ``drop_steps_through``: the steps
+    above (discarded redo steps) or up to (beyond the undo depth) that number are gone from the history.
+  - ``scenes`` ``{"revision", "action", "id", "scenes", "safes", "safe_addresses"}``: the scene list or
+    the safes changed (``action`` ``saved``, ``renamed``, ``deleted``, ``imported`` or ``safes``);
+    ``scenes`` is every scene's ``{"id", "name", "created", "updated", "size"}`` (times in seconds since
+    the epoch), ``revision`` grows with every such change (emitted by ``SceneService``).
+  - ``problems``: the problem finder's list changed; ``data`` is ``Diagnostics.problems()``, ``source``
+    the Diagnostics that found it (``Control.follow_problems``).
+  - ``health`` ``{"status", "running", "xruns", "sample_rate", "period"[, "interface": {"card",
+    "present"}]}``: the engine's health changed (a watcher in control compares it once a second while
+    anybody follows them; ``mixerd.control.health``).
 
 Every subscriber has its own bounded queue. Publishing never waits for a subscriber: when a queue is
 full its backlog is dropped and the subscription is marked lagged, and the consumer resyncs from
-``Control.state()``. A slow phone therefore never delays a fader move for anyone else.
+``Control.state()`` (and, if it follows notices, from ``undo_state()``, ``health()``, the scenes and
+problems it shows). A slow phone therefore never delays a fader move for anyone else.
 """
 
 from __future__ import annotations
@@ -11,11 +42,15 @@ import asyncio
 import threading
 import time
 from collections import deque
-from dataclasses import asdict, dataclass
-from typing import Any, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Iterable, Mapping, Union
 
 #: Who caused a change.
 ORIGINS: tuple[str, ...] = ("rest", "ws", "mqtt", "scene", "undo", "system")
+#: The typed notices (see the module docstring).
+NOTICE_KINDS: tuple[str, ...] = ("undo", "history", "scenes", "problems", "health")
+#: The most history rows one ``history`` notice carries (a scene recall may change thousands at once).
+HISTORY_ENTRIES = 100
 
 
 @dataclass(frozen=True)
@@ -32,6 +67,27 @@ class Event:
         return asdict(self)
 
 
+@dataclass(frozen=True, eq=False)
+class Notice:
+    """A typed event beside the changes (see the module docstring): ``kind``, JSON-ready ``data``, the
+    control's ``seq`` when it was emitted, and for ``problems`` the ``source`` that found them. One notice
+    is one object shared by every subscriber (compared and hashed by identity, so a front end can encode
+    it once for all its clients)."""
+
+    kind: str
+    data: Mapping[str, Any]
+    seq: int
+    source: Any = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready ``{"kind", "seq", **data}``."""
+        return {"kind": self.kind, "seq": self.seq, **self.data}
+
+
+#: What a subscription yields.
+Item = Union[Event, Notice]
+
+
 class Lagged(Exception):
     """The subscription fell behind and its backlog was dropped.
 
@@ -41,15 +97,19 @@ class Lagged(Exception):
 
 
 class Subscription:
-    """One subscriber's bounded event queue. Use ``get()`` from a thread or ``await get_async()`` from asyncio."""
+    """One subscriber's bounded event queue. Use ``get()`` from a thread or ``await get_async()`` from asyncio.
 
-    def __init__(self, hub: "EventHub", maxsize: int):
+    A subscription receives the typed ``Notice`` items of the kinds it follows too (``kinds``), in stream
+    order; they count towards ``maxsize`` like changes."""
+
+    def __init__(self, hub: "EventHub", maxsize: int, kinds: frozenset[str] = frozenset()):
         if maxsize < 1:
             raise ValueError(f"maxsize must be at least 1, got {maxsize}")
         self.maxsize = maxsize
+        self.kinds = kinds
         self._hub = hub
         self._cond = threading.Condition()
-        self._queue: deque[Event] = deque()
+        self._queue: deque[Item] = deque()
         self._lagged = False
         self._closed = False
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -65,10 +125,14 @@ class Subscription:
     def closed(self) -> bool:
         return self._closed
 
+    def follow(self, notices: bool | Iterable[str]) -> None:
+        """Receive the notices of these kinds from now on (True: every kind, False: none)."""
+        self._hub.refollow(self, kinds_of(notices))
+
     def __len__(self) -> int:
         return len(self._queue)
 
-    def put(self, event: Event) -> None:
+    def put(self, event: Item) -> None:
         """Queue ``event`` without ever blocking on the consumer (called by the hub)."""
         with self._cond:
             if self._closed or self._lagged:
@@ -89,7 +153,7 @@ class Subscription:
             except RuntimeError:  # the consumer's loop is closed; nobody is waiting any more
                 pass
 
-    def get(self, timeout: float | None = None) -> Event | None:
+    def get(self, timeout: float | None = None) -> Item | None:
         """Next event, waiting up to ``timeout`` seconds (None: forever). Returns None on timeout or
         when closed; raises Lagged once after an overflow."""
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -103,12 +167,12 @@ class Subscription:
                     return None
                 self._cond.wait(remaining)
 
-    def get_nowait(self) -> Event | None:
+    def get_nowait(self) -> Item | None:
         """Next event or None if the queue is empty; raises Lagged once after an overflow."""
         with self._cond:
             return self._take()
 
-    async def get_async(self, timeout: float | None = None) -> Event | None:
+    async def get_async(self, timeout: float | None = None) -> Item | None:
         """Like ``get`` for an asyncio consumer: waits without blocking the event loop."""
         loop = asyncio.get_running_loop()
         with self._cond:
@@ -151,40 +215,85 @@ class Subscription:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _take(self) -> Event | None:
+    def _take(self) -> Item | None:
         if self._lagged:
             self._lagged = False
             raise Lagged(f"subscriber fell more than {self.maxsize} events behind; resync from state()")
         return self._queue.popleft() if self._queue else None
 
 
-class EventHub:
-    """The set of live subscriptions; ``publish`` hands each event to all of them."""
+def kinds_of(notices: bool | Iterable[str]) -> frozenset[str]:
+    """The notice kinds meant by ``notices``: True every kind, False none, else the kinds named."""
+    if notices is True:
+        return frozenset(NOTICE_KINDS)
+    if notices is False:
+        return frozenset()
+    kinds = frozenset(notices)  # type: ignore[arg-type]
+    if kinds - set(NOTICE_KINDS):
+        raise ValueError(f"unknown notice kinds {sorted(kinds - set(NOTICE_KINDS))}; one of {', '.join(NOTICE_KINDS)}")
+    return kinds
 
-    def __init__(self) -> None:
+
+class EventHub:
+    """The set of live subscriptions; ``publish`` hands each item to all of them (a notice only to those
+    that follow its kind)."""
+
+    def __init__(self, on_follow: Callable[[frozenset[str]], None] | None = None) -> None:
         self._lock = threading.Lock()
         self._subs: list[Subscription] = []
+        self._followers = dict.fromkeys(NOTICE_KINDS, 0)  # kind → subscriptions that follow it
+        self._on_follow = on_follow  # told the kinds a subscription follows from now on
 
     def __len__(self) -> int:
         return len(self._subs)
 
-    def subscribe(self, maxsize: int = 1024) -> Subscription:
-        """A new subscription that receives every event published from now on."""
-        sub = Subscription(self, maxsize)
+    def follows(self, kind: str) -> bool:
+        """Whether any subscription follows notices of ``kind`` (if none, nobody needs them made)."""
+        return self._followers[kind] > 0
+
+    def subscribe(self, maxsize: int = 1024, notices: bool | Iterable[str] = False) -> Subscription:
+        """A new subscription that receives every event (and the notices of the kinds in ``notices``, True:
+        all) published from now on."""
+        sub = Subscription(self, maxsize, kinds_of(notices))
         with self._lock:
             self._subs.append(sub)
+            for kind in sub.kinds:
+                self._followers[kind] += 1
+        if sub.kinds and self._on_follow is not None:
+            self._on_follow(sub.kinds)
         return sub
+
+    def refollow(self, sub: Subscription, kinds: frozenset[str]) -> None:
+        with self._lock:
+            if sub in self._subs:
+                for kind in sub.kinds:
+                    self._followers[kind] -= 1
+                for kind in kinds:
+                    self._followers[kind] += 1
+            sub.kinds = kinds
+        if kinds and self._on_follow is not None:
+            self._on_follow(kinds)
 
     def remove(self, sub: Subscription) -> None:
         with self._lock:
             if sub in self._subs:
                 self._subs.remove(sub)
+                for kind in sub.kinds:
+                    self._followers[kind] -= 1
 
-    def publish(self, events: Iterable[Event]) -> None:
-        """Queue ``events`` on every subscription; never blocks on a consumer."""
+    def publish(self, items: Iterable[Item]) -> None:
+        """Queue ``items`` on every subscription (a ``Notice`` only on those that follow its kind); never
+        blocks on a consumer."""
         with self._lock:
             subs = list(self._subs)
-        events = list(events)
+        items = list(items)
+        if not any(isinstance(item, Notice) for item in items):
+            for sub in subs:
+                for item in items:
+                    sub.put(item)
+            return
         for sub in subs:
-            for event in events:
-                sub.put(event)
+            kinds = sub.kinds
+            for item in items:
+                if isinstance(item, Event) or item.kind in kinds:
+                    sub.put(item)

@@ -278,6 +278,12 @@ class Store:
             row = self._conn.execute("SELECT MAX(step) FROM history").fetchone()
         return int(row[0] or 0)
 
+    def first_step(self) -> int | None:
+        """The oldest undo step the history still holds (None: it is empty)."""
+        with self._lock:
+            row = self._conn.execute("SELECT MIN(step) FROM history").fetchone()
+        return None if row[0] is None else int(row[0])
+
     def meta(self, key: str, default: Any = None) -> Any:
         with self._lock:
             row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

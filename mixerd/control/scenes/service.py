@@ -8,10 +8,16 @@ ramp restarted).
 Scenes, safes and versions live in the store (``control.store`` when there is one, else an in-memory
 database that lasts as long as the service). A comparison (A/B) lives in memory only: it is a listening
 session, not something to come back to after a restart.
+
+Every change of the scene list or the safes (saved, renamed, deleted, imported, safes) is a ``scenes``
+notice on the control's event stream (``Control.notify``): the whole list (without values) and the safes,
+with a ``revision`` that grows with every change, so front ends follow the scenes without asking again;
+``listing()`` is the same as it is now.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import sqlite3
@@ -35,6 +41,8 @@ FADE_MAX_MS = 60_000.0
 SCENE_FORMAT = 1
 NAME_HINT = f"{name_hint(NAME_MAX)}, unique among the scenes"
 FADE_HINT = f"0…{FADE_MAX_MS:.0f} ms (0: the normal short click-free ramp)"
+#: Revisions of the scene list, one count for the process: two services on one store still order theirs.
+_revisions = itertools.count(1)
 
 
 def memory_store() -> Store:
@@ -88,6 +96,12 @@ class Comparison:
     started: float = field(default_factory=time.time)
 
 
+def scene_info(scene: Scene) -> dict[str, Any]:
+    """A scene without its values: ``{"id", "name", "created", "updated", "size"}`` (times in epoch seconds)."""
+    return {"id": scene.id, "name": scene.name, "created": scene.created, "updated": scene.updated,
+            "size": len(scene.values)}
+
+
 def _unknown(address: str) -> dict[str, Any]:
     # No "did you mean" here: a scene from a bigger mixer has thousands of such addresses, and the
     # suggestion search is for a person's typo, not for a whole missing channel.
@@ -139,10 +153,17 @@ class SceneService:
         self._lock = threading.RLock()
         self._ab: Comparison | None = None
         self._safes = self._load_safes()
+        self._revision = 0
+        self._listing: dict[str, Any] | None = None  # listing() until the next change
 
     @property
     def tree(self):
         return self.control.tree
+
+    @property
+    def revision(self) -> int:
+        """Which change of the scene list and safes the service is at (the ``scenes`` notices count them)."""
+        return self._revision
 
     def start(self) -> None:
         self.versions.start()
@@ -154,6 +175,16 @@ class SceneService:
 
     def scenes(self) -> list[Scene]:
         return self.store.scenes()
+
+    def listing(self) -> dict[str, Any]:
+        """What a ``scenes`` notice carries, as it is now: ``{"revision", "scenes": [{"id", "name", "created",
+        "updated", "size"}], "safes", "safe_addresses"}`` (a notice of a lower revision is older). Kept
+        until the next change, so asking is cheap."""
+        with self._lock:
+            if self._listing is None:
+                self._listing = {"revision": self._revision, "scenes": [scene_info(s) for s in self.store.scenes()],
+                                 "safes": self.safes(), "safe_addresses": len(self.safe_addresses())}
+            return self._listing
 
     def scene(self, scene_id: int) -> Scene:
         scene = self.store.scene(scene_id) if _valid_id(scene_id) else None
@@ -170,7 +201,9 @@ class SceneService:
         values = {a: v for a, v in now.items() if self.tree.spec(a).scene}
         with self._lock:
             self._check_unique(name)
-            return self.store.scene(self._write(lambda: self.store.save_scene(name, values), name))
+            scene = self.store.scene(self._write(lambda: self.store.save_scene(name, values), name))
+            self._changed("saved", scene.id)
+            return scene
 
     def rename_scene(self, scene_id: int, name: object) -> Scene:
         scene = self.scene(scene_id)
@@ -178,6 +211,7 @@ class SceneService:
         with self._lock:
             self._check_unique(name, scene.id)
             self._write(lambda: self.store.rename_scene(scene.id, name), name)
+            self._changed("renamed", scene.id)
             return self.scene(scene.id)
 
     def delete_scene(self, scene_id: int, confirm: bool = False) -> Scene:
@@ -186,7 +220,9 @@ class SceneService:
         if not confirm:
             raise SceneError("confirm_required", f"deleting scene {scene.id} ({scene.name!r}) cannot be undone; "
                              "confirm to delete it", None, "confirm=true")
-        self.store.delete_scene(scene.id)
+        with self._lock:
+            self.store.delete_scene(scene.id)
+            self._changed("deleted", scene.id)
         return scene
 
     def export_scene(self, scene_id: int) -> dict[str, Any]:
@@ -228,6 +264,7 @@ class SceneService:
         with self._lock:
             self._check_unique(name)
             scene_id = self._write(lambda: self.store.save_scene(name, good), name)
+            self._changed("imported", scene_id)
         return self.store.scene(scene_id), skipped
 
     def _fit(self, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -256,6 +293,17 @@ class SceneService:
         except sqlite3.IntegrityError:  # a concurrent save of the same name won the race
             raise SceneError("name_taken", f"another scene is already called {name!r}", None, NAME_HINT) from None
 
+    def _changed(self, action: str, scene_id: int | None) -> None:
+        """Count the change and tell the control's followers (caller holds the lock: notices in change order)."""
+        self._revision, self._listing = next(_revisions), None
+        notify, follows = getattr(self.control, "notify", None), getattr(self.control, "follows", None)
+        if notify is None or follows is None or not follows("scenes"):
+            return  # nobody follows: no list to read
+        try:
+            notify("scenes", {**self.listing(), "action": action, "id": scene_id})
+        except Exception:  # the change is made; a notice that failed must not turn it into an error
+            log.exception("scenes: could not announce the change")
+
     def _ids_hint(self) -> str:
         ids = [s.id for s in self.store.scenes()]
         return "scene ids: " + (", ".join(map(str, ids)) if ids else "none yet (POST /api/v1/scenes saves one)")
@@ -276,6 +324,7 @@ class SceneService:
         with self._lock:
             self.store.set_safes([p.text for p in compiled])
             self._safes = PatternSet(compiled)
+            self._changed("safes", None)
         return self._safes.texts
 
     def _load_safes(self) -> PatternSet:
