@@ -8,9 +8,12 @@ Three threads, none of which ever blocks paho's network loop:
   database before it answers) and publishes an error for anything refused;
 * the publisher follows the control core's event stream and publishes state, at most one message per
   address every ``MIN_INTERVAL`` seconds while it keeps changing (a fader drag) and always the last
-  value; it also publishes meters, the signal-flow problems (``{base}/diagnostics``, retained, on every
-  change), the scene the mix is at (``{base}/scene``), the sparse loudness for Home Assistant
-  (``{base}/loudness``) and, after every (re)connect, the whole state again.
+  value; it also publishes meters, the sparse loudness for Home Assistant (``{base}/loudness``) and, after
+  every (re)connect, the whole state again. What changes rarely follows the control core's typed notices
+  on the same stream, never a poll: the signal-flow problems (``{base}/diagnostics``, retained, on every
+  ``problems`` notice), the engine's health (``{base}/health``, retained, on every ``health`` notice), the
+  scene list of the ``select`` and the scene the mix is at (``{base}/scene``, on every ``scenes`` notice and
+  every change).
 
 What MQTT may change is ``[mqtt] read_only``, ``writable`` and ``actions`` (``access.Access``); anything
 else is refused on ``{base}/error``.
@@ -33,7 +36,8 @@ from urllib.parse import urlsplit
 import numpy as np
 import paho.mqtt.client as mqtt
 
-from mixerd.control.events import Lagged
+from mixerd.control.events import Lagged, Notice
+from mixerd.control.health import summary as health_summary
 from mixerd.control.scenes import SceneError
 from mixerd.diagnostics import gainstaging
 from mixerd.model.errors import ParamError
@@ -48,8 +52,7 @@ from mixerd.mqtt.topics import (ACTIONS, NOT_JSON, PayloadError, Topics, decode,
 log = logging.getLogger(__name__)
 
 MIN_INTERVAL = 0.05       # at most 20 state messages per second per address
-SCENE_POLL = 2.0          # how often the scenes and safes are checked (the select's options, {base}/scene)
-HEALTH_POLL = 1.0         # how often the engine's health is checked for {base}/health
+IDLE_WAKE = 0.25          # the publisher looks at its own flags (stop, reconnect, discovery) this often
 COMMAND_QUEUE = 65536     # commands waiting for the control core
 RECONNECT = (1, 30)       # backoff between reconnect attempts, seconds (min, max)
 _PROTOCOL_REFUSED = (1, 132)  # v3.1.1 "unacceptable protocol version", v5 "unsupported protocol version"
@@ -83,6 +86,8 @@ class MqttBridge:
         self.config = config
         self.scenes = scenes
         self.diagnostics = diagnostics
+        if diagnostics is not None:
+            control.follow_problems(diagnostics)  # its changes come as ``problems`` notices
         self._assistant = diagnostics.assistant if diagnostics is not None else gainstaging.Assistant(control)
         self.topics = Topics(config.base)
         self.device = discovery.Device(config.node_id, model, configuration_url)
@@ -369,40 +374,18 @@ class MqttBridge:
             self._publish(self.topics.state(address), state_payload(value), retain=True)
 
     def _publish_loop(self) -> None:
-        sub = self.control.subscribe(maxsize=16384)
+        sub = self.control.subscribe(maxsize=16384, notices=("scenes", "problems", "health"))
         pending: dict[str, Any] = {}   # address → newest value not yet published
         last: dict[str, float] = {}    # address → when it was last published
         meter_period = 1.0 / self.config.meter_rate if self.config.meter_rate > 0 else None
         next_meters = time.monotonic()
         current = CurrentScene(self._tree) if self.scenes is not None else None
-        scenes_checked, scenes_seen, scene_list, safe = 0.0, None, [], []
+        names = self._follow_scenes(current, self.control.state()[1]) if current is not None else []
         scene_sent: dict[str, Any] | None = None
-        health_checked, health_sent = 0.0, None
-        diagnostics_sent = None
+        health_sent: dict[str, Any] | None = None
+        diagnostics_sent: int | None = None
         try:
             while not self._stop.is_set():
-                if self.diagnostics is not None and self._connected.is_set():
-                    problems = self.diagnostics.problems()
-                    if problems["version"] != diagnostics_sent or self._resync.is_set():
-                        diagnostics_sent = problems["version"]
-                        self._publish(self.topics.diagnostics, json.dumps(compact_diagnostics(problems),
-                                                                          ensure_ascii=False), retain=True)
-                if self._connected.is_set() and time.monotonic() - health_checked > HEALTH_POLL:
-                    health_checked = time.monotonic()
-                    health = compact_health(self.control.health())
-                    if health != health_sent or self._resync.is_set():
-                        health_sent = health
-                        self._publish(self.topics.health, json.dumps(health), retain=True)
-                if current is not None and time.monotonic() - scenes_checked > SCENE_POLL:
-                    # The scenes and safes (the select lists the scenes; {base}/scene compares with them).
-                    scenes_checked = time.monotonic()
-                    scene_list, safes = self.scenes.scenes(), self.scenes.safes()
-                    seen = ([(s.id, s.name, s.updated) for s in scene_list], safes)
-                    if seen != scenes_seen:
-                        if scenes_seen is not None and [n for _, n, _ in seen[0]] != [n for _, n, _ in scenes_seen[0]]:
-                            self._rediscover.set()
-                        scenes_seen, safe = seen, self.scenes.safe_addresses()
-                        current.reset(scene_list, safe, self.control.state()[1])
                 if self.config.discovery and self._connected.is_set() and self._rediscover.is_set():
                     self._rediscover.clear()
                     self._announce()
@@ -414,22 +397,35 @@ class MqttBridge:
                     now = time.monotonic()
                     last = dict.fromkeys(values, now)
                     if current is not None:
-                        current.reset(scene_list, safe, values)
+                        names = self._follow_scenes(current, values)
                         scene_sent = None
+                    health_sent = self._send_health(health_summary(self.control.health()), None)
+                    if self.diagnostics is not None:
+                        diagnostics_sent = self._send_diagnostics(self.diagnostics.problems(), None)
                     if self._loudness.sent:  # retained: a broker that restarted empty has it again
                         self._publish(self.topics.loudness, json.dumps(self._loudness.sent), retain=True)
                 now = time.monotonic()
-                due = [now + MIN_INTERVAL] if pending else [now + 0.25]
+                due = [now + MIN_INTERVAL] if pending else [now + IDLE_WAKE]
                 if meter_period:
                     due.append(next_meters)
                 try:
                     event = sub.get(timeout=max(0.0, min(due) - now))
                     while event is not None:
-                        pending[event.address] = event.value
-                        if current is not None:
-                            current.change(event.address, event.value)
-                        if event.address.endswith("/name"):
-                            self._rediscover.set()  # entity names follow the strip names
+                        if isinstance(event, Notice):
+                            if event.kind == "scenes" and current is not None:
+                                before, names = names, self._follow_scenes(current, self.control.state()[1])
+                                if names != before:
+                                    self._rediscover.set()  # the select's options are the scene names
+                            elif event.kind == "health":
+                                health_sent = self._send_health(dict(event.data), health_sent)
+                            elif event.kind == "problems" and event.source is self.diagnostics:
+                                diagnostics_sent = self._send_diagnostics(dict(event.data), diagnostics_sent)
+                        else:
+                            pending[event.address] = event.value
+                            if current is not None:
+                                current.change(event.address, event.value)
+                            if event.address.endswith("/name"):
+                                self._rediscover.set()  # entity names follow the strip names
                         event = sub.get(timeout=0)
                 except Lagged:
                     self._resync.set()  # too far behind: send everything again
@@ -456,6 +452,31 @@ class MqttBridge:
         finally:
             sub.close()
 
+    def _follow_scenes(self, current: CurrentScene, values: dict[str, Any]) -> list[str]:
+        """Compare the mix with the scenes and safes as they are now; returns the scene names."""
+        scenes = self.scenes.scenes()
+        current.reset(scenes, self.scenes.safe_addresses(), values)
+        return [s.name for s in scenes]
+
+    def _send_health(self, summary: dict[str, Any], sent: dict[str, Any] | None) -> dict[str, Any] | None:
+        """Publish ``{base}/health`` if it says something new (or ``sent`` is None); returns what it says."""
+        health = compact_health(summary)
+        if health != sent or sent is None:
+            if not self._connected.is_set():
+                return sent
+            self._publish(self.topics.health, json.dumps(health), retain=True)
+        return health
+
+    def _send_diagnostics(self, problems: dict[str, Any], sent: int | None) -> int | None:
+        """Publish ``{base}/diagnostics`` if the problems are newer than version ``sent`` (or it is None)."""
+        if sent is not None and problems["version"] <= sent:
+            return sent
+        if not self._connected.is_set():
+            return sent
+        self._publish(self.topics.diagnostics, json.dumps(compact_diagnostics(problems), ensure_ascii=False),
+                      retain=True)
+        return problems["version"]
+
 
 def compact_diagnostics(problems: dict[str, Any]) -> dict[str, Any]:
     """What ``{base}/diagnostics`` says: how many problems, the worst severity, and each problem."""
@@ -466,12 +487,13 @@ def compact_diagnostics(problems: dict[str, Any]) -> dict[str, Any]:
 
 
 def compact_health(health: dict[str, Any]) -> dict[str, Any]:
-    """What ``{base}/health`` says: ok/degraded/down, whether audio runs, xruns, and the interface."""
-    engine, jack = health.get("engine", {}), health.get("jack", {})
-    out = {"status": health.get("status", "down"), "running": bool(engine.get("running")),
-           "xruns": int(engine.get("xruns", 0))}
-    if "interface" in jack:
-        out["interface"] = {"card": jack["interface"].get("card"), "present": jack["interface"].get("present")}
+    """What ``{base}/health`` says: ok/degraded/down, whether audio runs, xruns, and the interface; from
+    ``control.health()`` or from a ``health`` notice's summary of it (``mixerd.control.health.summary``)."""
+    summary = health_summary(health) if "engine" in health else health
+    out = {"status": summary.get("status", "down"), "running": bool(summary.get("running")),
+           "xruns": int(summary.get("xruns", 0))}
+    if "interface" in summary:
+        out["interface"] = summary["interface"]
     return out
 
 

@@ -36,7 +36,7 @@ def create_app(control: Control, scenes: SceneService | None = None, auth: Auth 
     scenes = scenes if scenes is not None else SceneService(control)
     own_diagnostics = diagnostics is None
     diagnostics = Diagnostics(control) if diagnostics is None else diagnostics
-    live = LiveHub(control, auth, diagnostics=diagnostics)
+    live = LiveHub(control, auth, diagnostics=diagnostics, scenes=scenes)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

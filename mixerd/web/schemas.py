@@ -197,6 +197,8 @@ class HistoryOut(BaseModel):
     can_undo: bool
     can_redo: bool
     next_before: int | None = Field(description="pass as ?before= for the next older page; null at the end")
+    seq: int = Field(description="the history as of this seq: a WebSocket `history` message with a seq up to "
+                     "this one is already in it")
 
 
 # -- scenes, safes, versions, A/B ------------------------------------------------------------------------

@@ -7,6 +7,13 @@ fresh ``state`` instead of the events it missed. Client messages ``set`` and ``s
 control core (origin ``ws``) after ``authorize``; a message with an ``id`` is answered with ``ack`` or
 ``error``.
 
+The control core's typed notices (``mixerd.control.events``) are pushed as they happen; nothing here polls the
+control core for them. After the ``diagnostics`` on connect come ``undo`` (what undo/redo would do),
+``scenes`` (the scene list and the safes) and ``health``; then each again whenever it changes, ``diagnostics``
+when the problems change, and ``history`` (each recorded step, undo and redo) to a client that asked for it
+with ``{"type": "follow", "history": true}``. After a resync the ``state`` is followed by ``diagnostics``,
+``undo``, ``scenes`` and ``health`` again.
+
 Nothing here can hold up the control path or another client: the control core hands events to each
 connection's own bounded subscription without waiting (an overflow becomes a resync), meter frames are
 computed once per tick for everyone and each connection keeps only the newest one, and every socket has its
@@ -20,6 +27,7 @@ import functools
 import json
 import logging
 import math
+from datetime import datetime, timezone
 import sys
 from typing import Any, Callable
 
@@ -29,7 +37,9 @@ from fastapi import WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from mixerd.control import Control
-from mixerd.control.events import Event, Lagged, Subscription
+from mixerd.control.events import Event, Lagged, Notice, Subscription
+from mixerd.control.health import summary as health_summary
+from mixerd.control.scenes import SceneService
 from mixerd.diagnostics import Diagnostics
 from mixerd.model.errors import ParamError
 from mixerd.model.meters import FLOOR_DB, MeterFrame
@@ -43,13 +53,16 @@ PING_S = 5.0
 SEND_TIMEOUT_S = 20.0  # a client that takes longer to take one frame is dropped
 CLOSE_TOO_SLOW = 1008
 QUEUE_EVENTS = 1024  # events a connection may fall behind before it is resynced
+#: The notices every client gets; ``history`` only once it asks (``follow``).
+STANDING = ("undo", "scenes", "problems", "health")
 
 CLOSE_GOING_AWAY = 1001
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 #: The client messages, quoted when one cannot be read.
 MESSAGE_SHAPE = ('{"type": "set", "address": "<address>", "value": <value>, "id": <string or number>}, '
-                 '{"type": "set_many", "changes": {"<address>": <value>, ...}, "id": <string or number>} or '
+                 '{"type": "set_many", "changes": {"<address>": <value>, ...}, "id": <string or number>}, '
+                 '{"type": "follow", "history": true or false, "id": <string or number>} or '
                  '{"type": "pong"} (id optional)')
 MAX_ID = 200  # characters of a string id
 
@@ -63,6 +76,32 @@ def _change_text(event: Event) -> str:
     """A change message, encoded once for every connection that sends it (events are shared objects)."""
     return _dumps({"type": "change", "seq": event.seq, "address": event.address, "value": event.value,
                    "origin": event.origin})
+
+
+def _iso(ts: float) -> str:
+    """Epoch seconds as the REST answers write times: ISO 8601 in UTC."""
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+@functools.lru_cache(maxsize=256)
+def _notice_text(notice: Notice) -> str:
+    """The message of a ``history`` or ``scenes`` notice, encoded once for every connection that sends it
+    (a notice is one shared object, cached by identity); times as in the REST answers."""
+    data = dict(notice.data)
+    if notice.kind == "history":
+        data["entries"] = [{"seq": e["seq"], "when": _iso(e["ts"]), "origin": e["origin"], "address": e["address"],
+                            "old": e["old"], "new": e["new"], "step": e["step"], "undone": e["undone"]}
+                           for e in data["entries"]]
+    elif notice.kind == "scenes":
+        return _scenes_text(notice.seq, data)
+    return _dumps({"type": notice.kind, "seq": notice.seq, **data})
+
+
+def _scenes_text(seq: int, listing: dict[str, Any]) -> str:
+    """A ``scenes`` message: ``SceneService.listing()`` (and the notice's action and id), times as in REST."""
+    scenes = [{**scene, "created": _iso(scene["created"]), "updated": _iso(scene["updated"])}
+              for scene in listing["scenes"]]
+    return _dumps({"type": "scenes", "seq": seq, "action": None, "id": None, **listing, "scenes": scenes})
 
 
 def _tenths(values: np.ndarray) -> list[float]:
@@ -97,12 +136,15 @@ class LiveHub:
     """
 
     def __init__(self, control: Control, auth: Auth | None, *, diagnostics: Diagnostics | None = None,
+                 scenes: SceneService | None = None,
                  meter_hz: float = METER_HZ, ping_s: float = PING_S, subscribe_maxsize: int = QUEUE_EVENTS):
         self.control = control
         self.auth = auth
         self.diagnostics = diagnostics
+        self.scenes = scenes
         self._diagnostics_text: tuple[int, str] | None = None  # (version, message) last composed
-        self._broadcast_version = 0  # the diagnostics version the meter tick last sent everyone
+        if diagnostics is not None:
+            control.follow_problems(diagnostics)  # its changes come as ``problems`` notices
         self.meter_hz = meter_hz
         self.ping_s = ping_s
         self.subscribe_maxsize = subscribe_maxsize
@@ -215,13 +257,7 @@ class LiveHub:
                 except Exception:
                     log.exception("ws: meter frame failed")
                 text = encoded[1] if encoded else None
-                problems = None
-                message = self.diagnostics_message()
-                if message is not None and message[0] != self._broadcast_version:
-                    self._broadcast_version, problems = message
                 for conn in list(self._connections):
-                    if problems is not None:
-                        conn.offer_diagnostics(problems)
                     conn.offer_meters(text)  # also the tick that sends pings
                 due += period
                 now = loop.time()
@@ -232,15 +268,18 @@ class LiveHub:
             if self._meter_task is asyncio.current_task():
                 self._meter_task = None
 
-    def diagnostics_message(self) -> tuple[int, str] | None:
-        """``(version, text)`` of the ``diagnostics`` message, composed once per version for everyone;
-        None without a problem finder."""
+    def diagnostics_message(self, message: dict[str, Any] | None = None) -> tuple[int, str] | None:
+        """``(version, text)`` of the ``diagnostics`` message of ``message`` (default: the problems now),
+        composed once per version for everyone; None without a problem finder."""
         if self.diagnostics is None:
             return None
-        message = self.diagnostics.problems()
+        if message is None:
+            message = self.diagnostics.problems()
         known = self._diagnostics_text
         if known is None or known[0] != message["version"]:
-            known = self._diagnostics_text = (message["version"], _dumps({"type": "diagnostics", **message}))
+            known = (message["version"], _dumps({"type": "diagnostics", **message}))
+            if self._diagnostics_text is None or known[0] > self._diagnostics_text[0]:
+                self._diagnostics_text = known
         return known
 
 
@@ -275,9 +314,13 @@ class _Connection:
         self._sending_since: float | None = None  # loop time the send in progress began
         self._meters: str | None = None
         self._meters_sent: str | None = None  # the frame last sent (the hub offers the same text until a new one)
-        self._diagnostics: str | None = None
         self._meters_ready = asyncio.Event()
         self._seq = 0  # events up to this seq are in what the client has
+        self._undo: tuple[int, dict[str, Any]] | None = None  # (seq, status) the client has
+        self._health: dict[str, Any] | None = None  # the health summary the client has
+        self._problems = -1  # the diagnostics version the client has
+        self._scenes = -1  # the scene list revision the client has
+        self.follows_history = False  # the client asked for ``history`` messages
         self.sub: Subscription | None = None
 
     def stop(self, code: int, reason: str) -> None:
@@ -293,14 +336,9 @@ class _Connection:
             self._meters = text
         self._meters_ready.set()
 
-    def offer_diagnostics(self, text: str) -> None:
-        """A new ``diagnostics`` message; sent with the next tick (an unsent older one is replaced: each
-        carries the whole list)."""
-        self._diagnostics = text
-
     async def run(self) -> None:
         # Subscribe before the snapshot: no event is missed (those already in it are skipped by seq).
-        self.sub = sub = self.control.subscribe(self.hub.subscribe_maxsize)
+        self.sub = sub = self.control.subscribe(self.hub.subscribe_maxsize, notices=STANDING)
         tasks: list[asyncio.Task] = []
         try:
             who = self.principal.to_dict()
@@ -308,9 +346,7 @@ class _Connection:
             await self._send({"type": "hello", **who,
                               "meter_points": [{"name": n, "width": w} for n, w in points]})
             await self._send_state()
-            problems = self.hub.diagnostics_message()
-            if problems is not None:
-                await self._send(problems[1])
+            await self._send_standing()
             tasks = [asyncio.create_task(coro) for coro in
                      (self._events(sub), self._meters_and_pings(), self._receive(), self._stop.wait())]
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -348,6 +384,21 @@ class _Connection:
         await self._send({"type": "state", "seq": seq, "values": values,
                           "layout": self.control.tree.layout.to_dict()})
 
+    async def _send_standing(self) -> None:
+        """What the notices keep up to date, as it is now: the problems, undo/redo, the health."""
+        problems = self.hub.diagnostics_message()
+        if problems is not None:
+            self._problems = problems[0]
+            await self._send(problems[1])
+        self._undo = await anyio.to_thread.run_sync(self.control.undo_state)
+        await self._send({"type": "undo", "seq": self._undo[0], **self._undo[1]})
+        if self.hub.scenes is not None:
+            listing = await anyio.to_thread.run_sync(self.hub.scenes.listing)
+            self._scenes = listing["revision"]
+            await self._send(_scenes_text(self.control.seq, listing))
+        self._health = health_summary(await anyio.to_thread.run_sync(self.control.health))
+        await self._send({"type": "health", **self._health})
+
     async def _events(self, sub) -> None:
         while True:
             try:
@@ -355,13 +406,42 @@ class _Connection:
             except Lagged:
                 log.info("ws: a client fell more than %d events behind; resyncing it", sub.maxsize)
                 await self._send_state()
+                await self._send_standing()
                 continue
             if event is None:  # subscription closed
                 return
+            if isinstance(event, Notice):
+                await self._notice(event)
+                continue
             if event.seq <= self._seq:  # already in the state the client has
                 continue
             self._seq = event.seq
             await self._send(_change_text(event))
+
+    async def _notice(self, notice: Notice) -> None:
+        """Forward a typed notice the client does not have yet."""
+        kind = notice.kind
+        if kind == "history":
+            if self.follows_history:
+                await self._send(_notice_text(notice))
+        elif kind == "undo":
+            if self._undo is None or (notice.seq >= self._undo[0] and notice.data != self._undo[1]):
+                self._undo = (notice.seq, dict(notice.data))
+                await self._send({"type": "undo", "seq": notice.seq, **notice.data})
+        elif kind == "health":
+            if notice.data != self._health:
+                self._health = dict(notice.data)
+                await self._send({"type": "health", **notice.data})
+        elif kind == "problems":
+            if notice.source is self.hub.diagnostics and notice.data["version"] > self._problems:
+                message = self.hub.diagnostics_message(notice.data)
+                if message is not None:
+                    self._problems = message[0]
+                    await self._send(message[1])
+        elif kind == "scenes":
+            if notice.data["revision"] > self._scenes:
+                self._scenes = notice.data["revision"]
+                await self._send(_notice_text(notice))
 
     async def _meters_and_pings(self) -> None:
         """Woken by the hub's meter tick (~25 Hz): the newest frame, and a ping when one is due."""
@@ -378,9 +458,6 @@ class _Connection:
                     self.stop(CLOSE_TOO_SLOW, "too slow")
                     return
                 continue
-            problems, self._diagnostics = self._diagnostics, None
-            if problems is not None:
-                await self._send(problems)
             text, self._meters = self._meters, None
             if text is not None:
                 self._meters_sent = text
@@ -428,7 +505,17 @@ class _Connection:
         try:
             if kind == "pong":
                 return
-            if kind == "set":
+            if kind == "follow":
+                history = msg.get("history")
+                if not isinstance(history, bool):
+                    raise _Malformed('{"type": "follow", "history": true or false, "id": <any>}')
+                # Acknowledged once set: every history message after the ack is sent, so a GET /history made
+                # after the ack plus the messages with a higher seq than its answer is the whole history.
+                self.follows_history = history
+                if self.sub is not None:
+                    self.sub.follow((*STANDING, "history") if history else STANDING)
+                seq = self.control.seq
+            elif kind == "set":
                 address = msg.get("address")
                 if not isinstance(address, str) or "value" not in msg:
                     raise _Malformed('{"type": "set", "address": "<address>", "value": <value>, "id": <any>}')
@@ -444,7 +531,7 @@ class _Connection:
                 events = await self._apply(functools.partial(self.control.set_many, coalesce=True), changes, "ws")
                 seq = events[-1].seq if events else self.control.seq
             else:
-                raise _Malformed('"type": "set", "set_many" or "pong"')
+                raise _Malformed('"type": "set", "set_many", "follow" or "pong"')
         except _Malformed as exc:
             what = kind if isinstance(kind, str) and kind.isidentifier() and len(kind) <= 32 else "message"
             await self._error(msg_id, "malformed_request", f"malformed {what}: send {exc}", str(exc))

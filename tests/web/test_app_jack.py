@@ -293,8 +293,8 @@ def test_the_engineer_signs_in_and_runs_the_console_on_a_tablet(server, admin, o
     expect(page.locator(".strip.bus .strip-name")).to_have_text(["Drummer", "Bass", "Vocals", "Keys IEM", "Reverb", "Delay"])
     expect(page.locator(".strip.selected")).to_have_attribute("data-address", "ch/7")
     expect(page.locator(".editor .name-input")).to_have_value("Vocal 1")
-    expect(page.locator(".health-state")).to_have_text("running")  # the engine's health, as the status page had it
-    expect(page.locator(".health-facts")).to_have_text(re.compile(r"^48 kHz · 64 · 1\.3 ms · DSP \d+\.\d % · \d+ xruns?$"))
+    expect(page.locator(".health-state")).to_have_text("running")  # the engine's health, pushed over the WebSocket
+    expect(page.locator(".health-facts")).to_have_text(re.compile(r"^48 kHz · 64 · 1\.3 ms · \d+ xruns?$"))
     # live meters from the tones on channels 2-4 (and the probe's on 1)
     wait_until(lambda: float(page.locator('.strip[data-address="ch/2"] .strip-input .meter').get_attribute("data-level") or -120) > -40,
                what="the input meter of channel 2 to show its tone")

@@ -129,7 +129,8 @@ def test_acks_and_errors_answer_by_id(client, control):
 
 
 def test_a_client_that_fell_behind_is_resynced(app, client, control):
-    app.state.live.subscribe_maxsize = 1  # one event of backlog: a batch overflows it
+    # A few items of backlog (a change and its undo notice fit): a batch of every fader overflows it.
+    app.state.live.subscribe_maxsize = 4
     addresses = [a for a in control.state()[1] if a.endswith("/fader")]
     resynced = 0
     with client.websocket_connect(WS) as ws:

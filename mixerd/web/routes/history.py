@@ -48,13 +48,14 @@ def read_history(control: ControlDep,
                                                       description="only entries with a seq below this")] = None,
                  ) -> dict:
     """Recorded changes, newest first: seq, when, origin (who), address, old and new value, undo step,
-    and whether the step is undone. Page with ``before`` = the previous page's ``next_before``."""
-    entries = control.history(limit, before)
-    status = control.undo_status()
+    and whether the step is undone. Page with ``before`` = the previous page's ``next_before``. ``seq``: the
+    history as of that change (the WebSocket's ``history`` messages go on from there)."""
+    seq, entries, status = control.history_view(limit, before)
     return {
         "entries": [{"seq": e.seq, "when": datetime.fromtimestamp(e.ts, timezone.utc), "origin": e.origin,
                      "address": e.address, "old": e.old, "new": e.new, "step": e.step, "undone": e.undone}
                     for e in entries],
         **status,
         "next_before": entries[-1].seq if len(entries) == limit else None,
+        "seq": seq,
     }

@@ -5,6 +5,11 @@
 // and a ping every 5 s. When the link drops (Wi-Fi gone, server restart) the connection reconnects by itself
 // with backoff and takes the fresh state as the truth: whatever changed meanwhile shows up, whoever changed it.
 //
+// What changes rarely is pushed, never polled: `undo` (what undo/redo would do), `scenes` (the scene list and
+// the safes) and `health` right after the state and whenever they change, and `history` (each recorded step,
+// undo and redo) while a view follows it (followHistory). Each is kept here (this.undo, this.scenes,
+// this.health) and announced as an event of the same name.
+//
 // `values` always holds what the server last said. Controls show their own value only while a finger is
 // on them; a refused write makes them fall back to `values` (see Binder in bind.js).
 
@@ -39,6 +44,9 @@ export class Connection extends EventTarget {
     this.meterPoints = [];      // [{name, width, offset}]
     this.meterIndex = new Map(); // name → {offset, width}
     this.diagnostics = null;    // the newest {version, problems, raised, cleared}
+    this.undo = null;           // {seq, position, can_undo, can_redo}
+    this.scenes = null;         // {revision, scenes: [{id, name, created, updated, size}], safes, safe_addresses}
+    this.health = null;         // {status, running, xruns, sample_rate, period, interface?}
     this.status = "connecting"; // connecting | online | offline | denied
     this.everOnline = false;
     this._ws = null;
@@ -112,6 +120,14 @@ export class Connection extends EventTarget {
   setMany(changes) {
     if (this._isOpen()) return this._request({ type: "set_many", changes });
     return api("PATCH", "params", { changes });
+  }
+
+  /** Ask for (or stop) the `history` messages on this socket; resolves once the server follows (a
+   *  GET /history made after that plus the messages with a higher seq is the whole history), false
+   *  while offline. A new socket (after a resync) follows nothing until asked again. */
+  followHistory(on = true) {
+    if (!this._isOpen()) return Promise.resolve(false);
+    return this._request({ type: "follow", history: on }).then(() => true);
   }
 
   _request(message) {
@@ -245,6 +261,21 @@ export class Connection extends EventTarget {
       case "error": this._settle(message.id, message.error || {}); break;
       case "ping":
         try { this._ws.send('{"type":"pong"}'); } catch { /* closing */ }
+        break;
+      case "undo":
+        this.undo = message;
+        this.dispatchEvent(new CustomEvent("undo", { detail: message }));
+        break;
+      case "scenes":
+        this.scenes = message;
+        this.dispatchEvent(new CustomEvent("scenes", { detail: message }));
+        break;
+      case "health":
+        this.health = message;
+        this.dispatchEvent(new CustomEvent("health", { detail: message }));
+        break;
+      case "history":
+        this.dispatchEvent(new CustomEvent("history", { detail: message }));
         break;
       default: break;
     }

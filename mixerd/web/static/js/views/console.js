@@ -24,7 +24,7 @@ export function mount(root, ctx, { tab = "mixer", select = "ch/1", focus = null,
   const tabs = el("nav", { class: "tabs", "aria-label": "Console sections" },
     TABS.filter(([id]) => !readOnly || id === "mixer").map(([id, text]) =>
       el("a", { href: id === "mixer" ? base : `${base}/${id}`, class: "tab", "aria-current": id === tab ? "page" : undefined }, text)));
-  const health = healthBadge();
+  const health = healthBadge(conn);
   cleanups.push(health.stop);
   toolbar.append(tabs, health.root);
   if (readOnly) toolbar.append(el("span", { class: "badge view-only" }, icon(ICONS.eye), "View only"));
@@ -112,15 +112,15 @@ function soloLight(ctx, cleanups) {
   return button;
 }
 
+// Undo and redo, enabled as the server says they can be: its `undo` message comes with the state and whenever
+// that changes, whoever changed something (nothing is asked after a change).
 function undoRedo(ctx, cleanups) {
   const undo = el("button", { type: "button", class: "btn", "aria-label": "Undo" }, icon(ICONS.undo), el("span", {}, "Undo"));
   const redo = el("button", { type: "button", class: "btn", "aria-label": "Redo" }, icon(ICONS.redo), el("span", {}, "Redo"));
-  const refresh = async () => {
-    try {
-      const h = await api("GET", "history?limit=1");
-      undo.disabled = !h.can_undo;
-      redo.disabled = !h.can_redo;
-    } catch { /* offline: leave as is */ }
+  const show = () => {
+    const status = ctx.conn.undo;
+    undo.disabled = !(status && status.can_undo);
+    redo.disabled = !(status && status.can_redo);
   };
   const run = async (what) => {
     try {
@@ -129,19 +129,11 @@ function undoRedo(ctx, cleanups) {
     } catch (exc) {
       toast(describeError(exc), "error");
     }
-    refresh();
   };
   undo.addEventListener("click", () => run("undo"));
   redo.addEventListener("click", () => run("redo"));
-  let timer = null;
-  const onChange = () => { clearTimeout(timer); timer = setTimeout(refresh, 250); };
-  ctx.conn.addEventListener("change", onChange);
-  ctx.conn.addEventListener("state", onChange);
-  cleanups.push(() => {
-    clearTimeout(timer);
-    ctx.conn.removeEventListener("change", onChange);
-    ctx.conn.removeEventListener("state", onChange);
-  });
-  refresh();
+  ctx.conn.addEventListener("undo", show);
+  cleanups.push(() => ctx.conn.removeEventListener("undo", show));
+  show();
   return el("div", { class: "undo-redo" }, undo, redo);
 }

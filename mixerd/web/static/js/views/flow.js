@@ -390,8 +390,9 @@ function gainStaging(ctx, n, cleanups) {
     undo.addEventListener("click", async () => {
       undo.disabled = true;
       try {
-        const { entries } = await api("GET", "history?limit=1");
-        if (!entries.length || entries[0].seq !== seq || entries[0].undone) {
+        // The server's undo message says which change last moved the undo position: still this one?
+        const status = ctx.conn.undo;
+        if (!status || status.seq !== seq || !status.can_undo) {
           toast("Other changes came after it: undo from the console's history", "info");
           return;
         }

@@ -1,5 +1,8 @@
 // History: who changed what and when, newest first, from every front end (phones, REST, MQTT, scenes);
-// undone steps are struck through. Follows live changes.
+// undone steps are struck through. Follows live changes: the view asks the server for its `history`
+// messages (each recorded step, drag, undo and redo), loads the newest page once, and from then on updates
+// the list from those messages alone — no GET /history after a change. A message with a seq up to the
+// page's is already in it; one that arrives while the page loads is applied after it.
 
 import { api, describeError } from "../api.js";
 import { el } from "../dom.js";
@@ -7,43 +10,105 @@ import { describeAddress, formatValue } from "../controls.js";
 import { toast } from "../toast.js";
 
 const ORIGINS = { ws: "app", rest: "api", mqtt: "mqtt", scene: "scene", undo: "undo", system: "system" };
+const PAGE = 100;
 
 export function mountHistory(root, ctx) {
   const { conn } = ctx;
   const list = el("ol", { class: "history-list", "aria-label": "Changes, newest first" });
   const more = el("button", { type: "button", class: "btn ghost", hidden: true }, "Older changes");
-  let before = null;
+  const shown = new Map(); // seq → its row
+  let before = null;      // ?before= of the next older page (null: none)
+  let position = 0;       // the newest applied step: a step above it is undone
+  let asOf = null;        // the seq the loaded page is as of (null: loading)
+  let waiting = [];       // history messages that came while the page loaded
   let alive = true;
+  let loads = 0;
 
-  const row = (e) => el("li", { class: `history-entry${e.undone ? " undone" : ""}`, dataset: { seq: String(e.seq) } },
+  const row = (e) => el("li", { class: "history-entry", dataset: { seq: String(e.seq), step: String(e.step) } },
     el("time", { datetime: e.when }, new Date(e.when).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false })),
     el("span", { class: `origin origin-${e.origin}` }, ORIGINS[e.origin] || e.origin),
     el("span", { class: "history-what" }, describeAddress(conn.values, e.address)),
     el("span", { class: "history-change" }, `${formatValue(e.address, e.old)} → ${formatValue(e.address, e.new)}`));
 
+  const empty = () => {
+    if (!shown.size && !list.querySelector(".empty")) list.replaceChildren(el("li", { class: "empty" }, "No changes yet."));
+    if (shown.size) list.querySelector(".empty")?.remove();
+  };
+  const marks = () => {
+    for (const li of shown.values()) li.classList.toggle("undone", Number(li.dataset.step) > position);
+  };
+  const remove = (test) => {
+    for (const [seq, li] of shown) if (test(li)) { li.remove(); shown.delete(seq); }
+  };
+  /** Rows of `entries` (newest first) not shown yet, at the top (or the end, for an older page). */
+  const add = (entries, atEnd) => {
+    const rows = [];
+    for (const e of entries) {
+      if (shown.has(e.seq)) continue;
+      const li = row(e);
+      shown.set(e.seq, li);
+      rows.push(li);
+    }
+    if (atEnd) list.append(...rows); else list.prepend(...rows);
+  };
+
+  const apply = (m) => {
+    if (m.seq <= asOf) return; // already in the page
+    position = m.position;
+    if (m.replaces.length) { const gone = new Set(m.replaces); remove((li) => gone.has(Number(li.dataset.seq))); }
+    if (m.drop_steps_after !== null) remove((li) => Number(li.dataset.step) > m.drop_steps_after);
+    if (m.drop_steps_through !== null) remove((li) => Number(li.dataset.step) <= m.drop_steps_through);
+    if (!m.complete) {
+      // A step too big to send whole (a scene recall): its newest rows are the new first page.
+      remove(() => true);
+      before = m.entries.length ? m.entries[m.entries.length - 1].seq : null;
+      more.hidden = !before;
+    }
+    add(m.entries, false);
+    marks();
+    empty();
+  };
+  const onHistory = (e) => { if (asOf === null) waiting.push(e.detail); else apply(e.detail); };
+
   async function load(append = false) {
+    const mine = ++loads;
     try {
-      const page = await api("GET", `history?limit=100${append && before ? `&before=${before}` : ""}`);
-      if (!alive) return;
-      const rows = page.entries.map(row);
-      if (append) list.append(...rows);
-      else list.replaceChildren(...(rows.length ? rows : [el("li", { class: "empty" }, "No changes yet.")]));
+      if (!append) {
+        asOf = null;
+        waiting = [];
+        await conn.followHistory(true); // from here on every history message comes
+      }
+      const page = await api("GET", `history?limit=${PAGE}${append && before ? `&before=${before}` : ""}`);
+      if (!alive || mine !== loads) return;
+      if (append) {
+        add(page.entries, true);
+      } else {
+        remove(() => true);
+        list.replaceChildren();
+        add(page.entries, true);
+        position = page.position;
+        asOf = page.seq;
+        for (const m of waiting) apply(m);
+        waiting = [];
+      }
       before = page.next_before;
       more.hidden = !before;
+      marks();
+      empty();
     } catch (exc) { toast(describeError(exc), "error"); }
   }
   more.addEventListener("click", () => load(true));
-  let timer = null;
-  const onChange = () => { clearTimeout(timer); timer = setTimeout(() => load(false), 300); };
-  conn.addEventListener("change", onChange);
-  conn.addEventListener("state", onChange);
+  // A new socket (the link dropped, the server restarted) follows nothing yet: follow again and reload.
+  const onState = (e) => { if (e.detail && e.detail.resync) load(false); };
+  conn.addEventListener("history", onHistory);
+  conn.addEventListener("state", onState);
   root.append(el("section", { class: "card wide history" },
     el("header", { class: "card-head" }, el("h3", {}, "History")), list, more));
   load();
   return () => {
     alive = false;
-    clearTimeout(timer);
-    conn.removeEventListener("change", onChange);
-    conn.removeEventListener("state", onChange);
+    conn.removeEventListener("history", onHistory);
+    conn.removeEventListener("state", onState);
+    conn.followHistory(false).catch(() => {});
   };
 }

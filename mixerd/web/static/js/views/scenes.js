@@ -1,5 +1,7 @@
 // Scenes: save the whole mix under a name, recall one (with a crossfade), delete (confirmed), and the safes —
-// address patterns a recall never touches (e.g. a drummer's in-ear mix stays as it is).
+// address patterns a recall never touches (e.g. a drummer's in-ear mix stays as it is). The list and the safes
+// are the server's `scenes` message (with the state, and again whenever anyone changes them): nothing is
+// fetched, and a scene saved on another device, over REST or MQTT shows up at once.
 
 import { api, describeError } from "../api.js";
 import { el, formatWhen, icon, numbered } from "../dom.js";
@@ -11,7 +13,6 @@ const FADES = [[0, "Cut"], [1000, "1 s"], [2000, "2 s"], [5000, "5 s"]];
 export function mountScenes(root, ctx) {
   const { conn } = ctx;
   let fade = 0;
-  let alive = true;
 
   // -- save ---------------------------------------------------------------------------------------
   const nameInput = el("input", { type: "text", placeholder: "Scene name, e.g. Sunday service", maxlength: "64",
@@ -26,7 +27,6 @@ export function mountScenes(root, ctx) {
       await api("POST", "scenes", { name });
       nameInput.value = "";
       toast(`Saved “${name}”`, "ok");
-      load();
     } catch (exc) { toast(describeError(exc), "error"); }
   });
 
@@ -66,26 +66,23 @@ export function mountScenes(root, ctx) {
     try {
       await api("DELETE", `scenes/${scene.id}?confirm=true`);
       toast(`Deleted “${scene.name}”`, "ok");
-      load();
     } catch (exc) { toast(describeError(exc), "error"); }
   }
 
-  async function load() {
-    try {
-      const { scenes } = await api("GET", "scenes");
-      if (!alive) return;
-      list.replaceChildren(...(scenes.length ? scenes.slice().reverse().map((scene) => {
-        const recallBtn = el("button", { type: "button", class: "btn primary", "aria-label": `Recall ${scene.name}` },
-          icon(ICONS.play), "Recall");
-        recallBtn.addEventListener("click", () => recall(scene));
-        const del = el("button", { type: "button", class: "btn ghost danger", "aria-label": `Delete ${scene.name}` }, icon(ICONS.trash));
-        del.addEventListener("click", () => remove(scene, del));
-        return el("li", { class: "scene", dataset: { id: String(scene.id) } },
-          el("div", { class: "scene-text" }, el("span", { class: "scene-name" }, scene.name),
-            el("span", { class: "scene-meta" }, `saved ${formatWhen(scene.updated)} · ${scene.size} values`)),
-          recallBtn, del);
-      }) : [el("li", { class: "empty" }, "No scenes yet. Save the current mix to start.")]));
-    } catch (exc) { toast(describeError(exc), "error"); }
+  function showScenes() {
+    if (!conn.scenes) return;
+    const { scenes } = conn.scenes;
+    list.replaceChildren(...(scenes.length ? scenes.slice().reverse().map((scene) => {
+      const recallBtn = el("button", { type: "button", class: "btn primary", "aria-label": `Recall ${scene.name}` },
+        icon(ICONS.play), "Recall");
+      recallBtn.addEventListener("click", () => recall(scene));
+      const del = el("button", { type: "button", class: "btn ghost danger", "aria-label": `Delete ${scene.name}` }, icon(ICONS.trash));
+      del.addEventListener("click", () => remove(scene, del));
+      return el("li", { class: "scene", dataset: { id: String(scene.id) } },
+        el("div", { class: "scene-text" }, el("span", { class: "scene-name" }, scene.name),
+          el("span", { class: "scene-meta" }, `saved ${formatWhen(scene.updated)} · ${scene.size} values`)),
+        recallBtn, del);
+    }) : [el("li", { class: "empty" }, "No scenes yet. Save the current mix to start.")]));
   }
 
   // -- safes ----------------------------------------------------------------------------------------
@@ -102,17 +99,17 @@ export function mountScenes(root, ctx) {
 
   async function storeSafes(next) {
     try {
-      const answer = await api("PUT", "safes", { patterns: next });
-      showSafes(answer);
+      await api("PUT", "safes", { patterns: next }); // the scenes message that follows shows them
       return true;
     } catch (exc) {
       toast(describeError(exc), "error");
       return false;
     }
   }
-  function showSafes(answer) {
-    patterns = answer.patterns;
-    safeCount.textContent = patterns.length ? `${answer.addresses} values are kept when a scene is recalled` : "Nothing is safe: a recall changes everything in the scene";
+  function showSafes() {
+    if (!conn.scenes) return;
+    patterns = conn.scenes.safes;
+    safeCount.textContent = patterns.length ? `${conn.scenes.safe_addresses} values are kept when a scene is recalled` : "Nothing is safe: a recall changes everything in the scene";
     safeList.replaceChildren(...patterns.map((p) => {
       const x = el("button", { type: "button", class: "btn ghost", "aria-label": `Remove ${p}` }, icon(ICONS.close));
       x.addEventListener("click", () => storeSafes(patterns.filter((q) => q !== p)));
@@ -133,7 +130,8 @@ export function mountScenes(root, ctx) {
     el("header", { class: "card-head" }, el("h3", {}, "Safes")), safeCount, safeList, addForm, quick);
 
   root.append(el("div", { class: "editor-grid scenes-grid" }, scenesCard, safesCard));
-  load();
-  api("GET", "safes").then(showSafes).catch((exc) => toast(describeError(exc), "error"));
-  return () => { alive = false; };
+  const show = () => { showScenes(); showSafes(); };
+  conn.addEventListener("scenes", show);
+  show();
+  return () => conn.removeEventListener("scenes", show);
 }

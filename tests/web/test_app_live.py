@@ -1,0 +1,119 @@
+"""The web app follows what the server pushes, in Chromium against the real engine running offline: the
+history list shows changes, drags, undos and redos made by other clients without a reload and without asking
+for the history again (requests counted), the undo and redo buttons follow the server's ``undo`` messages,
+and the scenes tab shows scenes and safes changed elsewhere without fetching them."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from support import wait_until
+
+from mixerd.control import Control
+from mixerd.model import ParamTree
+
+pytestmark = pytest.mark.browser
+
+TABLET = {"viewport": {"width": 1024, "height": 768}, "is_mobile": False, "has_touch": True}
+
+
+class Clock:
+    """Monotonic seconds that move only when the test says so (a drag is one undo step)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def control(layout, engine, clock):
+    tree = ParamTree.from_layout(layout)
+    engine.load(tree.defaults())
+    return Control(tree, link=engine, clock=clock)
+
+
+def gets(page, path: str) -> list[str]:
+    """Every GET of ``/api/v1/{path}…`` the page makes from now on."""
+    seen: list[str] = []
+    page.on("request", lambda r: seen.append(r.url) if r.method == "GET" and f"/api/v1/{path}" in r.url else None)
+    return seen
+
+
+def test_the_history_follows_other_clients_without_asking_again(live_server, open_page, control, clock):
+    from playwright.sync_api import expect
+
+    page = open_page(TABLET)
+    asked = gets(page, "history")
+    control.set("ch/1/mute", True, "rest")  # before the page: in the page it loads
+    page.goto(live_server + "/#/console/history")
+    entries = page.locator(".history-entry")
+    expect(entries).to_have_text([re.compile(r"api\s*Vocal · mute\s*off → on")])
+    undo, redo = page.get_by_role("button", name="Undo"), page.get_by_role("button", name="Redo")
+    expect(undo).to_be_enabled()
+    expect(redo).to_be_disabled()
+    api = httpx.Client(base_url=live_server + "/api/v1", timeout=10)
+
+    clock.now += 5
+    assert api.put("/params/ch/2/fader", json={"value": -6}).status_code == 200  # another client
+    expect(entries.first).to_contain_text("Guitar · fader")
+    expect(entries).to_have_count(2)
+
+    assert api.post("/undo").status_code == 200
+    expect(entries.first).to_have_class(re.compile(r"\bundone\b"))
+    expect(entries.nth(1)).not_to_have_class(re.compile(r"\bundone\b"))
+    expect(redo).to_be_enabled()
+    assert api.post("/redo").status_code == 200
+    expect(entries.first).not_to_have_class(re.compile(r"\bundone\b"))
+    expect(redo).to_be_disabled()
+    assert api.post("/undo").status_code == 200
+    expect(redo).to_be_enabled()
+
+    clock.now += 5
+    for db in (-1.0, -2.0, -3.5):  # a fader dragged on a phone: one step, one row that follows the drag
+        control.set("ch/3/fader", db, "ws")
+    # The new step discards the undone one (redo gone); the drag is one row from before it to where it ended.
+    expect(entries).to_have_text([re.compile(r"app\s*Keys · fader\s*0\.0 dB → −3\.5 dB"),
+                                  re.compile(r"Vocal · mute")])
+    expect(redo).to_be_disabled()
+    assert api.post("/undo").status_code == 200
+    assert api.post("/undo").status_code == 200
+    expect(entries.nth(1)).to_have_class(re.compile(r"\bundone\b"))
+    expect(undo).to_be_disabled()
+    assert [e.seq for e in control.history()] == [int(s) for s in entries.evaluate_all(
+        "rows => rows.map(r => r.dataset.seq)")]
+    assert len(asked) == 1, asked  # the page was loaded once; everything since came over the socket
+    api.close()
+
+
+def test_the_scenes_tab_follows_scenes_saved_elsewhere(live_server, open_page, control):
+    from playwright.sync_api import expect
+
+    page = open_page(TABLET)
+    scenes_asked, safes_asked = gets(page, "scenes"), gets(page, "safes")
+    page.goto(live_server + "/#/console/scenes")
+    expect(page.locator(".scene-list .empty")).to_be_visible()
+    api = httpx.Client(base_url=live_server + "/api/v1", timeout=10)
+    assert api.post("/scenes", json={"name": "Verse"}).status_code == 201  # another client
+    expect(page.locator(".scene .scene-name")).to_have_text(["Verse"])
+    assert api.put("/safes", json={"patterns": ["bus/1/**"]}).status_code == 200
+    expect(page.locator(".safe code")).to_have_text(["bus/1/**"])
+
+    page.fill('input[aria-label="New scene name"]', "Chorus")  # and here: shown once the server says so
+    page.click('button:has-text("Save scene")')
+    expect(page.locator(".scene .scene-name")).to_have_text(["Chorus", "Verse"])
+    delete = page.locator('button[aria-label="Delete Verse"]')
+    delete.click()
+    delete.click()  # confirmed
+    expect(page.locator(".scene .scene-name")).to_have_text(["Chorus"])
+    wait_until(lambda: [s["name"] for s in api.get("/scenes").json()["scenes"]] == ["Chorus"], what="the delete")
+    assert scenes_asked == [] and safes_asked == []  # nothing fetched: all pushed
+    api.close()
