@@ -80,11 +80,17 @@ def test_demo_runs_shows_moving_meters_and_stops_what_it_started(tmp_path):
                 # (2 Hz modulation), so its input peak differs between meter frames.
                 peaks = page.evaluate("""() => new Promise((resolve, reject) => {
                     const ws = new WebSocket(location.origin.replace("http", "ws") + "/api/v1/ws");
+                    ws.binaryType = "arraybuffer";
                     let at = null; const seen = new Set();
-                    ws.onmessage = (m) => {
+                    ws.onmessage = async (m) => {
+                        if (m.data instanceof ArrayBuffer) {  // a meter frame
+                            const { decodeMeters } = await import("/static/js/meterframe.js");
+                            seen.add(decodeMeters(m.data, []).peak[at]);
+                            if (seen.size >= 3) { ws.close(); resolve([...seen]); }
+                            return;
+                        }
                         const msg = JSON.parse(m.data);
                         if (msg.type === "hello") at = msg.meter_points.findIndex(p => p.name === "ch/1/input");
-                        if (msg.type === "meters") { seen.add(msg.peak[at]); if (seen.size >= 3) { ws.close(); resolve([...seen]); } }
                     };
                     ws.onclose = (e) => reject(new Error("closed " + e.code));
                     setTimeout(() => reject(new Error("meters did not move: " + [...seen])), 10000);

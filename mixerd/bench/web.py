@@ -45,6 +45,7 @@ def web_mixer(inputs: int, buses: int, stereo_buses: int = 0, *, persistent: boo
     engine = Engine(layout)
     engine.load(tree.defaults())
     engine.start()  # the meter reader, as in the daemon
+    clock = _AudioClock(engine)  # meters move only while audio runs
     with tempfile.TemporaryDirectory(prefix="mixerd-bench-") as state:
         store = Store.open(state) if persistent else None
         try:
@@ -58,9 +59,40 @@ def web_mixer(inputs: int, buses: int, stereo_buses: int = 0, *, persistent: boo
                     rig.mix_links = tuple(auth.create_link("mix", bus, f"Mix {bus}")[1] for bus in (1, 2))
                 yield rig
         finally:
+            clock.stop()
             engine.stop()
             if store is not None:
                 store.close()
+
+
+class _AudioClock:
+    """Runs the offline core in real time on silence, a period every ``PERIOD_S``, in a thread of its
+    own (the audio side's single consumer of the command ring), as JACK would."""
+
+    PERIOD_S = 0.02
+
+    def __init__(self, engine):
+        import threading
+
+        import numpy as np
+
+        self._engine = engine
+        self._block = np.zeros((engine.layout.n_inputs, round(engine.sample_rate * self.PERIOD_S)), np.float32)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="mixerd-bench-audio", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import time
+
+        due = time.monotonic()
+        while not self._stop.wait(max(0.0, due - time.monotonic())):
+            self._engine.core.process(self._block, block=64)
+            due += self.PERIOD_S
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
 
 
 def run_clients(*args: str, timeout: float) -> dict:

@@ -1,8 +1,8 @@
 """``WS /api/v1/ws``: live state, change events and meter frames; sets from the client.
 
 On connect: ``hello`` (who you are, the meter points), then the full ``state`` and the current
-``diagnostics`` (signal-flow problems); then every ``change`` in seq order, ``meters`` frames about 25 times a
-second, a new ``diagnostics`` whenever the problems change, and a ``ping`` every 5 s. A client that falls behind gets a
+``diagnostics`` (signal-flow problems); then every ``change`` in seq order, binary meter frames (see
+``MeterEncoder``) up to 25 times a second when the engine measured something new, a new ``diagnostics`` whenever the problems change, and a ``ping`` every 5 s. A client that falls behind gets a
 fresh ``state`` instead of the events it missed. Client messages ``set`` and ``set_many`` go through the
 control core (origin ``ws``) after ``authorize``; a message with an ``id`` is answered with ``ack`` or
 ``error``.
@@ -28,6 +28,7 @@ import json
 import logging
 import math
 from datetime import datetime, timezone
+import struct
 import sys
 from typing import Any, Callable
 
@@ -42,7 +43,7 @@ from mixerd.control.health import summary as health_summary
 from mixerd.control.scenes import SceneService
 from mixerd.diagnostics import Diagnostics
 from mixerd.model.errors import ParamError
-from mixerd.model.meters import FLOOR_DB, MeterFrame
+from mixerd.model.meters import MeterFrame, MeterLayout
 from mixerd.web.auth import OPEN, Auth, AuthError, Principal, authorize
 from mixerd.web.deps import presented_token
 
@@ -104,29 +105,57 @@ def _scenes_text(seq: int, listing: dict[str, Any]) -> str:
     return _dumps({"type": "scenes", "seq": seq, "action": None, "id": None, **listing, "scenes": scenes})
 
 
-def _tenths(values: np.ndarray) -> list[float]:
-    """dB values to 0.1 dB (what a meter draws), floor −120."""
-    return np.maximum(np.round(values.astype(np.float64), 1), FLOOR_DB).tolist()  # (float32 rounds to 0.30000001)
+#: Binary meter frames: version, 0, meter channels, seq (little-endian); then per meter channel the peak
+#: (int16, 0.1 dB) and the clip count (uint16, wrapping), then every point's extras in hello order (int16, 0.1 dB).
+METER_FORMAT = 1
+_METER_HEADER = struct.Struct("<BBHI")
 
 
-def meters_message(frame: MeterFrame) -> dict[str, Any]:
-    """The ``meters`` message of a frame: flat ``peak``/``hold``/``rms``/``clips`` in the order of the
-    hello's ``meter_points``, and per point its extras (gain reduction, true peak, loudness)."""
-    extra: dict[str, dict[str, Any]] = {}
-    gr = np.round(frame.gr.astype(np.float64), 1).tolist()
-    true_peak = _tenths(frame.true_peak)
-    lufs_m, lufs_s = _tenths(frame.lufs_m), _tenths(frame.lufs_s)
-    for i, p in enumerate(frame.layout.points):
-        if not (p.master or p.gr):
-            continue
-        more: dict[str, Any] = {}
-        if p.master:
-            more = {"true_peak": true_peak[p.first:p.first + p.width], "lufs_m": lufs_m[i], "lufs_s": lufs_s[i]}
-        for key, g in p.gr:
-            more[key] = gr[g]
-        extra[p.name] = more
-    return {"type": "meters", "seq": frame.seq, "peak": _tenths(frame.peak), "hold": _tenths(frame.hold),
-            "rms": _tenths(frame.rms), "clips": frame.clips.tolist(), "extra": extra}
+class MeterEncoder:
+    """Meter frames of one meter layout as the WebSocket sends them: a binary message of about 4 bytes per
+    meter channel, the same bytes for every client (no per-socket compression needed), and the hello's
+    description of the layout that a client reads them with."""
+
+    def __init__(self, layout: MeterLayout):
+        self.layout = layout
+        n, k = layout.n_meters, len(layout.points)
+        gather: list[int] = []  # extras taken from (true_peak | lufs_m | lufs_s | gr) concatenated
+        self.points: list[dict[str, Any]] = []
+        for i, p in enumerate(layout.points):
+            extras: list[str] = []
+            if p.master:
+                extras += ["true_peak", "lufs_m", "lufs_s"]
+                gather += [*range(p.first, p.first + p.width), n + i, n + k + i]
+            for key, g in p.gr:
+                extras.append(key)
+                gather.append(n + 2 * k + g)
+            self.points.append({"name": p.name, "width": p.width, **({"extras": extras} if extras else {})})
+        self._gather = np.array(gather, dtype=np.intp)
+
+    def encode(self, frame: MeterFrame) -> bytes:
+        source = np.concatenate((frame.true_peak, frame.lufs_m, frame.lufs_s, frame.gr))
+        return b"".join((_METER_HEADER.pack(METER_FORMAT, 0, self.layout.n_meters, frame.seq & 0xFFFFFFFF),
+                         _tenths(frame.peak), (frame.clips & 0xFFFF).astype("<u2").tobytes(),
+                         _tenths(source[self._gather])))
+
+
+def decode_meters(data: bytes, points: list[dict[str, Any]]) -> dict[str, Any]:
+    """A binary meter frame read back with the hello's ``meter_points`` (what static/js/meterframe.js does):
+    ``{"type": "meters", "seq", "peak", "clips", "extra"}``. For Python clients, the benches and the tests."""
+    version, _, n, seq = _METER_HEADER.unpack_from(data)
+    if version != METER_FORMAT:
+        raise ValueError(f"meter frame format {version}, this reads {METER_FORMAT}")
+    at = _METER_HEADER.size
+    peak = (np.frombuffer(data, "<i2", n, at) / 10.0).tolist()
+    clips = np.frombuffer(data, "<u2", n, at + 2 * n).tolist()
+    values = iter((np.frombuffer(data, "<i2", offset=at + 4 * n) / 10.0).tolist())
+    extra = {p["name"]: {key: [next(values) for _ in range(p["width"])] if key == "true_peak" else next(values)
+                         for key in p["extras"]} for p in points if p.get("extras")}
+    return {"type": "meters", "seq": seq, "peak": peak, "clips": clips, "extra": extra}
+
+
+def _tenths(values: np.ndarray) -> bytes:
+    return np.clip(np.rint(values * 10.0), -32768, 32767).astype("<i2").tobytes()
 
 
 class LiveHub:
@@ -151,7 +180,7 @@ class LiveHub:
         self._connections: set[_Connection] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._meter_task: asyncio.Task | None = None
-        self._points: list[tuple[str, int]] | None = None
+        self._encoder: MeterEncoder | None = None
         self._closing = False
         if auth is not None:
             auth.on_revoke(self._revoked)
@@ -232,14 +261,19 @@ class LiveHub:
         if self._meter_task is None or self._meter_task.done():
             self._meter_task = asyncio.get_running_loop().create_task(self._meter_loop(), name="mixerd-ws-meters")
 
-    async def meter_points(self) -> list[tuple[str, int]]:
-        """``(name, width)`` of every meter point, in frame order (fixed for the mixer's layout)."""
-        if self._points is None:
+    async def meter_points(self) -> list[dict[str, Any]]:
+        """The hello's ``meter_points``: every point's name, width and extras, in frame order (fixed for
+        the mixer's layout); empty without an engine."""
+        encoder = self._meter_encoder()
+        return encoder.points if encoder is not None else []
+
+    def _meter_encoder(self) -> MeterEncoder | None:
+        if self._encoder is None:
             frame = self.control.meter_frame()
             if frame is None:
-                return []  # no engine (yet): nothing to meter
-            self._points = [(p.name, p.width) for p in frame.layout.points]
-        return self._points
+                return None  # no engine (yet): nothing to meter
+            self._encoder = MeterEncoder(frame.layout)
+        return self._encoder
 
     async def _meter_loop(self) -> None:
         """One frame per tick for every connection, while there are connections. The frame is read and
@@ -247,13 +281,13 @@ class LiveHub:
         loop = asyncio.get_running_loop()
         period = 1.0 / self.meter_hz
         due = loop.time()
-        encoded: tuple[int, str] | None = None  # (seq, text) of the last frame encoded
+        encoded: tuple[int, bytes] | None = None  # (seq, message) of the last frame encoded
         try:
             while self._connections and not self._closing:
                 try:
-                    frame = self.control.meter_frame()
-                    if frame is not None and (encoded is None or encoded[0] != frame.seq):
-                        encoded = (frame.seq, _dumps(meters_message(frame)))
+                    frame, encoder = self.control.meter_frame(), self._meter_encoder()
+                    if frame is not None and encoder is not None and (encoded is None or encoded[0] != frame.seq):
+                        encoded = (frame.seq, encoder.encode(frame))
                 except Exception:
                     log.exception("ws: meter frame failed")
                 text = encoded[1] if encoded else None
@@ -312,8 +346,8 @@ class _Connection:
         self._close: tuple[int, str] = (1000, "")
         self._send_lock = asyncio.Lock()
         self._sending_since: float | None = None  # loop time the send in progress began
-        self._meters: str | None = None
-        self._meters_sent: str | None = None  # the frame last sent (the hub offers the same text until a new one)
+        self._meters: bytes | None = None
+        self._meters_sent: bytes | None = None  # the frame last sent (the hub offers the same one until a new one)
         self._meters_ready = asyncio.Event()
         self._seq = 0  # events up to this seq are in what the client has
         self._undo: tuple[int, dict[str, Any]] | None = None  # (seq, status) the client has
@@ -329,7 +363,7 @@ class _Connection:
             self._close = (code, reason)
             self._stop.set()
 
-    def offer_meters(self, text: str | None) -> None:
+    def offer_meters(self, text: bytes | None) -> None:
         """The hub's tick with the newest meter frame (None: none yet); an unsent older frame is
         replaced, never queued, and a frame this client already has is not sent again."""
         if text is not None and text is not self._meters_sent:
@@ -342,9 +376,8 @@ class _Connection:
         tasks: list[asyncio.Task] = []
         try:
             who = self.principal.to_dict()
-            points = await self.hub.meter_points()
-            await self._send({"type": "hello", **who,
-                              "meter_points": [{"name": n, "width": w} for n, w in points]})
+            await self._send({"type": "hello", **who, "meter_format": METER_FORMAT,
+                              "meter_points": await self.hub.meter_points()})
             await self._send_state()
             await self._send_standing()
             tasks = [asyncio.create_task(coro) for coro in
@@ -367,12 +400,15 @@ class _Connection:
 
     # -- sending ------------------------------------------------------------------------------------
 
-    async def _send(self, message: dict[str, Any] | str) -> None:
-        text = message if isinstance(message, str) else _dumps(message)
+    async def _send(self, message: dict[str, Any] | str | bytes) -> None:
+        text = message if isinstance(message, (str, bytes)) else _dumps(message)
         async with self._send_lock:
             self._sending_since = asyncio.get_running_loop().time()
             try:
-                await self.ws.send_text(text)
+                if isinstance(text, bytes):
+                    await self.ws.send_bytes(text)
+                else:
+                    await self.ws.send_text(text)
             except (WebSocketDisconnect, RuntimeError, OSError) as exc:
                 raise _Gone() from exc
             finally:

@@ -181,3 +181,30 @@ def test_meter_ballistics_decay_smoothly_and_hold_peaks(page):
     assert np.all(held[:, 2] == -6)  # the peak-hold line stays 1.5 s ...
     assert fall[-1, 2] < -6  # ... then falls
     assert out["pos"] == [0, 0, 0.45, 0.76, 0.87, 1, 1]  # the stylesheet's colour zones sit at these positions
+
+
+def test_the_app_reads_a_binary_meter_frame_as_the_server_wrote_it(page):
+    import dataclasses
+
+    from mixerd.model.meters import MeterLayout, MeterPoint, empty_frame
+    from mixerd.web.ws import MeterEncoder, decode_meters
+
+    layout = MeterLayout((MeterPoint("ch/1/inserts", 0, 1, gr=(("gate_gr", 0), ("dyn_gr", 1))),
+                          MeterPoint("main", 1, 2, master=True, gr=(("limiter_gr", 2),))), n_gr=3)
+    frame = dataclasses.replace(
+        empty_frame(layout, 50), seq=2**32 + 5, peak=np.array([-12.04, -0.06, 3.3], np.float32),
+        clips=np.array([0, 70000, 3]), true_peak=np.array([-120, -0.5, 2.9], np.float32),
+        lufs_m=np.array([-120, -23.04]), lufs_s=np.array([-120, -18.96]), gr=np.array([1.5, 0, 6.25], np.float32))
+    encoder = MeterEncoder(layout)
+    data = encoder.encode(frame)
+    assert len(data) == 8 + 4 * 3 + 2 * (2 + 5)  # header, peak and clips per channel, 7 extras
+    expected = decode_meters(data, encoder.points)
+    assert expected == {"type": "meters", "seq": 5, "peak": [-12.0, -0.1, 3.3], "clips": [0, 70000 % 65536, 3],
+                        "extra": {"ch/1/inserts": {"gate_gr": 1.5, "dyn_gr": 0.0},
+                                  "main": {"true_peak": [-0.5, 2.9], "lufs_m": -23.0, "lufs_s": -19.0,
+                                           "limiter_gr": 6.2}}}
+    got = page.evaluate("""async ([bytes, points]) => {
+        const m = await import("/static/js/meterframe.js");
+        return m.decodeMeters(new Uint8Array(bytes).buffer, points);
+    }""", [list(data), encoder.points])
+    assert got == expected

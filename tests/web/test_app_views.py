@@ -149,16 +149,20 @@ def test_meters_show_levels_peak_hold_and_clips(live_server, open_page, control,
     t = np.arange(4800) / RATE
     inputs = np.zeros((3, 4800), np.float32)
     inputs[0] = 0.25 * np.sin(2 * np.pi * 1000 * t)  # -12 dBFS into channel 1
-    play(inputs=inputs)
     meter = strip.locator(".strip-input .meter")
-    _wait(lambda: abs(float(meter.get_attribute("data-level") or -120) + 12.04) < 0.2, what="the -12 dBFS input")
+
+    def level(which) -> float:  # audio keeps coming while we look (meter frames go out only when measured)
+        play(inputs=inputs)
+        return float(which.get_attribute("data-level") or -120)
+
+    _wait(lambda: abs(level(meter) + 12.04) < 0.2, what="the -12 dBFS input")
     expect(meter.locator(".meter-hold")).to_have_css("opacity", "1")
     expect(meter).not_to_have_class(re.compile("clipping"))
     inputs[0] = np.sign(np.sin(2 * np.pi * 1000 * t)) * 1.5  # far over full scale
     play(inputs=inputs)
     expect(meter).to_have_class(re.compile(r"\bclipping\b"))
     post = strip.locator(".fader-meters .meter")
-    _wait(lambda: float(post.get_attribute("data-level") or -120) > -1, what="the post-fader meter")
+    _wait(lambda: level(post) > -1, what="the post-fader meter")
 
 
 def test_console_solo_buttons_light_and_clear(live_server, open_page, control, play):

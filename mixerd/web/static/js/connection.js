@@ -1,7 +1,7 @@
 // The one live link to the mixer: WebSocket /api/v1/ws.
 //
 // On connect the server sends hello (role, meter points), the whole state and the signal-flow problems; then
-// change events in seq order, meter frames (~25 Hz), the problems again whenever they change (diagnostics),
+// change events in seq order, binary meter frames (up to 25 Hz, meterframe.js), the problems again whenever they change (diagnostics),
 // and a ping every 5 s. When the link drops (Wi-Fi gone, server restart) the connection reconnects by itself
 // with backoff and takes the fresh state as the truth: whatever changed meanwhile shows up, whoever changed it.
 //
@@ -14,6 +14,7 @@
 // on them; a refused write makes them fall back to `values` (see Binder in bind.js).
 
 import { API_BASE, ApiError, api, getToken } from "./api.js";
+import { decodeMeters } from "./meterframe.js";
 
 const DEAD_AFTER_MS = 12000; // no frame at all for this long: the link is dead (server pings every 5 s)
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000];
@@ -155,10 +156,16 @@ export class Connection extends EventTarget {
       return;
     }
     this._ws = ws;
+    ws.binaryType = "arraybuffer"; // meter frames (meterframe.js)
     this._lastFrame = performance.now();
     ws.onmessage = (event) => {
       if (ws !== this._ws) return;
       this._lastFrame = performance.now();
+      if (event.data instanceof ArrayBuffer) {
+        const frame = decodeMeters(event.data, this.meterPoints);
+        if (frame) this.dispatchEvent(new CustomEvent("meters", { detail: frame }));
+        return;
+      }
       let message;
       try { message = JSON.parse(event.data); } catch { return; }
       this._handle(message);
@@ -235,7 +242,7 @@ export class Connection extends EventTarget {
         this.label = message.label ?? null;
         let offset = 0;
         this.meterPoints = (message.meter_points || []).map((p) => {
-          const point = { name: p.name, width: p.width || 1, offset };
+          const point = { name: p.name, width: p.width || 1, extras: p.extras || [], offset };
           offset += point.width;
           return point;
         });
@@ -249,9 +256,6 @@ export class Connection extends EventTarget {
         this.seq = message.seq;
         this._applyValue(message.address, message.value);
         this.dispatchEvent(new CustomEvent("change", { detail: message }));
-        break;
-      case "meters":
-        this.dispatchEvent(new CustomEvent("meters", { detail: message }));
         break;
       case "diagnostics":
         this.diagnostics = message;

@@ -1,7 +1,7 @@
 // Meters at display rate.
 //
-// The server sends meter frames about 25 times a second (peak/hold/rms/clips flat over the hello's meter
-// points, plus per-point extras such as gain reduction). Every animation frame each meter on the page
+// The server sends meter frames up to 25 times a second (peak and clip counts flat over the hello's meter
+// points, plus per-point extras such as gain reduction; decoded by meterframe.js). Every animation frame each meter on the page
 // moves towards the newest reading: it interpolates from the previous reading over one frame interval and
 // falls back no faster than a PPM-like decay, so the bar moves smoothly instead of stepping 25 times a
 // second. A peak-hold line stays 1.5 s and then falls; a clip (the engine's clip count went up, or a
@@ -94,13 +94,13 @@ export class Meter {
     ensureRunning();
   }
 
-  /** A new reading (dBFS) and the engine's clip count for this lane. */
+  /** A new reading (dBFS) and the engine's clip count for this lane (it wraps: any change is a clip). */
   feed(peak, clips, now) {
     const s = this.state;
     s.prev = now - s.at > STALE_MS ? -120 : s.target; // interpolate between the last two readings
     s.target = peak;
     s.at = now;
-    if (s.clips !== null && clips > s.clips) s.clipUntil = now + CLIP_MS;
+    if (s.clips !== null && clips !== s.clips) s.clipUntil = now + CLIP_MS; // (a wrapping count: compare)
     if (peak >= -0.05) s.clipUntil = now + CLIP_MS;
     s.clips = clips;
     live.add(this);
