@@ -4,6 +4,9 @@ and tells listeners when the list changes.
 Hysteresis keeps the list calm: a problem appears once it has been seen for ``raise_after`` seconds and
 goes once it has been absent for ``clear_after`` seconds, so a peak that brushes a threshold, or a fader
 that passes through −∞ on its way up, does not flicker.
+
+A look at the live mixer works on changes (``watch.Watcher``): when nothing changed it costs next to
+nothing, so looking four times a second keeps the hysteresis's times without costing the daemon.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from typing import Any, Callable
 from mixerd.diagnostics import gainstaging
 from mixerd.diagnostics import problems as finder
 from mixerd.diagnostics.problems import Problem
-from mixerd.diagnostics.snapshot import HOLD_S, Snapshot, owner_of, take
+from mixerd.diagnostics.snapshot import Snapshot
+from mixerd.diagnostics.watch import Settling, Watcher, changed_addresses
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +102,10 @@ class Diagnostics:
         self._message: dict[str, Any] = {"version": 0, "problems": [], "raised": [], "cleared": []}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._values: Mapping[str, Any] = {}       # the values of the last look
-        self._changed: dict[str, float] = {}       # strip → when a value of it last changed
+        self._settling = Settling()
+        self._watcher: Watcher | None = None       # made at the first look at the mixer itself
+        self._values: Mapping[str, Any] = {}       # the values of the last look at a given snapshot
+        self._found: list[Problem] = []            # what the last look found
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -148,17 +154,32 @@ class Diagnostics:
 
     def check(self, snap: Snapshot | None = None) -> bool:
         """Take one look (at ``snap``, or at the mixer now); returns whether the problems changed."""
-        snap = snap if snap is not None else take(self.control)
         now = self._clock()
-        snap = dataclasses.replace(snap, settling=snap.settling | self._settling(snap.values, now))
-        found = finder.find(snap, self._recent_xruns(snap, now))
+        if snap is None:
+            if self._watcher is None:
+                self._watcher = Watcher(self.control, self._settling)
+            found = self._watcher.look(now)
+            health = self.control.health()
+        else:
+            before, self._values = self._values, snap.values
+            if before:
+                self._settling.mark(changed_addresses(before, snap.values), now)
+            snap = dataclasses.replace(snap, settling=snap.settling | self._settling.at(now))
+            found = finder.find(snap)
+            health = snap.health
+        xruns = finder.xruns_problems(self._recent_xruns(health, now))
+        if xruns:
+            found = found + xruns
         raised, cleared = self._hysteresis.update(found, now)
         with self._lock:
             m = self._message
             if not raised and not cleared:
-                # Only the wording of raised problems may have moved (levels): no new version, no event.
-                self._message = self._compose(m["version"], m["raised"], m["cleared"])
+                if found is not self._found and found != self._found:
+                    # Only the wording of raised problems may have moved (levels): no new version, no event.
+                    self._message = self._compose(m["version"], m["raised"], m["cleared"])
+                self._found = found
                 return False
+            self._found = found
             self._message = self._compose(m["version"] + 1, [p.to_dict() for p in raised],
                                           [p.to_dict() for p in cleared])
             message, listeners = self._message, list(self._listeners)
@@ -181,19 +202,8 @@ class Diagnostics:
         return {"version": version, "problems": [{**p.to_dict(), "since": round(since, 3)} for p, since in current],
                 "raised": raised, "cleared": cleared}
 
-    def _settling(self, values: Mapping[str, Any], now: float) -> frozenset[str]:
-        """The strips changed within the meters' hold window (their holds predate the change)."""
-        before, self._values = self._values, values
-        if before:
-            for address, value in values.items():
-                if before.get(address, value) != value:
-                    self._changed[owner_of(address)] = now
-        for owner in [o for o, t in self._changed.items() if now - t >= HOLD_S]:
-            del self._changed[owner]
-        return frozenset(self._changed)
-
-    def _recent_xruns(self, snap: Snapshot, now: float) -> int:
-        count = int(snap.health.get("engine", {}).get("xruns", 0) or 0)
+    def _recent_xruns(self, health: Mapping[str, Any], now: float) -> int:
+        count = int(health.get("engine", {}).get("xruns", 0) or 0)
         self._xruns.append((now, count))
         while len(self._xruns) > 1 and now - self._xruns[1][0] >= self.xrun_window:
             self._xruns.popleft()
