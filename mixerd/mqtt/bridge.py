@@ -94,6 +94,7 @@ class MqttBridge:
         self._ha_status = f"{config.discovery_prefix}/status"
         self._discovery_filter = discovery.subscription(config.discovery_prefix, config.node_id)
         self._discovery: dict[str, dict[str, Any]] = {}  # what we announce now: topic → config
+        self._announced_names: list[str] | None = None  # the scene names the announced select offers
         self._rediscover = threading.Event()
         self.broker = BrokerAddress.parse(config.broker)
         self.client_id = client_id or f"mixerd-{config.node_id}"
@@ -349,9 +350,9 @@ class MqttBridge:
         client.publish(topic, payload, qos=0, retain=retain)
         self.stats["published"] += 1
 
-    def _discovery_messages(self) -> dict[str, dict[str, Any]]:
+    def _discovery_messages(self, names: list[str] | None = None) -> dict[str, dict[str, Any]]:
         _, values = self.control.state()
-        names = self._scene_names()
+        names = self._scene_names() if names is None else names
         return discovery.messages(self._tree, values, self.topics, self.config.discovery_prefix, self.device,
                                   self.config.expose, names, self.config.loudness_interval > 0,
                                   diagnostics=self.diagnostics is not None, access=self.access,
@@ -362,7 +363,8 @@ class MqttBridge:
 
     def _announce(self) -> None:
         """Publish the discovery configs (retained); clear those of entities that are gone."""
-        current = self._discovery_messages()
+        self._announced_names = self._scene_names()
+        current = self._discovery_messages(self._announced_names)
         for topic in set(self._discovery) - set(current):
             self._publish(topic, "", retain=True)
         self._discovery = current
@@ -380,7 +382,8 @@ class MqttBridge:
         meter_period = 1.0 / self.config.meter_rate if self.config.meter_rate > 0 else None
         next_meters = time.monotonic()
         current = CurrentScene(self._tree) if self.scenes is not None else None
-        names = self._follow_scenes(current, self.control.state()[1]) if current is not None else []
+        if current is not None:
+            self._follow_scenes(current, self.control.state()[1])
         scene_sent: dict[str, Any] | None = None
         health_sent: dict[str, Any] | None = None
         diagnostics_sent: int | None = None
@@ -397,7 +400,7 @@ class MqttBridge:
                     now = time.monotonic()
                     last = dict.fromkeys(values, now)
                     if current is not None:
-                        names = self._follow_scenes(current, values)
+                        self._follow_scenes(current, values)
                         scene_sent = None
                     health_sent = self._send_health(health_summary(self.control.health()), None)
                     if self.diagnostics is not None:
@@ -413,8 +416,8 @@ class MqttBridge:
                     while event is not None:
                         if isinstance(event, Notice):
                             if event.kind == "scenes" and current is not None:
-                                before, names = names, self._follow_scenes(current, self.control.state()[1])
-                                if names != before:
+                                names = self._follow_scenes(current, self.control.state()[1])
+                                if names != self._announced_names:
                                     self._rediscover.set()  # the select's options are the scene names
                             elif event.kind == "health":
                                 health_sent = self._send_health(dict(event.data), health_sent)
