@@ -222,6 +222,7 @@ def test_a_musician_controls_only_their_own_mix_from_a_phone(server, admin, prob
     answer = page.evaluate("""([token]) => new Promise((resolve) => {
         const ws = new WebSocket(`ws://${location.host}/api/v1/ws?token=${encodeURIComponent(token)}`);
         ws.onmessage = (e) => {
+            if (typeof e.data !== "string") return;  // a binary meter frame
             const m = JSON.parse(e.data);
             if (m.type === "state") ws.send(JSON.stringify({ type: "set", address: "ch/2/send/3/level", value: 0, id: 7 }));
             if (m.id === 7) { ws.close(); resolve(m); }
