@@ -224,17 +224,20 @@ class JackHost:
         return []
 
     def _close(self) -> None:
-        # The lock is held while closing: info() and ports() never query a client being closed.
+        # The client is taken out under the lock (info() and ports() query it only under the lock, so none
+        # is querying it now and none will), then closed without the lock: closing a client whose server
+        # died can block in libjack for a long time, and /health, the problem finder and shutdown must not
+        # wait for that.
         with self._lock:
             client, self.client = self.client, None
-            if client is None:
-                return
-            try:
-                client.deactivate()
-                client.close()
-            finally:
-                # Only now is JACK's thread guaranteed not to be inside the callback.
-                self.engine.core.detach_jack()
+        if client is None:
+            return
+        try:
+            client.deactivate()
+            client.close()
+        finally:
+            # Only now is JACK's thread guaranteed not to be inside the callback.
+            self.engine.core.detach_jack()
 
     def _on_xrun(self, delayed_usecs: float) -> None:
         self.xruns += 1
