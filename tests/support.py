@@ -302,3 +302,13 @@ class Output:
                 if left <= 0:
                     raise AssertionError(f"no line matching {pattern!r} in:\n" + "\n".join(self.lines))
                 self._cond.wait(left)
+
+
+class ManualClock:
+    """Monotonic seconds that move only when the test moves ``now`` (undo windows, rate limits, intervals)."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now

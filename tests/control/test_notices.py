@@ -5,6 +5,7 @@ subscribers that follow them, and made only while somebody does. (``health``: te
 from __future__ import annotations
 
 import pytest
+from support import ManualClock
 
 from mixerd.control import Control, Event, Notice
 from mixerd.control.events import HISTORY_ENTRIES
@@ -15,14 +16,6 @@ from mixerd.model import Layout, ParamTree
 from mixerd.store import Store
 
 
-class Clock:
-    """A monotonic clock the test moves by hand (the undo window: a drag is one step)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -39,7 +32,7 @@ def store(tmp_path):
 
 @pytest.fixture
 def clock():
-    return Clock()
+    return ManualClock()
 
 
 @pytest.fixture

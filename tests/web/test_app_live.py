@@ -9,7 +9,7 @@ import re
 
 import httpx
 import pytest
-from support import wait_until
+from support import ManualClock, wait_until
 
 from mixerd.control import Control
 from mixerd.model import ParamTree
@@ -19,19 +19,11 @@ pytestmark = pytest.mark.browser
 TABLET = {"viewport": {"width": 1024, "height": 768}, "is_mobile": False, "has_touch": True}
 
 
-class Clock:
-    """Monotonic seconds that move only when the test says so (a drag is one undo step)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
 def clock():
-    return Clock()
+    return ManualClock()
 
 
 @pytest.fixture
