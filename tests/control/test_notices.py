@@ -16,8 +16,6 @@ from mixerd.model import Layout, ParamTree
 from mixerd.store import Store
 
 
-
-
 @pytest.fixture
 def tree():
     return ParamTree.from_layout(Layout.simple(4, 2, generators=1))

@@ -19,8 +19,6 @@ pytestmark = pytest.mark.browser
 TABLET = {"viewport": {"width": 1024, "height": 768}, "is_mobile": False, "has_touch": True}
 
 
-
-
 @pytest.fixture
 def clock():
     return ManualClock()
