@@ -134,6 +134,10 @@ class JackConfig(_Section):
     client_name: str = field(default="mixerd", metadata=_rule(
         nonempty=True, maxlen=_JACK_NAME_MAX, forbid=":", what=f'1 to {_JACK_NAME_MAX} characters without ":"'))
     realtime: bool = True
+    #: the port limit of a jackd mixerd starts (jackd -p): libjack maps and locks JACK's whole port table
+    #: into every client, about 37 MB plus 32 KB a port, so JACK's default of 2048 costs 100 MB of RAM;
+    #: raised by itself when the layout and the interface need more
+    port_max: int = field(default=256, metadata=_rule(range=(64, 4096)))
 
 
 @dataclass(frozen=True)

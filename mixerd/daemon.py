@@ -20,7 +20,7 @@ from mixerd.control import Control, starting_state
 from mixerd.control.scenes import SceneService
 from mixerd.diagnostics import Diagnostics
 from mixerd.engine import Engine
-from mixerd.jackhost import JackHost, ServerSpec, Wiring
+from mixerd.jackhost import JackHost, ServerSpec, Wiring, input_port_names, output_port_names, port_limit
 from mixerd.model.params import ParamTree
 from mixerd.profiles import Profile, ProfileError, connected, list_profiles, load_profile
 from mixerd.store import Store
@@ -87,6 +87,11 @@ class Mixer:
         if cfg.jack.autostart in ("alsa", "dummy"):
             settings = settings.with_driver(cfg.jack.autostart)
         jack_argv = settings.driver_argv()
+        own_ports = len(input_port_names(layout)) + len(output_port_names(layout))
+        port_max = port_limit(cfg.jack.port_max, own_ports, settings.capture, settings.playback)
+        if port_max > cfg.jack.port_max:
+            log.info("jack: %d ports would be too few for this mixer and interface; a jackd mixerd starts gets %d",
+                     cfg.jack.port_max, port_max)
         self.engine = Engine(layout, sample_rate=self.profile.jack.rate, ramp_ms=cfg.engine.ramp_ms,
                              meter_rate=cfg.engine.meter_rate)
         self.engine.load(start.values)  # the core starts with the mix, not from silence
@@ -94,7 +99,8 @@ class Mixer:
         try:
             self.host = JackHost(
                 self.engine,
-                ServerSpec(name=cfg.jack.server, realtime=cfg.jack.realtime, driver_args=tuple(jack_argv)),
+                ServerSpec(name=cfg.jack.server, realtime=cfg.jack.realtime, driver_args=tuple(jack_argv),
+                           port_max=port_max),
                 Wiring(inputs=self.profile.input_ports, outputs=self.profile.output_connections()),
                 client_name=cfg.jack.client_name,
                 start_server="never" if cfg.jack.autostart == "off" else cfg.jack.start_server,

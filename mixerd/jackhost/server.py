@@ -32,13 +32,29 @@ class ServerSpec:
     name: str = ""  # "" = the default server
     realtime: bool = True
     driver_args: tuple[str, ...] = ("-d", "dummy", "-r", "48000", "-p", "64", "-w", "1333")
+    port_max: int | None = None  # jackd -p; None = jackd's own default (2048)
 
     def command(self) -> list[str]:
         """The jackd command line."""
         cmd = ["jackd", "-R" if self.realtime else "-r"]
         if self.name:
             cmd += ["-n", self.name]
+        if self.port_max:
+            cmd += ["-p", str(self.port_max)]
         return cmd + list(self.driver_args)
+
+
+#: ports assumed for an interface whose channel count the profile leaves to the device (ALSA, 0 = all)
+DEVICE_PORTS_GUESS = 64
+#: ports left for other JACK clients (a recorder, a patchbay's meters, a second app)
+SPARE_PORTS = 64
+
+
+def port_limit(configured: int, own_ports: int, capture: int, playback: int) -> int:
+    """The jackd port limit to start with: ``configured``, or more when mixerd's ports, the interface's
+    (``capture``/``playback``, 0 = unknown) and some to spare do not fit in it."""
+    needed = own_ports + (capture or DEVICE_PORTS_GUESS) + (playback or DEVICE_PORTS_GUESS) + SPARE_PORTS
+    return max(configured, -(-needed // 64) * 64)
 
 
 def server_running(name: str = "") -> bool:
