@@ -16,7 +16,9 @@ counted as mixerd's:
   bench's process (the mixer's own generators are at most 16);
 - a local mosquitto (MQTT meters on, at the configured rate, Home Assistant discovery on), access control
   off, the web app on a free loopback port;
-- 0, 4 and 16 WebSocket clients reading meters (mixerd/bench/clients.py, a process of their own).
+- 0, 4 and 16 WebSocket clients reading meters (mixerd/bench/clients.py, a process of their own);
+- a bare C JACK client on the same server (jackd2's ``jack_metro``), measured over the same spans: what any
+  JACK client costs there — its RSS is mostly JACK's port table, which libjack maps and locks into every client.
 
 For each case: the process's CPU time (utime + stime of ``/proc/<pid>/stat``) over the span, as % of one
 core; each thread's share (``/proc/<pid>/task/*/stat``, grouped by thread name — threads that exist only
@@ -329,6 +331,23 @@ def _case(pid: int, url: str, clients: int, seconds: float) -> dict:
     return case
 
 
+def _bare_client() -> subprocess.Popen:
+    """A bare C JACK client on the bench's server (jackd2's jack_metro, its port connected to nothing): what
+    any JACK client costs there, in CPU and in memory — JACK's port table is locked into each one's RSS."""
+    from mixerd.system.children import spawn
+
+    if shutil.which("jack_metro") is None:
+        raise BenchError("jack_metro is not installed (it comes with jackd2)", code=2)
+    proc = spawn(["jack_metro", "-n", "mixerd-bench-bare", "-b", "60"], stdout=subprocess.DEVNULL,
+                 stderr=subprocess.DEVNULL, env={**os.environ, "JACK_DEFAULT_SERVER": SERVER})
+    deadline = time.monotonic() + WAIT_S
+    while jack_shm_mb(proc.pid) == 0:  # attached once the port table is mapped
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise BenchError("jack_metro did not attach to the bench's jackd")
+        time.sleep(0.05)
+    return proc
+
+
 def _callback_s(url: str) -> float:
     return float(_get(url + "/api/v1/health")["engine"]["callback_s"])
 
@@ -377,7 +396,7 @@ def _measure(inputs: int, buses: int, client_counts, seconds: float, realtime: b
     folder = Path(tempfile.mkdtemp(prefix="mixerd-bench-daemon-"))
     http_port, broker = free_port(), LocalBroker(free_port())
     url = f"http://127.0.0.1:{http_port}"
-    mixerd = tone = listener = None
+    mixerd = tone = listener = bare = None
     try:
         if broker.start() != "started":
             raise BenchError("mosquitto could not be started for the daemon bench (apt install mosquitto)", code=2)
@@ -390,15 +409,22 @@ def _measure(inputs: int, buses: int, client_counts, seconds: float, realtime: b
         _wait_running(mixerd, url, log)
         tone = Tone(inputs)
         listener = _MqttMeters(broker.port)
+        bare = _bare_client()
         time.sleep(WARM_S)
         xruns = int(_get(url + "/api/v1/health")["engine"]["xruns"])
         listener.count_from()
+        bare_before = sample(bare.pid)
         cases = [_case(mixerd.pid, url, n, seconds) for n in client_counts]
+        bare_figures = {**usage(bare_before, sample(bare.pid)), "rss_mb": rss_mb(bare.pid),
+                        "jack_shm_mb": jack_shm_mb(bare.pid)}
         mqtt_meters_hz = listener.rate()
         health = _get(url + "/api/v1/health")
         engine = health["engine"]
         meters = _get(url + "/api/v1/meters")
     finally:
+        if bare is not None:
+            bare.terminate()
+            bare.wait(WAIT_S)
         if listener is not None:
             listener.close()
         if tone is not None:
@@ -421,7 +447,7 @@ def _measure(inputs: int, buses: int, client_counts, seconds: float, realtime: b
     return {"inputs": inputs, "buses": buses, "fx_buses": 2, "frames": FRAMES, "rate": RATE,
             "realtime_jackd": realtime, "seconds": seconds, "meter_points": len(meters.get("points", [])),
             "xruns": int(engine["xruns"]) - xruns, "dsp_load": engine.get("dsp_load"),
-            "mqtt_meter_hz": mqtt_meters_hz, "cases": cases, "core": core,
+            "mqtt_meter_hz": mqtt_meters_hz, "cases": cases, "core": core, "bare_client": bare_figures,
             "rss_mb": max(c["rss_mb"] for c in cases),
             "own_rss_mb": max(c["rss_mb"] - c["jack_shm_mb"] for c in cases)}
 
@@ -445,6 +471,9 @@ def print_daemon(r: dict) -> None:
         print(f"  {c['clients']:>17}   {c['cpu_percent']:>11.1f} %   {c['core_percent']:>4.1f} %   {ratio}   "
               f"{rt:>9}   {frames:>25}   {c['rss_mb']:>3.0f} MB   ({c['jack_shm_mb']:.0f} MB)")
     print(f"  mixerd's own memory (RSS without jackd's shared port buffers), at most: {r['own_rss_mb']:.0f} MB")
+    bare = r["bare_client"]
+    print(f"  a bare C JACK client on the same server (jack_metro) in the same spans: {bare['cpu_percent']:.1f} % of "
+          f"one core, RSS {bare['rss_mb']:.0f} MB ({bare['jack_shm_mb']:.0f} MB of it JACK's shm)")
     print(f"  MQTT meter messages: {r['mqtt_meter_hz']:.1f} a second; xruns during the cases: {r['xruns']}; "
           f"jackd DSP load at the end: {r['dsp_load']} %")
     for c in r["cases"]:

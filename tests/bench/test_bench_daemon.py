@@ -61,6 +61,9 @@ def test_the_daemon_bench_prints_the_whole_process_against_its_core(bench):
     assert figures["rss_mb"] == max(c["rss_mb"] for c in figures["cases"])
     assert 0 < figures["own_rss_mb"] <= figures["rss_mb"] and all(c["jack_shm_mb"] > 0 for c in figures["cases"])
     assert figures["meter_points"] > 0 and figures["xruns"] >= 0
+    # a bare C JACK client beside it: its RSS is mostly JACK's port table, which libjack locks into every client
+    bare = figures["bare_client"]
+    assert bare["cpu_percent"] >= 0 and 0 < bare["jack_shm_mb"] < bare["rss_mb"] < figures["rss_mb"]
 
 
 @needs_mosquitto
@@ -72,5 +75,7 @@ def test_the_daemon_lines(bench_text):
     assert re.search(r"core: its JACK callback's own time in each span .*: [\d.]+ µs/block = [\d.]+ % of one core "
                      r"\(median of 5: ", text)
     assert re.search(r"^ +1 +[\d.]+ % +[\d.]+ % +[\d.]+× +(—|[\d.]+ %) +[\d.]+ \(min [\d.]+\) +\d+ MB +\(\d+ MB\)$", text, re.M)
+    assert re.search(r"^  a bare C JACK client on the same server \(jack_metro\) in the same spans: [\d.]+ % of one core, "
+                     r"RSS \d+ MB \(\d+ MB of it JACK's shm\)$", text, re.M)
     assert re.search(r"MQTT meter messages: [\d.]+ a second; xruns during the cases: \d+", text)
     assert re.search(r"^  threads with 1 clients: ", text, re.M)
