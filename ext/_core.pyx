@@ -353,8 +353,8 @@ cdef class Core:
         cdef float[:, ::1] dst = out
         if dst.shape[0] != self.n_outputs or dst.shape[1] != frames:
             raise ValueError(f"out must have shape ({self.n_outputs}, {frames})")
-        if block == 0 or block > self.max_frames:
-            raise ValueError(f"block must be 1…{self.max_frames} frames")
+        if block == 0:
+            raise ValueError("block must be ≥ 1 frames (longer than max_frames is mixed in slices, as JACK's would)")
         cdef const float **ins = <const float **>malloc(max(1, self.n_inputs) * sizeof(float *))
         cdef float **outs = <float **>malloc(self.n_outputs * sizeof(float *))
         cdef Py_ssize_t pos = 0

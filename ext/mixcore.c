@@ -694,19 +694,36 @@ static void solo_tap(mixcore_t *core, mix_ramp_t *r, const float *l, const float
 
 /* ---- the block ------------------------------------------------------------------------------ */
 
+static void process_block(mixcore_t *core, const float *const *in, float *const *out, uint32_t n, uint64_t cycle);
+
 void mixcore_process(mixcore_t *core, const float *const *in, float *const *out, uint32_t n) {
     const fpmode_t fpmode = fp_flush_begin();
     drain_commands(core);
     const uint64_t cycle = atomic_load_explicit(&core->cycles, memory_order_relaxed) + 1;
 
-    if (n == 0 || n > core->max_frames) {
-        for (uint32_t o = 0; o < core->n_outputs; o++) memset(out[o], 0, (size_t)n * sizeof(float));
+    if (n == 0) {
         atomic_fetch_add_explicit(&core->overruns, 1, memory_order_relaxed);
-        atomic_store_explicit(&core->cycles, cycle, memory_order_release);
-        fp_flush_end(fpmode);
-        return;
+    } else if (n <= core->max_frames) {
+        process_block(core, in, out, n, cycle);
+    } else {
+        /* A period longer than the buffers (PipeWire's quantum goes to 8192 frames, jack_bufsize too): mixed
+         * as consecutive shorter blocks, which is what ramps, filters and meters see anyway. At most
+         * n / max_frames slices: bounded by the period. */
+        const uint32_t n_in = core->n_inputs ? core->n_inputs : 1;
+        for (uint32_t done = 0; done < n; done += core->max_frames) {
+            const uint32_t slice = n - done < core->max_frames ? n - done : core->max_frames;
+            for (uint32_t i = 0; i < n_in; i++) core->in_slice[i] = in[i] + done;
+            for (uint32_t o = 0; o < core->n_outputs; o++) core->out_slice[o] = out[o] + done;
+            process_block(core, core->in_slice, core->out_slice, slice, cycle);
+        }
     }
+    atomic_fetch_add_explicit(&core->frames, n, memory_order_relaxed);
+    atomic_store_explicit(&core->cycles, cycle, memory_order_release);
+    fp_flush_end(fpmode);
+}
 
+/* One block of at most max_frames. */
+static void process_block(mixcore_t *core, const float *const *in, float *const *out, uint32_t n, uint64_t cycle) {
     const uint32_t stride = core->max_frames;
     const uint32_t n_in = core->n_inputs;
     float g0, g1;
@@ -869,9 +886,6 @@ void mixcore_process(mixcore_t *core, const float *const *in, float *const *out,
 
     core->acc_frames += n;
     if (core->acc_frames >= core->meter_interval) publish_meters(core, cycle);
-    atomic_fetch_add_explicit(&core->frames, n, memory_order_relaxed);
-    atomic_store_explicit(&core->cycles, cycle, memory_order_release);
-    fp_flush_end(fpmode);
 }
 
 /* ---- construction (control side) ------------------------------------------------------------ */
@@ -905,7 +919,7 @@ void mixcore_free(mixcore_t *core) {
                       core->send_post, core->master, core->returns, core->solo_pfl, core->solo_afl_l,
                       core->solo_afl_r, core->solo_src, core->group_main, core->strips, core->buses, core->gens,
                       core->pre, core->post, core->gen_buf, core->scratch, core->pre_silent, core->post_silent,
-                      core->acc, core->acc_ms, core->acc_kms, core->acc_gr, core->cmds.slots, core->meters.data,
+                      (void *)core->in_slice, core->out_slice, core->acc, core->acc_ms, core->acc_kms, core->acc_gr, core->cmds.slots, core->meters.data,
                       core->meters.cycle, core->meters.frames};
     for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) free(blocks[i]);
     free(core);
@@ -1027,6 +1041,8 @@ mixcore_t *mixcore_new(uint32_t n_inputs, uint32_t n_buses, const mix_bus_shape_
     core->scratch = alloc_zeroed(2 * (size_t)core->max_frames * sizeof(float));
     core->pre_silent = alloc_zeroed(ni);
     core->post_silent = alloc_zeroed(ni);
+    core->in_slice = alloc_zeroed(ni * sizeof(float *));
+    core->out_slice = alloc_zeroed((core->n_outputs ? core->n_outputs : 1) * sizeof(float *));
     core->acc = alloc_zeroed((size_t)MIX_MF_FIELDS * nm * sizeof(float));
     core->acc_ms = alloc_zeroed(nm * sizeof(double));
     core->acc_kms = alloc_zeroed(nm * sizeof(double));
@@ -1041,6 +1057,7 @@ mixcore_t *mixcore_new(uint32_t n_inputs, uint32_t n_buses, const mix_bus_shape_
         !core->send_post || !core->master || !core->returns || !core->solo_pfl || !core->solo_afl_l ||
         !core->solo_afl_r || !core->solo_src || !core->group_main || !core->strips || !core->gens || !core->pre ||
         !core->post || !core->gen_buf || !core->scratch || !core->pre_silent || !core->post_silent || !core->acc ||
+        !core->in_slice || !core->out_slice ||
         !core->acc_ms || !core->acc_kms || !core->acc_gr || !core->cmds.slots || !core->meters.data ||
         !core->meters.cycle || !core->meters.frames) {
         mixcore_free(core);

@@ -231,6 +231,8 @@ typedef struct {
     float *scratch;           /* [max_frames] dry copy for insert crossfades */
     uint8_t *pre_silent;      /* [n_inputs] pre is all zeros this block (muted) */
     uint8_t *post_silent;     /* [n_inputs] post is all zeros this block */
+    const float **in_slice;   /* [n_inputs] the port buffers from one slice of a long period on */
+    float **out_slice;        /* [n_outputs] */
 
     /* meter accumulators since the last published frame (audio thread only) */
     float *acc;               /* [MIX_MF_FIELDS][n_meters] (MS fields hold sums until published) */
@@ -244,7 +246,7 @@ typedef struct {
 
     _Atomic uint64_t cycles;        /* blocks processed */
     _Atomic uint64_t frames;        /* samples processed */
-    _Atomic uint64_t overruns;      /* blocks larger than max_frames (output silenced) */
+    _Atomic uint64_t overruns;      /* blocks of 0 frames (none: a period longer than max_frames is sliced) */
     _Atomic uint64_t meter_drops;   /* meter frames not published because the reader lagged */
     _Atomic uint64_t cmds_applied;
 } mixcore_t;
@@ -361,7 +363,8 @@ uint32_t mixcore_read_meters(mixcore_t *core, uint32_t max, float *data, uint32_
 /* Any thread: a consistent-enough copy of the counters (each read atomically). */
 void mixcore_stats(mixcore_t *core, mix_stats_t *out);
 
-/* Audio thread: drain commands, mix one block. `in` has n_inputs buffers, `out` n_outputs. */
+/* Audio thread: drain commands, mix one block. `in` has n_inputs buffers, `out` n_outputs. A block longer
+ * than max_frames (a period JACK or PipeWire changed at run time) is mixed in slices of max_frames. */
 void mixcore_process(mixcore_t *core, const float *const *in, float *const *out, uint32_t nframes);
 
 #endif

@@ -279,11 +279,24 @@ def test_engine_keeps_changes_the_ring_cannot_take_in_order_latest_wins():
     assert db(y[2, -1] / 2) == pytest.approx(-6.0, abs=1e-4)  # both channels at -6 dB into bus 1
 
 
-def test_block_larger_than_the_core_is_refused():
-    core = _core.Core(1, MONO, 0, max_frames=64)
-    with pytest.raises(ValueError, match="block must be 1"):
-        core.process(np.ones((1, 128), np.float32), block=128)
-    assert core.stats()["cycles"] == 0
+def test_a_block_longer_than_the_core_is_mixed_in_slices_like_shorter_blocks():
+    """A period longer than the core's buffers (PipeWire's quantum and jack_bufsize reach 8192 frames) is mixed
+    as consecutive blocks of max_frames: the very samples those shorter periods give, ramps included."""
+    x = np.random.default_rng(7).standard_normal((1, 1000)).astype(np.float32) * 0.1
+    outs = []
+    for block in (256, 64):
+        core = _core.Core(1, MONO, 0, max_frames=64)
+        for op in (_core.OP_MAIN_L, _core.OP_MAIN_R):
+            core.post(op | _core.IMMEDIATE, 0, 1.0)
+        core.post(_core.OP_RAMP, 0, 300.0)  # a fade over several slices and a block edge
+        core.post(_core.OP_FADER, 0, 0.5)
+        outs.append(core.process(x, block=block))
+        assert core.stats()["overruns"] == 0 and core.stats()["frames"] == 1000
+    long_blocks, short_blocks = outs
+    assert np.abs(long_blocks).max() > 0.05  # not silence
+    np.testing.assert_array_equal(long_blocks, short_blocks)
+    with pytest.raises(ValueError, match="block must be"):
+        _core.Core(1, MONO, 0).process(x, block=0)
 
 
 def test_a_subnormal_input_leaves_the_core_as_exact_zeros():
