@@ -320,6 +320,14 @@ cdef class Core:
             ctaps[i] = tp_taps[i]
         mixcore_set_loudness(self.c, ckw, ctaps)
 
+    def set_sample_rate(self, uint32_t sample_rate):
+        """Re-make what the core sized or tuned for its sample rate (the FX buses' reverb and delay; their
+        settings come back with the next commands). Only while no audio thread runs the core."""
+        if self.binding != NULL:
+            raise RuntimeError("detach from JACK before changing the sample rate")
+        if mixcore_set_sample_rate(self.c, sample_rate) != 0:
+            raise ValueError(f"cannot run the core at {sample_rate} Hz (8 kHz…384 kHz, or out of memory)")
+
     def __dealloc__(self):
         # The owner detaches from JACK (client closed) before dropping the core; see detach_jack().
         if self.binding != NULL:

@@ -936,6 +936,39 @@ void mixcore_set_loudness(mixcore_t *core, const double *kweight, const float *t
     }
 }
 
+int mixcore_set_sample_rate(mixcore_t *core, uint32_t sample_rate) {
+    if (sample_rate < 8000 || sample_rate > 384000) return -1;
+    const uint32_t n = core->n_buses ? core->n_buses : 1;
+    mix_reverb_t **reverbs = calloc(n, sizeof *reverbs);
+    mix_delay_t **delays = calloc(n, sizeof *delays);
+    int ok = reverbs && delays;
+    /* The new effects are made first: out of memory, the core keeps its old ones whole. */
+    for (uint32_t b = 0; ok && b < core->n_buses; b++) {
+        if (core->buses[b].kind != MIX_BUS_FX) continue;
+        reverbs[b] = mix_reverb_new(sample_rate, sample_rate / 10);
+        delays[b] = mix_delay_new(sample_rate * 2);
+        ok = reverbs[b] && delays[b];
+    }
+    for (uint32_t b = 0; b < core->n_buses; b++) {
+        mix_bus_t *bus = &core->buses[b];
+        if (bus->kind != MIX_BUS_FX || !reverbs || !delays) continue;
+        if (ok) {
+            mix_reverb_free(bus->reverb);
+            mix_delay_free(bus->delay);
+            bus->reverb = reverbs[b];
+            bus->delay = delays[b];
+        } else {
+            if (reverbs[b]) mix_reverb_free(reverbs[b]);
+            if (delays[b]) mix_delay_free(delays[b]);
+        }
+    }
+    free(reverbs);
+    free(delays);
+    if (!ok) return -1;
+    core->sample_rate = sample_rate;
+    return 0;
+}
+
 /* Working buffers and processors of one bus. 0 on out of memory. */
 static int bus_init(mix_bus_t *bus, uint32_t max_frames, uint32_t sample_rate) {
     bus->buf[0] = alloc_zeroed(max_frames * sizeof(float));

@@ -363,6 +363,12 @@ uint32_t mixcore_read_meters(mixcore_t *core, uint32_t max, float *data, uint32_
 /* Any thread: a consistent-enough copy of the counters (each read atomically). */
 void mixcore_stats(mixcore_t *core, mix_stats_t *out);
 
+/* Control side, while no audio thread runs the core: re-make what is sized or tuned by the sample rate at
+ * construction (the FX buses' reverb and delay; their settings come back with the next commands). 0, or -1
+ * for a rate outside 8 kHz…384 kHz or out of memory (the core is then unchanged). Filters, ramps, meters and
+ * generators take the rate from the commands the control side posts. */
+int mixcore_set_sample_rate(mixcore_t *core, uint32_t sample_rate);
+
 /* Audio thread: drain commands, mix one block. `in` has n_inputs buffers, `out` n_outputs. A block longer
  * than max_frames (a period JACK or PipeWire changed at run time) is mixed in slices of max_frames. */
 void mixcore_process(mixcore_t *core, const float *const *in, float *const *out, uint32_t nframes);

@@ -132,6 +132,7 @@ cdef extern from "mixcore.h" nogil:
                            uint32_t ramp_samples, const double *kweight, const float *tp_taps) noexcept
     void mixcore_free(mixcore_t *core) noexcept
     void mixcore_set_loudness(mixcore_t *core, const double *kweight, const float *tp_taps) noexcept
+    int mixcore_set_sample_rate(mixcore_t *core, uint32_t sample_rate) noexcept
     int mixcore_post(mixcore_t *core, uint32_t op, int32_t index, const double *v, uint32_t n_values) noexcept
     uint32_t mixcore_frame_floats(const mixcore_t *core) noexcept
     uint32_t mixcore_read_meters(mixcore_t *core, uint32_t max, float *data, uint32_t *frames,

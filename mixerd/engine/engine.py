@@ -206,19 +206,25 @@ class Engine:
         """Re-derive everything rate-dependent when the audio runs at another rate than planned."""
         if sample_rate == self.sample_rate:
             return
-        log.info("engine: sample rate %d Hz (was %d)", sample_rate, self.sample_rate)
+        log.info("engine: sample rate %d Hz (was %d): filters, time constants, generators, FX and loudness "
+                 "weighting re-made for it", sample_rate, self.sample_rate)
+        # Detached (the JACK host re-attaches after telling us the new rate), no audio runs: what the core
+        # sized for the rate is re-made and every setting applies at once, with nothing to click.
+        detached = not self.core.attached
+        if detached:
+            self.core.set_sample_rate(sample_rate)
+            self.core.set_loudness(loudness.kweight_coefs(sample_rate), loudness.truepeak_taps())
         self.sample_rate = sample_rate
         self.map = CommandMap(self.layout, sample_rate)
         self.ballistics.set_sample_rate(sample_rate)
-        if not self.core.attached:  # the JACK host re-attaches after telling us the new rate
-            self.core.set_loudness(loudness.kweight_coefs(sample_rate), loudness.truepeak_taps())
         with self._post_lock:
             self._post_all([
                 Command(_core.OP_RAMP, 0, (float(self._ramp_samples()),)),
                 Command(_core.OP_METER_INTERVAL, 0, (float(self._meter_interval()),)),
-            ])
+            ], immediate=detached)
             if self._state:
-                self._post_all(self.map.all_commands(self._state))
+                # Every command again: the FX were re-made with their defaults.
+                self._post_all(self.map.all_commands(self._state), immediate=detached, force=detached)
 
     def meter_points(self) -> dict[str, tuple[int, int]]:
         """Meter point name → (first meter channel, channel count), in core meter order."""

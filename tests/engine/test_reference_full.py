@@ -82,12 +82,12 @@ def full_state(order: str, variant: int) -> dict:
     return s
 
 
-def program(seed: int) -> np.ndarray:
+def program(seed: int, rate: int = RATE) -> np.ndarray:
     """Per channel: bursts of noise and a tone with silent gaps between them (the gates open and close),
     peaking around 0.3."""
     rng = np.random.default_rng(seed)
-    n = round(SECONDS * RATE)
-    t = np.arange(n) / RATE
+    n = round(SECONDS * rate)
+    t = np.arange(n) / rate
     x = np.empty((LAYOUT.n_inputs, n))
     for c in range(LAYOUT.n_inputs):
         bursts = np.sin(2 * np.pi * (2 + c) * t + c) > -0.2
@@ -98,18 +98,37 @@ def program(seed: int) -> np.ndarray:
 @pytest.mark.parametrize("variant", [0, 1])
 @pytest.mark.parametrize("order", ["eq>dyn", "dyn>eq"])
 def test_core_matches_the_full_reference(order, variant):
-    state = full_state(order, variant)
-    x = program(variant)
     engine = Engine(LAYOUT, sample_rate=RATE, meter_rate=METER_RATE)
+    _check_against_reference(engine, full_state(order, variant), variant, RATE)
+
+
+@pytest.mark.parametrize("rate", [44100, 96000])
+def test_a_core_whose_sample_rate_changed_matches_the_reference_at_the_new_rate(rate):
+    """JACK's rate changed at run time (PipeWire's clock.force-rate, another interface): the engine, made for
+    48 kHz and loaded, is told the new rate while detached — and every filter, time constant, FX and loudness
+    weighting is the reference's at that rate, from the first sample."""
+    engine = Engine(LAYOUT, sample_rate=RATE, meter_rate=METER_RATE)
+    state = full_state("eq>dyn", 0)
     engine.load(state)
-    y = engine.core.process(x, block=BLOCK)
+    engine.set_sample_rate(rate)
+    _check_against_reference(engine, state, 0, rate, loaded=True)
+
+
+def _check_against_reference(engine: Engine, state: dict, variant: int, rate: int, loaded: bool = False) -> None:
+    x = program(variant, rate)
+    if not loaded:
+        engine.load(state)
+    interval = rate // METER_RATE
+    # The core publishes meters at the end of the block that reaches the interval: whole blocks per interval
+    # (64 at 48 and 96 kHz, 98 at 44.1 kHz: 882 = 9 × 98) let the reference measure the very same spans.
+    y = engine.core.process(x, block=BLOCK if interval % BLOCK == 0 else 98)
     data, frames, _ = engine.core.read_meters(64)
 
     # The reference measures the spans the core's meter frames cover.
-    ref = ReferenceChain(LAYOUT, state, RATE)
+    ref = ReferenceChain(LAYOUT, state, rate)
     spans, meters = [], []
-    for k in range(0, x.shape[1], INTERVAL):
-        spans.append(ref.process(x[:, k:k + INTERVAL]))
+    for k in range(0, x.shape[1], interval):
+        spans.append(ref.process(x[:, k:k + interval]))
         meters.append(ref.meters)
     expected = np.concatenate(spans, axis=1)
 
@@ -125,7 +144,7 @@ def test_core_matches_the_full_reference(order, variant):
     np.testing.assert_allclose(y, expected, rtol=0, atol=1e-4)
 
     # Meter frames: the core published one per INTERVAL samples, the reference measured the same spans.
-    assert len(frames) == len(meters) and np.all(frames == INTERVAL)
+    assert len(frames) == len(meters) and np.all(frames == interval)
     nm, first_out = engine.core.n_meters, 4 * n
     field = {name: data[:, k * nm:(k + 1) * nm] for k, name in enumerate(["peak", "ms", "clips", "kms", "tp"])}
     for name in ("peak", "ms", "kms", "tp"):
