@@ -10,9 +10,10 @@ set -euo pipefail
 # mosquitto-clients: mosquitto_pub/mosquitto_sub, which the README's MQTT examples use
 packages=(jackd2 libjack-jackd2-dev mosquitto mosquitto-clients libsystemd-dev pkg-config gcc libc6-dev)
 # openssl: the TLS tests make self-signed certificates; systemd: systemd-analyze and systemd-sysusers for
-# the deploy tests; procps: pgrep; debootstrap: tests/systems/debian-root.sh makes the Debian 13 root
+# the deploy tests; procps: pgrep; debootstrap: tests/systems/debian-root.sh makes the Debian 13 root;
+# pipewire, pipewire-jack, pipewire-bin: a headless PipeWire and its JACK for the PipeWire tests
 if [[ "${1:-}" == "--test" ]]; then
-    packages+=(chromium openssl systemd procps debootstrap)
+    packages+=(chromium openssl systemd procps debootstrap pipewire pipewire-jack pipewire-bin)
     # Debian ships the ARM cross compilers for PCs: tests/test_core_portability.py builds the core for arm64
     # and 32-bit ARM and runs its flush-to-zero check under qemu-user (also make test-arm64's emulator).
     if [[ $(dpkg --print-architecture) == amd64 ]]; then
