@@ -19,7 +19,7 @@ from typing import Any
 import jack
 
 from mixerd.engine import Engine
-from mixerd.jackhost.server import JackServer, JackServerError, ServerSpec, server_running, uses_pipewire_libjack
+from mixerd.jackhost.server import JackServer, JackServerError, ServerSpec, server_running
 from mixerd.model.layout import Layout
 from mixerd.system.children import ChildRecord
 
@@ -37,14 +37,6 @@ NOTIFIER_TIMEOUT = 2.0
 # milliseconds (a dead server answers nothing, its socket fails at once); one that hangs in libjack never
 # returns, and the supervisor (reconnecting), /health and shutdown must go on without it.
 CLOSE_TIMEOUT = 3.0
-# How long the audio may stand still before the server counts as lost. PipeWire's JACK reports no shutdown when
-# PipeWire stops or restarts (its libjack only logs "Broken pipe"): cycles that stop advancing are the only
-# sign. 2 s is many periods even at PipeWire's longest (8192 frames at 44.1 kHz: 0.19 s) and short enough for a
-# musician. jackd reports its own end; its graph can stand still for seconds while alive (a synchronous
-# server waiting on a slow client), and closing a client of a live, busy server can hang in libjack, so with
-# jackd's libjack only a much longer stall counts (a server hung for good, or one that never delivered our
-# client's notification connection and so cannot tell us it went away).
-STALL_TIMEOUT = {"pipewire": 2.0, "jackd": 15.0}
 
 
 def input_port_names(layout: Layout) -> list[str]:
@@ -97,8 +89,6 @@ class JackHost:
         # The ALSA card (its id, as in hw:USB) our jackd runs on: while /proc/asound/<id> is gone the USB
         # interface is unplugged, and jackd is not restarted until it is back.
         self.interface = interface
-        #: mixerd talks JACK through PipeWire's libjack (pw-jack): PipeWire is the only server it can reach
-        self.pipewire = uses_pipewire_libjack()
         self.asound = asound
         self.interface_losses = 0
         # Where the jackd we start is noted (the state directory), so that a start after a kill -9 stops
@@ -109,11 +99,6 @@ class JackHost:
         self.xruns = 0
         self.reconnects = 0
         self.abandoned_clients = 0  # clients whose close hung in libjack (see _close)
-        self.stalls = 0  # servers taken for lost because the audio stood still (see STALL_TIMEOUT)
-        self.rate_changes = 0
-        self.period_changes = 0
-        self.last_loss: str | None = None  # why the server was last taken for lost, for /health and the finder
-        self._watch: tuple[int, float, int] | None = None  # (cycles, when they last moved, period) while running
         self.unconnected: list[str] = []
         self._notifier: int | None = None  # native id of the libjack thread that reported the shutdown
         self._lost = threading.Event()
@@ -128,16 +113,6 @@ class JackHost:
         if self.record:
             self.record.stop_leftover()
         running = server_running(self.spec.name)
-        if self.pipewire and not running and self.start_mode != "never":
-            # Under pw-jack a jackd of ours would be no use: PipeWire's libjack talks to PipeWire only. Wait for
-            # PipeWire (a user session starting, a restart) as the supervisor does for a lost server.
-            log.warning("jack: PipeWire's JACK does not answer (mixerd runs with PipeWire's libjack, pw-jack); "
-                        "waiting for PipeWire instead of starting jackd")
-            self._lose("PipeWire's JACK did not answer at start")
-            self._stop.clear()
-            self._supervisor = threading.Thread(target=self._supervise, name="mixerd-jack-supervisor", daemon=True)
-            self._supervisor.start()
-            return
         if running and self.start_mode == "always":
             raise JackServerError(f"a JACK server named {self.spec.name or 'default'!r} is already running "
                                   "and jack.start_server is 'always'; stop it or use 'auto'")
@@ -181,11 +156,6 @@ class JackHost:
                 "xruns": self.xruns,
                 "reconnects": self.reconnects,
                 "abandoned_clients": self.abandoned_clients,
-                "stalls": self.stalls,
-                "rate_changes": self.rate_changes,
-                "period_changes": self.period_changes,
-                "last_loss": self.last_loss,
-                "pipewire": self.pipewire,
                 "unconnected": list(self.unconnected),
             }
             if self.interface:
@@ -247,7 +217,6 @@ class JackHost:
         with self._lock:
             # The Port objects live as long as the client (client.inports/outports keep them).
             self.client = client
-            self._watch = (self.engine.core.cycles, time.monotonic(), client.blocksize)
         self._wire(client, ins, outs)
         log.info("jack: %s active at %d Hz, %d frames", client.name, client.samplerate, client.blocksize)
 
@@ -329,59 +298,19 @@ class JackHost:
         # this thread has ended (see NOTIFIER_TIMEOUT).
         log.warning("jack: server shut our client down: %s", reason)
         self._notifier = threading.get_native_id()
-        self.last_loss = f"the server shut mixerd's client down ({reason})"
         self._lost.set()
-
-    def _lose(self, why: str) -> None:
-        self.last_loss = why
-        self._lost.set()
-
-    def _watch_running(self) -> None:
-        """One look at a running client (the supervisor's, every half second): audio that stands still for
-        STALL_TIMEOUT, or a new sample rate, make the server lost (a reconnect re-makes everything for the
-        rate); a new period is followed by the core by itself and only logged."""
-        with self._lock:
-            client = self.client
-            if client is None or self._lost.is_set():
-                return
-            try:
-                rate, period = client.samplerate, client.blocksize
-            except jack.JackError:
-                return
-        now, cycles = time.monotonic(), self.engine.core.cycles
-        if self._watch is None:
-            self._watch = (cycles, now, period)
-            return
-        last_cycles, moved_at, last_period = self._watch
-        if period != last_period:
-            self.period_changes += 1
-            log.info("jack: the period is now %d frames (was %d); the core follows it", period, last_period)
-        if cycles != last_cycles:
-            moved_at = now
-        self._watch = (cycles, moved_at, period)
-        if rate != self.engine.sample_rate:
-            self.rate_changes += 1
-            log.warning("jack: the sample rate changed to %d Hz (was %d); re-opening mixerd's client to re-make "
-                        "everything rate-dependent", rate, self.engine.sample_rate)
-            self._lose(f"the sample rate changed to {rate} Hz")
-        elif now - moved_at >= STALL_TIMEOUT["pipewire" if self.pipewire else "jackd"]:
-            self.stalls += 1
-            log.warning("jack: no audio cycle for %.1f s though the server reported nothing (PipeWire's JACK does "
-                        "not when it stops); taking the server for lost and reconnecting", now - moved_at)
-            self._lose(f"the audio stood still for {now - moved_at:.1f} s without a word from the server")
 
     def _supervise(self) -> None:
         delay = 0.5
         noticed = False  # the interface's loss was already counted
         while not self._stop.is_set():
             if not self._lost.wait(0.5):
-                self._watch_running()
                 if self.own_server and not self.interface_present():
                     # The card vanished under a running jackd: it can only fail from here on.
                     log.warning("jack: the interface %s disappeared; stopping our jackd", self.interface)
                     self.interface_losses += 1
                     noticed = True
-                    self._lose(f"the interface {self.interface} disappeared")
+                    self._lost.set()
                     self._close()
                     self.own_server.stop()
                 continue
@@ -405,7 +334,7 @@ class JackHost:
                 self._open()
                 self.reconnects += 1
                 delay = 0.5
-                log.info("jack: reconnected (after: %s)", self.last_loss)
+                log.info("jack: reconnected")
             except Exception as exc:  # keep trying with backoff; the daemon must outlive JACK
                 log.warning("jack: reconnect failed (%s); retrying in %.1f s", exc, delay)
                 self._lost.set()

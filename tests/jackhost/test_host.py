@@ -102,25 +102,6 @@ def test_own_jackd_killed_is_restarted_and_audio_resumes(host):
     assert host.engine.meters()["points"]["ch/1/input"]["peak"][0] == pytest.approx(-18.0, abs=0.1)
 
 
-def test_a_period_changed_with_jack_bufsize_is_followed(host, caplog):
-    """jack_bufsize at run time, up to 8192 frames (twice the core's buffers): the core mixes on (in slices),
-    the meters see the generator, nothing is silenced, and the change is logged."""
-    import logging
-    import subprocess
-
-    caplog.set_level(logging.INFO, logger="mixerd.jackhost.host")
-    env = {**os.environ, "JACK_DEFAULT_SERVER": host.spec.name}
-    for frames in (8192, 256):
-        subprocess.run(["jack_bufsize", str(frames)], env=env, check=True, capture_output=True, timeout=30)
-        wait_until(lambda: host.info().get("period") == frames, what=f"a period of {frames} frames")
-        before = host.engine.core.cycles
-        wait_until(lambda: host.engine.core.cycles > before + 3, what="cycles at the new period")
-        wait_until(lambda: f"the period is now {frames} frames" in caplog.text, what="the log line")
-        assert host.engine.meters()["points"]["ch/1/input"]["peak"][0] == pytest.approx(-18.0, abs=0.1)
-    assert host.engine.health()["engine"]["overruns"] == 0 and host.period_changes >= 2
-    assert host.reconnects == 0  # a period change needs no new client
-
-
 def hang_close(client: jack.Client, release: threading.Event) -> None:
     """Make ``client.close()`` hang until ``release`` is set, as libjack's close of a client of a dead server
     can hang for good. The real close is never called: the client is left to libjack, as mixerd leaves it."""
