@@ -18,7 +18,7 @@ sides against real audio.
 
 from libc.stdint cimport int32_t, uint32_t, uint64_t, uintptr_t
 from libc.stdlib cimport free, malloc
-from posix.time cimport CLOCK_MONOTONIC, clock_gettime, nanosleep, timespec
+from posix.time cimport CLOCK_MONOTONIC, clock_gettime, timespec
 
 import numpy as np
 
@@ -532,8 +532,7 @@ cdef class Core:
         self.binding = binding
 
     def detach_jack(self):
-        """Free the JACK binding. Call only after the client is deactivated or closed (when it cannot be:
-        ``abandon_jack()``)."""
+        """Free the JACK binding. Call only after the client is deactivated or closed."""
         cdef uint64_t busy, cycles
         if self.binding != NULL:
             mix_jack_busy(self.binding, &busy, &cycles)
@@ -541,39 +540,6 @@ cdef class Core:
             self._timed_before += cycles
             mix_jack_binding_free(self.binding)
             self.binding = NULL
-
-    def abandon_jack(self, double wait=1.0):
-        """Let go of the JACK binding without freeing it: for a client whose close never returned.
-
-        libjack's thread of that client may still hold the binding (and, however unlikely once its server is
-        gone, call the callback with it), so the binding is retired (the callback returns at once, touching
-        neither the core nor the ports) and deliberately leaked: a few hundred bytes per abandoned client, and
-        a client is abandoned only when a server died and libjack hung closing it. ``attach_jack()`` works
-        again at once. A callback inside the core is waited for up to ``wait`` seconds (a cycle takes
-        microseconds); one that never leaves was cancelled there or stopped for good, and is retired anyway.
-        Returns False then.
-        """
-        cdef uint64_t busy, cycles
-        cdef mix_jack_binding_t *binding = self.binding
-        cdef double until = _monotonic() + wait
-        cdef timespec pause
-        if binding == NULL:
-            return True
-        pause.tv_sec = 0
-        pause.tv_nsec = 1000000
-        left_in_time = True
-        with nogil:
-            while mix_jack_retire(binding) != 0:
-                if _monotonic() > until:
-                    mix_jack_retire_force(binding)
-                    left_in_time = False
-                    break
-                nanosleep(&pause, NULL)
-        mix_jack_busy(binding, &busy, &cycles)
-        self._busy_us_before += busy
-        self._timed_before += cycles
-        self.binding = NULL  # leaked on purpose, see above
-        return left_in_time
 
     def callback_time(self):
         """``(seconds, cycles)``: the time JACK's callback has spent running this core (the core plus

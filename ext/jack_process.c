@@ -6,11 +6,6 @@
 
 int mix_jack_process(jack_nframes_t nframes, void *arg) {
     mix_jack_binding_t *b = (mix_jack_binding_t *)arg;
-    /* One compare-and-swap a cycle (never a wait): a retired binding's core belongs to another binding. */
-    int idle = MIX_JACK_IDLE;
-    if (!atomic_compare_exchange_strong_explicit(&b->state, &idle, MIX_JACK_RUNNING, memory_order_acquire,
-                                                 memory_order_relaxed))
-        return 0;
     mixcore_t *core = b->core;
     /* jack_get_time reads libjack's clock (CLOCK_MONOTONIC through the vDSO): no syscall, no lock. */
     const jack_time_t start = jack_get_time();
@@ -26,21 +21,7 @@ int mix_jack_process(jack_nframes_t nframes, void *arg) {
                           memory_order_relaxed);
     atomic_store_explicit(&b->timed_cycles, atomic_load_explicit(&b->timed_cycles, memory_order_relaxed) + 1,
                           memory_order_relaxed);
-    atomic_store_explicit(&b->state, MIX_JACK_IDLE, memory_order_release);
     return 0;
-}
-
-int mix_jack_retire(mix_jack_binding_t *b) {
-    int idle = MIX_JACK_IDLE;
-    /* acq_rel: whatever the last cycle wrote to the core is visible to the next binding's first cycle. */
-    if (atomic_compare_exchange_strong_explicit(&b->state, &idle, MIX_JACK_RETIRED, memory_order_acq_rel,
-                                                memory_order_acquire))
-        return 0;
-    return idle == MIX_JACK_RETIRED ? 0 : -1;
-}
-
-void mix_jack_retire_force(mix_jack_binding_t *b) {
-    atomic_store_explicit(&b->state, MIX_JACK_RETIRED, memory_order_seq_cst);
 }
 
 void mix_jack_busy(mix_jack_binding_t *b, uint64_t *busy_us, uint64_t *cycles) {
@@ -53,7 +34,6 @@ mix_jack_binding_t *mix_jack_binding_new(mixcore_t *core, jack_port_t *const *in
     mix_jack_binding_t *b = calloc(1, sizeof *b);
     if (!b) return NULL;
     b->core = core;
-    atomic_init(&b->state, MIX_JACK_IDLE);
     const size_t ni = core->n_inputs ? core->n_inputs : 1, no = core->n_outputs;
     b->in_ports = calloc(ni, sizeof *b->in_ports);
     b->out_ports = calloc(no, sizeof *b->out_ports);

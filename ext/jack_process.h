@@ -20,14 +20,7 @@ typedef struct {
      * (mixerd bench --workload daemon, /health core_load). Written only by the audio thread. */
     _Atomic uint64_t busy_us;     /* microseconds spent inside mix_jack_process */
     _Atomic uint64_t timed_cycles;
-    /* MIX_JACK_IDLE / MIX_JACK_RUNNING (the callback is inside the core) / MIX_JACK_RETIRED (the callback
-     * returns at once, touching neither the core nor the ports). A binding whose client could not be closed
-     * is retired and leaked, not freed: libjack's thread may still call the callback with it, while a new
-     * binding drives the same core. */
-    _Atomic int state;
 } mix_jack_binding_t;
-
-enum { MIX_JACK_IDLE = 0, MIX_JACK_RUNNING = 1, MIX_JACK_RETIRED = 2 };
 
 /* Control side: allocate a binding for the given ports (arrays are copied). NULL on failure. */
 mix_jack_binding_t *mix_jack_binding_new(mixcore_t *core, jack_port_t *const *in_ports,
@@ -36,14 +29,6 @@ void mix_jack_binding_free(mix_jack_binding_t *binding);
 
 /* Installs mix_jack_process on the client. Must be called before jack_activate(). */
 int mix_jack_install(jack_client_t *client, mix_jack_binding_t *binding);
-
-/* Control side: retire the binding so the callback never touches the core again. 0 when done (or already
- * retired); -1 while the callback is inside the core right now: try again. */
-int mix_jack_retire(mix_jack_binding_t *binding);
-
-/* Control side, after mix_jack_retire() kept failing: the callback entered the core and never left (its thread
- * was cancelled there, or stopped for good); retire the binding anyway. */
-void mix_jack_retire_force(mix_jack_binding_t *binding);
 
 /* Any thread: the callback's accumulated time (microseconds) and the cycles it covers. */
 void mix_jack_busy(mix_jack_binding_t *binding, uint64_t *busy_us, uint64_t *cycles);

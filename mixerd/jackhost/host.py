@@ -8,9 +8,7 @@ Python runs in JACK's realtime thread. If the server goes away, a supervisor thr
 from __future__ import annotations
 
 import logging
-import os
 import threading
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,17 +24,6 @@ from mixerd.system.children import ChildRecord
 log = logging.getLogger(__name__)
 
 START_MODES = ("auto", "always", "never")
-
-# How long the libjack thread that told us of a shutdown may take to end before the client is closed anyway.
-# jack_client_close cancels libjack's notification thread asynchronously, wherever it is: one cancelled while it
-# held libjack's synchro mutex (it takes it for every client that comes or goes, and a dying jackd removes its
-# clients) leaves that mutex locked for good, and the close, and every later open in this process, hang on it.
-# Once the server's socket is closed the thread ends by itself, in milliseconds.
-NOTIFIER_TIMEOUT = 2.0
-# How long deactivate + close may take before the client is abandoned. A close that returns at all does so in
-# milliseconds (a dead server answers nothing, its socket fails at once); one that hangs in libjack never
-# returns, and the supervisor (reconnecting), /health and shutdown must go on without it.
-CLOSE_TIMEOUT = 3.0
 
 
 def input_port_names(layout: Layout) -> list[str]:
@@ -98,9 +85,7 @@ class JackHost:
         self.client: jack.Client | None = None
         self.xruns = 0
         self.reconnects = 0
-        self.abandoned_clients = 0  # clients whose close hung in libjack (see _close)
         self.unconnected: list[str] = []
-        self._notifier: int | None = None  # native id of the libjack thread that reported the shutdown
         self._lost = threading.Event()
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -129,14 +114,11 @@ class JackHost:
         self._supervisor.start()
 
     def stop(self) -> None:
-        """Deactivate and close our client, then stop jackd if we started it. Bounded whatever libjack does:
-        about NOTIFIER_TIMEOUT + CLOSE_TIMEOUT for the client, then jackd's SIGTERM-then-SIGKILL."""
+        """Deactivate and close our client, then stop jackd if we started it."""
         self._stop.set()
         self._lost.set()
         if self._supervisor:
-            # It may be closing the client itself (bounded); one stuck opening a client (libjack wedged by an
-            # abandoned close) is left behind, a daemon thread.
-            self._supervisor.join(timeout=NOTIFIER_TIMEOUT + CLOSE_TIMEOUT + 1)
+            self._supervisor.join(timeout=10)
         self._close()
         if self.own_server:
             self.own_server.stop()
@@ -155,7 +137,6 @@ class JackHost:
                 "running": client is not None and not self._lost.is_set(),
                 "xruns": self.xruns,
                 "reconnects": self.reconnects,
-                "abandoned_clients": self.abandoned_clients,
                 "unconnected": list(self.unconnected),
             }
             if self.interface:
@@ -208,7 +189,6 @@ class JackHost:
             self.engine.core.attach_jack(_addr(client._ptr), [_addr(p._ptr) for p in ins],
                                          [_addr(p._ptr) for p in outs])
             self._lost.clear()
-            self._notifier = None
             client.activate()
         except Exception:
             self.engine.core.detach_jack()
@@ -246,58 +226,25 @@ class JackHost:
     def _close(self) -> None:
         # The client is taken out under the lock (info() and ports() query it only under the lock, so none
         # is querying it now and none will), then closed without the lock: closing a client whose server
-        # died can block in libjack, and /health, the problem finder and shutdown must not wait for that.
+        # died can block in libjack for a long time, and /health, the problem finder and shutdown must not
+        # wait for that.
         with self._lock:
             client, self.client = self.client, None
-            notifier, self._notifier = self._notifier, None
         if client is None:
             return
-        if notifier is not None:
-            self._wait_until_gone(notifier)
-        closing = threading.Thread(target=self._close_client, args=(client,), name="mixerd-jack-close", daemon=True)
-        closing.start()
-        closing.join(CLOSE_TIMEOUT)
-        if not closing.is_alive():
-            # Only now is JACK's thread guaranteed not to be inside the callback.
-            self.engine.core.detach_jack()
-            return
-        # Abandoned: the thread keeps the client (a Client that is collected closes itself) and ends if the
-        # close ever returns. The core's binding is retired and leaked, never freed under libjack's thread.
-        # (If the hung close holds libjack's open mutex, the reconnect waits on it too: /health says so, and
-        # under systemd the watchdog, petted only while audio runs, restarts mixerd.)
-        self.abandoned_clients += 1
-        log.warning("jack: closing the client of a dead server hangs in libjack; abandoning it (%d so far)",
-                    self.abandoned_clients)
-        if not self.engine.core.abandon_jack():
-            log.warning("jack: the abandoned client's callback never left the core; retired it anyway")
-
-    @staticmethod
-    def _close_client(client: jack.Client) -> None:
         try:
             client.deactivate()
             client.close()
-        except Exception:  # nobody waits for this thread: report here
-            log.exception("jack: closing the client failed")
-
-    @staticmethod
-    def _wait_until_gone(tid: int) -> None:
-        """Wait (bounded) until the thread ``tid`` of this process has ended."""
-        deadline = time.monotonic() + NOTIFIER_TIMEOUT
-        while os.path.exists(f"/proc/self/task/{tid}"):
-            if time.monotonic() > deadline:
-                log.warning("jack: libjack's thread %d is still running %.0f s after the shutdown; closing anyway",
-                            tid, NOTIFIER_TIMEOUT)
-                return
-            time.sleep(0.01)
+        finally:
+            # Only now is JACK's thread guaranteed not to be inside the callback.
+            self.engine.core.detach_jack()
 
     def _on_xrun(self, delayed_usecs: float) -> None:
         self.xruns += 1
 
     def _on_shutdown(self, status: jack.Status, reason: str) -> None:
-        # Called from JACK's thread like a signal handler: only flag it, the supervisor does the rest, once
-        # this thread has ended (see NOTIFIER_TIMEOUT).
+        # Called from JACK's thread like a signal handler: only flag it, the supervisor does the rest.
         log.warning("jack: server shut our client down: %s", reason)
-        self._notifier = threading.get_native_id()
         self._lost.set()
 
     def _supervise(self) -> None:
