@@ -11,7 +11,6 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 import jack
 
@@ -79,7 +78,7 @@ def server_running(name: str = "") -> bool:
 
 
 #: what the dynamic linker reads from the environment: ``pw-jack`` points LD_LIBRARY_PATH at PipeWire's libjack,
-#: whose libjackserver is a stub (``jackctl_server_create2() not implemented``), so a jackd that inherits it dies
+#: whose libjackserver only logs that it cannot run a server, so a jackd that inherits it exits at once
 LINKER_VARIABLES = ("LD_LIBRARY_PATH", "LD_PRELOAD")
 
 
@@ -88,27 +87,6 @@ def server_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
     ``LINKER_VARIABLES``), so jackd always loads the system's JACK libraries."""
     env = os.environ if env is None else env
     return {k: v for k, v in env.items() if k not in LINKER_VARIABLES}
-
-
-def libjack_path() -> str | None:
-    """The file of the libjack this process has loaded (None before the first JACK call)."""
-    try:
-        maps = Path("/proc/self/maps").read_text()
-    except OSError:
-        return None
-    for line in maps.splitlines():
-        fields = line.split(maxsplit=5)  # address perms offset device inode [path]
-        if len(fields) == 6 and "/libjack.so" in fields[5]:
-            return fields[5].strip()
-    return None
-
-
-def uses_pipewire_libjack() -> bool:
-    """True when this process talks JACK through PipeWire's libjack (run under ``pw-jack``, or PipeWire's
-    libjack installed as the system's): then only PipeWire can be its server, and starting jackd is no use."""
-    jack.Client  # the module has loaded libjack on import
-    path = libjack_path()
-    return path is not None and "pipewire" in path
 
 
 def realtime_allowed() -> bool:

@@ -149,5 +149,11 @@ def test_a_jack_server_of_its_own_restarted_ten_times(tmp_path):
             assert api.get("/params/ch/1/send/2/level").json()["value"] == 0.0
     finally:
         proc.send_signal(signal.SIGTERM)
-        proc.wait(30)
-        jackd.__exit__(None, None, None)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:  # never left behind: it would reconnect to later tests' servers
+            proc.kill()
+            proc.wait()
+            raise
+        finally:
+            jackd.__exit__(None, None, None)

@@ -1,6 +1,6 @@
 """The jackd mixerd starts loads the system's JACK, whatever mixerd itself was started with: under ``pw-jack``
-LD_LIBRARY_PATH points at PipeWire's libjack, whose server library is a stub (``jackctl_server_create2() not
-implemented``), and a jackd that inherited it would die at once."""
+LD_LIBRARY_PATH points at PipeWire's libjack, whose server library cannot run a server, and a jackd that inherited
+it would exit at once."""
 
 from __future__ import annotations
 
