@@ -18,7 +18,7 @@ sides against real audio.
 
 from libc.stdint cimport int32_t, uint32_t, uint64_t, uintptr_t
 from libc.stdlib cimport free, malloc
-from posix.time cimport CLOCK_MONOTONIC, clock_gettime, timespec
+from posix.time cimport CLOCK_MONOTONIC, clock_gettime, nanosleep, timespec
 
 import numpy as np
 
@@ -264,6 +264,7 @@ cdef class Core:
     cdef readonly uint32_t frame_floats
     cdef readonly tuple buses
     cdef uint64_t _busy_us_before, _timed_before  # the callback time of earlier JACK bindings
+    cdef uint64_t _xruns_before  # the xruns earlier JACK bindings counted
 
     def __cinit__(self, uint32_t n_inputs, buses, uint32_t n_generators=4, *, uint32_t sample_rate=48000,
                   uint32_t max_frames=4096, uint32_t cmd_capacity=8192, uint32_t meter_slots=64,
@@ -532,14 +533,50 @@ cdef class Core:
         self.binding = binding
 
     def detach_jack(self):
-        """Free the JACK binding. Call only after the client is deactivated or closed."""
-        cdef uint64_t busy, cycles
+        """Free the JACK binding. Call only after the client is deactivated or closed (when it cannot be:
+        ``abandon_jack()``)."""
         if self.binding != NULL:
-            mix_jack_busy(self.binding, &busy, &cycles)
-            self._busy_us_before += busy
-            self._timed_before += cycles
+            self._keep_counts(self.binding)
             mix_jack_binding_free(self.binding)
             self.binding = NULL
+
+    cdef void _keep_counts(self, mix_jack_binding_t *binding) noexcept:
+        # A binding's counters outlive it: callback_time() and jack_xruns() cover every client so far.
+        cdef uint64_t busy, cycles
+        mix_jack_busy(binding, &busy, &cycles)
+        self._busy_us_before += busy
+        self._timed_before += cycles
+        self._xruns_before += mix_jack_xruns(binding)
+
+    def abandon_jack(self, double wait=1.0):
+        """Let go of the JACK binding without freeing it: for a client whose close never returned.
+
+        libjack's thread of that client may still hold the binding (and, however unlikely once its server is
+        gone, call the callback with it), so the binding is retired (the callback returns at once, touching
+        neither the core nor the ports) and deliberately leaked: a few hundred bytes per abandoned client, and
+        a client is abandoned only when a server died and libjack hung closing it. ``attach_jack()`` works
+        again at once. A callback inside the core is waited for up to ``wait`` seconds (a cycle takes
+        microseconds); one that never leaves was cancelled there or stopped for good, and is retired anyway.
+        Returns False then.
+        """
+        cdef mix_jack_binding_t *binding = self.binding
+        cdef double until = _monotonic() + wait
+        cdef timespec pause
+        if binding == NULL:
+            return True
+        pause.tv_sec = 0
+        pause.tv_nsec = 1000000
+        left_in_time = True
+        with nogil:
+            while mix_jack_retire(binding) != 0:
+                if _monotonic() > until:
+                    mix_jack_retire_force(binding)
+                    left_in_time = False
+                    break
+                nanosleep(&pause, NULL)
+        self._keep_counts(binding)
+        self.binding = NULL  # leaked on purpose, see above
+        return left_in_time
 
     def callback_time(self):
         """``(seconds, cycles)``: the time JACK's callback has spent running this core (the core plus
@@ -549,21 +586,49 @@ cdef class Core:
             mix_jack_busy(self.binding, &busy, &cycles)
         return (self._busy_us_before + busy) * 1e-6, self._timed_before + cycles
 
-    def cycles_while_holding_gil(self, double seconds):
+    def jack_xruns(self):
+        """The xruns JACK reported to every client this core was attached to (counted in C on libjack's
+        thread: no Python runs there)."""
+        return self._xruns_before + (mix_jack_xruns(self.binding) if self.binding != NULL else 0)
+
+    def jack_shutdown(self):
+        """``None`` while the attached client runs (or none is attached); once JACK shut it down,
+        ``(reason, thread id)``: JACK's reason and the kernel id of libjack's thread that reported it."""
+        cdef char reason[256]
+        cdef long notifier = 0
+        if self.binding == NULL or not mix_jack_shut_down(self.binding, reason, sizeof(reason), &notifier):
+            return None
+        return reason.decode("utf-8", "replace"), notifier
+
+    def cycles_while_holding_gil(self, double seconds, bint until_shutdown=False):
         """Hold the GIL for ``seconds`` without releasing it and count the audio blocks done meanwhile.
 
         A diagnostic for the realtime rule: if the JACK callback needed the GIL, no block could
-        complete while this runs. Returns (cycles at start, cycles at end).
+        complete while this runs. With ``until_shutdown`` the hold ends early once the attached client's
+        shutdown is flagged, which only C on libjack's thread can do meanwhile. Returns (cycles at start,
+        cycles at end, whether the shutdown was flagged by the end).
         """
         cdef mix_stats_t s
+        cdef char reason[1]
+        cdef long notifier
         mixcore_stats(self.c, &s)
         cdef uint64_t start = s.cycles
         cdef double until = _monotonic() + seconds
+        cdef bint shut_down = False
         # Deliberately not `with nogil`: this loop keeps the GIL the whole time.
         while _monotonic() < until:
-            pass
+            shut_down = self.binding != NULL and mix_jack_shut_down(self.binding, reason, 1, &notifier)
+            if shut_down and until_shutdown:
+                break
         mixcore_stats(self.c, &s)
-        return start, s.cycles
+        return start, s.cycles, shut_down
+
+
+def jack_messages(bint quiet):
+    """Route libjack's error and info messages to C functions: stderr as libjack's default does, or nowhere
+    while ``quiet``. (JACK-Client's ``set_error_function`` would run Python on whatever libjack thread reports
+    something.)"""
+    mix_jack_messages(quiet)
 
 
 # DSP kernels' test entry points: each kernel exposes small offline functions for its own tests.

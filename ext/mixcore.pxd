@@ -156,5 +156,10 @@ cdef extern from "jack_process.h" nogil:
     void mix_jack_binding_free(mix_jack_binding_t *binding) noexcept
     int mix_jack_install(jack_client_t *client, mix_jack_binding_t *binding) noexcept
     void mix_jack_busy(mix_jack_binding_t *binding, uint64_t *busy_us, uint64_t *cycles) noexcept
+    int mix_jack_retire(mix_jack_binding_t *binding) noexcept
+    void mix_jack_retire_force(mix_jack_binding_t *binding) noexcept
+    uint64_t mix_jack_xruns(mix_jack_binding_t *binding) noexcept
+    int mix_jack_shut_down(mix_jack_binding_t *binding, char *reason, size_t reason_size, long *notifier) noexcept
+    void mix_jack_messages(int quiet) noexcept
     # The realtime process callback JACK calls; C code, no GIL, never raises.
     int mix_jack_process(jack_nframes_t nframes, void *arg) noexcept nogil

@@ -167,9 +167,9 @@ class Diagnostics:
             snap = dataclasses.replace(snap, settling=snap.settling | self._settling.at(now))
             found = finder.find(snap)
             health = snap.health
-        xruns = finder.xruns_problems(self._recent_xruns(health, now))
-        if xruns:
-            found = found + xruns
+        extra = finder.xruns_problems(self._recent_xruns(health, now)) + finder.audio_problems(health)
+        if extra:
+            found = found + extra
         raised, cleared = self._hysteresis.update(found, now)
         with self._lock:
             m = self._message

@@ -46,6 +46,7 @@ CODES: dict[str, tuple[str, str]] = {
     "output_port_unconnected": ("error", "an output port is connected to nothing"),
     "main_clipping": ("error", "the main mix goes over full scale"),
     "xruns": ("warning", "the audio dropped out (JACK xruns)"),
+    "audio_stopped": ("error", "no audio: mixerd is not connected to a running JACK server"),
 }
 SEVERITIES = ("error", "warning", "info")
 HEADROOM_DB = -6.0       # a channel peaking above this (post-trim) has less than 6 dB left
@@ -122,6 +123,25 @@ def xruns_problems(recent_xruns: int) -> list[Problem]:
                     "not finished in time, which is heard as clicks",
                     "close other programs, raise the JACK period (the profile's [jack] period) or run jackd "
                     "with realtime priority", details={"recent": recent_xruns})]
+
+
+def audio_problems(health: Mapping[str, Any]) -> list[Problem]:
+    """The ``audio_stopped`` problem while mixerd's JACK client is down (``health`` status "down" with a JACK
+    backend): the server died, stalled or changed its rate, or the interface is unplugged; mixerd reconnects
+    by itself, and says why it lost the server."""
+    jack = health.get("jack", {})
+    if health.get("status") != "down" or jack.get("backend") != "jack":
+        return []
+    why = jack.get("last_loss") or "no JACK server answered"
+    interface = jack.get("interface") or {}
+    if interface.get("present") is False:
+        why = f"the interface {interface.get('card')} is unplugged"
+    server = "PipeWire" if jack.get("pipewire") else f"the JACK server {jack.get('server', 'default')!r}"
+    return [Problem("audio_stopped", "audio", f"no audio: {why}; mixerd reconnects by itself as soon as {server} "
+                    f"answers ({jack.get('reconnects', 0)} reconnects so far)",
+                    "check that the interface is plugged in and that jackd (mixerd-jackd.service) or PipeWire "
+                    "runs; nothing to do in the mixer", details={"last_loss": jack.get("last_loss"),
+                                                                 "reconnects": jack.get("reconnects", 0)})]
 
 
 # -- the meter points the finder reads -----------------------------------------------------------------

@@ -8,7 +8,9 @@ Python runs in JACK's realtime thread. If the server goes away, a supervisor thr
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,13 +19,35 @@ from typing import Any
 import jack
 
 from mixerd.engine import Engine
-from mixerd.jackhost.server import JackServer, JackServerError, ServerSpec, server_running
+from mixerd.jackhost.server import JackServer, JackServerError, ServerSpec, server_running, uses_pipewire_libjack
 from mixerd.model.layout import Layout
 from mixerd.system.children import ChildRecord
 
 log = logging.getLogger(__name__)
 
 START_MODES = ("auto", "always", "never")
+
+# How long the libjack thread that told us of a shutdown may take to end before the client is closed anyway.
+# jack_client_close cancels libjack's notification thread asynchronously, wherever it is: one cancelled while it
+# held libjack's synchro mutex (it takes it for every client that comes or goes, and a dying jackd removes its
+# clients) leaves that mutex locked for good, and the close, and every later open in this process, hang on it.
+# Once the server's socket is closed the thread ends by itself, in milliseconds.
+NOTIFIER_TIMEOUT = 2.0
+# How long deactivate + close may take before the client is abandoned. A close that returns at all does so in
+# milliseconds (a dead server answers nothing, its socket fails at once); one that hangs in libjack never
+# returns, and the supervisor (reconnecting), /health and shutdown must go on without it.
+CLOSE_TIMEOUT = 3.0
+# How long the audio may stand still before the server counts as lost. PipeWire's JACK reports no shutdown when
+# PipeWire stops or restarts (its libjack only logs "Broken pipe"): cycles that stop advancing are the only
+# sign. 2 s is many periods even at PipeWire's longest (8192 frames at 44.1 kHz: 0.19 s) and short enough for a
+# musician. jackd reports its own end; its graph can stand still for seconds while alive (a synchronous
+# server waiting on a slow client), and closing a client of a live, busy server can hang in libjack, so with
+# jackd's libjack only a much longer stall counts (a server hung for good, or one that never delivered our
+# client's notification connection and so cannot tell us it went away).
+STALL_TIMEOUT = {"pipewire": 2.0, "jackd": 15.0}
+# How often the supervisor looks at the running client: a shutdown JACK reported (flagged in C), a stall, a new
+# rate or period. A shutdown is acted on within this.
+POLL_INTERVAL = 0.25
 
 
 def input_port_names(layout: Layout) -> list[str]:
@@ -76,6 +100,8 @@ class JackHost:
         # The ALSA card (its id, as in hw:USB) our jackd runs on: while /proc/asound/<id> is gone the USB
         # interface is unplugged, and jackd is not restarted until it is back.
         self.interface = interface
+        #: mixerd talks JACK through PipeWire's libjack (pw-jack): PipeWire is the only server it can reach
+        self.pipewire = uses_pipewire_libjack()
         self.asound = asound
         self.interface_losses = 0
         # Where the jackd we start is noted (the state directory), so that a start after a kill -9 stops
@@ -83,8 +109,13 @@ class JackHost:
         self.record = record
         self.own_server: JackServer | None = None
         self.client: jack.Client | None = None
-        self.xruns = 0
         self.reconnects = 0
+        self.abandoned_clients = 0  # clients whose close hung in libjack (see _close)
+        self.stalls = 0  # servers taken for lost because the audio stood still (see STALL_TIMEOUT)
+        self.rate_changes = 0
+        self.period_changes = 0
+        self.last_loss: str | None = None  # why the server was last taken for lost, for /health and the finder
+        self._watch: tuple[int, float, int] | None = None  # (cycles, when they last moved, period) while running
         self.unconnected: list[str] = []
         self._lost = threading.Event()
         self._stop = threading.Event()
@@ -98,6 +129,16 @@ class JackHost:
         if self.record:
             self.record.stop_leftover()
         running = server_running(self.spec.name)
+        if self.pipewire and not running and self.start_mode != "never":
+            # Under pw-jack a jackd of ours would be no use: PipeWire's libjack talks to PipeWire only. Wait for
+            # PipeWire (a user session starting, a restart) as the supervisor does for a lost server.
+            log.warning("jack: PipeWire's JACK does not answer (mixerd runs with PipeWire's libjack, pw-jack); "
+                        "waiting for PipeWire instead of starting jackd")
+            self._lose("PipeWire's JACK did not answer at start")
+            self._stop.clear()
+            self._supervisor = threading.Thread(target=self._supervise, name="mixerd-jack-supervisor", daemon=True)
+            self._supervisor.start()
+            return
         if running and self.start_mode == "always":
             raise JackServerError(f"a JACK server named {self.spec.name or 'default'!r} is already running "
                                   "and jack.start_server is 'always'; stop it or use 'auto'")
@@ -114,11 +155,14 @@ class JackHost:
         self._supervisor.start()
 
     def stop(self) -> None:
-        """Deactivate and close our client, then stop jackd if we started it."""
+        """Deactivate and close our client, then stop jackd if we started it. Bounded whatever libjack does:
+        about NOTIFIER_TIMEOUT + CLOSE_TIMEOUT for the client, then jackd's SIGTERM-then-SIGKILL."""
         self._stop.set()
         self._lost.set()
         if self._supervisor:
-            self._supervisor.join(timeout=10)
+            # It may be closing the client itself (bounded); one stuck opening a client (libjack wedged by an
+            # abandoned close) is left behind, a daemon thread.
+            self._supervisor.join(timeout=NOTIFIER_TIMEOUT + CLOSE_TIMEOUT + 1)
         self._close()
         if self.own_server:
             self.own_server.stop()
@@ -135,8 +179,14 @@ class JackHost:
                 "server": self.spec.name or "default",
                 "own_server": self.own_server is not None,
                 "running": client is not None and not self._lost.is_set(),
-                "xruns": self.xruns,
+                "xruns": self.engine.core.jack_xruns(),
                 "reconnects": self.reconnects,
+                "abandoned_clients": self.abandoned_clients,
+                "stalls": self.stalls,
+                "rate_changes": self.rate_changes,
+                "period_changes": self.period_changes,
+                "last_loss": self.last_loss,
+                "pipewire": self.pipewire,
                 "unconnected": list(self.unconnected),
             }
             if self.interface:
@@ -181,8 +231,8 @@ class JackHost:
         layout = self.engine.layout
         client = jack.Client(self.client_name, no_start_server=True, servername=self.spec.name or None)
         try:
-            client.set_xrun_callback(self._on_xrun)
-            client.set_shutdown_callback(self._on_shutdown)
+            # No Python callbacks on libjack's threads: the core's binding counts xruns and flags a shutdown
+            # in C (see jack_process.h), and the supervisor polls it.
             self.engine.set_sample_rate(client.samplerate)
             ins = [client.inports.register(name) for name in input_port_names(layout)]
             outs = [client.outports.register(name) for name in output_port_names(layout)]
@@ -197,6 +247,7 @@ class JackHost:
         with self._lock:
             # The Port objects live as long as the client (client.inports/outports keep them).
             self.client = client
+            self._watch = (self.engine.core.cycles, time.monotonic(), client.blocksize)
         self._wire(client, ins, outs)
         log.info("jack: %s active at %d Hz, %d frames", client.name, client.samplerate, client.blocksize)
 
@@ -226,38 +277,110 @@ class JackHost:
     def _close(self) -> None:
         # The client is taken out under the lock (info() and ports() query it only under the lock, so none
         # is querying it now and none will), then closed without the lock: closing a client whose server
-        # died can block in libjack for a long time, and /health, the problem finder and shutdown must not
-        # wait for that.
+        # died can block in libjack, and /health, the problem finder and shutdown must not wait for that.
         with self._lock:
             client, self.client = self.client, None
         if client is None:
             return
+        shutdown = self.engine.core.jack_shutdown()
+        if shutdown is not None:
+            self._wait_until_gone(shutdown[1])
+        closing = threading.Thread(target=self._close_client, args=(client,), name="mixerd-jack-close", daemon=True)
+        closing.start()
+        closing.join(CLOSE_TIMEOUT)
+        if not closing.is_alive():
+            # Only now is JACK's thread guaranteed not to be inside the callback.
+            self.engine.core.detach_jack()
+            return
+        # Abandoned: the thread keeps the client (a Client that is collected closes itself) and ends if the
+        # close ever returns. The core's binding is retired and leaked, never freed under libjack's thread.
+        # (If the hung close holds libjack's open mutex, the reconnect waits on it too: /health says so, and
+        # under systemd the watchdog, petted only while audio runs, restarts mixerd.)
+        self.abandoned_clients += 1
+        log.warning("jack: closing the client of a dead server hangs in libjack; abandoning it (%d so far)",
+                    self.abandoned_clients)
+        if not self.engine.core.abandon_jack():
+            log.warning("jack: the abandoned client's callback never left the core; retired it anyway")
+
+    @staticmethod
+    def _close_client(client: jack.Client) -> None:
         try:
             client.deactivate()
             client.close()
-        finally:
-            # Only now is JACK's thread guaranteed not to be inside the callback.
-            self.engine.core.detach_jack()
+        except Exception:  # nobody waits for this thread: report here
+            log.exception("jack: closing the client failed")
 
-    def _on_xrun(self, delayed_usecs: float) -> None:
-        self.xruns += 1
+    @staticmethod
+    def _wait_until_gone(tid: int) -> None:
+        """Wait (bounded) until the thread ``tid`` of this process has ended."""
+        deadline = time.monotonic() + NOTIFIER_TIMEOUT
+        while os.path.exists(f"/proc/self/task/{tid}"):
+            if time.monotonic() > deadline:
+                log.warning("jack: libjack's thread %d is still running %.0f s after the shutdown; closing anyway",
+                            tid, NOTIFIER_TIMEOUT)
+                return
+            time.sleep(0.01)
 
-    def _on_shutdown(self, status: jack.Status, reason: str) -> None:
-        # Called from JACK's thread like a signal handler: only flag it, the supervisor does the rest.
-        log.warning("jack: server shut our client down: %s", reason)
+    def _check_shutdown(self) -> None:
+        # JACK's shutdown callback only sets a flag in the core's binding (C, libjack's thread); the rest is
+        # done here, in the supervisor's thread, and the close waits for that libjack thread to end (see
+        # NOTIFIER_TIMEOUT).
+        shutdown = self.engine.core.jack_shutdown()
+        if shutdown is not None and not self._lost.is_set():
+            log.warning("jack: server shut our client down: %s", shutdown[0])
+            self._lose(f"the server shut mixerd's client down ({shutdown[0]})")
+
+    def _lose(self, why: str) -> None:
+        self.last_loss = why
         self._lost.set()
+
+    def _watch_running(self) -> None:
+        """One look at a running client (the supervisor's, every POLL_INTERVAL): audio that stands still for
+        STALL_TIMEOUT, or a new sample rate, make the server lost (a reconnect re-makes everything for the
+        rate); a new period is followed by the core by itself and only logged."""
+        with self._lock:
+            client = self.client
+            if client is None or self._lost.is_set():
+                return
+            try:
+                rate, period = client.samplerate, client.blocksize
+            except jack.JackError:
+                return
+        now, cycles = time.monotonic(), self.engine.core.cycles
+        if self._watch is None:
+            self._watch = (cycles, now, period)
+            return
+        last_cycles, moved_at, last_period = self._watch
+        if period != last_period:
+            self.period_changes += 1
+            log.info("jack: the period is now %d frames (was %d); the core follows it", period, last_period)
+        if cycles != last_cycles:
+            moved_at = now
+        self._watch = (cycles, moved_at, period)
+        if rate != self.engine.sample_rate:
+            self.rate_changes += 1
+            log.warning("jack: the sample rate changed to %d Hz (was %d); re-opening mixerd's client to re-make "
+                        "everything rate-dependent", rate, self.engine.sample_rate)
+            self._lose(f"the sample rate changed to {rate} Hz")
+        elif now - moved_at >= STALL_TIMEOUT["pipewire" if self.pipewire else "jackd"]:
+            self.stalls += 1
+            log.warning("jack: no audio cycle for %.1f s though the server reported nothing (PipeWire's JACK does "
+                        "not when it stops); taking the server for lost and reconnecting", now - moved_at)
+            self._lose(f"the audio stood still for {now - moved_at:.1f} s without a word from the server")
 
     def _supervise(self) -> None:
         delay = 0.5
         noticed = False  # the interface's loss was already counted
         while not self._stop.is_set():
-            if not self._lost.wait(0.5):
+            if not self._lost.wait(POLL_INTERVAL):
+                self._check_shutdown()
+                self._watch_running()
                 if self.own_server and not self.interface_present():
                     # The card vanished under a running jackd: it can only fail from here on.
                     log.warning("jack: the interface %s disappeared; stopping our jackd", self.interface)
                     self.interface_losses += 1
                     noticed = True
-                    self._lost.set()
+                    self._lose(f"the interface {self.interface} disappeared")
                     self._close()
                     self.own_server.stop()
                 continue
@@ -281,7 +404,7 @@ class JackHost:
                 self._open()
                 self.reconnects += 1
                 delay = 0.5
-                log.info("jack: reconnected")
+                log.info("jack: reconnected (after: %s)", self.last_loss)
             except Exception as exc:  # keep trying with backoff; the daemon must outlive JACK
                 log.warning("jack: reconnect failed (%s); retrying in %.1f s", exc, delay)
                 self._lost.set()

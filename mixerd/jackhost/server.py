@@ -11,9 +11,11 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import jack
 
+from mixerd._core import jack_messages
 from mixerd.system.children import ChildRecord, spawn
 
 log = logging.getLogger(__name__)
@@ -61,18 +63,16 @@ def port_limit(configured: int, own_ports: int, capture: int, playback: int) -> 
 
 def server_running(name: str = "") -> bool:
     """True if a JACK server answers under ``name`` ("" = default)."""
-    # libjack prints "cannot connect to server" to stderr when nobody answers; that is the expected
-    # answer here, so its messages go to the debug log for the probe only. (Not for good: libjack may
-    # report errors from the realtime thread, where a Python callback must never run.)
-    jack.set_error_function(lambda msg: log.debug("libjack: %s", msg))
-    jack.set_info_function(lambda msg: log.debug("libjack: %s", msg))
+    # libjack prints "cannot connect to server" to stderr when nobody answers; that is the expected answer
+    # here, so its messages are dropped for the probe only. (By C functions: a Python one would run on any
+    # libjack thread that reports something meanwhile, see mixerd._core.jack_messages.)
+    jack_messages(quiet=True)
     try:
         client = jack.Client("mixerd-probe", no_start_server=True, servername=name or None)
     except jack.JackError:
         return False
     finally:
-        jack.set_error_function(None)
-        jack.set_info_function(None)
+        jack_messages(quiet=False)
     client.close()
     return True
 
@@ -87,6 +87,27 @@ def server_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
     ``LINKER_VARIABLES``), so jackd always loads the system's JACK libraries."""
     env = os.environ if env is None else env
     return {k: v for k, v in env.items() if k not in LINKER_VARIABLES}
+
+
+def libjack_path() -> str | None:
+    """The file of the libjack this process has loaded (None before the first JACK call)."""
+    try:
+        maps = Path("/proc/self/maps").read_text()
+    except OSError:
+        return None
+    for line in maps.splitlines():
+        fields = line.split(maxsplit=5)  # address perms offset device inode [path]
+        if len(fields) == 6 and "/libjack.so" in fields[5]:
+            return fields[5].strip()
+    return None
+
+
+def uses_pipewire_libjack() -> bool:
+    """True when this process talks JACK through PipeWire's libjack (run under ``pw-jack``, or PipeWire's
+    libjack installed as the system's): then only PipeWire can be its server, and starting jackd is no use."""
+    jack.Client  # the module has loaded libjack on import
+    path = libjack_path()
+    return path is not None and "pipewire" in path
 
 
 def realtime_allowed() -> bool:
