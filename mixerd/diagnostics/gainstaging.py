@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from mixerd.diagnostics.snapshot import HOLD_S, INPUT_CLIP_DB, SIGNAL_DB
-from mixerd.model.errors import ParamError
+from mixerd.model.errors import MixerError, ParamError
 
 DEFAULT_TARGET_DB = -18.0
 TARGET_RANGE = (-30.0, -6.0)
@@ -141,14 +141,11 @@ def _run_checked(control, request: Request, apply: bool, origin: str, **listen_k
     return result
 
 
-class Busy(RuntimeError):
+class Busy(MixerError):
     """The assistant is already listening (one run at a time per mixer)."""
 
-    code = "busy"
-
     def __init__(self) -> None:
-        super().__init__("the gain-staging assistant is already listening; wait for its result and try again")
-        self.message = str(self)
+        super().__init__("busy", "the gain-staging assistant is already listening; wait for its result and try again")
 
 
 class Assistant:

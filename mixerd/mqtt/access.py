@@ -67,7 +67,7 @@ class Access:
             raise self._read_only()
         if address not in self.writable:
             raise PayloadError("forbidden", f"MQTT may not change {address} on this mixer: [mqtt] writable allows "
-                               f"only {self.patterns}", f"addresses matching {self.patterns}")
+                               f"only {self.patterns}", address, f"addresses matching {self.patterns}")
 
     def may_run(self, action: str, changes: Iterable[str] = ()) -> bool:
         try:
@@ -84,17 +84,17 @@ class Access:
         if action not in self.actions:
             listed = ", ".join(self.actions) or "none"
             raise PayloadError("forbidden", f"MQTT may not run {action} on this mixer: [mqtt] actions allows only "
-                               f"{listed}", listed)
+                               f"{listed}", allowed=listed)
         if action in WHOLE_MIX and not self.everything:
             raise PayloadError("forbidden", f"MQTT may not run {action} on this mixer: it can change any address, "
-                               f"and [mqtt] writable allows only {self.patterns}", f"addresses matching {self.patterns}")
+                               f"and [mqtt] writable allows only {self.patterns}", allowed=f"addresses matching {self.patterns}")
         blocked = [a for a in changes if a not in self.writable]
         if blocked:
             raise PayloadError("forbidden", f"MQTT may not run {action} on this mixer: it would change "
                                f"{', '.join(blocked[:3])}{' …' if len(blocked) > 3 else ''}, and [mqtt] writable "
-                               f"allows only {self.patterns}", f"addresses matching {self.patterns}")
+                               f"allows only {self.patterns}", allowed=f"addresses matching {self.patterns}")
 
     @staticmethod
     def _read_only() -> PayloadError:
         return PayloadError("forbidden", "MQTT is read-only on this mixer ([mqtt] read_only = true): it publishes "
-                            "the state and changes nothing; change it in the web app or the API", "nothing")
+                            "the state and changes nothing; change it in the web app or the API", allowed="nothing")

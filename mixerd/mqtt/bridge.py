@@ -38,9 +38,8 @@ import paho.mqtt.client as mqtt
 
 from mixerd.control.events import Lagged, Notice
 from mixerd.control.health import summary as health_summary
-from mixerd.control.scenes import SceneError
 from mixerd.diagnostics import gainstaging
-from mixerd.model.errors import ParamError
+from mixerd.model.errors import MixerError
 from mixerd.model.meters import MeterFrame
 from mixerd.mqtt import discovery
 from mixerd.mqtt.access import Access
@@ -251,18 +250,16 @@ class MqttBridge:
                 self.control.set(name, parse_payload(payload, spec), "mqtt")
             else:
                 self._action(name, payload)
-        except (ParamError, PayloadError, SceneError) as exc:
-            self._error(topic, payload, exc.code, exc.message, getattr(exc, "address", None) or
-                        (name if kind == "set" else None), exc.allowed)
+        except MixerError as exc:
+            self._error(topic, payload, exc, name if kind == "set" else None)
         except Exception:  # a bug: logged, and the sender still hears that the message was not applied
             log.exception("mqtt: error handling %s", topic)
-            self._error(topic, payload, "internal_error", "mixerd could not handle this message (see its log)",
-                        name if kind == "set" else None, None)
+            self._error(topic, payload, None, name if kind == "set" else None)
 
     def _action(self, name: str, payload: bytes) -> None:
         if name not in ACTIONS and not self.access.read_only:
             raise PayloadError("unknown_action", f"there is no action {name!r}",
-                               ", ".join(f"{a} ({what})" for a, what in ACTIONS.items()))
+                               allowed=", ".join(f"{a} ({what})" for a, what in ACTIONS.items()))
         self.access.check_action(name)  # read-only, not among [mqtt] actions, or reaching past writable
         if name == "undo":
             self.control.undo()
@@ -290,7 +287,8 @@ class MqttBridge:
         body = read_json(text) if text else {}
         allowed = '{"channels": [1, 2] or null, "listen_s": 1…60, "target_db": -30…-6, "apply": true or false}'
         if not isinstance(body, dict) or set(body) - {"channels", "listen_s", "target_db", "apply"}:
-            raise PayloadError("invalid_value", "the gain_staging payload is empty or a JSON object", allowed)
+            raise PayloadError("invalid_value", "the gain_staging payload is empty or a JSON object",
+                               allowed=allowed)
         try:
             channels = body.get("channels")
             request = gainstaging.Request(None if channels is None else tuple(int(c) for c in channels),
@@ -298,20 +296,19 @@ class MqttBridge:
                                           float(body.get("target_db", gainstaging.DEFAULT_TARGET_DB)))
         except (TypeError, ValueError, OverflowError):  # OverflowError: int(1e400), a JSON number too big
             raise PayloadError("wrong_type", "channels is a list of numbers, listen_s and target_db numbers",
-                               allowed) from None
+                               allowed=allowed) from None
         request = request.checked(self._tree.layout.n_inputs)
         apply = body.get("apply", False) is True
         channels = request.channels or range(1, self._tree.layout.n_inputs + 1)
         self.access.check_action("gain_staging", [f"ch/{n}/trim" for n in channels] if apply else [])
         if self._assistant.listening:
-            raise PayloadError(gainstaging.Busy.code, str(gainstaging.Busy()))
+            raise gainstaging.Busy()
 
         def listen() -> None:
             try:
                 result = self._assistant.run(request, apply, origin="mqtt", cancel=self._stop)
-            except (ParamError, gainstaging.Busy) as exc:
-                self._error(self.topics.action("gain_staging"), payload, exc.code, exc.message,
-                            getattr(exc, "address", None), getattr(exc, "allowed", None))
+            except MixerError as exc:
+                self._error(self.topics.action("gain_staging"), payload, exc, None)
                 return
             self._publish(self.topics.gain_staging, json.dumps(result, ensure_ascii=False), retain=False)
 
@@ -329,14 +326,21 @@ class MqttBridge:
         if text == modified_label(s.name for s in scenes):
             return None
         names = ", ".join(repr(s.name) for s in scenes) or "none yet"
-        raise PayloadError("not_found", f"there is no scene named {text!r}", f"a scene id or name ({names})")
+        raise PayloadError("not_found", f"there is no scene named {text!r}",
+                           allowed=f"a scene id or name ({names})")
 
-    def _error(self, topic: str, payload: bytes, code: str, message: str, address: str | None,
-               allowed: str | None) -> None:
+    def _error(self, topic: str, payload: bytes, exc: MixerError | None, address: str | None) -> None:
+        """Answer a refused message on {base}/error: ``exc`` in MQTT's words, or (None) our own failure.
+        ``address``: the one the topic named, when the error names none."""
         self.stats["errors"] += 1
-        body = {"topic": topic, "payload": payload[:200].decode("utf-8", "replace"),
-                "error": {"code": code, "message": message, "address": address, "allowed": allowed}}
-        log.info("mqtt: refused %s: %s", topic, message)
+        if exc is None:
+            error = {"code": "internal_error", "message": "mixerd could not handle this message (see its log)",
+                     "address": address, "allowed": None}
+        else:
+            error = exc.to_dict(self.topics.hints)
+            error["address"] = error["address"] or address
+        body = {"topic": topic, "payload": payload[:200].decode("utf-8", "replace"), "error": error}
+        log.info("mqtt: refused %s: %s", topic, error["message"])
         # backslashreplace: a message quoting text with a lone surrogate is still published, escaped.
         self._publish(self.topics.error, json.dumps(body, ensure_ascii=False).encode("utf-8", "backslashreplace"),
                       retain=False)

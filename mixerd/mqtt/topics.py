@@ -15,6 +15,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from mixerd.model.errors import MixerError
 from mixerd.model.spec import ParamSpec, show_value
 
 SET = "set"
@@ -33,12 +34,9 @@ _FALSE = ("off", "false", "0", "no")
 MAX_PAYLOAD = 1024
 
 
-class PayloadError(ValueError):
-    """A payload that cannot mean a value of its address's type: ``code``, ``message``, ``allowed``."""
-
-    def __init__(self, code: str, message: str, allowed: str | None = None):
-        super().__init__(message)
-        self.code, self.message, self.allowed = code, message, allowed
+class PayloadError(MixerError):
+    """A refused MQTT message: a payload that cannot mean a value of its address's type, an unknown or
+    forbidden action."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +85,15 @@ class Topics:
 
     def action(self, name: str) -> str:
         return f"{self.base}/action/{name}"
+
+    @property
+    def hints(self) -> dict[str, str]:
+        """MQTT's words for the ways to act an error may point to (see ``mixerd.model.errors.HINTS``)."""
+        return {
+            "save_scene": f"publish a name to {self.action('scene_save')} to save one",
+            "list_scenes": f"Home Assistant's scene select (from {self.scene}) lists them",
+            "list_params": f"the retained topics under {self.base}/ are the addresses, with their values",
+        }
 
     def subscriptions(self, max_depth: int) -> list[str]:
         """Filters for every ``…/set`` of an address up to ``max_depth`` segments, and the actions.
@@ -160,7 +167,7 @@ def parse_payload(raw: bytes, spec: ParamSpec) -> Any:
         if word in _FALSE:
             return False
         raise PayloadError("wrong_type", f"{spec.address}: {show_value(text)} is not on or off",
-                           "true/false, ON/OFF, 1/0")
+                           spec.address, "true/false, ON/OFF, 1/0")
     if spec.kind == "number":
         if isinstance(value, str):  # "-6" sent as a JSON string, or "-6 dB"
             word = value.strip().removesuffix(spec.unit).strip() if spec.unit else value.strip()
@@ -168,13 +175,13 @@ def parse_payload(raw: bytes, spec: ParamSpec) -> Any:
                 value = float(word)
             except ValueError:
                 raise PayloadError("wrong_type", f"{spec.address}: {show_value(text)} is not a number",
-                                   spec.allowed) from None
+                                   spec.address, spec.allowed) from None
         if isinstance(value, bool) or not isinstance(value, (int, float)) or \
                 (isinstance(value, float) and not math.isfinite(value)):
-            raise PayloadError("wrong_type", f"{spec.address}: {show_value(text)} is not a number", spec.allowed)
+            raise PayloadError("wrong_type", f"{spec.address}: {show_value(text)} is not a number", spec.address, spec.allowed)
         if isinstance(value, int) and abs(value) > sys.float_info.max:  # JSON integers have no size limit
-            raise PayloadError("out_of_range", f"{spec.address}: {show_value(text)} is out of range", spec.allowed)
+            raise PayloadError("out_of_range", f"{spec.address}: {show_value(text)} is out of range", spec.address, spec.allowed)
         return value
     if isinstance(value, (dict, list)) or value is None:
-        raise PayloadError("wrong_type", f"{spec.address}: {show_value(text)} is not text", spec.allowed)
+        raise PayloadError("wrong_type", f"{spec.address}: {show_value(text)} is not text", spec.address, spec.allowed)
     return value if isinstance(value, str) else text

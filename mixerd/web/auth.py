@@ -32,6 +32,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
+from mixerd.model.errors import MixerError
 from mixerd.store import Store
 
 log = logging.getLogger(__name__)
@@ -54,29 +55,12 @@ META_LINKS = "auth.links"
 SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
 
 
-class AuthError(Exception):
-    """A refused request: ``status`` (401, 403, 404, 409, 422, 429) and the common error body."""
+class AuthError(MixerError):
+    """A refused request of access control (the kind says 401, 403, 404, 409, 422 or 429); a lock-out carries
+    ``details["retry_after"]`` (seconds)."""
 
-    def __init__(self, status: int, code: str, message: str, address: str | None = None,
-                 allowed: str | None = None, retry_after: int | None = None):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.address = address
-        self.allowed = allowed
-        self.retry_after = retry_after
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "message": self.message, "address": self.address, "allowed": self.allowed}
-
-    @property
-    def headers(self) -> dict[str, str]:
-        if self.retry_after is not None:
-            return {"Retry-After": str(self.retry_after)}
-        if self.status == 401:
-            return {"WWW-Authenticate": 'Bearer realm="mixerd"'}
-        return {}
+    family = frozenset({"unauthenticated", "bad_password", "forbidden", "too_many_attempts", "weak_password",
+                        "password_set", "password_not_set", "invalid_value", "not_found", "auth_disabled"})
 
 
 @dataclass(frozen=True)
@@ -119,25 +103,25 @@ def may_write(principal: Principal, address: str) -> bool:
 
 def authorize(auth: Auth | None, principal: Principal, addresses: Iterable[str] | None = None) -> None:
     """The one write rule, for every front end. ``addresses``: the parameters a change sets; None for any
-    other write (undo, scenes, links, …: admin only). Raises AuthError 403 ``forbidden`` naming what is
-    refused and what the token may change, or 401 when the token was revoked meanwhile. No ``auth``: open."""
+    other write (undo, scenes, links, …: admin only). Raises AuthError ``forbidden`` naming what is
+    refused and what the token may change, or ``unauthenticated`` when the token was revoked meanwhile. No ``auth``: open."""
     if auth is None:
         return
     auth.check_live(principal)
     if principal.role == "admin":
         return
     if principal.role == "viewer":
-        raise AuthError(403, "forbidden", "a viewer link is read-only: it may change nothing",
+        raise AuthError("forbidden", "a viewer link is read-only: it may change nothing",
                         next(iter(addresses), None) if addresses is not None else None, "nothing (read-only)")
     allowed = ", ".join(mix_addresses(principal.bus or 0))
     who = f"a mix link for bus {principal.bus}"
     if addresses is None:
-        raise AuthError(403, "forbidden", f"{who} may change only that mix's sends and master ({allowed}); "
+        raise AuthError("forbidden", f"{who} may change only that mix's sends and master ({allowed}); "
                         "this needs the admin password", None, allowed)
     refused = [a for a in addresses if not may_write(principal, a)]
     if refused:
         shown = ", ".join(refused[:5]) + (f" and {len(refused) - 5} more" if len(refused) > 5 else "")
-        raise AuthError(403, "forbidden", f"{who} may not change {shown}; it may change only {allowed}",
+        raise AuthError("forbidden", f"{who} may not change {shown}; it may change only {allowed}",
                         refused[0], allowed)
 
 
@@ -196,10 +180,10 @@ class LoginLimiter:
         times = self._recent(client, now)
         if len(times) >= self.max_failures:
             wait = max(1, math.ceil(times[0] + self.window_s - now))
-            raise AuthError(429, "too_many_attempts",
+            raise AuthError("too_many_attempts",
                             f"too many wrong passwords from {client}: {len(times)} in the last "
                             f"{self.window_s:g} s; try again in {wait} s", None,
-                            f"{self.max_failures} attempts per {self.window_s:g} s", retry_after=wait)
+                            f"{self.max_failures} attempts per {self.window_s:g} s", details={"retry_after": wait})
 
     def fail(self, client: str) -> None:
         if client not in self._failures and len(self._failures) >= self.MAX_CLIENTS:
@@ -273,7 +257,7 @@ class Auth:
             live = (any(e["id"] == principal.token_id and self._session_live(e) for e in self._sessions)
                     or any(e["id"] == principal.token_id and e.get("revoked") is None for e in self._links))
         if not live:
-            raise AuthError(401, "unauthenticated", "this token is no longer valid (revoked or logged out); "
+            raise AuthError("unauthenticated", "this token is no longer valid (revoked or logged out); "
                             "log in again or ask the engineer for a new link")
 
     # -- password and sessions ----------------------------------------------------------------------
@@ -281,23 +265,23 @@ class Auth:
     def setup(self, password: str) -> tuple[str, Principal]:
         """Set the first admin password (only while none is set) and log in: ``(token, principal)``."""
         if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-            raise AuthError(422, "weak_password", f"the admin password needs at least {MIN_PASSWORD} characters",
+            raise AuthError("weak_password", f"the admin password needs at least {MIN_PASSWORD} characters",
                             None, f"at least {MIN_PASSWORD} characters")
         with self._lock:
             if self._password is not None:
-                raise AuthError(409, "password_set", "the admin password is already set; log in with it "
+                raise AuthError("password_set", "the admin password is already set; log in with it "
                                 "(to change it, set [auth] admin_password in the config and restart)")
             self._set_password(password)
             log.info("auth: admin password set in the web app")
             return self._new_session()
 
     def login(self, password: str, client: str) -> tuple[str, Principal]:
-        """Check the admin password for ``client`` (an address): ``(token, principal)``, or AuthError 401
-        ``bad_password``, 409 ``password_not_set``, 429 ``too_many_attempts``."""
+        """Check the admin password for ``client`` (an address): ``(token, principal)``, or AuthError
+        ``bad_password``, ``password_not_set``, ``too_many_attempts``."""
         with self._lock:
             if self._password is None:
-                raise AuthError(409, "password_not_set", "no admin password is set yet; set one first with "
-                                "POST /api/v1/auth/setup", None, '{"password": "<at least 8 characters>"}')
+                raise AuthError("password_not_set", "no admin password is set yet; set one first", None,
+                                '{"password": "<at least 8 characters>"}', hint="set_password")
             self.limiter.check(client)
             self.limiter.fail(client)  # counted before the (slow) check, so parallel guesses count too
             stored = self._password
@@ -305,7 +289,7 @@ class Auth:
         with self._lock:
             if not ok:
                 log.warning("auth: wrong admin password from %s", client)
-                raise AuthError(401, "bad_password", "wrong admin password")
+                raise AuthError("bad_password", "wrong admin password")
             self.limiter.reset(client)
             return self._new_session()
 
@@ -348,7 +332,7 @@ class Auth:
         """A new link token for ``role`` (``mix`` with its ``bus``, or ``viewer``); ``(info, token)``.
         The caller checks that ``bus`` is an aux mix of this mixer."""
         if role not in ("mix", "viewer"):
-            raise AuthError(422, "invalid_value", f"a link is for role 'mix' or 'viewer', not {role!r}", "role",
+            raise AuthError("invalid_value", f"a link is for role 'mix' or 'viewer', not {role!r}", "role",
                             "mix, viewer")
         token_id, token, digest = _new_token("l")
         entry = {"id": token_id, "role": role, "bus": bus if role == "mix" else None, "label": label,
@@ -370,7 +354,7 @@ class Auth:
             entry = next((e for e in self._links if e["id"] == link_id), None)
             if entry is None:
                 known = ", ".join(e["id"] for e in self._links) or "none"
-                raise AuthError(404, "not_found", f"no link with id {link_id!r}", None, f"a link id ({known})")
+                raise AuthError("not_found", f"no link with id {link_id!r}", None, f"a link id ({known})")
             newly = entry.get("revoked") is None
             if newly:
                 entry["revoked"] = self._wall()

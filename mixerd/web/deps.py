@@ -97,7 +97,7 @@ async def require_access(request: Request) -> Principal | None:
             if getattr(endpoint, "auth_public", False):
                 return None
             presented = presented_token(request) is not None
-            raise AuthError(401, "unauthenticated",
+            raise AuthError("unauthenticated",
                             ("the token is not valid (revoked, expired or unknown); " if presented else
                              "this needs credentials; ")
                             + "log in with the admin password (POST /api/v1/auth/login) or open a link from "

@@ -1,7 +1,7 @@
 """One error shape for every failure: ``{"error": {"code", "message", "address", "allowed"}}``.
 
-ParamErrors keep the model's teaching message; malformed requests, unknown routes and wrong methods
-get the same shape so a client needs one error path.
+A refusal of the mixer (``MixerError``) keeps its teaching message and its kind gives the status; malformed
+requests, unknown routes and wrong methods get the same shape, so a client needs one error path.
 """
 
 from __future__ import annotations
@@ -14,33 +14,46 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from mixerd.control.scenes.errors import SceneError
-from mixerd.model.errors import BatchError, ParamError
-from mixerd.web.auth import AuthError
+from mixerd.model.errors import MixerError
 from mixerd.web.schemas import ErrorBody
 
 log = logging.getLogger(__name__)
 
-#: HTTP status per ParamError code. A batch (PATCH) is always 422: the endpoint exists, the body is bad.
-STATUS_BY_CODE: dict[str, int] = {
-    "unknown_address": 404,
-    "wrong_type": 422,
-    "out_of_range": 422,
-    "invalid_value": 422,
+#: HTTP status per kind of refusal (``mixerd.model.errors.KINDS``): the one map, for REST and the WebSocket.
+STATUS_BY_KIND: dict[str, int] = {
+    "malformed": 400,
+    "invalid": 422,
     "not_found": 404,
-    "too_many_changes": 413,
-    "nothing_to_undo": 409,
-    "nothing_to_redo": 409,
+    "conflict": 409,
+    "too_large": 413,
+    "unauthenticated": 401,
+    "forbidden": 403,
+    "rate_limited": 429,
+    "unavailable": 503,
 }
 
-#: HTTP status per SceneError code (scenes, safes, versions, A/B); every other code is 422.
-SCENE_STATUS: dict[str, int] = {
-    "not_found": 404,
-    "name_taken": 409,
-    "confirm_required": 409,
-    "ab_active": 409,
-    "ab_not_active": 409,
+#: The web API's words for the ways to act an error may point to (``mixerd.model.errors.HINTS``).
+HINTS: dict[str, str] = {
+    "list_scenes": "GET /api/v1/scenes lists them",
+    "list_versions": "GET /api/v1/versions lists them",
+    "save_scene": "POST /api/v1/scenes saves one",
+    "list_params": "GET /api/v1/params lists every address and its range",
+    "export_scene": "GET /api/v1/scenes/{id}/export writes scene documents",
+    "start_ab": 'POST /api/v1/ab {"with": {"scene": <id>}} starts one',
+    "log_in": "POST /api/v1/auth/login logs in",
+    "set_password": "POST /api/v1/auth/setup sets it",
 }
+
+
+def status_of(exc: MixerError) -> int:
+    """The HTTP status of a refusal (REST's, and the WebSocket's error messages carry it too)."""
+    return STATUS_BY_KIND[exc.kind]
+
+
+def error_body(exc: MixerError) -> dict[str, Any]:
+    """``{"code", "message", "address", "allowed"[, "errors"]}`` in the web API's words."""
+    return exc.to_dict(HINTS)
+
 
 #: Body shape each method expects, quoted in "malformed_request" errors (a route can say its own by
 #: decorating its endpoint with ``expects_body``).
@@ -79,9 +92,13 @@ def expects_body(shape: str):
     return mark
 
 
-async def _param_error(request: Request, exc: ParamError) -> JSONResponse:
-    status = 422 if isinstance(exc, BatchError) else STATUS_BY_CODE.get(exc.code, 422)
-    return JSONResponse(status_code=status, content={"error": exc.to_dict()})
+async def _mixer_error(request: Request, exc: MixerError) -> JSONResponse:
+    headers = {}
+    if exc.kind == "rate_limited" and "retry_after" in exc.details:
+        headers["Retry-After"] = str(exc.details["retry_after"])
+    elif exc.kind == "unauthenticated":
+        headers["WWW-Authenticate"] = 'Bearer realm="mixerd"'
+    return JSONResponse(status_code=status_of(exc), content={"error": error_body(exc)}, headers=headers)
 
 
 async def _malformed(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -113,14 +130,6 @@ def _is_json(request: Request) -> bool:
     return content_type == "application/json" or content_type.endswith("+json")
 
 
-async def _scene_error(request: Request, exc: SceneError) -> JSONResponse:
-    return JSONResponse(status_code=SCENE_STATUS.get(exc.code, 422), content={"error": exc.to_dict()})
-
-
-async def _auth_error(request: Request, exc: AuthError) -> JSONResponse:
-    return JSONResponse(status_code=exc.status, content={"error": exc.to_dict()}, headers=exc.headers)
-
-
 async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     codes = {404: "not_found", 405: "method_not_allowed", 400: "malformed_request"}
     code = codes.get(exc.status_code, "http_error")
@@ -140,9 +149,7 @@ async def _internal(request: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     """Route every error through the common body."""
-    app.add_exception_handler(ParamError, _param_error)
-    app.add_exception_handler(SceneError, _scene_error)
-    app.add_exception_handler(AuthError, _auth_error)
+    app.add_exception_handler(MixerError, _mixer_error)
     app.add_exception_handler(RequestValidationError, _malformed)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _internal)

@@ -42,10 +42,11 @@ from mixerd.control.events import Event, Lagged, Notice, Subscription
 from mixerd.control.health import summary as health_summary
 from mixerd.control.scenes import SceneService
 from mixerd.diagnostics import Diagnostics
-from mixerd.model.errors import ParamError
+from mixerd.model.errors import MixerError
 from mixerd.model.meters import MeterFrame, MeterLayout
-from mixerd.web.auth import OPEN, Auth, AuthError, Principal, authorize
+from mixerd.web.auth import OPEN, Auth, Principal, authorize
 from mixerd.web.deps import presented_token
+from mixerd.web.errors import error_body, status_of
 
 log = logging.getLogger(__name__)
 
@@ -572,9 +573,9 @@ class _Connection:
             what = kind if isinstance(kind, str) and kind.isidentifier() and len(kind) <= 32 else "message"
             await self._error(msg_id, "malformed_request", f"malformed {what}: send {exc}", str(exc))
             return
-        except (ParamError, AuthError) as exc:
-            await self._send({"type": "error", "id": msg_id, "error": exc.to_dict()})
-            if isinstance(exc, AuthError) and exc.status == 401:
+        except MixerError as exc:
+            await self._send({"type": "error", "id": msg_id, "error": {**error_body(exc), "status": status_of(exc)}})
+            if exc.kind == "unauthenticated":
                 self.stop(CLOSE_UNAUTHENTICATED, "token revoked")
             return
         except Exception:  # a bug of ours, not the client's: say so, log it, keep the connection
@@ -589,8 +590,10 @@ class _Connection:
         return await anyio.to_thread.run_sync(fn, *args)
 
     async def _error(self, msg_id: Any, code: str, message: str, allowed: str | None = None) -> None:
-        await self._send({"type": "error", "id": msg_id,
-                          "error": {"code": code, "message": message, "address": None, "allowed": allowed}})
+        # The socket's own errors: a message it cannot read (400), or a failure of ours (500).
+        status = 500 if code == "internal_error" else 400
+        await self._send({"type": "error", "id": msg_id, "error": {"code": code, "message": message, "address": None,
+                                                                    "allowed": allowed, "status": status}})
 
 
 def _echoable(msg_id: Any) -> bool:

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from mixerd.model import ERROR_CODES, BatchError, Layout, ParamError, ParamTree
+from mixerd.model import CODES, KINDS, BatchError, Layout, MixerError, ParamError, ParamTree
 from mixerd.model.params import SUGGESTIONS_PER_BATCH
 
 
@@ -248,7 +248,11 @@ def test_nothing_is_searched_for_a_string_longer_than_any_address(tree):
 
 
 def test_error_codes_are_closed():
-    assert set(ERROR_CODES) == {"unknown_address", "wrong_type", "out_of_range", "invalid_value", "not_found",
-                                "too_many_changes", "nothing_to_undo", "nothing_to_redo"}
+    assert ParamError.family == {"unknown_address", "wrong_type", "out_of_range", "invalid_value", "not_found",
+                                 "too_many_changes", "nothing_to_undo", "nothing_to_redo"}
+    assert all(code.kind in KINDS for code in CODES.values())
     with pytest.raises(ValueError):
         ParamError("oops", "message")
+    with pytest.raises(ValueError):  # a known code of another family
+        ParamError("busy", "message")
+    assert isinstance(ParamError("wrong_type", "m"), MixerError)

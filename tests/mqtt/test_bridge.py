@@ -120,9 +120,13 @@ def test_actions_undo_redo_scenes_and_generators(bridge, control, listen):
     listener.wait_for(f"{BASE}/gen/2/on", True)
     listener.publish(f"{BASE}/action/scene_recall", b"Nope")
     listener.publish(f"{BASE}/action/dance", b"")
-    wait_until(lambda: listener.count(f"{BASE}/error") == 2, what="two errors")
-    codes = [json.loads(p)["error"]["code"] for p in listener.messages[f"{BASE}/error"]]
-    assert codes == ["not_found", "unknown_action"]
+    listener.publish(f"{BASE}/action/scene_recall", b"99")
+    wait_until(lambda: listener.count(f"{BASE}/error") == 3, what="three errors")
+    errors = [json.loads(p)["error"] for p in listener.messages[f"{BASE}/error"]]
+    assert [e["code"] for e in errors] == ["not_found", "unknown_action", "not_found"]
+    # The scenes' own error, in MQTT's words: no REST endpoint named to an MQTT user.
+    assert "there is no scene 99" in errors[2]["message"] and "/api/v1" not in errors[2]["message"]
+    assert f"{BASE}/scene" in errors[2]["message"]
 
 
 def test_a_drag_is_coalesced_and_its_last_value_arrives(bridge, control, listen):

@@ -112,6 +112,7 @@ def test_scene_errors(call):
     assert call("POST", "/scenes", 400, json={"name": 5})["code"] == "malformed_request"
     e = call("GET", "/scenes/99", 404)
     assert e["code"] == "not_found" and "scene 99" in e["message"] and str(first["id"]) in e["allowed"]
+    assert "GET /api/v1/scenes lists them" in e["message"]  # the scenes' error in the web API's words
     assert call("GET", "/scenes/nine", 404)["code"] == "not_found"  # ids are numbers: no such scene
     assert call("PATCH", "/scenes/99", 404, json={"name": "x"})["code"] == "not_found"
     second = call("POST", "/scenes", 201, json={"name": "Chorus"})

@@ -189,8 +189,10 @@ class SceneService:
     def scene(self, scene_id: int) -> Scene:
         scene = self.store.scene(scene_id) if _valid_id(scene_id) else None
         if scene is None:
-            raise SceneError("not_found", f"there is no scene {scene_id}; GET /api/v1/scenes lists them",
-                             None, self._ids_hint())
+            ids = [s.id for s in self.store.scenes()]
+            raise SceneError("not_found", f"there is no scene {scene_id}", None,
+                             "scene ids: " + (", ".join(map(str, ids)) if ids else "none yet"),
+                             hint="list_scenes" if ids else "save_scene")
         return scene
 
     def save_scene(self, name: object) -> Scene:
@@ -244,8 +246,7 @@ class SceneService:
         fmt = document.get("mixerd_scene")
         if isinstance(fmt, bool) or fmt != SCENE_FORMAT:
             raise SceneError("invalid_scene", f"mixerd_scene is {fmt!r}; this mixerd reads scene documents of "
-                             f"format {SCENE_FORMAT} (as GET /api/v1/scenes/{{id}}/export writes them)",
-                             None, f"mixerd_scene {SCENE_FORMAT}")
+                             f"format {SCENE_FORMAT}", None, f"mixerd_scene {SCENE_FORMAT}", hint="export_scene")
         values = document.get("values")
         if not isinstance(values, Mapping):
             raise SceneError("invalid_scene", "the scene document's values must be an object mapping addresses "
@@ -257,10 +258,10 @@ class SceneService:
             raise SceneError("invalid_scene", f"{len(skipped)} of {len(values)} values do not fit this mixer and "
                              "strict import refuses them all; nothing was imported: "
                              + "; ".join(s["message"] for s in skipped), skipped[0]["address"],
-                             "addresses and values of this mixer (GET /api/v1/params)", errors=errors)
+                             "addresses and values of this mixer", errors=errors, hint="list_params")
         if not good:
             raise SceneError("invalid_scene", f"none of the {len(values)} values of scene {name!r} fit this mixer; "
-                             "nothing was imported", None, "addresses and values of this mixer (GET /api/v1/params)")
+                             "nothing was imported", None, "addresses and values of this mixer", hint="list_params")
         with self._lock:
             self._check_unique(name)
             scene_id = self._write(lambda: self.store.save_scene(name, good), name)
@@ -303,10 +304,6 @@ class SceneService:
             notify("scenes", {**self.listing(), "action": action, "id": scene_id})
         except Exception:  # the change is made; a notice that failed must not turn it into an error
             log.exception("scenes: could not announce the change")
-
-    def _ids_hint(self) -> str:
-        ids = [s.id for s in self.store.scenes()]
-        return "scene ids: " + (", ".join(map(str, ids)) if ids else "none yet (POST /api/v1/scenes saves one)")
 
     # -- safes ----------------------------------------------------------------------------------------
 
@@ -407,10 +404,10 @@ class SceneService:
         values = self.store.version(version_id) if info else None
         if info is None or values is None:
             kept = [v["id"] for v in self.version_list()]
-            hint = "version ids: " + (", ".join(map(str, kept[:20])) + (" …" if len(kept) > 20 else "")
+            allowed = "version ids: " + (", ".join(map(str, kept[:20])) + (" …" if len(kept) > 20 else "")
                                       if kept else "none yet (one is kept every few minutes while the mix changes)")
-            raise SceneError("not_found", f"there is no version {version_id}; GET /api/v1/versions lists them",
-                             None, hint)
+            raise SceneError("not_found", f"there is no version {version_id}", None, allowed,
+                             hint="list_versions")
         return {**info, "values": values}
 
     # -- A/B ------------------------------------------------------------------------------------------
@@ -464,6 +461,6 @@ class SceneService:
 
     def _require_ab(self) -> Comparison:
         if self._ab is None:
-            raise SceneError("ab_not_active", "no comparison is running; start one with a scene or a version "
-                             '(POST /api/v1/ab {"with": {"scene": <id>}})', None, None)
+            raise SceneError("ab_not_active", "no comparison is running; start one with a scene or a version",
+                             hint="start_ab")
         return self._ab

@@ -91,7 +91,7 @@ def _info(link: dict[str, Any]) -> dict[str, Any]:
 
 def _need(auth):
     if auth is None:
-        raise AuthError(409, "auth_disabled", "access control is off ([auth] enabled = false in the config): "
+        raise AuthError("auth_disabled", "access control is off ([auth] enabled = false in the config): "
                         "every client may change everything, there is nothing to log in to or hand out")
     return auth
 
@@ -169,18 +169,18 @@ def create_link(body: LinkIn, request: Request, auth: AuthDep, control: ControlD
     allowed = ", ".join(map(str, aux)) or "none: this mixer has no aux mix"
     if body.role == "mix":
         if body.bus not in aux:
-            raise AuthError(422, "invalid_value", f"bus {body.bus} is not an aux mix of this mixer; a mix link "
+            raise AuthError("invalid_value", f"bus {body.bus} is not an aux mix of this mixer; a mix link "
                             f"needs one of {allowed}", "bus", f"an aux mix: {allowed}")
         label = body.label if body.label is not None else str(control.get(f"bus/{body.bus}/name"))
     else:
         if body.bus is not None:
-            raise AuthError(422, "invalid_value", "a viewer link is for the whole mixer: leave bus out", "bus",
+            raise AuthError("invalid_value", "a viewer link is for the whole mixer: leave bus out", "bus",
                             "null")
         label = body.label if body.label is not None else "Viewer"
     try:
         label = check_name(label, MAX_LABEL)
     except TextError as e:
-        raise AuthError(422, "invalid_value", f"label {e.message}; allowed {e.allowed}", "label", e.allowed) from None
+        raise AuthError("invalid_value", f"label {e.message}; allowed {e.allowed}", "label", e.allowed) from None
     link, token = auth.create_link(body.role, body.bus, label)
     base = str(request.base_url).rstrip("/")
     url = f"{base}/#/mix/{body.bus}?token={token}" if body.role == "mix" else f"{base}/#/view?token={token}"

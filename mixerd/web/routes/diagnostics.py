@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from mixerd.diagnostics import CODES, take, trace
 from mixerd.diagnostics import gainstaging
 from mixerd.web.deps import ControlDep, DiagnosticsDep
-from mixerd.web.errors import error_response, expects_body, responses
+from mixerd.web.errors import expects_body, responses
 from mixerd.web.schemas import DiagnosticsOut, GainStagingIn, GainStagingOut, TraceOut
 
 router = APIRouter(tags=["diagnostics"])
@@ -43,7 +43,4 @@ def gain_staging(diagnostics: DiagnosticsDep, body: GainStagingIn | None = None)
     body = body or GainStagingIn()
     request = gainstaging.Request(tuple(body.channels) if body.channels is not None else None, body.listen_s,
                                   body.target_db)
-    try:
-        return diagnostics.assistant.run(request, body.apply, origin="rest")
-    except gainstaging.Busy as exc:
-        return error_response(409, exc.code, exc.message)
+    return diagnostics.assistant.run(request, body.apply, origin="rest")
