@@ -1,17 +1,24 @@
-"""The ``mixerd`` command: ``run`` (the daemon), ``demo`` (a self-contained demo mixer), ``bench``."""
+"""The ``mixerd`` command: ``run`` (the daemon), ``profiles``; ``demo`` and ``bench`` plug in (see COMMANDS)."""
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import signal
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from mixerd import __version__
 
 
+#: Entry-point group of the commands that live outside the runtime (``mixerd bench``, ``mixerd demo``): each is a
+#: module with ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``, declared in pyproject.toml. The
+#: runtime never imports them; only the command chosen gets its arguments (and imports what it needs).
+COMMANDS = "mixerd.commands"
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = argparse.ArgumentParser(prog="mixerd", description="Headless digital monitor mixer on JACK.")
     parser.add_argument("--version", action="version", version=f"mixerd {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -19,39 +26,36 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="run the mixer daemon")
     run.add_argument("--config", type=Path, help="TOML config file (every key has a default)")
 
-    demo = sub.add_parser("demo", help="run a demo mixer: own JACK server (dummy backend), tone generators")
-    demo.add_argument("--config", type=Path, help="TOML config file; the profile defaults to 'demo'")
-    demo.add_argument("--port", type=int, help="HTTP port (default 8080; 0 picks a free one)")
-    demo.add_argument("--state-dir", type=Path, default=Path(".mixerd-demo"), help="where the demo keeps state")
-
     profiles = sub.add_parser("profiles", help="list the hardware profiles and which one the connected "
                               "interface matches; --check validates a profile file")
     profiles.add_argument("--config", type=Path, help="TOML config file (for mixer.profile_dirs)")
     profiles.add_argument("--check", type=Path, metavar="FILE", help="validate your own profile file")
     profiles.add_argument("--asound", type=Path, default=Path("/proc/asound"), help=argparse.SUPPRESS)
 
-    bench = sub.add_parser("bench", help="measure and print the figures that matter: the core against numpy, the "
-                           "DSP kernels, recovery from a jackd crash, WebSocket meters and latency, MQTT load")
-    from mixerd.bench import add_arguments
-
-    add_arguments(bench)
+    plugged = {}
+    for entry in sorted(entry_points(group=COMMANDS), key=lambda e: e.name):
+        command = entry.load()
+        plugged[entry.name] = (command, sub.add_parser(entry.name, help=command.HELP))
+    chosen = next((a for a in argv if not a.startswith("-")), None)  # the top level has only --help/--version
+    if chosen in plugged:
+        command, command_parser = plugged[chosen]
+        command.add_arguments(command_parser)
     args = parser.parse_args(argv)
 
-    if args.command == "bench":
-        from mixerd.bench import run_bench
-
-        return run_bench(args)
+    if args.command in plugged:
+        return plugged[args.command][0].run(args)
     if args.command == "profiles":
         return _list_profiles(args)
-    return _serve(args)
+    config = load_config_or_say(args.config)
+    return 2 if config is None else serve(config)
 
 
-def _load_config(args: argparse.Namespace):
-    """The config file named on the command line (defaults without one); None after printing why not."""
+def load_config_or_say(path: Path | None):
+    """The config file ``path`` (defaults without one); None after printing why not."""
     from mixerd.config import ConfigError, load_config
 
     try:
-        return load_config(args.config)
+        return load_config(path)
     except ConfigError as exc:
         print(f"mixerd: config error: {exc}", file=sys.stderr)
         return None
@@ -70,7 +74,7 @@ def _list_profiles(args: argparse.Namespace) -> int:
         print(f"{args.check}: OK — {p.name}: {len(p.inputs)} inputs, {len(p.outputs)} outputs, main on "
               f"{' + '.join(p.main_outputs)}, {len(p.buses)} mixes, JACK {' '.join(p.jack.driver_argv())}")
         return 0
-    config = _load_config(args)
+    config = load_config_or_say(args.config)
     if config is None:
         return 2
     found = connected(usable_profiles(config.mixer.profile_dirs), args.asound)
@@ -94,35 +98,20 @@ def _list_profiles(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(args: argparse.Namespace) -> int:
-    from mixerd.profiles import ProfileError
+def serve(config, *, initial_changes: dict | None = None, before_start=None, after_stop=None,
+          show_password: bool = False) -> int:
+    """Run the mixer of ``config`` and serve its web app until Ctrl-C or SIGTERM; the exit status.
 
-    config = _load_config(args)
-    if config is None:
-        return 2
-    changes = {}
-    if args.command == "demo":
-        config = _demo_config(config, args)
+    ``initial_changes``: the mix a new state directory starts with; ``before_start``: called once the HTTP
+    port is bound, before the mixer starts, returning a note for the MQTT line (the demo starts its broker
+    there) or None; ``after_stop``: called once the mixer has stopped (the demo stops its broker);
+    ``show_password``: print the admin password with the address (the demo's)."""
+    from mixerd.daemon import Mixer, StateError, bind_http, check_tls, web_addresses
+    from mixerd.jackhost import JackServerError
+    from mixerd.profiles import ProfileError
     from mixerd.system import setup_logging
 
     setup_logging(config.log.level)
-
-    from mixerd.daemon import Mixer, StateError, bind_http, check_tls, web_addresses
-    from mixerd.jackhost import JackServerError
-
-    if args.command == "demo":
-        from mixerd.demo import demo_changes
-        from mixerd.profiles import load_profile
-
-        try:
-            profile = load_profile(config.mixer.profile, config.mixer.profile_dirs)
-        except ProfileError as exc:
-            print(f"mixerd: {exc}", file=sys.stderr)
-            return 1
-        # One tone generator per channel (as many as the engine allows).
-        generators = max(config.engine.generators, min(16, len(profile.inputs)))
-        config = dataclasses.replace(config, engine=dataclasses.replace(config.engine, generators=generators))
-        changes = demo_changes(profile.layout(generators=generators).with_fx(config.engine.fx))
     if config.http.tls:
         try:
             check_tls(config.http.tls_cert, config.http.tls_key)
@@ -136,40 +125,30 @@ def _serve(args: argparse.Namespace) -> int:
               "set http.port in the config (or --port) to a free port", file=sys.stderr)
         return 2
     # SIGTERM (systemd's stop) is a clean exit from here on, even while starting: every finally below
-    # runs, so the jackd and mosquitto we started are stopped. uvicorn handles it itself while serving,
-    # then re-raises it with this handler.
+    # runs, so the jackd we started is stopped (and what the caller started, in after_stop). uvicorn
+    # handles it itself while serving, then re-raises it with this handler.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    broker = None
-    mixer = Mixer(config, initial_changes=changes)  # the demo mix only when the store has no state yet
+    mixer = Mixer(config, initial_changes=initial_changes)  # used only when the store has no state yet
     addresses = web_addresses(sock, "https" if config.http.tls else "http")
     mixer.web_url = addresses[-1]  # a LAN address when there is one: Home Assistant runs elsewhere
     try:
-        if args.command == "demo" and config.mqtt.enabled and (port := _demo_broker_port(config.mqtt.broker)):
-            from mixerd.daemon import CHILDREN
-            from mixerd.mqtt.local_broker import LocalBroker
-            from mixerd.system.children import ChildRecord
-
-            # The demo's own mosquitto when none runs here; noted in the state directory, so the next demo
-            # stops one a killed demo left running.
-            broker = LocalBroker(port, record=ChildRecord(Path(config.state.dir) / CHILDREN / "mosquitto.json",
-                                                          "mosquitto"))
-            broker_state = broker.start()
+        note = before_start() if before_start else None
         try:
             mixer.start()
         except (ProfileError, JackServerError, StateError) as exc:
             print(f"mixerd: {exc}", file=sys.stderr)
             return 1
-        _serve_http(config, mixer, sock, addresses, args, f" (mosquitto {broker_state})" if broker else "")
+        _serve_http(config, mixer, sock, addresses, show_password, f" ({note})" if note else "")
     finally:
         mixer.stop()
-        if broker:
-            broker.stop()
+        if after_stop:
+            after_stop()
         sock.close()
         print("mixerd stopped.", flush=True)
     return 0
 
 
-def _serve_http(config, mixer, sock, addresses: list[str], args: argparse.Namespace, broker_note: str) -> None:
+def _serve_http(config, mixer, sock, addresses: list[str], show_password: bool, broker_note: str) -> None:
     """Serve the web app and the API on ``sock`` until Ctrl-C or SIGTERM, telling systemd how it goes."""
     import uvicorn
 
@@ -182,7 +161,7 @@ def _serve_http(config, mixer, sock, addresses: list[str], args: argparse.Namesp
     print("mixerd is running. Open the mixer in a browser:", flush=True)
     for address in addresses:
         print(f"    {address}", flush=True)
-    _print_access(config, mixer, demo=args.command == "demo")
+    _print_access(config, mixer, show_password)
     if config.mqtt.enabled:
         print(f"MQTT: {config.mqtt.broker}{broker_note}, base topic {config.mqtt.base}", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
@@ -209,38 +188,15 @@ def _problem_count(mixer) -> int | None:
     return sum(p["severity"] != "info" for p in mixer.diagnostics.problems()["problems"])
 
 
-def _print_access(config, mixer, demo: bool) -> None:
-    """Tell how to get in: the demo's password, or that the first visitor sets one."""
+def _print_access(config, mixer, show_password: bool) -> None:
+    """Tell how to get in: the (demo's) password, or that the first visitor sets one."""
     if mixer.auth is None:
         print("Access control is off: everyone who opens the address may change everything.", flush=True)
-    elif demo:
+    elif show_password:
         print(f"    admin password: {config.auth.admin_password}", flush=True)
     elif not mixer.auth.password_set:
         print("No admin password yet: open the address and set one (or set [auth] admin_password in the "
               "config).", flush=True)
-
-
-#: The demo's admin password unless its config sets another (printed with the address).
-DEMO_PASSWORD = "mixerd"
-
-
-def _demo_broker_port(broker: str) -> int | None:
-    """The port of a broker on 127.0.0.1 (the default mqtt://127.0.0.1:1883, or another port a demo's config
-    names), where the demo starts a mosquitto when nothing listens there yet; None for any other broker."""
-    import re
-
-    m = re.fullmatch(r"mqtt://127\.0\.0\.1(?::(\d{1,5}))?/?", broker)
-    return (int(m.group(1)) if m.group(1) else 1883) if m else None
-
-
-def _demo_config(config, args: argparse.Namespace):
-    """The demo: profile 'demo', local state, HTTP port from the command line, admin password "mixerd"."""
-    http = config.http if args.port is None else dataclasses.replace(config.http, port=args.port)
-    state = dataclasses.replace(config.state, dir=args.state_dir)
-    mixer = config.mixer if args.config else dataclasses.replace(config.mixer, profile="demo")
-    auth = config.auth if config.auth.admin_password else dataclasses.replace(config.auth, admin_password=DEMO_PASSWORD)
-    mqtt = config.mqtt if args.config else dataclasses.replace(config.mqtt, node_id="demo")  # mixerd/demo
-    return dataclasses.replace(config, http=http, state=state, mixer=mixer, auth=auth, mqtt=mqtt)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@ import jack
 import numpy as np
 
 from mixerd.bench.jack_client import PythonClient
-from mixerd.mqtt.local_broker import LocalBroker, free_port
+from mixerd.demo.broker import LocalBroker
+from mixerd.system.net import free_port
 from mixerd.web.server import serve  # noqa: F401  (a real uvicorn server for an app)
 
 RATE = 48000

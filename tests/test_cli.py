@@ -17,7 +17,7 @@ import pytest
 from support import Output, self_signed, unique_server_name
 
 from mixerd.jackhost import server_running
-from mixerd.mqtt.local_broker import listening
+from mixerd.system.net import listening
 
 CHROMIUM = "/usr/bin/chromium"
 MIXERD = [sys.executable, "-m", "mixerd"]

@@ -5,7 +5,7 @@ import pytest
 
 from mixerd import _core
 from mixerd.engine import Engine
-from mixerd.engine.reference import ReferenceMix
+from mixerd.bench.reference import ReferenceMix
 from mixerd.model.layout import Layout
 from mixerd.model.params import ParamTree
 

@@ -6,7 +6,7 @@ import pytest
 from support import loaded_engine, ramped_change
 
 from mixerd.engine import Engine
-from mixerd.engine.reference import ReferenceMix
+from mixerd.bench.reference import ReferenceMix
 from mixerd.model.layout import BusLayout, Layout
 from mixerd.model.params import ParamTree
 

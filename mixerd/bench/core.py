@@ -2,11 +2,11 @@
 numpy/scipy doing the same in the same process.
 
 - ``mix``: the plain mix (trim, mute, fader, pan, every send open, bus and main masters) against the
-  numpy matrix mix of mixerd.engine.reference (``ReferenceMix``), which is fast: a fair numpy baseline.
+  numpy matrix mix of mixerd.bench.reference (``ReferenceMix``), which is fast: a fair numpy baseline.
 - ``full``: the reference workload — every channel with HPF (24 dB/oct), four EQ bands boosted and cut,
   gate and compressor; aux buses with EQ and limiter; a reverb and a delay FX bus returning into every
   aux bus and the main; the main with EQ and limiter; every send open (half the aux sends pre-fader);
-  loudness and true peak metered on every output — against mixerd.engine.reference_full
+  loudness and true peak metered on every output — against mixerd.bench.reference_full
   (``ReferenceChain``), the same processing in numpy/scipy and per-sample Python where the algorithm
   is a per-sample recursion. Only a few blocks of the reference are timed: it is slow.
 - ``all``: both.
@@ -26,7 +26,7 @@ import numpy as np
 
 from mixerd.bench.common import BenchError, verdict
 from mixerd.engine import Engine
-from mixerd.engine.reference import ReferenceMix
+from mixerd.bench.reference import ReferenceMix
 from mixerd.model.layout import Layout
 from mixerd.model.params import ParamTree
 
@@ -207,7 +207,7 @@ def measure_full(inputs: int, buses: int, stereo_buses: int, frames: int, rate: 
     block = _noise_block(inputs, frames, rng)
     core_s, core_blocks = _time_core(loaded_engine(layout, state, rate), block, seconds)
 
-    from mixerd.engine.reference_full import ReferenceChain  # scipy: installed with the bench extra
+    from mixerd.bench.reference_full import ReferenceChain  # scipy: installed with the bench extra
 
     ref = ReferenceChain(layout, state, rate)
     outputs = [ref.process(block)]  # the first block pays for one-off set-up: not timed

@@ -390,8 +390,9 @@ def _one_at_a_time():
 
 
 def _measure(inputs: int, buses: int, client_counts, seconds: float, realtime: bool) -> dict:
-    from mixerd.mqtt.local_broker import LocalBroker, free_port
+    from mixerd.demo.broker import LocalBroker
     from mixerd.system.children import spawn
+    from mixerd.system.net import free_port
 
     folder = Path(tempfile.mkdtemp(prefix="mixerd-bench-daemon-"))
     http_port, broker = free_port(), LocalBroker(free_port())

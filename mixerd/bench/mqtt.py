@@ -17,7 +17,8 @@ from pathlib import Path
 from mixerd.bench.common import BenchError
 from mixerd.config import Config
 from mixerd.jackhost import JackServer, ServerSpec, realtime_allowed
-from mixerd.mqtt.local_broker import LocalBroker, free_port
+from mixerd.demo.broker import LocalBroker
+from mixerd.system.net import free_port
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -32,7 +32,7 @@ from mixerd.bench.common import BenchError, positive_int, spread
 from mixerd.bench.jack_client import PythonClient
 from mixerd.config import Config
 from mixerd.jackhost import JackServerError, realtime_allowed
-from mixerd.mqtt.local_broker import free_port
+from mixerd.system.net import free_port
 
 TONE = 0.25  # −12.04 dBFS
 TONE_HZ = 1000.0

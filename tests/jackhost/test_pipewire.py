@@ -19,7 +19,7 @@ import pytest
 from pipewire_rig import PipeWire, available
 from support import Output, wait_until
 
-from mixerd.mqtt.local_broker import free_port
+from mixerd.system.net import free_port
 
 pytestmark = pytest.mark.jack
 

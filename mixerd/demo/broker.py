@@ -5,29 +5,15 @@ from __future__ import annotations
 import getpass
 import logging
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 from mixerd.system.children import ChildRecord, spawn
+from mixerd.system.net import listening
 
 log = logging.getLogger(__name__)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def listening(host: str, port: int) -> bool:
-    """Whether something accepts TCP connections on ``host:port``."""
-    with socket.socket() as s:
-        s.settimeout(0.5)
-        return s.connect_ex((host, port)) == 0
 
 
 class LocalBroker:

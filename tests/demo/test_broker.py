@@ -12,14 +12,15 @@ import sys
 
 from support import wait_until
 
-from mixerd.mqtt.local_broker import LocalBroker, free_port, listening
+from mixerd.demo.broker import LocalBroker
+from mixerd.system.net import free_port, listening
 from mixerd.system.children import ChildRecord, start_time
 
 
 def test_the_broker_dies_with_the_process_that_started_it():
     port = free_port()
     helper = subprocess.Popen(
-        [sys.executable, "-c", "import sys\nfrom mixerd.mqtt.local_broker import LocalBroker\n"
+        [sys.executable, "-c", "import sys\nfrom mixerd.demo.broker import LocalBroker\n"
          f"b = LocalBroker({port})\nprint(b.start(), b.proc.pid, flush=True)\nsys.stdin.read()\n"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, start_new_session=True)
     pid = started = None

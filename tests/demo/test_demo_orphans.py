@@ -18,7 +18,7 @@ from subreaper import Subreaper
 from support import Output, jackd_pids, kill_and_wait, unique_server_name, wait_until
 
 from mixerd.jackhost import server_running
-from mixerd.mqtt.local_broker import free_port, listening
+from mixerd.system.net import free_port, listening
 from mixerd.system.children import start_time
 
 pytestmark = pytest.mark.jack

@@ -1,4 +1,4 @@
-"""The C core against the numpy/scipy reference of the whole processing (mixerd.engine.reference_full).
+"""The C core against the numpy/scipy reference of the whole processing (mixerd.bench.reference_full).
 
 A small mixer with every insert in use and nothing flat: 4 channels (HPF, 4 EQ bands, gate, compressor,
 both insert orders), a mono and a stereo aux bus with EQ and limiter, a reverb and a delay FX bus
@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from mixerd.engine import Engine
-from mixerd.engine.reference_full import ReferenceChain
+from mixerd.bench.reference_full import ReferenceChain
 from mixerd.model.layout import Layout
 from mixerd.model.params import ParamTree
 

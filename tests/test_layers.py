@@ -1,0 +1,60 @@
+"""The house's rules, read from the source: the runtime never imports the tooling (bench) or the demo; front
+ends never import the engine or the JACK host, and the engine never imports a front end."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "mixerd"
+FRONT_ENDS = ("mixerd.web", "mixerd.mqtt")
+AUDIO = ("mixerd.engine", "mixerd.jackhost")
+TOOLING = ("mixerd.bench", "mixerd.demo")
+
+
+def _modules() -> dict[str, set[str]]:
+    """Every module of mixerd → the mixerd modules it imports (anywhere in it, also inside functions)."""
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        imported = set()
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                imported |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+        found[name] = {m for m in imported if m == "mixerd" or m.startswith("mixerd.")}
+    return found
+
+
+MODULES = _modules()
+
+
+def _within(name: str, packages: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in packages)
+
+
+def _offences(importers: tuple[str, ...] | None, imported: tuple[str, ...], exempt: tuple[str, ...] = ()) -> list[str]:
+    return [f"{module} imports {target}" for module, targets in MODULES.items()
+            if (importers is None or _within(module, importers)) and not _within(module, exempt)
+            for target in sorted(targets) if _within(target, imported)]
+
+
+def test_the_modules_were_found():
+    assert {"mixerd.daemon", "mixerd.cli", "mixerd.bench", "mixerd.demo.command", "mixerd.web.app"} <= set(MODULES)
+
+
+def test_the_runtime_never_imports_the_bench_or_the_demo():
+    assert _offences(None, TOOLING, exempt=TOOLING) == []
+
+
+@pytest.mark.parametrize("front_end", FRONT_ENDS)
+def test_a_front_end_never_imports_the_engine_or_the_jack_host(front_end):
+    assert _offences((front_end,), AUDIO) == []
+
+
+def test_the_audio_side_never_imports_a_front_end():
+    assert _offences(AUDIO, FRONT_ENDS) == []
