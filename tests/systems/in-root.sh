@@ -13,7 +13,7 @@ deploy/install-deps.sh
 /opt/venv/bin/python -c 'import numpy, scipy; print("numpy", numpy.__version__, "· scipy", scipy.__version__)'
 /opt/venv/bin/python -m pytest -p no:cacheprovider -m 'not jack and not browser' \
     tests/test_core.py tests/test_core_groups.py tests/test_core_solo.py tests/test_core_strip.py \
-    tests/test_core_portability.py tests/model tests/engine
+    tests/test_core_portability.py tests/model tests/engine tests/bench/test_reference_full.py
 # The reference workload (32 inputs × 16 mixes, full strips, two FX) against numpy/scipy: how far the core's
 # numbers are from the reference on this system. Only the accuracy: times under emulation mean nothing.
 /opt/venv/bin/mixerd bench --workload full --no-scaling --seconds 0.2 --json | /opt/venv/bin/python -c '
