@@ -25,7 +25,7 @@ from mixerd.model.params import ParamTree
 from mixerd.profiles import Profile, ProfileError, connected, list_profiles, load_profile
 from mixerd.store import Store
 from mixerd.system.children import ChildRecord
-from mixerd.web.auth import Auth
+from mixerd.control.access import Auth
 
 log = logging.getLogger(__name__)
 

@@ -37,7 +37,7 @@ def web_mixer(inputs: int, buses: int, stereo_buses: int = 0, *, persistent: boo
     from mixerd.model import Layout, ParamTree
     from mixerd.store import Store
     from mixerd.web import create_app
-    from mixerd.web.auth import Auth
+    from mixerd.control.access import Auth
     from mixerd.web.server import serve
 
     layout = Layout.simple(inputs, buses, stereo_buses=stereo_buses, generators=0)

@@ -11,7 +11,7 @@ from mixerd import __version__
 from mixerd.control import Control
 from mixerd.control.scenes import SceneService
 from mixerd.diagnostics import Diagnostics
-from mixerd.web.auth import Auth
+from mixerd.control.access import Auth
 from mixerd.web.deps import require_access
 from mixerd.web.errors import install_error_handlers
 from mixerd.web.headers import SecurityHeaders
@@ -31,7 +31,7 @@ def create_app(control: Control, scenes: SceneService | None = None, auth: Auth 
 
     ``scenes`` (scenes, safes, versions, A/B) defaults to a SceneService on ``control``'s store; the app's
     lifespan runs its automatic-version thread and closes the WebSockets at shutdown. ``auth`` turns access
-    control on (see mixerd/web/auth.py); None leaves the API open to everyone. ``diagnostics`` (the live
+    control on (see mixerd/control/access.py); None leaves the API open to everyone. ``diagnostics`` (the live
     problem finder, shared with MQTT) defaults to one of the app's own, run by its lifespan."""
     scenes = scenes if scenes is not None else SceneService(control)
     own_diagnostics = diagnostics is None

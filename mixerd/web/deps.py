@@ -8,9 +8,12 @@ from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
 from mixerd.control import Control
+from mixerd.control.access import OPEN, AccessError, Auth, Principal, authorize
 from mixerd.control.scenes import SceneService
 from mixerd.diagnostics import Diagnostics
-from mixerd.web.auth import COOKIE, OPEN, Auth, AuthError, Principal, authorize
+
+#: The cookie the web app keeps its token in (an API client sends ``Authorization: Bearer <token>``).
+COOKIE = "mixerd_token"
 
 #: Methods that only read.
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -97,7 +100,7 @@ async def require_access(request: Request) -> Principal | None:
             if getattr(endpoint, "auth_public", False):
                 return None
             presented = presented_token(request) is not None
-            raise AuthError("unauthenticated",
+            raise AccessError("unauthenticated",
                             ("the token is not valid (revoked, expired or unknown); " if presented else
                              "this needs credentials; ")
                             + "log in with the admin password (POST /api/v1/auth/login) or open a link from "

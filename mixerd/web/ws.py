@@ -44,7 +44,7 @@ from mixerd.control.scenes import SceneService
 from mixerd.diagnostics import Diagnostics
 from mixerd.model.errors import MixerError
 from mixerd.model.meters import MeterFrame, MeterLayout
-from mixerd.web.auth import OPEN, Auth, Principal, authorize
+from mixerd.control.access import OPEN, Auth, Principal, authorize
 from mixerd.web.deps import presented_token
 from mixerd.web.errors import error_body, status_of
 

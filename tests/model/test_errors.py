@@ -8,7 +8,7 @@ from mixerd.control.scenes import SceneError
 from mixerd.diagnostics.gainstaging import Busy
 from mixerd.model.errors import CODES, HINTS, KINDS, BatchError, MixerError, ParamError
 from mixerd.mqtt.topics import PayloadError, Topics
-from mixerd.web.auth import AuthError
+from mixerd.control.access import AccessError
 from mixerd.web.errors import HINTS as REST_HINTS
 from mixerd.web.errors import STATUS_BY_KIND
 
@@ -19,7 +19,7 @@ def test_every_code_has_a_kind_and_every_kind_a_rest_status():
 
 
 @pytest.mark.parametrize("error", [ParamError("wrong_type", "m"), SceneError("name_taken", "m"),
-                                   AuthError("forbidden", "m"), PayloadError("malformed_payload", "m"), Busy()])
+                                   AccessError("forbidden", "m"), PayloadError("malformed_payload", "m"), Busy()])
 def test_every_family_is_a_mixer_error(error):
     assert isinstance(error, MixerError) and error.kind in KINDS
     assert set(error.to_dict()) == {"code", "message", "address", "allowed"}

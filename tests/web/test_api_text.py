@@ -17,7 +17,7 @@ from mixerd.control import Control
 from mixerd.model import ParamTree
 from mixerd.store import Store
 from mixerd.web import create_app
-from mixerd.web.auth import META_LINKS, Auth
+from mixerd.control.access import META_LINKS, Auth
 
 API = "/api/v1"
 PASSWORD = "correct horse battery"

@@ -11,7 +11,7 @@ import pytest
 from support import PHONE, wait_until
 
 from mixerd.web import create_app
-from mixerd.web.auth import Auth
+from mixerd.control.access import Auth
 from mixerd.web.headers import DOCS_POLICY, PAGE_POLICY
 
 PASSWORD = "stage-left-42"

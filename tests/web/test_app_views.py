@@ -12,7 +12,7 @@ import pytest
 from support import PHONE, RATE
 
 from mixerd.web import create_app
-from mixerd.web.auth import Auth
+from mixerd.control.access import Auth
 
 pytestmark = pytest.mark.browser
 

@@ -19,7 +19,7 @@ with warnings.catch_warnings():
 
 from mixerd.control import Control
 from mixerd.web import create_app
-from mixerd.web.auth import MIX_RULES, Auth, hash_password, may_write, verify_password, Principal
+from mixerd.control.access import MIX_RULES, Auth, Principal, hash_password, may_write, verify_password
 
 API = "/api/v1"
 PASSWORD = "correct horse battery"

@@ -15,7 +15,8 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from mixerd.web import create_app
-from mixerd.web.auth import COOKIE, Auth
+from mixerd.control.access import Auth
+from mixerd.web.deps import COOKIE
 
 API = "/api/v1"
 PASSWORD = "stage-left-42"

@@ -17,7 +17,7 @@ from websockets.sync.client import connect
 from mixerd.bench.clients import CLIENTS
 from mixerd.control import Control
 from mixerd.web import create_app
-from mixerd.web.auth import Auth
+from mixerd.control.access import Auth
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from mixerd.control.access import MAX_LABEL, SESSION_DAYS, AccessError, authorize
 from mixerd.model.text import TextError, check_name
-from mixerd.web.auth import COOKIE, MAX_LABEL, SESSION_DAYS, AuthError, authorize, qr_svg
-from mixerd.web.deps import AuthDep, ControlDep, MaybePrincipalDep, PrincipalDep, any_role, public
+from mixerd.web.deps import COOKIE, AuthDep, ControlDep, MaybePrincipalDep, PrincipalDep, any_role, public
 from mixerd.web.errors import expects_body
 from mixerd.web.schemas import ErrorBody
 
@@ -91,7 +91,7 @@ def _info(link: dict[str, Any]) -> dict[str, Any]:
 
 def _need(auth):
     if auth is None:
-        raise AuthError("auth_disabled", "access control is off ([auth] enabled = false in the config): "
+        raise AccessError("auth_disabled", "access control is off ([auth] enabled = false in the config): "
                         "every client may change everything, there is nothing to log in to or hand out")
     return auth
 
@@ -169,18 +169,18 @@ def create_link(body: LinkIn, request: Request, auth: AuthDep, control: ControlD
     allowed = ", ".join(map(str, aux)) or "none: this mixer has no aux mix"
     if body.role == "mix":
         if body.bus not in aux:
-            raise AuthError("invalid_value", f"bus {body.bus} is not an aux mix of this mixer; a mix link "
+            raise AccessError("invalid_value", f"bus {body.bus} is not an aux mix of this mixer; a mix link "
                             f"needs one of {allowed}", "bus", f"an aux mix: {allowed}")
         label = body.label if body.label is not None else str(control.get(f"bus/{body.bus}/name"))
     else:
         if body.bus is not None:
-            raise AuthError("invalid_value", "a viewer link is for the whole mixer: leave bus out", "bus",
+            raise AccessError("invalid_value", "a viewer link is for the whole mixer: leave bus out", "bus",
                             "null")
         label = body.label if body.label is not None else "Viewer"
     try:
         label = check_name(label, MAX_LABEL)
     except TextError as e:
-        raise AuthError("invalid_value", f"label {e.message}; allowed {e.allowed}", "label", e.allowed) from None
+        raise AccessError("invalid_value", f"label {e.message}; allowed {e.allowed}", "label", e.allowed) from None
     link, token = auth.create_link(body.role, body.bus, label)
     base = str(request.base_url).rstrip("/")
     url = f"{base}/#/mix/{body.bus}?token={token}" if body.role == "mix" else f"{base}/#/view?token={token}"
@@ -194,3 +194,9 @@ def revoke_link(link_id: str, auth: AuthDep) -> dict:
     harmless; the link stays listed with the time it was revoked."""
     return _info(_need(auth).revoke(link_id))
 
+
+def qr_svg(text: str) -> str:
+    """``text`` as a QR code: an inline ``<svg>`` element (no XML declaration), black on white."""
+    import segno
+
+    return segno.make(text, error="m").svg_inline(scale=4, border=2, dark="#000", light="#fff")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from mixerd.web.auth import authorize
+from mixerd.control.access import authorize
 from mixerd.web.deps import AuthDep, ControlDep, PrincipalDep, param_write
 from mixerd.web.errors import responses
 from mixerd.web.schemas import BatchOut, ChangeSet, EventOut, ParamOut, ParamsOut, SetValue

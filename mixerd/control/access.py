@@ -1,15 +1,16 @@
-"""Access control: who may change what, for REST and the WebSocket alike.
+"""Access control: who may change what, for every front end that has users (the web API and its WebSocket).
 
 Roles:
 
-- ``admin`` — everything. Unlocked with the admin password (``POST /auth/login``); the password is set in
-  the config (``[auth] admin_password``) or once on first start (``POST /auth/setup``).
+- ``admin`` — everything. Unlocked with the admin password; the password is set in the config
+  (``[auth] admin_password``) or once on first start (the web app asks for it).
 - ``mix`` — one aux mix B, from a link the admin hands out (with a QR code): the mix's sends
   (``ch/*/send/B/level|pan|on|me``) and its master (``bus/B/fader|mute|balance|moreme``), nothing else.
 - ``viewer`` — reads everything, changes nothing.
 
-Every read is open to every role; every write goes through ``authorize`` (the one rule, used by the REST
-dependency, the params routes and the WebSocket). Tokens are ``<id>.<secret>``: the id finds the entry, the
+Every read is open to every role; every write goes through ``authorize`` (the one rule; the web front end's
+REST dependency, params routes and WebSocket call it). Tokens travel as the front end carries them (the web:
+a bearer header or a cookie, ``mixerd.web.deps``). Tokens are ``<id>.<secret>``: the id finds the entry, the
 secret is compared (constant time) with the SHA-256 kept in ``control.store`` meta — secrets have 192 random
 bits, so a fast hash is enough; the password is kept as a salted scrypt hash. Nothing plain is stored.
 Login failures are limited per client address (more than ``max_failures`` in ``window_s`` → 429).
@@ -38,7 +39,6 @@ from mixerd.store import Store
 log = logging.getLogger(__name__)
 
 ROLES = ("admin", "mix", "viewer")
-COOKIE = "mixerd_token"
 #: What a mix token may change, for its bus B (``*`` is one address segment).
 MIX_RULES = ("ch/*/send/{b}/level", "ch/*/send/{b}/pan", "ch/*/send/{b}/on", "ch/*/send/{b}/me",
              "bus/{b}/fader", "bus/{b}/mute", "bus/{b}/balance", "bus/{b}/moreme")
@@ -55,9 +55,9 @@ META_LINKS = "auth.links"
 SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
 
 
-class AuthError(MixerError):
-    """A refused request of access control (the kind says 401, 403, 404, 409, 422 or 429); a lock-out carries
-    ``details["retry_after"]`` (seconds)."""
+class AccessError(MixerError):
+    """A refusal of access control (not signed in, forbidden, a conflict, an invalid value, locked out); a
+    lock-out carries ``details["retry_after"]`` (seconds)."""
 
     family = frozenset({"unauthenticated", "bad_password", "forbidden", "too_many_attempts", "weak_password",
                         "password_set", "password_not_set", "invalid_value", "not_found", "auth_disabled"})
@@ -103,7 +103,7 @@ def may_write(principal: Principal, address: str) -> bool:
 
 def authorize(auth: Auth | None, principal: Principal, addresses: Iterable[str] | None = None) -> None:
     """The one write rule, for every front end. ``addresses``: the parameters a change sets; None for any
-    other write (undo, scenes, links, …: admin only). Raises AuthError ``forbidden`` naming what is
+    other write (undo, scenes, links, …: admin only). Raises AccessError ``forbidden`` naming what is
     refused and what the token may change, or ``unauthenticated`` when the token was revoked meanwhile. No ``auth``: open."""
     if auth is None:
         return
@@ -111,17 +111,17 @@ def authorize(auth: Auth | None, principal: Principal, addresses: Iterable[str] 
     if principal.role == "admin":
         return
     if principal.role == "viewer":
-        raise AuthError("forbidden", "a viewer link is read-only: it may change nothing",
+        raise AccessError("forbidden", "a viewer link is read-only: it may change nothing",
                         next(iter(addresses), None) if addresses is not None else None, "nothing (read-only)")
     allowed = ", ".join(mix_addresses(principal.bus or 0))
     who = f"a mix link for bus {principal.bus}"
     if addresses is None:
-        raise AuthError("forbidden", f"{who} may change only that mix's sends and master ({allowed}); "
+        raise AccessError("forbidden", f"{who} may change only that mix's sends and master ({allowed}); "
                         "this needs the admin password", None, allowed)
     refused = [a for a in addresses if not may_write(principal, a)]
     if refused:
         shown = ", ".join(refused[:5]) + (f" and {len(refused) - 5} more" if len(refused) > 5 else "")
-        raise AuthError("forbidden", f"{who} may not change {shown}; it may change only {allowed}",
+        raise AccessError("forbidden", f"{who} may not change {shown}; it may change only {allowed}",
                         refused[0], allowed)
 
 
@@ -180,7 +180,7 @@ class LoginLimiter:
         times = self._recent(client, now)
         if len(times) >= self.max_failures:
             wait = max(1, math.ceil(times[0] + self.window_s - now))
-            raise AuthError("too_many_attempts",
+            raise AccessError("too_many_attempts",
                             f"too many wrong passwords from {client}: {len(times)} in the last "
                             f"{self.window_s:g} s; try again in {wait} s", None,
                             f"{self.max_failures} attempts per {self.window_s:g} s", details={"retry_after": wait})
@@ -257,7 +257,7 @@ class Auth:
             live = (any(e["id"] == principal.token_id and self._session_live(e) for e in self._sessions)
                     or any(e["id"] == principal.token_id and e.get("revoked") is None for e in self._links))
         if not live:
-            raise AuthError("unauthenticated", "this token is no longer valid (revoked or logged out); "
+            raise AccessError("unauthenticated", "this token is no longer valid (revoked or logged out); "
                             "log in again or ask the engineer for a new link")
 
     # -- password and sessions ----------------------------------------------------------------------
@@ -265,22 +265,22 @@ class Auth:
     def setup(self, password: str) -> tuple[str, Principal]:
         """Set the first admin password (only while none is set) and log in: ``(token, principal)``."""
         if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-            raise AuthError("weak_password", f"the admin password needs at least {MIN_PASSWORD} characters",
+            raise AccessError("weak_password", f"the admin password needs at least {MIN_PASSWORD} characters",
                             None, f"at least {MIN_PASSWORD} characters")
         with self._lock:
             if self._password is not None:
-                raise AuthError("password_set", "the admin password is already set; log in with it "
+                raise AccessError("password_set", "the admin password is already set; log in with it "
                                 "(to change it, set [auth] admin_password in the config and restart)")
             self._set_password(password)
             log.info("auth: admin password set in the web app")
             return self._new_session()
 
     def login(self, password: str, client: str) -> tuple[str, Principal]:
-        """Check the admin password for ``client`` (an address): ``(token, principal)``, or AuthError
+        """Check the admin password for ``client`` (an address): ``(token, principal)``, or AccessError
         ``bad_password``, ``password_not_set``, ``too_many_attempts``."""
         with self._lock:
             if self._password is None:
-                raise AuthError("password_not_set", "no admin password is set yet; set one first", None,
+                raise AccessError("password_not_set", "no admin password is set yet; set one first", None,
                                 '{"password": "<at least 8 characters>"}', hint="set_password")
             self.limiter.check(client)
             self.limiter.fail(client)  # counted before the (slow) check, so parallel guesses count too
@@ -289,7 +289,7 @@ class Auth:
         with self._lock:
             if not ok:
                 log.warning("auth: wrong admin password from %s", client)
-                raise AuthError("bad_password", "wrong admin password")
+                raise AccessError("bad_password", "wrong admin password")
             self.limiter.reset(client)
             return self._new_session()
 
@@ -332,7 +332,7 @@ class Auth:
         """A new link token for ``role`` (``mix`` with its ``bus``, or ``viewer``); ``(info, token)``.
         The caller checks that ``bus`` is an aux mix of this mixer."""
         if role not in ("mix", "viewer"):
-            raise AuthError("invalid_value", f"a link is for role 'mix' or 'viewer', not {role!r}", "role",
+            raise AccessError("invalid_value", f"a link is for role 'mix' or 'viewer', not {role!r}", "role",
                             "mix, viewer")
         token_id, token, digest = _new_token("l")
         entry = {"id": token_id, "role": role, "bus": bus if role == "mix" else None, "label": label,
@@ -354,7 +354,7 @@ class Auth:
             entry = next((e for e in self._links if e["id"] == link_id), None)
             if entry is None:
                 known = ", ".join(e["id"] for e in self._links) or "none"
-                raise AuthError("not_found", f"no link with id {link_id!r}", None, f"a link id ({known})")
+                raise AccessError("not_found", f"no link with id {link_id!r}", None, f"a link id ({known})")
             newly = entry.get("revoked") is None
             if newly:
                 entry["revoked"] = self._wall()
@@ -385,10 +385,3 @@ def _new_token(kind: str) -> tuple[str, str, str]:
 
 def _public(entry: dict[str, Any]) -> dict[str, Any]:
     return {k: entry.get(k) for k in ("id", "role", "bus", "label", "created", "revoked")}
-
-
-def qr_svg(text: str) -> str:
-    """``text`` as a QR code: an inline ``<svg>`` element (no XML declaration), black on white."""
-    import segno
-
-    return segno.make(text, error="m").svg_inline(scale=4, border=2, dark="#000", light="#fff")
