@@ -230,13 +230,12 @@ class MqttConfig(_Section):
                    else "is out of range")
             raise ConfigError(f"mqtt.loudness_interval = {show(interval)} {why}; allowed: 0 (no loudness sensors) "
                               f"or {LOUDNESS_INTERVAL_MIN:g} to {LOUDNESS_INTERVAL_MAX:g} s")
-        from mixerd.control.scenes.patterns import PATTERN_HINT, AddressPattern  # (not at import: config is read first)
-        from mixerd.control.scenes.errors import SceneError
+        from mixerd.model.address import PATTERN_HINT, AddressPattern, PatternError  # (not at import: read first)
 
         for item in self.writable:
             try:
                 AddressPattern.parse(item)
-            except SceneError as exc:
+            except PatternError as exc:
                 raise ConfigError(f"mqtt.writable has {show(item)}: {exc.message.split(': ', 1)[-1]}; write "
                                   f"{PATTERN_HINT}, or [\"**\"] for every address") from None
         for item in self.expose:

@@ -24,7 +24,6 @@ import hmac
 import inspect
 import logging
 import math
-import re
 import secrets
 import threading
 import time
@@ -33,6 +32,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
+from mixerd.model.address import PatternSet
 from mixerd.model.errors import MixerError
 from mixerd.store import Store
 
@@ -87,9 +87,8 @@ def mix_addresses(bus: int) -> list[str]:
 
 
 @functools.lru_cache(maxsize=64)
-def _mix_regex(bus: int) -> re.Pattern[str]:
-    parts = ["/".join("[^/]+" if seg == "*" else re.escape(seg) for seg in p.split("/")) for p in mix_addresses(bus)]
-    return re.compile("(?:" + "|".join(parts) + ")")
+def _mix_patterns(bus: int) -> PatternSet:
+    return PatternSet(mix_addresses(bus))
 
 
 def may_write(principal: Principal, address: str) -> bool:
@@ -97,7 +96,7 @@ def may_write(principal: Principal, address: str) -> bool:
     if principal.role == "admin":
         return True
     if principal.role == "mix" and principal.bus is not None:
-        return _mix_regex(principal.bus).fullmatch(address) is not None
+        return address in _mix_patterns(principal.bus)
     return False
 
 

@@ -7,6 +7,7 @@ import itertools
 import re
 from typing import Any, Iterable, Iterator, Mapping
 
+from mixerd.model.address import AddressPattern
 from mixerd.model.errors import BatchError, ParamError
 from mixerd.model.layout import Layout
 from mixerd.model.spec import ParamSpec, show_value
@@ -160,14 +161,7 @@ class ParamTree:
         ``expand("ch/*/mute")`` gives every channel mute; ``expand("ch/{n}/send/2/level")`` every send
         to bus 2.
         """
-        want = pattern.split("/")
-        wild = [p == "*" or bool(_PLACEHOLDER.fullmatch(p)) for p in want]
-        out = []
-        for address in self._specs:
-            parts = address.split("/")
-            if len(parts) == len(want) and all(w or p == q for w, p, q in zip(wild, parts, want)):
-                out.append(address)
-        return out
+        return AddressPattern.parse(pattern).select(self._specs)
 
     def suggest(self, address: str) -> str | None:
         """The closest existing address to a mistyped one, or None.

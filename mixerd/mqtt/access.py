@@ -19,7 +19,8 @@ from __future__ import annotations
 import logging
 from typing import Iterable
 
-from mixerd.control.scenes import PatternSet, SceneError, compile_patterns
+from mixerd.control.scenes import SceneError, compile_patterns
+from mixerd.model.address import PatternSet
 from mixerd.model.params import ParamTree
 from mixerd.mqtt.topics import PayloadError
 

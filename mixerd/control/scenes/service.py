@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from mixerd.control.scenes.errors import SceneError
-from mixerd.control.scenes.patterns import AddressPattern, PatternSet, compile_patterns
+from mixerd.control.scenes.patterns import compile_patterns
+from mixerd.model.address import AddressPattern, PatternSet
 from mixerd.control.scenes.versions import DEFAULT_INTERVAL_MINUTES, DEFAULT_KEEP, VersionKeeper
 from mixerd.model.errors import ParamError
 from mixerd.model.text import TextError, check_name as check_text, name_hint
