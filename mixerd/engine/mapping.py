@@ -4,19 +4,22 @@ All the expensive math (dB → linear, pan law, filter coefficients, time consta
 rotations) happens here, on the control side; the audio thread only applies and interpolates.
 
 Each address belongs to a *unit* — the set of core commands its value feeds (e.g. every
-``ch/3/eq/2/*`` address feeds one biquad). A change recomputes just its unit; a full load computes
-every unit once.
+``ch/3/eq/2/*`` address feeds one biquad); its row in the parameter table says which (``drives``), so this
+module only looks it up. A change recomputes just its unit; a full load computes every unit once.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any, NamedTuple
 
 from mixerd import _core
 from mixerd.engine.dsp import dynamics, filters, fx
+from mixerd.model.address import number_of, segments
 from mixerd.model.layout import Layout
+from mixerd.model.params import ParamTree
 from mixerd.model.routing import CLOSED_DB, channel_level, send_level_db
 
 # The address space's names for the core's numbers. The numbers, the slot and index arithmetic and the
@@ -74,6 +77,13 @@ def cmd(op: int, index: int, *values: float) -> Command:
 Unit = tuple[Hashable, ...]
 
 
+@functools.lru_cache(maxsize=8)
+def units_of(layout: Layout) -> dict[str, Unit | None]:
+    """Address → the unit it feeds, from the parameter table (each row declares what it ``drives``)."""
+    tree = ParamTree.from_layout(layout)
+    return {address: tree.spec(address).drives for address in tree.addresses()}
+
+
 class CommandMap:
     """Knows, for a layout, which core commands each address drives and computes them from a state."""
 
@@ -88,7 +98,7 @@ class CommandMap:
         self._widths = [_core.bus_width(*shape) for shape in shapes]
         self._masters = [_core.master_index(shapes, b) for b in range(layout.n_buses)]
         self._solo_master = _core.master_index(shapes, layout.n_buses)
-        self._units: dict[str, Unit | None] = {}
+        self._units = units_of(layout)
         self._builders: dict[str, Callable[[Mapping[str, Any], Unit], list[Command]]] = {
             "trim": self._trim, "level": self._level, "group": self._group, "pan": self._pan,
             "hpf": self._hpf, "eq": self._eq_band, "insert": self._insert, "gate": self._gate,
@@ -110,89 +120,25 @@ class CommandMap:
         return self._builders[unit[0]](state, unit) if unit else []
 
     def unit_of(self, address: str) -> Unit | None:
-        """The unit ``address`` feeds, e.g. ``("eq", "ch/3", 2)``; None if it feeds no audio."""
-        if address not in self._units:
-            self._units[address] = self._parse(address.split("/"))
-        return self._units[address]
-
-    # -- address → unit ---------------------------------------------------------------------------
-
-    def _parse(self, p: list[str]) -> Unit | None:
-        head = p[0]
-        if head == "ch" and len(p) >= 3:
-            n, rest = int(p[1]), p[2:]
-            key = rest[0]
-            if key in ("trim", "polarity"):
-                return ("trim", n)
-            if key in ("mute", "fader", "dca", "mutegroup"):
-                return ("level", n)  # fader and mute, with the DCA and mute groups the channel is in
-            if key == "order":
-                return ("order", n)
-            if key in ("pan", "main"):
-                return ("pan", n)
-            if key == "solo":
-                return ("solo",)
-            if key == "send" and len(rest) == 3:
-                return ("send", n, int(rest[1]))
-            return self._strip_unit(f"ch/{n}", rest)
-        if head == "bus" and len(p) >= 3:
-            b, rest = int(p[1]), p[2:]
-            key = rest[0]
-            if key in ("fader", "mute", "balance"):
-                return ("master", b)
-            if key == "moreme":
-                return ("moreme", b)
-            if key == "main":
-                return ("group_main", b)
-            if key == "solo":
-                return ("solo",)
-            if key == "fx" and len(rest) == 2:
-                if rest[1] == "type":
-                    return ("fx_kind", b)
-                return ("reverb", b) if rest[1] in ("size", "damping", "width", "predelay") else ("delay", b)
-            if key == "return" and len(rest) == 3:
-                return ("return", b, 0 if rest[1] == "main" else int(rest[1]))
-            return self._strip_unit(f"bus/{b}", rest)
-        if head == "main" and len(p) >= 2:
-            if p[1] in ("fader", "mute", "balance"):
-                return ("master", 0)
-            return self._strip_unit("main", p[1:])
-        if head == "solo" and len(p) == 2 and p[1] in ("mode", "level"):
-            return ("solo",)
-        if head in ("dca", "mutegroup") and len(p) == 3 and p[2] in ("fader", "mute", "on"):
-            return ("group", head, int(p[1]))
-        if head == "gen" and len(p) == 3:
-            kind = {"on": "gen_level", "level": "gen_level", "freq": "gen_freq", "target": "gen_target",
-                    "mod": "gen_mod", "type": "gen_kind"}.get(p[2])
-            return (kind, int(p[1])) if kind else None
-        return None
-
-    @staticmethod
-    def _strip_unit(owner: str, rest: list[str]) -> Unit | None:
-        """Units shared by channels, buses and the main: inserts' switches, EQ bands, dynamics."""
-        key = rest[0]
-        if len(rest) == 2 and rest[1] == "on" and key in ("hpf", "eq", "gate", "dyn", "limiter"):
-            return ("insert", owner, key)
-        if key == "eq" and len(rest) == 3:
-            return ("eq", owner, int(rest[1]))
-        return {"hpf": ("hpf", owner), "gate": ("gate", owner), "dyn": ("comp", owner),
-                "limiter": ("limiter", owner)}.get(key)
+        """The unit ``address`` feeds, e.g. ``("eq", "ch/3", 2)`` (its parameter row's ``drives``); None if it
+        feeds no audio."""
+        return self._units.get(address)
 
     # -- where things live in the core ------------------------------------------------------------
 
     def _bus_slot(self, owner: str) -> int:
         """Bus index in the core: bus/b → b − 1, the main → its place after the buses."""
-        return self._main if owner == "main" else int(owner.split("/")[1]) - 1
+        return self._main if owner == "main" else number_of(owner) - 1
 
     def _insert_index(self, owner: str, key: str) -> int:
         if owner.startswith("ch/"):
-            return _core.channel_insert_slot(int(owner.split("/")[1]) - 1, CH_INSERTS[key])
+            return _core.channel_insert_slot(number_of(owner) - 1, CH_INSERTS[key])
         return _core.bus_insert_slot(self.layout.n_inputs, self._bus_slot(owner), BUS_INSERTS[key])
 
     def _filter_index(self, owner: str, section: int) -> int:
         """A channel's filter section (HPF sections, then EQ bands from CH_EQ_FIRST) or a bus's EQ band."""
         if owner.startswith("ch/"):
-            return _core.channel_filter_slot(int(owner.split("/")[1]) - 1, section)
+            return _core.channel_filter_slot(number_of(owner) - 1, section)
         return _core.bus_filter_slot(self.layout.n_inputs, self._bus_slot(owner), section)
 
     # -- unit → commands --------------------------------------------------------------------------
@@ -263,13 +209,13 @@ class CommandMap:
         p = f"{u[1]}/gate/"
         params = dynamics.gate_params(s[p + "threshold"], s[p + "range"], s[p + "attack"], s[p + "hold"],
                                       s[p + "release"], self.sample_rate)
-        return [cmd(_core.OP_GATE, int(u[1].split("/")[1]) - 1, *params)]
+        return [cmd(_core.OP_GATE, number_of(u[1]) - 1, *params)]
 
     def _comp(self, s, u):
         p = f"{u[1]}/dyn/"
         params = dynamics.comp_params(s[p + "threshold"], s[p + "ratio"], s[p + "knee"], s[p + "attack"],
                                       s[p + "release"], s[p + "makeup"], self.sample_rate)
-        return [cmd(_core.OP_COMP, int(u[1].split("/")[1]) - 1, *params)]
+        return [cmd(_core.OP_COMP, number_of(u[1]) - 1, *params)]
 
     def _limiter(self, s, u):
         p = f"{u[1]}/limiter/"
@@ -338,12 +284,8 @@ class CommandMap:
 
     def _gen_target(self, s, u):
         target = s[f"gen/{u[1]}/target"]
-        if target.startswith("ch/"):
-            kind, index = TARGET_CHANNEL, int(target.split("/")[1]) - 1
-        elif target.startswith("bus/"):
-            kind, index = TARGET_BUS, int(target.split("/")[1]) - 1
-        else:
-            kind, index = TARGET_NONE, 0
+        kind = {"ch": TARGET_CHANNEL, "bus": TARGET_BUS}.get(segments(target)[0], TARGET_NONE)
+        index = 0 if kind == TARGET_NONE else number_of(target) - 1
         return [cmd(_core.OP_GEN_TARGET, u[1] - 1, kind, index)]
 
     def _gen_mod(self, s, u):

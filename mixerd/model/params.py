@@ -7,11 +7,11 @@ import itertools
 import re
 from typing import Any, Iterable, Iterator, Mapping
 
-from mixerd.model.address import AddressPattern
+from mixerd.model.address import AddressPattern, owner_of
 from mixerd.model.errors import BatchError, ParamError
 from mixerd.model.layout import Layout
 from mixerd.model.spec import ParamSpec, show_value
-from mixerd.model.table import PLACEHOLDERS, ROWS, Row
+from mixerd.model.table import DRIVES, OWNER, PLACEHOLDERS, ROWS, Row
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 #: Unknown addresses of one batch that get a "did you mean" (the rest are only named): a suggestion is for a
@@ -38,8 +38,20 @@ def expand_row(row: Row, layout: Layout) -> Iterator[tuple[tuple[int, ...], Para
             description=row.description, min=row.min, max=row.max, note=row.note, choices=choices,
             pattern=row.pattern, min_length=row.min_length, max_length=row.max_length, hint=hint,
             lowercase=row.lowercase, template=row.template, scene=row.scene,
+            drives=_drives(row, idx),
         )
         yield values, spec
+
+
+def _drives(row: Row, idx: Mapping[str, int]) -> tuple[Any, ...] | None:
+    """The row's ``drives`` for one address: placeholders by their numbers, ``{owner}`` by the owner."""
+    if row.drives is None:
+        return None
+    if row.drives[0] not in DRIVES:
+        raise ValueError(f"{row.template}: drives unit {row.drives[0]!r} is not one of {', '.join(DRIVES)}")
+    address = row.template.format(**idx)
+    return tuple(owner_of(address) if t == OWNER else idx[t[1:-1]] if isinstance(t, str) and _PLACEHOLDER.fullmatch(t)
+                 else t for t in row.drives)
 
 
 class ParamTree:

@@ -60,7 +60,8 @@ class ParamSpec(BaseModel):
     ``note`` explains special values (``-90 = closed``); ``hint`` overrides the generated short
     description of what is allowed; ``pattern`` is a regex a string must fully match; ``template`` is
     the table row this spec was expanded from (``ch/{n}/fader``); ``scene`` is false for monitoring
-    state (solo) that scenes neither store nor recall.
+    state (solo) that scenes neither store nor recall; ``drives`` the engine unit the value feeds, e.g.
+    ``("eq", "ch/3", 2)`` (None: no audio; see ``mixerd.model.table.DRIVES``; not published).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -81,6 +82,7 @@ class ParamSpec(BaseModel):
     lowercase: bool = False
     template: str | None = None
     scene: bool = True
+    drives: tuple[Any, ...] | None = None
 
     @property
     def allowed(self) -> str:

@@ -37,6 +37,16 @@ SOLO_MODES = ("pfl", "afl")
 GEN_TYPES = ("sine", "pink", "white")
 
 
+#: ``drives`` names the engine unit a parameter feeds: the set of core commands recomputed together when any
+#: of its values changes (every ``ch/3/eq/2/*`` feeds one biquad). Its first item is the unit's kind, one of
+#: DRIVES (the engine has a command builder for each); the others are literals, a placeholder's number
+#: (``"{n}"`` → 3) or ``"{owner}"`` (the address's owner: ``ch/3``, ``bus/2``, ``main``).
+DRIVES = ("trim", "level", "group", "pan", "hpf", "eq", "insert", "gate", "comp", "order", "send", "master",
+          "limiter", "fx_kind", "reverb", "delay", "return", "moreme", "gen_level", "gen_freq", "gen_target",
+          "gen_mod", "gen_kind", "solo", "group_main")
+OWNER = "{owner}"
+
+
 @dataclass(frozen=True)
 class Row:
     """One parameter pattern. ``default``, ``choices`` and ``hint`` may be callables of the layout
@@ -59,6 +69,7 @@ class Row:
     lowercase: bool = False
     when: Callable[[Layout, Indices], bool] | None = None
     scene: bool = True  # stored in scenes and recalled by them (solo is monitoring, not the mix)
+    drives: tuple[Any, ...] | None = None  # the engine unit the value feeds (see DRIVES); None: no audio
 
 
 # -- row builders: the units and conventions every level, pan, switch and name shares ------------------
@@ -106,25 +117,38 @@ def choice(template: str, choices: tuple[str, ...], default: Any, description: s
     return Row(template, "string", "string", default, description, choices=lambda layout: choices, **kw)
 
 
+BAND = ("eq", OWNER, "{i}")
+LEVEL = ("level", "{n}")  # a channel's fader and mute, with the DCAs and mute groups it is in
+SEND = ("send", "{n}", "{b}")
+SOLO = ("solo",)
+TRIM, PAN, ORDER = ("trim", "{n}"), ("pan", "{n}"), ("order", "{n}")
+HPF, GATE, COMP = ("hpf", OWNER), ("gate", OWNER), ("comp", OWNER)
+MASTER, REVERB, DELAY = ("master", "{b}"), ("reverb", "{b}"), ("delay", "{b}")
+GEN = lambda unit: (unit, "{k}")  # noqa: E731
+
+
 def eq_rows(prefix: str, what: str) -> tuple[Row, ...]:
     """A four-band parametric EQ under ``prefix`` (``ch/{n}``, ``bus/{b}`` or ``main``)."""
     band = lambda field: (lambda layout, idx: EQ_DEFAULTS[idx["i"] - 1][field])  # noqa: E731
     return (
-        switch(f"{prefix}/eq/on", f"{what} EQ in (false: bypassed)", True),
-        choice(f"{prefix}/eq/{{i}}/type", EQ_TYPES, band(0), "EQ band filter type (RBJ cookbook)"),
-        number(f"{prefix}/eq/{{i}}/freq", "Hz", band(1), "EQ band frequency", 20.0, 20000.0),
-        level(f"{prefix}/eq/{{i}}/gain", "EQ band gain (shelves and peaking)", lo=-15.0, hi=15.0, note=None),
-        number(f"{prefix}/eq/{{i}}/q", "Q", band(2), "EQ band Q (width; shelf slope)", 0.3, 10.0),
+        switch(f"{prefix}/eq/on", f"{what} EQ in (false: bypassed)", True, drives=("insert", OWNER, "eq")),
+        choice(f"{prefix}/eq/{{i}}/type", EQ_TYPES, band(0), "EQ band filter type (RBJ cookbook)", drives=BAND),
+        number(f"{prefix}/eq/{{i}}/freq", "Hz", band(1), "EQ band frequency", 20.0, 20000.0, drives=BAND),
+        level(f"{prefix}/eq/{{i}}/gain", "EQ band gain (shelves and peaking)", lo=-15.0, hi=15.0, note=None,
+              drives=BAND),
+        number(f"{prefix}/eq/{{i}}/q", "Q", band(2), "EQ band Q (width; shelf slope)", 0.3, 10.0, drives=BAND),
     )
 
 
 def limiter_rows(prefix: str, what: str, on: bool | Callable[[Layout, Indices], bool]) -> tuple[Row, ...]:
     """An output peak limiter under ``prefix``."""
     return (
-        switch(f"{prefix}/limiter/on", f"{what} limiter in: no sample leaves above its threshold", on),
+        switch(f"{prefix}/limiter/on", f"{what} limiter in: no sample leaves above its threshold", on,
+               drives=("insert", OWNER, "limiter")),
         level(f"{prefix}/limiter/threshold", f"{what} limiter ceiling in dBFS", default=-1.0, lo=-30.0, hi=0.0,
-              note=None),
-        number(f"{prefix}/limiter/release", "ms", 100.0, f"{what} limiter release time", 5.0, 2000.0),
+              note=None, drives=("limiter", OWNER)),
+        number(f"{prefix}/limiter/release", "ms", 100.0, f"{what} limiter release time", 5.0, 2000.0,
+               drives=("limiter", OWNER)),
     )
 
 
@@ -176,95 +200,104 @@ ROWS: tuple[Row, ...] = (
     # input channels
     name("ch/{n}/name", "channel name", lambda layout, idx: layout.inputs[idx["n"] - 1]),
     color("ch/{n}/color", "channel colour on the control surfaces"),
-    level("ch/{n}/trim", "input gain before the channel processing", lo=-24.0, hi=24.0, note=None),
-    switch("ch/{n}/polarity", "polarity inverted", False),
-    switch("ch/{n}/hpf/on", "high-pass filter in", False),
-    number("ch/{n}/hpf/freq", "Hz", 80.0, "high-pass filter corner (Butterworth)", 20.0, 400.0),
+    level("ch/{n}/trim", "input gain before the channel processing", lo=-24.0, hi=24.0, note=None, drives=TRIM),
+    switch("ch/{n}/polarity", "polarity inverted", False, drives=TRIM),
+    switch("ch/{n}/hpf/on", "high-pass filter in", False, drives=("insert", OWNER, "hpf")),
+    number("ch/{n}/hpf/freq", "Hz", 80.0, "high-pass filter corner (Butterworth)", 20.0, 400.0, drives=HPF),
     Row("ch/{n}/hpf/slope", "number", "dB/oct", 12.0, "high-pass filter slope", min=12.0, max=24.0,
-        choices=lambda layout: (12.0, 24.0), hint="12 or 24 dB/oct"),
+        choices=lambda layout: (12.0, 24.0), hint="12 or 24 dB/oct", drives=HPF),
     *eq_rows("ch/{n}", "channel"),
-    switch("ch/{n}/gate/on", "gate/expander in", False),
-    level("ch/{n}/gate/threshold", "gate opens above this level (dBFS)", default=-50.0, lo=-90.0, hi=0.0, note=None),
+    switch("ch/{n}/gate/on", "gate/expander in", False, drives=("insert", OWNER, "gate")),
+    level("ch/{n}/gate/threshold", "gate opens above this level (dBFS)", default=-50.0, lo=-90.0, hi=0.0, note=None,
+          drives=GATE),
     level("ch/{n}/gate/range", "attenuation while closed (-90 gate … -3 gentle expander)", default=-60.0,
-          lo=-90.0, hi=0.0, note=None),
-    number("ch/{n}/gate/attack", "ms", 0.5, "gate opening time", 0.05, 100.0),
-    number("ch/{n}/gate/hold", "ms", 50.0, "gate stays open this long after the level falls", 0.0, 2000.0),
-    number("ch/{n}/gate/release", "ms", 200.0, "gate closing time", 5.0, 2000.0),
-    switch("ch/{n}/dyn/on", "compressor in", False),
-    level("ch/{n}/dyn/threshold", "compressor threshold (dBFS)", default=-20.0, lo=-60.0, hi=0.0, note=None),
-    number("ch/{n}/dyn/ratio", "ratio", 3.0, "compression ratio (n:1)", 1.0, 20.0),
-    number("ch/{n}/dyn/knee", "dB", 6.0, "soft-knee width", 0.0, 24.0),
-    number("ch/{n}/dyn/attack", "ms", 10.0, "compressor attack time", 0.05, 200.0),
-    number("ch/{n}/dyn/release", "ms", 150.0, "compressor release time", 5.0, 2000.0),
-    level("ch/{n}/dyn/makeup", "gain after compression", default=0.0, lo=0.0, hi=24.0, note=None),
-    choice("ch/{n}/order", ORDERS, "eq>dyn", "insert order after the HPF: EQ then dynamics, or dynamics then EQ"),
-    level("ch/{n}/fader", "channel fader: level into the main mix and post-fader sends"),
-    pan("ch/{n}/pan", "channel position in the main mix"),
-    switch("ch/{n}/mute", "channel mute: silences the main mix and every send, pre-fader ones too", False),
-    switch("ch/{n}/main", "channel assigned to the main mix", True),
+          lo=-90.0, hi=0.0, note=None, drives=GATE),
+    number("ch/{n}/gate/attack", "ms", 0.5, "gate opening time", 0.05, 100.0, drives=GATE),
+    number("ch/{n}/gate/hold", "ms", 50.0, "gate stays open this long after the level falls", 0.0, 2000.0, drives=GATE),
+    number("ch/{n}/gate/release", "ms", 200.0, "gate closing time", 5.0, 2000.0, drives=GATE),
+    switch("ch/{n}/dyn/on", "compressor in", False, drives=("insert", OWNER, "dyn")),
+    level("ch/{n}/dyn/threshold", "compressor threshold (dBFS)", default=-20.0, lo=-60.0, hi=0.0, note=None,
+          drives=COMP),
+    number("ch/{n}/dyn/ratio", "ratio", 3.0, "compression ratio (n:1)", 1.0, 20.0, drives=COMP),
+    number("ch/{n}/dyn/knee", "dB", 6.0, "soft-knee width", 0.0, 24.0, drives=COMP),
+    number("ch/{n}/dyn/attack", "ms", 10.0, "compressor attack time", 0.05, 200.0, drives=COMP),
+    number("ch/{n}/dyn/release", "ms", 150.0, "compressor release time", 5.0, 2000.0, drives=COMP),
+    level("ch/{n}/dyn/makeup", "gain after compression", default=0.0, lo=0.0, hi=24.0, note=None, drives=COMP),
+    choice("ch/{n}/order", ORDERS, "eq>dyn", "insert order after the HPF: EQ then dynamics, or dynamics then EQ",
+           drives=ORDER),
+    level("ch/{n}/fader", "channel fader: level into the main mix and post-fader sends", drives=LEVEL),
+    pan("ch/{n}/pan", "channel position in the main mix", drives=PAN),
+    switch("ch/{n}/mute", "channel mute: silences the main mix and every send, pre-fader ones too", False,
+           drives=LEVEL),
+    switch("ch/{n}/main", "channel assigned to the main mix", True, drives=PAN),
     switch("ch/{n}/solo", "channel soloed: heard on the solo bus (the engineer's phones), PFL or AFL by solo/mode",
-           False, scene=False),
+           False, scene=False, drives=SOLO),
     # A group bus is assigned by switching its send on: the send then passes the post-fader signal at 0 dB.
     level("ch/{n}/send/{b}/level", "send level from the channel to the bus",
-          default=lambda layout, idx: 0.0 if layout.buses[idx["b"] - 1].is_group else -90.0),
+          default=lambda layout, idx: 0.0 if layout.buses[idx["b"] - 1].is_group else -90.0, drives=SEND),
     Row("ch/{n}/send/{b}/pre", "bool", "bool", lambda layout, idx: layout.buses[idx["b"] - 1].is_aux,
-        "send taken before the channel fader (monitor mixes: yes; FX sends and groups: no)"),
+        "send taken before the channel fader (monitor mixes: yes; FX sends and groups: no)", drives=SEND),
     Row("ch/{n}/send/{b}/on", "bool", "bool", lambda layout, idx: not layout.buses[idx["b"] - 1].is_group,
-        "send switched on (for a group bus: the channel is assigned to the group)"),
-    pan("ch/{n}/send/{b}/pan", "channel position in a stereo bus", when=_stereo_bus),
+        "send switched on (for a group bus: the channel is assigned to the group)", drives=SEND),
+    pan("ch/{n}/send/{b}/pan", "channel position in a stereo bus", when=_stereo_bus, drives=SEND),
     Row("ch/{n}/send/{b}/me", "bool", "bool", False, "the channel is one of this mix's own (\"me\") channels",
-        when=_aux_bus),
-    Row("ch/{n}/dca/{d}", "bool", "bool", False, "channel is a member of the DCA group"),
-    Row("ch/{n}/mutegroup/{g}", "bool", "bool", False, "channel is a member of the mute group"),
+        when=_aux_bus, drives=SEND),
+    Row("ch/{n}/dca/{d}", "bool", "bool", False, "channel is a member of the DCA group", drives=LEVEL),
+    Row("ch/{n}/mutegroup/{g}", "bool", "bool", False, "channel is a member of the mute group", drives=LEVEL),
     # buses
     name("bus/{b}/name", "bus name", lambda layout, idx: layout.buses[idx["b"] - 1].name),
     color("bus/{b}/color", "bus colour on the control surfaces"),
-    level("bus/{b}/fader", "bus output level"),
-    switch("bus/{b}/mute", "bus output mute", False),
+    level("bus/{b}/fader", "bus output level", drives=MASTER),
+    switch("bus/{b}/mute", "bus output mute", False, drives=MASTER),
     switch("bus/{b}/solo", "bus soloed: the solo bus carries the mix as it leaves (what the musician hears)",
-           False, scene=False),
-    pan("bus/{b}/balance", "left/right balance of a stereo bus", when=_stereo_out),
+           False, scene=False, drives=SOLO),
+    pan("bus/{b}/balance", "left/right balance of a stereo bus", when=_stereo_out, drives=MASTER),
     level("bus/{b}/moreme", "\"more me\": raises the mix's own channels by this much", lo=0.0, hi=12.0,
-          note=None, when=_aux_bus),
+          note=None, when=_aux_bus, drives=("moreme", "{b}")),
     *eq_rows("bus/{b}", "bus"),
     *limiter_rows("bus/{b}", "bus", lambda layout, idx: layout.buses[idx["b"] - 1].is_aux),
-    switch("bus/{b}/main", "group bus assigned to the main mix", True, when=_group_bus),
+    switch("bus/{b}/main", "group bus assigned to the main mix", True, when=_group_bus, drives=("group_main", "{b}")),
     Row("bus/{b}/fx/type", "string", "string", lambda layout, idx: layout.buses[idx["b"] - 1].effect,
-        "effect of the FX bus", choices=lambda layout: FX_EFFECTS, when=_fx_bus),
-    number("bus/{b}/fx/size", "%", 50.0, "reverb size (tail length)", 0.0, 100.0, when=_fx_bus),
-    number("bus/{b}/fx/damping", "%", 50.0, "reverb high-frequency damping", 0.0, 100.0, when=_fx_bus),
-    number("bus/{b}/fx/width", "%", 100.0, "reverb stereo width", 0.0, 100.0, when=_fx_bus),
-    number("bus/{b}/fx/predelay", "ms", 20.0, "reverb pre-delay", 0.0, 100.0, when=_fx_bus),
-    number("bus/{b}/fx/time", "ms", 350.0, "delay time", 1.0, 2000.0, when=_fx_bus),
-    number("bus/{b}/fx/feedback", "%", 35.0, "delay feedback (share of each repeat)", 0.0, 95.0, when=_fx_bus),
+        "effect of the FX bus", choices=lambda layout: FX_EFFECTS, when=_fx_bus, drives=("fx_kind", "{b}")),
+    number("bus/{b}/fx/size", "%", 50.0, "reverb size (tail length)", 0.0, 100.0, when=_fx_bus, drives=REVERB),
+    number("bus/{b}/fx/damping", "%", 50.0, "reverb high-frequency damping", 0.0, 100.0, when=_fx_bus, drives=REVERB),
+    number("bus/{b}/fx/width", "%", 100.0, "reverb stereo width", 0.0, 100.0, when=_fx_bus, drives=REVERB),
+    number("bus/{b}/fx/predelay", "ms", 20.0, "reverb pre-delay", 0.0, 100.0, when=_fx_bus, drives=REVERB),
+    number("bus/{b}/fx/time", "ms", 350.0, "delay time", 1.0, 2000.0, when=_fx_bus, drives=DELAY),
+    number("bus/{b}/fx/feedback", "%", 35.0, "delay feedback (share of each repeat)", 0.0, 95.0, when=_fx_bus,
+           drives=DELAY),
     number("bus/{b}/fx/highcut", "Hz", 8000.0, "delay high-cut in the feedback path (20000 = off)",
-           1000.0, 20000.0, when=_fx_bus),
-    level("bus/{b}/return/main/level", "FX return level into the main mix", when=_fx_bus),
-    level("bus/{b}/return/{a}/level", "FX return level into an aux mix", default=-90.0, when=_fx_return),
+           1000.0, 20000.0, when=_fx_bus, drives=DELAY),
+    level("bus/{b}/return/main/level", "FX return level into the main mix", when=_fx_bus, drives=("return", "{b}", 0)),
+    level("bus/{b}/return/{a}/level", "FX return level into an aux mix", default=-90.0, when=_fx_return,
+          drives=("return", "{b}", "{a}")),
     # main mix
-    level("main/fader", "main mix output level"),
-    switch("main/mute", "main mix output mute", False),
-    pan("main/balance", "main mix left/right balance"),
+    level("main/fader", "main mix output level", drives=("master", 0)),
+    switch("main/mute", "main mix output mute", False, drives=("master", 0)),
+    pan("main/balance", "main mix left/right balance", drives=("master", 0)),
     *eq_rows("main", "main"),
     *limiter_rows("main", "main", True),
     # the solo bus: the engineer's listen output
     choice("solo/mode", SOLO_MODES, "pfl", "channel solo taps: pfl (after the inserts, before mute and fader) "
-           "or afl (after the fader, panned)", scene=False),
-    level("solo/level", "solo bus output level (the engineer's phones)", scene=False),
+           "or afl (after the fader, panned)", scene=False, drives=SOLO),
+    level("solo/level", "solo bus output level (the engineer's phones)", scene=False, drives=SOLO),
     # groups
     name("dca/{d}/name", "DCA group name", lambda layout, idx: f"DCA {idx['d']}"),
-    level("dca/{d}/fader", "DCA fader: offsets every member channel's fader", lo=-90.0, hi=10.0),
-    switch("dca/{d}/mute", "DCA mute: mutes every member channel", False),
+    level("dca/{d}/fader", "DCA fader: offsets every member channel's fader", lo=-90.0, hi=10.0,
+          drives=("group", "dca", "{d}")),
+    switch("dca/{d}/mute", "DCA mute: mutes every member channel", False, drives=("group", "dca", "{d}")),
     name("mutegroup/{g}/name", "mute group name", lambda layout, idx: f"Mute {idx['g']}"),
-    switch("mutegroup/{g}/on", "mute group engaged: every member channel is muted", False),
+    switch("mutegroup/{g}/on", "mute group engaged: every member channel is muted", False,
+           drives=("group", "mutegroup", "{g}")),
     # signal generators (test tones for sound check and the demo)
-    switch("gen/{k}/on", "signal generator running", False),
-    choice("gen/{k}/type", GEN_TYPES, "sine", "sine tone, pink noise or white noise"),
-    Row("gen/{k}/freq", "number", "Hz", 1000.0, "generator tone frequency", min=20.0, max=20000.0),
+    switch("gen/{k}/on", "signal generator running", False, drives=GEN("gen_level")),
+    choice("gen/{k}/type", GEN_TYPES, "sine", "sine tone, pink noise or white noise", drives=GEN("gen_kind")),
+    Row("gen/{k}/freq", "number", "Hz", 1000.0, "generator tone frequency", min=20.0, max=20000.0,
+        drives=GEN("gen_freq")),
     level("gen/{k}/level", "generator level in dBFS (peak for a tone, RMS for noise)", default=-18.0, hi=0.0,
-          note=None),
+          note=None, drives=GEN("gen_level")),
     Row("gen/{k}/target", "string", "string", _gen_default_target, "channel input or bus the generator feeds",
-        choices=_channel_targets, hint=_channel_targets_hint),
+        choices=_channel_targets, hint=_channel_targets_hint, drives=GEN("gen_target")),
     Row("gen/{k}/mod", "number", "Hz", 0.0, "amplitude-modulation rate", min=0.0, max=20.0,
-        note="0 = steady tone"),
+        note="0 = steady tone", drives=GEN("gen_mod")),
 )
