@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from mixerd.diagnostics.snapshot import CLIP_DB, INPUT_CLIP_DB, SIGNAL_DB, Snapshot
+from mixerd.model.address import number_of, segments
 from mixerd.model.layout import Layout
 from mixerd.model.routing import CLOSED_DB, channel_level, fx_return_targets, main_paths, send_level_db
 
@@ -257,7 +258,7 @@ class Facts:
         buses: set[int] = set()
         main = False
         for address in changed:
-            parts = address.split("/")
+            parts = segments(address)
             if parts[0] == "ch":
                 channels.add(int(parts[1]))
             elif parts[0] == "main":
@@ -293,7 +294,7 @@ class Facts:
         for f, returns in self.fx_returns.items():
             for target in returns:
                 if target != "main":
-                    self.fx_source[int(target.split("/")[1]) - 1, f - 1] = True
+                    self.fx_source[number_of(target) - 1, f - 1] = True
         self.bus_gens = [self.gens.get(f"bus/{b}", []) for b in range(1, lay.n_buses + 1)]
         self.has_gens = np.array([bool(g) for g in self.bus_gens], dtype=bool)
         for n in range(1, lay.n_inputs + 1):

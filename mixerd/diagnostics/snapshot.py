@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mixerd.model.address import owner_of
 from mixerd.model.layout import Layout
 
 FLOOR_DB = -120.0
@@ -89,12 +90,6 @@ class Snapshot:
             if self.values.get(g + "on") and self.values.get(g + "target") == target and self.values[g + "level"] > -90:
                 out.append(f"gen/{k}")
         return out
-
-
-def owner_of(address: str) -> str:
-    """The strip an address or meter point belongs to: ``ch/3/eq/on`` → ``ch/3``, ``main/fader`` → ``main``."""
-    parts = address.split("/")
-    return "/".join(parts[:2]) if parts[0] in ("ch", "bus", "dca", "mutegroup", "gen") else parts[0]
 
 
 def take(control) -> Snapshot:

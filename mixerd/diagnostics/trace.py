@@ -11,6 +11,7 @@ from typing import Any
 
 from mixerd.diagnostics.problems import insert_blocks
 from mixerd.diagnostics.snapshot import Snapshot
+from mixerd.model.address import number_of, segments
 from mixerd.model.errors import ParamError
 from mixerd.model.routing import CLOSED_DB, channel_level, fx_return_targets, main_paths, send_level_db
 
@@ -20,7 +21,7 @@ INSERT_LABELS = {"hpf": "High-pass filter", "eq": "EQ", "gate": "Gate", "dyn": "
 def parse_owner(layout, address: str) -> str:
     """``ch/N``, ``bus/B`` or ``main`` from ``address`` (a trailing parameter is dropped: ``ch/3/fader``
     traces ``ch/3``); ParamError ``unknown_address`` otherwise."""
-    parts = address.strip("/").split("/")
+    parts = segments(address.strip("/"))
     if parts[0] == "main":
         return "main"
     if len(parts) >= 2 and parts[0] in ("ch", "bus") and parts[1].isdigit():
@@ -37,7 +38,7 @@ def trace(snap: Snapshot, address: str, problems: list[dict[str, Any]] | None = 
     stage with one (None when the path is clean)."""
     owner = parse_owner(snap.layout, address)
     if owner.startswith("ch/"):
-        out = _channel(snap, int(owner.split("/")[1]))
+        out = _channel(snap, number_of(owner))
     else:
         out = _bus(snap, owner)
     mine = [p for p in problems or () if p["address"] == owner]
@@ -164,7 +165,7 @@ def _bus(snap: Snapshot, owner: str) -> dict[str, Any]:
     if owner == "main":
         kind, name, b = "main", "Main", None
     else:
-        b = int(owner.split("/")[1])
+        b = number_of(owner)
         kind, name = lay.buses[b - 1].kind, v[owner + "/name"]
     if kind == "fx":
         stages.append(_stage("effect", "Effect", owner + "/fx/type", {"type": v[owner + "/fx/type"]}, None, snap))
@@ -202,7 +203,7 @@ def _sources(snap: Snapshot, owner: str) -> list[dict[str, Any]]:
                 continue
             gain, via, tap, address = level.fader_db, "direct", ch + "/post", ch + "/main"
         else:
-            b = int(owner.split("/")[1])
+            b = number_of(owner)
             send = send_level_db(v, lay, n, b)
             if send is None:
                 continue
@@ -221,7 +222,7 @@ def _sources(snap: Snapshot, owner: str) -> list[dict[str, Any]]:
             target = "main" if owner == "main" else owner
             ret = fx_return_targets(v, lay, f).get(target)
             if ret is not None:
-                key = "main" if owner == "main" else owner.split("/")[1]
+                key = "main" if owner == "main" else number_of(owner)
                 out.append(_source(snap, src, v[src + "/name"], "effect return", f"{src}/return/{key}/level", ret, src))
     return out
 

@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 
 from mixerd.diagnostics.problems import Facts, Problem, decisions, evaluate, point_names
-from mixerd.diagnostics.snapshot import FLOOR_DB, HOLD_S, owner_of
+from mixerd.diagnostics.snapshot import FLOOR_DB, HOLD_S
+from mixerd.model.address import owner_of
 from mixerd.model.meters import MeterFrame, MeterLayout
 
 

@@ -7,7 +7,7 @@ import itertools
 import re
 from typing import Any, Iterable, Iterator, Mapping
 
-from mixerd.model.address import AddressPattern, owner_of
+from mixerd.model.address import AddressPattern, owner_of, segments
 from mixerd.model.errors import BatchError, ParamError
 from mixerd.model.layout import Layout
 from mixerd.model.spec import ParamSpec, show_value
@@ -87,11 +87,11 @@ class ParamTree:
         # index (band, bus), so the bands of ch/1 neither mix with its sends nor land apart from eq/on.
         owners: dict[str, int] = {}
         for row in rows:
-            owners.setdefault(row.template.split("/")[0], len(_PLACEHOLDER.findall(row.template)))
+            owners.setdefault(segments(row.template)[0], len(_PLACEHOLDER.findall(row.template)))
         families = list(owners)
         keyed, block, previous = [], -1, None
         for row_no, row in enumerate(rows):
-            name = row.template.split("/")[0]
+            name = segments(row.template)[0]
             family, owner = families.index(name), owners[name]
             shape = (family, tuple(_PLACEHOLDER.findall(row.template)))
             if shape != previous:
@@ -221,7 +221,7 @@ class ParamTree:
     def _known_prefix(self, address: str) -> str:
         """The longest leading part of ``address`` that is a group in this tree ("" for none)."""
         prefix = ""
-        for part in address.strip("/").split("/"):
+        for part in segments(address.strip("/")):
             candidate = f"{prefix}/{part}" if prefix else part
             if candidate not in self._children:
                 break
@@ -259,7 +259,7 @@ def _checked_default(spec: ParamSpec) -> ParamSpec:
 
 def _shape(address: str) -> tuple[str, tuple[int, ...]]:
     """``("ch/#/send/#/pan", (1, 2))`` for ``ch/1/send/2/pan``: the address with its numbers taken out."""
-    parts = address.split("/")
+    parts = segments(address)
     numbers = tuple(int(p) for p in parts if p.isascii() and p.isdigit())
     return "/".join("#" if p.isascii() and p.isdigit() else p for p in parts), numbers
 
@@ -268,7 +268,7 @@ def _child_index(addresses: Iterable[str]) -> dict[str, dict[str, bool]]:
     """Group prefix → {next segment: is it a leaf}, ordered by first appearance; "" is the root."""
     index: dict[str, dict[str, bool]] = {}
     for address in addresses:
-        parts = address.split("/")
+        parts = segments(address)
         for i, part in enumerate(parts):
             prefix = "/".join(parts[:i])
             children = index.setdefault(prefix, {})

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from mixerd import __version__
+from mixerd.model.address import segments
 from mixerd.model.params import ParamTree
 from mixerd.mqtt.access import Access
 from mixerd.mqtt.scene_state import MODIFIED
@@ -65,7 +66,7 @@ def exposed_owners(tree: ParamTree, expose: Iterable[str]) -> list[str]:
         if not m:
             continue
         owner = m[1]
-        kind = owner.split("/")[0]
+        kind = segments(owner)[0]
         if owner in wanted or f"{kind}/*" in wanted:
             owners.append(owner)
     return owners

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from mixerd.model.address import segments
 from mixerd.web.schemas import name_schema
 
 _FASTAPI_422 = "#/components/schemas/HTTPValidationError"
@@ -127,7 +128,7 @@ def value_schema(spec: dict[str, Any]) -> dict[str, Any]:
 def _addresses_regex(addresses: list[str]) -> str:
     """A regex matching exactly ``addresses``: per segment when they are every combination of their segments
     (``ch/(?:1|2|3)/send/(?:1|2)/level``), else all of them."""
-    split = [a.split("/") for a in addresses]
+    split = [segments(a) for a in addresses]
     width = len(split[0])
     if all(len(parts) == width for parts in split):
         columns = [list(dict.fromkeys(parts[i] for parts in split)) for i in range(width)]

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from mixerd.diagnostics.problems import HEADROOM_DB, MAIN_HEADROOM_DB, TARGET_DB, Problem
-from mixerd.diagnostics.snapshot import HOLD_S, INPUT_CLIP_DB, Snapshot, owner_of
+from mixerd.diagnostics.snapshot import HOLD_S, INPUT_CLIP_DB, Snapshot
+from mixerd.model.address import owner_of
 from mixerd.model.routing import CLOSED_DB, channel_level, fx_return_targets, main_paths, send_level_db
 
 
