@@ -87,11 +87,6 @@ export async function api(method, path, body, { signal } = {}) {
   return data;
 }
 
-/** PUT one parameter (the REST fallback for a write while the WebSocket is down). */
-export function putParam(address, value) {
-  return api("PUT", `params/${address}`, { value });
-}
-
 /** `{enabled, password_set, role, bus, label}`; an API without auth (or before it existed) is open. */
 export async function authStatus() {
   try {

@@ -1,5 +1,5 @@
-// mixerd web app: who is using it (admin, a musician's mix link, a viewer link), which view the address asks
-// for, and the one live connection every view reads from and writes through.
+// mixerd web app: who is using it (admin, a musician's mix link, a viewer link: kept in the store), which view
+// the address asks for, and the one live connection every view reads from and writes through.
 //
 // Routes (hash):  #/mix/B  My mix · #/console[/scenes|/history|/ch/N|/bus/B|/main][?focus=address]  Console (admin)
 //                 #/flow[/ch/N|/bus/B|/main]  Signal flow · #/links  Links (admin) · #/login
@@ -11,6 +11,7 @@ import { Connection } from "./connection.js";
 import { el, icon, numbered } from "./dom.js";
 import { ICONS } from "./icons.js";
 import { MeterRouter } from "./meters.js";
+import { store } from "./store.js";
 import { toast } from "./toast.js";
 import * as consoleView from "./views/console.js";
 import * as flowView from "./views/flow.js";
@@ -20,16 +21,10 @@ import * as mixView from "./views/mymix.js";
 
 const conn = new Connection();
 const meters = new MeterRouter(conn);
-const ctx = {
-  conn, meters, toast,
-  auth: { enabled: false, password_set: false, role: null, bus: null, label: null },
-  role: null, bus: null,
-  fs: 48000,
-  specs: new Map(),
-  navigate,
-  signedIn,
-};
-window.mixerd = ctx; // for the console of a curious engineer (and the tests)
+/** What every view is given: the connection (values, writes), the meters, toasts, and the way to another view.
+ *  Who is using the app and the mixer's facts are the store's (store.js). */
+const ctx = { conn, meters, toast, navigate, signedIn };
+window.mixerd = { ...ctx, store }; // for the console of a curious engineer (and the tests)
 
 const view = document.getElementById("view");
 const nav = document.getElementById("nav");
@@ -38,8 +33,6 @@ const problemsBadge = el("a", { id: "problems", class: "problems", hidden: true 
 indicator.before(problemsBadge);
 let unmount = null;
 let mounted = null; // key of the mounted view
-let specsLoaded = false;
-let denied = null;
 
 // -- routes ----------------------------------------------------------------------------------------
 
@@ -65,9 +58,9 @@ export function parseRoute(hash) {
 }
 
 function defaultRoute() {
-  if (ctx.role === "mix") return `#/mix/${ctx.bus}`;
-  if (ctx.role === "viewer") return "#/view";
-  if (ctx.role === "admin") return "#/console";
+  if (store.role === "mix") return `#/mix/${store.bus}`;
+  if (store.role === "viewer") return "#/view";
+  if (store.role === "admin") return "#/console";
   return "#/login";
 }
 
@@ -81,8 +74,8 @@ function navigate(hash, { replace = false } = {}) {
 
 /** Where `route` may go for the current role: itself, or a redirect. */
 function guard(route) {
-  const role = ctx.role;
-  if (route.name === "login") return ctx.auth.enabled && role !== "admin" ? null : "#/console";
+  const role = store.role;
+  if (route.name === "login") return store.auth.enabled && role !== "admin" ? null : "#/console";
   if (!role) return `#/login?next=${encodeURIComponent(location.hash || "#/console")}`;
   if (route.name === "home") return defaultRoute();
   if (role === "admin") return null;
@@ -100,7 +93,7 @@ function guard(route) {
 function render() {
   const route = parseRoute(location.hash);
   const needsData = route.name !== "login";
-  if (denied && needsData) {
+  if (store.denied && needsData) {
     renderNav(route);
     show("denied", () => mountDenied());
     return;
@@ -109,7 +102,7 @@ function render() {
   if (redirect) { navigate(redirect, { replace: true }); return; }
   renderNav(route);
   const key = JSON.stringify(route);
-  if (needsData && !(conn.everOnline && specsLoaded)) { show("loading", () => mountLoading()); return; }
+  if (needsData && !(conn.everOnline && store.factsLoaded)) { show("loading", () => mountLoading()); return; }
   show(key, () => {
     switch (route.name) {
       case "login": return loginView.mount(view, ctx, { next: route.next || "#/console" });
@@ -163,15 +156,16 @@ function remount() {
 }
 
 function renderNav(route) {
+  const { role } = store;
   nav.replaceChildren();
   showProblems();
   const logout = document.getElementById("logout");
-  logout.hidden = !(ctx.auth.enabled && ctx.role);
-  logout.setAttribute("aria-label", ctx.role === "admin" ? "Log out" : "Forget this link");
+  logout.hidden = !(store.auth.enabled && role);
+  logout.setAttribute("aria-label", role === "admin" ? "Log out" : "Forget this link");
   logout.title = logout.getAttribute("aria-label");
-  if (ctx.role !== "admin") {
-    if (ctx.role === "mix" || ctx.role === "viewer") {
-      nav.append(el("span", { class: "nav-who" }, ctx.role === "mix" ? "My mix" : "View only"));
+  if (role !== "admin") {
+    if (role === "mix" || role === "viewer") {
+      nav.append(el("span", { class: "nav-who" }, role === "mix" ? "My mix" : "View only"));
     }
     return;
   }
@@ -196,7 +190,7 @@ function renderNav(route) {
 function showProblems() {
   // Errors and warnings: notes (a silent input nobody set up) are shown on the flow view, not counted here.
   const problems = (conn.diagnostics ? conn.diagnostics.problems : []).filter((p) => p.severity !== "info");
-  problemsBadge.hidden = !problems.length || conn.status !== "online" || !["admin", "viewer"].includes(ctx.role);
+  problemsBadge.hidden = !problems.length || conn.status !== "online" || !["admin", "viewer"].includes(store.role);
   if (problemsBadge.hidden) return;
   const [first] = problems;
   const text = `${problems.length} signal-flow problem${problems.length === 1 ? "" : "s"}; first: ${first.message}`;
@@ -208,6 +202,8 @@ function showProblems() {
 }
 
 conn.addEventListener("diagnostics", showProblems);
+// Who uses the app changed (the hello of a new token): the header follows.
+store.on("auth", () => renderNav(parseRoute(location.hash)));
 
 function mountLoading() {
   view.append(el("div", { class: "loading", role: "status" }, el("div", { class: "spinner", "aria-hidden": "true" }),
@@ -217,7 +213,7 @@ function mountLoading() {
 function mountDenied() {
   const signIn = el("a", { class: "btn", href: "#/login" }, icon(ICONS.lock), "Sign in as admin");
   view.append(el("section", { class: "empty-state" }, el("h1", {}, "This link is not valid any more"),
-    el("p", {}, denied), el("p", {}, "Ask the engineer for a new link or QR code."), signIn));
+    el("p", {}, store.denied), el("p", {}, "Ask the engineer for a new link or QR code."), signIn));
 }
 
 // -- connection status -----------------------------------------------------------------------------
@@ -237,46 +233,31 @@ conn.addEventListener("status", async (e) => {
   if (status === "denied") {
     // The token was refused: a revoked link, a logged-out session, or a wrong token.
     const status2 = await authStatus().catch(() => null);
-    if (status2) setAuth(status2);
-    if (ctx.role === null && ctx.auth.enabled && getTokenKind() !== "link") {
+    if (status2) store.setAuth(status2);
+    if (store.role === null && store.auth.enabled && getTokenKind() !== "link") {
       setToken("");
       navigate(`#/login`, { replace: true });
       return;
     }
-    denied = code === 4403 ? "This link may not open the live view." : "It was revoked, or it is incomplete.";
+    store.setDenied(code === 4403 ? "This link may not open the live view." : "It was revoked, or it is incomplete.");
     remount();
   } else if (status === "online") {
     if (was === "offline") toast("Back online — in sync with the mixer", "ok");
   }
 });
 
-conn.addEventListener("hello", (e) => {
-  const { role, bus, label } = e.detail;
-  if (role && (role !== ctx.role || bus !== ctx.bus)) {
-    ctx.role = role;
-    ctx.bus = bus ?? null;
-    ctx.auth = { ...ctx.auth, role, bus: bus ?? null, label: label ?? null };
-  }
-  denied = null;
-});
+// The connection has told the store who the token is (a hello is only sent to a token it accepts).
+conn.addEventListener("hello", () => store.setDenied(null));
 
 conn.addEventListener("state", () => { if (!mounted || mounted === "loading" || mounted === "denied") render(); });
-conn.addEventListener("layout", () => { if (mounted && mounted !== "loading") remount(); });
-
-function setAuth(status) {
-  ctx.auth = status;
-  ctx.role = status.enabled ? status.role : "admin";
-  ctx.bus = status.bus ?? null;
-}
+store.on("layout", () => { if (mounted && mounted !== "loading") remount(); });
 
 async function loadFacts() {
   // Parameter specs (ranges, units, choices) and the sample rate (for the EQ curves); read-only for everyone.
   for (let attempt = 0; ; attempt++) {
     try {
       const [{ params }, system] = await Promise.all([api("GET", "params"), api("GET", "system")]);
-      ctx.specs = new Map(params.map((p) => [p.address, p]));
-      ctx.fs = system.sample_rate || system.audio?.sample_rate || 48000;
-      specsLoaded = true;
+      store.setFacts(params, system.sample_rate || system.audio?.sample_rate || store.fs);
       render();
       return;
     } catch (exc) {
@@ -297,8 +278,8 @@ function startLive() {
 
 /** After a login or setup: who am I now, then the view asked for. */
 async function signedIn(next) {
-  setAuth(await authStatus());
-  denied = null;
+  store.setAuth(await authStatus());
+  store.setDenied(null);
   if (live) { conn.stop(); conn.everOnline = false; conn.start(); } else startLive();
   navigate(next && !next.startsWith("#/login") ? next : "#/console");
 }
@@ -316,7 +297,7 @@ async function boot() {
   showStatus("connecting");
   for (let attempt = 0; ; attempt++) {
     try {
-      setAuth(await authStatus());
+      store.setAuth(await authStatus());
       break;
     } catch {
       document.body.classList.add("live"); // show that the mixer cannot be reached
@@ -326,14 +307,14 @@ async function boot() {
   }
   document.body.classList.remove("live");
   showStatus("connecting");
-  if (ctx.auth.enabled && ctx.role === null && getToken()) {
+  if (store.auth.enabled && store.role === null && getToken()) {
     // A stored token the mixer does not know (revoked link, ended session).
     const wasLink = getTokenKind() === "link";
     setToken("");
-    if (wasLink) denied = "It was revoked, or it is incomplete.";
+    if (wasLink) store.setDenied("It was revoked, or it is incomplete.");
   }
   window.addEventListener("hashchange", render);
-  if (ctx.role) startLive();
+  if (store.role) startLive();
   render();
 }
 

@@ -1,11 +1,12 @@
 // Binding controls to addresses: the control shows the server's value, a move is sent as it happens
 // (at most every 50 ms, the last value always), and a refused or failed write is shown to the user and
-// puts the control back to the server's value.
+// puts the control back to the server's value. Every write is the connection's `write`.
 
 import { describeError } from "./api.js";
 import { toast } from "./toast.js";
 
-const SEND_EVERY_MS = 50;
+/** A control being moved is written at most this often (its last value always). */
+export const SEND_EVERY_MS = 50;
 
 export class Binder {
   constructor(conn, { readOnly = false } = {}) {
@@ -63,7 +64,7 @@ export class Binder {
   /** Write once (a button); resolves true when accepted. */
   async write(address, value) {
     try {
-      await this.conn.set(address, value);
+      await this.conn.write({ [address]: value });
       return true;
     } catch (exc) {
       this.refused(address, exc);
@@ -71,6 +72,7 @@ export class Binder {
     }
   }
 
+  /** Shows a refused or failed write and puts the controls of `address` back to the server's value. */
   refused(address, exc) {
     toast(describeError(exc), "error");
     this.conn.refresh(address);
@@ -93,7 +95,7 @@ export class Binder {
     if (w.refused || w.sent === w.latest) return;
     w.sentAt = performance.now();
     w.sent = w.latest;
-    const request = this.conn.set(address, w.latest);
+    const request = this.conn.write({ [address]: w.latest });
     w.inflight.add(request);
     request.catch((exc) => { w.refused = w.refused || exc; }).finally(() => w.inflight.delete(request));
   }
@@ -103,7 +105,7 @@ export class Binder {
     this.writes.delete(address);
     if (w) clearTimeout(w.timer);
     const waits = w ? [...w.inflight] : [];
-    if (!(w && w.refused) && (!w || w.sent !== value)) waits.push(this.conn.set(address, value));
+    if (!(w && w.refused) && (!w || w.sent !== value)) waits.push(this.conn.write({ [address]: value }));
     let error = w ? w.refused : null;
     for (const request of waits) {
       try { await request; } catch (exc) { error = error || exc; }

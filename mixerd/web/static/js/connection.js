@@ -12,19 +12,17 @@
 //
 // `values` always holds what the server last said. Controls show their own value only while a finger is
 // on them; a refused write makes them fall back to `values` (see Binder in bind.js).
+//
+// Every change the app makes goes through `write` (values) and `step` (undo, redo): over the socket while
+// it is online, over REST otherwise. Who the token is (the hello) and the state's layout go to the store.
 
 import { API_BASE, ApiError, api, getToken } from "./api.js";
 import { decodeMeters } from "./meterframe.js";
+import { store } from "./store.js";
 
 const DEAD_AFTER_MS = 12000; // no frame at all for this long: the link is dead (server pings every 5 s)
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000];
 const ACK_TIMEOUT_MS = 8000;
-
-/** HTTP-equivalent status for the error codes the server sends over the socket. */
-const STATUS_BY_CODE = {
-  unauthenticated: 401, forbidden: 403, unknown_address: 404, not_found: 404,
-  wrong_type: 422, out_of_range: 422, invalid_value: 422, malformed_request: 400,
-};
 
 export function wsUrl(token) {
   const url = new URL("ws", API_BASE);
@@ -37,11 +35,7 @@ export class Connection extends EventTarget {
   constructor() {
     super();
     this.values = {};
-    this.layout = null;
     this.seq = 0;
-    this.role = null;
-    this.bus = null;
-    this.label = null;
     this.meterPoints = [];      // [{name, width, offset}]
     this.meterIndex = new Map(); // name → {offset, width}
     this.diagnostics = null;    // the newest {version, problems, raised, cleared}
@@ -111,16 +105,28 @@ export class Connection extends EventTarget {
 
   // -- writing -------------------------------------------------------------------------------------
 
-  /** Set one value; resolves with the ack, rejects with an ApiError (e.g. status 403). */
-  set(address, value) {
-    if (this._isOpen()) return this._request({ type: "set", address, value });
-    return api("PUT", `params/${address}`, { value });
-  }
-
-  /** Set several values at once (atomic). */
-  setMany(changes) {
+  /** The one way the app changes values: `changes` is {address: value}. One address goes as a `set`,
+   *  several as one atomic `set_many`; over the WebSocket while it is online, else over REST (PUT, PATCH).
+   *  Writes of the same addresses in quick succession (a drag) extend one undo step. Resolves with the
+   *  answer (its `seq`: the last change), rejects with an ApiError (e.g. status 403: not this token's). */
+  write(changes) {
+    const addresses = Object.keys(changes);
+    if (!addresses.length) return Promise.resolve({ seq: this.seq });
+    if (addresses.length === 1) {
+      const [address] = addresses;
+      const value = changes[address];
+      if (this._isOpen()) return this._request({ type: "set", address, value });
+      return api("PUT", `params/${address}`, { value });
+    }
     if (this._isOpen()) return this._request({ type: "set_many", changes });
     return api("PATCH", "params", { changes });
+  }
+
+  /** Undo or redo (`which`) one step, whoever made it; resolves with {step, events}. The socket has no
+   *  such message: always REST. */
+  step(which) {
+    if (which !== "undo" && which !== "redo") return Promise.reject(new Error(`no such step: ${which}`));
+    return api("POST", which);
   }
 
   /** Ask for (or stop) the `history` messages on this socket; resolves once the server follows (a
@@ -237,9 +243,7 @@ export class Connection extends EventTarget {
   _handle(message) {
     switch (message.type) {
       case "hello": {
-        this.role = message.role ?? null;
-        this.bus = message.bus ?? null;
-        this.label = message.label ?? null;
+        store.setWho(message);
         let offset = 0;
         this.meterPoints = (message.meter_points || []).map((p) => {
           const point = { name: p.name, width: p.width || 1, extras: p.extras || [], offset };
@@ -286,18 +290,14 @@ export class Connection extends EventTarget {
   }
 
   _applyState(message) {
-    const layoutChanged = JSON.stringify(message.layout || null) !== JSON.stringify(this.layout);
     const old = this.values;
     this.values = { ...message.values };
-    this.layout = message.layout || this.layout;
     this.seq = message.seq || 0;
     this._attempt = 0;
     const resync = this.everOnline;
     this.everOnline = true;
     this._setStatus("online");
-    if (layoutChanged) {
-      this.dispatchEvent(new CustomEvent("layout", { detail: this.layout }));
-    }
+    store.setLayout(message.layout); // a new layout is announced (the views are made again) before the watchers
     // Tell every watcher whose value differs from what it was shown.
     for (const [address, set] of this._watchers) {
       if (!(address in this.values) || old[address] === this.values[address]) continue;
@@ -320,7 +320,8 @@ export class Connection extends EventTarget {
     }
     this._pending.delete(id);
     clearTimeout(entry.timer);
-    if (error) entry.reject(new ApiError(STATUS_BY_CODE[error.code] || 400, error));
+    // The socket's errors carry the status REST would answer with (403 for a refusal…).
+    if (error) entry.reject(new ApiError(error.status || 400, error));
     else entry.resolve(ack);
   }
 }

@@ -1,37 +1,49 @@
-// Controls made from the parameter specs (GET /params: kind, unit, range, choices): a slider with the right
-// scale for a dB level, a frequency, a time or a ratio; a toggle for a switch; a select for a choice.
-// Views pick the address and the label; the range and the steps come from the mixer itself.
+// Controls made from the parameter specs (GET /params, held in the store: kind, unit, range, choices): a
+// slider with the right scale for a dB level, a frequency, a time or a ratio; a toggle for a switch; a select
+// for a choice. Views pick the address and the label (and may word a value their way); the range, the taper
+// and the choices come from the mixer itself.
 
-import { el, formatDb, formatHz, formatMs } from "./dom.js";
-import { Slider, Toggle, faderScale, linearScale, logScale, scales } from "./fader.js";
+import { el, formatDb, formatHz, formatMs, formatPan } from "./dom.js";
+import { Slider, Toggle, faderScale, linearScale, logScale } from "./fader.js";
+import { store } from "./store.js";
 
-/** The Scale for a parameter spec. */
-export function scaleFor(spec, address = "") {
+const dbText = (v) => `${formatDb(v, { floor: -Infinity })} dB`;
+
+/** The Scale for a parameter spec: its range is the spec's; its taper follows the unit (a level whose bottom
+ *  closes it: the fader taper; frequencies, times, ratios and Q: logarithmic; the rest linear). `format`
+ *  words the value another way (the range stays the spec's). */
+export function scaleFor(spec, { format } = {}) {
+  const scale = shapeFor(spec);
+  return format ? { ...scale, format } : scale;
+}
+
+function shapeFor(spec) {
   if (!spec) return linearScale(0, 1);
   const { min, max, unit } = spec;
-  if (address.endsWith("/pan") || address.endsWith("/balance")) return scales.pan;
-  if (unit === "dB" && spec.note && spec.note.includes("closed")) return faderScale({ max });
+  // A stereo position (pan, balance): the only percentages that go below zero.
+  if (unit === "%" && min < 0) return linearScale(min, max, { step: 5, fineStep: 1, format: formatPan, detent: 0 });
+  if (unit === "%") return linearScale(min, max, { step: 1, fineStep: 1, format: (v) => `${Math.round(v)} %`, unit: "%" });
+  if (unit === "dB" && spec.note && spec.note.includes("closed")) return faderScale({ min, max });
   if (unit === "dB") {
     return linearScale(min, max, { step: 0.5, fineStep: 0.1, unit: "dB", detent: min < 0 && max > 0 ? 0 : undefined,
-      format: (v) => `${formatDb(v, { floor: -Infinity })} dB` });
+      format: dbText });
   }
   if (unit === "Hz") return logScale(Math.max(min, 1), max, { format: formatHz, unit: "Hz" });
   if (unit === "ms") {
     return min > 0 ? logScale(min, max, { format: formatMs, unit: "ms", digits: 2 })
       : linearScale(min, max, { step: Math.max(1, (max - min) / 200), fineStep: 1, format: formatMs, unit: "ms" });
   }
-  if (unit === "ratio") return scales.ratio;
-  if (unit === "Q") return scales.q;
-  if (unit === "%") return linearScale(min, max, { step: 1, fineStep: 1, format: (v) => `${Math.round(v)} %`, unit: "%" });
+  if (unit === "ratio") return logScale(min, max, { format: (v) => `${Number(v.toPrecision(2))}:1`, digits: 2 });
+  if (unit === "Q") return logScale(min, max, { format: (v) => `Q ${Number(v.toPrecision(2))}`, digits: 2 });
   return linearScale(min, max, { step: (max - min) / 100, format: (v) => `${Number(v.toPrecision(3))} ${unit}` });
 }
 
 /** A labelled slider bound to `address`: `<div class="field"><label>…</label><slider></div>`. */
-export function paramSlider(ctx, binder, address, { label, scale, orientation = "horizontal", className = "", bare = false,
-                                                   color } = {}) {
-  const spec = ctx.specs.get(address);
+export function paramSlider(ctx, binder, address, { label, format, orientation = "horizontal", className = "",
+                                                   bare = false, color } = {}) {
+  const spec = store.spec(address);
   const name = label || (spec ? spec.description : address);
-  const slider = new Slider({ label: ariaLabel(ctx, address, name), scale: scale || scaleFor(spec, address),
+  const slider = new Slider({ label: ariaLabel(ctx, address, name), scale: scaleFor(spec, { format }),
     orientation, className, value: ctx.conn.get(address) ?? 0, color });
   binder.slider(address, slider);
   if (bare) return slider;
@@ -48,14 +60,15 @@ export function paramToggle(ctx, binder, address, { label, text, className = "" 
   return toggle;
 }
 
-/** A select bound to `address`, options from the spec's choices (or `options` [value, text]). */
-export function paramSelect(ctx, binder, address, { label, options, parse } = {}) {
-  const spec = ctx.specs.get(address);
-  const choices = options || (spec && spec.choices ? spec.choices.map((c) => [c, String(c)]) : []);
-  const select = el("select", { "aria-label": ariaLabel(ctx, address, label || address) },
-    choices.map(([value, text]) => el("option", { value: String(value) }, text)));
+/** A select bound to `address`: one option per choice of its spec, worded by `labels` (value → text; else
+ *  the value, with its unit for a number). */
+export function paramSelect(ctx, binder, address, { label, labels = {} } = {}) {
+  const spec = store.spec(address);
   const numeric = spec && spec.kind === "number";
-  binder.select(address, select, parse || (numeric ? Number : (v) => v));
+  const text = (c) => labels[c] ?? (numeric ? `${c} ${spec.unit}` : String(c));
+  const select = el("select", { "aria-label": ariaLabel(ctx, address, label || address) },
+    (spec && spec.choices ? spec.choices : []).map((c) => el("option", { value: String(c) }, text(c))));
+  binder.select(address, select, numeric ? Number : (v) => v);
   return el("label", { class: "field select" }, el("span", { class: "field-label" }, label), select);
 }
 
@@ -102,7 +115,7 @@ export function formatValue(address, value) {
   if (typeof value === "boolean") return value ? "on" : "off";
   if (typeof value === "string") return value;
   if (/\/(fader|level)$/.test(address)) return `${formatDb(value)} dB`.replace("−∞ dB", "−∞");
-  if (/\/(pan|balance)$/.test(address)) return scales.pan.format(value);
+  if (/\/(pan|balance)$/.test(address)) return formatPan(value);
   if (/freq|highcut$/.test(address)) return formatHz(value);
   if (/(attack|release|hold|time|predelay)$/.test(address)) return formatMs(value);
   if (/(gain|trim|threshold|makeup|range|moreme)$/.test(address)) return `${formatDb(value, { floor: -Infinity })} dB`;

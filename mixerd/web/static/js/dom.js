@@ -64,6 +64,11 @@ export function formatPan(pan) {
   return `${pan < 0 ? "L" : "R"}${Math.round(Math.abs(pan))}`;
 }
 
+/** "off", "+3.0 dB": how much "more me" raises a mix's own channels. */
+export function formatMoreMe(db) {
+  return db < 0.05 ? "off" : `+${db.toFixed(1)} dB`;
+}
+
 /** "80 Hz", "1.25 kHz", "12 kHz". */
 export function formatHz(hz) {
   if (hz >= 1000) {

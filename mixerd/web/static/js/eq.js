@@ -1,12 +1,17 @@
 // EQ curves: the same RBJ cookbook biquads the engine runs (mixerd/engine/dsp/filters.py), evaluated on
 // the unit circle to draw what the EQ and the high-pass filter do. Coefficients are [b0, b1, b2, a1, a2]
-// with a0 = 1, exactly as filters.design returns them (out-of-range inputs are clamped here instead of
-// refused: the server has already validated what it sends).
+// with a0 = 1, exactly as filters.design returns them (inputs outside the filter design's own limits are
+// clamped here instead of refused: the server has already validated what it sends). The graph's
+// frequency axis and the range a handle can be dragged over are the bands' parameter ranges, given by
+// the view from the specs.
 
 import { svg, formatHz, formatDb } from "./dom.js";
 
-export const KINDS = ["low-shelf", "peaking", "high-shelf", "low-cut", "high-cut"];
 const MAX_FREQ_FRACTION = 0.49;
+// The filter design's own limits (filters.FREQ_RANGE, GAIN_RANGE, Q_RANGE), not a parameter's range.
+const FREQ_RANGE = [20, 20000];
+const GAIN_RANGE = [-15, 15];
+const Q_RANGE = [0.3, 10];
 const BUTTERWORTH_Q = { 12: [Math.SQRT1_2], 24: [1 / (2 * Math.cos(Math.PI / 8)), 1 / (2 * Math.cos(3 * Math.PI / 8))] };
 const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
 
@@ -16,9 +21,9 @@ function normalise(b0, b1, b2, a0, a1, a2) {
 
 /** Coefficients of one EQ band, as filters.design(kind, freq, gain_db, q, fs). */
 export function design(kind, freq, gainDb, q, fs) {
-  const f0 = Math.min(clamp(freq, 20, 20000), MAX_FREQ_FRACTION * fs);
-  gainDb = clamp(gainDb, -15, 15);
-  q = clamp(q, 0.3, 10);
+  const f0 = Math.min(clamp(freq, ...FREQ_RANGE), MAX_FREQ_FRACTION * fs);
+  gainDb = clamp(gainDb, ...GAIN_RANGE);
+  q = clamp(q, ...Q_RANGE);
   const w0 = (2 * Math.PI * f0) / fs;
   const cw = Math.cos(w0), sw = Math.sin(w0);
   const alpha = sw / (2 * q);
@@ -63,7 +68,7 @@ export function responseDb(sections, freqs, fs) {
 }
 
 /** `n` frequencies spaced evenly on a log axis from lo to hi. */
-export function logFreqs(n, lo = 20, hi = 20000) {
+export function logFreqs(n, lo = FREQ_RANGE[0], hi = FREQ_RANGE[1]) {
   const a = Math.log(lo), b = Math.log(hi);
   return Array.from({ length: n }, (_, i) => Math.exp(a + ((b - a) * i) / (n - 1)));
 }
@@ -94,20 +99,24 @@ export function sectionsOf(eq, fs) {
   return sections;
 }
 
+// Grid lines and labels: where a console's EQ draws them (those inside the axis are drawn).
 const GRID_FREQS = [20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000];
 const LABEL_FREQS = [50, 100, 200, 500, 1000, 2000, 5000, 10000];
+const AUDIO_BAND = FREQ_RANGE; // the axis when no range is given
 export const BAND_COLORS = ["#f59e0b", "#22c55e", "#38bdf8", "#e879f9"];
 
 /**
  * The EQ graph: grid, the summed curve (EQ + HPF), each band's own curve, and a handle per band that
  * drags frequency (x) and gain (y). `onBand(i, {freq, gain}, done)` is called while dragging.
+ * `freqRange` ([lo, hi] Hz, a band frequency's range) is the x axis; `gainRange` (a band gain's range) bounds
+ * a drag; `range` (dB above and below 0) is how much of the curve is drawn.
  */
 export class EqGraph {
   constructor({ width = 640, height = 240, range = 18, fs = 48000, interactive = true, onBand, onSelect,
-                compact = false, label = "EQ curve" } = {}) {
-    Object.assign(this, { width, height, range, fs, interactive, onBand, onSelect, compact });
+                compact = false, label = "EQ curve", freqRange = AUDIO_BAND, gainRange = [-range, range] } = {}) {
+    Object.assign(this, { width, height, range, fs, interactive, onBand, onSelect, compact, freqRange, gainRange });
     this.pad = compact ? { l: 0, r: 0, t: 0, b: 0 } : { l: 30, r: 8, t: 8, b: 18 };
-    this.freqs = logFreqs(compact ? 48 : 160);
+    this.freqs = logFreqs(compact ? 48 : 160, ...freqRange);
     this.root = svg("svg", { class: `eq-graph${compact ? " compact" : ""}`, viewBox: `0 0 ${width} ${height}`,
       preserveAspectRatio: "none", role: "img", "aria-label": label });
     this.grid = svg("g", { class: "eq-grid" });
@@ -122,7 +131,8 @@ export class EqGraph {
 
   x(freq) {
     const { l, r } = this.pad;
-    return l + ((Math.log(freq) - Math.log(20)) / (Math.log(20000) - Math.log(20))) * (this.width - l - r);
+    const [lo, hi] = this.freqRange;
+    return l + ((Math.log(freq) - Math.log(lo)) / (Math.log(hi) - Math.log(lo))) * (this.width - l - r);
   }
 
   y(db) {
@@ -133,8 +143,9 @@ export class EqGraph {
 
   freqAt(x) {
     const { l, r } = this.pad;
-    const f = Math.exp(Math.log(20) + ((x - l) / (this.width - l - r)) * (Math.log(20000) - Math.log(20)));
-    return Math.min(20000, Math.max(20, f));
+    const [lo, hi] = this.freqRange;
+    const f = Math.exp(Math.log(lo) + ((x - l) / (this.width - l - r)) * (Math.log(hi) - Math.log(lo)));
+    return clamp(f, lo, hi);
   }
 
   gainAt(y) {
@@ -147,10 +158,11 @@ export class EqGraph {
       this.grid.append(svg("line", { x1: 0, x2: this.width, y1: this.y(0), y2: this.y(0), class: "zero" }));
       return;
     }
-    for (const f of GRID_FREQS) {
+    const [lo, hi] = this.freqRange;
+    for (const f of GRID_FREQS.filter((g) => g >= lo && g <= hi)) {
       this.grid.append(svg("line", { x1: this.x(f), x2: this.x(f), y1: this.pad.t, y2: this.height - this.pad.b }));
     }
-    for (const f of LABEL_FREQS) {
+    for (const f of LABEL_FREQS.filter((g) => g > lo && g < hi)) {
       this.grid.append(svg("text", { x: this.x(f), y: this.height - 4, "text-anchor": "middle" },
         formatHz(f).replace(" Hz", "").replace(" kHz", "k")));
     }
@@ -172,7 +184,8 @@ export class EqGraph {
     const total = responseDb(sectionsOf(eq, this.fs), this.freqs, this.fs);
     const line = this._path(total);
     this.curve.setAttribute("d", line);
-    this.fillPath.setAttribute("d", `${line}L${this.x(20000)},${this.y(0)}L${this.x(20)},${this.y(0)}Z`);
+    const [lo, hi] = this.freqRange;
+    this.fillPath.setAttribute("d", `${line}L${this.x(hi)},${this.y(0)}L${this.x(lo)},${this.y(0)}Z`);
     this.root.classList.toggle("bypassed", !eq.on);
     this.total = total;
     if (this.compact) return;
@@ -222,7 +235,7 @@ export class EqGraph {
         if (!moved && Math.hypot(dx, dy) < 4) return;
         moved = true;
         const freq = Number(this.freqAt(start.freqX + dx).toPrecision(3));
-        const gain = cuts ? band.gain : Math.round(Math.max(-15, Math.min(15, this.gainAt(start.gainY + dy))) * 10) / 10;
+        const gain = cuts ? band.gain : Math.round(clamp(this.gainAt(start.gainY + dy), ...this.gainRange) * 10) / 10;
         this.onBand?.(i, { freq, gain }, false);
       };
       const up = (ev) => {

@@ -1,8 +1,9 @@
 // Faders and sliders for fingers.
 //
 // A value travels through a Scale: toPos(value) → 0…1 along the track, fromPos(pos) → value, format(value).
-// The fader taper puts 0 dB at three quarters of the travel and spreads the useful −30…+10 dB range over
-// most of it, like a console fader.
+// A scale's range is always a parameter's published range (controls.js scaleFor makes it from the spec);
+// this module only knows the shapes: the fader taper, linear and logarithmic. The fader taper puts 0 dB at
+// three quarters of the travel and spreads the useful −30…+10 dB range over most of it, like a console fader.
 //
 // Touch rules (no accidental moves):
 // - a tap never moves the value: the handle moves by how far the finger travels, from where it was;
@@ -11,13 +12,16 @@
 // - fine mode (a fifth of the speed) while a second finger rests anywhere, after holding the finger still
 //   for half a second, or with the page's Fine toggle.
 
-import { el, formatDb, formatPan, formatHz, formatMs, FLOOR_DB } from "./dom.js";
+import { el, formatDb } from "./dom.js";
 
-/** Fader taper: [position, dB] breakpoints, interpolated linearly in between. */
+/** Fader taper: [position, dB] breakpoints, interpolated linearly in between. Its ends are the widest fader
+ *  range (fully closed … +10 dB); a narrower range uses the part of the law it covers. */
 export const FADER_TAPER = [
   [0, -90], [0.06, -60], [0.15, -40], [0.25, -30], [0.375, -20], [0.5, -10], [0.625, -5], [0.75, 0],
   [0.875, 5], [1, 10],
 ];
+const TAPER_BOTTOM = FADER_TAPER[0][1];
+const TAPER_TOP = FADER_TAPER[FADER_TAPER.length - 1][1];
 
 function interpolate(table, x, from, to) {
   if (x <= table[0][from]) return table[0][to];
@@ -31,24 +35,24 @@ function interpolate(table, x, from, to) {
 const round = (value, step) => Math.round(value / step) * step;
 const clamp = (value, lo, hi) => Math.min(hi, Math.max(lo, value));
 
-/** dB → fader position 0…1 (−90 and below = 0). */
-export function dbToPos(db) { return interpolate(FADER_TAPER, clamp(db, -90, 10), 1, 0); }
+/** dB → fader position 0…1 (the taper's bottom and below = 0). */
+export function dbToPos(db) { return interpolate(FADER_TAPER, clamp(db, TAPER_BOTTOM, TAPER_TOP), 1, 0); }
 
-/** Fader position 0…1 → dB, to 0.1 dB (position 0 = −90, closed). */
+/** Fader position 0…1 → dB, to 0.1 dB (position 0 = the taper's bottom, closed). */
 export function posToDb(pos) {
   const db = interpolate(FADER_TAPER, clamp(pos, 0, 1), 0, 1);
-  return db <= -89.95 ? -90 : Math.round(db * 10) / 10;
+  return db <= TAPER_BOTTOM + 0.05 ? TAPER_BOTTOM : Math.round(db * 10) / 10;
 }
 
-/** A fader level in dB (−90 = closed … +10), with an optional maximum below +10. */
-export function faderScale({ max = 10 } = {}) {
+/** A fader level in dB from `min` (fully closed, shown as −∞) to `max`, on the fader taper. */
+export function faderScale({ min = TAPER_BOTTOM, max = TAPER_TOP } = {}) {
+  const lo = dbToPos(min), span = dbToPos(max) - lo;
   return {
-    min: FLOOR_DB, max, step: 0.5, fineStep: 0.1,
-    toPos: (v) => dbToPos(v) / dbToPos(max),
-    fromPos: (p) => Math.min(max, posToDb(p * dbToPos(max))),
-    format: (v) => formatDb(v),
+    min, max, step: 0.5, fineStep: 0.1, closed: min,
+    toPos: (v) => clamp((dbToPos(v) - lo) / span, 0, 1),
+    fromPos: (p) => clamp(posToDb(lo + p * span), min, max),
+    format: (v) => formatDb(v, { floor: min }),
     unit: "dB",
-    marks: [10, 5, 0, -5, -10, -20, -30, -40, -60].filter((m) => m <= max),
   };
 }
 
@@ -77,22 +81,6 @@ export function logScale(min, max, { format, unit = "", digits = 3 } = {}) {
     stepBy: (v, n) => clamp(snap(v * Math.pow(max / min, n / 200)), min, max),
   };
 }
-
-export const scales = {
-  fader: faderScale(),
-  send: faderScale(),
-  pan: linearScale(-100, 100, { step: 5, fineStep: 1, format: formatPan, detent: 0 }),
-  trim: linearScale(-24, 24, { step: 0.5, fineStep: 0.1, format: (v) => `${formatDb(v, { floor: -Infinity })} dB`, unit: "dB", detent: 0 }),
-  moreme: linearScale(0, 12, { step: 0.5, fineStep: 0.1, format: (v) => (v < 0.05 ? "off" : `+${v.toFixed(1)} dB`), unit: "dB" }),
-  eqGain: linearScale(-15, 15, { step: 0.5, fineStep: 0.1, format: (v) => `${formatDb(v, { floor: -Infinity })} dB`, unit: "dB", detent: 0 }),
-  freq: logScale(20, 20000, { format: formatHz, unit: "Hz" }),
-  hpf: logScale(20, 400, { format: formatHz, unit: "Hz" }),
-  q: logScale(0.3, 10, { format: (v) => `Q ${Number(v.toPrecision(2))}`, digits: 2 }),
-  threshold: (lo, hi) => linearScale(lo, hi, { step: 0.5, fineStep: 0.1, format: (v) => `${formatDb(v, { floor: -Infinity })} dB`, unit: "dB" }),
-  ratio: logScale(1, 20, { format: (v) => `${Number(v.toPrecision(2))}:1`, digits: 2 }),
-  ms: (lo, hi) => logScale(Math.max(lo, 0.05), hi, { format: formatMs, unit: "ms", digits: 2 }),
-  db: (lo, hi) => linearScale(lo, hi, { step: 0.5, fineStep: 0.1, format: (v) => `${formatDb(v, { floor: -Infinity })} dB`, unit: "dB" }),
-};
 
 const DEAD_ZONE_PX = 6;
 const LONG_PRESS_MS = 500;
@@ -278,7 +266,7 @@ export class Slider {
     let value;
     if (sign !== undefined) {
       if (s.stepBy) value = s.stepBy(this.value, sign * (e.shiftKey ? 1 : 5));
-      else if (s.min === FLOOR_DB && this.value <= FLOOR_DB && sign > 0) value = s.fromPos(0.02);
+      else if (s.closed !== undefined && this.value <= s.closed && sign > 0) value = s.fromPos(0.02); // out of −∞
       else value = Math.min(s.max, Math.max(s.min, round(this.value + sign * (e.shiftKey ? s.fineStep : s.step), s.fineStep)));
       value = Number(value.toFixed(4));
     } else if (e.key === "Home") value = s.min;

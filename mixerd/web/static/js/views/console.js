@@ -1,7 +1,7 @@
 // Console (engineer, tablet): the strip bank — channels, buses, main — and the editor of the selected strip;
 // scenes and history in their own tabs; undo/redo always at hand. Read-only for a viewer link.
 
-import { api, describeError } from "../api.js";
+import { describeError } from "../api.js";
 import { Binder } from "../bind.js";
 import { el, icon, numbered } from "../dom.js";
 import { healthBadge } from "../health.js";
@@ -96,7 +96,7 @@ function soloLight(ctx, cleanups) {
     const changes = Object.fromEntries(soloed(conn.values).map((k) => [k, false]));
     if (!Object.keys(changes).length) return;
     try {
-      await api("PATCH", "params", { changes });
+      await conn.write(changes);
     } catch (exc) {
       toast(describeError(exc), "error");
     }
@@ -124,7 +124,7 @@ function undoRedo(ctx, cleanups) {
   };
   const run = async (what) => {
     try {
-      const step = await api("POST", what);
+      const step = await ctx.conn.step(what);
       toast(`${what === "undo" ? "Undone" : "Redone"}: ${step.events.length} change${step.events.length === 1 ? "" : "s"}`, "ok");
     } catch (exc) {
       toast(describeError(exc), "error");

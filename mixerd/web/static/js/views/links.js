@@ -7,12 +7,27 @@ import { ICONS } from "../icons.js";
 import { toast } from "../toast.js";
 
 export function mount(root, ctx) {
-  const { conn } = ctx;
-  const values = conn.values;
-  const aux = numbered(values, "bus").filter((b) => values[`bus/${b}/moreme`] !== undefined);
+  const values = ctx.conn.values;
   let alive = true;
+  const list = linkList(values, () => alive);
+  const create = createCard(values, () => list.load());
+  root.append(el("div", { class: "links-page" },
+    el("header", { class: "page-head" }, el("h1", {}, "Links"),
+      el("p", { class: "lead" }, "Give each musician a link to their own mix. Revoke it when the gig is over.")),
+    el("div", { class: "links-grid" },
+      el("section", { class: "card" }, el("header", { class: "card-head" }, el("h3", {}, "New link")), create.form, create.result),
+      el("section", { class: "card" }, el("header", { class: "card-head" }, el("h3", {}, "Handed out")), list.root))));
+  list.load();
+  return () => {
+    alive = false;
+    create.stop();
+  };
+}
 
-  // -- create ------------------------------------------------------------------------------------
+/** The form for a new link (a musician's mix or view only, a label) and, once made, its QR code and address;
+ *  `created()` after each. */
+function createCard(values, created) {
+  const aux = numbered(values, "bus").filter((b) => values[`bus/${b}/moreme`] !== undefined);
   let role = "mix";
   const roleGroup = el("div", { class: "segmented", role: "radiogroup", "aria-label": "Link for" });
   const busSelect = el("select", { id: "link-bus", "aria-label": "Mix" },
@@ -33,7 +48,7 @@ export function mount(root, ctx) {
   const create = el("button", { type: "submit", class: "btn primary" }, icon(ICONS.plus), "Create link");
   const form = el("form", { class: "link-form" }, roleGroup, busField,
     el("label", { class: "field" }, el("span", { class: "field-label" }, "Label"), label), create);
-  const result = el("div", { class: "link-result", hidden: true, "aria-live": "polite" });
+  const result = linkResult(values);
 
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -42,19 +57,23 @@ export function mount(root, ctx) {
     if (label.value.trim()) body.label = label.value.trim();
     create.disabled = true;
     try {
-      const link = await api("POST", "auth/links", body);
-      showResult(link);
+      result.show(await api("POST", "auth/links", body));
       label.value = "";
-      load();
+      created();
     } catch (exc) {
       toast(describeError(exc), "error");
     } finally {
       create.disabled = false;
     }
   });
+  return { form, result: result.root, stop: result.stop };
+}
 
+/** A new link: its QR code, what it opens, its address to copy (shown only now). */
+function linkResult(values) {
+  const root = el("div", { class: "link-result", hidden: true, "aria-live": "polite" });
   let qrUrl = null;
-  function showResult(link) {
+  const show = (link) => {
     if (qrUrl) URL.revokeObjectURL(qrUrl);
     // The QR code is the server's SVG, shown as an image (never parsed into the page).
     // As an image file the SVG needs its namespace (an inline <svg> may leave it out).
@@ -73,7 +92,7 @@ export function mount(root, ctx) {
       }
     });
     const what = link.role === "mix" ? `${values[`bus/${link.bus}/name`]} mix` : "view only";
-    result.replaceChildren(
+    root.replaceChildren(
       el("img", { class: "qr", src: qrUrl, alt: `QR code for the ${what} link`, width: "220", height: "220" }),
       el("div", { class: "link-result-text" },
         el("h3", {}, link.label),
@@ -82,52 +101,45 @@ export function mount(root, ctx) {
           : "Opens the console read-only; changes nothing."),
         el("p", { class: "scene-meta" }, "Scan with the phone's camera, or send the address. It is shown only now."),
         el("div", { class: "inline-form" }, url, copy)));
-    result.hidden = false;
-  }
+    root.hidden = false;
+  };
+  return { root, show, stop: () => { if (qrUrl) URL.revokeObjectURL(qrUrl); } };
+}
 
-  // -- list --------------------------------------------------------------------------------------
-  const list = el("ul", { class: "link-list", "aria-label": "Links handed out" });
+/** Every link handed out, newest first, each revocable (a second tap confirms); `load()` reads them again. */
+function linkList(values, alive) {
+  const root = el("ul", { class: "link-list", "aria-label": "Links handed out" });
+  const row = (link) => {
+    const revoked = Boolean(link.revoked);
+    const what = link.role === "mix" ? `Mix · ${values[`bus/${link.bus}/name`] ?? `bus ${link.bus}`}` : "View only";
+    const revoke = el("button", { type: "button", class: "btn ghost danger", disabled: revoked,
+      "aria-label": `Revoke ${link.label}` }, revoked ? "Revoked" : "Revoke");
+    revoke.addEventListener("click", async () => {
+      if (revoke.dataset.confirm !== "yes") {
+        revoke.dataset.confirm = "yes";
+        revoke.textContent = "Revoke now?";
+        setTimeout(() => { if (revoke.isConnected && !revoke.disabled) { revoke.dataset.confirm = ""; revoke.textContent = "Revoke"; } }, 3000);
+        return;
+      }
+      try {
+        await api("DELETE", `auth/links/${link.id}`);
+        toast(`Revoked “${link.label}”`, "ok");
+        load();
+      } catch (exc) { toast(describeError(exc), "error"); }
+    });
+    return el("li", { class: `link${revoked ? " revoked" : ""}`, dataset: { id: link.id } },
+      el("span", { class: `role-badge ${link.role}` }, link.role === "mix" ? icon(ICONS.user) : icon(ICONS.eye)),
+      el("div", { class: "scene-text" }, el("span", { class: "scene-name" }, link.label),
+        el("span", { class: "scene-meta" }, `${what} · created ${formatWhen(link.created)}${revoked ? ` · revoked ${formatWhen(link.revoked)}` : ""}`)),
+      revoke);
+  };
   async function load() {
     try {
       const { links } = await api("GET", "auth/links");
-      if (!alive) return;
-      const rows = links.slice().reverse().map((link) => {
-        const revoked = Boolean(link.revoked);
-        const what = link.role === "mix" ? `Mix · ${values[`bus/${link.bus}/name`] ?? `bus ${link.bus}`}` : "View only";
-        const revoke = el("button", { type: "button", class: "btn ghost danger", disabled: revoked,
-          "aria-label": `Revoke ${link.label}` }, revoked ? "Revoked" : "Revoke");
-        revoke.addEventListener("click", async () => {
-          if (revoke.dataset.confirm !== "yes") {
-            revoke.dataset.confirm = "yes";
-            revoke.textContent = "Revoke now?";
-            setTimeout(() => { if (revoke.isConnected && !revoke.disabled) { revoke.dataset.confirm = ""; revoke.textContent = "Revoke"; } }, 3000);
-            return;
-          }
-          try {
-            await api("DELETE", `auth/links/${link.id}`);
-            toast(`Revoked “${link.label}”`, "ok");
-            load();
-          } catch (exc) { toast(describeError(exc), "error"); }
-        });
-        return el("li", { class: `link${revoked ? " revoked" : ""}`, dataset: { id: link.id } },
-          el("span", { class: `role-badge ${link.role}` }, link.role === "mix" ? icon(ICONS.user) : icon(ICONS.eye)),
-          el("div", { class: "scene-text" }, el("span", { class: "scene-name" }, link.label),
-            el("span", { class: "scene-meta" }, `${what} · created ${formatWhen(link.created)}${revoked ? ` · revoked ${formatWhen(link.revoked)}` : ""}`)),
-          revoke);
-      });
-      list.replaceChildren(...(rows.length ? rows : [el("li", { class: "empty" }, "No links yet.")]));
+      if (!alive()) return;
+      const rows = links.slice().reverse().map(row);
+      root.replaceChildren(...(rows.length ? rows : [el("li", { class: "empty" }, "No links yet.")]));
     } catch (exc) { toast(describeError(exc), "error"); }
   }
-
-  root.append(el("div", { class: "links-page" },
-    el("header", { class: "page-head" }, el("h1", {}, "Links"),
-      el("p", { class: "lead" }, "Give each musician a link to their own mix. Revoke it when the gig is over.")),
-    el("div", { class: "links-grid" },
-      el("section", { class: "card" }, el("header", { class: "card-head" }, el("h3", {}, "New link")), form, result),
-      el("section", { class: "card" }, el("header", { class: "card-head" }, el("h3", {}, "Handed out")), list))));
-  load();
-  return () => {
-    alive = false;
-    if (qrUrl) URL.revokeObjectURL(qrUrl);
-  };
+  return { root, load };
 }

@@ -4,9 +4,10 @@
 import { api, describeError, setToken } from "../api.js";
 import { el, icon } from "../dom.js";
 import { ICONS } from "../icons.js";
+import { store } from "../store.js";
 
 export function mount(root, ctx, { next = "#/console" } = {}) {
-  const setup = ctx.auth.enabled && !ctx.auth.password_set;
+  const setup = store.auth.enabled && !store.auth.password_set;
   const password = el("input", { type: "password", id: "password", name: "password", required: true,
     autocomplete: setup ? "new-password" : "current-password", minlength: setup ? "8" : undefined,
     "aria-describedby": "login-error" });

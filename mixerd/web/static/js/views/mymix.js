@@ -3,15 +3,15 @@
 // "more me", balance, output meter and limiter lamp.
 
 import { Binder } from "../bind.js";
-import { el, icon, numbered } from "../dom.js";
+import { el, formatMoreMe, icon, numbered } from "../dom.js";
 import { ICONS } from "../icons.js";
-import { Toggle, isFineLatched, onFineChange, scales, setFineLatched } from "../fader.js";
+import { Toggle, isFineLatched, onFineChange, setFineLatched } from "../fader.js";
 import { paramSlider, paramToggle } from "../controls.js";
+import { store } from "../store.js";
 
 export function mount(root, ctx, { bus, readOnly = false }) {
-  const { conn, meters } = ctx;
+  const { conn } = ctx;
   const values = conn.values;
-  const B = `bus/${bus}`;
   const auxBuses = numbered(values, "bus").filter((b) => values[`bus/${b}/moreme`] !== undefined);
   if (!auxBuses.includes(bus)) {
     root.append(el("section", { class: "empty-state" },
@@ -23,23 +23,26 @@ export function mount(root, ctx, { bus, readOnly = false }) {
   }
   const binder = new Binder(conn, { readOnly });
   const offs = [];
-  const stereo = values[`ch/1/send/${bus}/pan`] !== undefined || values[`${B}/balance`] !== undefined;
+  const list = el("section", { class: "sends", "aria-label": "Channels in my mix" });
+  for (const n of numbered(values, "ch")) {
+    if (values[`ch/${n}/send/${bus}/level`] !== undefined) list.append(sendRow(ctx, binder, bus, n));
+  }
+  root.append(el("div", { class: "mymix" }, mixHead(ctx, binder, bus, readOnly, auxBuses), tools(readOnly, offs), list));
+  return () => {
+    binder.release();
+    for (const off of offs) off();
+  };
+}
 
-  // -- the mix ---------------------------------------------------------------------------------
-  const title = el("h1", { class: "mix-name" });
-  binder.watch(`${B}/name`, (name) => { title.textContent = name; document.title = `${name} · mixerd`; });
+/** The mix itself: its name (and, for the engineer, a way to another mix), meters and limiter lamp, mute,
+ *  level, "more me", balance; and a notice when a mix link opens a mix that is not its own. */
+function mixHead(ctx, binder, bus, readOnly, auxBuses) {
+  const { conn, meters } = ctx;
+  const B = `bus/${bus}`;
+  const stereo = conn.has(`ch/1/send/${bus}/pan`) || conn.has(`${B}/balance`);
   const head = el("section", { class: "mix-head", "aria-label": "My mix" });
   binder.watch(`${B}/color`, (color) => head.style.setProperty("--strip-color", color));
-
-  const own = ctx.role !== "mix" || ctx.bus === bus;
-  const kicker = el("div", { class: "mix-kicker" }, readOnly ? "Mix · view only" : own ? "My mix" : "Mix");
-  const titleRow = el("div", { class: "mix-title" }, el("div", {}, kicker, title));
-  if (ctx.role === "admin" && auxBuses.length > 1) {
-    const pick = el("select", { class: "mix-pick", "aria-label": "Show another mix" },
-      auxBuses.map((b) => el("option", { value: String(b), selected: b === bus }, values[`bus/${b}/name`])));
-    pick.addEventListener("change", () => ctx.navigate(`#/${readOnly ? "view/" : ""}mix/${pick.value}`));
-    titleRow.append(pick);
-  }
+  binder.watch(`${B}/mute`, (muted) => head.classList.toggle("muted", Boolean(muted)));
 
   const outMeters = el("div", { class: "mix-meters" });
   const width = stereo ? 2 : 1;
@@ -54,69 +57,81 @@ export function mount(root, ctx, { bus, readOnly = false }) {
   const mute = paramToggle(ctx, binder, `${B}/mute`, { label: "mute", text: "Mute", className: "mute big" });
   mute.root.prepend(icon(ICONS.mute));
   const master = paramSlider(ctx, binder, `${B}/fader`, { label: "Mix level", className: "big" });
-  const moreMe = paramSlider(ctx, binder, `${B}/moreme`, { label: "More me", scale: scales.moreme });
+  const moreMe = paramSlider(ctx, binder, `${B}/moreme`, { label: "More me", format: formatMoreMe });
   moreMe.classList.add("moreme");
   const rows = [master, moreMe];
-  if (values[`${B}/balance`] !== undefined) rows.push(paramSlider(ctx, binder, `${B}/balance`, { label: "Balance" }));
-  head.append(titleRow,
+  if (conn.has(`${B}/balance`)) rows.push(paramSlider(ctx, binder, `${B}/balance`, { label: "Balance" }));
+  head.append(mixTitle(ctx, binder, bus, readOnly, auxBuses),
     el("div", { class: "mix-out" }, el("div", { class: "mix-meter-block" }, outMeters, limiter.root), mute.root),
     ...rows);
-  binder.watch(`${B}/mute`, (muted) => head.classList.toggle("muted", Boolean(muted)));
 
-  if (ctx.role === "mix" && ctx.bus !== bus) {
+  if (store.role === "mix" && store.bus !== bus) {
     head.prepend(el("p", { class: "notice warn", role: "note" },
-      `Your link controls only “${values[`bus/${ctx.bus}/name`] || `mix ${ctx.bus}`}”. Changes to this mix will be refused.`,
-      " ", el("a", { href: `#/mix/${ctx.bus}` }, "Back to my mix")));
+      `Your link controls only “${conn.get(`bus/${store.bus}/name`) || `mix ${store.bus}`}”. Changes to this mix will be refused.`,
+      " ", el("a", { href: `#/mix/${store.bus}` }, "Back to my mix")));
   }
+  return head;
+}
 
-  // -- tools -----------------------------------------------------------------------------------
+/** "My mix" (or "Mix", "view only") and the mix's name; the engineer can pick another mix here. */
+function mixTitle(ctx, binder, bus, readOnly, auxBuses) {
+  const title = el("h1", { class: "mix-name" });
+  binder.watch(`bus/${bus}/name`, (name) => { title.textContent = name; document.title = `${name} · mixerd`; });
+  const own = store.role !== "mix" || store.bus === bus;
+  const kicker = el("div", { class: "mix-kicker" }, readOnly ? "Mix · view only" : own ? "My mix" : "Mix");
+  const row = el("div", { class: "mix-title" }, el("div", {}, kicker, title));
+  if (store.role === "admin" && auxBuses.length > 1) {
+    const pick = el("select", { class: "mix-pick", "aria-label": "Show another mix" },
+      auxBuses.map((b) => el("option", { value: String(b), selected: b === bus }, ctx.conn.get(`bus/${b}/name`))));
+    pick.addEventListener("change", () => ctx.navigate(`#/${readOnly ? "view/" : ""}mix/${pick.value}`));
+    row.append(pick);
+  }
+  return row;
+}
+
+/** The hint and the page-wide Fine toggle (kept in step with it; `offs` gets its unsubscribe). */
+function tools(readOnly, offs) {
   const fine = new Toggle({ label: "Fine control: moves a fifth as fast", text: "Fine", value: isFineLatched(),
     className: "fine-toggle", onChange: (on) => setFineLatched(on) });
   fine.root.prepend(icon(ICONS.fine));
   offs.push(onFineChange((on) => fine.setValue(on)));
-  const tools = el("div", { class: "mix-tools" },
+  return el("div", { class: "mix-tools" },
     el("span", { class: "hint" }, "Drag to change · hold still or add a second finger for fine"), readOnly ? null : fine.root);
+}
 
-  // -- channel sends -----------------------------------------------------------------------------
-  const list = el("section", { class: "sends", "aria-label": "Channels in my mix" });
-  for (const n of numbered(values, "ch")) {
-    const S = `ch/${n}/send/${bus}`;
-    if (values[`${S}/level`] === undefined) continue;
-    const row = el("div", { class: "send-row", dataset: { ch: String(n), address: S } });
-    const name = el("span", { class: "send-name" });
-    binder.watch(`ch/${n}/name`, (v) => { name.textContent = v; });
-    binder.watch(`ch/${n}/color`, (c) => row.style.setProperty("--strip-color", c));
+/** Channel `n` in the mix: name and colour, muted badge, the send's value, "me" and on, its fader with the
+ *  level that feeds it, and the send pan on a stereo mix. */
+function sendRow(ctx, binder, bus, n) {
+  const S = `ch/${n}/send/${bus}`;
+  const row = el("div", { class: "send-row", dataset: { ch: String(n), address: S } });
+  const name = el("span", { class: "send-name" });
+  binder.watch(`ch/${n}/name`, (v) => { name.textContent = v; });
+  binder.watch(`ch/${n}/color`, (c) => row.style.setProperty("--strip-color", c));
 
-    const me = paramToggle(ctx, binder, `${S}/me`, { label: "is one of my channels (more me)", text: "" , className: "me" });
-    me.root.append(icon(ICONS.star));
-    const on = paramToggle(ctx, binder, `${S}/on`, { label: "in my mix", text: "On", className: "send-on" });
-    const badge = el("span", { class: "badge muted-badge", hidden: true }, "muted");
-    binder.watch(`ch/${n}/mute`, (m) => { badge.hidden = !m; row.classList.toggle("ch-muted", Boolean(m)); });
-    binder.watch(`${S}/on`, (v) => row.classList.toggle("send-off", !v));
-    binder.watch(`${S}/me`, (v) => row.classList.toggle("is-me", Boolean(v)));
+  const me = paramToggle(ctx, binder, `${S}/me`, { label: "is one of my channels (more me)", text: "", className: "me" });
+  me.root.append(icon(ICONS.star));
+  const on = paramToggle(ctx, binder, `${S}/on`, { label: "in my mix", text: "On", className: "send-on" });
+  const badge = el("span", { class: "badge muted-badge", hidden: true }, "muted");
+  binder.watch(`ch/${n}/mute`, (m) => { badge.hidden = !m; row.classList.toggle("ch-muted", Boolean(m)); });
+  binder.watch(`${S}/on`, (v) => row.classList.toggle("send-off", !v));
+  binder.watch(`${S}/me`, (v) => row.classList.toggle("is-me", Boolean(v)));
 
-    const fader = paramSlider(ctx, binder, `${S}/level`, { label: "level in my mix", bare: true, className: "send-fader" });
-    // The meter shows what feeds the send: after the inserts for a pre-fader send, after the fader otherwise.
-    const meter = meters.meter(`ch/${n}/inserts`, { orientation: "horizontal", label: "channel level", className: "send-meter" });
-    binder.watch(`${S}/pre`, (pre) => {
-      meter.point = `ch/${n}/${pre ? "inserts" : "post"}`;
-      meter.root.dataset.point = meter.point;
-      meter.root.title = pre ? "channel level (pre-fader)" : "channel level (post-fader)";
-    });
-    fader.track.append(meter.root);
-    // The value sits on the name line, so the fader gets the whole width of the phone.
-    fader.readout.classList.add("send-value");
-    row.append(el("div", { class: "send-head" }, name, badge, fader.readout, me.root, on.root), fader.root);
-    if (values[`${S}/pan`] !== undefined) {
-      const pan = paramSlider(ctx, binder, `${S}/pan`, { label: "Pan", className: "send-pan" });
-      row.append(pan);
-    }
-    list.append(row);
-  }
+  const fader = paramSlider(ctx, binder, `${S}/level`, { label: "level in my mix", bare: true, className: "send-fader" });
+  fader.track.append(sendMeter(ctx, binder, S, n).root);
+  // The value sits on the name line, so the fader gets the whole width of the phone.
+  fader.readout.classList.add("send-value");
+  row.append(el("div", { class: "send-head" }, name, badge, fader.readout, me.root, on.root), fader.root);
+  if (ctx.conn.has(`${S}/pan`)) row.append(paramSlider(ctx, binder, `${S}/pan`, { label: "Pan", className: "send-pan" }));
+  return row;
+}
 
-  root.append(el("div", { class: "mymix" }, head, tools, list));
-  return () => {
-    binder.release();
-    for (const off of offs) off();
-  };
+/** The meter of what feeds the send: after the inserts for a pre-fader send, after the fader otherwise. */
+function sendMeter(ctx, binder, S, n) {
+  const meter = ctx.meters.meter(`ch/${n}/inserts`, { orientation: "horizontal", label: "channel level", className: "send-meter" });
+  binder.watch(`${S}/pre`, (pre) => {
+    meter.point = `ch/${n}/${pre ? "inserts" : "post"}`;
+    meter.root.dataset.point = meter.point;
+    meter.root.title = pre ? "channel level (pre-fader)" : "channel level (post-fader)";
+  });
+  return meter;
 }

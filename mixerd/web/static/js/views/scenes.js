@@ -11,45 +11,27 @@ import { toast } from "../toast.js";
 const FADES = [[0, "Cut"], [1000, "1 s"], [2000, "2 s"], [5000, "5 s"]];
 
 export function mountScenes(root, ctx) {
+  const scenes = scenesCard(ctx);
+  const safes = safesCard(ctx);
+  root.append(el("div", { class: "editor-grid scenes-grid" }, scenes.root, safes.root));
+  const show = () => { scenes.show(); safes.show(); };
+  ctx.conn.addEventListener("scenes", show);
+  show();
+  return () => ctx.conn.removeEventListener("scenes", show);
+}
+
+/** Saving the mix as a scene, the recall fade, and the list of scenes to recall or delete. */
+function scenesCard(ctx) {
   const { conn } = ctx;
-  let fade = 0;
-
-  // -- save ---------------------------------------------------------------------------------------
-  const nameInput = el("input", { type: "text", placeholder: "Scene name, e.g. Sunday service", maxlength: "64",
-    "aria-label": "New scene name", enterkeyhint: "done" });
-  const save = el("button", { type: "submit", class: "btn primary" }, icon(ICONS.save), "Save scene");
-  const form = el("form", { class: "inline-form" }, nameInput, save);
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    const name = nameInput.value.trim();
-    if (!name) { nameInput.focus(); return; }
-    try {
-      await api("POST", "scenes", { name });
-      nameInput.value = "";
-      toast(`Saved “${name}”`, "ok");
-    } catch (exc) { toast(describeError(exc), "error"); }
-  });
-
-  // -- fade choice ----------------------------------------------------------------------------------
-  const fadeGroup = el("div", { class: "segmented", role: "radiogroup", "aria-label": "Recall fade" });
-  const showFade = () => {
-    for (const b of fadeGroup.children) b.setAttribute("aria-checked", String(Number(b.dataset.ms) === fade));
-  };
-  for (const [ms, text] of FADES) {
-    const b = el("button", { type: "button", role: "radio", dataset: { ms: String(ms) } }, text);
-    b.addEventListener("click", () => { fade = ms; showFade(); });
-    fadeGroup.append(b);
-  }
-  showFade();
-
+  const fade = fadeChoice();
   const list = el("ul", { class: "scene-list", "aria-label": "Scenes" });
-  const scenesCard = el("section", { class: "card wide" },
-    el("header", { class: "card-head" }, el("h3", {}, "Scenes"), el("div", { class: "fade-choice" }, el("span", {}, "Fade"), fadeGroup)),
-    form, list);
+  const root = el("section", { class: "card wide" },
+    el("header", { class: "card-head" }, el("h3", {}, "Scenes"), el("div", { class: "fade-choice" }, el("span", {}, "Fade"), fade.root)),
+    saveForm(), list);
 
   async function recall(scene) {
     try {
-      const answer = await api("POST", `scenes/${scene.id}/recall`, { fade_ms: fade });
+      const answer = await api("POST", `scenes/${scene.id}/recall`, { fade_ms: fade.ms() });
       const changed = Object.keys(answer.changed || {}).length;
       const safe = (answer.safe || []).length;
       toast(`Recalled “${scene.name}”: ${changed} change${changed === 1 ? "" : "s"}${safe ? `, ${safe} kept safe` : ""}`, "ok");
@@ -69,23 +51,64 @@ export function mountScenes(root, ctx) {
     } catch (exc) { toast(describeError(exc), "error"); }
   }
 
-  function showScenes() {
+  const row = (scene) => {
+    const recallBtn = el("button", { type: "button", class: "btn primary", "aria-label": `Recall ${scene.name}` },
+      icon(ICONS.play), "Recall");
+    recallBtn.addEventListener("click", () => recall(scene));
+    const del = el("button", { type: "button", class: "btn ghost danger", "aria-label": `Delete ${scene.name}` }, icon(ICONS.trash));
+    del.addEventListener("click", () => remove(scene, del));
+    return el("li", { class: "scene", dataset: { id: String(scene.id) } },
+      el("div", { class: "scene-text" }, el("span", { class: "scene-name" }, scene.name),
+        el("span", { class: "scene-meta" }, `saved ${formatWhen(scene.updated)} · ${scene.size} values`)),
+      recallBtn, del);
+  };
+  const show = () => {
     if (!conn.scenes) return;
     const { scenes } = conn.scenes;
-    list.replaceChildren(...(scenes.length ? scenes.slice().reverse().map((scene) => {
-      const recallBtn = el("button", { type: "button", class: "btn primary", "aria-label": `Recall ${scene.name}` },
-        icon(ICONS.play), "Recall");
-      recallBtn.addEventListener("click", () => recall(scene));
-      const del = el("button", { type: "button", class: "btn ghost danger", "aria-label": `Delete ${scene.name}` }, icon(ICONS.trash));
-      del.addEventListener("click", () => remove(scene, del));
-      return el("li", { class: "scene", dataset: { id: String(scene.id) } },
-        el("div", { class: "scene-text" }, el("span", { class: "scene-name" }, scene.name),
-          el("span", { class: "scene-meta" }, `saved ${formatWhen(scene.updated)} · ${scene.size} values`)),
-        recallBtn, del);
-    }) : [el("li", { class: "empty" }, "No scenes yet. Save the current mix to start.")]));
-  }
+    list.replaceChildren(...(scenes.length ? scenes.slice().reverse().map(row)
+      : [el("li", { class: "empty" }, "No scenes yet. Save the current mix to start.")]));
+  };
+  return { root, show };
+}
 
-  // -- safes ----------------------------------------------------------------------------------------
+/** The form that saves the current mix under a name (the list follows the server's `scenes` message). */
+function saveForm() {
+  const nameInput = el("input", { type: "text", placeholder: "Scene name, e.g. Sunday service", maxlength: "64",
+    "aria-label": "New scene name", enterkeyhint: "done" });
+  const save = el("button", { type: "submit", class: "btn primary" }, icon(ICONS.save), "Save scene");
+  const form = el("form", { class: "inline-form" }, nameInput, save);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const name = nameInput.value.trim();
+    if (!name) { nameInput.focus(); return; }
+    try {
+      await api("POST", "scenes", { name });
+      nameInput.value = "";
+      toast(`Saved “${name}”`, "ok");
+    } catch (exc) { toast(describeError(exc), "error"); }
+  });
+  return form;
+}
+
+/** The recall fade: cut or a crossfade; `ms()` is the one chosen. */
+function fadeChoice() {
+  let fade = 0;
+  const root = el("div", { class: "segmented", role: "radiogroup", "aria-label": "Recall fade" });
+  const show = () => {
+    for (const b of root.children) b.setAttribute("aria-checked", String(Number(b.dataset.ms) === fade));
+  };
+  for (const [ms, text] of FADES) {
+    const b = el("button", { type: "button", role: "radio", dataset: { ms: String(ms) } }, text);
+    b.addEventListener("click", () => { fade = ms; show(); });
+    root.append(b);
+  }
+  show();
+  return { root, ms: () => fade };
+}
+
+/** The safes: the patterns a recall leaves alone, a field to add one, and a quick way to keep a whole mix. */
+function safesCard(ctx) {
+  const { conn } = ctx;
   let patterns = [];
   const safeList = el("ul", { class: "safe-list", "aria-label": "Safe patterns" });
   const safeCount = el("span", { class: "scene-meta" });
@@ -106,7 +129,7 @@ export function mountScenes(root, ctx) {
       return false;
     }
   }
-  function showSafes() {
+  const show = () => {
     if (!conn.scenes) return;
     patterns = conn.scenes.safes;
     safeCount.textContent = patterns.length ? `${conn.scenes.safe_addresses} values are kept when a scene is recalled` : "Nothing is safe: a recall changes everything in the scene";
@@ -115,7 +138,7 @@ export function mountScenes(root, ctx) {
       x.addEventListener("click", () => storeSafes(patterns.filter((q) => q !== p)));
       return el("li", { class: "safe" }, el("code", {}, p), x);
     }));
-  }
+  };
   addForm.addEventListener("submit", async (e) => {
     e.preventDefault();
     const p = patternInput.value.trim();
@@ -126,12 +149,7 @@ export function mountScenes(root, ctx) {
     quick.value = "";
     if (b) await storeSafes([...new Set([...patterns, `ch/*/send/${b}/*`, `bus/${b}/**`])]);
   });
-  const safesCard = el("section", { class: "card" },
+  const root = el("section", { class: "card" },
     el("header", { class: "card-head" }, el("h3", {}, "Safes")), safeCount, safeList, addForm, quick);
-
-  root.append(el("div", { class: "editor-grid scenes-grid" }, scenesCard, safesCard));
-  const show = () => { showScenes(); showSafes(); };
-  conn.addEventListener("scenes", show);
-  show();
-  return () => conn.removeEventListener("scenes", show);
+  return { root, show };
 }

@@ -7,6 +7,7 @@ import { el, formatDb, formatHz, icon } from "../dom.js";
 import { ICONS } from "../icons.js";
 import { EqGraph, readEq } from "../eq.js";
 import { paramSlider, paramToggle } from "../controls.js";
+import { store } from "../store.js";
 
 function nameButton(ctx, binder, prefix, onSelect, fallback) {
   const button = el("button", { type: "button", class: "strip-name", "aria-label": `Edit ${fallback}` });
@@ -30,7 +31,7 @@ function faderBlock(ctx, binder, prefix, points, label) {
 }
 
 export function channelStrip(ctx, binder, n, onSelect) {
-  const { conn, meters } = ctx;
+  const { meters } = ctx;
   const P = `ch/${n}`;
   const strip = el("div", { class: "strip channel", dataset: { address: P } });
   binder.watch(`${P}/color`, (c) => strip.style.setProperty("--strip-color", c));
@@ -40,6 +41,26 @@ export function channelStrip(ctx, binder, n, onSelect) {
   const trim = el("span", { class: "strip-trim" });
   binder.watch(`${P}/trim`, (v) => { trim.textContent = `${formatDb(v, { floor: -Infinity })} dB`; });
 
+  const pan = paramSlider(ctx, binder, `${P}/pan`, { label: "pan", bare: true, className: "strip-pan" });
+  const mute = paramToggle(ctx, binder, `${P}/mute`, { label: "mute", text: "Mute", className: "mute" });
+  const solo = paramToggle(ctx, binder, `${P}/solo`, { label: "solo", text: "Solo", className: "solo" });
+  binder.watch(`${P}/solo`, (on) => strip.classList.toggle("soloed", Boolean(on)));
+  const flow = el("a", { class: "strip-flow", href: `#/flow/ch/${n}`, "aria-label": "Signal flow", title: "Signal flow" },
+    icon(ICONS.flow));
+
+  strip.append(
+    nameButton(ctx, binder, P, onSelect, `Channel ${n}`),
+    el("div", { class: "strip-input" }, input.root, trim),
+    hpfBlock(ctx, binder, P, onSelect), eqBlock(ctx, binder, P, onSelect), dynamicsBlock(ctx, binder, P, onSelect),
+    pan.root, el("div", { class: "strip-buttons" }, mute.root, solo.root),
+    faderBlock(ctx, binder, P, [[`${P}/post`, 0, "post-fader level"]], "fader"),
+    el("div", { class: "strip-foot" }, el("span", { class: "strip-number" }, String(n)), flow),
+  );
+  return strip;
+}
+
+/** The high-pass at a glance (in or out, its frequency); a tap opens the editor's input section. */
+function hpfBlock({ conn }, binder, P, onSelect) {
   const hpf = el("button", { type: "button", class: "strip-block hpf", "aria-label": "High-pass filter settings" });
   const hpfText = el("span", {});
   hpf.append(el("b", {}, "HPF"), hpfText);
@@ -50,9 +71,13 @@ export function channelStrip(ctx, binder, n, onSelect) {
   binder.watch(`${P}/hpf/on`, showHpf);
   binder.watch(`${P}/hpf/freq`, showHpf);
   hpf.addEventListener("click", () => onSelect(P, "input"));
+  return hpf;
+}
 
-  const graph = new EqGraph({ width: 80, height: 34, range: 15, fs: ctx.fs, compact: true, interactive: false,
-    label: "EQ curve" });
+/** The EQ curve in small (redrawn at most once a frame); a tap opens the editor's EQ. */
+function eqBlock({ conn }, binder, P, onSelect) {
+  const graph = new EqGraph({ width: 80, height: 34, range: 15, fs: store.fs, compact: true, interactive: false,
+    freqRange: store.range(`${P}/eq/1/freq`), label: "EQ curve" });
   const eq = el("button", { type: "button", class: "strip-block eq", "aria-label": "EQ settings" }, graph.root);
   let pending = false;
   const redraw = () => {
@@ -69,7 +94,11 @@ export function channelStrip(ctx, binder, n, onSelect) {
     if (key.startsWith(`${P}/eq/`) || key.startsWith(`${P}/hpf/`)) binder.watch(key, redraw);
   }
   eq.addEventListener("click", () => onSelect(P, "eq"));
+  return eq;
+}
 
+/** The compressor's gain reduction, lit while the gate or the compressor is in; a tap opens the dynamics. */
+function dynamicsBlock({ conn, meters }, binder, P, onSelect) {
   const gr = meters.gr(`${P}/inserts`, "dyn_gr", { label: "Comp", range: 20 });
   const dyn = el("button", { type: "button", class: "strip-block dyn", "aria-label": "Dynamics settings" }, gr.root);
   const showDyn = () => {
@@ -80,22 +109,7 @@ export function channelStrip(ctx, binder, n, onSelect) {
   binder.watch(`${P}/gate/on`, showDyn);
   binder.watch(`${P}/dyn/on`, showDyn);
   dyn.addEventListener("click", () => onSelect(P, "dynamics"));
-
-  const pan = paramSlider(ctx, binder, `${P}/pan`, { label: "pan", bare: true, className: "strip-pan" });
-  const mute = paramToggle(ctx, binder, `${P}/mute`, { label: "mute", text: "Mute", className: "mute" });
-  const solo = paramToggle(ctx, binder, `${P}/solo`, { label: "solo", text: "Solo", className: "solo" });
-  binder.watch(`${P}/solo`, (on) => strip.classList.toggle("soloed", Boolean(on)));
-  const flow = el("a", { class: "strip-flow", href: `#/flow/ch/${n}`, "aria-label": "Signal flow", title: "Signal flow" },
-    icon(ICONS.flow));
-
-  strip.append(
-    nameButton(ctx, binder, P, onSelect, `Channel ${n}`),
-    el("div", { class: "strip-input" }, input.root, trim),
-    hpf, eq, dyn, pan.root, el("div", { class: "strip-buttons" }, mute.root, solo.root),
-    faderBlock(ctx, binder, P, [[`${P}/post`, 0, "post-fader level"]], "fader"),
-    el("div", { class: "strip-foot" }, el("span", { class: "strip-number" }, String(n)), flow),
-  );
-  return strip;
+  return dyn;
 }
 
 export function busStrip(ctx, binder, b, onSelect) {
@@ -108,7 +122,7 @@ export function busStrip(ctx, binder, b, onSelect) {
   const group = conn.has(`${P}/main`);  // a group bus: assigned channels, summed into the main
   const kind = el("span", { class: "strip-kind" }, fx ? "FX" : group ? "Group" : "Mix");
   if (fx) binder.watch(`${P}/fx/type`, (t) => { kind.title = `Effect: ${t}`; });
-  const width = conn.layout?.buses?.[b - 1]?.width || (conn.has(`${P}/balance`) ? 2 : 1);
+  const width = store.layout?.buses?.[b - 1]?.width || (conn.has(`${P}/balance`) ? 2 : 1);
   const lanes = Array.from({ length: width }, (_, lane) => [P, lane, `output level${width === 2 ? (lane ? " right" : " left") : ""}`]);
   const limiter = meters.gr(P, "limiter_gr", { label: "Lim", range: 12 });
   if (conn.has(`${P}/limiter/on`)) binder.watch(`${P}/limiter/on`, (on) => limiter.root.classList.toggle("off", !on));

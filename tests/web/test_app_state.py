@@ -1,0 +1,146 @@
+"""The web app's own state and its one way to change the mixer, in Chromium against the real engine running
+offline: every slider's range is its published parameter spec (and follows the spec, not a constant of the
+app), and every change the views make goes through the connection's ``write`` (or ``step`` for undo and
+redo) — over the WebSocket while it is online, over REST only when it is not."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+from support import wait_until
+
+pytestmark = pytest.mark.browser
+
+TABLET = {"viewport": {"width": 1024, "height": 768}, "is_mobile": False, "has_touch": True}
+STATIC = Path(__file__).resolve().parents[2] / "mixerd" / "web" / "static" / "js"
+
+#: Every editor slider's address with its range and its label: [[address, min, max, text], …].
+SLIDERS = """() => [...document.querySelectorAll('.editor .slider[data-address]')].map((s) =>
+    [s.dataset.address, Number(s.getAttribute('aria-valuemin')), Number(s.getAttribute('aria-valuemax')),
+     s.getAttribute('aria-valuetext')])"""
+
+
+@pytest.fixture
+def page(open_page, live_server):
+    page = open_page(TABLET)
+    page.goto(live_server + "/#/console/ch/1")
+    page.locator('.editor[data-prefix="ch/1"]').wait_for()
+    return page
+
+
+def test_every_slider_has_the_range_of_its_spec(page, live_server):
+    published = {p["address"]: p for p in httpx.get(live_server + "/api/v1/params").json()["params"]}
+    seen = set()
+    for strip in ("ch/1", "bus/1", "bus/2", "main"):
+        page.locator(f'.strip[data-address="{strip}"] .strip-name').click()
+        page.locator(f'.editor[data-prefix="{strip}"]').wait_for()
+        for address, lo, hi, _ in page.evaluate(SLIDERS):
+            assert (lo, hi) == (published[address]["min"], published[address]["max"]), address
+            seen.add(re.sub(r"\d+", "N", address))
+    # the trim, the high-pass, an EQ band, gate, compressor, sends, a mix's level and "more me", the limiter
+    assert {"ch/N/trim", "ch/N/hpf/freq", "ch/N/eq/N/gain", "ch/N/eq/N/q", "ch/N/gate/attack", "ch/N/dyn/ratio",
+            "ch/N/send/N/level", "ch/N/send/N/pan", "bus/N/fader", "bus/N/moreme", "bus/N/balance",
+            "bus/N/limiter/threshold", "main/fader", "solo/level"} <= seen
+
+
+def test_ranges_follow_the_specs_not_constants_of_the_app(page):
+    """Given other ranges in the store, the editor made again shows them: nothing in the app knows a range."""
+    from playwright.sync_api import expect
+
+    page.evaluate("""() => {
+        const { store } = window.mixerd;
+        const narrower = { "ch/1/trim": [-12, 12], "ch/1/eq/1/gain": [-9, 9], "ch/1/eq/1/q": [0.5, 4],
+                           "ch/1/dyn/ratio": [1, 10], "bus/1/fader": [-90, 6], "bus/1/moreme": [0, 6] };
+        store.setFacts([...store.specs.values()].map((p) => (p.address in narrower
+            ? { ...p, min: narrower[p.address][0], max: narrower[p.address][1] } : p)), store.fs);
+    }""")
+    for strip in ("ch/2", "ch/1"):  # the editor is made again for the strip selected
+        page.locator(f'.strip[data-address="{strip}"] .strip-name').click()
+    page.locator('.editor[data-prefix="ch/1"]').wait_for()
+    ranges = {a: (lo, hi) for a, lo, hi, _ in page.evaluate(SLIDERS)}
+    assert ranges["ch/1/trim"] == (-12, 12) and ranges["ch/1/eq/1/gain"] == (-9, 9)
+    assert ranges["ch/1/eq/1/q"] == (0.5, 4) and ranges["ch/1/dyn/ratio"] == (1, 10)
+    page.locator('.strip[data-address="bus/1"] .strip-name').click()
+    page.locator('.editor[data-prefix="bus/1"]').wait_for()
+    sliders = {a: (lo, hi, text) for a, lo, hi, text in page.evaluate(SLIDERS)}
+    assert sliders["bus/1/fader"][:2] == (-90, 6) and sliders["bus/1/moreme"] == (0, 6, "off")
+    level = page.locator('.editor .slider[data-address="bus/1/fader"]')
+    level.focus()
+    page.keyboard.press("End")  # the top of the fader is the spec's maximum
+    expect(level).to_have_attribute("aria-valuenow", "6")
+
+
+def test_every_change_goes_through_the_connection(page, control):
+    rest = []
+    page.on("request", lambda r: rest.append(f"{r.method} {r.url.split('/api/v1/')[1]}")
+            if "/api/v1/" in r.url and r.method != "GET" else None)
+    page.evaluate("""() => {
+        const { conn } = window.mixerd;
+        window.calls = [];
+        for (const name of ["write", "step"]) {
+            const real = conn[name].bind(conn);
+            conn[name] = (arg) => { window.calls.push([name, arg]); return real(arg); };
+        }
+    }""")
+    calls = lambda: page.evaluate("window.calls")  # noqa: E731
+
+    page.locator('.strip[data-address="ch/2"] .toggle.mute').click()  # a toggle on a strip
+    wait_until(lambda: control.get("ch/2/mute") is True, what="the mute")
+    trim = page.locator('.editor .slider[data-address="ch/1/trim"]')
+    trim.focus()
+    page.keyboard.press("ArrowUp")  # a slider in the editor
+    wait_until(lambda: control.get("ch/1/trim") == 0.5, what="the trim")
+    page.locator('.strip[data-address="ch/3"] .toggle.solo').click()
+    wait_until(lambda: control.get("ch/3/solo") is True, what="the solo")
+    page.locator(".solo-light").click()  # a batch
+    wait_until(lambda: control.get("ch/3/solo") is False, what="the solo cleared")
+
+    handle = page.locator('.editor .eq-handle[data-band="2"]')  # a drag of two values at once
+    page.locator(".editor .eq-graph").scroll_into_view_if_needed()
+    box = handle.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for i in range(1, 8):
+        page.mouse.move(x + 6 * i, y - 4 * i)
+        page.wait_for_timeout(30)
+    page.mouse.up()
+    wait_until(lambda: control.get("ch/1/eq/2/gain") > 0 and control.get("ch/1/eq/2/freq") > 500,
+               what="the dragged band")
+    wait_until(lambda: len({e.step for e in control.history() if e.address.startswith("ch/1/eq/2/")}) == 1
+               and calls()[-1][0] == "write", what="the drag's last write")
+    drag = [e for e in control.history() if e.address.startswith("ch/1/eq/2/")]
+    assert {e.address for e in drag} == {"ch/1/eq/2/freq", "ch/1/eq/2/gain"}  # one drag, one undo step
+    assert {e.origin for e in control.history()} == {"ws"}
+
+    page.get_by_role("button", name="Undo").click()
+    wait_until(lambda: control.get("ch/1/eq/2/gain") == 0.0, what="the undo")
+    made = calls()
+    assert [name for name, _ in made].count("step") == 1 and made[-1] == ["step", "undo"]
+    writes = [arg for name, arg in made if name == "write"]
+    assert writes[0] == {"ch/2/mute": True} and {"ch/1/trim": 0.5} in writes and {"ch/3/solo": True} in writes
+    assert {"ch/3/solo": False} in writes  # the solo light's batch (one solo on)
+    assert any(set(w) == {"ch/1/eq/2/freq", "ch/1/eq/2/gain"} for w in writes)
+    assert rest == ["POST undo"]  # everything else went over the WebSocket
+
+    # Without the socket the same function writes over REST: PUT for one value, PATCH for several.
+    page.evaluate("() => window.mixerd.conn.stop()")
+    page.evaluate("() => window.mixerd.conn.write({ 'ch/1/fader': -6 })")
+    page.evaluate("() => window.mixerd.conn.write({ 'ch/1/pan': -20, 'ch/2/pan': 20 })")
+    wait_until(lambda: rest[1:] == ["PUT params/ch/1/fader", "PATCH params"], what="the REST writes")
+    assert (control.get("ch/1/fader"), control.get("ch/1/pan"), control.get("ch/2/pan")) == (-6.0, -20.0, 20.0)
+    assert [e.origin for e in control.history(limit=3)] == ["rest"] * 3
+
+
+def test_only_the_connection_writes():
+    """No module but connection.js sends a parameter write, an undo or a redo over REST itself."""
+    write = re.compile(r"""api\(\s*"(PUT|PATCH|POST)",\s*[`"'](params|undo|redo)\b""")
+    for path in STATIC.rglob("*.js"):
+        source = path.read_text()
+        if path.name != "connection.js":
+            assert not write.search(source), f"{path.relative_to(STATIC)} writes over REST itself"
+            assert not re.search(r"\bconn\.(set|setMany)\(", source), path.name
+    assert len(write.findall((STATIC / "connection.js").read_text())) == 2  # its PUT and PATCH fallbacks
