@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import sys
+import time
 from importlib.metadata import entry_points
 from pathlib import Path
 
 from mixerd import __version__
+
+log = logging.getLogger(__name__)
 
 
 #: Entry-point group of the commands that live outside the runtime (``mixerd bench``, ``mixerd demo``): each is a
@@ -124,13 +128,10 @@ def serve(config, *, initial_changes: dict | None = None, before_start=None, aft
         print(f"mixerd: cannot listen on {config.http.host}:{config.http.port}: {exc.strerror}; "
               "set http.port in the config (or --port) to a free port", file=sys.stderr)
         return 2
-    # SIGTERM (systemd's stop) is a clean exit from here on, even while starting: every finally below
-    # runs, so the jackd we started is stopped (and what the caller started, in after_stop). uvicorn
-    # handles it itself while serving, then re-raises it with this handler.
+    # SIGTERM (systemd's stop) is a clean exit from here on, even while starting: every finally below runs, so
+    # the front ends, the jackd we started and what the caller started (after_stop) are stopped in order.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    mixer = Mixer(config, initial_changes=initial_changes)  # used only when the store has no state yet
-    addresses = web_addresses(sock, "https" if config.http.tls else "http")
-    mixer.web_url = addresses[-1]  # a LAN address when there is one: Home Assistant runs elsewhere
+    mixer = Mixer(config, initial_changes=initial_changes, http_socket=sock)  # the mix: only for a new store
     try:
         note = before_start() if before_start else None
         try:
@@ -138,7 +139,8 @@ def serve(config, *, initial_changes: dict | None = None, before_start=None, aft
         except (ProfileError, JackServerError, StateError) as exc:
             print(f"mixerd: {exc}", file=sys.stderr)
             return 1
-        _serve_http(config, mixer, sock, addresses, show_password, f" ({note})" if note else "")
+        _run(config, mixer, web_addresses(sock, "https" if config.http.tls else "http"), show_password,
+             f" ({note})" if note else "")
     finally:
         mixer.stop()
         if after_stop:
@@ -148,16 +150,10 @@ def serve(config, *, initial_changes: dict | None = None, before_start=None, aft
     return 0
 
 
-def _serve_http(config, mixer, sock, addresses: list[str], show_password: bool, broker_note: str) -> None:
-    """Serve the web app and the API on ``sock`` until Ctrl-C or SIGTERM, telling systemd how it goes."""
-    import uvicorn
-
+def _run(config, mixer, addresses: list[str], show_password: bool, broker_note: str) -> None:
+    """Say where the mixer is and keep systemd informed until Ctrl-C, SIGTERM or the web front end ends."""
     from mixerd.system import SystemdNotifier
-    from mixerd.web import create_app
-    from mixerd.web.server import server_config
 
-    assert mixer.control is not None
-    app = create_app(mixer.control, scenes=mixer.scenes, auth=mixer.auth, diagnostics=mixer.diagnostics)
     print("mixerd is running. Open the mixer in a browser:", flush=True)
     for address in addresses:
         print(f"    {address}", flush=True)
@@ -165,16 +161,17 @@ def _serve_http(config, mixer, sock, addresses: list[str], show_password: bool, 
     if config.mqtt.enabled:
         print(f"MQTT: {config.mqtt.broker}{broker_note}, base topic {config.mqtt.base}", flush=True)
     print("Press Ctrl-C to stop.", flush=True)
-    # READY=1 once audio flows (the HTTP socket already listens), then STATUS and the watchdog.
+    web = mixer.front_end("web")
+    # READY=1 once audio flows, then STATUS and the watchdog.
     notifier = SystemdNotifier(mixer.control.health, extra=lambda: {
         "interface": mixer.profile.name if mixer.profile else None,
-        "clients": len(app.state.live), "problems": _problem_count(mixer),
+        "clients": web.clients, "problems": _problem_count(mixer),
         "MQTT": "connected" if mixer.mqtt and mixer.mqtt.connected else "off"})
     notifier.start()
-    tls = {"ssl_certfile": config.http.tls_cert, "ssl_keyfile": config.http.tls_key} if config.http.tls else {}
-    server = uvicorn.Server(server_config(app, lifespan="on", **tls))
     try:
-        server.run(sockets=[sock])
+        while web.running:  # a signal's handler ends the wait (SIGTERM: SystemExit, Ctrl-C: KeyboardInterrupt)
+            time.sleep(0.5)
+        log.error("the web front end stopped by itself; stopping mixerd")
     except KeyboardInterrupt:
         pass
     finally:

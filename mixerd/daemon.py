@@ -1,9 +1,9 @@
-"""Start and stop a whole mixer: config → profile → store → engine → JACK host → control → scenes, the
-problem finder and MQTT (the HTTP front end is served by the caller with ``create_app(control, scenes, auth,
-diagnostics)``).
+"""Start and stop a whole mixer: config → profile → store → engine → JACK host → control → access, scenes, the
+problem finder (the services, ``mixerd.frontend.Services``) → the front ends: MQTT, then the web (on an HTTP
+socket the caller bound).
 
-Shutdown runs in reverse. ``Mixer`` is what ``mixerd run`` and ``mixerd demo`` drive, and what
-integration tests start in-process.
+``Mixer`` is the one place a mixer is put together; shutdown runs in reverse. It is what ``mixerd run`` and
+``mixerd demo`` drive, and what integration tests start in-process (without a socket: no web front end).
 """
 
 from __future__ import annotations
@@ -17,15 +17,16 @@ from typing import Any
 
 from mixerd.config import Config
 from mixerd.control import Control, starting_state
+from mixerd.control.access import Auth
 from mixerd.control.scenes import SceneService
 from mixerd.diagnostics import Diagnostics
 from mixerd.engine import Engine
+from mixerd.frontend import FrontEnd, Services
 from mixerd.jackhost import JackHost, ServerSpec, Wiring, input_port_names, output_port_names, port_limit
 from mixerd.model.params import ParamTree
 from mixerd.profiles import Profile, ProfileError, connected, list_profiles, load_profile
 from mixerd.store import Store
 from mixerd.system.children import ChildRecord
-from mixerd.control.access import Auth
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +56,14 @@ class Mixer:
     scenes: SceneService | None = None
     #: the live signal-flow problem finder, shared by the web app and MQTT
     diagnostics: Diagnostics | None = None
-    #: the MQTT front end (None: ``[mqtt] enabled = false``)
-    mqtt: Any = None
-    #: the web app's address, for Home Assistant's "visit device" link
+    #: the HTTP socket the web front end serves on (None: no web front end, as in-process tests run it)
+    http_socket: socket.socket | None = None
+    #: the web app's address, for Home Assistant's "visit device" link (default: from ``http_socket``)
     web_url: str | None = None
+    #: what the front ends are given (while running)
+    services: Services | None = None
+    #: the front ends, in the order they were started
+    front_ends: list[FrontEnd] = field(default_factory=list)
 
     def start(self) -> None:
         """Bring up audio and control; raises (after undoing what it started) if that fails."""
@@ -119,22 +124,54 @@ class Mixer:
             log.warning("auth: access control is off ([auth] enabled = false): anyone who reaches the web app "
                         "may change everything")
         self.scenes = SceneService(self.control)
+        self.scenes.start()  # its automatic versions, whichever front ends run
         self.diagnostics = Diagnostics(self.control)
         self.control.follow_problems(self.diagnostics)  # its changes are ``problems`` notices for the front ends
         self.diagnostics.start()
-        if cfg.mqtt.enabled:
-            from mixerd.mqtt import MqttBridge
-
-            self.mqtt = MqttBridge(self.control, cfg.mqtt, self.scenes, diagnostics=self.diagnostics,
-                                   model=self.profile.name, configuration_url=self.web_url)
-            self.mqtt.start()  # a broker that is not there is retried quietly
+        if self.web_url is None and self.http_socket is not None:
+            self.web_url = web_addresses(self.http_socket, "https" if cfg.http.tls else "http")[-1]
+        self.services = Services(cfg, self.control, self.scenes, self.diagnostics, self.auth, self.profile.name,
+                                 self.web_url)
+        try:
+            for front_end in self._front_ends():
+                front_end.start(self.services)
+                self.front_ends.append(front_end)
+        except BaseException:
+            self.stop()
+            raise
         log.info("mixer: %s — %d channels, %d buses", self.profile.name, layout.n_inputs, layout.n_buses)
+
+    def _front_ends(self) -> list[FrontEnd]:
+        """The front ends the config asks for: MQTT first (its clients see the mixer come up), then the web."""
+        cfg, front_ends = self.config, []
+        if cfg.mqtt.enabled:
+            from mixerd.mqtt.frontend import MqttFrontEnd
+
+            front_ends.append(MqttFrontEnd())
+        if self.http_socket is not None:
+            from mixerd.web.frontend import WebFrontEnd
+
+            tls = {"ssl_certfile": cfg.http.tls_cert, "ssl_keyfile": cfg.http.tls_key} if cfg.http.tls else {}
+            front_ends.append(WebFrontEnd(self.http_socket, tls))
+        return front_ends
+
+    def front_end(self, name: str) -> Any:
+        """The running front end called ``name`` ("web", "mqtt"), or None."""
+        return next((f for f in self.front_ends if f.name == name), None)
+
+    @property
+    def mqtt(self) -> Any:
+        """The running MQTT bridge, or None."""
+        front_end = self.front_end("mqtt")
+        return front_end.bridge if front_end is not None else None
 
     def stop(self) -> None:
         """Stop what was started, in reverse order. Safe to call twice."""
-        if self.mqtt:
-            self.mqtt.stop()
-            self.mqtt = None
+        while self.front_ends:
+            self.front_ends.pop().stop()
+        self.services = None
+        if self.scenes:
+            self.scenes.stop()
         if self.diagnostics:
             self.diagnostics.stop()
             self.diagnostics = None

@@ -58,3 +58,31 @@ def test_a_front_end_never_imports_the_engine_or_the_jack_host(front_end):
 
 def test_the_audio_side_never_imports_a_front_end():
     assert _offences(AUDIO, FRONT_ENDS) == []
+
+
+def test_only_the_daemon_assembles_front_ends():
+    assembly = ("mixerd.web.frontend", "mixerd.mqtt.frontend")
+    assert _offences(None, assembly, exempt=("mixerd.daemon", *assembly)) == []
+
+
+def _defined(module: str) -> set[str]:
+    path = PACKAGE.parent / (module.replace(".", "/") + ".py")
+    if not path.exists():
+        path = PACKAGE.parent / module.replace(".", "/") / "__init__.py"
+    names = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return names
+
+
+def test_the_web_holds_no_access_rules():
+    """Roles, tokens, links, the password and the write rule are control's (control/access.py); the web only
+    carries tokens (a header, a cookie) to them."""
+    rules = {"ROLES", "MIX_RULES", "Auth", "Principal", "authorize", "may_write", "hash_password", "verify_password",
+             "LoginLimiter"}
+    assert rules <= _defined("mixerd.control.access")
+    assert {m: sorted(rules & _defined(m)) for m in MODULES if _within(m, ("mixerd.web",)) and rules & _defined(m)} == {}

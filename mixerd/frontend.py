@@ -1,0 +1,44 @@
+"""What a front end is given and what it does: the mixer's services, built once by ``daemon.Mixer``, and the small
+interface every front end implements (the web, MQTT, and the ones to come: OSC, links between boxes).
+
+``Mixer`` starts its front ends in order once the services run, and stops them in reverse before the services.
+A front end talks to the services only — never to the engine or the JACK host (``tests/test_layers.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from mixerd.config import Config
+    from mixerd.control import Control
+    from mixerd.control.access import Auth
+    from mixerd.control.scenes import SceneService
+    from mixerd.diagnostics import Diagnostics
+
+
+@dataclass(frozen=True)
+class Services:
+    """The mixer's shared services: the control core (the one mutation path), scenes, the problem finder,
+    access control (None: off), the config, the interface's name and the web app's address (if it runs)."""
+
+    config: "Config"
+    control: "Control"
+    scenes: "SceneService"
+    diagnostics: "Diagnostics"
+    access: "Auth | None"
+    model: str
+    web_url: str | None = None
+
+
+class FrontEnd(Protocol):
+    """A way in: started with the services, stopped before them."""
+
+    name: str
+
+    def start(self, services: Services) -> None:
+        """Start serving; raise if that is impossible (the mixer then stops what it started)."""
+
+    def stop(self) -> None:
+        """Stop serving and let go of the services; safe to call twice."""
