@@ -560,12 +560,15 @@ class _Connection:
                 event = await self._apply(self.control.set, address, msg["value"], "ws")
                 seq = event.seq
             elif kind == "set_many":
-                changes = msg.get("changes")
-                if not isinstance(changes, dict):
-                    raise _Malformed('{"type": "set_many", "changes": {"<address>": <value>, ...}, "id": <any>}')
+                changes, coalesce = msg.get("changes"), msg.get("coalesce", True)
+                if not isinstance(changes, dict) or not isinstance(coalesce, bool):
+                    raise _Malformed('{"type": "set_many", "changes": {"<address>": <value>, ...}, "coalesce": true '
+                                     'or false (default true), "id": <any>}')
                 authorize(self.hub.auth, self.principal, changes)
-                # An app sends a multi-value drag (an EQ handle: frequency and gain) this way: one undo step.
-                events = await self._apply(functools.partial(self.control.set_many, coalesce=True), changes, "ws")
+                # An app sends a multi-value drag (an EQ handle: frequency and gain) this way: one undo step. A
+                # one-off batch (solos cleared, trims applied) says coalesce false: a step of its own, always.
+                events = await self._apply(functools.partial(self.control.set_many, coalesce=coalesce), changes,
+                                           "ws")
                 seq = events[-1].seq if events else self.control.seq
             else:
                 raise _Malformed('"type": "set", "set_many", "follow" or "pong"')

@@ -97,6 +97,20 @@ def test_a_multi_value_drag_over_the_socket_is_one_undo_step(client, control):
     assert (control.get("ch/1/eq/2/freq"), control.get("ch/1/eq/2/gain")) == (500.0, 0.0)
 
 
+def test_a_one_off_batch_is_a_step_of_its_own_even_when_it_repeats_the_last(client, control):
+    before = len({e.step for e in control.history()})
+    with client.websocket_connect(WS) as ws:
+        connected(ws)
+        for k in range(2):  # e.g. trims applied twice in a row: two steps, not one drag
+            ws.send_json({"type": "set_many", "changes": {"ch/1/trim": k + 1, "ch/2/trim": k + 2}, "coalesce": False,
+                          "id": k})
+            assert next_of(ws, "ack", "error")["type"] == "ack"
+        ws.send_json({"type": "set_many", "changes": {"ch/1/pan": 1}, "coalesce": "no", "id": "bad"})
+        error = next_of(ws, "ack", "error")["error"]
+        assert error["code"] == "malformed_request" and "coalesce" in error["message"]
+    assert len({e.step for e in control.history()}) == before + 2
+
+
 def test_acks_and_errors_answer_by_id(client, control):
     with client.websocket_connect(WS) as ws:
         connected(ws)

@@ -107,9 +107,10 @@ export class Connection extends EventTarget {
 
   /** The one way the app changes values: `changes` is {address: value}. One address goes as a `set`,
    *  several as one atomic `set_many`; over the WebSocket while it is online, else over REST (PUT, PATCH).
-   *  Writes of the same addresses in quick succession (a drag) extend one undo step. Resolves with the
-   *  answer (its `seq`: the last change), rejects with an ApiError (e.g. status 403: not this token's). */
-  write(changes) {
+   *  Writes of the same addresses in quick succession (a drag) extend one undo step; a one-off batch says
+   *  `{ drag: false }` and is a step of its own. Resolves with the answer (its `seq`: the last change),
+   *  rejects with an ApiError (e.g. status 403: not this token's). */
+  write(changes, { drag = true } = {}) {
     const addresses = Object.keys(changes);
     if (!addresses.length) return Promise.resolve({ seq: this.seq });
     if (addresses.length === 1) {
@@ -118,7 +119,7 @@ export class Connection extends EventTarget {
       if (this._isOpen()) return this._request({ type: "set", address, value });
       return api("PUT", `params/${address}`, { value });
     }
-    if (this._isOpen()) return this._request({ type: "set_many", changes });
+    if (this._isOpen()) return this._request({ type: "set_many", changes, coalesce: drag });
     return api("PATCH", "params", { changes });
   }
 

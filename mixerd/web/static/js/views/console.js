@@ -96,7 +96,7 @@ function soloLight(ctx, cleanups) {
     const changes = Object.fromEntries(soloed(conn.values).map((k) => [k, false]));
     if (!Object.keys(changes).length) return;
     try {
-      await conn.write(changes);
+      await conn.write(changes, { drag: false });
     } catch (exc) {
       toast(describeError(exc), "error");
     }

@@ -59,7 +59,7 @@ function showProposal(ctx, proposal, result) {
   apply.addEventListener("click", async () => {
     apply.disabled = true;
     try {
-      const done = await ctx.conn.write(changes);
+      const done = await ctx.conn.write(changes, { drag: false });
       result.replaceChildren(el("p", { class: "gain-message", dataset: { status: "applied" } },
         `Applied: trim ${db(changes[ch.address])} dB (one undo step).`), el("div", { class: "row" }, undoButton(ctx, done.seq, result)));
     } catch (exc) {
