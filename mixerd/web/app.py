@@ -12,6 +12,7 @@ from mixerd.control import Control
 from mixerd.control.scenes import SceneService
 from mixerd.diagnostics import Diagnostics
 from mixerd.control.access import Auth
+from mixerd.web.compression import Compression
 from mixerd.web.deps import require_access
 from mixerd.web.errors import install_error_handlers
 from mixerd.web.headers import SecurityHeaders
@@ -70,6 +71,7 @@ def create_app(control: Control, scenes: SceneService | None = None, auth: Auth 
     app.add_api_websocket_route(API_PREFIX + "/ws", websocket_endpoint, name="live")
     mount_page(app)
     install_openapi(app, API_PREFIX)
+    app.add_middleware(Compression, uncompressed=(API_PREFIX + "/auth",))  # never a token compressed (BREACH)
     app.add_middleware(SameOrigin)  # writes and the WebSocket only from the app's own origin (origin.py)
     app.add_middleware(SecurityHeaders, docs_paths=(app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url))
     return app

@@ -357,6 +357,7 @@ class _Connection:
         self._scenes = -1  # the scene list revision the client has
         self.follows_history = False  # the client asked for ``history`` messages
         self.sub: Subscription | None = None
+        self._pings = 0  # pings sent on this socket (each carries its number, "n")
 
     def stop(self, code: int, reason: str) -> None:
         """Ask the connection to close with ``code`` (from the event loop)."""
@@ -500,7 +501,8 @@ class _Connection:
                 self._meters_sent = text
                 await self._send(text)
             if loop.time() >= next_ping:
-                await self._send({"type": "ping"})
+                self._pings += 1
+                await self._send({"type": "ping", "n": self._pings})
                 next_ping = loop.time() + self.hub.ping_s
 
     # -- receiving ----------------------------------------------------------------------------------
@@ -556,6 +558,7 @@ class _Connection:
                 address = msg.get("address")
                 if not isinstance(address, str) or "value" not in msg:
                     raise _Malformed('{"type": "set", "address": "<address>", "value": <value>, "id": <any>}')
+                self._check_fresh(msg)
                 authorize(self.hub.auth, self.principal, [address])
                 event = await self._apply(self.control.set, address, msg["value"], "ws")
                 seq = event.seq
@@ -564,6 +567,7 @@ class _Connection:
                 if not isinstance(changes, dict) or not isinstance(coalesce, bool):
                     raise _Malformed('{"type": "set_many", "changes": {"<address>": <value>, ...}, "coalesce": true '
                                      'or false (default true), "id": <any>}')
+                self._check_fresh(msg)
                 authorize(self.hub.auth, self.principal, changes)
                 # An app sends a multi-value drag (an EQ handle: frequency and gain) this way: one undo step. A
                 # one-off batch (solos cleared, trims applied) says coalesce false: a step of its own, always.
@@ -587,6 +591,21 @@ class _Connection:
             return
         if msg_id is not None:
             await self._send({"type": "ack", "id": msg_id, "seq": seq})
+
+    def _check_fresh(self, msg: dict[str, Any]) -> None:
+        """Refuse a change that took too long to arrive. A client stamps a change with the newest ping it had
+        seen (``"ping": n``); once the server has sent two more, the change was on its way for at least one
+        ping interval and up to two — the socket was dead meanwhile (a Wi-Fi drop: TCP delivers what it held
+        when the network is back) and the app has given up on it. Applying it would replay a stale move."""
+        if "ping" not in msg:
+            return  # an API client that does not stamp its changes
+        seen = msg["ping"]
+        if isinstance(seen, bool) or not isinstance(seen, int) or not 0 <= seen <= self._pings:
+            raise _Malformed(f'"ping": the number of the newest ping the client has seen (0…{self._pings})')
+        if self._pings - seen >= 2:
+            raise MixerError("stale_change", f"this change reached the mixer {self._pings - seen} pings after it was "
+                             f"sent (over {self.hub.ping_s * (self._pings - seen - 1):g} s: the connection was down "
+                             "meanwhile), so it was not applied; make it again if it is still wanted")
 
     async def _apply(self, fn: Callable[..., Any], *args: Any) -> Any:
         # The control core commits to the database before it answers: never on the event loop.

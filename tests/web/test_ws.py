@@ -219,9 +219,30 @@ def test_pings_and_pongs(app, client):
     app.state.live.ping_s = 0.05
     with client.websocket_connect(WS) as ws:
         connected(ws)
-        assert next_of(ws, "ping") == {"type": "ping"}
+        assert next_of(ws, "ping") == {"type": "ping", "n": 1}
         ws.send_json({"type": "pong"})
-        assert next_of(ws, "ping", "error") == {"type": "ping"}
+        assert next_of(ws, "ping", "error") == {"type": "ping", "n": 2}
+
+
+def test_a_change_that_arrives_two_pings_late_is_not_applied(app, client, control):
+    """The web app stamps a change with the newest ping it has seen: one that reaches the mixer after two more
+    pings was held up by a dead link (TCP delivers it when the Wi-Fi is back) and would replay a stale move."""
+    with client.websocket_connect(WS) as ws:
+        connected(ws)
+        seen = 0  # no ping yet: the first comes 5 s after the state, so this change is fresh however busy we are
+        ws.send_json({"type": "set", "address": "ch/1/fader", "value": -5, "ping": seen, "id": "fresh"})
+        assert next_of(ws, "ack", "error")["type"] == "ack" and control.get("ch/1/fader") == -5
+        app.state.live.ping_s = 0.05
+        while next_of(ws, "ping")["n"] < seen + 2:
+            pass
+        ws.send_json({"type": "set", "address": "ch/1/fader", "value": -20, "ping": seen, "id": "late"})
+        error = next_of(ws, "ack", "error")
+        assert error["id"] == "late" and error["error"]["code"] == "stale_change" and error["error"]["status"] == 409
+        ws.send_json({"type": "set_many", "changes": {"ch/1/fader": -20}, "ping": seen, "id": "late too"})
+        assert next_of(ws, "ack", "error")["error"]["code"] == "stale_change"
+        assert control.get("ch/1/fader") == -5  # neither was applied
+        ws.send_json({"type": "set", "address": "ch/1/fader", "value": -6, "ping": 10 ** 6, "id": "future"})
+        assert next_of(ws, "ack", "error")["error"]["code"] == "malformed_request"
 
 
 # ---- over a real server ---------------------------------------------------------------------------------

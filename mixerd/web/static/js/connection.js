@@ -20,9 +20,14 @@ import { API_BASE, ApiError, api, getToken } from "./api.js";
 import { decodeMeters } from "./meterframe.js";
 import { store } from "./store.js";
 
-const DEAD_AFTER_MS = 12000; // no frame at all for this long: the link is dead (server pings every 5 s)
+// No frame at all for this long: the link is dead. The server pings every 5 s, so this is two missed pings, and
+// the watchdog looking twice a second says so within 10 s of the last frame (a silent Wi-Fi drop).
+const DEAD_AFTER_MS = 9500;
+const WATCHDOG_MS = 500;
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000];
-const ACK_TIMEOUT_MS = 8000;
+// A change is given up on after this long. The server refuses one that arrives two pings after the newest ping
+// it was stamped with (over 5 s late, at most 10 s): it never applies a change the app has already given up on.
+const ACK_TIMEOUT_MS = 10000;
 
 export function wsUrl(token) {
   const url = new URL("ws", API_BASE);
@@ -49,6 +54,7 @@ export class Connection extends EventTarget {
     this._timer = null;
     this._lastFrame = 0;
     this._nextId = 1;
+    this._lastPing = 0;         // the newest ping of this socket (its number): stamped on every change
     this._pending = new Map();
     this._watchers = new Map(); // address → Set(fn)
     this._stopped = true;
@@ -59,7 +65,7 @@ export class Connection extends EventTarget {
     if (!this._stopped) return;
     this._stopped = false;
     this._open();
-    this._watchdog = setInterval(() => this._checkAlive(), 1000);
+    this._watchdog = setInterval(() => this._checkAlive(), WATCHDOG_MS);
     this._onOnline = () => this.reconnectNow();
     this._onVisible = () => { if (document.visibilityState === "visible") this._checkAlive(true); };
     window.addEventListener("online", this._onOnline);
@@ -146,7 +152,9 @@ export class Connection extends EventTarget {
         reject(new ApiError(0, { message: "the mixer did not answer in time" }));
       }, ACK_TIMEOUT_MS);
       this._pending.set(id, { resolve, reject, timer });
-      this._ws.send(JSON.stringify({ ...message, id }));
+      // A change says which ping it followed, so one held up by a dead link is refused, not replayed late.
+      const stamp = message.type === "set" || message.type === "set_many" ? { ping: this._lastPing } : {};
+      this._ws.send(JSON.stringify({ ...message, ...stamp, id }));
     });
   }
 
@@ -163,6 +171,7 @@ export class Connection extends EventTarget {
       return;
     }
     this._ws = ws;
+    this._lastPing = 0; // pings are counted per socket
     ws.binaryType = "arraybuffer"; // meter frames (meterframe.js)
     this._lastFrame = performance.now();
     ws.onmessage = (event) => {
@@ -269,6 +278,7 @@ export class Connection extends EventTarget {
       case "ack": this._settle(message.id, null, message); break;
       case "error": this._settle(message.id, message.error || {}); break;
       case "ping":
+        if (Number.isInteger(message.n)) this._lastPing = message.n;
         try { this._ws.send('{"type":"pong"}'); } catch { /* closing */ }
         break;
       case "undo":
