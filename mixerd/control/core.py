@@ -74,13 +74,14 @@ def _no_engine_health(reason: str) -> dict[str, Any]:
 @dataclass(frozen=True)
 class _OpenStep:
     """The newest step while a change of the same addresses may still extend it (a fader drag, or an
-    EQ handle moving frequency and gain together, in progress)."""
+    EQ handle moving frequency and gain together, in progress), or any change of the same gesture."""
 
     step: int
     origin: str
     at: float  # clock time of its last change
     olds: Mapping[str, Any]  # address → the value before the step
-    row_seqs: tuple[int, ...]  # seqs of its history rows
+    row_seqs: Mapping[str, int]  # address → the seq of its history row
+    gesture: str | None = None  # the front end's id of the gesture that made it
 
 
 class Control:
@@ -175,17 +176,18 @@ class Control:
 
     # -- changing ---------------------------------------------------------------------------------
 
-    def set(self, address: str, value: Any, origin: str) -> Event:
-        """Validate and apply one change; returns its event or raises ParamError (nothing changed)."""
+    def set(self, address: str, value: Any, origin: str, gesture: str | None = None) -> Event:
+        """Validate and apply one change; returns its event or raises ParamError (nothing changed).
+        ``gesture``: see ``set_many``."""
         _check_origin(origin)
         coerced = self._tree.validate(address, value)  # no lock: the tree is immutable
         with self._lock:
-            events, ticket = self._change({address: coerced}, origin, coalesce=True)
+            events, ticket = self._change({address: coerced}, origin, coalesce=True, gesture=gesture)
         self._wait(ticket)
         return events[0]
 
     def set_many(self, changes: Mapping[str, Any], origin: str, fade_ms: float | None = None,
-                 coalesce: bool = False) -> list[Event]:
+                 coalesce: bool = False, gesture: str | None = None) -> list[Event]:
         """Apply all ``changes`` or none: every change is validated first, and any invalid one raises
         BatchError (a ParamError listing every bad address in ``errors``) with nothing changed and no
         seq used. The engine gets the whole batch in one ``apply`` call; events follow in the order
@@ -193,15 +195,17 @@ class Control:
         to the new values over that time (a scene recall's crossfade) instead of the short ramp.
         The batch is one undo step; with ``coalesce`` (a drag that moves several values at once, such
         as an EQ handle) a batch of the same addresses from the same origin within the undo window
-        extends that step instead, as repeated ``set`` calls of one address do. A batch of more changes
-        than the tree has parameters is refused (ParamError ``too_many_changes``)."""
+        extends that step instead, as repeated ``set`` calls of one address do. ``gesture`` (a front end's id
+        for one touch or drag) makes every change of that gesture from that origin one step, whichever
+        addresses each names and however long the finger rests (an EQ handle dragged up, then sideways). A batch
+        of more changes than the tree has parameters is refused (ParamError ``too_many_changes``)."""
         _check_origin(origin)
         # Validation (and its "did you mean" for unknown addresses) runs before the lock is taken.
         coerced = self._tree.validate_many(changes)
         if not coerced:
             return []
         with self._lock:
-            events, ticket = self._change(coerced, origin, fade_ms, coalesce=coalesce)
+            events, ticket = self._change(coerced, origin, fade_ms, coalesce=coalesce, gesture=gesture)
         self._wait(ticket)
         return events
 
@@ -348,7 +352,7 @@ class Control:
     # -- internals --------------------------------------------------------------------------------
 
     def _change(self, changes: dict[str, Any], origin: str, fade_ms: float | None = None,
-                coalesce: bool = False) -> tuple[list[Event], int]:
+                coalesce: bool = False, gesture: str | None = None) -> tuple[list[Event], int]:
         """Apply validated ``changes`` as an undo step (caller holds the lock): model, engine, then queue
         the store write. Returns the events and the write's ticket for ``_wait``."""
         now, wall = self._clock(), time.time()
@@ -358,15 +362,22 @@ class Control:
         open_ = self._open
         notices: list[Item] = []
         follow = self._hub.follows("history")
-        if (coalesce and open_ is not None and set(changes) == set(open_.olds) and open_.origin == origin
-                and open_.step == self._pos == self._last_step and now - open_.at <= self.undo_window_s):
-            # The drag goes on: the step's rows now end at these values and still start before the drag.
+        newest = open_ is not None and open_.origin == origin and open_.step == self._pos == self._last_step
+        same_gesture = newest and gesture is not None and open_.gesture == gesture
+        same_drag = (newest and coalesce and gesture is None and set(changes) == set(open_.olds)
+                     and now - open_.at <= self.undo_window_s)
+        if same_gesture or same_drag:
+            # The drag goes on: the step's rows now end at these values and still start before the drag (an
+            # address the gesture reaches only now starts where it was). Rows of addresses not changed now stay.
             events = self._assign(changes, origin)
-            rows = [Change(e.seq, e.address, open_.olds[e.address], e.value, origin, open_.step, wall) for e in events]
-            write = self._write(rows, drop_seqs=open_.row_seqs)
-            self._open = dataclasses.replace(open_, at=now, row_seqs=tuple(r.seq for r in rows))
+            rows = [Change(e.seq, e.address, open_.olds.get(e.address, olds[e.address]), e.value, origin, open_.step,
+                           wall) for e in events]
+            replaced = tuple(open_.row_seqs[a] for a in changes if a in open_.row_seqs)
+            write = self._write(rows, drop_seqs=replaced)
+            self._open = dataclasses.replace(open_, at=now, olds={**olds, **open_.olds},
+                                             row_seqs={**open_.row_seqs, **{r.address: r.seq for r in rows}})
             if follow:
-                notices.append(self._history_notice("extend", open_.step, rows, replaces=open_.row_seqs))
+                notices.append(self._history_notice("extend", open_.step, rows, replaces=replaced))
         elif not moved:
             # Nothing changes: no undo step (the redo steps stay); the seqs used are still kept.
             events = self._assign(changes, origin)
@@ -387,9 +398,11 @@ class Control:
                 notices.append(self._history_notice("append", step, rows, drop_steps_after=drop_redo,
                                                     drop_steps_through=forget))
             notices += self._undo_notice()
-            # A step that changed every address it names may be extended by the next change of the same ones.
-            self._open = (_OpenStep(step, origin, now, {r.address: r.old for r in rows}, tuple(r.seq for r in rows))
-                          if len(rows) == len(changes) else None)
+            # A step that changed every address it names may be extended by the next change of the same ones;
+            # a gesture's step by any change of that gesture.
+            self._open = (_OpenStep(step, origin, now, {r.address: r.old for r in rows},
+                                    {r.address: r.seq for r in rows}, gesture)
+                          if len(rows) == len(changes) or gesture is not None else None)
         self._push(tuple(changes), fade_ms)  # heard now; the disk follows
         return events, self._enqueue(write, [*events, *notices] if notices else events)
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import json
 import logging
 import math
@@ -67,6 +68,7 @@ MESSAGE_SHAPE = ('{"type": "set", "address": "<address>", "value": <value>, "id"
                  '{"type": "follow", "history": true or false, "id": <string or number>} or '
                  '{"type": "pong"} (id optional)')
 MAX_ID = 200  # characters of a string id
+_SOCKETS = itertools.count(1)
 
 
 def _dumps(message: dict[str, Any]) -> str:
@@ -358,6 +360,7 @@ class _Connection:
         self.follows_history = False  # the client asked for ``history`` messages
         self.sub: Subscription | None = None
         self._pings = 0  # pings sent on this socket (each carries its number, "n")
+        self._number = next(_SOCKETS)  # this socket among all this process served (scopes its gesture ids)
 
     def stop(self, code: int, reason: str) -> None:
         """Ask the connection to close with ``code`` (from the event loop)."""
@@ -559,8 +562,10 @@ class _Connection:
                 if not isinstance(address, str) or "value" not in msg:
                     raise _Malformed('{"type": "set", "address": "<address>", "value": <value>, "id": <any>}')
                 self._check_fresh(msg)
+                gesture = self._gesture(msg)
                 authorize(self.hub.auth, self.principal, [address])
-                event = await self._apply(self.control.set, address, msg["value"], "ws")
+                event = await self._apply(functools.partial(self.control.set, gesture=gesture), address, msg["value"],
+                                          "ws")
                 seq = event.seq
             elif kind == "set_many":
                 changes, coalesce = msg.get("changes"), msg.get("coalesce", True)
@@ -568,11 +573,12 @@ class _Connection:
                     raise _Malformed('{"type": "set_many", "changes": {"<address>": <value>, ...}, "coalesce": true '
                                      'or false (default true), "id": <any>}')
                 self._check_fresh(msg)
+                gesture = self._gesture(msg)
                 authorize(self.hub.auth, self.principal, changes)
                 # An app sends a multi-value drag (an EQ handle: frequency and gain) this way: one undo step. A
                 # one-off batch (solos cleared, trims applied) says coalesce false: a step of its own, always.
-                events = await self._apply(functools.partial(self.control.set_many, coalesce=coalesce), changes,
-                                           "ws")
+                events = await self._apply(functools.partial(self.control.set_many, coalesce=coalesce,
+                                                             gesture=gesture), changes, "ws")
                 seq = events[-1].seq if events else self.control.seq
             else:
                 raise _Malformed('"type": "set", "set_many", "follow" or "pong"')
@@ -591,6 +597,16 @@ class _Connection:
             return
         if msg_id is not None:
             await self._send({"type": "ack", "id": msg_id, "seq": seq})
+
+    def _gesture(self, msg: dict[str, Any]) -> str | None:
+        """The gesture a change belongs to (``"gesture": "<id>"``, up to MAX_ID characters): every change of one
+        gesture is one undo step (``Control.set_many``). Scoped to this socket, so two phones' ids never meet."""
+        gesture = msg.get("gesture")
+        if gesture is None:
+            return None
+        if not isinstance(gesture, str) or not 0 < len(gesture) <= MAX_ID:
+            raise _Malformed(f'"gesture": a string of 1 to {MAX_ID} characters naming one touch or drag')
+        return f"{self._number}:{gesture}"
 
     def _check_fresh(self, msg: dict[str, Any]) -> None:
         """Refuse a change that took too long to arrive. A client stamps a change with the newest ping it had

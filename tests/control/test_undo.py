@@ -140,6 +140,40 @@ def test_an_eq_handle_drag_is_one_step(control, clock):
     assert (control.get("ch/1/eq/2/freq"), control.get("ch/1/eq/2/gain")) == before
 
 
+def test_one_gesture_is_one_step_whatever_addresses_each_change_names(control, clock):
+    """An EQ handle dragged straight up moves only the gain, then sideways both; the finger rests for longer
+    than the undo window in between: one gesture, one step, undone to where the handle was."""
+    before = (control.get("ch/1/eq/2/freq"), control.get("ch/1/eq/2/gain"))
+    for k, changes in enumerate(({"ch/1/eq/2/gain": 2}, {"ch/1/eq/2/gain": 4}, {"ch/1/eq/2/freq": 700, "ch/1/eq/2/gain": 5},
+                                 {"ch/1/eq/2/gain": 6})):
+        clock.tick(3.0 if k == 2 else 0.05)
+        control.set_many(changes, "ws", coalesce=True, gesture="drag-1")
+    assert steps(control) == [1]
+    rows = {e.address: (e.old, e.new) for e in control.history()}
+    assert rows == {"ch/1/eq/2/freq": (before[0], 700.0), "ch/1/eq/2/gain": (before[1], 6.0)}  # one row each
+    control.set("ch/1/eq/2/gain", 1, "ws", gesture="drag-2")  # the next gesture is the next step
+    control.set("ch/1/eq/2/gain", 0, "rest", gesture="drag-2")  # and another origin's never joins it
+    assert steps(control) == [1, 2, 3]
+    control.undo()
+    control.undo()
+    control.undo()
+    assert (control.get("ch/1/eq/2/freq"), control.get("ch/1/eq/2/gain")) == before
+
+
+def test_a_gesture_step_is_kept_whole_in_the_store(tree, store, clock):
+    control = Control(tree, store=store, clock=clock)
+    control.set_many({"ch/2/eq/1/gain": 3}, "ws", gesture="g")
+    control.set_many({"ch/2/eq/1/freq": 150, "ch/2/eq/1/gain": 4}, "ws", gesture="g")
+    control.set_many({"ch/2/eq/1/gain": 5}, "ws", gesture="g")
+    control.close()
+    again = Control(tree, store=store, clock=clock)
+    assert {e.address: (e.old, e.new, e.step) for e in again.history()} == {
+        "ch/2/eq/1/gain": (0.0, 5.0, 1), "ch/2/eq/1/freq": (100.0, 150.0, 1)}
+    again.undo()
+    assert (again.get("ch/2/eq/1/freq"), again.get("ch/2/eq/1/gain")) == (100.0, 0.0)
+    again.close()
+
+
 def test_coalescing_batches_need_the_same_addresses_and_the_flag(control, clock):
     control.set_many({"ch/1/eq/2/freq": 600, "ch/1/eq/2/gain": 1}, "ws", coalesce=True)
     clock.tick(0.1)

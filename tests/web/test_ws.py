@@ -97,6 +97,26 @@ def test_a_multi_value_drag_over_the_socket_is_one_undo_step(client, control):
     assert (control.get("ch/1/eq/2/freq"), control.get("ch/1/eq/2/gain")) == (500.0, 0.0)
 
 
+def test_one_gesture_over_the_socket_is_one_undo_step(client, control):
+    """An EQ handle dragged up (gain only), then sideways (frequency and gain): the app names the gesture."""
+    before = len({e.step for e in control.history()})
+    with client.websocket_connect(WS) as ws:
+        connected(ws)
+        moves = [{"ch/1/eq/3/gain": 2}, {"ch/1/eq/3/gain": 4}, {"ch/1/eq/3/freq": 3000, "ch/1/eq/3/gain": 5}]
+        for k, changes in enumerate(moves):
+            if len(changes) == 1:
+                [(address, value)] = changes.items()
+                ws.send_json({"type": "set", "address": address, "value": value, "gesture": "eq-1", "id": k})
+            else:
+                ws.send_json({"type": "set_many", "changes": changes, "gesture": "eq-1", "id": k})
+            assert next_of(ws, "ack", "error")["type"] == "ack"
+        ws.send_json({"type": "set", "address": "ch/1/pan", "value": 5, "gesture": 7, "id": "bad"})
+        assert next_of(ws, "ack", "error")["error"]["code"] == "malformed_request"
+    assert len({e.step for e in control.history()}) == before + 1
+    control.undo()
+    assert (control.get("ch/1/eq/3/freq"), control.get("ch/1/eq/3/gain")) == (2500.0, 0.0)
+
+
 def test_a_one_off_batch_is_a_step_of_its_own_even_when_it_repeats_the_last(client, control):
     before = len({e.step for e in control.history()})
     with client.websocket_connect(WS) as ws:
