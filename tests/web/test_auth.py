@@ -305,7 +305,7 @@ MIX_FORBIDDEN = [f"ch/1/send/{OTHER}/level", f"ch/1/send/{OTHER}/on", f"bus/{OTH
 def test_a_mix_token_changes_exactly_its_own_mix(client, mix, control):
     assert {rule.format(b=MIX) for rule in MIX_RULES} == {
         f"ch/*/send/{MIX}/level", f"ch/*/send/{MIX}/pan", f"ch/*/send/{MIX}/on", f"ch/*/send/{MIX}/me",
-        f"bus/{MIX}/fader", f"bus/{MIX}/mute", f"bus/{MIX}/balance", f"bus/{MIX}/moreme"}
+        f"bus/{MIX}/fader", f"bus/{MIX}/mute", f"bus/{MIX}/balance", f"bus/{MIX}/moreme", f"bus/*/return/{MIX}/level"}
     for address, value in MIX_ALLOWED.items():
         answer = client.put(f"{API}/params/{address}", json={"value": value}, headers=mix)
         assert answer.status_code == 200, (address, answer.text)
