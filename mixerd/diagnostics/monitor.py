@@ -6,7 +6,9 @@ goes once it has been absent for ``clear_after`` seconds, so a peak that brushes
 that passes through −∞ on its way up, does not flicker.
 
 A look at the live mixer works on changes (``watch.Watcher``): when nothing changed it costs next to
-nothing, so looking four times a second keeps the hysteresis's times without costing the daemon.
+nothing, so looking four times a second keeps the hysteresis's times without costing the daemon. Besides
+what one look finds, the monitor adds what needs the past: the xruns over a window, and the sources the mixes
+had and lost (``mix_source_cut``, ``problems.CutSources``).
 """
 
 from __future__ import annotations
@@ -103,6 +105,7 @@ class Diagnostics:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._settling = Settling()
+        self._cut_sources = finder.CutSources()  # what each mix has had (mix_source_cut), for either kind of look
         self._watcher: Watcher | None = None       # made at the first look at the mixer itself
         self._values: Mapping[str, Any] = {}       # the values of the last look at a given snapshot
         self._found: list[Problem] = []            # what the last look found
@@ -157,17 +160,20 @@ class Diagnostics:
         now = self._clock()
         if snap is None:
             if self._watcher is None:
-                self._watcher = Watcher(self.control, self._settling)
+                self._watcher = Watcher(self.control, self._settling, self._cut_sources)
             found = self._watcher.look(now)
+            cut = self._watcher.cut
             health = self.control.health()
         else:
             before, self._values = self._values, snap.values
             if before:
                 self._settling.mark(changed_addresses(before, snap.values), now)
             snap = dataclasses.replace(snap, settling=snap.settling | self._settling.at(now))
-            found = finder.find(snap)
+            facts, holds = finder.Facts(snap.layout, snap.values, snap.ports), finder.holds_of(snap)
+            found, _ = finder.evaluate(facts, holds)  # = finder.find(snap)
+            cut = self._cut_sources.look(facts, holds, snap.values, snap.settling)
             health = snap.health
-        extra = finder.xruns_problems(self._recent_xruns(health, now)) + finder.audio_problems(health)
+        extra = cut + finder.xruns_problems(self._recent_xruns(health, now)) + finder.audio_problems(health)
         if extra:
             found = found + extra
         raised, cleared = self._hysteresis.update(found, now)

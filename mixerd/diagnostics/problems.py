@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from mixerd.diagnostics.reasons import bus_reasons
 from mixerd.diagnostics.snapshot import CLIP_DB, INPUT_CLIP_DB, SIGNAL_DB, Snapshot
 from mixerd.model.address import number_of, segments
 from mixerd.model.layout import Layout
@@ -48,6 +49,8 @@ CODES: dict[str, tuple[str, str]] = {
     "main_clipping": ("error", "the main mix goes over full scale"),
     "xruns": ("warning", "the audio dropped out (JACK xruns)"),
     "audio_stopped": ("error", "no audio: mixerd is not connected to a running JACK server"),
+    "mix_source_cut": ("info", "a channel this mix had is cut off from it (a mute, a DCA, a mute group, a closed "
+                               "fader before a post-fader send, its send switched off or at −∞)"),
 }
 SEVERITIES = ("error", "warning", "info")
 HEADROOM_DB = -6.0       # a channel peaking above this (post-trim) has less than 6 dB left
@@ -485,6 +488,61 @@ def evaluate(facts: Facts, holds: np.ndarray) -> tuple[list[Problem], list[int]]
     out += _main(facts, signal, h, quoted)
     out += facts.solo
     return out, quoted
+
+
+class CutSources:
+    """What each aux mix has had, for ``mix_source_cut``: a channel that reached a mix with signal and then stops
+    reaching it by a setting (``routing.send_stops``) is cut off from that mix. The mix forgets it once it reaches
+    the mix again or falls silent (its 2 s hold below −60 dBFS: a pause), so the problem is news while it matters
+    — a snare cut mid-song — and a channel taken out of a mix on purpose does not stay an ``info`` for the rest
+    of the show. Why a channel is missing stays in the bus's trace.
+
+    The one finding that depends on the past, so it is not ``find``'s (a function of one snapshot) nor the
+    reference's: the monitor keeps one, and feeds it each reading it evaluates (``look``)."""
+
+    def __init__(self) -> None:
+        self._had: np.ndarray | None = None  # [bus, channel]: the channel reached the aux mix with signal
+        self._aux: np.ndarray | None = None  # [bus, 1]: the bus is an aux mix
+        self._settling: frozenset[str] | None = None
+        self._settling_channels = np.zeros(0, dtype=bool)
+
+    def look(self, facts: Facts, holds: np.ndarray, values: Mapping[str, Any],
+             settling: frozenset[str] = frozenset()) -> list[Problem]:
+        """The ``mix_source_cut`` problems of this reading (one per mix, naming every channel cut from it).
+        ``settling``: the strips whose holds were read as peaks (``Snapshot.settling``)."""
+        lay = facts.layout
+        if self._had is None or self._had.shape != facts.send_source.shape:
+            self._aux = np.array([bus.is_aux for bus in lay.buses], dtype=bool)[:, None]
+            self._had = np.zeros(facts.send_source.shape, dtype=bool)
+        if settling is not self._settling:
+            self._settling = settling
+            self._settling_channels = np.array([f"ch/{n}" in settling for n in range(1, lay.n_inputs + 1)],
+                                               dtype=bool)
+        # The tap point (after the inserts, before the mute) still has the signal a stop keeps out.
+        playing = holds[facts.inserts_points] > SIGNAL_DB
+        # A strip just changed (a mute, a send) is read by its peak, which dips between two snare hits: only its
+        # hold, once it settled, says it paused.
+        kept = self._had & (playing | self._settling_channels)
+        self._had = self._aux & ((facts.send_source & playing) | (kept & ~facts.send_source))
+        cut = self._had & ~facts.send_source
+        return [self._problem(values, lay, b + 1, np.flatnonzero(cut[b]) + 1)
+                for b in np.flatnonzero(cut.any(axis=1)).tolist()]
+
+    @staticmethod
+    def _problem(values: Mapping[str, Any], layout: Layout, b: int, channels: np.ndarray) -> Problem:
+        addr = f"bus/{b}"
+        lost, sources = [], []
+        fixes: dict[str, str] = {}  # address → what it does (two closed faders share the pre-fader fix)
+        for n in channels.tolist():
+            name = values[f"ch/{n}/name"]
+            reasons = bus_reasons(values, layout, n, b)  # every stop of a send has a fix in the mixer
+            lost.append(f"ch/{n} ({name}) no longer reaches it ({'; '.join(r.what for r in reasons)})")
+            fixes.update((r.fix["address"], r.fix["label"]) for r in reasons)
+            sources.append({"address": f"ch/{n}", "name": name, "reasons": [r.code for r in reasons],
+                            "changes": {r.fix["address"]: r.fix["value"] for r in reasons}})
+        return Problem("mix_source_cut", addr, f"{addr} ({values[addr + '/name']}): {'; '.join(lost)}",
+                       "; ".join(f"{label} ({address})" for address, label in fixes.items()),
+                       fix_address=next(iter(fixes)), stage="sources", details={"sources": sources})
 
 
 def _channel(c: _Channel, h: list[float], quoted: list[int]) -> list[Problem]:

@@ -1,5 +1,6 @@
 """The signal-flow trace: the ordered stages a channel's signal passes, with the live level and the state
-at each, down to the output ports; for a bus or the main, every source feeding it and with how much.
+at each, down to the output ports; for a bus or the main, every source feeding it and with how much, and
+(the listener's side) every channel that does not reach it, why, and the change that brings it back.
 
 ``trace(snapshot, address)`` is a plain function; stages carry the control that changes them
 (``address``) so a client can link each one to its fader, switch or knob.
@@ -7,13 +8,15 @@ at each, down to the output ports; for a bus or the main, every source feeding i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from mixerd.diagnostics.problems import insert_blocks
+from mixerd.diagnostics.reasons import bus_reasons, input_reason, main_reasons
 from mixerd.diagnostics.snapshot import Snapshot
 from mixerd.model.address import number_of, segments
 from mixerd.model.errors import ParamError
-from mixerd.model.routing import CLOSED_DB, channel_level, fx_return_targets, main_paths, send_level_db
+from mixerd.model.routing import CLOSED_DB, channel_level, fx_return_targets, main_paths, send_is_pre, send_level_db
 
 INSERT_LABELS = {"hpf": "High-pass filter", "eq": "EQ", "gate": "Gate", "dyn": "Compressor"}
 
@@ -32,16 +35,21 @@ def parse_owner(layout, address: str) -> str:
                      address=address, allowed=f"ch/1…ch/{layout.n_inputs}, bus/1…bus/{layout.n_buses}, main")
 
 
-def trace(snap: Snapshot, address: str, problems: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def trace(snap: Snapshot, address: str, problems: list[dict[str, Any]] | None = None,
+          may_change: Callable[[str], bool] | None = None) -> dict[str, Any]:
     """The trace of ``address`` (see ``parse_owner``). ``problems`` (the monitor's current list, as
     dicts) marks each stage with the problems found there; ``first_problem`` is the index of the first
-    stage with one (None when the path is clean)."""
+    stage with one (None when the path is clean). A bus or the main also lists the channels ``missing``
+    from it (None for a channel), each fix marked with whether the caller may make it (``may_change(address)``;
+    None: any)."""
     owner = parse_owner(snap.layout, address)
+    mine = [p for p in problems or () if p["address"] == owner]
     if owner.startswith("ch/"):
         out = _channel(snap, number_of(owner))
+        out["missing"] = None
     else:
         out = _bus(snap, owner)
-    mine = [p for p in problems or () if p["address"] == owner]
+        out["missing"] = _missing(snap, owner, mine, may_change or (lambda address: True))
     for stage in out["stages"]:
         stage["problems"] = [p["code"] for p in mine if p.get("stage") in stage["problem_stages"]]
         del stage["problem_stages"]
@@ -125,7 +133,7 @@ def _send(snap: Snapshot, n: int, b: int) -> dict[str, Any]:
     bus = lay.buses[b - 1]
     p = f"ch/{n}/send/{b}/"
     level = send_level_db(v, lay, n, b)
-    pre = bool(v[p + "pre"]) and not bus.is_group
+    pre = send_is_pre(v, lay, n, b)
     tap = snap.level(f"ch/{n}/inserts" if pre else f"ch/{n}/post")
     muted = channel_level(v, lay, n).muted
     into = None
@@ -207,7 +215,7 @@ def _sources(snap: Snapshot, owner: str) -> list[dict[str, Any]]:
             send = send_level_db(v, lay, n, b)
             if send is None:
                 continue
-            pre = bool(v[f"{ch}/send/{b}/pre"]) and not lay.buses[b - 1].is_group
+            pre = send_is_pre(v, lay, n, b)
             gain, via = send, "pre-fader send" if pre else "post-fader send"
             tap, address = (ch + "/inserts") if pre else (ch + "/post"), f"{ch}/send/{b}/level"
         out.append(_source(snap, ch, v[ch + "/name"], via, address, gain, tap, stopped=level.muted,
@@ -238,3 +246,43 @@ def _source(snap: Snapshot, address: str, name: str, via: str, control: str, gai
         contributes = round(lvl.hold + (0.0 if post_gain else gain_db), 1)
     return {"address": address, "name": name, "via": via, "control": control, "level_db": gain_db,
             "tap": tap, "tap_level": lvl.to_dict() if lvl else None, "signal": signal, "contributes_db": contributes}
+
+
+# -- the listener's side: what does not reach a bus or the main ------------------------------------------
+
+def _missing(snap: Snapshot, owner: str, problems: list[dict[str, Any]],
+             may_change: Callable[[str], bool]) -> list[dict[str, Any]]:
+    """Every channel that does not reach ``owner`` (``bus/B`` or ``main``) with signal, in channel order: why,
+    in signal order (no signal at its input, then what its settings stop), and the changes that bring it back.
+    ``cut`` marks the ones the mix had (the ``mix_source_cut`` problem on it)."""
+    v, lay = snap.values, snap.layout
+    cut = {s["address"] for p in problems if p["code"] == "mix_source_cut" for s in p["details"]["sources"]}
+    b = None if owner == "main" else number_of(owner)
+    out = []
+    for n in range(1, lay.n_inputs + 1):
+        ch, name = f"ch/{n}", v[f"ch/{n}/name"]
+        reasons = main_reasons(v, lay, n) if b is None else bus_reasons(v, lay, n, b)
+        heard = snap.level(ch + "/input")
+        if heard is not None and not heard.signal:  # (no meters at all: nothing to say about the input)
+            loose = snap.unconnected_ports(ch)
+            unplugged = loose and len(loose) == len(snap.port_list(ch)) and not snap.generators_into(ch)
+            reasons.insert(0, input_reason(name, loose[0] if unplugged else None))
+        if not reasons:
+            continue
+        entries = [r.to_dict(name) for r in reasons]
+        for entry in entries:
+            _mark(entry, may_change)
+        out.append({"address": ch, "name": name, "code": reasons[0].code, "stage": reasons[0].stage,
+                    "message": f"{name}: " + "; ".join(r.what for r in reasons), "reasons": entries,
+                    "changes": {r.fix["address"]: r.fix["value"] for r in reasons if r.fix},
+                    "cut": ch in cut})
+    return out
+
+
+def _mark(reason: dict[str, Any], may_change: Callable[[str], bool]) -> None:
+    """Whether the caller may make the reason's fix (``allowed_fix``) and, when there is one they may not
+    make, why in plain words (``fix_refused``)."""
+    fix = reason["fix"]
+    allowed = fix is not None and may_change(fix["address"])
+    reason["allowed_fix"] = allowed
+    reason["fix_refused"] = f"only the engineer can {fix['label']}" if fix is not None and not allowed else None

@@ -12,7 +12,9 @@ A look costs next to nothing when nothing changed:
   frame is the one of the last look, nothing is read at all.
 
 Everything it finds is what ``problems.find`` finds on a snapshot of the same moment, word for word
-(tests/diagnostics/test_finder_equivalence.py holds the two, and the finder as it was, together).
+(tests/diagnostics/test_finder_equivalence.py holds the two, and the finder as it was, together). The one
+finding that depends on the past, ``mix_source_cut`` (``problems.CutSources``), is kept apart in ``cut``: it
+is fed the same readings, only when the facts, the decisions or the settling strips moved.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from mixerd.diagnostics.problems import Facts, Problem, decisions, evaluate, point_names
+from mixerd.diagnostics.problems import CutSources, Facts, Problem, decisions, evaluate, point_names
 from mixerd.diagnostics.snapshot import FLOOR_DB, HOLD_S
 from mixerd.model.address import owner_of
 from mixerd.model.meters import MeterFrame, MeterLayout
@@ -112,12 +114,15 @@ def _rounded(values: np.ndarray) -> np.ndarray:
 
 
 class Watcher:
-    """The problems of ``control`` now (``look``), redoing only what changed since the last look."""
+    """The problems of ``control`` now (``look``), redoing only what changed since the last look; ``cut``: the
+    ``mix_source_cut`` problems of the last look (``cut_sources`` remembers what the mixes had)."""
 
-    def __init__(self, control, settling: Settling | None = None):
+    def __init__(self, control, settling: Settling | None = None, cut_sources: CutSources | None = None):
         self.control = control
         self.layout = control.tree.layout
         self.settling = settling if settling is not None else Settling()
+        self.cut_sources = cut_sources if cut_sources is not None else CutSources()
+        self.cut: list[Problem] = []
         self._names = point_names(self.layout)
         self._seq: int | None = None
         self._values: Mapping[str, Any] = {}
@@ -129,6 +134,7 @@ class Watcher:
         self._frame: MeterFrame | None = None
         self._read = (-1, frozenset())  # (facts version, settling) of that reading
         self._decided: tuple[int, bytes] | None = None
+        self._cut_read: tuple[tuple[int, bytes], frozenset[str]] | None = None  # what ``cut`` was looked at with
         self._quoted = np.zeros(0, dtype=np.intp)
         self._quoted_holds = b""
         self.found: list[Problem] = []
@@ -144,6 +150,11 @@ class Watcher:
         self._frame, self._read = frame, (self._version, settling)
         holds = self._holds(frame, settling)
         decided = (self._version, decisions(self._facts, holds))
+        if (decided, settling) != self._cut_read:
+            # What the mixes had moves only with the facts, the signal decisions and the settling strips (fed
+            # the same again, it stays as it is): looked at only when one of them moved.
+            self._cut_read = (decided, settling)
+            self.cut = self.cut_sources.look(self._facts, holds, self._values, settling)
         if decided == self._decided and holds[self._quoted].tobytes() == self._quoted_holds:
             return self.found  # the same problems, quoting the same levels (to the sign of a zero)
         self.found, quoted = evaluate(self._facts, holds)

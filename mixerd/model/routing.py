@@ -67,6 +67,37 @@ def send_level_db(values: Mapping[str, Any], layout: Layout, n: int, b: int) -> 
     return level
 
 
+def send_is_pre(values: Mapping[str, Any], layout: Layout, n: int, b: int) -> bool:
+    """Whether channel ``n``'s send to bus ``b`` is taken before the fader (a group's never is)."""
+    return bool(values[f"ch/{n}/send/{b}/pre"]) and not layout.buses[b - 1].is_group
+
+
+def send_stops(values: Mapping[str, Any], layout: Layout, n: int, b: int) -> list[str]:
+    """The controls that keep channel ``n``'s signal out of bus ``b``, in signal order: what mutes it (a mute
+    stops pre-fader sends too), what closes it when the send is post-fader, the send switched off, the send at
+    −∞. Empty when the channel feeds the bus (given a signal)."""
+    level = channel_level(values, layout, n)
+    p = f"ch/{n}/send/{b}/"
+    stops = list(level.muted_by)
+    if level.closed and not send_is_pre(values, layout, n, b):
+        stops += level.closed_by
+    if not values[p + "on"]:
+        stops.append(p + "on")
+    if values[p + "level"] <= CLOSED_DB:
+        stops.append(p + "level")
+    return stops
+
+
+def main_stops(values: Mapping[str, Any], layout: Layout, n: int) -> list[str]:
+    """The controls that keep channel ``n``'s signal out of the main, in signal order: what mutes it, what
+    closes its fader, and ``ch/N/main`` when it reaches the main by no path (``main_paths``)."""
+    level = channel_level(values, layout, n)
+    stops = [*level.muted_by, *level.closed_by]
+    if not main_paths(values, layout, n):
+        stops.append(f"ch/{n}/main")
+    return stops
+
+
 def main_paths(values: Mapping[str, Any], layout: Layout, n: int) -> list[str]:
     """The ways channel ``n`` reaches the main: ``"direct"`` (assigned to the main) and each group bus
     ``"bus/G"`` it is sent to that feeds the main. Two or more paths sum the channel twice."""

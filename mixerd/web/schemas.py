@@ -471,6 +471,41 @@ class TraceStage(BaseModel):
     problems: list[str] = Field(description="codes of the problems found at this stage")
 
 
+class SourceFix(BaseModel):
+    """The one change that takes a reason away: ``PUT /params/{address}`` with ``{"value": value}``."""
+
+    address: str
+    value: bool | float
+    label: str = Field(description="what it does, in words: \"unmute Snare\", \"switch Snare's send to Drummer on\"")
+
+
+class MissingReason(BaseModel):
+    """One thing that keeps a channel out of the bus or the main."""
+
+    code: Literal["unconnected", "no_signal", "muted", "dca_muted", "mute_group", "fader_closed", "dca_closed",
+                  "send_off", "send_closed", "not_assigned"]
+    stage: str = Field(description="where in the channel's path it stops: input, mute, fader, sends, main")
+    control: str | None = Field(description="the control that stops it (none for the input)")
+    message: str = Field(description="in plain words, with names: \"Snare: its send to Drummer is off\"")
+    fix: SourceFix | None = Field(description="the change that brings it back; none when the fix is outside the mixer")
+    hint: str | None = Field(description="what to do when no control fixes it (a silent or unplugged source)")
+    allowed_fix: bool = Field(description="whether the caller may make the fix (a mix link: its own sends only)")
+    fix_refused: str | None = Field(description="when there is a fix the caller may not make, why, in plain words")
+
+
+class MissingSource(BaseModel):
+    """A channel that does not reach the bus or the main (with signal), and why."""
+
+    address: str = Field(description="the channel, ch/N")
+    name: str
+    code: str = Field(description="the first reason's code (where the signal stops first)")
+    stage: str = Field(description="the first reason's stage")
+    message: str = Field(description="every reason in plain words: \"Snare: muted; its send to Drummer is off\"")
+    reasons: list[MissingReason] = Field(description="in signal order")
+    changes: dict[str, bool | float] = Field(description="every fix at once, for PATCH /params {\"changes\": …}")
+    cut: bool = Field(description="the mix had this channel and lost it (the mix_source_cut problem)")
+
+
 class TraceOut(BaseModel):
     """The signal path of a channel, a bus or the main."""
 
@@ -478,6 +513,8 @@ class TraceOut(BaseModel):
     kind: str = Field(description="channel, main, aux, fx or group")
     name: str
     stages: list[TraceStage]
+    missing: list[MissingSource] | None = Field(description="a bus or the main: every channel that does not reach "
+                                                            "it, why and the fix; null for a channel")
     problems: list[ProblemOut]
     first_problem: int | None = Field(description="index of the first stage with a problem")
     seq: int

@@ -3,11 +3,12 @@ checks of every stage written out over a ``Snapshot``, re-deriving every routing
 monitor's settling as it was: the reference that ``problems.find`` and the live ``watch.Watcher`` must
 agree with, problem for problem and word for word (test_finder_equivalence.py). Not used by mixerd.
 
-A change to what the finder reports is made in mixerd/diagnostics/problems.py and here alike."""
+A change to what the finder reports is made in mixerd/diagnostics/problems.py and here alike. Not here on
+purpose: ``mix_source_cut``, which depends on what a mix had before (``problems.CutSources``), not on one
+snapshot; test_finder_equivalence.py holds it to a ``CutSources`` fed at every look instead."""
 
 from __future__ import annotations
 
-from typing import Any
 
 from mixerd.diagnostics.problems import HEADROOM_DB, MAIN_HEADROOM_DB, TARGET_DB, Problem
 from mixerd.diagnostics.snapshot import HOLD_S, INPUT_CLIP_DB, Snapshot

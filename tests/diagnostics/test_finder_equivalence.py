@@ -7,7 +7,12 @@ and the settling as they were before).
 The readings near every threshold (−60 dBFS signal, full scale, the headroom marks, the 2-decimal rounding
 of the meters' JSON) cannot be hit on purpose with audio, so most looks read frames made here, through an
 engine stand-in that plays them back with chosen JACK connections; the last test reads a real engine's
-frames after real audio."""
+frames after real audio.
+
+``mix_source_cut`` is left out of the reference on purpose: it says what a mix *had* and lost, so it depends on
+the looks before (``problems.CutSources``), where the reference is a function of one snapshot. Its oracle here
+is a ``CutSources`` fed at every look with facts made afresh from the snapshot; the watcher's is fed only the
+readings it evaluates, with facts it updates on changes, and must say the same."""
 
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ import reference_problems as reference
 
 from mixerd.control import Control
 from mixerd.diagnostics import Diagnostics, Snapshot, find, take
+from mixerd.diagnostics.problems import CutSources, Facts, holds_of
 from mixerd.diagnostics.watch import Watcher
 from mixerd.engine import Engine
 from mixerd.model.layout import BusLayout, Layout
@@ -123,6 +129,11 @@ def reference_snapshot(control, link, settling):
     return Snapshot(control.tree.layout, values, meters, link.connections, seq=seq, settling=settling)
 
 
+def cut_at(cuts: CutSources, snap: Snapshot):
+    """The ``mix_source_cut`` problems of ``snap``, by ``cuts`` fed every look with facts made afresh."""
+    return cuts.look(Facts(snap.layout, snap.values, snap.ports), holds_of(snap), snap.values, snap.settling)
+
+
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("layout", LAYOUTS, ids=["every-kind", "small"])
 def test_the_finder_finds_what_it_always_found(layout, seed):
@@ -134,6 +145,7 @@ def test_the_finder_finds_what_it_always_found(layout, seed):
     control = Control(tree, link=link, initial=random_changes(tree, rng, 0.3))
     watcher = Watcher(control)
     settling = reference.Settling()
+    cuts = CutSources()
     now, seq = 0.0, 0
     for look in range(150):
         roll = rng.random()
@@ -159,6 +171,7 @@ def test_the_finder_finds_what_it_always_found(layout, seed):
         assert find(snap) == expected
         assert found == expected, f"look {look}"
         assert [p.to_dict() for p in found] == [{**dataclasses.asdict(p), "severity": p.severity} for p in expected]
+        assert watcher.cut == cut_at(cuts, snap), f"look {look}"
 
 
 def test_a_look_at_an_unchanged_mixer_reuses_the_last_one():
@@ -193,7 +206,8 @@ def test_a_look_at_an_unchanged_mixer_reuses_the_last_one():
 
 
 def test_the_monitor_reports_what_the_reference_finds():
-    """Through the monitor (no hysteresis): its list is the reference's, look after look."""
+    """Through the monitor (no hysteresis): its list is the reference's (and the mixes' cut sources), look after
+    look."""
     layout = LAYOUTS[0]
     rng = np.random.default_rng(7)
     tree = ParamTree.from_layout(layout)
@@ -203,13 +217,15 @@ def test_the_monitor_reports_what_the_reference_finds():
     diag = Diagnostics(control, raise_after=0.0, clear_after=0.0, clock=lambda: clock[0])
     diag.stop()  # driven by hand
     settling = reference.Settling()
+    cuts = CutSources()
     for look in range(60):
         control.set_many(random_changes(tree, rng, 3 / len(tree.addresses())) or {"main/fader": -3.0}, "rest")
         link.connections = random_ports(layout, rng) if rng.random() < 0.3 else link.connections
         link.frame = random_frame(link.meter_layout, look + 1, rng)
         clock[0] += 0.25
         diag.check()
-        expected = reference.find(reference_snapshot(control, link, settling(control.state()[1], clock[0])))
+        snap = reference_snapshot(control, link, settling(control.state()[1], clock[0]))
+        expected = reference.find(snap) + cut_at(cuts, snap)
         got = [{k: v for k, v in p.items() if k != "since"} for p in diag.problems()["problems"]]
         key = lambda p: (p["code"], p["address"])  # noqa: E731
         assert sorted(got, key=key) == sorted([p.to_dict() for p in expected], key=key)

@@ -109,6 +109,32 @@ def test_a_muted_mix_that_is_fed(fresh):
     fresh.wait_cleared("muted", f"bus/{WEDGE}")
 
 
+def test_a_channel_cut_off_from_a_mix_it_had(fresh):
+    """The wedge has the vocal; the engineer mutes the vocal and switches its wedge send off: the wedge has lost
+    a source (``mix_source_cut`` on it, both reasons with their fixes, marked in its trace); once the vocal
+    reaches the wedge again, the problem clears."""
+    # The wedge's master closed while the vocal feeds it: the finder names the vocal, so it has seen it there.
+    fresh.set(**{f"ch__1__send__{WEDGE}__level": -6.0, f"bus__{WEDGE}__fader": -90.0})
+    assert "ch/1" in fresh.wait_raised("fader_closed", f"bus/{WEDGE}")["message"]
+    fresh.set(**{f"bus__{WEDGE}__fader": 0.0, "ch__1__mute": True, f"ch__1__send__{WEDGE}__on": False})
+    problem = fresh.wait_raised("mix_source_cut", f"bus/{WEDGE}")
+    assert problem["severity"] == "info" and problem["stage"] == "sources" and problem["fix_address"] == "ch/1/mute"
+    assert problem["message"] == (f"bus/{WEDGE} (Wedge): ch/1 (Vocal) no longer reaches it (muted; its send to "
+                                  "Wedge is off)")
+    assert problem["fix"] == ("unmute Vocal (ch/1/mute); switch Vocal's send to Wedge on "
+                              f"(ch/1/send/{WEDGE}/on)")
+    (source,) = problem["details"]["sources"]
+    assert source["address"] == "ch/1" and source["reasons"] == ["muted", "send_off"]
+    assert peak_db(fresh.probe.record(0.3)[1]) < -90  # the wedge really lost it
+    path = trace(take(fresh.control), f"bus/{WEDGE}", fresh.problems())
+    assert path["stages"][0]["problems"] == ["mix_source_cut"]
+    assert next(m for m in path["missing"] if m["address"] == "ch/1")["cut"] is True
+
+    fresh.control.set_many(source["changes"], "rest")
+    fresh.wait_cleared("mix_source_cut", f"bus/{WEDGE}")
+    assert peak_db(fresh.probe.record(0.3)[1]) > -30
+
+
 def test_a_channel_routed_nowhere(fresh):
     fresh.set(ch__1__main=False)
     problem = fresh.wait_raised("not_routed", "ch/1")

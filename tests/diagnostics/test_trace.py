@@ -88,3 +88,104 @@ def test_an_address_that_cannot_be_traced(address):
     with pytest.raises(ParamError) as err:
         trace(take(mixer()), address)
     assert err.value.code == "unknown_address" and "ch/1…ch/2" in err.value.allowed
+
+
+# -- the listener's side: what does not reach a bus or the main -----------------------------------------
+
+BAND = Layout(inputs=("Kick", "Snare", "Keys"), buses=(BusLayout("Drummer"), BusLayout("Drums", kind="group")),
+              generators=0, dcas=1, mute_groups=1)
+DRUMMER, DRUMS = 1, 2
+
+
+def band(**changes):
+    """The band's mixer offline, and the engine that runs it: Kick and Snare play (−12 dBFS), Keys is silent;
+    both drums are in the Drummer's mix (pre-fader) and the Drums group."""
+    tree = ParamTree.from_layout(BAND)
+    engine = Engine(BAND, sample_rate=RATE)
+    start = {a: False for a in tree.defaults() if a.endswith("limiter/on")}
+    start.update({"dca/1/name": "Drums", "mutegroup/1/name": "Band", "ch/1/send/1/level": -6.0,
+                  "ch/2/send/1/level": -6.0, "ch/1/send/2/on": True, "ch/2/send/2/on": True})
+    start.update({k.replace("__", "/"): v for k, v in changes.items()})
+    control = Control(tree, link=engine, initial=start)
+    play(engine)
+    return control, engine
+
+
+def play(engine, seconds: float = 1.0):
+    t = np.arange(int(RATE * seconds)) / RATE
+    inputs = np.zeros((3, t.size), np.float32)
+    inputs[:2] = 0.25 * np.sin(2 * np.pi * 1000 * t)
+    engine.process(inputs)
+
+
+def missing(control, address, **kw):
+    return {m["address"]: m for m in trace(take(control), address, **kw)["missing"]}
+
+
+def test_a_mix_lists_the_channels_that_do_not_reach_it_with_the_reason_and_the_fix():
+    control, engine = band(ch__2__mute=True, ch__2__send__1__on=False)
+    gone = missing(control, f"bus/{DRUMMER}")
+    assert set(gone) == {"ch/2", "ch/3"}  # Kick reaches the mix: it is a source, not missing
+    snare = gone["ch/2"]
+    assert snare["name"] == "Snare" and snare["code"] == "muted" and snare["stage"] == "mute"
+    assert snare["message"] == "Snare: muted; its send to Drummer is off"
+    reasons = [(r["code"], r["stage"], r["message"], r["fix"]["address"], r["fix"]["value"]) for r in snare["reasons"]]
+    assert reasons == [
+        ("muted", "mute", "Snare: muted", "ch/2/mute", False),
+        ("send_off", "sends", "Snare: its send to Drummer is off", "ch/2/send/1/on", True)]
+    assert snare["changes"] == {"ch/2/mute": False, "ch/2/send/1/on": True} and snare["cut"] is False
+    keys = gone["ch/3"]  # silent (nothing plays into it offline) and its send at −∞ (the default)
+    assert [r["code"] for r in keys["reasons"]] == ["no_signal", "send_closed"]
+    assert keys["reasons"][0]["fix"] is None and "source" in keys["reasons"][0]["hint"]
+    assert keys["changes"] == {"ch/3/send/1/level": -10.0}  # audible, below unity (see reasons.SEND_FIX_DB)
+    assert trace(take(control), "ch/2")["missing"] is None  # a channel's own trace has no such list
+
+    control.set_many(snare["changes"], "rest")  # one tap: every fix at once
+    play(engine, 0.1)
+    path = trace(take(control), f"bus/{DRUMMER}")
+    assert "ch/2" not in {m["address"] for m in path["missing"]}
+    assert {s["address"]: s for s in path["stages"][0]["sources"]}["ch/2"]["signal"]  # and it is heard there
+
+
+def test_dcas_mute_groups_and_a_closed_fader_before_a_post_fader_send():
+    control, _ = band(ch__2__dca__1=True, dca__1__mute=True, ch__2__mutegroup__1=True, mutegroup__1__on=True,
+                   ch__1__fader=-90.0, ch__1__send__1__pre=False)
+    gone = missing(control, f"bus/{DRUMMER}")
+    snare = [(r["code"], r["message"], r["fix"]) for r in gone["ch/2"]["reasons"]]
+    assert snare == [
+        ("dca_muted", "Snare: muted by the DCA 'Drums'",
+         {"address": "dca/1/mute", "value": False, "label": "unmute the DCA 'Drums'"}),
+        ("mute_group", "Snare: muted by the mute group 'Band'",
+         {"address": "mutegroup/1/on", "value": False, "label": "release the mute group 'Band'"})]
+    # A monitor mix should not follow the front-of-house fader: the fix is a pre-fader send.
+    (kick,) = gone["ch/1"]["reasons"]
+    assert kick["code"] == "fader_closed" and kick["stage"] == "fader"
+    assert kick["message"] == "Kick: fader closed, and the send to Drummer is post-fader"
+    assert kick["fix"]["address"] == "ch/1/send/1/pre" and kick["fix"]["value"] is True
+    # The same closed fader keeps Kick out of the group and the main: there the fader is the fix.
+    (group,) = missing(control, f"bus/{DRUMS}")["ch/1"]["reasons"]
+    assert group["fix"] == {"address": "ch/1/fader", "value": 0.0, "label": "raise Kick's fader to 0 dB"}
+    main = missing(control, "main")["ch/1"]
+    assert main["message"] == "Kick: fader closed" and main["changes"] == {"ch/1/fader": 0.0}
+
+
+def test_the_main_and_a_group_say_what_is_not_assigned():
+    control, _ = band(ch__2__main=False, ch__2__send__2__on=False)
+    (snare,) = missing(control, "main")["ch/2"]["reasons"]
+    assert (snare["code"], snare["message"], snare["fix"]["address"]) == ("not_assigned", "Snare: not assigned to "
+                                                                          "the main", "ch/2/main")
+    (snare,) = missing(control, f"bus/{DRUMS}")["ch/2"]["reasons"]
+    assert snare["message"] == "Snare: not assigned to the group Drums" and snare["fix"]["address"] == "ch/2/send/2/on"
+    assert "ch/1" not in missing(control, "main")  # Kick reaches the main twice (direct, the group): not missing
+
+
+def test_each_fix_says_whether_the_caller_may_make_it():
+    control, _ = band(ch__2__mute=True, ch__2__send__1__on=False)
+    own_sends = lambda address: address.startswith("ch/") and "/send/1/" in address  # noqa: E731
+    reasons = missing(control, f"bus/{DRUMMER}", may_change=own_sends)["ch/2"]["reasons"]
+    assert [(r["allowed_fix"], r["fix_refused"]) for r in reasons] == [
+        (False, "only the engineer can unmute Snare"), (True, None)]
+    everything = missing(control, f"bus/{DRUMMER}")["ch/2"]["reasons"]  # no caller named: any fix is allowed
+    assert all(r["allowed_fix"] for r in everything)
+    keys = missing(control, f"bus/{DRUMMER}", may_change=own_sends)["ch/3"]["reasons"][0]
+    assert keys["fix"] is None and keys["allowed_fix"] is False and keys["fix_refused"] is None

@@ -1,6 +1,6 @@
 """``GET /trace/{address}``, ``GET /diagnostics``, ``POST /gain-staging`` and the WebSocket's
 ``diagnostics`` messages, over real HTTP, on a whole mixer in a real jackd (a generator plays into
-channel 1: real audio through the core)."""
+channel 1: real audio through the core); a mix's trace as its own mix link sees it (access control on)."""
 
 import json
 import threading
@@ -10,6 +10,7 @@ import pytest
 from support import serve, wait_until
 from websockets.sync.client import connect
 
+from mixerd.control.access import Auth
 from mixerd.diagnostics import CODES
 from mixerd.web import create_app
 
@@ -119,3 +120,82 @@ def test_the_websocket_sends_the_problems_and_every_change(api, jack_mixer):
             assert any(p["address"] == "ch/1" and p["code"] == "muted" for p in message["problems"])
         finally:
             jack_mixer.control.set("ch/1/mute", False, "rest")
+
+
+# -- "why can't I hear the snare?": the listener's side, from the mix link -------------------------------
+
+SNARE, DRUMMER = "ch/2", "bus/1"  # the demo profile: channel 2 "Snare", bus 1 "Drummer" (an aux mix)
+SNARE_TONE = {"gen/2/on": True, "gen/2/target": SNARE, "gen/2/level": -12.0, "gen/2/type": "sine"}
+
+
+@pytest.fixture(scope="module")
+def band(jack_mixer):
+    """The same mixer behind access control: the client, the engineer's (admin) headers and the Drummer's
+    mix-link headers."""
+    app = create_app(jack_mixer.control, auth=Auth(), diagnostics=jack_mixer.diagnostics)
+    with serve(app) as url:
+        with httpx.Client(base_url=url + "/api/v1", timeout=30) as client:
+            engineer = {"Authorization": "Bearer " + client.post(
+                "/auth/setup", json={"password": "correct horse battery"}).json()["token"]}
+            link = client.post("/auth/links", json={"role": "mix", "bus": 1, "label": "Drummer"}, headers=engineer)
+            client.cookies.clear()  # each request says who asks
+            yield client, engineer, {"Authorization": "Bearer " + link.json()["token"]}
+
+
+def test_the_drummer_finds_out_why_the_snare_is_gone_and_brings_it_back(band, jack_mixer):
+    client, engineer, drummer = band
+    control = jack_mixer.control
+    defaults = control.tree.defaults()
+
+    def missing(headers):
+        return {m["address"]: m for m in client.get(f"/trace/{DRUMMER}", headers=headers).json()["missing"]}
+
+    def found(code):  # reads are open to a mix link
+        return next((p for p in client.get("/diagnostics", headers=drummer).json()["problems"]
+                     if p["code"] == code and p["address"] == DRUMMER), None)
+
+    control.set_many({**SNARE_TONE, f"{SNARE}/send/1/level": -6.0, f"{DRUMMER}/fader": -90.0}, "rest")
+    try:
+        # The Drummer's master closed while the snare feeds it: the finder names the snare, so it saw it there.
+        wait_until(lambda: SNARE in (found("fader_closed") or {}).get("message", ""), what="the snare in the mix")
+        control.set(f"{DRUMMER}/fader", 0.0, "rest")
+        assert SNARE not in missing(drummer)
+
+        # The engineer mutes the snare and switches its send to the Drummer off.
+        control.set_many({f"{SNARE}/mute": True, f"{SNARE}/send/1/on": False}, "rest")
+        snare = missing(drummer)[SNARE]
+        assert snare["name"] == "Snare" and snare["message"] == "Snare: muted; its send to Drummer is off"
+        mute, send = snare["reasons"]
+        assert (mute["code"], mute["allowed_fix"], mute["fix_refused"]) == (
+            "muted", False, "only the engineer can unmute Snare")
+        assert (send["code"], send["allowed_fix"], send["fix_refused"]) == ("send_off", True, None)
+        assert send["fix"] == {"address": f"{SNARE}/send/1/on", "value": True,
+                               "label": "switch Snare's send to Drummer on"}
+        assert all(r["allowed_fix"] for r in missing(engineer)[SNARE]["reasons"])  # the engineer may do both
+        assert client.put(f"/params/{mute['fix']['address']}", json={"value": False},
+                          headers=drummer).status_code == 403  # refused indeed
+
+        # The mix lost a source it had: mix_source_cut on the Drummer, and its trace marks the snare.
+        wait_until(lambda: found("mix_source_cut"), what="mix_source_cut on the Drummer")
+        cut = found("mix_source_cut")
+        assert cut["severity"] == "info" and [s["address"] for s in cut["details"]["sources"]] == [SNARE]
+        assert missing(drummer)[SNARE]["cut"] is True
+
+        # The drummer makes the fix they may make; the mute is left, and says so.
+        answer = client.put(f"/params/{send['fix']['address']}", json={"value": send["fix"]["value"]}, headers=drummer)
+        assert answer.status_code == 200, answer.text
+        assert [r["code"] for r in missing(drummer)[SNARE]["reasons"]] == ["muted"]
+        # The engineer unmutes: the snare reaches the mix again, and is heard there.
+        assert client.put(f"/params/{SNARE}/mute", json={"value": False}, headers=engineer).status_code == 200
+
+        def heard():
+            body = client.get(f"/trace/{DRUMMER}", headers=drummer).json()
+            sources = {s["address"]: s for s in body["stages"][0]["sources"]}
+            return SNARE not in {m["address"] for m in body["missing"]} and sources[SNARE]["signal"]
+        wait_until(heard, what="the snare heard in the Drummer's mix")
+        wait_until(lambda: found("mix_source_cut") is None, what="mix_source_cut to clear")
+    finally:
+        control.set("gen/2/on", False, "rest")
+        wait_until(lambda: control.meters()["points"][f"{SNARE}/input"]["hold"][0] < -60, what="the snare silent")
+        changed = [*SNARE_TONE, f"{SNARE}/send/1/level", f"{SNARE}/send/1/on", f"{SNARE}/mute", f"{DRUMMER}/fader"]
+        control.set_many({a: defaults[a] for a in changed}, "rest")

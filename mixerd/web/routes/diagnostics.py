@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter
 
+from mixerd.control.access import may_write
 from mixerd.diagnostics import CODES, take, trace
 from mixerd.diagnostics import gainstaging
-from mixerd.web.deps import ControlDep, DiagnosticsDep
+from mixerd.web.deps import ControlDep, DiagnosticsDep, PrincipalDep
 from mixerd.web.errors import expects_body, responses
 from mixerd.web.schemas import DiagnosticsOut, GainStagingIn, GainStagingOut, TraceOut
 
@@ -15,11 +18,13 @@ router = APIRouter(tags=["diagnostics"])
 
 @router.get("/trace/{address:path}", response_model=TraceOut, responses=responses(404),
             summary="The signal path of a channel, bus or the main, with live levels")
-def read_trace(address: str, control: ControlDep, diagnostics: DiagnosticsDep) -> dict:
+def read_trace(address: str, control: ControlDep, diagnostics: DiagnosticsDep, principal: PrincipalDep) -> dict:
     """Every stage the signal of ``address`` (``ch/3``, ``bus/2``, ``main``; ``ch/3/fader`` traces ch/3)
     passes, in order, with its state, its control and the level after it; for a bus or the main, the
-    sources feeding it and how much each contributes. Problems found on the path mark their stage."""
-    return trace(take(control), address, diagnostics.problems()["problems"])
+    sources feeding it and how much each contributes, and every channel ``missing`` from it: why, in plain
+    words, and the fix, marked with whether the caller may make it (a mix link: its own mix's sends).
+    Problems found on the path mark their stage."""
+    return trace(take(control), address, diagnostics.problems()["problems"], may_change=partial(may_write, principal))
 
 
 @router.get("/diagnostics", response_model=DiagnosticsOut, summary="Signal-flow problems found now")
