@@ -65,6 +65,7 @@ CLOSE_FORBIDDEN = 4403
 #: The client messages, quoted when one cannot be read.
 MESSAGE_SHAPE = ('{"type": "set", "address": "<address>", "value": <value>, "id": <string or number>}, '
                  '{"type": "set_many", "changes": {"<address>": <value>, ...}, "id": <string or number>}, '
+                 '{"type": "undo"} or {"type": "redo"} (the newest step, or the step undone last; "id" optional), '
                  '{"type": "follow", "history": true or false, "id": <string or number>} or '
                  '{"type": "pong"} (id optional)')
 MAX_ID = 200  # characters of a string id
@@ -580,8 +581,17 @@ class _Connection:
                 events = await self._apply(functools.partial(self.control.set_many, coalesce=coalesce,
                                                              gesture=gesture), changes, "ws")
                 seq = events[-1].seq if events else self.control.seq
+            elif kind in ("undo", "redo"):
+                # Stamped like a change (an undo held up by a dead link would replay as stale as a fader move).
+                self._check_fresh(msg)
+                authorize(self.hub.auth, self.principal)  # undo and redo reach any address: the admin's
+                done = await self._apply(self.control.undo if kind == "undo" else self.control.redo)
+                seq = done[-1].seq if done else self.control.seq
+                if msg_id is not None:
+                    await self._send({"type": "ack", "id": msg_id, "seq": seq, "step": done.step, "changed": len(done)})
+                return
             else:
-                raise _Malformed('"type": "set", "set_many", "follow" or "pong"')
+                raise _Malformed('"type": "set", "set_many", "undo", "redo", "follow" or "pong"')
         except _Malformed as exc:
             what = kind if isinstance(kind, str) and kind.isidentifier() and len(kind) <= 32 else "message"
             await self._error(msg_id, "malformed_request", f"malformed {what}: send {exc}", str(exc))

@@ -1,7 +1,7 @@
 """The web app's own state and its one way to change the mixer, in Chromium against the real engine running
 offline: every slider's range is its published parameter spec (and follows the spec, not a constant of the
 app), and every change the views make goes through the connection's ``write`` (or ``step`` for undo and
-redo) — over the WebSocket while it is online, over REST only when it is not."""
+redo) — over the WebSocket, and nothing at all while it is offline."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ def test_every_change_goes_through_the_connection(page, control):
         window.calls = [];
         for (const name of ["write", "step"]) {
             const real = conn[name].bind(conn);
-            conn[name] = (arg) => { window.calls.push([name, arg]); return real(arg); };
+            conn[name] = (...args) => { window.calls.push([name, args[0]]); return real(...args); };
         }
     }""")
     calls = lambda: page.evaluate("window.calls")  # noqa: E731
@@ -124,15 +124,14 @@ def test_every_change_goes_through_the_connection(page, control):
     assert writes[0] == {"ch/2/mute": True} and {"ch/1/trim": 0.5} in writes and {"ch/3/solo": True} in writes
     assert {"ch/3/solo": False} in writes  # the solo light's batch (one solo on)
     assert any(set(w) == {"ch/1/eq/2/freq", "ch/1/eq/2/gain"} for w in writes)
-    assert rest == ["POST undo"]  # everything else went over the WebSocket
+    assert rest == []  # every change and the undo went over the WebSocket
 
-    # Without the socket the same function writes over REST: PUT for one value, PATCH for several.
+    # Without the socket nothing is sent at all (no change waits in a dead link to be replayed late).
     page.evaluate("() => window.mixerd.conn.stop()")
-    page.evaluate("() => window.mixerd.conn.write({ 'ch/1/fader': -6 })")
-    page.evaluate("() => window.mixerd.conn.write({ 'ch/1/pan': -20, 'ch/2/pan': 20 })")
-    wait_until(lambda: rest[1:] == ["PUT params/ch/1/fader", "PATCH params"], what="the REST writes")
-    assert (control.get("ch/1/fader"), control.get("ch/1/pan"), control.get("ch/2/pan")) == (-6.0, -20.0, 20.0)
-    assert [e.origin for e in control.history(limit=3)] == ["rest"] * 3
+    for call in ("write({ 'ch/1/fader': -6 })", "write({ 'ch/1/pan': -20, 'ch/2/pan': 20 })", "step('redo')"):
+        code = page.evaluate(f"() => window.mixerd.conn.{call}.then(() => 'sent', (e) => e.code)")
+        assert code == "offline", call
+    assert rest == [] and (control.get("ch/1/fader"), control.get("ch/1/pan")) == (0.0, 0.0)
 
 
 def test_only_the_connection_writes():
@@ -143,4 +142,4 @@ def test_only_the_connection_writes():
         if path.name != "connection.js":
             assert not write.search(source), f"{path.relative_to(STATIC)} writes over REST itself"
             assert not re.search(r"\bconn\.(set|setMany)\(", source), path.name
-    assert len(write.findall((STATIC / "connection.js").read_text())) == 2  # its PUT and PATCH fallbacks
+    assert not write.findall((STATIC / "connection.js").read_text())  # it writes over the WebSocket only

@@ -117,6 +117,21 @@ def test_one_gesture_over_the_socket_is_one_undo_step(client, control):
     assert (control.get("ch/1/eq/3/freq"), control.get("ch/1/eq/3/gain")) == (2500.0, 0.0)
 
 
+def test_undo_and_redo_over_the_socket(client, control):
+    with client.websocket_connect(WS) as ws:
+        connected(ws)
+        ws.send_json({"type": "set_many", "changes": {"ch/2/pan": 30, "ch/3/pan": -30}, "id": "pan", "ping": 0})
+        seq = next_of(ws, "ack", "error")["seq"]
+        ws.send_json({"type": "undo", "id": "u", "ping": 0})
+        ack = next_of(ws, "ack", "error")
+        assert ack["type"] == "ack" and ack["changed"] == 2 and ack["seq"] == seq + 2
+        assert (control.get("ch/2/pan"), control.get("ch/3/pan")) == (0.0, 0.0)
+        ws.send_json({"type": "redo", "id": "r"})
+        assert next_of(ws, "ack", "error")["step"] == ack["step"] and control.get("ch/2/pan") == 30
+        ws.send_json({"type": "redo", "id": "again"})
+        assert next_of(ws, "ack", "error")["error"]["code"] == "nothing_to_redo"
+
+
 def test_a_one_off_batch_is_a_step_of_its_own_even_when_it_repeats_the_last(client, control):
     before = len({e.step for e in control.history()})
     with client.websocket_connect(WS) as ws:

@@ -3,6 +3,7 @@
 // puts the control back to the server's value. Every write is the connection's `write`.
 
 import { describeError } from "./api.js";
+import { newGesture } from "./connection.js";
 import { toast } from "./toast.js";
 
 /** A control being moved is written at most this often (its last value always). */
@@ -81,7 +82,9 @@ export class Binder {
   _moving(address, value) {
     let w = this.writes.get(address);
     if (!w) {
-      w = { timer: null, latest: value, sentAt: 0, refused: null, sent: undefined, inflight: new Set() };
+      // A drag is one gesture: all its writes, and the last one on release, are one undo step.
+      w = { timer: null, latest: value, sentAt: 0, refused: null, sent: undefined, inflight: new Set(),
+        gesture: newGesture() };
       this.writes.set(address, w);
     }
     w.latest = value;
@@ -95,7 +98,7 @@ export class Binder {
     if (w.refused || w.sent === w.latest) return;
     w.sentAt = performance.now();
     w.sent = w.latest;
-    const request = this.conn.write({ [address]: w.latest });
+    const request = this.conn.write({ [address]: w.latest }, { gesture: w.gesture });
     w.inflight.add(request);
     request.catch((exc) => { w.refused = w.refused || exc; }).finally(() => w.inflight.delete(request));
   }
@@ -105,7 +108,9 @@ export class Binder {
     this.writes.delete(address);
     if (w) clearTimeout(w.timer);
     const waits = w ? [...w.inflight] : [];
-    if (!(w && w.refused) && (!w || w.sent !== value)) waits.push(this.conn.write({ [address]: value }));
+    if (!(w && w.refused) && (!w || w.sent !== value)) {
+      waits.push(this.conn.write({ [address]: value }, w ? { gesture: w.gesture } : {}));
+    }
     let error = w ? w.refused : null;
     for (const request of waits) {
       try { await request; } catch (exc) { error = error || exc; }

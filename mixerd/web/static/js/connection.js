@@ -13,10 +13,11 @@
 // `values` always holds what the server last said. Controls show their own value only while a finger is
 // on them; a refused write makes them fall back to `values` (see Binder in bind.js).
 //
-// Every change the app makes goes through `write` (values) and `step` (undo, redo): over the socket while
-// it is online, over REST otherwise. Who the token is (the hello) and the state's layout go to the store.
+// Every change the app makes goes through `write` (values) and `step` (undo, redo): over the socket, stamped
+// with the newest ping, and only while it is online (a change never waits in a dead link to be replayed late).
+// Who the token is (the hello) and the state's layout go to the store.
 
-import { API_BASE, ApiError, api, getToken } from "./api.js";
+import { API_BASE, ApiError, getToken } from "./api.js";
 import { decodeMeters } from "./meterframe.js";
 import { store } from "./store.js";
 
@@ -28,6 +29,19 @@ const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000];
 // A change is given up on after this long. The server refuses one that arrives two pings after the newest ping
 // it was stamped with (over 5 s late, at most 10 s): it never applies a change the app has already given up on.
 const ACK_TIMEOUT_MS = 10000;
+
+/** What a change made while the link is down is rejected with (nothing was sent). */
+function offline() {
+  return new ApiError(0, { code: "offline", message: "not connected to the mixer: nothing was changed" });
+}
+
+let gestures = 0;
+
+/** A new id for one touch or drag: every change sent with it is one undo step (`write(…, { gesture })`). */
+export function newGesture() {
+  gestures += 1;
+  return `g${gestures}`;
+}
 
 export function wsUrl(token) {
   const url = new URL("ws", API_BASE);
@@ -112,28 +126,29 @@ export class Connection extends EventTarget {
   // -- writing -------------------------------------------------------------------------------------
 
   /** The one way the app changes values: `changes` is {address: value}. One address goes as a `set`,
-   *  several as one atomic `set_many`; over the WebSocket while it is online, else over REST (PUT, PATCH).
+   *  several as one atomic `set_many`, over the WebSocket and only while it is online: offline, nothing is
+   *  sent (rejected at once), so no change waits in a dead link to be replayed late when it comes back.
    *  Writes of the same addresses in quick succession (a drag) extend one undo step; a one-off batch says
    *  `{ drag: false }` and is a step of its own. Resolves with the answer (its `seq`: the last change),
    *  rejects with an ApiError (e.g. status 403: not this token's). */
-  write(changes, { drag = true } = {}) {
+  write(changes, { drag = true, gesture = null } = {}) {
     const addresses = Object.keys(changes);
     if (!addresses.length) return Promise.resolve({ seq: this.seq });
+    if (!this._isOpen()) return Promise.reject(offline());
+    const named = gesture ? { gesture } : {};
     if (addresses.length === 1) {
       const [address] = addresses;
-      const value = changes[address];
-      if (this._isOpen()) return this._request({ type: "set", address, value });
-      return api("PUT", `params/${address}`, { value });
+      return this._request({ type: "set", address, value: changes[address], ...named });
     }
-    if (this._isOpen()) return this._request({ type: "set_many", changes, coalesce: drag });
-    return api("PATCH", "params", { changes });
+    return this._request({ type: "set_many", changes, coalesce: drag, ...named });
   }
 
-  /** Undo or redo (`which`) one step, whoever made it; resolves with {step, events}. The socket has no
-   *  such message: always REST. */
+  /** Undo or redo (`which`) one step, whoever made it, over the WebSocket like a change (offline: rejected
+   *  at once); resolves with {step, changed, seq}. */
   step(which) {
     if (which !== "undo" && which !== "redo") return Promise.reject(new Error(`no such step: ${which}`));
-    return api("POST", which);
+    if (!this._isOpen()) return Promise.reject(offline());
+    return this._request({ type: which });
   }
 
   /** Ask for (or stop) the `history` messages on this socket; resolves once the server follows (a
@@ -153,7 +168,7 @@ export class Connection extends EventTarget {
       }, ACK_TIMEOUT_MS);
       this._pending.set(id, { resolve, reject, timer });
       // A change says which ping it followed, so one held up by a dead link is refused, not replayed late.
-      const stamp = message.type === "set" || message.type === "set_many" ? { ping: this._lastPing } : {};
+      const stamp = ["set", "set_many", "undo", "redo"].includes(message.type) ? { ping: this._lastPing } : {};
       this._ws.send(JSON.stringify({ ...message, ...stamp, id }));
     });
   }

@@ -125,7 +125,7 @@ function undoRedo(ctx, cleanups) {
   const run = async (what) => {
     try {
       const step = await ctx.conn.step(what);
-      toast(`${what === "undo" ? "Undone" : "Redone"}: ${step.events.length} change${step.events.length === 1 ? "" : "s"}`, "ok");
+      toast(`${what === "undo" ? "Undone" : "Redone"}: ${step.changed} change${step.changed === 1 ? "" : "s"}`, "ok");
     } catch (exc) {
       toast(describeError(exc), "error");
     }

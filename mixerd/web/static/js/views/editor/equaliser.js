@@ -2,6 +2,7 @@
 // the selected band's controls under tabs. The curve's axis and a drag's limits are the bands' ranges.
 
 import { SEND_EVERY_MS } from "../../bind.js";
+import { newGesture } from "../../connection.js";
 import { el, numbered } from "../../dom.js";
 import { BAND_COLORS, EqGraph, describeBand, readEq } from "../../eq.js";
 import { paramSelect, paramSlider, paramToggle } from "../../controls.js";
@@ -65,13 +66,15 @@ function bandEditor(ctx, binder, prefix, graph) {
 function bandDrag(conn, binder, prefix, graph, redraw) {
   let timer = null;
   let latest = null; // the newest position while the handle is held
-  const send = (changes) => conn.write(changes).catch((exc) => {
+  let gesture = null; // this drag's id: all its writes are one undo step whatever each names
+  const send = (changes) => conn.write(changes, { gesture }).catch((exc) => {
     for (const address of Object.keys(changes)) binder.refused(address, exc);
     redraw();
   });
   const onBand = (i, change, done) => {
     const band = `${prefix}/eq/${i + 1}`;
     if (change) {
+      if (latest === null) gesture = newGesture();
       latest = { [`${band}/freq`]: change.freq };
       if (!conn.get(`${band}/type`).endsWith("cut")) latest[`${band}/gain`] = change.gain;
       graph.update(readEq({ ...conn.values, ...latest }, prefix));
