@@ -123,7 +123,7 @@ def test_the_flow_of_a_channel_shows_the_live_signal_and_leads_to_the_fix(mixer,
     wait_until(lambda: badge.inner_text() == str(sum(p["severity"] != "info"
                                                      for p in mixer.diagnostics.problems()["problems"])),
                what="the badge to count the mixer's problems")
-    assert re.fullmatch(r"#/flow/(ch/\d+|bus/\d+|main)", badge.get_attribute("href"))
+    assert badge.get_attribute("href") == "#/problems"  # the list of every problem, each linked to its place
     page.screenshot(path=str(SHOTS / "flow-muted-phone.png"), full_page=True)
 
     # The fix leads to the mute in the console; pressing it there clears the problem.
@@ -139,8 +139,10 @@ def test_the_flow_of_a_channel_shows_the_live_signal_and_leads_to_the_fix(mixer,
     expect(page.locator(".stage.first-problem")).to_have_count(0)
     expect(page.locator('.stage[data-stage="mute"]')).to_have_attribute("data-status", "on")
 
-    # The badge opens the flow of the first problem; the main's flow lists what feeds it.
+    # The badge opens the list of every problem, each leading to its flow; the main's flow lists what feeds it.
     badge.click()
+    expect(page).to_have_url(re.compile(r"#/problems$"))
+    page.locator(".problem-item .problem-link").first.click()
     expect(page).to_have_url(re.compile(r"#/flow/(ch/\d+|bus/\d+|main)$"))
     page.goto(f"{url}/#/flow/main")
     expect(page.locator(".flow-title h1")).to_have_text("Main")

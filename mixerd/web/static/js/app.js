@@ -2,7 +2,7 @@
 // the address asks for, and the one live connection every view reads from and writes through.
 //
 // Routes (hash):  #/mix/B  My mix · #/console[/scenes|/history|/ch/N|/bus/B|/main][?focus=address]  Console (admin)
-//                 #/flow[/ch/N|/bus/B|/main]  Signal flow · #/links  Links (admin) · #/login
+//                 #/flow[/ch/N|/bus/B|/main]  Signal flow · #/problems  Problems · #/links  Links (admin) · #/login
 //                 #/view[/ch/N|/bus/B|/main][?focus=address] · #/view/mix/B  read-only
 // ?focus= brings one control into view and focus (a signal-flow fix links there).
 
@@ -18,8 +18,11 @@ import * as flowView from "./views/flow.js";
 import * as linksView from "./views/links.js";
 import * as loginView from "./views/login.js";
 import * as mixView from "./views/mymix.js";
+import { ownWrites } from "./views/othershand.js";
+import * as problemsView from "./views/problems.js";
 
 const conn = new Connection();
+ownWrites(conn); // from the first write on, the page knows its own changes ("someone else changed your mix")
 const meters = new MeterRouter(conn);
 /** What every view is given: the connection (values, writes), the meters, toasts, and the way to another view.
  *  Who is using the app and the mixer's facts are the store's (store.js). */
@@ -52,6 +55,7 @@ export function parseRoute(hash) {
       return { name: "view", select: strip(rest), focus: query.get("focus") };
     case "flow": return { name: "flow", owner: strip(rest) || "ch/1" };
     case "links": return { name: "links" };
+    case "problems": return { name: "problems" };
     case "login": return { name: "login", next: query.get("next") };
     default: return { name: "home" };
   }
@@ -79,7 +83,7 @@ function guard(route) {
   if (!role) return `#/login?next=${encodeURIComponent(location.hash || "#/console")}`;
   if (route.name === "home") return defaultRoute();
   if (role === "admin") return null;
-  const allowed = role === "mix" ? ["mix", "view-mix"] : ["view", "view-mix", "flow"];
+  const allowed = role === "mix" ? ["mix", "view-mix"] : ["view", "view-mix", "flow", "problems"];
   if (!allowed.includes(route.name)) {
     if (route.name === "console" || route.name === "links") toast("The console needs the admin password", "info");
     return defaultRoute();
@@ -113,6 +117,7 @@ function render() {
         return focused(consoleView.mount(view, ctx, { tab: "mixer", select: route.select || "ch/1", readOnly: true }), route.focus);
       case "flow": return flowView.mount(view, ctx, { owner: route.owner });
       case "links": return linksView.mount(view, ctx);
+      case "problems": return problemsView.mount(view, ctx);
       default: return () => {};
     }
   });
@@ -185,8 +190,8 @@ function renderNav(route) {
 
 // -- signal-flow problems (the header badge) -------------------------------------------------------
 
-/** How many problems the mixer finds now, coloured by the worst; a tap opens the flow of the first (errors
- *  come first). Hidden when there are none, while offline, and for a mix link (it has no flow view). */
+/** How many problems the mixer finds now, coloured by the worst; a tap opens the list of them all (#/problems).
+ *  Hidden when there are none, while offline, and for a mix link (it has no flow view). */
 function showProblems() {
   // Errors and warnings: notes (a silent input nobody set up) are shown on the flow view, not counted here.
   const problems = (conn.diagnostics ? conn.diagnostics.problems : []).filter((p) => p.severity !== "info");
@@ -194,7 +199,7 @@ function showProblems() {
   if (problemsBadge.hidden) return;
   const [first] = problems;
   const text = `${problems.length} signal-flow problem${problems.length === 1 ? "" : "s"}; first: ${first.message}`;
-  problemsBadge.href = flowView.flowHref(first.address);
+  problemsBadge.href = "#/problems";
   problemsBadge.dataset.severity = first.severity;
   problemsBadge.setAttribute("aria-label", text);
   problemsBadge.title = text;

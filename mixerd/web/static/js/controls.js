@@ -52,9 +52,10 @@ export function paramSlider(ctx, binder, address, { label, format, orientation =
   return field;
 }
 
-/** A toggle button bound to `address`. */
+/** A toggle button bound to `address`; its accessible name contains the text it shows ("On: Kick in my mix"). */
 export function paramToggle(ctx, binder, address, { label, text, className = "" } = {}) {
-  const toggle = new Toggle({ label: ariaLabel(ctx, address, label || address), text: text ?? label,
+  const shown = text ?? label;
+  const toggle = new Toggle({ label: nameWithText(shown, ariaLabel(ctx, address, label || address)), text: shown,
     value: ctx.conn.get(address), className });
   binder.toggle(address, toggle);
   return toggle;
@@ -70,6 +71,15 @@ export function paramSelect(ctx, binder, address, { label, labels = {} } = {}) {
     (spec && spec.choices ? spec.choices : []).map((c) => el("option", { value: String(c) }, text(c))));
   binder.select(address, select, numeric ? Number : (v) => v);
   return el("label", { class: "field select" }, el("span", { class: "field-label" }, label), select);
+}
+
+/** An accessible name that holds the visible text `text` (WCAG 2.5.3, label in name: a voice user says what
+ *  they see): `name` when it already has it as words, else "text: name" ("On: Kick in my mix"). */
+export function nameWithText(text, name) {
+  const shown = (text || "").trim();
+  if (!shown) return name;
+  const words = (s) => ` ${s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ").trim()} `;
+  return words(name).includes(words(shown)) ? name : `${shown}: ${name}`;
 }
 
 /** "Kick: send level to Drummer" style accessible names: the owner's name and what the control is. */

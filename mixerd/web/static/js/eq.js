@@ -105,9 +105,16 @@ const LABEL_FREQS = [50, 100, 200, 500, 1000, 2000, 5000, 10000];
 const AUDIO_BAND = FREQ_RANGE; // the axis when no range is given
 export const BAND_COLORS = ["#f59e0b", "#22c55e", "#38bdf8", "#e879f9"];
 
+/** A handle's size in CSS pixels, whatever the size the graph is drawn at: what the finger can grab (the
+ *  smallest touch target) and the dot it sees. */
+const HANDLE_HIT_PX = 44;
+const HANDLE_DOT_PX = 20;
+
 /**
  * The EQ graph: grid, the summed curve (EQ + HPF), each band's own curve, and a handle per band that
  * drags frequency (x) and gain (y). `onBand(i, {freq, gain}, done)` is called while dragging.
+ * The graph stretches to its box (the curve is drawn in viewBox units), but a handle keeps its size in CSS
+ * pixels: it is scaled back by the graph's own scale, measured whenever its box changes.
  * `freqRange` ([lo, hi] Hz, a band frequency's range) is the x axis; `gainRange` (a band gain's range) bounds
  * a drag; `range` (dB above and below 0) is how much of the curve is drawn.
  */
@@ -126,7 +133,21 @@ export class EqGraph {
     this.handles = svg("g", { class: "eq-handles" });
     this.root.append(this.grid, this.bandCurves, this.fillPath, this.curve, this.handles);
     this.selected = 0;
+    this.unitsPerPx = [1, 1];
     this._drawGrid();
+    if (interactive && !compact && typeof ResizeObserver === "function") {
+      new ResizeObserver(() => this._measure()).observe(this.root);
+    }
+  }
+
+  /** viewBox units per CSS pixel, both ways (the graph is stretched); redraws the handles when it changed. */
+  _measure() {
+    const rect = this.root.getBoundingClientRect();
+    if (!rect.width || !rect.height) return;
+    const scale = [this.width / rect.width, this.height / rect.height];
+    if (scale.every((v, i) => Math.abs(v - this.unitsPerPx[i]) < 1e-3)) return;
+    this.unitsPerPx = scale;
+    if (this.eq) this.update(this.eq);
   }
 
   x(freq) {
@@ -197,10 +218,11 @@ export class EqGraph {
         class: i === this.selected ? "selected" : "" }));
       const cuts = band.type === "low-cut" || band.type === "high-cut";
       const cx = this.x(band.freq), cy = this.y(cuts ? 0 : band.gain);
+      const [ux, uy] = this.unitsPerPx; // inside the handle, one unit is one CSS pixel
       const handle = svg("g", { class: `eq-handle${i === this.selected ? " selected" : ""}`, dataset: { band: String(i + 1) },
-        transform: `translate(${cx.toFixed(1)},${cy.toFixed(1)})` },
-      svg("circle", { r: 13, class: "hit" }),
-      svg("circle", { r: 9, fill: BAND_COLORS[i % 4] }),
+        transform: `translate(${cx.toFixed(1)},${cy.toFixed(1)}) scale(${ux.toFixed(4)},${uy.toFixed(4)})` },
+      svg("circle", { r: HANDLE_HIT_PX / 2, class: "hit" }),
+      svg("circle", { r: HANDLE_DOT_PX / 2, fill: BAND_COLORS[i % 4] }),
       svg("text", { y: 4, "text-anchor": "middle" }, String(i + 1)));
       if (this.interactive) this._draggable(handle, i, cuts);
       this.handles.append(handle);
@@ -218,6 +240,9 @@ export class EqGraph {
   }
 
   _draggable(handle, i, cuts) {
+    // A finger on a handle drags the band, not the page. The graph lets vertical swipes scroll the page
+    // (touch-action: pan-y); Chromium does not take a touch-action from SVG content, so the handle says it here.
+    handle.addEventListener("touchstart", (e) => e.preventDefault(), { passive: false });
     handle.addEventListener("pointerdown", (e) => {
       e.preventDefault();
       e.stopPropagation();

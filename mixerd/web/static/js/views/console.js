@@ -79,12 +79,11 @@ export function soloed(values) {
 }
 
 // The console's solo light: lit while anything is soloed (the phones no longer carry the main), with
-// how many; a tap clears every solo in one change.
+// how many; a tap clears every solo in one change. What it shows is its name ("Solo 2 · clear").
 function soloLight(ctx, cleanups) {
   const { conn } = ctx;
   const count = el("span", {});
-  const button = el("button", { type: "button", class: "btn solo-light", "aria-label": "Clear solo" },
-    el("b", {}, "Solo"), count);
+  const button = el("button", { type: "button", class: "btn solo-light" }, el("b", {}, "Solo"), count);
   const show = () => {
     const n = soloed(conn.values).length;
     button.classList.toggle("on", n > 0);

@@ -2,13 +2,15 @@
 // after each stage and the problems found on the way (GET /trace about 4 times a second while the view is
 // shown). The first stage with a problem is highlighted; each stage and each fix links to the control that
 // changes it in the console. On a channel an admin can run the gain-staging assistant (flow/gainstaging.js):
-// listen 10 s, look at the proposed trim, apply it as one undo step.
+// listen 10 s, look at the proposed trim, apply it as one undo step. On a bus or the main, the channels that do
+// not reach it are listed above the path with their one-tap fixes (views/missing.js).
 
 import { api, describeError } from "../api.js";
 import { el, icon, numbered } from "../dom.js";
 import { ICONS } from "../icons.js";
 import { store } from "../store.js";
 import { gainStaging } from "./flow/gainstaging.js";
+import { missingList } from "./missing.js";
 import { stageItem, syncRows, target } from "./flow/stages.js";
 
 export { formatLevel } from "./flow/format.js";
@@ -50,7 +52,10 @@ export function mount(root, ctx, { owner }) {
   const summary = summaryBox(link);
   const failure = el("p", { class: "notice warn", role: "alert", hidden: true });
   const list = el("ol", { class: "flow", "aria-label": "Signal path" });
-  const page = el("div", { class: "flow-page" }, head.root, summary.root, failure, list);
+  // A bus or the main: the channels that do not reach it, why, and the fixes (the trace's `missing`).
+  const missing = owner.startsWith("ch/") ? null
+    : missingList(ctx, { title: owner === "main" ? "Not reaching the main" : "Not reaching this mix" });
+  const page = el("div", { class: "flow-page" }, head.root, summary.root, failure, missing && missing.root, list);
   root.append(page);
   const cleanups = [];
   const [kind, number] = owner.split("/");
@@ -63,6 +68,7 @@ export function mount(root, ctx, { owner }) {
     head.title.textContent = trace.name;
     page.style.setProperty("--strip-color", conn.values[`${owner}/color`] || "#e5e7eb");
     summary.show(trace);
+    if (missing) missing.show(trace.missing);
     syncRows(list, trace.stages.map((stage, i) => ({ stage, first: i === trace.first_problem, problems: trace.problems })),
       (row) => row.stage.stage, makeStage);
     failure.hidden = true;

@@ -112,13 +112,15 @@ function linkList(values, alive) {
   const row = (link) => {
     const revoked = Boolean(link.revoked);
     const what = link.role === "mix" ? `Mix · ${values[`bus/${link.bus}/name`] ?? `bus ${link.bus}`}` : "View only";
-    const revoke = el("button", { type: "button", class: "btn ghost danger", disabled: revoked,
-      "aria-label": `Revoke ${link.label}` }, revoked ? "Revoked" : "Revoke");
+    const revoke = el("button", { type: "button", class: "btn ghost danger", disabled: revoked });
+    // What it says, then whose link: the name holds the visible text ("Revoke now? Bass player").
+    const say = (text) => { revoke.textContent = text; revoke.setAttribute("aria-label", `${text} ${link.label}`); };
+    say(revoked ? "Revoked" : "Revoke");
     revoke.addEventListener("click", async () => {
       if (revoke.dataset.confirm !== "yes") {
         revoke.dataset.confirm = "yes";
-        revoke.textContent = "Revoke now?";
-        setTimeout(() => { if (revoke.isConnected && !revoke.disabled) { revoke.dataset.confirm = ""; revoke.textContent = "Revoke"; } }, 3000);
+        say("Revoke now?");
+        setTimeout(() => { if (revoke.isConnected && !revoke.disabled) { revoke.dataset.confirm = ""; say("Revoke"); } }, 3000);
         return;
       }
       try {

@@ -1,6 +1,8 @@
 // My mix: one aux mix on a phone. A row per channel with its send fader, the level feeding that send,
 // the "me" mark, send on/off and (stereo mixes) the send pan; on top the mix itself: its level, mute,
-// "more me", balance, output meter and limiter lamp.
+// "more me", balance, output meter and limiter lamp. Below the head: a notice when someone else changes this mix
+// (with "Keep mine", othershand.js); after the channels, the FX returns into this mix (reverb in my ears), then
+// the channels that do not reach it, why and the fixes this link may make (missing.js).
 
 import { Binder } from "../bind.js";
 import { el, formatMoreMe, icon, numbered } from "../dom.js";
@@ -8,6 +10,8 @@ import { ICONS } from "../icons.js";
 import { Toggle, isFineLatched, onFineChange, setFineLatched } from "../fader.js";
 import { paramSlider, paramToggle } from "../controls.js";
 import { store } from "../store.js";
+import { followMissing, missingList } from "./missing.js";
+import { othersChanges } from "./othershand.js";
 
 export function mount(root, ctx, { bus, readOnly = false }) {
   const { conn } = ctx;
@@ -27,7 +31,23 @@ export function mount(root, ctx, { bus, readOnly = false }) {
   for (const n of numbered(values, "ch")) {
     if (values[`ch/${n}/send/${bus}/level`] !== undefined) list.append(sendRow(ctx, binder, bus, n));
   }
-  root.append(el("div", { class: "mymix" }, mixHead(ctx, binder, bus, readOnly, auxBuses), tools(readOnly, offs), list));
+  const returns = fxReturns(ctx, binder, bus);
+  const own = !(store.role === "mix" && store.bus !== bus); // a mix link on another mix: no list, no notice
+  let notice = null;
+  let missing = null;
+  if (own) {
+    missing = missingList(ctx);
+    offs.push(followMissing(ctx, `bus/${bus}`, missing.show));
+    if (!readOnly) {
+      const others = othersChanges(ctx, bus);
+      offs.push(others.stop);
+      notice = others.root;
+    }
+  }
+  // The channels not reaching the mix come after the mix itself: setting the mix is what the page is for, and a
+  // band with many silent inputs would otherwise push every fader off a phone's screen.
+  root.append(el("div", { class: "mymix" }, mixHead(ctx, binder, bus, readOnly, auxBuses), notice,
+    tools(readOnly, offs), list, returns, missing && missing.root));
   return () => {
     binder.release();
     for (const off of offs) off();
@@ -123,6 +143,20 @@ function sendRow(ctx, binder, bus, n) {
   row.append(el("div", { class: "send-head" }, name, badge, fader.readout, me.root, on.root), fader.root);
   if (ctx.conn.has(`${S}/pan`)) row.append(paramSlider(ctx, binder, `${S}/pan`, { label: "Pan", className: "send-pan" }));
   return row;
+}
+
+/** The FX returns into this mix (`bus/F/return/B/level` of each FX bus F) as faders; null when there are none. */
+function fxReturns(ctx, binder, bus) {
+  const { conn } = ctx;
+  const faders = numbered(conn.values, "bus").filter((f) => conn.has(`bus/${f}/return/${bus}/level`))
+    .map((f) => {
+      const field = paramSlider(ctx, binder, `bus/${f}/return/${bus}/level`,
+        { label: `${conn.get(`bus/${f}/name`)} in my mix`, className: "return-fader" });
+      field.dataset.address = `bus/${f}/return/${bus}/level`;
+      return field;
+    });
+  return faders.length ? el("section", { class: "fx-returns", "aria-label": "Effects in my mix" },
+    el("h2", { class: "fx-returns-title" }, "Effects in my mix"), faders) : null;
 }
 
 /** The meter of what feeds the send: after the inserts for a pre-fader send, after the fader otherwise. */

@@ -59,14 +59,17 @@ export function channelStrip(ctx, binder, n, onSelect) {
   return strip;
 }
 
-/** The high-pass at a glance (in or out, its frequency); a tap opens the editor's input section. */
+/** The high-pass at a glance (in or out, its frequency); a tap opens the editor's input section. Its name
+ *  starts with what it shows ("HPF 80: high-pass filter settings"). */
 function hpfBlock({ conn }, binder, P, onSelect) {
-  const hpf = el("button", { type: "button", class: "strip-block hpf", "aria-label": "High-pass filter settings" });
+  const hpf = el("button", { type: "button", class: "strip-block hpf" });
   const hpfText = el("span", {});
-  hpf.append(el("b", {}, "HPF"), hpfText);
+  hpf.append(el("b", {}, "HPF"), " ", hpfText);
   const showHpf = () => {
-    hpf.classList.toggle("on", Boolean(conn.get(`${P}/hpf/on`)));
+    const on = Boolean(conn.get(`${P}/hpf/on`));
+    hpf.classList.toggle("on", on);
     hpfText.textContent = formatHz(conn.get(`${P}/hpf/freq`)).replace(" Hz", "");
+    hpf.setAttribute("aria-label", `HPF ${hpfText.textContent}: high-pass filter settings (${on ? "in" : "out"})`);
   };
   binder.watch(`${P}/hpf/on`, showHpf);
   binder.watch(`${P}/hpf/freq`, showHpf);
@@ -100,7 +103,7 @@ function eqBlock({ conn }, binder, P, onSelect) {
 /** The compressor's gain reduction, lit while the gate or the compressor is in; a tap opens the dynamics. */
 function dynamicsBlock({ conn, meters }, binder, P, onSelect) {
   const gr = meters.gr(`${P}/inserts`, "dyn_gr", { label: "Comp", range: 20 });
-  const dyn = el("button", { type: "button", class: "strip-block dyn", "aria-label": "Dynamics settings" }, gr.root);
+  const dyn = el("button", { type: "button", class: "strip-block dyn", "aria-label": "Comp: dynamics settings" }, gr.root);
   const showDyn = () => {
     const gate = conn.get(`${P}/gate/on`), comp = conn.get(`${P}/dyn/on`);
     dyn.classList.toggle("on", Boolean(gate || comp));

@@ -12,7 +12,7 @@ export function inputCard(ctx, binder, prefix) {
   return card("Input", "input",
     paramSlider(ctx, binder, at("trim"), { label: "Trim" }),
     el("div", { class: "row" },
-      paramToggle(ctx, binder, at("polarity"), { label: "Polarity invert", text: "Ø Invert" }).root,
+      paramToggle(ctx, binder, at("polarity"), { label: "polarity", text: "Ø Invert" }).root,
       paramToggle(ctx, binder, at("main"), { label: "To main", text: "To main" }).root),
     el("div", { class: "subhead" }, "High-pass"),
     el("div", { class: "row" }, paramToggle(ctx, binder, at("hpf/on"), { label: "High-pass in", text: "HPF" }).root,
