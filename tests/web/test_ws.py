@@ -206,10 +206,14 @@ def test_a_client_that_fell_behind_is_resynced(app, client, control):
                     view[message["address"]] = message["value"]
                     seen = message["seq"]
             assert view == control.state()[1]
-        # After a resync the stream goes on normally.
+        # After a resync the stream goes on normally. (The last round's undo notice may still overflow the backlog
+        # after every change got through: the resync that follows carries the state the client already has.)
         control.set("ch/1/mute", True, "rest")
-        assert next_of(ws, "change", "state") == {"type": "change", "seq": seen + 1, "address": "ch/1/mute",
-                                                  "value": True, "origin": "rest"}
+        message = next_of(ws, "change", "state")
+        while message["type"] == "state" and message["seq"] == seen:
+            assert message["values"] == view
+            message = next_of(ws, "change", "state")
+        assert message == {"type": "change", "seq": seen + 1, "address": "ch/1/mute", "value": True, "origin": "rest"}
     assert resynced >= 1
 
 
