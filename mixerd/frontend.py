@@ -21,14 +21,14 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Services:
     """The mixer's shared services: the control core (the one mutation path), scenes, the problem finder,
-    access control (None: off), the config, the interface's name and the web app's address (if it runs)."""
+    access control (None: off), the config, the audio interface's name and the web app's address (if it runs)."""
 
     config: "Config"
     control: "Control"
     scenes: "SceneService"
     diagnostics: "Diagnostics"
     access: "Auth | None"
-    model: str
+    interface: str
     web_url: str | None = None
 
 

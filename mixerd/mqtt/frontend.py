@@ -17,7 +17,7 @@ class MqttFrontEnd:
         from mixerd.mqtt.bridge import MqttBridge  # paho only when MQTT is on
 
         self.bridge = MqttBridge(services.control, services.config.mqtt, services.scenes,
-                                 diagnostics=services.diagnostics, model=services.model,
+                                 diagnostics=services.diagnostics, model=services.interface,
                                  configuration_url=services.web_url)
         self.bridge.start()
 

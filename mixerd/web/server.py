@@ -1,6 +1,6 @@
 """An app on a real HTTP server in a thread of this process: uvicorn on a free 127.0.0.1 port, for the
-benches (``mixerd bench --workload meters|ws``) and the tests that talk to a real server. The daemon serves
-in the foreground instead (mixerd/cli.py)."""
+benches (``mixerd bench --workload meters|ws``), the tests that talk to a real server, and the daemon's web
+front end (``mixerd.web.frontend``)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,36 @@ def server_config(app, **kwargs) -> uvicorn.Config:
     return uvicorn.Config(app, log_level="warning", proxy_headers=False, ws_per_message_deflate=False, **kwargs)
 
 
+class ServerThread:
+    """uvicorn serving ``app`` on the bound ``sock`` in a thread of this process: ``start()`` returns once it serves
+    (RuntimeError if it does not come up within ``start_timeout``), ``stop()`` ends it gracefully (WebSockets
+    closed, the lifespan's shutdown run). The daemon's web front end and ``serve`` both run one."""
+
+    def __init__(self, app, sock: socket.socket, *, name: str = "uvicorn", **config) -> None:
+        self.sock = sock
+        self.server = uvicorn.Server(server_config(app, **config))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, name=name, daemon=True)
+
+    def start(self, start_timeout: float = 10.0) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + start_timeout
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("uvicorn did not start (see the log)")
+            time.sleep(0.01)
+
+    @property
+    def running(self) -> bool:
+        """Whether it still serves (False once stopped, or if uvicorn ended by itself)."""
+        return self.thread.is_alive()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self.server.should_exit = True
+        if self.thread.is_alive():
+            self.thread.join(timeout)
+
+
 @contextmanager
 def serve(app, start_timeout: float = 10.0, lifespan: str = "off") -> Iterator[str]:
     """Run ``app`` in a real uvicorn server on a free 127.0.0.1 port; yield its base URL. ``lifespan="on"``
@@ -33,17 +63,10 @@ def serve(app, start_timeout: float = 10.0, lifespan: str = "off") -> Iterator[s
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))  # the bound socket goes to uvicorn: no race for the port
     port = sock.getsockname()[1]
-    server = uvicorn.Server(server_config(app, lifespan=lifespan))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn", daemon=True)
-    thread.start()
+    server = ServerThread(app, sock, lifespan=lifespan)
     try:
-        deadline = time.monotonic() + start_timeout
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
+        server.start(start_timeout)
         yield f"http://127.0.0.1:{port}"
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        server.stop()
         sock.close()

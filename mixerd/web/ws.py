@@ -545,6 +545,7 @@ class _Connection:
                               allowed)
             return
         kind = msg.get("type")
+        answer: dict[str, Any] = {}  # what the ack says besides the seq
         try:
             if kind == "pong":
                 return
@@ -587,9 +588,7 @@ class _Connection:
                 authorize(self.hub.auth, self.principal)  # undo and redo reach any address: the admin's
                 done = await self._apply(self.control.undo if kind == "undo" else self.control.redo)
                 seq = done[-1].seq if done else self.control.seq
-                if msg_id is not None:
-                    await self._send({"type": "ack", "id": msg_id, "seq": seq, "step": done.step, "changed": len(done)})
-                return
+                answer = {"step": done.step, "changed": len(done)}
             else:
                 raise _Malformed('"type": "set", "set_many", "undo", "redo", "follow" or "pong"')
         except _Malformed as exc:
@@ -606,7 +605,7 @@ class _Connection:
             await self._error(msg_id, "internal_error", "internal error; the details are in the mixerd log")
             return
         if msg_id is not None:
-            await self._send({"type": "ack", "id": msg_id, "seq": seq})
+            await self._send({"type": "ack", "id": msg_id, "seq": seq, **answer})
 
     def _gesture(self, msg: dict[str, Any]) -> str | None:
         """The gesture a change belongs to (``"gesture": "<id>"``, up to MAX_ID characters): every change of one

@@ -89,7 +89,7 @@ def test_a_stereo_send_pan_spans_the_row(screen, control, serve_app, open_page):
             const thumb = pan.querySelector(".slider-thumb").getBoundingClientRect();
             return { row: row.clientWidth, travel: track.width - thumb.width };
         }""")
-    assert sizes["travel"] >= 0.6 * sizes["row"], sizes  # L100…R100 over most of the row, not a stub
+    assert sizes["travel"] >= 0.6 * sizes["row"], sizes  # L100…R100 over most of the row
 
 
 class Finger:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Iterable
 
 from mixerd.control.scenes.errors import SceneError
-from mixerd.model.address import PATTERN_HINT, AddressPattern, PatternError, PatternSet, segments
+from mixerd.model.address import PATTERN_HINT, AddressPattern, PatternError, segments
 from mixerd.model.params import ParamTree
 
-__all__ = ["MAX_PATTERNS", "PATTERN_HINT", "AddressPattern", "PatternSet", "compile_patterns"]
+__all__ = ["MAX_PATTERNS", "compile_patterns"]
 
 MAX_PATTERNS = 256
 

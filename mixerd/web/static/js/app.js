@@ -18,11 +18,9 @@ import * as flowView from "./views/flow.js";
 import * as linksView from "./views/links.js";
 import * as loginView from "./views/login.js";
 import * as mixView from "./views/mymix.js";
-import { ownWrites } from "./views/othershand.js";
 import * as problemsView from "./views/problems.js";
 
 const conn = new Connection();
-ownWrites(conn); // from the first write on, the page knows its own changes ("someone else changed your mix")
 const meters = new MeterRouter(conn);
 /** What every view is given: the connection (values, writes), the meters, toasts, and the way to another view.
  *  Who is using the app and the mixer's facts are the store's (store.js). */

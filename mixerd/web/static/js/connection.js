@@ -29,6 +29,7 @@ const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000];
 // A change is given up on after this long. The server refuses one that arrives two pings after the newest ping
 // it was stamped with (over 5 s late, at most 10 s): it never applies a change the app has already given up on.
 const ACK_TIMEOUT_MS = 10000;
+const OWN_RANGES_KEPT = 2000; // the page's own acked changes remembered (older events cannot arrive any more)
 
 /** What a change made while the link is down is rejected with (nothing was sent). */
 function offline() {
@@ -70,6 +71,8 @@ export class Connection extends EventTarget {
     this._nextId = 1;
     this._lastPing = 0;         // the newest ping of this socket (its number): stamped on every change
     this._pending = new Map();
+    this._own = [];             // [first seq, last seq] of each acked change of this page's (newest last)
+    this._writing = new Set();  // {addresses, settled} of the changes waiting for their ack
     this._watchers = new Map(); // address → Set(fn)
     this._stopped = true;
     this._watchdog = null;
@@ -136,11 +139,11 @@ export class Connection extends EventTarget {
     if (!addresses.length) return Promise.resolve({ seq: this.seq });
     if (!this._isOpen()) return Promise.reject(offline());
     const named = gesture ? { gesture } : {};
-    if (addresses.length === 1) {
-      const [address] = addresses;
-      return this._request({ type: "set", address, value: changes[address], ...named });
-    }
-    return this._request({ type: "set_many", changes, coalesce: drag, ...named });
+    const [address] = addresses;
+    const request = addresses.length === 1
+      ? this._request({ type: "set", address, value: changes[address], ...named })
+      : this._request({ type: "set_many", changes, coalesce: drag, ...named });
+    return this._mine(request, addresses.length, addresses);
   }
 
   /** Undo or redo (`which`) one step, whoever made it, over the WebSocket like a change (offline: rejected
@@ -148,7 +151,30 @@ export class Connection extends EventTarget {
   step(which) {
     if (which !== "undo" && which !== "redo") return Promise.reject(new Error(`no such step: ${which}`));
     if (!this._isOpen()) return Promise.reject(offline());
-    return this._request({ type: which });
+    const request = this._request({ type: which });
+    request.then((ack) => this._noteOwn(ack.seq, ack.changed), () => {});
+    return request;
+  }
+
+  /** Whether a change event is this page's own doing (a write or an undo/redo of this connection); waits for
+   *  the answers of this page's writes of that address still on their way (an event may come before its ack). */
+  async isOwn({ seq, address }) {
+    const waiting = [...this._writing].filter((w) => w.addresses.includes(address)).map((w) => w.settled);
+    if (waiting.length) await Promise.all(waiting);
+    return this._own.some(([first, last]) => seq >= first && seq <= last);
+  }
+
+  _mine(request, count, addresses) {
+    const entry = { addresses, settled: request.then((ack) => this._noteOwn(ack.seq, count), () => {}) };
+    this._writing.add(entry);
+    entry.settled.finally(() => this._writing.delete(entry));
+    return request;
+  }
+
+  _noteOwn(last, count) {
+    if (!Number.isInteger(last)) return;
+    this._own.push([last - Math.max(1, count || 1) + 1, last]); // a change's seqs run up to its ack's
+    if (this._own.length > OWN_RANGES_KEPT) this._own.shift();
   }
 
   /** Ask for (or stop) the `history` messages on this socket; resolves once the server follows (a

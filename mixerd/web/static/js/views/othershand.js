@@ -1,59 +1,13 @@
 // "The engineer changed your mix": My mix says when a value of this mix changes and this page did not change it,
 // old → new in the words the page uses, with a one-tap "Keep mine" that writes the old values back.
 //
-// Which changes are this page's own: every write and undo/redo of the connection is followed (ownWrites, set up
-// once per connection): the ack's seq (the last change) and the number of changes give the seqs it made; a change
-// event of an address this page is still writing is judged once that write is answered.
+// Which changes are this page's own the connection knows (conn.isOwn: the seqs of its acked writes and undos; an
+// event of an address this page is still writing is judged once that write is answered).
 // A resync (a new `state`) is not a change event: it only refreshes what "before" means.
 
 import { el, formatDb, formatMoreMe, formatPan } from "../dom.js";
 import { describeError } from "../api.js";
 import { store } from "../store.js";
-
-const KEEP_SEQS = 2000; // own seqs remembered (older ones cannot arrive any more)
-
-const trackers = new WeakMap();
-
-/** The tracker of `conn`'s own changes: `isOwn(change event)`. Wraps conn.write and conn.step once. */
-export function ownWrites(conn) {
-  let tracker = trackers.get(conn);
-  if (tracker) return tracker;
-  const pending = new Set(); // {changes}
-  const seqs = [];           // [lo, hi] ranges of acked own changes
-  const note = (lo, hi) => {
-    seqs.push([lo, hi]);
-    if (seqs.length > KEEP_SEQS) seqs.shift();
-  };
-  const write = conn.write.bind(conn);
-  conn.write = (changes, options) => {
-    const answer = write(changes, options);
-    const entry = { changes, settled: answer.then((ack) => {
-      const n = Object.keys(changes).length;
-      if (ack && Number.isInteger(ack.seq)) note(ack.seq - n + 1, ack.seq);
-    }, () => {}).finally(() => pending.delete(entry)) };
-    pending.add(entry);
-    return answer;
-  };
-  const step = conn.step.bind(conn);
-  conn.step = (which) => {
-    const answer = step(which);
-    answer.then((ack) => {
-      if (ack && Number.isInteger(ack.seq)) note(ack.seq - Math.max(1, ack.changed || 1) + 1, ack.seq);
-    }, () => {});
-    return answer;
-  };
-  const acked = (seq) => seqs.some(([lo, hi]) => seq >= lo && seq <= hi);
-  tracker = {
-    /** Resolves true when the change event is this page's own (once the writes it may belong to are acked). */
-    async isOwn({ seq, address }) {
-      const waiting = [...pending].filter(({ changes }) => address in changes).map((entry) => entry.settled);
-      if (waiting.length) await Promise.all(waiting);
-      return acked(seq);
-    },
-  };
-  trackers.set(conn, tracker);
-  return tracker;
-}
 
 /** Whether `address` belongs to mix `bus`: its own controls, a channel's send to it, an FX return into it. */
 export function inMix(address, bus) {
@@ -91,7 +45,6 @@ const WHO = { scene: "A scene recall", undo: "An undo", redo: "A redo", mqtt: "A
 /** The notice; its `root` goes on top of My mix. Returns {root, stop}. */
 export function othersChanges(ctx, bus) {
   const { conn } = ctx;
-  const own = ownWrites(conn);
   let before = snapshot(conn.values, bus);
   let changed = new Map(); // address → {old, now}
   const text = el("p", { class: "others-text" });
@@ -114,7 +67,7 @@ export function othersChanges(ctx, bus) {
     const old = before[address];
     before[address] = value;
     if (old === undefined || old === value) return;
-    own.isOwn(e.detail).then((mine) => { if (!mine && alive) foreign(e.detail, old); });
+    conn.isOwn(e.detail).then((mine) => { if (!mine && alive) foreign(e.detail, old); });
   };
   const foreign = ({ address, value, origin }, old) => {
     const entry = changed.get(address);
