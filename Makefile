@@ -15,7 +15,7 @@ run: deps $(STAMP)
 	$(VENV)/bin/mixerd demo
 
 test: deps-test $(STAMP) test-debian13
-	$(PY) -m pytest
+	$(PY) -m pytest || { cat test-artifacts/stuck-test.txt 2>/dev/null; exit 1; }
 
 test-debian13: deps-test
 	tests/systems/debian-root.sh trixie

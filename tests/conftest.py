@@ -2,10 +2,42 @@
 
 from __future__ import annotations
 
+import faulthandler
+from pathlib import Path
 from typing import Iterator
 
 import pytest
 from support import mixer_config, running_jackd, serve
+
+#: A test still running this long after pytest-timeout's limit is stuck where no Python runs (a thread blocked in
+#: C, or the GIL held by one that is): pytest-timeout's signal can then never act. Every thread's stack is
+#: written to STUCK_REPORT and the run ends at once, failed (`make test` prints the report), instead of waiting
+#: out CI's whole time limit with nothing said. (Not to stderr: pytest captures it, and the capture is lost.)
+STUCK_AFTER = 60  # beyond the test's own timeout (pyproject's, or its timeout mark)
+STUCK_REPORT = Path(__file__).resolve().parents[1] / "test-artifacts" / "stuck-test.txt"
+_stuck_report = None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Arm the stuck-test watchdog (see STUCK_AFTER) for the test's setup, call and teardown."""
+    global _stuck_report
+    if _stuck_report is None:
+        STUCK_REPORT.parent.mkdir(exist_ok=True)
+        _stuck_report = open(STUCK_REPORT, "w")
+    mark = item.get_closest_marker("timeout")
+    limit = float(mark.args[0] if mark and mark.args else item.config.getini("timeout") or 300) + STUCK_AFTER
+    _stuck_report.seek(0)
+    _stuck_report.truncate()
+    _stuck_report.write(f"{item.nodeid} did not end within {limit:.0f} s; every thread's stack:\n")
+    _stuck_report.flush()
+    faulthandler.dump_traceback_later(limit, exit=True, file=_stuck_report)
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+        _stuck_report.seek(0)
+        _stuck_report.truncate()
 
 
 @pytest.fixture

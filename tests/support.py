@@ -18,6 +18,7 @@ import numpy as np
 
 from mixerd.bench.jack_client import PythonClient
 from mixerd.demo.broker import LocalBroker
+from mixerd.jackhost.server import open_client
 from mixerd.system.net import free_port
 from mixerd.web.server import serve  # noqa: F401  (a real uvicorn server for an app)
 
@@ -101,7 +102,7 @@ def wait_for_server(name: str, proc: subprocess.Popen | None = None, timeout: fl
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"jackd exited with {proc.returncode}: {proc.stdout.read() if proc.stdout else ''}")
         try:
-            jack.Client("probe-wait", no_start_server=True, servername=name).close()
+            open_client("probe-wait", name).close()
             return
         except jack.JackError:
             time.sleep(0.05)

@@ -15,12 +15,14 @@ import time
 
 import jack
 
+from mixerd.jackhost.server import open_client
+
 
 class PythonClient:
     """A client named ``name`` on the JACK server ``server``; subclasses do one cycle's work in ``process``."""
 
     def __init__(self, name: str, server: str):
-        self.client = jack.Client(name, no_start_server=True, servername=server)
+        self.client = open_client(name, server)
         self._stopping = False
         self._thread: int | None = None  # the native id of the thread that runs the callback
         self.client.set_process_callback(self._callback)

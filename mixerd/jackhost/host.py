@@ -19,7 +19,8 @@ from typing import Any
 import jack
 
 from mixerd.engine import Engine
-from mixerd.jackhost.server import JackServer, JackServerError, ServerSpec, server_running, uses_pipewire_libjack
+from mixerd.jackhost.server import (JackServer, JackServerError, ServerSpec, open_client, server_running,
+                                    uses_pipewire_libjack)
 from mixerd.model.layout import Layout
 from mixerd.system.children import ChildRecord
 
@@ -229,7 +230,7 @@ class JackHost:
 
     def _open(self) -> None:
         layout = self.engine.layout
-        client = jack.Client(self.client_name, no_start_server=True, servername=self.spec.name or None)
+        client = open_client(self.client_name, self.spec.name or None)
         try:
             # No Python callbacks on libjack's threads: the core's binding counts xruns and flags a shutdown
             # in C (see jack_process.h), and the supervisor polls it.

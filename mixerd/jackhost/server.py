@@ -61,6 +61,64 @@ def port_limit(configured: int, own_ports: int, capture: int, playback: int) -> 
     return max(configured, -(-needed // 64) * 64)
 
 
+#: How long opening a JACK client may take. It answers in milliseconds, or at once with an error when no server
+#: runs. It blocks while a server accepts but does not answer (stopped, hung), and for good when a close that hung
+#: in libjack holds libjack's process-wide open mutex (see JackHost._close). Without a bound the thread asking
+#: (the supervisor, the daemon's start, a probe) would hang with it.
+OPEN_TIMEOUT = 20.0
+
+_open_lock = threading.Lock()
+_stuck_open: threading.Thread | None = None  # an open that did not return in time (it holds nothing of ours)
+
+
+class JackOpenHung(JackServerError):
+    """Opening a JACK client did not return: the server does not answer, or libjack is locked in this process
+    (a close hung in it; then only a new process gets JACK back: systemd's watchdog restarts mixerd)."""
+
+
+def open_client(name: str, servername: str | None = None, timeout: float = OPEN_TIMEOUT) -> jack.Client:
+    """``jack.Client(name, no_start_server=True, servername=...)`` that returns or raises within ``timeout``.
+
+    Raises ``JackOpenHung`` if the open does not return in time, and at once while an earlier one is still
+    stuck (no thread piles up behind libjack's lock); a late open's client is closed by its thread. Any
+    ``jack.JackError`` the open raises is raised."""
+    global _stuck_open
+    with _open_lock:
+        if _stuck_open is not None and _stuck_open.is_alive():
+            raise JackOpenHung("an earlier JACK client open has not returned yet: the server does not answer, or "
+                               "libjack is locked in this process by a close that hung")
+        outcome: list = []  # [client] or [exception] once the open returned; [None] once nobody waits for it
+        decided = threading.Lock()
+
+        def attempt() -> None:
+            try:
+                got: object = jack.Client(name, no_start_server=True, servername=servername)
+            except BaseException as exc:  # handed to the caller
+                got = exc
+            with decided:
+                late = bool(outcome)
+                if not late:
+                    outcome.append(got)
+            if late and isinstance(got, jack.Client):  # nobody waits any more: leave no client of ours behind
+                got.close()
+
+        opener = threading.Thread(target=attempt, name="mixerd-jack-open", daemon=True)
+        opener.start()
+        opener.join(timeout)
+        with decided:
+            if not outcome:
+                outcome.append(None)
+        got = outcome[0]
+        if got is None:
+            _stuck_open = opener
+            log.error("jack: opening client %r did not return in %.0f s", name, timeout)
+            raise JackOpenHung(f"opening a JACK client did not return in {timeout:.0f} s: the server does not "
+                               "answer, or libjack is locked in this process by a close that hung")
+        if isinstance(got, BaseException):
+            raise got
+        return got
+
+
 def server_running(name: str = "") -> bool:
     """True if a JACK server answers under ``name`` ("" = default)."""
     # libjack prints "cannot connect to server" to stderr when nobody answers; that is the expected answer
@@ -68,7 +126,7 @@ def server_running(name: str = "") -> bool:
     # libjack thread that reports something meanwhile, see mixerd._core.jack_messages.)
     jack_messages(quiet=True)
     try:
-        client = jack.Client("mixerd-probe", no_start_server=True, servername=name or None)
+        client = open_client("mixerd-probe", name or None)
     except jack.JackError:
         return False
     finally:
