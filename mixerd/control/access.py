@@ -125,6 +125,32 @@ def authorize(auth: Auth | None, principal: Principal, addresses: Iterable[str] 
                         refused[0], allowed)
 
 
+def authorize_own_undo(auth: Auth | None, principal: Principal) -> None:
+    """Whether ``principal`` may undo and redo its own changes: whoever may change something (an admin, a mix
+    link; a viewer changes nothing, so it has nothing to undo). Taking back someone else's step is ``authorize``'s
+    (admin only)."""
+    if auth is None:
+        return
+    auth.check_live(principal)
+    if principal.role == "viewer":
+        raise AccessError("forbidden", "a viewer link is read-only: it has no changes to undo", None,
+                          "nothing (read-only)")
+
+
+def actor_of(principal: Principal, client: str | None = None, fallback: str = "rest") -> str:
+    """Who a change is, for undo: each admin session (one per sign-in: each device its own), each link
+    (``mix:<bus>:<id>``: every phone on one mix link shares its undo), with access control off each browser
+    that names itself (``client``), else ``fallback`` (the front end: "rest", "mqtt"). An actor's undo takes
+    back only that actor's changes."""
+    if principal.token_id is not None:
+        if principal.role == "mix":
+            return f"mix:{principal.bus}:{principal.token_id}"
+        return f"{principal.role}:{principal.token_id}"
+    if client:
+        return f"browser:{client}"
+    return fallback
+
+
 # -- password hashing -----------------------------------------------------------------------------------
 
 def hash_password(password: str, salt: bytes | None = None, params: dict[str, int] | None = None) -> dict[str, Any]:

@@ -14,12 +14,16 @@ and wakes their callers; callers that queued meanwhile wait and share the next o
 several phones thus costs one fsync per disk round trip, not one per step, and every call still returns
 only once its change is in the database (what a client was told survives kill -9 and power loss).
 
-Undo: one history for every front end. Each ``set``/``set_many`` call that changes something is one
-step; a ``set`` of the same address by the same origin within ``undo_window_s`` of the previous
-step's last change extends that step when it was a single-address step on that address (a fader drag
-is one step, which keeps the value from before the drag). ``undo``/``redo`` move an undo position
-through the steps; a new change after an undo discards the steps above it. The history and the
-position are in the store, so undo survives a restart; without a store they live in memory.
+Undo: one history for every front end, undone per actor. Each ``set``/``set_many`` call that changes something
+is one step of its ``actor`` (who asked: an admin session, a mix link, MQTT, the REST API; see
+``control.access.actor_of``); a ``set`` of the same address by the same actor within ``undo_window_s`` of the
+previous step's last change extends that step when it was a single-address step on that address (a fader drag
+is one step, which keeps the value from before the drag). ``undo(actor)`` takes back that actor's newest applied
+step and ``redo(actor)`` re-applies the one it undid last, each only where the value is still the step's own:
+an address someone changed since is kept and reported (the bassist's change survives the engineer's undo).
+Taking back anyone's step is the explicit ``undo(step=N)``. A new step of an actor forgets that actor's undone
+steps. The history and what is undone are in the store, so undo survives a restart; without a store they live
+in memory.
 
 Typed notices (``mixerd.control.events``) go out on the same stream, to subscribers that follow them:
 ``undo`` and ``history`` right after the change events of the operation that caused them (same commit, same
@@ -42,9 +46,11 @@ from mixerd.control.events import HISTORY_ENTRIES, NOTICE_KINDS, ORIGINS, Event,
 from mixerd.control.health import HEALTH_INTERVAL, HealthWatch
 from mixerd.control.history import (
     META_SEQ,
+    META_STEP,
     META_UNDO_POS,
     HistoryEntry,
     StartingState,
+    Steps,
     StepEvents,
     UndoError,
     starting_state,
@@ -78,6 +84,7 @@ class _OpenStep:
 
     step: int
     origin: str
+    actor: str
     at: float  # clock time of its last change
     olds: Mapping[str, Any]  # address → the value before the step
     row_seqs: Mapping[str, int]  # address → the seq of its history row
@@ -129,13 +136,10 @@ class Control:
         self._seq = start.seq
         self._link_errors = 0
         self._store_errors = 0
-        self._last_step = self._db.last_step()
-        pos = self._db.meta(META_UNDO_POS, self._last_step)
-        valid_pos = isinstance(pos, int) and not isinstance(pos, bool) and 0 <= pos <= self._last_step
-        self._pos = pos if valid_pos else self._last_step
+        self._steps = Steps(self._db.steps(), self._db.undone_steps())
+        stored_step = self._db.meta(META_STEP, 0)
+        self._last_step = max(self._steps.newest() or 0, stored_step if isinstance(stored_step, int) else 0)
         self._open: _OpenStep | None = None
-        self._first = self._db.first_step()  # the oldest step the history holds (None: empty)
-        self._undo_sent = self._undo_now()  # the undo status as the last ``undo`` notice said it
         self._problem_sources: list[Any] = []
         self._watch = HealthWatch(self.health, lambda s: self.notify("health", s), lambda: self._hub.follows("health"),
                                   health_interval)
@@ -151,6 +155,7 @@ class Control:
             self._push(tuple(self._values))
             if start.initial:  # the starting mix becomes the store's first state (no undo step)
                 self._wait(self._enqueue(Write(values=start.initial), []))
+            self._carry_over_undo_position()
 
     @property
     def tree(self) -> ParamTree:
@@ -176,18 +181,19 @@ class Control:
 
     # -- changing ---------------------------------------------------------------------------------
 
-    def set(self, address: str, value: Any, origin: str, gesture: str | None = None) -> Event:
+    def set(self, address: str, value: Any, origin: str, gesture: str | None = None, actor: str | None = None) -> Event:
         """Validate and apply one change; returns its event or raises ParamError (nothing changed).
-        ``gesture``: see ``set_many``."""
+        ``gesture``, ``actor``: see ``set_many``."""
         _check_origin(origin)
         coerced = self._tree.validate(address, value)  # no lock: the tree is immutable
         with self._lock:
-            events, ticket = self._change({address: coerced}, origin, coalesce=True, gesture=gesture)
+            events, ticket = self._change({address: coerced}, origin, coalesce=True, gesture=gesture,
+                                          actor=_actor(actor, origin))
         self._wait(ticket)
         return events[0]
 
     def set_many(self, changes: Mapping[str, Any], origin: str, fade_ms: float | None = None,
-                 coalesce: bool = False, gesture: str | None = None) -> list[Event]:
+                 coalesce: bool = False, gesture: str | None = None, actor: str | None = None) -> list[Event]:
         """Apply all ``changes`` or none: every change is validated first, and any invalid one raises
         BatchError (a ParamError listing every bad address in ``errors``) with nothing changed and no
         seq used. The engine gets the whole batch in one ``apply`` call; events follow in the order
@@ -198,81 +204,59 @@ class Control:
         extends that step instead, as repeated ``set`` calls of one address do. ``gesture`` (a front end's id
         for one touch or drag) makes every change of that gesture from that origin one step, whichever
         addresses each names and however long the finger rests (an EQ handle dragged up, then sideways). A batch
-        of more changes than the tree has parameters is refused (ParamError ``too_many_changes``)."""
+        of more changes than the tree has parameters is refused (ParamError ``too_many_changes``). ``actor``: who
+        asked, whose undo takes the step back (default: the origin)."""
         _check_origin(origin)
         # Validation (and its "did you mean" for unknown addresses) runs before the lock is taken.
         coerced = self._tree.validate_many(changes)
         if not coerced:
             return []
         with self._lock:
-            events, ticket = self._change(coerced, origin, fade_ms, coalesce=coalesce, gesture=gesture)
+            events, ticket = self._change(coerced, origin, fade_ms, coalesce=coalesce, gesture=gesture,
+                                          actor=_actor(actor, origin))
         self._wait(ticket)
         return events
 
     # -- undo -------------------------------------------------------------------------------------
 
-    def undo(self) -> StepEvents:
-        """Undo the newest applied step: its old values as one batch (origin "undo"). Returns the
-        events (a list that also carries the ``step`` undone); raises UndoError ``nothing_to_undo``."""
-        self._wait(self._queued)
-        with self._lock:
-            self._settle()
-            step = self._pos
-            rows = self._db.step_changes(step) if step > 0 else []
-            if not rows:
-                raise UndoError("nothing_to_undo", "nothing to undo: no earlier change is in the history")
-            target: dict[str, Any] = {}
-            for row in rows:  # the oldest row of an address has the value from before the step
-                target.setdefault(row.address, row.old)
-            self._pos = step - 1
-            events, ticket = self._walk(target, step)
-        self._wait(ticket)
-        return events
+    def undo(self, actor: str | None = None, step: int | None = None) -> StepEvents:
+        """Take back ``actor``'s newest applied step (anyone's when None), or exactly ``step`` (History's "undo
+        this": anyone's; ``actor`` is then only who asks). Each address goes back to its value from before the step if it still holds the step's
+        value; one changed since is kept and reported (``StepEvents.kept``). The events' origin is "undo".
+        Raises UndoError ``nothing_to_undo`` (or ``unknown_step``)."""
+        return self._take("undo", actor, step)
 
-    def redo(self) -> StepEvents:
-        """Re-apply the step undone last (origin "undo"); raises UndoError ``nothing_to_redo``."""
-        self._wait(self._queued)
-        with self._lock:
-            self._settle()
-            step = self._pos + 1
-            rows = self._db.step_changes(step) if step <= self._last_step else []
-            if not rows:
-                raise UndoError("nothing_to_redo",
-                                "nothing to redo: no undone step (a change after undo discards the redo steps)")
-            target = {row.address: row.new for row in rows}  # oldest first: the newest value wins
-            self._pos = step
-            events, ticket = self._walk(target, step)
-        self._wait(ticket)
-        return events
+    def redo(self, actor: str | None = None, step: int | None = None) -> StepEvents:
+        """Re-apply the step ``actor`` undid last (anyone's when None), or exactly the undone ``step``; likewise
+        only where the value is still the one the undo left. Raises UndoError ``nothing_to_redo``."""
+        return self._take("redo", actor, step)
 
     def history(self, limit: int = 100, before: int | None = None) -> list[HistoryEntry]:
         """The newest ``limit`` recorded changes (newest first), only those with a seq below ``before``
         if given; each says whether its step is undone."""
-        self._wait(self._queued)
+        return self.history_view(limit, before)[1]
+
+    def undo_status(self, actor: str | None = None) -> dict[str, Any]:
+        """What undo and redo would do for ``actor`` (anyone's steps when None): ``can_undo``, ``can_redo``,
+        ``undo_step``, ``undo_seq`` (its newest change), ``redo_step``."""
+        return self.undo_state(actor)[1]
+
+    def undo_state(self, actor: str | None = None) -> tuple[int, dict[str, Any]]:
+        """``(seq, undo_status(actor))`` read together: an ``undo`` notice with a seq ≤ this seq is not newer."""
         with self._lock:
-            self._settle()
-            pos = self._pos
-            rows = self._db.history(limit, before)
-        return [HistoryEntry(c.seq, c.ts, c.origin, c.address, c.old, c.new, c.step, c.step > pos) for c in rows]
+            return self._seq, self._steps.status(actor)
 
-    def undo_status(self) -> dict[str, Any]:
-        """``{"position", "can_undo", "can_redo"}``: the newest applied step and what undo/redo would do."""
-        return self.undo_state()[1]
-
-    def undo_state(self) -> tuple[int, dict[str, Any]]:
-        """``(seq, undo_status())`` read together: an ``undo`` notice with a seq ≤ this seq is not newer."""
-        with self._lock:
-            return self._seq, self._undo_now()
-
-    def history_view(self, limit: int = 100, before: int | None = None) -> tuple[int, list[HistoryEntry], dict[str, Any]]:
-        """``(seq, history(limit, before), undo_status())`` read together: the history as of ``seq``, so a
+    def history_view(self, limit: int = 100, before: int | None = None,
+                     actor: str | None = None) -> tuple[int, list[HistoryEntry], dict[str, Any]]:
+        """``(seq, history(limit, before), undo_status(actor))`` read together: the history as of ``seq``, so a
         ``history`` notice with a seq ≤ it is already in the entries."""
         self._wait(self._queued)
         with self._lock:
             self._settle()
-            pos, seq, status = self._pos, self._seq, self._undo_now()
+            seq, status = self._seq, self._steps.status(actor)
             rows = self._db.history(limit, before)
-        return seq, [HistoryEntry(c.seq, c.ts, c.origin, c.address, c.old, c.new, c.step, c.step > pos)
+            undone = {c.step: self._steps.undone(c.step) for c in rows}
+        return seq, [HistoryEntry(c.seq, c.ts, c.origin, c.address, c.old, c.new, c.step, undone[c.step], c.by)
                      for c in rows], status
 
     def subscribe(self, maxsize: int = 1024, *, notices: bool | Iterable[str] = False) -> Subscription:
@@ -352,9 +336,9 @@ class Control:
     # -- internals --------------------------------------------------------------------------------
 
     def _change(self, changes: dict[str, Any], origin: str, fade_ms: float | None = None,
-                coalesce: bool = False, gesture: str | None = None) -> tuple[list[Event], int]:
-        """Apply validated ``changes`` as an undo step (caller holds the lock): model, engine, then queue
-        the store write. Returns the events and the write's ticket for ``_wait``."""
+                coalesce: bool = False, gesture: str | None = None, actor: str = "") -> tuple[list[Event], int]:
+        """Apply validated ``changes`` as an undo step of ``actor`` (caller holds the lock): model, engine, then
+        queue the store write. Returns the events and the write's ticket for ``_wait``."""
         now, wall = self._clock(), time.time()
         olds = {address: self._values[address] for address in changes}
         moved = [address for address, value in changes.items() if value != olds[address]]
@@ -362,112 +346,152 @@ class Control:
         open_ = self._open
         notices: list[Item] = []
         follow = self._hub.follows("history")
-        newest = open_ is not None and open_.origin == origin and open_.step == self._pos == self._last_step
+        newest = (open_ is not None and open_.origin == origin and open_.actor == actor
+                  and open_.step == self._steps.newest() and not self._steps.undone(open_.step))
         same_gesture = newest and gesture is not None and open_.gesture == gesture
         same_drag = (newest and coalesce and gesture is None and set(changes) == set(open_.olds)
                      and now - open_.at <= self.undo_window_s)
         if same_gesture or same_drag:
             # The drag goes on: the step's rows now end at these values and still start before the drag (an
             # address the gesture reaches only now starts where it was). Rows of addresses not changed now stay.
-            events = self._assign(changes, origin)
+            events = self._assign(changes, origin, actor)
             rows = [Change(e.seq, e.address, open_.olds.get(e.address, olds[e.address]), e.value, origin, open_.step,
-                           wall) for e in events]
+                           wall, actor) for e in events]
             replaced = tuple(open_.row_seqs[a] for a in changes if a in open_.row_seqs)
             write = self._write(rows, drop_seqs=replaced)
             self._open = dataclasses.replace(open_, at=now, olds={**olds, **open_.olds},
                                              row_seqs={**open_.row_seqs, **{r.address: r.seq for r in rows}})
+            self._steps.extended(open_.step, events[-1].seq)
             if follow:
                 notices.append(self._history_notice("extend", open_.step, rows, replaces=replaced))
+            notices += self._undo_notice({actor})
         elif not moved:
             # Nothing changes: no undo step (the redo steps stay); the seqs used are still kept.
-            events = self._assign(changes, origin)
+            events = self._assign(changes, origin, actor)
             write = self._write([], values=steady)
         else:
-            step = self._pos + 1
-            drop_redo = self._pos if self._pos < self._last_step else None
-            # The oldest step left: one at or below the position (those above are dropped), else this one.
-            first = self._first if self._first is not None and self._first <= self._pos else step
-            self._pos = self._last_step = step
-            events = self._assign(changes, origin)
-            rows = [Change(e.seq, e.address, olds[e.address], e.value, origin, step, wall) for e in events
+            step = self._last_step = self._last_step + 1
+            events = self._assign(changes, origin, actor)
+            rows = [Change(e.seq, e.address, olds[e.address], e.value, origin, step, wall, actor) for e in events
                     if e.address not in steady]
-            forget = step - self.undo_depth if step > self.undo_depth else None
-            self._first = first if forget is None else max(first, forget + 1)
-            write = self._write(rows, values=steady, drop_steps_after=drop_redo, drop_steps_through=forget)
+            # A new step of this actor ends its redo; the history keeps the newest undo_depth steps.
+            forgotten = self._steps.add(step, actor, rows[-1].seq)
+            through, trimmed = self._steps.trim(self.undo_depth)
+            write = self._write(rows, values=steady, drop_steps=forgotten, drop_steps_through=through)
             if follow:
-                notices.append(self._history_notice("append", step, rows, drop_steps_after=drop_redo,
-                                                    drop_steps_through=forget))
-            notices += self._undo_notice()
+                notices.append(self._history_notice("append", step, rows, drop_steps=forgotten,
+                                                    drop_steps_through=through))
+            notices += self._undo_notice({actor, *trimmed})
             # A step that changed every address it names may be extended by the next change of the same ones;
             # a gesture's step by any change of that gesture.
-            self._open = (_OpenStep(step, origin, now, {r.address: r.old for r in rows},
+            self._open = (_OpenStep(step, origin, actor, now, {r.address: r.old for r in rows},
                                     {r.address: r.seq for r in rows}, gesture)
                           if len(rows) == len(changes) or gesture is not None else None)
         self._push(tuple(changes), fade_ms)  # heard now; the disk follows
         return events, self._enqueue(write, [*events, *notices] if notices else events)
 
-    def _walk(self, target: dict[str, Any], step: int) -> tuple[StepEvents, int]:
-        """Apply an undo/redo step's values (caller holds the lock and has moved the position)."""
-        values = {}
+    def _take(self, what: str, actor: str | None, step: int | None) -> StepEvents:
+        """Undo or redo (``what``) a step: ``step``, or the one ``actor``'s undo/redo takes."""
+        self._wait(self._queued)
+        with self._lock:
+            self._settle()
+            undoing = what == "undo"
+            if step is None:
+                step = self._steps.to_undo(actor) if undoing else self._steps.to_redo(actor)
+                if step is None:
+                    raise UndoError(f"nothing_to_{what}", _nothing_to(what, actor))
+            elif step not in self._steps:
+                raise UndoError("unknown_step", f"step {step} is not in the history (it keeps the newest "
+                                f"{self.undo_depth} steps; a new change forgets its maker's undone steps)")
+            elif self._steps.undone(step) == undoing:
+                raise UndoError(f"nothing_to_{what}", f"step {step} is {'already undone' if undoing else 'not undone'}")
+            rows = self._db.step_changes(step)
+            before: dict[str, Any] = {}
+            after: dict[str, Any] = {}
+            last_seq: dict[str, int] = {}
+            for row in rows:  # oldest first: the oldest row has the value from before, the newest the step's own
+                before.setdefault(row.address, row.old)
+                after[row.address], last_seq[row.address] = row.new, row.seq
+            target, expect = (before, after) if undoing else (after, before)
+            events, ticket = self._walk(what, step, target, expect, last_seq, actor)
+        self._wait(ticket)
+        return events
+
+    def _walk(self, what: str, step: int, target: dict[str, Any], expect: dict[str, Any],
+              last_seq: dict[str, int], actor: str | None) -> tuple[StepEvents, int]:
+        """Apply an undo/redo: ``target`` where the value is still ``expect`` (caller holds the lock)."""
+        values, kept = {}, []
         for address, value in target.items():
             if address not in self._tree:  # the layout changed since the step was recorded
                 log.warning("undo: step %d: skipping %s (no longer an address of this mixer)", step, address)
+                continue
+            if self._values[address] != expect[address]:  # changed since: whoever did keeps their change
+                later = self._db.last_change(address, last_seq[address])
+                kept.append({"address": address, "value": self._values[address], "by": later.by if later else None})
                 continue
             try:
                 values[address] = self._tree.validate(address, value)
             except ParamError as exc:
                 log.warning("undo: step %d: skipping %s (%s)", step, address, exc.message)
         self._open = None
-        events = self._assign(values, "undo")
+        events = self._assign(values, "undo", actor)
+        undone_at = self._steps.mark(step, what == "undo")
         if values:
             self._push(tuple(values))
         notices: list[Item] = []
         if self._hub.follows("history"):
-            notices.append(self._history_notice("undo" if self._pos < step else "redo", step, []))
-        notices += self._undo_notice()
-        return StepEvents(events, step), self._enqueue(self._write([], values=values), [*events, *notices])
+            notices.append(self._history_notice(what, step, [], kept=kept))
+        notices += self._undo_notice({self._steps.get(step).actor})
+        write = self._write([], values=values, undone={step: undone_at})
+        return StepEvents(events, step, kept), self._enqueue(write, [*events, *notices])
+
+    def _carry_over_undo_position(self) -> None:
+        """A database of an earlier mixerd kept one undo position: the steps above it are undone (caller holds
+        the lock; once, at start)."""
+        pos = self._db.meta(META_UNDO_POS)
+        if not isinstance(pos, int) or isinstance(pos, bool):
+            return
+        undone = {}
+        for step in [s for s in range(self._last_step, pos, -1) if s in self._steps]:  # undone newest first
+            undone[step] = self._steps.mark(step, True)
+        self._wait(self._enqueue(Write(meta={META_UNDO_POS: None}, undone=undone), []))
 
     # -- notices (caller holds the lock) ----------------------------------------------------------------
 
-    def _undo_now(self) -> dict[str, Any]:
-        pos = self._pos
-        return {"position": pos, "can_undo": pos > 0 and self._first is not None and self._first <= pos,
-                "can_redo": pos < self._last_step}
-
-    def _undo_notice(self) -> list[Item]:
-        """An ``undo`` notice if the status changed since the last one (tracked even while nobody follows,
-        so a follower's snapshot and the next notice agree)."""
-        now = self._undo_now()
-        if now == self._undo_sent:
+    def _undo_notice(self, actors: set[str]) -> list[Item]:
+        """An ``undo`` notice naming the actors whose undo/redo status may have changed."""
+        if not self._hub.follows("undo"):
             return []
-        self._undo_sent = now
-        return [Notice("undo", now, self._seq)] if self._hub.follows("undo") else []
+        return [Notice("undo", {"actors": sorted(actors)}, self._seq)]
 
     def _history_notice(self, action: str, step: int, rows: list[Change], *, replaces: Iterable[int] = (),
-                        drop_steps_after: int | None = None, drop_steps_through: int | None = None) -> Notice:
+                        drop_steps: Iterable[int] = (), drop_steps_through: int | None = None,
+                        kept: list[dict[str, Any]] | None = None) -> Notice:
         newest = rows[-HISTORY_ENTRIES:][::-1]
-        entries = [HistoryEntry(r.seq, r.ts, r.origin, r.address, r.old, r.new, r.step, False).to_dict()
+        entries = [HistoryEntry(r.seq, r.ts, r.origin, r.address, r.old, r.new, r.step, False, r.by).to_dict()
                    for r in newest]
-        return Notice("history", {"action": action, "step": step, "position": self._pos, "entries": entries,
-                                  "complete": len(rows) <= HISTORY_ENTRIES, "replaces": list(replaces),
-                                  "drop_steps_after": drop_steps_after, "drop_steps_through": drop_steps_through},
+        info = self._steps.get(step)
+        return Notice("history", {"action": action, "step": step, "actor": info.actor if info else None,
+                                  "entries": entries, "complete": len(rows) <= HISTORY_ENTRIES,
+                                  "replaces": list(replaces), "drop_steps": list(drop_steps),
+                                  "drop_steps_through": drop_steps_through, "kept": kept or []},
                       self._seq)
 
-    def _assign(self, changes: dict[str, Any], origin: str) -> list[Event]:
+    def _assign(self, changes: dict[str, Any], origin: str, actor: str | None) -> list[Event]:
         """Put ``changes`` into the model and number them."""
         self._values.update(changes)
         events = []
         for address, value in changes.items():
             self._seq += 1
-            events.append(Event(self._seq, address, value, origin))
+            events.append(Event(self._seq, address, value, origin, actor))
         return events
 
     def _write(self, rows: list[Change], values: Mapping[str, Any] | None = None, *,
-               drop_seqs: Iterable[int] = (), drop_steps_after: int | None = None,
-               drop_steps_through: int | None = None) -> Write:
-        """The store write of one operation, with the seq and undo position as they are after it."""
-        return Write(rows, {META_SEQ: self._seq, META_UNDO_POS: self._pos}, drop_steps_after, values,
-                     tuple(drop_seqs), drop_steps_through)
+               drop_seqs: Iterable[int] = (), drop_steps: Iterable[int] = (), drop_steps_through: int | None = None,
+               undone: Mapping[int, int | None] | None = None) -> Write:
+        """The store write of one operation, with the seq and the newest step number as they are after it."""
+        return Write(rows, {META_SEQ: self._seq, META_STEP: self._last_step}, None, values, tuple(drop_seqs),
+                     drop_steps_through, tuple(drop_steps), undone)
 
     def _enqueue(self, write: Write, events: list[Item]) -> int:
         """Queue ``write`` and its events (and notices) for the next commit (caller holds the model lock, so
@@ -541,6 +565,28 @@ class Control:
         except Exception:
             log.exception("audio engine failed to report %s", what)
             return fallback()
+
+
+def _nothing_to(what: str, actor: str | None) -> str:
+    if actor is None:
+        return ("nothing to undo: no applied change is in the history" if what == "undo"
+                else "nothing to redo: no undone step (a new change forgets its maker's undone steps)")
+    if what == "undo":
+        return ("nothing to undo: none of your changes is left in the history (undo takes back your own changes; "
+                "someone else's are undone from the history, one by one)")
+    return "nothing to redo: you have undone nothing since your last change"
+
+
+#: The longest actor name (an id from a token or a browser, with its kind).
+MAX_ACTOR = 200
+
+
+def _actor(actor: str | None, origin: str) -> str:
+    if actor is None:
+        return origin
+    if not isinstance(actor, str) or not 0 < len(actor) <= MAX_ACTOR:
+        raise ValueError(f"actor must be a string of 1 to {MAX_ACTOR} characters, not {actor!r}")
+    return actor
 
 
 def _check_origin(origin: str) -> None:

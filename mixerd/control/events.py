@@ -11,15 +11,16 @@ One stream per Control carries two kinds of item, in the order they happened:
   ``NOTICE_KINDS``, ``data`` is JSON-ready, ``seq`` is the control's seq when it was emitted (a notice of
   an undo step comes right after that step's change events, with the seq of the last of them):
 
-  - ``undo`` ``{"position", "can_undo", "can_redo"}``: what undo/redo would do now (emitted only when that
-    changes; the same as ``Control.undo_status()``).
-  - ``history`` ``{"action", "step", "position", "entries", "complete", "replaces", "drop_steps_after",
-    "drop_steps_through"}``: the recorded history changed. ``action`` ``append`` (a new step; ``entries``
+  - ``undo`` ``{"actors"}``: what undo/redo would do for these actors may have changed (a step of theirs came,
+    grew, was undone or redone, or was forgotten); ask ``Control.undo_status(actor)``.
+  - ``history`` ``{"action", "step", "actor", "entries", "complete", "replaces", "drop_steps",
+    "drop_steps_through", "kept"}``: the recorded history changed. ``action`` ``append`` (a new step; ``entries``
     are its rows, newest first, as ``HistoryEntry.to_dict()``; a step with more than ``HISTORY_ENTRIES``
     rows sends only its newest and ``complete`` false), ``extend`` (a fader drag went on: its rows
-    ``replaces`` are replaced by ``entries``), ``undo`` or ``redo`` (``step`` was undone or redone: every
-    entry's ``undone`` is ``step > position``). ``drop_steps_after`` / ``drop_steps_through``: the steps
-    above (discarded redo steps) or up to (beyond the undo depth) that number are gone from the history.
+    ``replaces`` are replaced by ``entries``), ``undo`` or ``redo`` (``step`` was undone or redone: its entries'
+    ``undone``; ``kept``: its values someone changed since, left alone). ``actor``: whose step it is.
+    ``drop_steps`` / ``drop_steps_through``: those steps (the actor's undone ones, forgotten by its new step)
+    or every step up to that number (beyond the undo depth) are gone from the history.
   - ``scenes`` ``{"revision", "action", "id", "scenes", "safes", "safe_addresses"}``: the scene list or
     the safes changed (``action`` ``saved``, ``renamed``, ``deleted``, ``imported`` or ``safes``);
     ``scenes`` is every scene's ``{"id", "name", "created", "updated", "size"}`` (times in seconds since
@@ -61,9 +62,10 @@ class Event:
     address: str
     value: Any
     origin: str
+    actor: str | None = None  # who (see Control: whose undo takes it back; for an undo's events, who undid)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready ``{"seq", "address", "value", "origin"}``."""
+        """JSON-ready ``{"seq", "address", "value", "origin", "actor"}``."""
         return asdict(self)
 
 

@@ -6,15 +6,16 @@ given as ``initial`` (the demo mix on a first start). Stored values are checked 
 parameter tree: an address the layout no longer has, or a value no longer valid, is dropped with a
 warning, never a crash.
 
-The history itself lives in the store (``history`` table, one row per changed address and step, the
-undo position in ``meta``); ``Control`` walks it. See ``Control.undo``.
+The history itself lives in the store (``history`` table, one row per changed address and step, with
+who made it; ``undone`` table: the steps undone now); ``Steps`` is Control's index of it (who made each step,
+which are undone), so what undo and redo would do for someone is known without a query. See ``Control.undo``.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Literal, Mapping
 
 from mixerd.control.events import Event
 from mixerd.model.errors import ParamError
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 
 #: meta keys Control keeps in the store.
 META_SEQ = "seq"
+META_STEP = "step"  # the newest step number given out (numbers are never given out twice)
+#: an earlier mixerd's one undo position (steps above it were undone); read once, to carry them over
 META_UNDO_POS = "undo_pos"
 
 
@@ -92,15 +95,109 @@ class HistoryEntry:
     new: Any
     step: int
     undone: bool
+    actor: str = ""  # who made it (see Steps)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"seq": self.seq, "ts": self.ts, "origin": self.origin, "address": self.address,
+        return {"seq": self.seq, "ts": self.ts, "origin": self.origin, "actor": self.actor, "address": self.address,
                 "old": self.old, "new": self.new, "step": self.step, "undone": self.undone}
 
 
 class StepEvents(list[Event]):
-    """The events an undo or redo applied (a plain list of them), plus the ``step`` it undid or redid."""
+    """The events an undo or redo applied (a plain list of them), plus the ``step`` it undid or redid and what
+    it ``kept``: the step's addresses someone changed since, left as they are
+    (``{"address", "value", "by"}``, ``by`` the actor of that later change or None)."""
 
-    def __init__(self, events: list[Event], step: int):
+    def __init__(self, events: list[Event], step: int, kept: list[dict[str, Any]] | None = None):
         super().__init__(events)
         self.step = step
+        self.kept = kept or []
+
+
+@dataclass
+class StepInfo:
+    """One undo step as Control indexes it: who made it, the seq of its newest change, when it was undone."""
+
+    actor: str
+    last_seq: int
+    undone_at: int | None = None  # when it was undone (a count of undos: the latest is the highest); None: applied
+
+
+class Steps:
+    """Who made every step of the history and which are undone: what undo and redo take back for whom.
+
+    Undo is per actor (an admin session, a mix link, MQTT, the REST API: see ``control.access.actor_of``): an
+    actor's undo takes back that actor's newest applied step, redo re-applies the step that actor undid last,
+    and a new step of an actor forgets that actor's undone steps (theirs only: a musician changing their mix
+    does not take the engineer's redo away). Steps are kept in order, oldest first."""
+
+    def __init__(self, made: Iterable[tuple[int, str, int]] = (), undone: Mapping[int, int] | None = None):
+        undone = undone or {}
+        self._steps: dict[int, StepInfo] = {step: StepInfo(actor, last_seq, undone.get(step))
+                                           for step, actor, last_seq in made}
+        self._undos = max(undone.values(), default=0)  # undos counted so far (orders the undone steps)
+
+    def __len__(self) -> int:
+        return len(self._steps)
+
+    def __contains__(self, step: object) -> bool:
+        return step in self._steps
+
+    def get(self, step: int) -> StepInfo | None:
+        return self._steps.get(step)
+
+    def undone(self, step: int) -> bool:
+        info = self._steps.get(step)
+        return info is not None and info.undone_at is not None
+
+    def newest(self) -> int | None:
+        return next(reversed(self._steps), None)
+
+    def to_undo(self, actor: str | None) -> int | None:
+        """The step ``actor``'s undo takes back: its newest applied one (anyone's when ``actor`` is None)."""
+        for step in reversed(self._steps):
+            info = self._steps[step]
+            if info.undone_at is None and (actor is None or info.actor == actor):
+                return step
+        return None
+
+    def to_redo(self, actor: str | None) -> int | None:
+        """The step ``actor``'s redo re-applies: the one it undid last (anyone's when ``actor`` is None)."""
+        best: tuple[int, int] | None = None
+        for step, info in self._steps.items():
+            if info.undone_at is not None and (actor is None or info.actor == actor):
+                if best is None or (info.undone_at, step) > best:
+                    best = (info.undone_at, step)
+        return None if best is None else best[1]
+
+    def status(self, actor: str | None) -> dict[str, Any]:
+        """What undo and redo would do for ``actor``: ``can_undo``, ``can_redo``, the ``undo_step`` and its newest
+        change's seq (``undo_seq``: "is my last change still what undo takes back?"), the ``redo_step``."""
+        undo, redo = self.to_undo(actor), self.to_redo(actor)
+        return {"can_undo": undo is not None, "can_redo": redo is not None, "undo_step": undo,
+                "undo_seq": self._steps[undo].last_seq if undo is not None else None, "redo_step": redo}
+
+    def add(self, step: int, actor: str, last_seq: int) -> list[int]:
+        """A new step of ``actor``; returns ``actor``'s undone steps, forgotten now (a new change ends their redo)."""
+        gone = [s for s, info in self._steps.items() if info.actor == actor and info.undone_at is not None]
+        for s in gone:
+            del self._steps[s]
+        self._steps[step] = StepInfo(actor, last_seq)
+        return gone
+
+    def trim(self, depth: int) -> tuple[int | None, set[str]]:
+        """Forget the oldest steps beyond ``depth``: ``(the newest step forgotten or None, their actors)``."""
+        through, actors = None, set()
+        while len(self._steps) > depth:
+            through = next(iter(self._steps))
+            actors.add(self._steps.pop(through).actor)
+        return through, actors
+
+    def extended(self, step: int, last_seq: int) -> None:
+        self._steps[step].last_seq = last_seq
+
+    def mark(self, step: int, undone: bool) -> int | None:
+        """Mark ``step`` undone (returns its place among the undos, for the store) or applied again (None)."""
+        if undone:
+            self._undos += 1
+        self._steps[step].undone_at = self._undos if undone else None
+        return self._steps[step].undone_at

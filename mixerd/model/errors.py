@@ -56,10 +56,12 @@ CODES: dict[str, Code] = {
     **_codes("not_found",
              unknown_address="no parameter has this address",
              not_found="no scene, version, template, link, mix or other named thing of that name or number",
-             unknown_action="no action has this name"),
+             unknown_action="no action has this name",
+             unknown_step="no undo step of this number is in the history (the oldest are forgotten)"),
     **_codes("conflict",
-             nothing_to_undo="the undo history has no step left to undo",
-             nothing_to_redo="no undone step to redo (a new change after undo discards the redo steps)",
+             nothing_to_undo="the undo history has no step of yours (or the one named) left to undo",
+             nothing_to_redo="no undone step of yours (or the one named) to redo (a new change of yours forgets "
+                             "your undone steps)",
              name_taken="another scene already has this name",
              confirm_required="the operation cannot be undone and must be confirmed",
              ab_active="a comparison is already running",
@@ -148,7 +150,7 @@ class ParamError(MixerError):
     """A rejected address or value (the parameter tree's and the control core's validation)."""
 
     family = frozenset({"unknown_address", "wrong_type", "out_of_range", "invalid_value", "not_found",
-                        "too_many_changes", "nothing_to_undo", "nothing_to_redo"})
+                        "too_many_changes", "nothing_to_undo", "nothing_to_redo", "unknown_step"})
 
 
 class BatchError(ParamError):

@@ -262,9 +262,9 @@ class MqttBridge:
                                allowed=", ".join(f"{a} ({what})" for a, what in ACTIONS.items()))
         self.access.check_action(name)  # read-only, not among [mqtt] actions, or reaching past writable
         if name == "undo":
-            self.control.undo()
+            self.control.undo("mqtt")
         elif name == "redo":
-            self.control.redo()
+            self.control.redo("mqtt")
         elif name == "generators":
             on = parse_payload(payload, self._tree.spec("gen/1/on")) if "gen/1/on" in self._tree else False
             gens = [a for a in self._tree.addresses() if a.startswith("gen/") and a.endswith("/on")]
@@ -279,7 +279,7 @@ class MqttBridge:
             if name == "scene_save":
                 self.scenes.save_scene(_unquote(text))
             elif (scene_id := self._scene_id(_unquote(text))) is not None:
-                self.scenes.recall_scene(scene_id)
+                self.scenes.recall_scene(scene_id, actor="mqtt")
 
     def _start_gain_staging(self, payload: bytes) -> None:
         """Check the request now (errors go to {base}/error), listen in a thread of its own."""

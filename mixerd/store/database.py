@@ -40,9 +40,11 @@ CREATE TABLE IF NOT EXISTS history (
     address TEXT NOT NULL,
     old TEXT NOT NULL,
     new TEXT NOT NULL,
-    step INTEGER NOT NULL
+    step INTEGER NOT NULL,
+    actor TEXT
 );
 CREATE INDEX IF NOT EXISTS history_step ON history (step);
+CREATE TABLE IF NOT EXISTS undone (step INTEGER PRIMARY KEY, at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS scenes (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
@@ -67,6 +69,13 @@ class Change:
     origin: str
     step: int
     ts: float = 0.0
+    #: who made it (an admin session, a mix link, MQTT, …: the one whose undo takes it back); None: ``origin``
+    actor: str | None = None
+
+    @property
+    def by(self) -> str:
+        """Who made it: ``actor``, or the origin for a row recorded before actors were."""
+        return self.actor or self.origin
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,10 @@ class Write:
     values: Mapping[str, Any] | None = None
     drop_seqs: Iterable[int] = ()
     drop_steps_through: int | None = None
+    #: steps whose rows are forgotten (an actor's undone steps once they change something new)
+    drop_steps: Iterable[int] = ()
+    #: step → its place among the undos (undone now: the highest was undone last), or None (applied again)
+    undone: Mapping[int, int | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -94,7 +107,7 @@ class Scene:
 _COLUMNS = {
     "meta": "key, value",
     "state": "address, value",
-    "history": "seq, ts, origin, address, old, new, step",
+    "history": "seq, ts, origin, address, old, new, step",  # + actor (added by _migrate when missing)
     "scenes": "id, name, created, updated, scene_values",
     "safes": "pattern",
     "versions": "id, ts, seq, version_values",
@@ -111,8 +124,24 @@ def _aside_name(path: Path) -> Path:
     return aside
 
 
+_ROW = "seq, address, old, new, origin, step, ts, actor"
+
+
+def _change(row: tuple) -> Change:
+    seq, address, old, new, origin, step, ts, actor = row
+    return Change(seq, address, json.loads(old), json.loads(new), origin, step, ts, actor)
+
+
 def _dump(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a database of an earlier mixerd up to this one's tables: history rows got an ``actor`` (who made
+    the change; older rows are their origin's)."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(history)")}
+    if "actor" not in columns:
+        conn.execute("ALTER TABLE history ADD COLUMN actor TEXT")
 
 
 def _repair_lone_surrogates(conn: sqlite3.Connection) -> None:
@@ -190,6 +219,8 @@ class Store:
             conn.execute("PRAGMA journal_mode=WAL")
             # FULL: a committed change survives power loss, not only a killed process.
             conn.execute("PRAGMA synchronous=FULL")
+            if "history" in tables:
+                _migrate(conn)
             conn.executescript(_SCHEMA)
             conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
             _repair_lone_surrogates(conn)
@@ -240,38 +271,67 @@ class Store:
     def _write(self, w: Write, now: float) -> None:
         if w.drop_steps_after is not None:
             self._conn.execute("DELETE FROM history WHERE step > ?", (w.drop_steps_after,))
+            self._conn.execute("DELETE FROM undone WHERE step > ?", (w.drop_steps_after,))
         if w.drop_steps_through is not None:
             self._conn.execute("DELETE FROM history WHERE step <= ?", (w.drop_steps_through,))
+            self._conn.execute("DELETE FROM undone WHERE step <= ?", (w.drop_steps_through,))
+        for table in ("history", "undone"):
+            self._conn.executemany(f"DELETE FROM {table} WHERE step = ?", [(step,) for step in w.drop_steps])
         self._conn.executemany("DELETE FROM history WHERE seq = ?", [(seq,) for seq in w.drop_seqs])
         self._conn.executemany(
             "INSERT INTO state VALUES (?, ?) ON CONFLICT(address) DO UPDATE SET value = excluded.value",
             [(c.address, _dump(c.new)) for c in w.changes] + [(a, _dump(v)) for a, v in (w.values or {}).items()],
         )
         self._conn.executemany(
-            "INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(c.seq, c.ts or now, c.origin, c.address, _dump(c.old), _dump(c.new), c.step) for c in w.changes],
+            "INSERT OR REPLACE INTO history (seq, ts, origin, address, old, new, step, actor) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(c.seq, c.ts or now, c.origin, c.address, _dump(c.old), _dump(c.new), c.step, c.actor)
+             for c in w.changes],
         )
+        for step, at in (w.undone or {}).items():
+            if at is None:
+                self._conn.execute("DELETE FROM undone WHERE step = ?", (step,))
+            else:
+                self._conn.execute("INSERT OR REPLACE INTO undone VALUES (?, ?)", (step, at))
         for key, value in (w.meta or {}).items():
             self._conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, _dump(value)))
 
     def history(self, limit: int = 100, before_seq: int | None = None) -> list[Change]:
         """The newest ``limit`` changes (newest first), optionally only those before ``before_seq``."""
-        query = "SELECT seq, address, old, new, origin, step, ts FROM history"
+        query = f"SELECT {_ROW} FROM history"
         args: tuple = ()
         if before_seq is not None:
             query += " WHERE seq < ?"
             args = (before_seq,)
         with self._lock:
             rows = self._conn.execute(query + " ORDER BY seq DESC LIMIT ?", (*args, limit)).fetchall()
-        return [Change(s, a, json.loads(o), json.loads(n), origin, step, ts) for s, a, o, n, origin, step, ts in rows]
+        return [_change(row) for row in rows]
 
     def step_changes(self, step: int) -> list[Change]:
         """The changes of one undo step, oldest first."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT seq, address, old, new, origin, step, ts FROM history WHERE step = ? ORDER BY seq",
-                (step,)).fetchall()
-        return [Change(s, a, json.loads(o), json.loads(n), origin, st, ts) for s, a, o, n, origin, st, ts in rows]
+                f"SELECT {_ROW} FROM history WHERE step = ? ORDER BY seq", (step,)).fetchall()
+        return [_change(row) for row in rows]
+
+    def steps(self) -> list[tuple[int, str, int]]:
+        """``(step, who made it, the seq of its newest change)`` of every step the history holds, oldest first."""
+        with self._lock:
+            rows = self._conn.execute("SELECT step, MAX(COALESCE(actor, origin)), MAX(seq) FROM history "
+                                      "GROUP BY step ORDER BY step").fetchall()
+        return [(int(step), actor, int(seq)) for step, actor, seq in rows]
+
+    def undone_steps(self) -> dict[int, int]:
+        """step → its place among the undos (the highest was undone last), for every undone step."""
+        with self._lock:
+            return {int(step): int(at) for step, at in self._conn.execute("SELECT step, at FROM undone")}
+
+    def last_change(self, address: str, after_seq: int) -> Change | None:
+        """The newest recorded change of ``address`` with a seq above ``after_seq`` (None: none)."""
+        with self._lock:
+            row = self._conn.execute(f"SELECT {_ROW} FROM history WHERE address = ? AND seq > ? ORDER BY seq DESC "
+                                     "LIMIT 1", (address, after_seq)).fetchone()
+        return None if row is None else _change(row)
 
     def last_step(self) -> int:
         with self._lock:

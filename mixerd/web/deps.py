@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
 from mixerd.control import Control
-from mixerd.control.access import OPEN, AccessError, Auth, Principal, authorize
+from mixerd.control.access import OPEN, AccessError, Auth, Principal, authorize, authorize_own_undo
 from mixerd.control.scenes import SceneService
 from mixerd.diagnostics import Diagnostics
 
@@ -73,6 +73,13 @@ def any_role(endpoint):
     return endpoint
 
 
+def own_changes(endpoint):
+    """Mark a writing endpoint that acts on the caller's own changes only (undo and redo of one's own steps):
+    whoever may change something may call it (``authorize_own_undo``)."""
+    endpoint.auth_own_changes = True
+    return endpoint
+
+
 def presented_token(conn: HTTPConnection, query: bool = False) -> str | None:
     """The credentials a request carries: ``Authorization: Bearer``, else (WebSocket only, ``query``)
     ``?token=``, else the ``mixerd_token`` cookie. The query wins over the cookie because a browser sends the
@@ -108,7 +115,10 @@ async def require_access(request: Request) -> Principal | None:
                             None, "Authorization: Bearer <token>, or the mixerd_token cookie")
     if (request.method not in READ_METHODS and not getattr(endpoint, "auth_public", False)
             and not getattr(endpoint, "auth_param_write", False) and not getattr(endpoint, "auth_any_role", False)):
-        authorize(auth, principal)
+        if getattr(endpoint, "auth_own_changes", False):
+            authorize_own_undo(auth, principal)
+        else:
+            authorize(auth, principal)
     return principal
 
 

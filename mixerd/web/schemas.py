@@ -39,7 +39,8 @@ class EventOut(BaseModel):
     seq: int
     address: str
     value: ParamValue
-    origin: str
+    origin: str = Field(description="which front end: rest, ws, mqtt, scene, undo, system")
+    actor: str | None = Field(description="who (see HistoryEntryOut.actor); for an undo's changes, who undid")
 
 
 class BatchOut(BaseModel):
@@ -168,12 +169,21 @@ class ErrorBody(BaseModel):
     error: ErrorInfo
 
 
+class KeptOut(BaseModel):
+    """A value an undo or redo left alone because someone changed it after the step."""
+
+    address: str
+    value: ParamValue = Field(description="its value now (kept)")
+    by: str | None = Field(description="the actor of the change since (null: an undo or redo)")
+
+
 class StepOut(BaseModel):
     """Result of ``POST /undo`` and ``POST /redo``: the step undone or redone and the changes applied."""
 
     step: int = Field(description="the undo step that was undone or redone")
     seq: int = Field(description="seq after the operation")
     events: list[EventOut] = Field(description="one event per restored value (origin 'undo')")
+    kept: list[KeptOut] = Field(description="the step's values someone changed since: left as they are")
 
 
 class HistoryEntryOut(BaseModel):
@@ -181,7 +191,9 @@ class HistoryEntryOut(BaseModel):
 
     seq: int
     when: datetime = Field(description="when the change was applied (UTC); a fader drag: its last move")
-    origin: str = Field(description="who: rest, ws, mqtt, scene, system")
+    origin: str = Field(description="which front end: rest, ws, mqtt, scene, system")
+    actor: str = Field(description="who: admin:<session>, mix:<bus>:<link>, viewer:<link>, browser:<id> (access "
+                       "control off), rest, mqtt; an actor's undo takes back only its own steps")
     address: str
     old: ParamValue = Field(description="value before the change (before the drag began)")
     new: ParamValue
@@ -190,12 +202,14 @@ class HistoryEntryOut(BaseModel):
 
 
 class HistoryOut(BaseModel):
-    """The newest recorded changes, newest first, and what undo/redo would do now."""
+    """The newest recorded changes, newest first, and what the caller's undo/redo would do now."""
 
     entries: list[HistoryEntryOut]
-    position: int = Field(description="the newest applied step (0: none)")
-    can_undo: bool
-    can_redo: bool
+    can_undo: bool = Field(description="the caller has a step to undo")
+    can_redo: bool = Field(description="the caller has an undone step to redo")
+    undo_step: int | None = Field(description="the step the caller's undo would take back")
+    undo_seq: int | None = Field(description="the seq of that step's newest change")
+    redo_step: int | None = Field(description="the step the caller's redo would re-apply")
     next_before: int | None = Field(description="pass as ?before= for the next older page; null at the end")
     seq: int = Field(description="the history as of this seq: a WebSocket `history` message with a seq up to "
                      "this one is already in it")

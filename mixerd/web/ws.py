@@ -28,6 +28,7 @@ import itertools
 import json
 import logging
 import math
+import re
 from datetime import datetime, timezone
 import struct
 import sys
@@ -45,7 +46,7 @@ from mixerd.control.scenes import SceneService
 from mixerd.diagnostics import Diagnostics
 from mixerd.model.errors import MixerError
 from mixerd.model.meters import MeterFrame, MeterLayout
-from mixerd.control.access import OPEN, Auth, Principal, authorize
+from mixerd.control.access import OPEN, Auth, Principal, actor_of, authorize, authorize_own_undo
 from mixerd.web.deps import presented_token
 from mixerd.web.errors import error_body, status_of
 
@@ -65,10 +66,13 @@ CLOSE_FORBIDDEN = 4403
 #: The client messages, quoted when one cannot be read.
 MESSAGE_SHAPE = ('{"type": "set", "address": "<address>", "value": <value>, "id": <string or number>}, '
                  '{"type": "set_many", "changes": {"<address>": <value>, ...}, "id": <string or number>}, '
-                 '{"type": "undo"} or {"type": "redo"} (the newest step, or the step undone last; "id" optional), '
+                 '{"type": "undo"} or {"type": "redo"} (your newest step, or the step you undid last; "step": N for '
+                 'exactly that step of anyone\'s, admin only; "id" optional), '
                  '{"type": "follow", "history": true or false, "id": <string or number>} or '
                  '{"type": "pong"} (id optional)')
 MAX_ID = 200  # characters of a string id
+#: What a browser may call itself with ``?client=`` (access control off: its undo is its own).
+CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _SOCKETS = itertools.count(1)
 
 
@@ -80,7 +84,7 @@ def _dumps(message: dict[str, Any]) -> str:
 def _change_text(event: Event) -> str:
     """A change message, encoded once for every connection that sends it (events are shared objects)."""
     return _dumps({"type": "change", "seq": event.seq, "address": event.address, "value": event.value,
-                   "origin": event.origin})
+                   "origin": event.origin, "actor": event.actor})
 
 
 def _iso(ts: float) -> str:
@@ -94,8 +98,9 @@ def _notice_text(notice: Notice) -> str:
     (a notice is one shared object, cached by identity); times as in the REST answers."""
     data = dict(notice.data)
     if notice.kind == "history":
-        data["entries"] = [{"seq": e["seq"], "when": _iso(e["ts"]), "origin": e["origin"], "address": e["address"],
-                            "old": e["old"], "new": e["new"], "step": e["step"], "undone": e["undone"]}
+        data["entries"] = [{"seq": e["seq"], "when": _iso(e["ts"]), "origin": e["origin"], "actor": e["actor"],
+                            "address": e["address"], "old": e["old"], "new": e["new"], "step": e["step"],
+                            "undone": e["undone"]}
                            for e in data["entries"]]
     elif notice.kind == "scenes":
         return _scenes_text(notice.seq, data)
@@ -362,6 +367,9 @@ class _Connection:
         self.sub: Subscription | None = None
         self._pings = 0  # pings sent on this socket (each carries its number, "n")
         self._number = next(_SOCKETS)  # this socket among all this process served (scopes its gesture ids)
+        client = websocket.query_params.get("client", "")
+        #: whose changes this socket's undo takes back (see ``actor_of``): its session or link, else its browser
+        self.actor = actor_of(principal, client if CLIENT_ID.fullmatch(client) else None, f"ws:{self._number}")
 
     def stop(self, code: int, reason: str) -> None:
         """Ask the connection to close with ``code`` (from the event loop)."""
@@ -381,7 +389,7 @@ class _Connection:
         self.sub = sub = self.control.subscribe(self.hub.subscribe_maxsize, notices=STANDING)
         tasks: list[asyncio.Task] = []
         try:
-            who = self.principal.to_dict()
+            who = {**self.principal.to_dict(), "actor": self.actor}
             await self._send({"type": "hello", **who, "meter_format": METER_FORMAT,
                               "meter_points": await self.hub.meter_points()})
             await self._send_state()
@@ -432,7 +440,7 @@ class _Connection:
         if problems is not None:
             self._problems = problems[0]
             await self._send(problems[1])
-        self._undo = await anyio.to_thread.run_sync(self.control.undo_state)
+        self._undo = await anyio.to_thread.run_sync(self.control.undo_state, self.actor)
         await self._send({"type": "undo", "seq": self._undo[0], **self._undo[1]})
         if self.hub.scenes is not None:
             listing = await anyio.to_thread.run_sync(self.hub.scenes.listing)
@@ -467,9 +475,11 @@ class _Connection:
             if self.follows_history:
                 await self._send(_notice_text(notice))
         elif kind == "undo":
-            if self._undo is None or (notice.seq >= self._undo[0] and notice.data != self._undo[1]):
-                self._undo = (notice.seq, dict(notice.data))
-                await self._send({"type": "undo", "seq": notice.seq, **notice.data})
+            if self.actor in notice.data["actors"]:  # what this client's undo/redo would do may have changed
+                seq, status = await anyio.to_thread.run_sync(self.control.undo_state, self.actor)
+                if self._undo is None or (seq >= self._undo[0] and status != self._undo[1]):
+                    self._undo = (seq, status)
+                    await self._send({"type": "undo", "seq": seq, **status})
         elif kind == "health":
             if notice.data != self._health:
                 self._health = dict(notice.data)
@@ -566,8 +576,8 @@ class _Connection:
                 self._check_fresh(msg)
                 gesture = self._gesture(msg)
                 authorize(self.hub.auth, self.principal, [address])
-                event = await self._apply(functools.partial(self.control.set, gesture=gesture), address, msg["value"],
-                                          "ws")
+                event = await self._apply(functools.partial(self.control.set, gesture=gesture, actor=self.actor),
+                                          address, msg["value"], "ws")
                 seq = event.seq
             elif kind == "set_many":
                 changes, coalesce = msg.get("changes"), msg.get("coalesce", True)
@@ -580,15 +590,23 @@ class _Connection:
                 # An app sends a multi-value drag (an EQ handle: frequency and gain) this way: one undo step. A
                 # one-off batch (solos cleared, trims applied) says coalesce false: a step of its own, always.
                 events = await self._apply(functools.partial(self.control.set_many, coalesce=coalesce,
-                                                             gesture=gesture), changes, "ws")
+                                                             gesture=gesture, actor=self.actor), changes, "ws")
                 seq = events[-1].seq if events else self.control.seq
             elif kind in ("undo", "redo"):
                 # Stamped like a change (an undo held up by a dead link would replay as stale as a fader move).
                 self._check_fresh(msg)
-                authorize(self.hub.auth, self.principal)  # undo and redo reach any address: the admin's
-                done = await self._apply(self.control.undo if kind == "undo" else self.control.redo)
+                step = msg.get("step")
+                take = self.control.undo if kind == "undo" else self.control.redo
+                if step is None:  # this client's own
+                    authorize_own_undo(self.hub.auth, self.principal)
+                    done = await self._apply(functools.partial(take, self.actor))
+                else:  # exactly that step, whoever made it: the admin's
+                    if isinstance(step, bool) or not isinstance(step, int) or step < 1:
+                        raise _Malformed(f'{{"type": "{kind}", "step": <a step number from the history>, "id": <any>}}')
+                    authorize(self.hub.auth, self.principal)
+                    done = await self._apply(functools.partial(take, self.actor, step=step))
                 seq = done[-1].seq if done else self.control.seq
-                answer = {"step": done.step, "changed": len(done)}
+                answer = {"step": done.step, "changed": len(done), "kept": done.kept}
             else:
                 raise _Malformed('"type": "set", "set_many", "undo", "redo", "follow" or "pong"')
         except _Malformed as exc:

@@ -184,7 +184,7 @@ def test_events_carry_their_origin_in_order(control):
     events = [sub.get_nowait() for _ in range(6)]
     assert [e.origin for e in events] == ["rest", "ws", "mqtt", "scene", "undo", "system"]
     assert [e.seq for e in events] == [1, 2, 3, 4, 5, 6]
-    assert events[0].to_dict() == {"seq": 1, "address": "main/fader", "value": -1.0, "origin": "rest"}
+    assert events[0].to_dict() == {"seq": 1, "address": "main/fader", "value": -1.0, "origin": "rest", "actor": "rest"}
 
 
 def test_unknown_origin_is_a_programming_error(control):

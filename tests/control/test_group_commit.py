@@ -174,16 +174,16 @@ def test_concurrent_writers_share_commits_and_every_answered_change_is_on_disk(c
         seqs.append(event.seq)
     assert seqs == list(range(1, changes + 1))
 
-    # The undo history in the store is whole: seq and position as control has them, and undo walks it.
+    # The undo history in the store is whole: seq and the steps as control has them, and undo walks it.
     status = control.undo_status()
-    assert store.meta("seq") == control.seq == changes and store.meta("undo_pos") == status["position"]
+    assert store.meta("seq") == control.seq == changes and store.meta("step") == status["undo_step"]
     newest = store.history(limit=1)[0]
-    assert newest.seq == changes and newest.step == status["position"]
+    assert newest.seq == changes == status["undo_seq"] and newest.step == status["undo_step"]
     undone = control.undo()
     assert undone.step == newest.step and [(e.address, e.value) for e in undone] == [(newest.address, newest.old)]
-    assert store.meta("undo_pos") == status["position"] - 1 and store.load_state()[newest.address] == newest.old
+    assert newest.step in store.undone_steps() and store.load_state()[newest.address] == newest.old
     assert [(e.address, e.value) for e in control.redo()] == [(newest.address, newest.new)]
-    assert store.meta("undo_pos") == status["position"] and store.load_state()[newest.address] == newest.new
+    assert store.undone_steps() == {} and store.load_state()[newest.address] == newest.new
 
 
 def test_a_failing_disk_does_not_take_back_what_the_engine_plays(control, engine, store, caplog):

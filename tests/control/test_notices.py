@@ -46,7 +46,7 @@ def drain(sub) -> list:
 
 
 def shape(items) -> list:
-    """Items as (kind, what): changes as ("change", address), notices as (kind, action or position)."""
+    """Items as (kind, what): changes as ("change", address), notices as (kind, action or the actors named)."""
     out = []
     for item in items:
         if isinstance(item, Event):
@@ -54,16 +54,21 @@ def shape(items) -> list:
         elif item.kind == "history":
             out.append(("history", item.data["action"]))
         elif item.kind == "undo":
-            out.append(("undo", item.data["position"]))
+            out.append(("undo", tuple(item.data["actors"])))
         else:
             out.append((item.kind, None))
     return out
 
 
-def truth(store: Store, position: int) -> dict:
-    """What the stored history allows: a step with rows at the position (undo), above it (redo)."""
-    return {"position": position, "can_undo": position > 0 and bool(store.step_changes(position)),
-            "can_redo": bool(store.step_changes(position + 1))}
+def truth(store: Store, actor: str) -> dict:
+    """What the stored history allows ``actor``: its newest applied step (undo), the one it undid last (redo)."""
+    undone = store.undone_steps()
+    mine = [(step, seq) for step, who, seq in store.steps() if who == actor]
+    applied = [(step, seq) for step, seq in mine if step not in undone]
+    redo = max((step for step, _ in mine if step in undone), key=undone.get, default=None)
+    undo = applied[-1] if applied else (None, None)
+    return {"can_undo": undo[0] is not None, "can_redo": redo is not None, "undo_step": undo[0], "undo_seq": undo[1],
+            "redo_step": redo}
 
 
 def test_undo_and_history_follow_each_step_right_after_its_changes(control, clock):
@@ -77,57 +82,62 @@ def test_undo_and_history_follow_each_step_right_after_its_changes(control, cloc
     control.redo()
     items = drain(follower)
     assert shape(items) == [
-        ("change", "ch/1/fader"), ("history", "append"), ("undo", 1),
-        ("change", "ch/1/fader"), ("history", "extend"),  # the position did not move: no undo notice
-        ("change", "ch/2/mute"), ("change", "ch/3/mute"), ("history", "append"), ("undo", 2),
-        ("change", "ch/2/mute"), ("change", "ch/3/mute"), ("history", "undo"), ("undo", 1),
-        ("change", "ch/2/mute"), ("change", "ch/3/mute"), ("history", "redo"), ("undo", 2),
+        ("change", "ch/1/fader"), ("history", "append"), ("undo", ("ws",)),
+        ("change", "ch/1/fader"), ("history", "extend"), ("undo", ("ws",)),  # its step's newest change moved
+        ("change", "ch/2/mute"), ("change", "ch/3/mute"), ("history", "append"), ("undo", ("rest",)),
+        ("change", "ch/2/mute"), ("change", "ch/3/mute"), ("history", "undo"), ("undo", ("rest",)),
+        ("change", "ch/2/mute"), ("change", "ch/3/mute"), ("history", "redo"), ("undo", ("rest",)),
     ]
     assert [type(i) for i in drain(plain)] == [Event] * 8  # a plain subscription sees changes only
     changes = [i for i in items if isinstance(i, Event)]
     notices = [i for i in items if isinstance(i, Notice)]
     # Each notice carries the seq of its step's last change.
-    assert [n.seq for n in notices] == [1, 1, 2, 4, 4, 6, 6, 8, 8]
-    first, drag, batch = notices[0].data, notices[2].data, notices[3].data
-    assert first["entries"] == [{"seq": 1, "ts": first["entries"][0]["ts"], "origin": "ws", "address": "ch/1/fader",
-                                 "old": 0.0, "new": -10.0, "step": 1, "undone": False}]
+    assert [n.seq for n in notices] == [1, 1, 2, 2, 4, 4, 6, 6, 8, 8]
+    first, drag, batch = notices[0].data, notices[2].data, notices[4].data
+    assert first["entries"] == [{"seq": 1, "ts": first["entries"][0]["ts"], "origin": "ws", "actor": "ws",
+                                 "address": "ch/1/fader", "old": 0.0, "new": -10.0, "step": 1, "undone": False}]
     assert drag["replaces"] == [1] and [(e["seq"], e["old"], e["new"]) for e in drag["entries"]] == [(2, 0.0, -12.0)]
     assert [e["seq"] for e in batch["entries"]] == [4, 3] and batch["complete"]  # newest first
-    assert notices[-1].data == {"position": 2, "can_undo": True, "can_redo": False}
+    assert notices[-1].data == {"actors": ["rest"]} and notices[-2].data["kept"] == []
     # What the notices built is what GET /history reads.
-    seq, entries, status = control.history_view()
-    assert seq == changes[-1].seq and status == notices[-1].data == control.undo_status()
+    seq, entries, status = control.history_view(actor="rest")
+    assert seq == changes[-1].seq and status == control.undo_status("rest") == truth(control.store, "rest")
+    assert status["undo_step"] == 2 and not status["can_redo"]
     assert [(e.seq, e.step, e.undone) for e in entries] == [(4, 2, False), (3, 2, False), (2, 1, False)]
 
 
 def test_the_undo_status_says_what_the_stored_history_allows(tree, store, clock):
-    """Through undo past the depth, redo steps discarded by a new change, and a restart, the undo notices
-    (and undo_status) agree with the history in the store."""
+    """Through undo past the depth, redo steps forgotten by a new change, and a restart, each actor's status as
+    its undo notices say (undo_status of the actors named) agrees with the history in the store."""
     control = Control(tree, store=store, clock=clock, undo_depth=3)
     sub = control.subscribe(notices=["undo"])
-    said = control.undo_status()
-    assert said == truth(store, 0) == {"position": 0, "can_undo": False, "can_redo": False}
+    actors = ("rest", "mqtt")
+    said = {actor: control.undo_status(actor) for actor in actors}
+    assert said["rest"] == truth(store, "rest") == {"can_undo": False, "can_redo": False, "undo_step": None,
+                                                    "undo_seq": None, "redo_step": None}
 
     def step(op) -> None:
-        nonlocal said
         clock.now += 5
         op()
         for item in drain(sub):
             if isinstance(item, Notice):
-                said = dict(item.data)
-        assert said == control.undo_status() == truth(store, said["position"])
+                said.update({actor: control.undo_status(actor) for actor in item.data["actors"]})
+        for actor in actors:
+            assert said[actor] == control.undo_status(actor) == truth(store, actor), actor
 
     for n in range(1, 6):  # five steps, three kept
-        step(lambda n=n: control.set(f"ch/{n % 4 + 1}/fader", -float(n), "rest"))
-    for _ in range(3):
-        step(control.undo)
-    assert said["can_undo"] is False and said["can_redo"] is True
-    step(control.redo)
-    step(lambda: control.set("ch/1/mute", True, "rest"))  # discards the redo steps
-    assert said["can_redo"] is False
-    step(control.undo)
+        step(lambda n=n: control.set(f"ch/{n % 4 + 1}/fader", -float(n), actors[n % 2]))
+    for _ in range(2):  # mqtt's steps 5 and 3
+        step(lambda: control.undo("mqtt"))
+    assert said["mqtt"]["can_undo"] is False and said["mqtt"]["redo_step"] == 3 and said["rest"]["undo_step"] == 4
+    step(lambda: control.redo("mqtt"))
+    step(lambda: control.set("ch/1/mute", True, "rest"))  # rest's new step: mqtt keeps its redo; depth forgets 3
+    assert said["mqtt"]["redo_step"] == 5
+    step(lambda: control.set("ch/2/mute", True, "mqtt"))  # forgets mqtt's undone step
+    assert said["mqtt"]["can_redo"] is False
+    step(lambda: control.undo("rest"))
     again = Control(tree, store=store, clock=clock, undo_depth=3)
-    assert again.undo_status() == said == truth(store, said["position"])
+    assert all(again.undo_status(actor) == said[actor] == truth(store, actor) for actor in actors)
 
 
 def test_a_big_step_carries_its_newest_rows(control, tree):
@@ -147,7 +157,7 @@ def test_notices_reach_only_who_follows_them(control):
     undo_only = control.subscribe(notices=["undo"])
     assert control.follows("undo") and not control.follows("history")
     control.set("ch/2/mute", True, "rest")
-    assert shape(drain(undo_only)) == [("change", "ch/2/mute"), ("undo", 2)]
+    assert shape(drain(undo_only)) == [("change", "ch/2/mute"), ("undo", ("rest",))]
     undo_only.follow(["history"])
     control.set("ch/3/mute", True, "rest")
     assert shape(drain(undo_only)) == [("change", "ch/3/mute"), ("history", "append")]

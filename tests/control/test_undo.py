@@ -189,7 +189,7 @@ def test_a_set_after_undo_starts_a_new_step(control, clock):
     drag(control, clock, "ch/1/fader", [-1, -2])
     control.undo()
     drag(control, clock, "ch/1/fader", [-5])
-    assert steps(control) == [1] and control.history()[0].new == -5.0
+    assert steps(control) == [2] and control.history()[0].new == -5.0  # a step number is never given out twice
     control.undo()
     assert control.get("ch/1/fader") == 0.0
 
@@ -223,7 +223,8 @@ def test_undo_and_redo_of_a_batch_are_one_batch_each(tree, clock):
     redone = control.redo()
     assert redone.step == 2 and {(e.address, e.value) for e in redone} == {
         ("ch/1/fader", -6.0), ("ch/1/name", "Kick"), ("ch/2/pan", 30.0)}
-    assert control.undo_status() == {"position": 2, "can_undo": True, "can_redo": False}
+    assert control.undo_status() == {"can_undo": True, "can_redo": False, "undo_step": 2, "undo_seq": 4,
+                                     "redo_step": None}
 
 
 def test_undo_walks_back_through_every_front_end(control, clock):
@@ -255,7 +256,7 @@ def test_a_new_change_after_undo_discards_the_redo_steps(control, clock):
     control.undo()
     control.undo()
     control.set("ch/4/fader", -4, "rest")
-    assert steps(control) == [1, 2] and [e.address for e in control.history()] == ["ch/4/fader", "ch/1/fader"]
+    assert steps(control) == [1, 4] and [e.address for e in control.history()] == ["ch/4/fader", "ch/1/fader"]
     with pytest.raises(UndoError, match="nothing to redo"):
         control.redo()
     control.undo()
@@ -270,7 +271,8 @@ def test_nothing_to_undo_changes_nothing(control):
             op()
         assert err.value.code == code
     assert control.seq == 0 and sub.get_nowait() is None
-    assert control.undo_status() == {"position": 0, "can_undo": False, "can_redo": False}
+    assert control.undo_status() == {"can_undo": False, "can_redo": False, "undo_step": None, "undo_seq": None,
+                                     "redo_step": None}
 
 
 def test_the_history_keeps_undo_depth_steps(tree):
@@ -303,18 +305,18 @@ def test_every_operation_is_in_the_store_before_the_call_returns(tmp_path, tree,
     def stored():  # read through a connection of its own, as a restarted mixerd would
         other = Store.open(tmp_path)
         try:
-            return other.load_state(), other.meta("seq"), other.meta("undo_pos")
+            return other.load_state(), other.meta("seq"), other.undone_steps()
         finally:
             other.close()
 
     control.set("ch/1/fader", -6, "rest")
-    assert stored() == ({"ch/1/fader": -6.0}, 1, 1)
+    assert stored() == ({"ch/1/fader": -6.0}, 1, {})
     control.set_many({"ch/2/fader": -3, "ch/2/mute": True}, "rest")
-    assert stored() == ({"ch/1/fader": -6.0, "ch/2/fader": -3.0, "ch/2/mute": True}, 3, 2)
+    assert stored() == ({"ch/1/fader": -6.0, "ch/2/fader": -3.0, "ch/2/mute": True}, 3, {})
     control.undo()
-    assert stored() == ({"ch/1/fader": -6.0, "ch/2/fader": 0.0, "ch/2/mute": False}, 5, 1)
+    assert stored() == ({"ch/1/fader": -6.0, "ch/2/fader": 0.0, "ch/2/mute": False}, 5, {2: 1})
     control.redo()
-    assert stored() == ({"ch/1/fader": -6.0, "ch/2/fader": -3.0, "ch/2/mute": True}, 7, 2)
+    assert stored() == ({"ch/1/fader": -6.0, "ch/2/fader": -3.0, "ch/2/mute": True}, 7, {})
 
 
 def test_state_seq_and_undo_survive_a_restart(tmp_path, tree, clock):
@@ -332,7 +334,7 @@ def test_state_seq_and_undo_survive_a_restart(tmp_path, tree, clock):
     again = Control(tree, link, store=store, clock=clock)
     assert again.state() == (seq, before) and link.calls[0][0] == before
     assert again.started_from.source == "store"
-    assert again.undo_status() == {"position": 2, "can_undo": True, "can_redo": True}
+    assert again.undo_status() == {"can_undo": True, "can_redo": True, "undo_step": 2, "undo_seq": 4, "redo_step": 3}
     assert again.redo().step == 3 and again.get("ch/3/name") == "Bass"
     again.undo()
     assert again.undo().step == 2 and again.get("ch/2/fader") == 0.0  # the drag was one step
@@ -417,3 +419,87 @@ def test_a_failing_store_does_not_stop_the_mixer(tmp_path, tree, caplog):
         event = control.set("ch/1/fader", -3, "rest")
     assert event.value == -3.0 and control.get("ch/1/fader") == -3.0
     assert control.health()["control"]["store_errors"] == 1 and "not saved" in caplog.text
+
+
+# -- whose undo ----------------------------------------------------------------------------------------
+
+ENGINEER, BASSIST = "admin:s1", "mix:2:l1"
+
+
+def test_undo_takes_back_the_callers_own_newest_step_only(control):
+    control.set("ch/1/fader", -6, "ws", actor=ENGINEER)
+    control.set("ch/1/send/2/level", -3, "ws", actor=BASSIST)  # after the engineer's move
+    undone = control.undo(ENGINEER)
+    assert undone.step == 1 and [(e.address, e.value) for e in undone] == [("ch/1/fader", 0.0)]
+    assert control.get("ch/1/send/2/level") == -3.0  # the bassist's change survives the engineer's undo
+    assert control.undo_status(ENGINEER)["can_undo"] is False and control.undo_status(BASSIST)["undo_step"] == 2
+    with pytest.raises(UndoError, match="none of your changes"):
+        control.undo(ENGINEER)
+    assert control.redo(ENGINEER).step == 1 and control.get("ch/1/fader") == -6.0
+    assert [e.actor for e in control.history()] == [BASSIST, ENGINEER]
+
+
+def test_a_value_someone_changed_since_is_kept_and_reported(control):
+    control.set("ch/1/send/2/level", -10, "ws", actor=ENGINEER)
+    control.set("ch/1/fader", -4, "ws", actor=ENGINEER)
+    control.set_many({"ch/1/send/2/level": -2}, "ws", actor=BASSIST)  # the bassist turns it up again
+    control.undo(ENGINEER)  # the fader
+    undone = control.undo(ENGINEER)  # the send: the bassist's value stays
+    assert undone.step == 1 and list(undone) == []
+    assert undone.kept == [{"address": "ch/1/send/2/level", "value": -2.0, "by": BASSIST}]
+    assert control.get("ch/1/send/2/level") == -2.0 and control.history()[-1].undone
+    redone = control.redo(ENGINEER)  # likewise: only a value still as the undo left it is re-applied
+    assert list(redone) == [] and redone.kept[0]["by"] == BASSIST
+    assert control.get("ch/1/send/2/level") == -2.0
+
+
+def test_a_new_step_forgets_only_its_makers_undone_steps(control):
+    control.set("ch/1/fader", -6, "ws", actor=ENGINEER)
+    control.undo(ENGINEER)
+    control.set("ch/1/send/2/level", -3, "ws", actor=BASSIST)
+    assert control.undo_status(ENGINEER)["redo_step"] == 1  # the bassist's change took no redo away
+    control.set("ch/2/fader", -1, "ws", actor=ENGINEER)
+    assert not control.undo_status(ENGINEER)["can_redo"] and 1 not in {e.step for e in control.history()}
+
+
+def test_a_drag_is_one_step_per_actor(control, clock):
+    control.set("ch/1/fader", -1, "ws", actor=ENGINEER)
+    clock.tick(0.1)
+    control.set("ch/1/fader", -2, "ws", actor=BASSIST)  # someone else touching the same fader: their own step
+    clock.tick(0.1)
+    control.set("ch/1/fader", -3, "ws", actor=BASSIST)
+    assert steps(control) == [1, 2] and control.undo(BASSIST).step == 2 and control.get("ch/1/fader") == -1.0
+
+
+def test_any_step_is_undone_and_redone_by_its_number(control):
+    before = control.get("ch/1/send/2/level")
+    control.set("ch/1/send/2/level", -3, "ws", actor=BASSIST)
+    control.set("ch/1/fader", -6, "ws", actor=ENGINEER)
+    assert control.undo(step=1).step == 1 and control.get("ch/1/send/2/level") == before  # History's "undo this"
+    assert control.undo_status(BASSIST) == {"can_undo": False, "can_redo": True, "undo_step": None,
+                                            "undo_seq": None, "redo_step": 1}
+    with pytest.raises(UndoError) as err:
+        control.undo(step=1)
+    assert err.value.code == "nothing_to_undo" and "already undone" in err.value.message
+    with pytest.raises(UndoError) as err:
+        control.undo(step=99)
+    assert err.value.code == "unknown_step" and err.value.kind == "not_found"
+    assert control.redo(step=1).step == 1 and control.get("ch/1/send/2/level") == -3.0
+    assert control.get("ch/1/fader") == -6.0
+
+
+def test_undone_steps_survive_a_restart_and_an_older_databases_position_is_carried_over(tmp_path, tree):
+    store = Store.open(tmp_path)
+    # An earlier mixerd: rows without an actor, one undo position (step 2 above it was undone)
+    store.commit([Change(1, "ch/1/fader", 0.0, -6.0, "rest", 1), Change(2, "ch/2/fader", 0.0, -3.0, "mqtt", 2)],
+                 {"seq": 2, "undo_pos": 1}, values={"ch/2/fader": 0.0})
+    control = Control(tree, store=store)
+    assert control.undo_status("mqtt") == {"can_undo": False, "can_redo": True, "undo_step": None,
+                                           "undo_seq": None, "redo_step": 2}
+    assert [(e.step, e.actor, e.undone) for e in control.history()] == [(2, "mqtt", True), (1, "rest", False)]
+    control.set("ch/3/fader", -1, "ws", actor=ENGINEER)
+    store.close()
+    store = Store.open(tmp_path)
+    again = Control(tree, store=store)
+    assert store.meta("undo_pos") is None and again.undo_status("mqtt")["redo_step"] == 2
+    assert again.undo(ENGINEER).step == 3 and again.redo("mqtt").step == 2 and again.get("ch/2/fader") == -3.0

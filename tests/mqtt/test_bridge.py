@@ -102,9 +102,12 @@ def test_bad_commands_publish_an_error_and_change_nothing(bridge, control, liste
 
 def test_actions_undo_redo_scenes_and_generators(bridge, control, listen):
     listener = listen(f"{BASE}/#")
-    control.set("ch/1/fader", -10, "rest")
+    listener.publish(f"{BASE}/ch/1/fader/set", b"-10")  # an automation's change
+    wait_until(lambda: control.get("ch/1/fader") == -10.0, what="the change")
+    control.set("ch/2/fader", -6, "rest")  # someone else's, after it
     listener.publish(f"{BASE}/action/undo", b"")
     wait_until(lambda: control.get("ch/1/fader") == 0.0, what="undo")
+    assert control.get("ch/2/fader") == -6.0  # MQTT's undo takes back MQTT's own changes only
     listener.publish(f"{BASE}/action/redo", b"")
     wait_until(lambda: control.get("ch/1/fader") == -10.0, what="redo")
     listener.publish(f"{BASE}/action/scene_save", b"Tracking")

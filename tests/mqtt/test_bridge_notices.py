@@ -108,36 +108,33 @@ def test_a_scene_saved_over_rest_reaches_mqtt_and_the_websocket(bridge, url, lis
 def test_an_undo_over_mqtt_reaches_every_websocket_client(bridge, url, control, listen):
     listener = listen(f"{BASE}/#")
     with connect(ws_url(url)) as mixer_ws, connect(ws_url(url)) as history_ws:
-        assert opened(mixer_ws)["undo"] == {"type": "undo", "seq": control.seq, "position": 0, "can_undo": False,
-                                            "can_redo": False}
+        assert opened(mixer_ws)["undo"] == {"type": "undo", "seq": control.seq, "can_undo": False, "can_redo": False,
+                                            "undo_step": None, "undo_seq": None, "redo_step": None}
         opened(history_ws)
         history_ws.send(json.dumps({"type": "follow", "history": True, "id": "h"}))
         assert recv_until(history_ws, of_type("ack"))["id"] == "h"
-        mixer_ws.send(json.dumps({"type": "set", "address": "ch/2/mute", "value": True, "id": 1}))
+        listener.publish(f"{BASE}/ch/2/mute/set", b"ON")  # Home Assistant's change
         step = recv_until(history_ws, of_type("history"))
-        assert step["action"] == "append" and step["position"] == 1
-        assert [(e["address"], e["old"], e["new"], e["origin"]) for e in step["entries"]] == [
-            ("ch/2/mute", False, True, "ws")]
-        assert recv_until(mixer_ws, of_type("undo"))["can_undo"] is True
+        assert (step["action"], step["step"], step["actor"]) == ("append", 1, "mqtt")
+        assert [(e["address"], e["old"], e["new"], e["origin"], e["actor"]) for e in step["entries"]] == [
+            ("ch/2/mute", False, True, "mqtt", "mqtt")]
 
-        listener.publish(f"{BASE}/action/undo", b"")
-        for ws in (mixer_ws, history_ws):  # the change, (the history,) then what undo/redo would do now
-            change = recv_until(ws, of_type("change", lambda m: m["address"] == "ch/2/mute"))
+        listener.publish(f"{BASE}/action/undo", b"")  # MQTT's undo takes back MQTT's change
+        for ws in (mixer_ws, history_ws):  # the change, (and the history)
+            change = recv_until(ws, of_type("change", lambda m: m["address"] == "ch/2/mute" and m["origin"] == "undo"))
             assert (change["value"], change["origin"]) == (False, "undo")
             if ws is history_ws:
                 undone = recv_until(ws, lambda m: True)
-                assert (undone["type"], undone["action"], undone["step"], undone["position"]) == ("history", "undo", 1, 0)
+                assert (undone["type"], undone["action"], undone["step"], undone["kept"]) == ("history", "undo", 1, [])
                 assert undone["seq"] == change["seq"]
-            status = recv_until(ws, lambda m: True)
-            assert (status["type"], status["position"], status["can_undo"], status["can_redo"]) == ("undo", 0, False, True)
-            assert status["seq"] == change["seq"]
-        # the client that did not ask for the history got none of it
+        # a client's own undo status comes when its own changes move it; the client that did not ask for the
+        # history got none of it
         mixer_ws.send(json.dumps({"type": "set", "address": "ch/1/mute", "value": True, "id": 2}))
         seen = {}
         while not {"ack", "undo"} <= set(seen):  # (the ack and the pushed undo may come in either order)
             message = recv_until(mixer_ws, lambda m: m["type"] in ("ack", "undo", "history"))
             seen[message["type"]] = message
-        assert "history" not in seen and seen["undo"]["position"] == 1
+        assert "history" not in seen and seen["undo"]["undo_step"] == 2 and seen["undo"]["can_redo"] is False
 
 
 @pytest.mark.jack

@@ -42,10 +42,27 @@ def test_undo_and_redo_a_batch(client, control):
     assert client.get(f"{API}/state").json()["values"]["ch/2/fader"] == -12.0
 
 
-def test_undo_covers_changes_from_any_front_end(client, control):
+def test_undo_takes_back_the_callers_changes_and_the_history_anyones(client, control):
     control.set("ch/1/fader", -3, "mqtt")  # e.g. Home Assistant
+    r = client.post(f"{API}/undo")  # the REST API's own undo: it made no change
+    assert r.status_code == 409 and r.json()["error"]["code"] == "nothing_to_undo"
+    assert control.get("ch/1/fader") == -3.0
+    r = client.post(f"{API}/history/1/undo")  # taking back someone else's change is explicit
+    assert r.status_code == 200 and r.json()["step"] == 1 and control.get("ch/1/fader") == 0.0
+    again = client.post(f"{API}/history/1/undo")
+    assert again.status_code == 409 and "already undone" in again.json()["error"]["message"]
+    gone = client.post(f"{API}/history/99/undo")
+    assert gone.status_code == 404 and gone.json()["error"]["code"] == "unknown_step"
+    assert client.post(f"{API}/history/1/redo").status_code == 200 and control.get("ch/1/fader") == -3.0
+
+
+def test_a_value_changed_since_is_kept_and_named(client, control):
+    put(client, "ch/1/send/2/level", -10)
+    control.set("ch/1/send/2/level", -2, "ws", actor="mix:2:lbass")  # the bassist's phone, after it
     r = client.post(f"{API}/undo")
-    assert r.status_code == 200 and control.get("ch/1/fader") == 0.0
+    assert r.status_code == 200 and r.json()["events"] == []
+    assert r.json()["kept"] == [{"address": "ch/1/send/2/level", "value": -2.0, "by": "mix:2:lbass"}]
+    assert control.get("ch/1/send/2/level") == -2.0
 
 
 @pytest.mark.parametrize("action, code", [("undo", "nothing_to_undo"), ("redo", "nothing_to_redo")])
@@ -75,13 +92,15 @@ def test_history_says_who_changed_what_when(client, control):
     r = client.get(f"{API}/history")
     assert r.status_code == 200, r.text
     body = r.json()
-    assert (body["position"], body["can_undo"], body["can_redo"], body["next_before"]) == (2, True, True, None)
+    # what the caller's (the REST API's) undo and redo would do: its step 1 back, its step 3 again
+    assert ((body["can_undo"], body["undo_step"], body["can_redo"], body["redo_step"], body["next_before"])
+            == (True, 1, True, 3, None))
     entries = body["entries"]
-    assert [(e["address"], e["origin"], e["old"], e["new"], e["step"], e["undone"]) for e in entries] == [
-        ("ch/2/fader", "rest", 0.0, -3.0, 3, True),
-        ("ch/2/name", "rest", "Guitar", "Bass", 3, True),
-        ("ch/1/mute", "mqtt", False, True, 2, False),
-        ("ch/1/fader", "rest", 0.0, -6.0, 1, False),
+    assert [(e["address"], e["origin"], e["actor"], e["old"], e["new"], e["step"], e["undone"]) for e in entries] == [
+        ("ch/2/fader", "rest", "rest", 0.0, -3.0, 3, True),
+        ("ch/2/name", "rest", "rest", "Guitar", "Bass", 3, True),
+        ("ch/1/mute", "mqtt", "mqtt", False, True, 2, False),
+        ("ch/1/fader", "rest", "rest", 0.0, -6.0, 1, False),
     ]
     assert [e["seq"] for e in entries] == [4, 3, 2, 1]
     when = datetime.fromisoformat(entries[0]["when"].replace("Z", "+00:00"))

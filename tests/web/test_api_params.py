@@ -52,7 +52,7 @@ def test_put_sets_the_value(client, control, play):
     sub = control.subscribe()
     response = client.put(f"{API}/params/ch/1/fader", json={"value": -6})
     assert response.status_code == 200
-    assert response.json() == {"seq": 1, "address": "ch/1/fader", "value": -6.0, "origin": "rest"}
+    assert response.json() == {"seq": 1, "address": "ch/1/fader", "value": -6.0, "origin": "rest", "actor": "rest"}
     assert control.get("ch/1/fader") == -6.0
     # the engine got it: a -12 dBFS sine into channel 1 leaves its fader 6 dB lower
     assert play(inputs=sine(-12.0, channel=0))["points"]["ch/1/post"]["peak"][0] == pytest.approx(-18.0, abs=0.05)

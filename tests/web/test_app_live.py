@@ -1,6 +1,7 @@
 """The web app follows what the server pushes, in Chromium against the real engine running offline: the
 history list shows changes, drags, undos and redos made by other clients without a reload and without asking
-for the history again (requests counted), the undo and redo buttons follow the server's ``undo`` messages,
+for the history again (requests counted), "Undo this" takes back exactly one step of anyone's, the undo and redo
+buttons follow the server's ``undo`` messages for this page's own changes,
 and the scenes tab shows scenes and safes changed elsewhere without fetching them."""
 
 from __future__ import annotations
@@ -46,9 +47,10 @@ def test_the_history_follows_other_clients_without_asking_again(live_server, ope
     control.set("ch/1/mute", True, "rest")  # before the page: in the page it loads
     page.goto(live_server + "/#/console/history")
     entries = page.locator(".history-entry")
-    expect(entries).to_have_text([re.compile(r"api\s*Vocal · mute\s*off → on")])
-    undo, redo = page.get_by_role("button", name="Undo"), page.get_by_role("button", name="Redo")
-    expect(undo).to_be_enabled()
+    expect(entries).to_have_text([re.compile(r"api\s*the REST API\s*Vocal · mute\s*off → on\s*Undo this")])
+    undo, redo = page.get_by_role("button", name="Undo", exact=True), page.get_by_role("button", name="Redo", exact=True)
+    # This page's Undo takes back this page's own changes: it has made none.
+    expect(undo).to_be_disabled()
     expect(redo).to_be_disabled()
     api = httpx.Client(base_url=live_server + "/api/v1", timeout=10)
 
@@ -57,27 +59,27 @@ def test_the_history_follows_other_clients_without_asking_again(live_server, ope
     expect(entries.first).to_contain_text("Guitar · fader")
     expect(entries).to_have_count(2)
 
-    assert api.post("/undo").status_code == 200
+    assert api.post("/undo").status_code == 200  # that client's own undo
     expect(entries.first).to_have_class(re.compile(r"\bundone\b"))
+    expect(entries.first).to_contain_text("Redo this")
     expect(entries.nth(1)).not_to_have_class(re.compile(r"\bundone\b"))
-    expect(redo).to_be_enabled()
     assert api.post("/redo").status_code == 200
     expect(entries.first).not_to_have_class(re.compile(r"\bundone\b"))
-    expect(redo).to_be_disabled()
     assert api.post("/undo").status_code == 200
-    expect(redo).to_be_enabled()
 
     clock.now += 5
     for db in (-1.0, -2.0, -3.5):  # a fader dragged on a phone: one step, one row that follows the drag
         control.set("ch/3/fader", db, "ws")
-    # The new step discards the undone one (redo gone); the drag is one row from before it to where it ended.
-    expect(entries).to_have_text([re.compile(r"app\s*Keys · fader\s*0\.0 dB → −3\.5 dB"),
-                                  re.compile(r"Vocal · mute")])
-    expect(redo).to_be_disabled()
-    assert api.post("/undo").status_code == 200
-    assert api.post("/undo").status_code == 200
-    expect(entries.nth(1)).to_have_class(re.compile(r"\bundone\b"))
-    expect(undo).to_be_disabled()
+    # The drag is one row from before it to where it ended; the REST API's undone step stays (its redo is its own).
+    expect(entries).to_have_text([re.compile(r"app\s*another device\s*Keys · fader\s*0\.0 dB → −3\.5 dB"),
+                                  re.compile(r"Guitar · fader.*Redo this"), re.compile(r"Vocal · mute")])
+    # The engineer takes back the phone's drag from the History: exactly that step.
+    entries.first.get_by_role("button", name="Undo this").click()
+    expect(entries.first).to_have_class(re.compile(r"\bundone\b"))
+    expect(page.locator(".toast.ok").last).to_contain_text("Undone: 1 change")
+    wait_until(lambda: control.get("ch/3/fader") == 0.0, what="the phone's drag taken back")
+    assert control.get("ch/2/fader") == 0.0 and control.get("ch/1/mute") is True
+    expect(undo).to_be_disabled()  # still nothing of this page's own
     assert [e.seq for e in control.history()] == [int(s) for s in entries.evaluate_all(
         "rows => rows.map(r => r.dataset.seq)")]
     assert len(asked) == 1, asked  # the page was loaded once; everything since came over the socket

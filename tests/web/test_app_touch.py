@@ -3,7 +3,7 @@
 - Every control a finger uses — buttons, links, toggles, tabs, fields, sliders and faders (a drag starts
   anywhere on one), EQ handles — is at least 44 × 44 CSS px on every view (the tour of tour.py), measured as the
   browser lays it out (its bounding box). The only exception is a link inside a sentence (WCAG 2.5.8's inline
-  exception: "Back to my mix" in the notice a mix link gets on another mix).
+  exception).
 - Read-outs (values a musician or the engineer reads: fader and slider values, trim, pan, HPF frequency, gain
   reduction, levels and states on the signal flow, the EQ legend, scene and link facts) are at least 14 px.
 - A stereo send's pan in My mix spans the row: most of the row's width is travel from L100 to R100.

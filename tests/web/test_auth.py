@@ -94,8 +94,8 @@ def code(answer) -> str:
 # Every write endpoint that is not a parameter change, with a body that is valid for it.
 def admin_only_writes(scene_id: int = 1, version_id: int = 1) -> list[tuple[str, str, dict | None]]:
     return [
-        ("POST", f"{API}/undo", None),
-        ("POST", f"{API}/redo", None),
+        ("POST", f"{API}/history/1/undo", None),  # someone else's step (a musician's own: test below)
+        ("POST", f"{API}/history/1/redo", None),
         ("POST", f"{API}/scenes", {"name": "Verse"}),
         ("POST", f"{API}/scenes/import", {"mixerd_scene": 1, "name": "Imported", "values": {"ch/1/fader": -3}}),
         ("PATCH", f"{API}/scenes/{scene_id}", {"name": "Chorus"}),
@@ -335,6 +335,21 @@ def test_a_mix_token_may_not_use_any_other_write_endpoint(client, admin, mix, co
     assert client.get(f"{API}/auth/links", headers=mix).status_code == 403
     assert control.seq == seq
     assert client.get(f"{API}/scenes", headers=admin).json()["scenes"][0]["name"] == "Start"
+
+
+def test_a_mix_link_undoes_its_own_changes_and_a_viewer_none(client, admin, mix, viewer, control):
+    assert client.put(f"{API}/params/ch/1/fader", json={"value": -6}, headers=admin).status_code == 200
+    assert client.put(f"{API}/params/ch/1/send/{MIX}/level", json={"value": -3}, headers=mix).status_code == 200
+    undone = client.post(f"{API}/undo", headers=mix)  # the musician's own step, not the engineer's newer one
+    assert undone.status_code == 200 and [e["address"] for e in undone.json()["events"]] == [f"ch/1/send/{MIX}/level"]
+    assert control.get("ch/1/fader") == -6.0
+    nothing = client.post(f"{API}/undo", headers=mix)
+    assert nothing.status_code == 409 and code(nothing) == "nothing_to_undo"
+    assert client.post(f"{API}/redo", headers=mix).status_code == 200 and control.get(f"ch/1/send/{MIX}/level") == -3
+    for action in ("undo", "redo"):
+        answer = client.post(f"{API}/{action}", headers=viewer)
+        assert answer.status_code == 403 and code(answer) == "forbidden" and "read-only" in answer.json()["error"]["message"]
+    assert client.post(f"{API}/undo", headers=admin).json()["events"][0]["address"] == "ch/1/fader"
 
 
 def test_reads_are_open_to_every_role(client, admin, mix, viewer):

@@ -31,7 +31,8 @@ def test_every_endpoint_is_documented(client):
     assert {name for name, _ in operations(schema)} == {
         f"GET {API}/state", f"GET {API}/params", f"PATCH {API}/params", f"GET {API}/params/{{address}}",
         f"PUT {API}/params/{{address}}", f"GET {API}/meters", f"GET {API}/health", f"GET {API}/system",
-        f"POST {API}/undo", f"POST {API}/redo", f"GET {API}/history",
+        f"POST {API}/undo", f"POST {API}/redo", f"GET {API}/history", f"POST {API}/history/{{step}}/undo",
+        f"POST {API}/history/{{step}}/redo",
         *SCENE_ENDPOINTS,
         f"POST {API}/mixes/{{bus}}/copy", f"GET {API}/templates", f"POST {API}/templates",
         f"GET {API}/templates/{{name}}", f"DELETE {API}/templates/{{name}}", f"POST {API}/templates/{{name}}/apply",
@@ -196,6 +197,6 @@ def test_undo_redo_and_history_answers_conform_to_the_published_schema(client, c
         assert violations(history.json(), answer_schema(schema, f"{API}/history"), components) == [], query
     entry = components["HistoryEntryOut"]
     assert entry["properties"]["when"]["format"] == "date-time"
-    assert set(entry["required"]) == {"seq", "when", "origin", "address", "old", "new", "step", "undone"}
+    assert set(entry["required"]) == {"seq", "when", "origin", "actor", "address", "old", "new", "step", "undone"}
     bad = client.get(f"{API}/history?limit=0")
     assert violations(bad.json(), answer_schema(schema, f"{API}/history", "get", "400"), components) == []

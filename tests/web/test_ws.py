@@ -213,7 +213,8 @@ def test_a_client_that_fell_behind_is_resynced(app, client, control):
         while message["type"] == "state" and message["seq"] == seen:
             assert message["values"] == view
             message = next_of(ws, "change", "state")
-        assert message == {"type": "change", "seq": seen + 1, "address": "ch/1/mute", "value": True, "origin": "rest"}
+        assert message == {"type": "change", "seq": seen + 1, "address": "ch/1/mute", "value": True, "origin": "rest",
+                           "actor": "rest"}
     assert resynced >= 1
 
 

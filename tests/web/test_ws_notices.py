@@ -37,14 +37,17 @@ def opening(ws) -> list[dict]:
 
 
 def test_on_connect_the_standing_facts_follow_the_state(client, control):
-    control.set("ch/1/mute", True, "rest")
+    control.set("ch/1/mute", True, "ws", actor="browser:tablet")  # this browser's change, before it reconnects
+    control.set("ch/2/mute", True, "rest")
     scenes = client.app.state.scenes
     scenes.save_scene("Verse")
-    with client.websocket_connect(WS) as ws:
+    with client.websocket_connect(WS + "?client=tablet") as ws:
         got = opening(ws)
     assert [m["type"] for m in got] == ["hello", "state", "diagnostics", "undo", "scenes", "health"]
+    assert got[0]["actor"] == "browser:tablet"  # with access control off a browser's undo is its own
     undo, listing, health = got[3], got[4], got[5]
-    assert undo == {"type": "undo", "seq": control.seq, "position": 1, "can_undo": True, "can_redo": False}
+    assert undo == {"type": "undo", "seq": control.seq, "can_undo": True, "can_redo": False, "undo_step": 1,
+                    "undo_seq": 1, "redo_step": None}
     assert listing["revision"] == scenes.revision and [s["name"] for s in listing["scenes"]] == ["Verse"]
     assert listing["scenes"][0]["updated"].endswith("Z") and listing["safes"] == []
     assert health == {"type": "health", "status": "down", "running": False, "xruns": 0,
@@ -52,23 +55,24 @@ def test_on_connect_the_standing_facts_follow_the_state(client, control):
 
 
 def test_the_history_comes_only_when_followed(client, control):
-    with client.websocket_connect(WS) as ws:
+    with client.websocket_connect(WS + "?client=tablet") as ws:
         opening(ws)
         ws.send_json({"type": "follow", "history": "yes", "id": 1})
         error = next_of(ws, "ack", "error")
         assert error["id"] == 1 and error["error"]["code"] == "malformed_request"
-        control.set("ch/1/mute", True, "rest")
+        control.set("ch/1/mute", True, "ws", actor="browser:tablet")
         assert next_of(ws, "undo", "history")["type"] == "undo"  # not followed: no history
         ws.send_json({"type": "follow", "history": True, "id": 2})
         assert next_of(ws, "ack") == {"type": "ack", "id": 2, "seq": control.seq}
-        control.set("ch/2/mute", True, "rest")
+        control.set("ch/2/mute", True, "rest")  # anyone's step is in the history
         history = next_of(ws, "history")
-        assert (history["action"], history["position"], history["seq"], history["complete"]) == ("append", 2, 2, True)
+        assert (history["action"], history["step"], history["actor"], history["seq"], history["complete"]) == (
+            "append", 2, "rest", 2, True)
         assert [(e["address"], e["new"], e["origin"]) for e in history["entries"]] == [("ch/2/mute", True, "rest")]
         assert history["entries"][0]["when"].endswith("Z")
         ws.send_json({"type": "follow", "history": False, "id": 3})
         next_of(ws, "ack")
-        control.undo()
+        control.undo("browser:tablet")
         assert next_of(ws, "undo", "history")["type"] == "undo"
 
 

@@ -1,8 +1,9 @@
 """A tour of the web app for the touch and accessibility tests (test_app_touch.py, test_app_a11y.py): a band's
 mixer (six channels, two monitor mixes — one a stereo in-ear mix —, a reverb and a drum group) with access
 control on, the three touch screens of issue 18, and every view a musician or the engineer opens: login, the
-console with a channel's, a mix's and the main's editor, My mix (the engineer's, a mix link's, and a mix link's
-look at another mix), the signal flow of a channel, of a muted one and of a mix, scenes, history and links. The
+console with a channel's, a mix's and the main's editor, My mix (the engineer's, and a mix link's: its first-use
+"★ This is me" step, then the mix), the signal flow of a channel, of a muted one and of a mix, scenes, history and
+links. The
 mixer is in the states that change how things look: a soloed and a muted channel, an undone step, a revoked link.
 
 Each view is opened by its address like a person following a link, and counts as shown when what a person
@@ -55,10 +56,11 @@ ADMIN_VIEWS = (
     View("links", "#/links", ".link-list .link"),
 )
 LOGIN = View("login", "#/login", ".login-form #password")
-# A musician's phone with the link the engineer handed out: their own mix, then a look at another one.
+# A musician's phone with the link the engineer handed out: their own mix as first opened (the "★ This is me" step
+# on top), then once that step is skipped. (A mix link reaches no other view: another mix's address leads back.)
 MIX_LINK_VIEWS = (
+    View("mix-link-first-use", "#/mix/2", ".me-step .me-pick"),
     View("mix-link", "#/mix/2", '.send-row[data-ch="6"] .send-pan'),
-    View("mix-link-other", "#/mix/1", ".mix-head .notice"),
 )
 
 
@@ -104,9 +106,12 @@ def tour(open_page, screen: str, base: str, auth: Auth):
     musician = open_page(SCREENS[screen])
     _, token = auth.create_link("mix", 2, "Bass player's phone")
     musician.goto(f"{base}/#/mix/2?token={token}")  # the link: it keeps its token and opens the mix
-    for view in MIX_LINK_VIEWS:
-        open_view(musician, base, view)
-        yield view, musician
+    first_use, mix = MIX_LINK_VIEWS
+    open_view(musician, base, first_use)
+    yield first_use, musician
+    skip_first_use(musician)
+    open_view(musician, base, mix)
+    yield mix, musician
 
 
 def open_view(page, base: str, view: View) -> None:
@@ -117,6 +122,14 @@ def open_view(page, base: str, view: View) -> None:
     expect(page).to_have_url(re.compile(re.escape(view.hash) + "$"))
     expect(page.locator(view.ready).first).to_be_visible()
     page.evaluate("document.fonts.ready.then(() => new Promise(requestAnimationFrame))")
+
+
+def skip_first_use(page) -> None:
+    """The musician skips "★ This is me" (shown on the first visit of a mix link): it goes and stays away."""
+    from playwright.sync_api import expect
+
+    page.locator(".me-step .me-skip").click()
+    expect(page.locator(".me-step")).to_be_hidden()
 
 
 def sign_in(page, base: str) -> None:

@@ -336,16 +336,18 @@ class SceneService:
 
     # -- recall ---------------------------------------------------------------------------------------
 
-    def recall_scene(self, scene_id: int, fade_ms: object = 0.0, scope: Iterable[object] | None = None) -> RecallResult:
+    def recall_scene(self, scene_id: int, fade_ms: object = 0.0, scope: Iterable[object] | None = None,
+                     actor: str | None = None) -> RecallResult:
+        """Recall a scene (see ``_recall``); ``actor``: who asked (their undo takes the recall back)."""
         fade, patterns = check_fade(fade_ms), self._scope(scope)
         scene = self.scene(scene_id)
-        return self._recall(scene.values, Source("scene", scene.id, scene.name), fade, patterns)
+        return self._recall(scene.values, Source("scene", scene.id, scene.name), fade, patterns, actor)
 
     def recall_version(self, version_id: int, fade_ms: object = 0.0,
-                       scope: Iterable[object] | None = None) -> RecallResult:
+                       scope: Iterable[object] | None = None, actor: str | None = None) -> RecallResult:
         fade, patterns = check_fade(fade_ms), self._scope(scope)
         values = self.version(version_id)["values"]
-        return self._recall(values, Source("version", version_id), fade, patterns)
+        return self._recall(values, Source("version", version_id), fade, patterns, actor)
 
     def _scope(self, scope: Iterable[object] | None) -> PatternSet | None:
         if scope is None:
@@ -358,9 +360,9 @@ class SceneService:
         return PatternSet(compile_patterns(scope, self.tree, "scope pattern"))
 
     def _recall(self, values: Mapping[str, Any], source: Source, fade: float,
-                scope: PatternSet | None) -> RecallResult:
+                scope: PatternSet | None, actor: str | None = None) -> RecallResult:
         """Apply the values of ``values`` that are in scope, not safe and different from now, as one
-        batch with origin ``scene``."""
+        batch with origin ``scene``, an undo step of ``actor`` (default: "scene")."""
         with self._lock:
             _, now = self.control.state()
             changes: dict[str, Any] = {}
@@ -386,7 +388,8 @@ class SceneService:
                     continue
                 changes[address] = coerced
             # 0 ms: the engine's normal short ramp, so an instant recall does not click either.
-            events = self.control.set_many(changes, origin="scene", fade_ms=fade or None) if changes else []
+            events = (self.control.set_many(changes, origin="scene", fade_ms=fade or None, actor=actor)
+                      if changes else [])
         seq = events[-1].seq if events else self.control.seq
         if changes:
             log.info("recall %s %s: %d changed, %d kept safe, fade %.0f ms", source.kind, source.id or source.name,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from mixerd.control.access import authorize
+from mixerd.control.access import actor_of, authorize
 from mixerd.web.deps import AuthDep, ControlDep, PrincipalDep, param_write
 from mixerd.web.errors import responses
 from mixerd.web.schemas import BatchOut, ChangeSet, EventOut, ParamOut, ParamsOut, SetValue
@@ -25,7 +25,7 @@ def change_params(body: ChangeSet, control: ControlDep, auth: AuthDep, principal
     """Apply all changes or none; a rejected batch names every bad address in ``error.errors`` (the first few
     unknown ones with a "did you mean"). A batch holds at most one change per parameter of this mixer."""
     authorize(auth, principal, body.changes)
-    events = control.set_many(body.changes, origin="rest")
+    events = control.set_many(body.changes, origin="rest", actor=actor_of(principal))
     return {"seq": events[-1].seq if events else control.seq, "events": [e.to_dict() for e in events]}
 
 
@@ -43,4 +43,4 @@ def read_param(address: str, control: ControlDep) -> dict:
 def write_param(address: str, body: SetValue, control: ControlDep, auth: AuthDep, principal: PrincipalDep) -> dict:
     """Set ``address`` to ``value``; the answer is the applied (coerced) value and its seq."""
     authorize(auth, principal, [address])
-    return control.set(address, body.value, origin="rest").to_dict()
+    return control.set(address, body.value, origin="rest", actor=actor_of(principal)).to_dict()

@@ -7,9 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
+from mixerd.control.access import actor_of
 from mixerd.control.scenes import SceneError
 from mixerd.store import Scene
-from mixerd.web.deps import ScenesDep
+from mixerd.web.deps import PrincipalDep, ScenesDep
 from mixerd.web.errors import expects_body
 from mixerd.web.schemas import (ErrorBody, RecallIn, RecallOut, SceneDeletedOut, SceneDocument, SceneImport,
                                 SceneImportOut, SceneInfo, SceneName, SceneOut, ScenesOut)
@@ -115,9 +116,9 @@ def export_scene(scene_id: int, scenes: ScenesDep) -> dict:
                               e422="fade_ms out of range (out_of_range), an empty scope (invalid_scope), a scope "
                                    "pattern that is malformed (invalid_pattern) or matches nothing (no_match)"))
 @expects_body(_RECALL_BODY)
-def recall_scene(scene_id: int, scenes: ScenesDep, body: RecallIn | None = None) -> dict:
+def recall_scene(scene_id: int, scenes: ScenesDep, principal: PrincipalDep, body: RecallIn | None = None) -> dict:
     """Apply the scene's values that are in ``scope`` (default: all), not safe and different from now, as
     one atomic change (one undo step) that the audio follows over ``fade_ms``. The answer lists what
     changed and which differing values were kept because they are safe."""
     body = body or RecallIn()
-    return scenes.recall_scene(scene_id, body.fade_ms, body.scope).to_dict()
+    return scenes.recall_scene(scene_id, body.fade_ms, body.scope, actor_of(principal)).to_dict()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from mixerd.web.deps import ScenesDep
+from mixerd.control.access import actor_of
+from mixerd.web.deps import PrincipalDep, ScenesDep
 from mixerd.web.errors import expects_body
 from mixerd.web.routes.scenes import _RECALL_BODY, BAD_REQUEST, errors, utc
 from mixerd.web.schemas import RecallIn, RecallOut, VersionOut, VersionsOut
@@ -34,7 +35,7 @@ def read_version(version_id: int, scenes: ScenesDep) -> dict:
                               e422="fade_ms out of range (out_of_range), an empty scope (invalid_scope), a scope "
                                    "pattern that is malformed (invalid_pattern) or matches nothing (no_match)"))
 @expects_body(_RECALL_BODY)
-def recall_version(version_id: int, scenes: ScenesDep, body: RecallIn | None = None) -> dict:
+def recall_version(version_id: int, scenes: ScenesDep, principal: PrincipalDep, body: RecallIn | None = None) -> dict:
     """Same rules as a scene recall: scope, safes, only what differs, one undo step, ``fade_ms``."""
     body = body or RecallIn()
-    return scenes.recall_version(version_id, body.fade_ms, body.scope).to_dict()
+    return scenes.recall_version(version_id, body.fade_ms, body.scope, actor_of(principal)).to_dict()

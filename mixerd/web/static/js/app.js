@@ -1,10 +1,11 @@
 // mixerd web app: who is using it (admin, a musician's mix link, a viewer link: kept in the store), which view
 // the address asks for, and the one live connection every view reads from and writes through.
 //
-// Routes (hash):  #/mix/B  My mix · #/console[/scenes|/history|/ch/N|/bus/B|/main][?focus=address]  Console (admin)
+// Routes (hash):  #/mix/B  My mix · #/console[/scenes|/history|/groups|/generators|/ch/N|/bus/B|/main][?focus=address]  Console (admin)
 //                 #/flow[/ch/N|/bus/B|/main]  Signal flow · #/problems  Problems · #/links  Links (admin) · #/login
 //                 #/view[/ch/N|/bus/B|/main][?focus=address] · #/view/mix/B  read-only
 // ?focus= brings one control into view and focus (a signal-flow fix links there).
+// A mix link reaches only #/mix/<its bus>: every other route leads back there, and its header links nowhere else.
 
 import { adoptTokenFromUrl, api, authStatus, getToken, getTokenKind, setToken } from "./api.js";
 import { Connection } from "./connection.js";
@@ -46,7 +47,7 @@ export function parseRoute(hash) {
   switch (head) {
     case "mix": return { name: "mix", bus: Number(rest[0]) || null };
     case "console":
-      if (rest[0] === "scenes" || rest[0] === "history") return { name: "console", tab: rest[0] };
+      if (["scenes", "history", "groups", "generators"].includes(rest[0])) return { name: "console", tab: rest[0] };
       return { name: "console", tab: "mixer", select: strip(rest), focus: query.get("focus") };
     case "view":
       if (rest[0] === "mix") return { name: "view-mix", bus: Number(rest[1]) || null };
@@ -81,7 +82,14 @@ function guard(route) {
   if (!role) return `#/login?next=${encodeURIComponent(location.hash || "#/console")}`;
   if (route.name === "home") return defaultRoute();
   if (role === "admin") return null;
-  const allowed = role === "mix" ? ["mix", "view-mix"] : ["view", "view-mix", "flow", "problems"];
+  if (role === "mix") {
+    // A mix link reaches its own mix and nothing else: another mix, a view or the console lead back to it.
+    if (route.name === "mix" && route.bus === store.bus) return null;
+    toast(route.name === "console" || route.name === "links" ? "The console needs the admin password"
+      : "This link opens only your own mix", "info");
+    return defaultRoute();
+  }
+  const allowed = ["view", "view-mix", "flow", "problems"];
   if (!allowed.includes(route.name)) {
     if (route.name === "console" || route.name === "links") toast("The console needs the admin password", "info");
     return defaultRoute();
@@ -166,6 +174,8 @@ function renderNav(route) {
   logout.hidden = !(store.auth.enabled && role);
   logout.setAttribute("aria-label", role === "admin" ? "Log out" : "Forget this link");
   logout.title = logout.getAttribute("aria-label");
+  // The logo leads home: for a mix link, that is its mix.
+  document.querySelector(".brand").setAttribute("href", role === "mix" && store.bus ? `#/mix/${store.bus}` : "#/");
   if (role !== "admin") {
     if (role === "mix" || role === "viewer") {
       nav.append(el("span", { class: "nav-who" }, role === "mix" ? "My mix" : "View only"));

@@ -62,10 +62,11 @@ export class Binder {
     return select;
   }
 
-  /** Write once (a button); resolves true when accepted. */
-  async write(address, value) {
+  /** Write once (a button); resolves true when accepted. With `step` (a typed value, a reset to the default)
+   *  the change is an undo step of its own, never part of a drag of the same control just before. */
+  async write(address, value, { step = false } = {}) {
     try {
-      await this.conn.write({ [address]: value });
+      await this.conn.write({ [address]: value }, step ? { gesture: newGesture() } : {});
       return true;
     } catch (exc) {
       this.refused(address, exc);

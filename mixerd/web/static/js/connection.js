@@ -44,10 +44,25 @@ export function newGesture() {
   return `g${gestures}`;
 }
 
+/** This browser's own id (kept): with access control off the server takes it as who a change is, so this
+ *  browser's undo takes back its own changes (signed in, the session or the link is who). */
+export function clientId() {
+  const key = "mixerd.client";
+  let id = null;
+  try { id = localStorage.getItem(key); } catch { /* storage off: a new id per page */ }
+  if (!id || !/^[A-Za-z0-9_-]{1,64}$/.test(id)) {
+    const bytes = crypto.getRandomValues(new Uint8Array(8));
+    id = [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+    try { localStorage.setItem(key, id); } catch { /* kept for this page only */ }
+  }
+  return id;
+}
+
 export function wsUrl(token) {
   const url = new URL("ws", API_BASE);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
   if (token) url.searchParams.set("token", token);
+  url.searchParams.set("client", clientId());
   return url.href;
 }
 
@@ -59,7 +74,8 @@ export class Connection extends EventTarget {
     this.meterPoints = [];      // [{name, width, offset}]
     this.meterIndex = new Map(); // name → {offset, width}
     this.diagnostics = null;    // the newest {version, problems, raised, cleared}
-    this.undo = null;           // {seq, position, can_undo, can_redo}
+    this.undo = null;           // {seq, can_undo, can_redo, undo_step, undo_seq, redo_step}: this page's own
+    this.actor = null;          // who this page is to the server (its undo takes back this actor's changes)
     this.scenes = null;         // {revision, scenes: [{id, name, created, updated, size}], safes, safe_addresses}
     this.health = null;         // {status, running, xruns, sample_rate, period, interface?}
     this.status = "connecting"; // connecting | online | offline | denied
@@ -146,19 +162,23 @@ export class Connection extends EventTarget {
     return this._mine(request, addresses.length, addresses);
   }
 
-  /** Undo or redo (`which`) one step, whoever made it, over the WebSocket like a change (offline: rejected
-   *  at once); resolves with {step, changed, seq}. */
-  step(which) {
+  /** Undo or redo (`which`) this page's own newest step (its session's, link's or browser's), or with `step`
+   *  exactly that step of anyone's (the admin's History), over the WebSocket like a change (offline: rejected
+   *  at once); resolves with {step, changed, kept, seq} — `kept`: the step's values someone changed since,
+   *  left as they are ({address, value, by}). */
+  step(which, { step = null } = {}) {
     if (which !== "undo" && which !== "redo") return Promise.reject(new Error(`no such step: ${which}`));
     if (!this._isOpen()) return Promise.reject(offline());
-    const request = this._request({ type: which });
+    const request = this._request(step === null ? { type: which } : { type: which, step });
     request.then((ack) => this._noteOwn(ack.seq, ack.changed), () => {});
     return request;
   }
 
-  /** Whether a change event is this page's own doing (a write or an undo/redo of this connection); waits for
+  /** Whether a change event is this page's own doing (a write or an undo/redo of this connection, or a change of
+   *  the same actor: the same link on another device, its REST calls); waits for
    *  the answers of this page's writes of that address still on their way (an event may come before its ack). */
-  async isOwn({ seq, address }) {
+  async isOwn({ seq, address, actor }) {
+    if (actor && actor === this.actor) return true; // this session's, link's or browser's, from any of its pages
     const waiting = [...this._writing].filter((w) => w.addresses.includes(address)).map((w) => w.settled);
     if (waiting.length) await Promise.all(waiting);
     return this._own.some(([first, last]) => seq >= first && seq <= last);
@@ -295,6 +315,7 @@ export class Connection extends EventTarget {
     switch (message.type) {
       case "hello": {
         store.setWho(message);
+        this.actor = message.actor || null;
         let offset = 0;
         this.meterPoints = (message.meter_points || []).map((p) => {
           const point = { name: p.name, width: p.width || 1, extras: p.extras || [], offset };

@@ -1,10 +1,16 @@
-// Controls made from the parameter specs (GET /params, held in the store: kind, unit, range, choices): a
-// slider with the right scale for a dB level, a frequency, a time or a ratio; a toggle for a switch; a select
-// for a choice. Views pick the address and the label (and may word a value their way); the range, the taper
-// and the choices come from the mixer itself.
+// Controls made from the parameter specs (GET /params, held in the store: kind, unit, range, default, choices):
+// a slider with the right scale for a dB level, a frequency, a time or a ratio; a toggle for a switch; a select
+// for a choice. Views pick the address and the label (and may word a value their way); the range, the taper,
+// the default and the choices come from the mixer itself.
+//
+// Every slider also takes a typed value and a reset: a tap on its read-out (or Enter) opens a small form that
+// reads the value in the control's unit ("-6.5", "100 Hz", "1.2k", "350 ms", "L30", "4:1") and checks it
+// against the spec's range before anything is sent; a double tap on the read-out (or Delete) sets the spec's
+// default. Either is one write of the exact value, an undo step of its own.
 
-import { el, formatDb, formatHz, formatMs, formatPan } from "./dom.js";
+import { el, formatDb, formatHz, formatMs, formatPan, icon } from "./dom.js";
 import { Slider, Toggle, faderScale, linearScale, logScale } from "./fader.js";
+import { ICONS } from "./icons.js";
 import { store } from "./store.js";
 
 const dbText = (v) => `${formatDb(v, { floor: -Infinity })} dB`;
@@ -28,7 +34,12 @@ function shapeFor(spec) {
     return linearScale(min, max, { step: 0.5, fineStep: 0.1, unit: "dB", detent: min < 0 && max > 0 ? 0 : undefined,
       format: dbText });
   }
-  if (unit === "Hz") return logScale(Math.max(min, 1), max, { format: formatHz, unit: "Hz" });
+  // A rate that starts at 0 (a generator's modulation: 0 = a steady tone) cannot be logarithmic.
+  if (unit === "Hz" && min <= 0) {
+    return linearScale(min, max, { step: 0.5, fineStep: 0.1, unit: "Hz",
+      format: (v) => (v <= 0 ? "steady" : `${Number(v.toFixed(1))} Hz`) });
+  }
+  if (unit === "Hz") return logScale(min, max, { format: formatHz, unit: "Hz" });
   if (unit === "ms") {
     return min > 0 ? logScale(min, max, { format: formatMs, unit: "ms", digits: 2 })
       : linearScale(min, max, { step: Math.max(1, (max - min) / 200), fineStep: 1, format: formatMs, unit: "ms" });
@@ -46,10 +57,159 @@ export function paramSlider(ctx, binder, address, { label, format, orientation =
   const slider = new Slider({ label: ariaLabel(ctx, address, name), scale: scaleFor(spec, { format }),
     orientation, className, value: ctx.conn.get(address) ?? 0, color });
   binder.slider(address, slider);
+  if (spec && spec.kind === "number" && spec.min !== undefined && spec.max !== undefined) {
+    const what = ariaLabel(ctx, address, name);
+    slider.setEntry({
+      onEntry: () => openValueEntry(slider, { name: what, spec, write: (value) => binder.write(address, value, { step: true }) }),
+      onReset: () => { closeValueEntry(); binder.write(address, spec.default, { step: true }); },
+    });
+  }
   if (bare) return slider;
   const field = el("div", { class: `field ${orientation}` }, el("span", { class: "field-label" }, name), slider.root);
   field.slider = slider;
   return field;
+}
+
+// -- typed values ----------------------------------------------------------------------------------
+
+/** What a suffix typed after a number multiplies it by, per unit ("1.2k" Hz, "1.5 s" in ms). */
+const SUFFIXES = {
+  dB: { "": 1, db: 1, dbfs: 1 }, Hz: { "": 1, hz: 1, k: 1000, khz: 1000 }, ms: { "": 1, ms: 1, s: 1000 },
+  "%": { "": 1, "%": 1 }, ratio: { "": 1, ":1": 1 }, Q: { "": 1 },
+};
+/** Words for a level's or a rate's bottom: a closed fader (−∞), "more me" off, a steady tone. */
+const OFF_WORDS = /^(-?∞|-?inf|-?infinity|off|closed|steady|none)$/;
+
+/** How a value of `spec` (a number with a range) is typed and read back: `parse(text)` → the number (NaN when
+ *  the text is not one), `text(value)` for the field, `show(value)` in a message ("100 Hz", "L30", "−6 dB"),
+ *  `range` the allowed values in words ("20 … 400 Hz"). */
+export function typing(spec) {
+  const { unit, min, max } = spec;
+  const pan = unit === "%" && min < 0;
+  const closes = unit === "dB" && Boolean(spec.note && spec.note.includes("closed"));
+  const offValue = closes ? min : min === 0 && (unit === "dB" || unit === "Hz") ? 0 : undefined;
+  const num = (v) => String(Number(Number(v).toPrecision(6)));
+  const signed = (v) => (v > 0 ? `+${num(v)}` : num(v).replace("-", "−"));
+  const show = (v) => {
+    if (pan) return v === 0 ? "C" : `${v < 0 ? "L" : "R"}${num(Math.abs(v))}`;
+    if (closes && v <= min) return "−∞ (off)";
+    if (unit === "dB") return `${signed(v)} dB`;
+    if (unit === "ratio") return `${num(v)}:1`;
+    if (unit === "Q") return `Q ${num(v)}`;
+    return `${num(v).replace("-", "−")} ${unit}`;
+  };
+  const range = pan ? `${show(min)} … ${show(max)}`
+    : unit === "dB" ? `${signed(min)}${closes ? " (off)" : ""} … ${signed(max)} dB`
+      : unit === "ratio" || unit === "Q" ? `${show(min)} … ${show(max)}`
+        : `${num(min).replace("-", "−")} … ${num(max).replace("-", "−")} ${unit}`;
+  const text = (v) => {
+    if (pan) return show(v);
+    if (closes && v <= min) return "-inf";
+    return num(v);
+  };
+  const parse = (typed) => {
+    let t = String(typed).trim().toLowerCase().replace(/[\u2212\u2013\u2014]/g, "-").replace(/,/g, ".")
+      .replace(/\s+/g, "");
+    if (offValue !== undefined && OFF_WORDS.test(t)) return offValue;
+    if (pan) {
+      if (/^(c|center|centre|mid)$/.test(t)) return 0;
+      const lead = /^([lr])(\d+\.?\d*|\.\d+)$/.exec(t), trail = /^(\d+\.?\d*|\.\d+)([lr])$/.exec(t);
+      if (lead) return (lead[1] === "l" ? -1 : 1) * Number(lead[2]);
+      if (trail) return (trail[2] === "l" ? -1 : 1) * Number(trail[1]);
+    }
+    if (unit === "Q") t = t.replace(/^q/, "");
+    const m = /^([+-]?(?:\d+\.?\d*|\.\d+))([a-z%:]*1?)$/.exec(t);
+    if (!m) return NaN;
+    const factor = (SUFFIXES[unit] || { "": 1, [String(unit).toLowerCase()]: 1 })[m[2]];
+    return factor === undefined ? NaN : Number(m[1]) * factor;
+  };
+  return { parse, text, show, range };
+}
+
+let openEntry = null; // the typed entry on the page (one at a time): { close }
+let entries = 0;
+
+/** Closes the typed entry if one is open (nothing is written). */
+export function closeValueEntry() {
+  openEntry?.close();
+}
+
+/** A small form by `slider`'s read-out to type its value: the value now, the allowed range, Set (or Enter), the
+ *  default, Cancel (or Escape, or a tap elsewhere). A value that is not a number or out of the range is
+ *  refused there and nothing is written; an accepted one goes to `write(value)`. */
+export function openValueEntry(slider, { name, spec, write }) {
+  closeValueEntry();
+  const { parse, text, show, range } = typing(spec);
+  const id = `value-entry-${++entries}`;
+  const input = el("input", { type: "text", id, class: "value-entry-input", value: text(slider.value), autocomplete: "off",
+    autocapitalize: "off", spellcheck: "false", enterkeyhint: "done", "aria-describedby": `${id}-range ${id}-error` });
+  const error = el("p", { class: "value-entry-error", id: `${id}-error`, role: "alert" });
+  const set = el("button", { type: "submit", class: "btn primary" }, "Set");
+  const byDefault = el("button", { type: "button", class: "btn value-entry-default" }, `Default ${show(spec.default)}`);
+  const cancel = el("button", { type: "button", class: "icon-btn", "aria-label": "Cancel", title: "Cancel" }, icon(ICONS.close));
+  const form = el("form", { class: "value-entry-form", novalidate: true }, input, set);
+  const box = el("div", { class: "value-entry", role: "dialog", "aria-label": `Type a value: ${name}` },
+    el("div", { class: "value-entry-head" }, el("label", { for: id, class: "value-entry-name" }, name), cancel),
+    form, el("p", { class: "value-entry-range", id: `${id}-range` }, `Allowed: ${range}`), error, byDefault);
+
+  const place = () => {
+    if (!slider.root.isConnected) { close(); return; }
+    // By the read-out, never over it (a second tap on it is a double tap: the default).
+    const anchor = slider.readout.isConnected && slider.readout.getClientRects().length ? slider.readout : slider.root;
+    const r = anchor.getBoundingClientRect();
+    const vw = document.documentElement.clientWidth, vh = window.innerHeight;
+    const w = box.offsetWidth, h = box.offsetHeight;
+    let top = r.bottom + 6;
+    if (top + h > vh - 8 && r.top - 6 - h >= 8) top = r.top - 6 - h;
+    box.style.top = `${Math.max(8, Math.min(top, vh - h - 8))}px`;
+    box.style.left = `${Math.max(8, Math.min(r.right - w, vw - w - 8))}px`;
+  };
+  const outside = (e) => { if (!box.contains(e.target)) close(); };
+  const back = () => { close(); slider.root.focus({ preventScroll: true }); }; // the keyboard goes on from the control
+  const onKey = (e) => {
+    if (e.key !== "Escape") return;
+    e.preventDefault();
+    back();
+  };
+  function close() {
+    if (openEntry !== entry) return;
+    openEntry = null;
+    box.remove();
+    window.removeEventListener("scroll", place, true);
+    window.removeEventListener("resize", place);
+    window.removeEventListener("hashchange", close);
+    document.removeEventListener("pointerdown", outside, true);
+  }
+  const entry = { close };
+  openEntry = entry;
+
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const value = parse(input.value);
+    if (!Number.isFinite(value)) {
+      error.textContent = `“${input.value.trim()}” is not a value. Type one from ${range}.`;
+    } else if (value < spec.min || value > spec.max) {
+      error.textContent = `${show(value)} is out of range. Type one from ${range}.`;
+    } else {
+      back();
+      write(value);
+      return;
+    }
+    input.select();
+  });
+  input.addEventListener("input", () => { error.textContent = ""; });
+  byDefault.addEventListener("click", () => { back(); write(spec.default); });
+  cancel.addEventListener("click", back);
+  box.addEventListener("keydown", onKey);
+  document.body.append(box);
+  place();
+  window.addEventListener("scroll", place, true);
+  window.addEventListener("resize", place);
+  window.addEventListener("hashchange", close);
+  document.addEventListener("pointerdown", outside, true);
+  input.focus({ preventScroll: true });
+  input.select();
+  return entry;
 }
 
 /** A toggle button bound to `address`; its accessible name contains the text it shows ("On: Kick in my mix"). */
@@ -88,10 +248,10 @@ export function ariaLabel(ctx, address, what) {
   return owner ? `${owner} ${what}` : what;
 }
 
-/** Display name of the channel/bus an address belongs to ("Kick", "Drummer", "Main"). */
+/** Display name of the channel/bus/group an address belongs to ("Kick", "Drummer", "Main", "Generator 2"). */
 export function ownerName(values, address) {
-  const m = /^(ch|bus|dca|mutegroup)\/(\d+)\//.exec(address);
-  if (m) return values[`${m[1]}/${m[2]}/name`] || `${m[1]} ${m[2]}`;
+  const m = /^(ch|bus|dca|mutegroup|gen)\/(\d+)\//.exec(address);
+  if (m) return values[`${m[1]}/${m[2]}/name`] || `${m[1] === "gen" ? "Generator" : m[1]} ${m[2]}`;
   if (address.startsWith("main/")) return "Main";
   return "";
 }

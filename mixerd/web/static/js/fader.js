@@ -11,6 +11,9 @@
 //   a fader move; horizontal faders leave vertical scrolling to the page and vice versa);
 // - fine mode (a fifth of the speed) while a second finger rests anywhere, after holding the finger still
 //   for half a second, or with the page's Fine toggle.
+// - the read-out is not part of the travel: a tap on it asks for a typed value (`onEntry`), a double tap (or
+//   double click) puts the default back (`onReset`); Enter and Delete do the same from the keyboard. What is
+//   typed and what the default is are the caller's (controls.js): this module only tells the gestures apart.
 
 import { el, formatDb } from "./dom.js";
 
@@ -96,17 +99,28 @@ export function setFineLatched(on) {
 export function isFineLatched() { return fineLatched; }
 export function onFineChange(fn) { fineToggles.add(fn); return () => fineToggles.delete(fn); }
 
+/** Two taps on a read-out with no key pressed in between (a value typed after the first tap) are a double tap when
+ *  the browser counts them so (`click.detail`), or when they are at most this far apart (ms, by the events' own
+ *  times) and this close (px), for a browser that does not count taps. */
+const DOUBLE_TAP_MS = 400;
+const DOUBLE_TAP_PX = 24;
+let lastTap = null; // the newest tap on a read-out: {slider, t, x, y}
+addEventListener("keydown", () => { lastTap = null; }, true);
+
 /**
  * A fader/slider. Options: label (accessible name), scale, orientation ("horizontal" | "vertical"),
- * value, onInput(value) while moving, onCommit(value) when the finger lifts, readOnly, className.
+ * value, onInput(value) while moving, onCommit(value) when the finger lifts, onEntry() for a tap on the
+ * read-out (or Enter), onReset() for a double tap on it (or Delete), readOnly, className.
  */
 export class Slider {
-  constructor({ label, scale, orientation = "horizontal", value = 0, onInput, onCommit, readOnly = false,
-                className = "", showValue = true, color }) {
+  constructor({ label, scale, orientation = "horizontal", value = 0, onInput, onCommit, onEntry, onReset,
+                readOnly = false, className = "", showValue = true, color }) {
     this.scale = scale;
     this.vertical = orientation === "vertical";
     this.onInput = onInput || (() => {});
     this.onCommit = onCommit || (() => {});
+    this.onEntry = onEntry || null;
+    this.onReset = onReset || null;
     this.readOnly = readOnly;
     this.dragging = false;
     this.value = value;
@@ -129,7 +143,37 @@ export class Slider {
     this.root.addEventListener("pointerdown", (e) => this._down(e));
     this.root.addEventListener("keydown", (e) => this._key(e));
     this.root.addEventListener("contextmenu", (e) => e.preventDefault());
+    this._readoutGestures();
     this.setValue(value);
+  }
+
+  /** Whether the read-out takes a typed value and a reset (not on a read-only control). */
+  get editable() { return !this.readOnly && Boolean(this.onEntry || this.onReset); }
+
+  /** Taps on the read-out (wherever a view puts it): never a drag; one asks for a value, two reset. */
+  _readoutGestures() {
+    this.readout.addEventListener("pointerdown", (e) => {
+      if (this.editable) e.stopPropagation(); // not the start of a drag
+    });
+    this.readout.addEventListener("click", (e) => {
+      if (!this.editable) return;
+      e.stopPropagation();
+      const last = lastTap && lastTap.slider === this ? lastTap : null; // a key since: a new first tap
+      const near = last && e.timeStamp - last.t <= DOUBLE_TAP_MS
+        && Math.hypot(e.clientX - last.x, e.clientY - last.y) <= DOUBLE_TAP_PX;
+      const double = Boolean(last) && (near || e.detail >= 2);
+      lastTap = double ? null : { slider: this, t: e.timeStamp, x: e.clientX, y: e.clientY };
+      if (double) this.onReset?.();
+      else this.onEntry?.();
+    });
+    this._markEditable();
+  }
+
+  _markEditable() {
+    this.readout.classList.toggle("editable", this.editable);
+    this.readout.title = this.editable ? "Tap to type a value · double-tap for the default" : "";
+    if (this.editable) this.root.setAttribute("aria-keyshortcuts", "Enter Delete");
+    else this.root.removeAttribute("aria-keyshortcuts");
   }
 
   /** Show a value (from the server); ignored while a finger is on the fader. */
@@ -145,6 +189,14 @@ export class Slider {
     this.root.setAttribute("tabindex", readOnly ? "-1" : "0");
     if (readOnly) this.root.setAttribute("aria-readonly", "true");
     else this.root.removeAttribute("aria-readonly");
+    this._markEditable();
+  }
+
+  /** Sets what a tap and a double tap on the read-out do (see the constructor). */
+  setEntry({ onEntry = this.onEntry, onReset = this.onReset } = {}) {
+    this.onEntry = onEntry;
+    this.onReset = onReset;
+    this._markEditable();
   }
 
   _render() {
@@ -264,6 +316,8 @@ export class Slider {
     const s = this.scale;
     const sign = { ArrowUp: 1, ArrowRight: 1, ArrowDown: -1, ArrowLeft: -1, PageUp: 10, PageDown: -10 }[e.key];
     let value;
+    if (e.key === "Enter" && this.onEntry) { e.preventDefault(); this.onEntry(); return; }
+    if ((e.key === "Delete" || e.key === "Backspace") && this.onReset) { e.preventDefault(); this.onReset(); return; }
     if (sign !== undefined) {
       if (s.stepBy) value = s.stepBy(this.value, sign * (e.shiftKey ? 1 : 5));
       else if (s.closed !== undefined && this.value <= s.closed && sign > 0) value = s.fromPos(0.02); // out of −∞

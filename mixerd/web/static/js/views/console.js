@@ -1,5 +1,7 @@
 // Console (engineer, tablet): the strip bank — channels, buses, main — and the editor of the selected strip;
-// scenes and history in their own tabs; undo/redo always at hand. Read-only for a viewer link.
+// scenes, history, the groups (DCAs, mute groups) and the signal generators in their own tabs; undo/redo always
+// at hand. Read-only for a viewer link (the mixer only). A tapped strip's editor comes up under the top bar;
+// the main strip stays at the right end of the bank while the channels scroll under it.
 
 import { describeError } from "../api.js";
 import { Binder } from "../bind.js";
@@ -7,12 +9,16 @@ import { el, icon, numbered } from "../dom.js";
 import { healthBadge } from "../health.js";
 import { ICONS } from "../icons.js";
 import { toast } from "../toast.js";
+import { describeStep } from "../undo.js";
 import { mountEditor } from "./editor.js";
 import { mountHistory } from "./history.js";
+import { mountGenerators } from "./panels/generators.js";
+import { mountGroups } from "./panels/groups.js";
 import { mountScenes } from "./scenes.js";
 import { busStrip, channelStrip, mainStrip } from "./strips.js";
 
-const TABS = [["mixer", "Mixer"], ["scenes", "Scenes"], ["history", "History"]];
+const TABS = [["mixer", "Mixer"], ["scenes", "Scenes"], ["history", "History"], ["groups", "Groups"],
+  ["generators", "Generators"]];
 
 export function mount(root, ctx, { tab = "mixer", select = "ch/1", focus = null, readOnly = false }) {
   const { conn } = ctx;
@@ -34,6 +40,8 @@ export function mount(root, ctx, { tab = "mixer", select = "ch/1", focus = null,
 
   if (tab === "scenes" && !readOnly) cleanups.push(mountScenes(body, ctx));
   else if (tab === "history" && !readOnly) cleanups.push(mountHistory(body, ctx));
+  else if (tab === "groups" && !readOnly) mountGroups(body, ctx, binder);
+  else if (tab === "generators" && !readOnly) mountGenerators(body, ctx, binder);
   else cleanups.push(mountMixer(body, ctx, binder, { select, focus, base }));
   return () => { for (const fn of cleanups) fn(); };
 }
@@ -49,16 +57,17 @@ function mountMixer(body, ctx, binder, { select, focus, base }) {
   const onSelect = (prefix, section, initial = false) => {
     selected = prefix;
     for (const s of bank.querySelectorAll(".strip")) s.classList.toggle("selected", s.dataset.address === prefix);
-    showEditor(section);
+    // A tap on a strip brings its editor up (on a tablet the bank fills the screen: it opens below the fold).
+    showEditor(section, !initial);
     // Keep the address shareable without re-mounting the view.
     const hash = `${base}/${prefix}`;
     if (!initial && location.hash !== hash) history.replaceState(null, "", hash);
   };
-  const showEditor = (section) => {
+  const showEditor = (section, reveal) => {
     editorBinder?.release();
     editorBinder = binder.child();
     editorHost.replaceChildren();
-    mountEditor(editorHost, ctx, editorBinder, selected, section);
+    mountEditor(editorHost, ctx, editorBinder, selected, section, { reveal });
   };
 
   const channels = el("div", { class: "bank-group", "aria-label": "Channels" });
@@ -111,8 +120,9 @@ function soloLight(ctx, cleanups) {
   return button;
 }
 
-// Undo and redo, enabled as the server says they can be: its `undo` message comes with the state and whenever
-// that changes, whoever changed something (nothing is asked after a change).
+// Undo and redo of this device's own changes (a musician's change in their mix is theirs: History takes back
+// anyone's), enabled as the server says they can be: its `undo` message comes with the state and whenever this
+// device's own changes move it (nothing is asked after a change).
 function undoRedo(ctx, cleanups) {
   const undo = el("button", { type: "button", class: "btn", "aria-label": "Undo" }, icon(ICONS.undo), el("span", {}, "Undo"));
   const redo = el("button", { type: "button", class: "btn", "aria-label": "Redo" }, icon(ICONS.redo), el("span", {}, "Redo"));
@@ -123,8 +133,8 @@ function undoRedo(ctx, cleanups) {
   };
   const run = async (what) => {
     try {
-      const step = await ctx.conn.step(what);
-      toast(`${what === "undo" ? "Undone" : "Redone"}: ${step.changed} change${step.changed === 1 ? "" : "s"}`, "ok");
+      const step = await ctx.conn.step(what); // this device's own last change: someone else's stays
+      toast(describeStep(what, step, { self: ctx.conn.actor, values: ctx.conn.values }), "ok");
     } catch (exc) {
       toast(describeError(exc), "error");
     }

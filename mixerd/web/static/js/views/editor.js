@@ -25,8 +25,9 @@ function sectionsOf(conn, prefix) {
 }
 
 /** The editor of `prefix` in `root`, bound with `binder`; `focus` (a section: "eq", "dynamics"…) is scrolled
- *  into view. Returns the editor's element. */
-export function mountEditor(root, ctx, binder, prefix, focus) {
+ *  into view, and with `reveal` (a strip was tapped) the editor is brought up under the top bar: its `focus`
+ *  section, else its head. Returns the editor's element. */
+export function mountEditor(root, ctx, binder, prefix, focus, { reveal = false } = {}) {
   const editor = el("div", { class: "editor", dataset: { prefix } });
   const grid = el("div", { class: "editor-grid" });
   editor.append(identity(ctx, binder, prefix, editor), grid);
@@ -34,9 +35,10 @@ export function mountEditor(root, ctx, binder, prefix, focus) {
     if (present) grid.append(make(ctx, binder, prefix));
   }
   root.append(editor);
-  if (focus) {
-    const target = editor.querySelector(`[data-section="${focus}"]`);
-    if (target) requestAnimationFrame(() => target.scrollIntoView({ behavior: "smooth", block: "nearest" }));
+  const target = (focus && editor.querySelector(`[data-section="${focus}"]`)) || (reveal ? editor : null);
+  if (target) {
+    const behavior = matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth";
+    requestAnimationFrame(() => target.scrollIntoView({ behavior, block: reveal ? "start" : "nearest" }));
   }
   return editor;
 }

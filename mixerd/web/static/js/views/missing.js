@@ -2,10 +2,12 @@
 // `missing` every channel that does not reach it, each reason in plain words with its one-tap fix (enabled when
 // this token may make it, else the reason why not), the cut ones (the mix had them) first. Shown in the flow of
 // a bus or the main (fed by its poll) and in My mix (followMissing: read again a moment after values change).
-// Every fix is a change like any other: conn.write, one undo step.
+// Every fix is a change like any other: conn.write, one undo step. What the mixer says is shown with names, never
+// addresses (names.js), and a failed fix says which control in words.
 
-import { api, describeError } from "../api.js";
+import { api } from "../api.js";
 import { el } from "../dom.js";
+import { describeFailure, plainText } from "../names.js";
 import { store } from "../store.js";
 
 const SETTLE_MS = 400; // after a change, wait this long for more before reading the trace again
@@ -43,19 +45,22 @@ export function missingList(ctx, { title = "Not reaching this mix" } = {}) {
 
 /** One channel: its name (and "cut" when the mix had it), each reason with its fix, and for an admin "Fix all". */
 function missingItem(ctx, m, fixAll) {
+  const words = (text) => plainText(text, ctx.conn.values);
   const reasons = m.reasons.map((r) => {
-    const text = el("span", { class: "missing-reason-text" }, r.message);
+    const text = el("span", { class: "missing-reason-text" }, words(r.message));
     const row = el("li", { class: "missing-reason", dataset: { code: r.code } }, text);
     if (r.fix) {
       const button = el("button", { type: "button", class: "btn missing-fix", disabled: !r.allowed_fix,
-        dataset: { address: r.fix.address } }, r.fix.label);
+        dataset: { address: r.fix.address } }, words(r.fix.label));
       if (r.allowed_fix) button.addEventListener("click", () => write(ctx, { [r.fix.address]: r.fix.value }, button));
       row.append(button);
       if (!r.allowed_fix && r.fix_refused) {
-        text.append(" — ", el("span", { class: "missing-refused" }, r.fix_refused));
+        text.append(" — ", el("span", { class: "missing-refused" }, words(r.fix_refused)));
       }
     } else if (r.hint) {
-      row.append(el("span", { class: "missing-hint" }, r.hint));
+      // Where to plug a cable is the engineer's business; a musician is told whom to ask.
+      const hint = store.role === "mix" && r.code === "unconnected" ? "only the engineer can connect it" : r.hint;
+      row.append(el("span", { class: "missing-hint" }, words(hint)));
     }
     return row;
   });
@@ -74,7 +79,7 @@ function missingItem(ctx, m, fixAll) {
 function write(ctx, changes, button) {
   button.disabled = true;
   ctx.conn.write(changes, { drag: false })
-    .catch((exc) => { button.disabled = false; ctx.toast(describeError(exc), "error"); });
+    .catch((exc) => { button.disabled = false; ctx.toast(describeFailure(exc, ctx.conn.values), "error"); });
 }
 
 /** Reads the trace of `owner` now and again a moment after any value changes, the problems change or the
@@ -94,7 +99,9 @@ export function followMissing(ctx, owner, show) {
       const trace = await api("GET", `trace/${owner}`);
       if (alive) show(trace.missing);
     } catch (exc) {
-      if (alive && exc.status !== 0) ctx.toast(`Cannot read what reaches this mix: ${describeError(exc)}`, "error");
+      if (alive && exc.status !== 0) {
+        ctx.toast(`Cannot read what reaches this mix: ${describeFailure(exc, conn.values)}`, "error");
+      }
     }
     busy = false;
     if (alive && again) { again = false; soon(); }

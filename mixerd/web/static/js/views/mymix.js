@@ -3,13 +3,22 @@
 // "more me", balance, output meter and limiter lamp. Below the head: a notice when someone else changes this mix
 // (with "Keep mine", othershand.js); after the channels, the FX returns into this mix (reverb in my ears), then
 // the channels that do not reach it, why and the fixes this link may make (missing.js).
+//
+// A musician's first visit starts with "★ This is me": which channels are theirs (the `ch/N/send/B/me` marks,
+// kept by the mixer like any value), skippable and shown once on this device. "More me" with nobody marked says
+// how to mark yourself instead of moving a level that raises nothing. Every message here names channels and
+// mixes (names.js), never addresses; a mix link only ever opens its own mix (app.js guards the routes).
 
+import { describeError } from "../api.js";
 import { Binder } from "../bind.js";
 import { el, formatMoreMe, icon, numbered } from "../dom.js";
 import { ICONS } from "../icons.js";
 import { Toggle, isFineLatched, onFineChange, setFineLatched } from "../fader.js";
 import { paramSlider, paramToggle } from "../controls.js";
+import { channelName, describeFailure, plainText } from "../names.js";
 import { store } from "../store.js";
+import { wordToasts } from "../toast.js";
+import { describeStep } from "../undo.js";
 import { followMissing, missingList } from "./missing.js";
 import { othersChanges } from "./othershand.js";
 
@@ -26,28 +35,32 @@ export function mount(root, ctx, { bus, readOnly = false }) {
     return () => {};
   }
   const binder = new Binder(conn, { readOnly });
-  const offs = [];
+  // Refusals and failures shown while My mix is up name channels and mixes, not addresses.
+  const offs = [wordToasts((message, kind) => (kind === "error" ? describeFailure(message, conn.values)
+    : plainText(message, conn.values)))];
+  const channels = numbered(values, "ch").filter((n) => values[`ch/${n}/send/${bus}/level`] !== undefined);
   const list = el("section", { class: "sends", "aria-label": "Channels in my mix" });
-  for (const n of numbered(values, "ch")) {
-    if (values[`ch/${n}/send/${bus}/level`] !== undefined) list.append(sendRow(ctx, binder, bus, n));
-  }
+  for (const n of channels) list.append(sendRow(ctx, binder, bus, n));
   const returns = fxReturns(ctx, binder, bus);
-  const own = !(store.role === "mix" && store.bus !== bus); // a mix link on another mix: no list, no notice
+  const missing = missingList(ctx);
+  offs.push(followMissing(ctx, `bus/${bus}`, missing.show));
+  const page = el("div", { class: "mymix" });
   let notice = null;
-  let missing = null;
-  if (own) {
-    missing = missingList(ctx);
-    offs.push(followMissing(ctx, `bus/${bus}`, missing.show));
-    if (!readOnly) {
-      const others = othersChanges(ctx, bus);
-      offs.push(others.stop);
-      notice = others.root;
-    }
+  if (!readOnly) {
+    // A musician takes back what they have a control for here; the engineer, anything.
+    const keepable = store.role !== "mix" ? () => true : (address) => Boolean(page.querySelector(
+      `[role="slider"][data-address="${CSS.escape(address)}"], button.toggle[data-address="${CSS.escape(address)}"]`));
+    const others = othersChanges(ctx, bus, { keepable });
+    offs.push(others.stop);
+    notice = others.root;
   }
+  const step = readOnly ? null : meStep(ctx, binder, bus, channels);
   // The channels not reaching the mix come after the mix itself: setting the mix is what the page is for, and a
   // band with many silent inputs would otherwise push every fader off a phone's screen.
-  root.append(el("div", { class: "mymix" }, mixHead(ctx, binder, bus, readOnly, auxBuses), notice,
-    tools(readOnly, offs), list, returns, missing && missing.root));
+  page.append(...[step && step.root, mixHead(ctx, binder, bus, readOnly, auxBuses, { channels, step }), notice,
+    tools(ctx, readOnly, offs), list, returns, missing.root].filter(Boolean));
+  root.append(page);
+  if (step && store.role === "mix" && !step.asked()) step.open(); // a musician's first visit
   return () => {
     binder.release();
     for (const off of offs) off();
@@ -55,8 +68,8 @@ export function mount(root, ctx, { bus, readOnly = false }) {
 }
 
 /** The mix itself: its name (and, for the engineer, a way to another mix), meters and limiter lamp, mute,
- *  level, "more me", balance; and a notice when a mix link opens a mix that is not its own. */
-function mixHead(ctx, binder, bus, readOnly, auxBuses) {
+ *  level, "more me" (with how to mark yourself when nobody is marked), balance. */
+function mixHead(ctx, binder, bus, readOnly, auxBuses, { channels, step }) {
   const { conn, meters } = ctx;
   const B = `bus/${bus}`;
   const stereo = conn.has(`ch/1/send/${bus}/pan`) || conn.has(`${B}/balance`);
@@ -80,25 +93,97 @@ function mixHead(ctx, binder, bus, readOnly, auxBuses) {
   const moreMe = paramSlider(ctx, binder, `${B}/moreme`, { label: "More me", format: formatMoreMe });
   moreMe.classList.add("moreme");
   const rows = [master, moreMe];
+  if (!readOnly) rows.push(moreMeHint(ctx, binder, bus, moreMe, channels, step));
   if (conn.has(`${B}/balance`)) rows.push(paramSlider(ctx, binder, `${B}/balance`, { label: "Balance" }));
   head.append(mixTitle(ctx, binder, bus, readOnly, auxBuses),
     el("div", { class: "mix-out" }, el("div", { class: "mix-meter-block" }, outMeters, limiter.root), mute.root),
     ...rows);
-
-  if (store.role === "mix" && store.bus !== bus) {
-    head.prepend(el("p", { class: "notice warn", role: "note" },
-      `Your link controls only “${conn.get(`bus/${store.bus}/name`) || `mix ${store.bus}`}”. Changes to this mix will be refused.`,
-      " ", el("a", { href: `#/mix/${store.bus}` }, "Back to my mix")));
-  }
   return head;
 }
 
-/** "My mix" (or "Mix", "view only") and the mix's name; the engineer can pick another mix here. */
+/** "More me" raises the channels marked as me; with none marked a touch (or a key) on it changes nothing and
+ *  says how to mark yourself instead. Returns the hint (hidden until then, and again once a channel is marked). */
+function moreMeHint(ctx, binder, bus, field, channels, step) {
+  const { conn } = ctx;
+  const marked = () => channels.some((n) => conn.get(`ch/${n}/send/${bus}/me`));
+  const choose = el("button", { type: "button", class: "btn moreme-choose" }, icon(ICONS.star),
+    store.role === "mix" ? "Choose my channels" : "Choose the channels");
+  choose.addEventListener("click", () => step.open({ focus: true }));
+  const hint = el("div", { class: "moreme-hint", role: "status", hidden: true },
+    el("p", {}, store.role === "mix"
+      ? "More me raises your own channels, and none is marked as you yet. Tap ★ Me on your channels below, or:"
+      : "More me raises the musician's own channels, and none is marked in this mix yet. Tap ★ Me on them below, "
+        + "or:"),
+    choose);
+  const refuse = (e) => {
+    if (marked()) return;
+    if (e.type === "keydown" && !["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "PageUp", "PageDown", "Home",
+      "End"].includes(e.key)) return;
+    e.preventDefault();
+    e.stopPropagation(); // the slider never sees it: a level that raises nothing is not moved
+    hint.hidden = false;
+  };
+  field.addEventListener("pointerdown", refuse, true);
+  field.addEventListener("keydown", refuse, true);
+  for (const n of channels) binder.watch(`ch/${n}/send/${bus}/me`, () => { if (marked()) hint.hidden = true; });
+  return hint;
+}
+
+/** "★ This is me": the channels that are the musician, as one tap each (the same marks as ★ Me on the rows),
+ *  "Done" and "Skip". Shown once on this device per mix (`asked`), and again on request (`open`). */
+function meStep(ctx, binder, bus, channels) {
+  const key = `mixerd_me_asked_${bus}`;
+  const picks = channels.map((n) => {
+    const pick = paramToggle(ctx, binder, `ch/${n}/send/${bus}/me`, { label: "is me", text: "", className: "me-pick" });
+    const name = el("span", { class: "me-pick-name" });
+    binder.watch(`ch/${n}/name`, (v) => {
+      name.textContent = v;
+      pick.root.setAttribute("aria-label", `${v} is me`);
+      pick.root.title = `${v} is me`;
+    });
+    pick.root.append(icon(ICONS.star), name);
+    return pick.root;
+  });
+  const done = el("button", { type: "button", class: "btn primary me-done" }, "Done");
+  const skip = el("button", { type: "button", class: "btn me-skip" }, "Skip");
+  const musician = store.role === "mix";
+  const root = el("section", { class: "me-step", "aria-labelledby": `me-step-title-${bus}`, hidden: true },
+    el("h2", { class: "me-step-title", id: `me-step-title-${bus}` },
+      musician ? "★ This is me" : "★ The musician's channels"),
+    el("p", { class: "me-step-text" }, musician
+      ? "Which channels are you — your voice, your instrument? Tap them. “More me” then raises them in your mix."
+      : "Which channels are this mix's musician? Tap them. “More me” then raises them in this mix."),
+    el("div", { class: "me-picks", role: "group", "aria-label": musician ? "My channels" : "The musician's channels" },
+      picks),
+    el("div", { class: "me-step-actions" }, done, skip));
+  const close = () => {
+    root.hidden = true;
+    try { localStorage.setItem(key, "1"); } catch { /* private mode: asked again next time */ }
+  };
+  done.addEventListener("click", () => {
+    close();
+    const { values } = ctx.conn;
+    const mine = channels.filter((n) => values[`ch/${n}/send/${bus}/me`]).map((n) => channelName(values, n));
+    if (mine.length) ctx.toast(`Marked as ${musician ? "you" : "the musician"}: ${mine.join(", ")}`, "ok");
+  });
+  skip.addEventListener("click", close);
+  return {
+    root,
+    asked: () => { try { return Boolean(localStorage.getItem(key)); } catch { return false; } },
+    open: ({ focus = false } = {}) => {
+      root.hidden = false;
+      if (!focus) return;
+      root.scrollIntoView({ block: "nearest" });
+      (root.querySelector(".me-pick") || done).focus({ preventScroll: true });
+    },
+  };
+}
+
+/** "My mix" (or "Mix · view only") and the mix's name; the engineer can pick another mix here. */
 function mixTitle(ctx, binder, bus, readOnly, auxBuses) {
   const title = el("h1", { class: "mix-name" });
   binder.watch(`bus/${bus}/name`, (name) => { title.textContent = name; document.title = `${name} · mixerd`; });
-  const own = store.role !== "mix" || store.bus === bus;
-  const kicker = el("div", { class: "mix-kicker" }, readOnly ? "Mix · view only" : own ? "My mix" : "Mix");
+  const kicker = el("div", { class: "mix-kicker" }, readOnly ? "Mix · view only" : "My mix");
   const row = el("div", { class: "mix-title" }, el("div", {}, kicker, title));
   if (store.role === "admin" && auxBuses.length > 1) {
     const pick = el("select", { class: "mix-pick", "aria-label": "Show another mix" },
@@ -109,14 +194,35 @@ function mixTitle(ctx, binder, bus, readOnly, auxBuses) {
   return row;
 }
 
-/** The hint and the page-wide Fine toggle (kept in step with it; `offs` gets its unsubscribe). */
-function tools(readOnly, offs) {
+/** The hint, Undo and the page-wide Fine toggle (kept in step with it; `offs` gets the unsubscribes). */
+function tools(ctx, readOnly, offs) {
   const fine = new Toggle({ label: "Fine control: moves a fifth as fast", text: "Fine", value: isFineLatched(),
     className: "fine-toggle", onChange: (on) => setFineLatched(on) });
   fine.root.prepend(icon(ICONS.fine));
   offs.push(onFineChange((on) => fine.setValue(on)));
   return el("div", { class: "mix-tools" },
-    el("span", { class: "hint" }, "Drag to change · hold still or add a second finger for fine"), readOnly ? null : fine.root);
+    el("span", { class: "hint" }, "Drag to change · hold still or add a second finger for fine"),
+    readOnly ? null : el("div", { class: "mix-tools-buttons" }, undoMine(ctx, offs), fine.root));
+}
+
+/** Undo of this phone's own last change (the engineer's changes are not a musician's to undo), enabled as the
+ *  server's `undo` message says. */
+function undoMine(ctx, offs) {
+  const { conn } = ctx;
+  const button = el("button", { type: "button", class: "btn mix-undo" }, icon(ICONS.undo), el("span", {}, "Undo"));
+  const show = () => { button.disabled = !(conn.undo && conn.undo.can_undo); };
+  button.addEventListener("click", async () => {
+    try {
+      const ack = await conn.step("undo");
+      ctx.toast(describeStep("undo", ack, { self: conn.actor, values: conn.values }), "ok");
+    } catch (exc) {
+      ctx.toast(describeError(exc), "error");
+    }
+  });
+  conn.addEventListener("undo", show);
+  offs.push(() => conn.removeEventListener("undo", show));
+  show();
+  return button;
 }
 
 /** Channel `n` in the mix: name and colour, muted badge, the send's value, "me" and on, its fader with the
@@ -128,8 +234,8 @@ function sendRow(ctx, binder, bus, n) {
   binder.watch(`ch/${n}/name`, (v) => { name.textContent = v; });
   binder.watch(`ch/${n}/color`, (c) => row.style.setProperty("--strip-color", c));
 
-  const me = paramToggle(ctx, binder, `${S}/me`, { label: "is one of my channels (more me)", text: "", className: "me" });
-  me.root.append(icon(ICONS.star));
+  const me = paramToggle(ctx, binder, `${S}/me`, { label: "is me (more me raises it)", text: "Me", className: "me" });
+  me.root.prepend(icon(ICONS.star));
   const on = paramToggle(ctx, binder, `${S}/on`, { label: "in my mix", text: "On", className: "send-on" });
   const badge = el("span", { class: "badge muted-badge", hidden: true }, "muted");
   binder.watch(`ch/${n}/mute`, (m) => { badge.hidden = !m; row.classList.toggle("ch-muted", Boolean(m)); });

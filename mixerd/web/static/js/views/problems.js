@@ -1,10 +1,12 @@
 // Problems: everything the mixer's problem finder reports now (the WebSocket's `diagnostics`), what the header
 // badge opens. Errors first, then warnings, then notes; each in plain words with what to do and a link to its
 // place: the signal flow of its channel, bus or the main, or for the audio itself (dropouts, JACK gone) a short
-// explanation. It follows every new `diagnostics` message.
+// explanation. It follows every new `diagnostics` message. The mixer's words are shown with names for addresses
+// ("unmute Snare", not "unmute ch/2/mute": names.js).
 
 import { el, icon } from "../dom.js";
 import { ICONS } from "../icons.js";
+import { plainText } from "../names.js";
 import { flowHref, ownerOf } from "./flow.js";
 
 const ORDER = { error: 0, warning: 1, info: 2 };
@@ -30,22 +32,23 @@ export function mount(root, ctx) {
     const serious = problems.filter((p) => p.severity !== "info").length;
     count.textContent = !problems.length ? "The mixer finds nothing wrong."
       : `${serious} to look at${problems.length > serious ? `, ${problems.length - serious} note${problems.length - serious === 1 ? "" : "s"}` : ""}.`;
-    list.replaceChildren(...problems.map(problemItem));
+    list.replaceChildren(...problems.map((p) => problemItem(p, conn.values)));
   };
   show();
   conn.addEventListener("diagnostics", show);
   return () => conn.removeEventListener("diagnostics", show);
 }
 
-function problemItem(p) {
+function problemItem(p, values) {
   const where = ownerOf(p.address);
+  const words = (text) => plainText(text, values);
   const item = el("li", { class: "problem-item", dataset: { code: p.code, severity: p.severity, address: p.address } },
     el("div", { class: "problem-head" }, el("span", { class: "badge problem-severity" }, SEVERITY[p.severity] || p.severity),
-      el("b", { class: "problem-message" }, p.message)));
+      el("b", { class: "problem-message" }, words(p.message))));
   if (SYSTEM[p.code] || !where) {
-    item.append(el("p", { class: "problem-explain" }, SYSTEM[p.code] || p.fix));
+    item.append(el("p", { class: "problem-explain" }, SYSTEM[p.code] || words(p.fix)));
   } else {
-    if (p.fix) item.append(el("p", { class: "problem-fix" }, `What to do: ${p.fix}`));
+    if (p.fix) item.append(el("p", { class: "problem-fix" }, `What to do: ${words(p.fix)}`));
     item.append(el("a", { class: "btn problem-link", href: flowHref(p.address) }, icon(ICONS.flow), "Show in the signal flow",
       icon(ICONS.chevronRight)));
   }

@@ -1,7 +1,8 @@
-// Scenes: save the whole mix under a name, recall one (with a crossfade), delete (confirmed), and the safes —
-// address patterns a recall never touches (e.g. a drummer's in-ear mix stays as it is). The list and the safes
-// are the server's `scenes` message (with the state, and again whenever anyone changes them): nothing is
-// fetched, and a scene saved on another device, over REST or MQTT shows up at once.
+// Scenes: save the whole mix under a name, recall one (with a crossfade; asked first unless the engineer turned
+// that off — a setting of this device, kept in localStorage), delete (confirmed), and the safes — address patterns
+// a recall never touches (e.g. a drummer's in-ear mix stays as it is). The list and the safes are the server's
+// `scenes` message (with the state, and again whenever anyone changes them): nothing is fetched, and a scene saved
+// on another device, over REST or MQTT shows up at once.
 
 import { api, describeError } from "../api.js";
 import { el, formatWhen, icon, numbered } from "../dom.js";
@@ -9,6 +10,16 @@ import { ICONS } from "../icons.js";
 import { toast } from "../toast.js";
 
 const FADES = [[0, "Cut"], [1000, "1 s"], [2000, "2 s"], [5000, "5 s"]];
+const ASK_KEY = "mixerd_ask_before_recall"; // "0": recall at once; anything else (or nothing): ask first
+
+/** Whether a recall is confirmed first on this device (the default: yes). */
+function askBeforeRecall() {
+  try { return localStorage.getItem(ASK_KEY) !== "0"; } catch { return true; }
+}
+
+function setAskBeforeRecall(on) {
+  try { localStorage.setItem(ASK_KEY, on ? "1" : "0"); } catch { /* private mode: for this page only */ }
+}
 
 export function mountScenes(root, ctx) {
   const scenes = scenesCard(ctx);
@@ -27,9 +38,10 @@ function scenesCard(ctx) {
   const list = el("ul", { class: "scene-list", "aria-label": "Scenes" });
   const root = el("section", { class: "card wide" },
     el("header", { class: "card-head" }, el("h3", {}, "Scenes"), el("div", { class: "fade-choice" }, el("span", {}, "Fade"), fade.root)),
-    saveForm(), list);
+    saveForm(), list, askSetting());
 
   async function recall(scene) {
+    if (askBeforeRecall() && !(await confirmRecall(scene, fade.ms()))) return;
     try {
       const answer = await api("POST", `scenes/${scene.id}/recall`, { fade_ms: fade.ms() });
       const changed = Object.keys(answer.changed || {}).length;
@@ -69,6 +81,48 @@ function scenesCard(ctx) {
       : [el("li", { class: "empty" }, "No scenes yet. Save the current mix to start.")]));
   };
   return { root, show };
+}
+
+/** The setting "Ask before recalling a scene" (a switch; on unless turned off on this device). */
+function askSetting() {
+  const state = el("span", { class: "setting-state" });
+  const button = el("button", { type: "button", role: "switch", class: "btn ghost setting" },
+    el("span", {}, "Ask before recalling a scene"), state);
+  state.setAttribute("aria-hidden", "true"); // the switch's own state says it
+  const show = () => {
+    const on = askBeforeRecall();
+    button.setAttribute("aria-checked", String(on));
+    state.textContent = on ? "On" : "Off";
+  };
+  button.addEventListener("click", () => { setAskBeforeRecall(!askBeforeRecall()); show(); });
+  show();
+  return button;
+}
+
+/** Asks whether to recall `scene` (a modal dialog); resolves true for Recall, false for Cancel or Escape. */
+function confirmRecall(scene, fadeMs) {
+  const fade = FADES.find(([ms]) => ms === fadeMs);
+  const cancel = el("button", { type: "button", class: "btn", autofocus: true }, "Cancel");
+  const go = el("button", { type: "button", class: "btn primary" }, icon(ICONS.play), "Recall");
+  const dialog = el("dialog", { class: "confirm", "aria-labelledby": "confirm-title", "aria-describedby": "confirm-text" },
+    el("h2", { id: "confirm-title" }, `Recall “${scene.name}”?`),
+    el("p", { id: "confirm-text" }, `The mix changes to this scene${fadeMs ? ` over ${fade ? fade[1] : `${fadeMs} ms`}` : ""}; `
+      + "what is safe stays as it is. Undo takes the recall back."),
+    el("div", { class: "confirm-actions" }, cancel, go));
+  return new Promise((resolve) => {
+    let answer = false;
+    const leave = () => dialog.close(); // the page goes elsewhere (the back button): nothing is recalled
+    cancel.addEventListener("click", () => dialog.close());
+    go.addEventListener("click", () => { answer = true; dialog.close(); });
+    dialog.addEventListener("close", () => {
+      window.removeEventListener("hashchange", leave);
+      dialog.remove();
+      resolve(answer);
+    });
+    window.addEventListener("hashchange", leave);
+    document.body.append(dialog);
+    dialog.showModal();
+  });
 }
 
 /** The form that saves the current mix under a name (the list follows the server's `scenes` message). */

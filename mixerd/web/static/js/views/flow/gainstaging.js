@@ -77,10 +77,10 @@ function undoButton(ctx, seq, result) {
   undo.addEventListener("click", async () => {
     undo.disabled = true;
     try {
-      // The server's undo message says which change last moved the undo position: still this one?
+      // The server's undo message says which of this device's changes its undo takes back: still this one?
       const status = ctx.conn.undo;
-      if (!status || status.seq !== seq || !status.can_undo) {
-        ctx.toast("Other changes came after it: undo from the console's history", "info");
+      if (!status || status.undo_seq !== seq || !status.can_undo) {
+        ctx.toast("You changed something after it: undo from the console's history", "info");
         return;
       }
       await ctx.conn.step("undo");
