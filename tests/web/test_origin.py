@@ -62,8 +62,13 @@ def refused(answer: httpx.Response) -> bool:
     return answer.status_code == 403 and answer.json()["error"]["code"] == "cross_origin"
 
 
+def admins_step(admin: httpx.Client) -> None:
+    """A change of the admin's session (a script's: no Origin): the step that session's undo takes back."""
+    assert admin.put(f"{API}/params/ch/1/fader", json={"value": -6}).status_code == 200
+
+
 def test_writes_from_another_origin_are_refused_whatever_the_body(server, admin, control, auth):
-    control.set("ch/1/fader", -6, "rest")
+    admins_step(admin)
     seq = control.seq
     for origin in foreign_origins(server):
         for name, body in FORMS.items():
@@ -80,7 +85,7 @@ def test_writes_from_another_origin_are_refused_whatever_the_body(server, admin,
 
 
 def test_a_referer_speaks_for_a_request_without_origin(server, admin, control):
-    control.set("ch/1/fader", -6, "rest")
+    admins_step(admin)
     answer = admin.post(f"{API}/undo", data={"a": "b"}, headers={"referer": "http://evil.example/page?x=1"})
     assert refused(answer) and control.get("ch/1/fader") == -6
     answer = admin.post(f"{API}/undo", headers={"referer": server + "/#/console"})
@@ -88,7 +93,7 @@ def test_a_referer_speaks_for_a_request_without_origin(server, admin, control):
 
 
 def test_the_mixers_own_pages_and_scripts_may_write(server, admin, control, auth):
-    control.set("ch/1/fader", -6, "rest")
+    admins_step(admin)
     assert admin.post(f"{API}/undo", headers={"origin": server}).status_code == 200  # the console's own fetch
     assert admin.post(f"{API}/redo").status_code == 200  # a script with the cookie and no Origin
     token = admin.post(f"{API}/auth/login", json={"password": PASSWORD}).json()["token"]
@@ -110,7 +115,7 @@ def test_the_mixers_own_pages_and_scripts_may_write(server, admin, control, auth
     ("[fd00::23]:8080", "http://[fd00::23]:8080"),
 ])
 def test_same_origin_is_the_host_the_request_was_sent_to(server, admin, control, host, origin):
-    control.set("ch/1/fader", -6, "rest")
+    admins_step(admin)
     answer = admin.post(f"{API}/undo", headers={"host": host, "origin": origin})
     assert answer.status_code == 200, answer.text
     control.set("ch/1/fader", -6, "rest")
@@ -120,7 +125,7 @@ def test_same_origin_is_the_host_the_request_was_sent_to(server, admin, control,
 
 
 def test_behind_a_reverse_proxy_the_forwarded_host_and_scheme_count(server, admin, control):
-    control.set("ch/1/fader", -6, "rest")
+    admins_step(admin)
     proxy = {"host": "127.0.0.1:8080", "x-forwarded-host": "mixer.example.com", "x-forwarded-proto": "https"}
     assert refused(admin.post(f"{API}/undo", headers={**proxy, "origin": "https://evil.example.com"}))
     assert refused(admin.post(f"{API}/undo", headers={**proxy, "origin": "http://mixer.example.com"}))
@@ -197,7 +202,8 @@ def test_a_page_on_another_port_cannot_use_the_admins_session(server, control, s
     page.fill("#password", PASSWORD)
     page.click(".login-form button[type=submit]")
     expect(page.locator("#conn")).to_have_text("online")
-    control.set("ch/1/fader", -6, "rest")  # a step the attacker would like to undo
+    # a step of the console's own (its session's) that the attacker would like to undo
+    control.set("ch/1/fader", -6, "ws", actor=page.evaluate("mixerd.conn.actor"))
     seq = control.seq
 
     other_site = Starlette(routes=[Route("/", lambda _: HTMLResponse("<!doctype html><title>other</title><p>hi"))])
