@@ -249,7 +249,7 @@ def test_nothing_is_searched_for_a_string_longer_than_any_address(tree):
 
 def test_error_codes_are_closed():
     assert ParamError.family == {"unknown_address", "wrong_type", "out_of_range", "invalid_value", "not_found",
-                                 "too_many_changes", "nothing_to_undo", "nothing_to_redo"}
+                                 "too_many_changes", "nothing_to_undo", "nothing_to_redo", "unknown_step"}
     assert all(code.kind in KINDS for code in CODES.values())
     with pytest.raises(ValueError):
         ParamError("oops", "message")
