@@ -21,10 +21,13 @@ One stream per Control carries two kinds of item, in the order they happened:
     ``undone``; ``kept``: its values someone changed since, left alone). ``actor``: whose step it is.
     ``drop_steps`` / ``drop_steps_through``: those steps (the actor's undone ones, forgotten by its new step)
     or every step up to that number (beyond the undo depth) are gone from the history.
-  - ``scenes`` ``{"revision", "action", "id", "scenes", "safes", "safe_addresses"}``: the scene list or
-    the safes changed (``action`` ``saved``, ``renamed``, ``deleted``, ``imported`` or ``safes``);
-    ``scenes`` is every scene's ``{"id", "name", "created", "updated", "size"}`` (times in seconds since
-    the epoch), ``revision`` grows with every such change (emitted by ``SceneService``).
+  - ``scenes`` ``{"revision", "action", "id", "scenes", "safes", "safe_addresses", "current"}``: the scene
+    list, the safes or the scene the mix is at changed (``action`` ``saved``, ``renamed``, ``deleted``,
+    ``imported``, ``updated`` (saved again with the mix), ``safes``, or ``current``: the mix came to another
+    scene, or moved away from it or back; ``id`` is then the current scene's); ``scenes`` is every scene's
+    ``{"id", "name", "created", "updated", "size"}`` (times in seconds since the epoch), ``current`` the scene
+    the mix is at ``{"id", "name", "modified"}`` or null, ``revision`` grows with every such change (emitted
+    by ``SceneService``).
   - ``problems``: the problem finder's list changed; ``data`` is ``Diagnostics.problems()``, ``source``
     the Diagnostics that found it (``Control.follow_problems``).
   - ``health`` ``{"status", "running", "xruns", "sample_rate", "period"[, "interface": {"card",

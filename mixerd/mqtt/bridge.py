@@ -12,8 +12,8 @@ Three threads, none of which ever blocks paho's network loop:
   every (re)connect, the whole state again. What changes rarely follows the control core's typed notices
   on the same stream, never a poll: the signal-flow problems (``{base}/diagnostics``, retained, on every
   ``problems`` notice), the engine's health (``{base}/health``, retained, on every ``health`` notice), the
-  scene list of the ``select`` and the scene the mix is at (``{base}/scene``, on every ``scenes`` notice and
-  every change).
+  scene list of the ``select`` and the scene the mix is at (``{base}/scene``: the scene service's current
+  scene, read again after a ``scenes`` notice or a change).
 
 What MQTT may change is ``[mqtt] read_only``, ``writable`` and ``actions`` (``access.Access``); anything
 else is refused on ``{base}/error``.
@@ -44,7 +44,7 @@ from mixerd.model.meters import MeterFrame
 from mixerd.mqtt import discovery
 from mixerd.mqtt.access import Access
 from mixerd.mqtt.loudness import LoudnessReport
-from mixerd.mqtt.scene_state import CurrentScene, modified_label
+from mixerd.mqtt.scene_state import modified_label, scene_state
 from mixerd.mqtt.topics import (ACTIONS, NOT_JSON, PayloadError, Topics, decode, parse_payload, read_json,
                                  state_payload)
 
@@ -385,9 +385,8 @@ class MqttBridge:
         last: dict[str, float] = {}    # address → when it was last published
         meter_period = 1.0 / self.config.meter_rate if self.config.meter_rate > 0 else None
         next_meters = time.monotonic()
-        current = CurrentScene(self._tree) if self.scenes is not None else None
-        if current is not None:
-            self._follow_scenes(current, self.control.state()[1])
+        label = modified_label(self._scene_names())  # the select's option for a mix at no scene
+        scene_stale = self.scenes is not None        # {base}/scene may say something new
         scene_sent: dict[str, Any] | None = None
         health_sent: dict[str, Any] | None = None
         diagnostics_sent: int | None = None
@@ -403,9 +402,9 @@ class MqttBridge:
                     self._publish_state(values)
                     now = time.monotonic()
                     last = dict.fromkeys(values, now)
-                    if current is not None:
-                        self._follow_scenes(current, values)
-                        scene_sent = None
+                    if self.scenes is not None:
+                        label = modified_label(self._scene_names())
+                        scene_stale, scene_sent = True, None
                     health_sent = self._send_health(health_summary(self.control.health()), None)
                     if self.diagnostics is not None:
                         diagnostics_sent = self._send_diagnostics(self.diagnostics.problems(), None)
@@ -419,8 +418,9 @@ class MqttBridge:
                     event = sub.get(timeout=max(0.0, min(due) - now))
                     while event is not None:
                         if isinstance(event, Notice):
-                            if event.kind == "scenes" and current is not None:
-                                names = self._follow_scenes(current, self.control.state()[1])
+                            if event.kind == "scenes" and self.scenes is not None:
+                                names = [scene["name"] for scene in event.data["scenes"]]
+                                label, scene_stale = modified_label(names), True
                                 if names != self._announced_names:
                                     self._rediscover.set()  # the select's options are the scene names
                             elif event.kind == "health":
@@ -429,8 +429,7 @@ class MqttBridge:
                                 diagnostics_sent = self._send_diagnostics(dict(event.data), diagnostics_sent)
                         else:
                             pending[event.address] = event.value
-                            if current is not None:
-                                current.change(event.address, event.value)
+                            scene_stale = self.scenes is not None
                             if event.address.endswith("/name"):
                                 self._rediscover.set()  # entity names follow the strip names
                         event = sub.get(timeout=0)
@@ -441,9 +440,10 @@ class MqttBridge:
                 for address in [a for a in pending if now - last.get(a, 0.0) >= MIN_INTERVAL]:
                     self._publish(self.topics.state(address), state_payload(pending.pop(address)), retain=True)
                     last[address] = now
-                if current is not None:
-                    scene = current.state().to_dict()
-                    if scene != scene_sent and self._connected.is_set() and not self._resync.is_set():
+                if scene_stale and self._connected.is_set() and not self._resync.is_set():
+                    scene_stale = False
+                    scene = scene_state(self.scenes.current(), label).to_dict()
+                    if scene != scene_sent:
                         scene_sent = scene
                         self._publish(self.topics.scene, json.dumps(scene, ensure_ascii=False), retain=True)
                 if meter_period and now >= next_meters:
@@ -458,12 +458,6 @@ class MqttBridge:
                         self._publish(self.topics.loudness, json.dumps(loudness), retain=True)
         finally:
             sub.close()
-
-    def _follow_scenes(self, current: CurrentScene, values: dict[str, Any]) -> list[str]:
-        """Compare the mix with the scenes and safes as they are now; returns the scene names."""
-        scenes = self.scenes.scenes()
-        current.reset(scenes, self.scenes.safe_addresses(), values)
-        return [s.name for s in scenes]
 
     def _send_health(self, summary: dict[str, Any], sent: dict[str, Any] | None) -> dict[str, Any] | None:
         """Publish ``{base}/health`` if it says something new (or ``sent`` is None); returns what it says."""

@@ -252,12 +252,23 @@ class SceneInfo(BaseModel):
     id: int
     name: str
     created: datetime = Field(description="when the scene was saved or imported (UTC)")
-    updated: datetime = Field(description="when it was last renamed (UTC)")
+    updated: datetime = Field(description="when it was last renamed or updated with the mix (UTC)")
     size: int = Field(description="how many parameter values the scene holds")
+
+
+class CurrentSceneOut(BaseModel):
+    """The scene the mix is at: the one last recalled, saved or updated."""
+
+    id: int
+    name: str
+    modified: bool = Field(description="a value the scene holds is different now (not counting safe values); "
+                           "changed back, it is false again")
 
 
 class ScenesOut(BaseModel):
     scenes: list[SceneInfo]
+    current: CurrentSceneOut | None = Field(description="the scene the mix is at, or was at last; null before "
+                                            "any, or once that scene is deleted")
 
 
 class SceneOut(SceneInfo):

@@ -108,7 +108,8 @@ def _notice_text(notice: Notice) -> str:
 
 
 def _scenes_text(seq: int, listing: dict[str, Any]) -> str:
-    """A ``scenes`` message: ``SceneService.listing()`` (and the notice's action and id), times as in REST."""
+    """A ``scenes`` message: ``SceneService.listing()`` (the scenes, the safes and ``current``, the scene the mix
+    is at; and the notice's action and id), times as in REST."""
     scenes = [{**scene, "created": _iso(scene["created"]), "updated": _iso(scene["updated"])}
               for scene in listing["scenes"]]
     return _dumps({"type": "scenes", "seq": seq, "action": None, "id": None, **listing, "scenes": scenes})

@@ -517,3 +517,116 @@ def test_ab_with_a_version_and_its_conflicts(scenes, control, clock):
 def test_a_service_without_a_store_uses_the_controls_or_memory(tree, store):
     assert SceneService(Control(tree)).save_scene("x").id == 1
     assert SceneService(Control(tree, store=store)).store is store
+
+
+# -- the current scene and "update scene" ---------------------------------------------------------------------
+
+def at(scenes: SceneService) -> tuple | None:
+    current = scenes.current()
+    return None if current is None else (current["name"], current["modified"])
+
+
+def test_the_current_scene_is_the_one_saved_or_recalled_and_changes_make_it_modified(scenes, control):
+    assert scenes.current() is None and scenes.listing()["current"] is None  # no scene yet
+    verse = scenes.save_scene("Verse")
+    assert scenes.current() == {"id": verse.id, "name": "Verse", "modified": False}
+    control.set("ch/1/fader", -10.0, "rest")
+    assert at(scenes) == ("Verse", True)  # a value the scene holds changed
+    chorus = scenes.save_scene("Chorus")
+    assert at(scenes) == ("Chorus", False)
+    scenes.recall_scene(verse.id)
+    assert at(scenes) == ("Verse", False)
+    control.set("ch/2/mute", True, "ws")
+    assert at(scenes) == ("Verse", True)
+    control.set("ch/2/mute", False, "ws")  # changed back: the mix is at the scene again
+    assert at(scenes) == ("Verse", False)
+    control.set("ch/3/solo", True, "ws")  # monitoring: no scene holds it
+    assert at(scenes) == ("Verse", False)
+    scenes.set_safes(["ch/1/fader"])  # a safe value is not the scene's business any more
+    control.set("ch/1/fader", -30.0, "rest")
+    assert at(scenes) == ("Verse", False)
+    scenes.rename_scene(verse.id, "Verse 1")
+    assert at(scenes) == ("Verse 1", False) and scenes.listing()["current"]["name"] == "Verse 1"
+    scenes.delete_scene(verse.id, confirm=True)
+    assert at(scenes) == ("Chorus", False)  # Chorus holds the same values where it counts
+    assert scenes.current()["id"] == chorus.id
+
+
+def test_recalling_one_of_two_identical_scenes_makes_it_current(scenes, control):
+    a = scenes.save_scene("A")
+    b = scenes.save_scene("B")
+    assert at(scenes) == ("B", False)
+    result = scenes.recall_scene(a.id)
+    assert result.changed == {} and at(scenes) == ("A", False)  # nothing to change, and still A is current
+
+
+def test_update_saves_the_mix_into_the_scene_and_makes_it_current(scenes, control, store):
+    verse = scenes.save_scene("Verse")
+    chorus = scenes.save_scene("Chorus")
+    scenes.recall_scene(verse.id)
+    control.set_many({"ch/1/fader": -4.5, "ch/2/solo": True}, "rest")
+    assert at(scenes) == ("Verse", True)
+    sub = control.subscribe(notices=["scenes"])
+    updated = scenes.update_scene(verse.id)
+    assert (updated.id, updated.name, updated.created) == (verse.id, "Verse", verse.created)
+    assert updated.values["ch/1/fader"] == -4.5 and "ch/2/solo" not in updated.values
+    assert updated.updated >= verse.updated and store.scene(verse.id).values == updated.values
+    assert scenes.current() == {"id": verse.id, "name": "Verse", "modified": False}
+    notice = sub.get_nowait()
+    assert (notice.data["action"], notice.data["id"]) == ("updated", verse.id)
+    assert notice.data["current"] == {"id": verse.id, "name": "Verse", "modified": False}
+    assert sub.get_nowait() is None  # one notice for the update and the mix coming to the scene
+    assert scenes.scene(chorus.id).values["ch/1/fader"] == 0.0  # the other scene is left alone
+    with pytest.raises(SceneError) as e:
+        scenes.update_scene(99)
+    assert error(e).code == "not_found" and "there is no scene 99" in error(e).message
+
+
+def test_a_move_of_the_current_scene_is_announced_once(scenes, control):
+    verse = scenes.save_scene("Verse")
+    sub = control.subscribe(notices=["scenes"])
+    scenes.start()  # the follower thread announces it without anybody asking
+    try:
+        for step in range(1, 21):  # a fader drag: one notice when the mix leaves the scene
+            control.set("ch/1/fader", -0.5 * step, "ws")
+        control.set("ch/1/fader", 0.0, "ws")  # and one when it is back
+        seen = []
+        while len(seen) < 2:
+            item = sub.get(timeout=10)
+            assert item is not None, f"only {seen} announced"
+            if getattr(item, "kind", None) == "scenes":
+                seen.append((item.data["action"], item.data["id"], item.data["current"]["modified"]))
+        assert seen == [("current", verse.id, True), ("current", verse.id, False)]
+        assert scenes.listing()["current"] == {"id": verse.id, "name": "Verse", "modified": False}
+        assert not [item for item in iter(sub.get_nowait, None) if getattr(item, "kind", None) == "scenes"]
+    finally:
+        scenes.stop()
+    assert scenes._follower is None
+    control.set("ch/2/mute", True, "rest")  # stopped: still answers, caught up when asked
+    assert at(scenes) == ("Verse", True)
+
+
+def test_following_a_drag_copies_no_state(scenes, control, monkeypatch):
+    """The cost of a fader move: a look-up per scene holding the address, never a comparison of the whole mix."""
+    scenes.save_scene("Verse")
+    scenes.save_scene("Chorus")
+    copies = []
+    state = control.state
+    monkeypatch.setattr(control, "state", lambda: copies.append(1) or state())
+    for step in range(50):
+        control.set("ch/1/fader", -0.25 * step, "ws")
+        scenes.current()
+    assert copies == [] and at(scenes) == ("Chorus", True)
+
+
+def test_a_follower_that_fell_behind_compares_again(control, store, clock, monkeypatch):
+    import mixerd.control.scenes.service as service
+
+    monkeypatch.setattr(service, "FOLLOW_QUEUE", 4)
+    scenes = SceneService(control, store, clock=clock)
+    verse = scenes.save_scene("Verse")
+    away = {**{f"ch/{n}/fader": -6.0 for n in range(1, 5)}, **{f"ch/{n}/mute": True for n in range(1, 5)}}
+    control.set_many(away, "rest")  # more changes than it may queue: they are dropped
+    assert at(scenes) == ("Verse", True)
+    control.set_many({address: control.tree.spec(address).default for address in away}, "rest")
+    assert scenes.current() == {"id": verse.id, "name": "Verse", "modified": False}

@@ -120,6 +120,34 @@ def test_scene_errors(call):
     assert call("PATCH", f"/scenes/{second['id']}", 422, json={"name": " "})["code"] == "invalid_name"
 
 
+def test_the_current_scene_and_updating_it_with_the_mix(call, control):
+    assert call("GET", "/scenes", 200) == {"scenes": [], "current": None}
+    verse = call("POST", "/scenes", 201, json={"name": "Verse"})
+    chorus = call("POST", "/scenes", 201, json={"name": "Chorus"})
+    call("POST", f"/scenes/{verse['id']}/recall", 200)
+    assert call("GET", "/scenes", 200)["current"] == {"id": verse["id"], "name": "Verse", "modified": False}
+    control.set("ch/1/fader", -7.5, "rest")
+    assert call("GET", "/scenes", 200)["current"] == {"id": verse["id"], "name": "Verse", "modified": True}
+
+    updated = call("PUT", f"/scenes/{verse['id']}", 200)  # no body: the mix as it is now
+    assert (updated["id"], updated["name"], updated["created"]) == (verse["id"], "Verse", verse["created"])
+    assert updated["values"]["ch/1/fader"] == -7.5 and updated["size"] == verse["size"]
+    assert updated == call("GET", f"/scenes/{verse['id']}", 200)  # answered as GET does
+    assert call("GET", "/scenes", 200)["current"] == {"id": verse["id"], "name": "Verse", "modified": False}
+    assert call("GET", f"/scenes/{chorus['id']}", 200)["values"]["ch/1/fader"] == 0.0
+    # A body is not needed, and one given changes nothing about what is saved.
+    assert call("PUT", f"/scenes/{verse['id']}", 200, json={})["values"]["ch/1/fader"] == -7.5
+
+
+def test_updating_a_missing_scene_is_not_found(call):
+    scene = call("POST", "/scenes", 201, json={"name": "Verse"})
+    e = call("PUT", "/scenes/99", 404)
+    assert e["code"] == "not_found" and "scene 99" in e["message"] and str(scene["id"]) in e["allowed"]
+    assert call("PUT", "/scenes/nine", 404)["code"] == "not_found"
+    assert call("PUT", f"/scenes/{10 ** 30}", 404)["code"] == "not_found"
+    assert call("GET", "/scenes", 200)["current"]["name"] == "Verse"  # nothing changed
+
+
 def test_delete_needs_confirmation(call):
     scene = call("POST", "/scenes", 201, json={"name": "Verse"})
     e = call("DELETE", f"/scenes/{scene['id']}", 409)

@@ -377,3 +377,107 @@ def test_the_new_panels_are_for_fingers_and_readable(screen, control, serve_app,
     assert not tiny, "read-outs under 14 px:\n" + "\n".join(tiny)
     problems = [f"{name}: {line}" for name, lines in found.items() for line in lines]
     assert not problems, "\n".join(problems)
+
+
+# -- the current scene and "Update scene" ----------------------------------------------------------------------------
+
+def test_the_current_scene_shows_when_the_mix_changes_and_update_saves_it(control, serve_app, open_page):
+    from playwright.sync_api import expect
+
+    app, _ = band_app(control)  # "Soundcheck": Snare's fader at 0 dB, Bass's at −6.5
+    scenes = app.state.scenes
+    soundcheck = scenes.scenes()[0]
+    control.set("ch/2/fader", -20.0, "rest")
+    scenes.start()  # as the daemon does: the scene service follows the mix and announces where it is
+    try:
+        with serve_app(app) as base:
+            page = signed_in(open_page, base, "tablet", SCENES)
+            current = page.get_by_role("group", name="Current scene")
+            readout = current.locator(".scene-current")
+            expect(readout).to_have_text("Soundcheck · changed")  # Snare moved since it was saved
+            dialog = page.locator("dialog.confirm")
+            finger = Finger(page)
+            try:
+                finger.tap(*center(page, page.get_by_role("button", name="Recall Soundcheck")))
+                finger.tap(*center(page, dialog.get_by_role("button", name="Recall")))
+                wait_until(lambda: control.get("ch/2/fader") == 0.0, what="Soundcheck recalled")
+                expect(readout).to_have_text("Soundcheck")
+                expect(page.locator('.scene-list .scene[aria-current="true"] .scene-name')).to_have_text("Soundcheck")
+
+                open_view(page, base, CONSOLE)  # the mixer: the toolbar shows it there too
+                expect(readout).to_have_text("Soundcheck")
+                bass = page.locator('.strip[data-address="ch/3"] .slider[data-address="ch/3/fader"] .slider-value')
+                finger.double_tap(*center(page, bass))  # Bass's fader to its default, 0 dB
+                wait_until(lambda: control.get("ch/3/fader") == 0.0, what="Bass's fader at 0 dB")
+                expect(readout).to_have_text("Soundcheck · changed")
+                update = current.get_by_role("button", name="Update scene")
+                expect(update).to_have_accessible_name("Update scene Soundcheck")
+                shot(page, "tablet", "scene-changed")
+
+                finger.tap(*center(page, update))
+                expect(dialog.get_by_role("heading")).to_have_text("Save the current mix into “Soundcheck”?")
+                shot(page, "tablet", "update-asks")
+                finger.tap(*center(page, dialog.get_by_role("button", name="Cancel")))
+                expect(dialog).to_have_count(0)
+                assert scenes.scene(soundcheck.id).values["ch/3/fader"] == -6.5  # nothing saved
+                expect(readout).to_have_text("Soundcheck · changed")
+
+                finger.tap(*center(page, update))
+                finger.tap(*center(page, dialog.get_by_role("button", name="Update scene")))
+                wait_until(lambda: scenes.scene(soundcheck.id).values["ch/3/fader"] == 0.0,
+                           what="Soundcheck holding Bass's new fader")
+                expect(dialog).to_have_count(0)
+                expect(readout).to_have_text("Soundcheck")  # the mix is at the scene again
+                assert scenes.current() == {"id": soundcheck.id, "name": "Soundcheck", "modified": False}
+                assert scenes.scene(soundcheck.id).values["ch/2/fader"] == 0.0  # the rest of the mix as it is
+            finally:
+                finger.close()
+    finally:
+        scenes.stop()
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_the_current_scene_is_for_fingers_and_readable(screen, control, serve_app, open_page):
+    """The toolbar with the current scene (changed) and its question: 44-px targets, a 14-px read-out, no serious
+    axe finding (contrast included); on every screen the toolbar keeps it in sight."""
+    app, _ = band_app(control)
+    control.set("ch/2/fader", -20.0, "rest")  # changed since "Soundcheck"
+    axe = axe_script()
+    with serve_app(app) as base:
+        page = signed_in(open_page, base, screen, CONSOLE)
+        current = page.get_by_role("group", name="Current scene")
+        current.locator(".scene-current").filter(has_text="Soundcheck · changed").wait_for()
+        found: dict[str, list[str]] = {}
+        small: list[str] = []
+        tiny: list[str] = []
+
+        def measure(name: str, scope: str) -> None:
+            targets = page.evaluate(MEASURE, [f"{scope} :is({INTERACTIVE})"])
+            assert targets, f"nothing to measure in {scope}"
+            small.extend(f"{name}: {t['what']} {t['width']:.1f}×{t['height']:.1f}" for t in targets
+                         if min(t["width"], t["height"]) < MIN_TARGET - 0.01)
+            tiny.extend(f"{name}: {r['what']} {r['font']:g} px"
+                        for r in page.evaluate(MEASURE, [".scene-current, .scene-changed, dialog.confirm p"])
+                        if r["font"] < MIN_READOUT)
+            found[name] = check(page, base, axe)
+            shot(page, screen, f"a11y-{name}")
+
+        measure("current-scene", ".current-scene")
+        # Its name holds what it shows ("Update scene", or only its icon where the toolbar is one line).
+        update = current.get_by_role("button", name="Update scene")
+        visible = update.evaluate("b => b.innerText.trim()")
+        assert visible in ("Update scene", "") and update.get_attribute("aria-label") == "Update scene Soundcheck"
+        # In sight: the button is whole inside the screen and nothing covers its middle.
+        assert page.evaluate("""() => {
+            const b = document.querySelector('.current-scene .btn').getBoundingClientRect();
+            const hit = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2);
+            return b.left >= 0 && b.right <= document.documentElement.clientWidth + 0.5
+                && !!hit.closest('.current-scene');
+        }""")
+        current.get_by_role("button", name="Update scene").click()
+        page.locator("dialog.confirm").wait_for()
+        measure("update-question", "dialog.confirm")
+    assert not small, "controls under 44 px:\n" + "\n".join(small)
+    assert not tiny, "read-outs under 14 px:\n" + "\n".join(tiny)
+    problems = [f"{name}: {line}" for name, lines in found.items() for line in lines]
+    assert not problems, "\n".join(problems)

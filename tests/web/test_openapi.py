@@ -13,10 +13,11 @@ def operations(schema):
 #: Scenes, safes, versions and A/B (tests/web/test_api_scenes.py checks their answers against the schema).
 SCENE_ENDPOINTS = {
     f"GET {API}/scenes", f"POST {API}/scenes", f"POST {API}/scenes/import", f"GET {API}/scenes/{{scene_id}}",
-    f"PATCH {API}/scenes/{{scene_id}}", f"DELETE {API}/scenes/{{scene_id}}", f"GET {API}/scenes/{{scene_id}}/export",
-    f"POST {API}/scenes/{{scene_id}}/recall", f"GET {API}/safes", f"PUT {API}/safes", f"GET {API}/versions",
-    f"GET {API}/versions/{{version_id}}", f"POST {API}/versions/{{version_id}}/recall", f"GET {API}/ab",
-    f"POST {API}/ab", f"POST {API}/ab/toggle", f"DELETE {API}/ab",
+    f"PUT {API}/scenes/{{scene_id}}", f"PATCH {API}/scenes/{{scene_id}}", f"DELETE {API}/scenes/{{scene_id}}",
+    f"GET {API}/scenes/{{scene_id}}/export", f"POST {API}/scenes/{{scene_id}}/recall", f"GET {API}/safes",
+    f"PUT {API}/safes", f"GET {API}/versions", f"GET {API}/versions/{{version_id}}",
+    f"POST {API}/versions/{{version_id}}/recall", f"GET {API}/ab", f"POST {API}/ab", f"POST {API}/ab/toggle",
+    f"DELETE {API}/ab",
 }
 
 #: Access control (tests/web/test_auth.py checks them, and the 401/403 an app with access control documents).

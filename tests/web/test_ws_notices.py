@@ -89,3 +89,21 @@ def test_a_resync_brings_the_standing_facts_again(control):
             assert next_of(ws, "state")["values"]["ch/1/fader"] == -5.0
             after = [next_of(ws, "diagnostics", "undo", "scenes", "health", "change")["type"] for _ in range(4)]
     assert after == ["diagnostics", "undo", "scenes", "health"]
+
+
+def test_the_scenes_message_carries_the_current_scene(client, control):
+    scenes = client.app.state.scenes
+    verse = scenes.save_scene("Verse")
+    with client.websocket_connect(WS) as ws:
+        listing = [m for m in opening(ws) if m["type"] == "scenes"][0]
+        assert listing["current"] == {"id": verse.id, "name": "Verse", "modified": False}
+        control.set("ch/1/fader", -12.0, "rest")  # the mix leaves the scene: pushed, nobody asks
+        moved = next_of(ws, "scenes")
+        assert (moved["action"], moved["id"], moved["revision"]) == ("current", verse.id, scenes.revision)
+        assert moved["current"] == {"id": verse.id, "name": "Verse", "modified": True}
+        assert [s["name"] for s in moved["scenes"]] == ["Verse"] and moved["scenes"][0]["updated"].endswith("Z")
+        scenes.update_scene(verse.id)
+        updated = next_of(ws, "scenes")
+        assert (updated["action"], updated["id"]) == ("updated", verse.id)
+        assert updated["current"] == {"id": verse.id, "name": "Verse", "modified": False}
+        assert updated["revision"] > moved["revision"]

@@ -9,10 +9,16 @@ Scenes, safes and versions live in the store (``control.store`` when there is on
 database that lasts as long as the service). A comparison (A/B) lives in memory only: it is a listening
 session, not something to come back to after a restart.
 
-Every change of the scene list or the safes (saved, renamed, deleted, imported, safes) is a ``scenes``
-notice on the control's event stream (``Control.notify``): the whole list (without values) and the safes,
-with a ``revision`` that grows with every change, so front ends follow the scenes without asking again;
-``listing()`` is the same as it is now.
+The service knows which scene the mix is at (``current()``: the scene last recalled, saved or updated, and
+whether the mix was changed since; ``current.CurrentScene``). It follows the control's change events on a
+subscription of its own, one look-up per change (a fader drag compares nothing else): its thread (``start()``)
+applies them as they come, and whoever asks first (``current()``, ``listing()``, a recall) applies what is
+queued, so an answer is never behind the changes already made.
+
+Every change of the scene list, the safes or the current scene (saved, renamed, deleted, imported, updated,
+safes, current) is a ``scenes`` notice on the control's event stream (``Control.notify``): the whole list
+(without values), the safes and the current scene, with a ``revision`` that grows with every change, so front
+ends follow the scenes without asking again; ``listing()`` is the same as it is now.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
+from mixerd.control.events import Event, Lagged, Subscription
+from mixerd.control.scenes.current import CurrentScene
 from mixerd.control.scenes.errors import SceneError
 from mixerd.control.scenes.patterns import compile_patterns
 from mixerd.model.address import AddressPattern, PatternSet
@@ -44,6 +52,8 @@ NAME_HINT = f"{name_hint(NAME_MAX)}, unique among the scenes"
 FADE_HINT = f"0…{FADE_MAX_MS:.0f} ms (0: the normal short click-free ramp)"
 #: Revisions of the scene list, one count for the process: two services on one store still order theirs.
 _revisions = itertools.count(1)
+#: Changes the current scene's follower may fall behind before it compares the whole mix again.
+FOLLOW_QUEUE = 16384
 
 
 def memory_store() -> Store:
@@ -140,7 +150,8 @@ class SceneService:
 
     ``store`` defaults to ``control.store`` (if the control has one) or an in-memory database.
     ``version_minutes``, ``keep_versions``, ``clock`` and ``poll`` configure the VersionKeeper
-    (``self.versions``); its thread is started by ``start()`` (the web app does it in its lifespan).
+    (``self.versions``); its thread, and the one that follows the current scene, are started by ``start()``
+    (the daemon and the web app's lifespan do it).
     """
 
     def __init__(self, control, store: Store | None = None, *, version_minutes: float = DEFAULT_INTERVAL_MINUTES,
@@ -155,7 +166,16 @@ class SceneService:
         self._ab: Comparison | None = None
         self._safes = self._load_safes()
         self._revision = 0
+        self._infos: dict[str, Any] | None = None    # the scenes and safes of listing() until they change
         self._listing: dict[str, Any] | None = None  # listing() until the next change
+        self._tracker = CurrentScene(control.tree)
+        self._sub: Subscription | None = None        # the control's changes, for the tracker
+        self._seen = 0                               # seq of the newest change the tracker has
+        self._current: dict[str, Any] | None = None  # current() as last announced
+        self._follower: threading.Thread | None = None
+        with self._lock:
+            self._follow(announce=False)
+            self._current = self._tracker.current()
 
     @property
     def tree(self):
@@ -163,14 +183,31 @@ class SceneService:
 
     @property
     def revision(self) -> int:
-        """Which change of the scene list and safes the service is at (the ``scenes`` notices count them)."""
+        """Which change of the scene list, the safes and the current scene the service is at (the ``scenes``
+        notices count them)."""
         return self._revision
 
     def start(self) -> None:
+        """Start keeping versions and following the current scene (no-op for what already runs)."""
         self.versions.start()
+        with self._lock:
+            if self._follower is not None and self._follower.is_alive():
+                return
+            self._follow()
+            self._follower = threading.Thread(target=self._run, args=(self._sub,), name="mixerd-scenes",
+                                              daemon=True)
+            self._follower.start()
 
     def stop(self) -> None:
+        """Stop both threads (``current()`` still answers: it then catches up when asked)."""
         self.versions.stop()
+        with self._lock:
+            follower, self._follower = self._follower, None
+            sub, self._sub = self._sub, None
+        if sub is not None:
+            sub.close()  # wakes the follower, which ends
+        if follower is not None:
+            follower.join(timeout=10)
 
     # -- scenes -------------------------------------------------------------------------------------
 
@@ -179,13 +216,19 @@ class SceneService:
 
     def listing(self) -> dict[str, Any]:
         """What a ``scenes`` notice carries, as it is now: ``{"revision", "scenes": [{"id", "name", "created",
-        "updated", "size"}], "safes", "safe_addresses"}`` (a notice of a lower revision is older). Kept
-        until the next change, so asking is cheap."""
+        "updated", "size"}], "safes", "safe_addresses", "current"}`` (``current()``; a notice of a lower revision
+        is older). Kept until the next change, so asking is cheap."""
         with self._lock:
-            if self._listing is None:
-                self._listing = {"revision": self._revision, "scenes": [scene_info(s) for s in self.store.scenes()],
-                                 "safes": self.safes(), "safe_addresses": len(self.safe_addresses())}
-            return self._listing
+            self._follow()
+            return self._listing_now()
+
+    def current(self) -> dict[str, Any] | None:
+        """The scene the mix is at, or was at last: ``{"id", "name", "modified"}`` (``modified``: a value the
+        scene holds is different now; changed back, it is not). None: the mix was at no scene yet, or the scene
+        it was at is deleted."""
+        with self._lock:
+            self._follow()
+            return None if self._current is None else dict(self._current)
 
     def scene(self, scene_id: int) -> Scene:
         scene = self.store.scene(scene_id) if _valid_id(scene_id) else None
@@ -198,15 +241,29 @@ class SceneService:
 
     def save_scene(self, name: object) -> Scene:
         """Save every current value of the mix (not monitoring state such as solo) under a new, unique
-        ``name``."""
+        ``name``; the mix is then at it."""
         name = check_name(name)
-        _, now = self.control.state()
-        values = {a: v for a, v in now.items() if self.tree.spec(a).scene}
+        values = self._mix()
         with self._lock:
             self._check_unique(name)
             scene = self.store.scene(self._write(lambda: self.store.save_scene(name, values), name))
-            self._changed("saved", scene.id)
+            self._changed("saved", scene.id, came_to=scene.id)
             return scene
+
+    def update_scene(self, scene_id: int) -> Scene:
+        """Save the mix as it is now into scene ``scene_id`` (its name and id stay, its values are replaced, as
+        ``save_scene`` would take them); the mix is then at it, unmodified. Raises ``not_found``."""
+        with self._lock:
+            scene = self.scene(scene_id)
+            values = self._mix()
+            self.store.save_scene(scene.name, values, scene.id)
+            self._changed("updated", scene.id, came_to=scene.id)
+            return self.scene(scene.id)
+
+    def _mix(self) -> dict[str, Any]:
+        """Every value of the mix a scene holds (not monitoring state such as solo)."""
+        _, now = self.control.state()
+        return {a: v for a, v in now.items() if self.tree.spec(a).scene}
 
     def rename_scene(self, scene_id: int, name: object) -> Scene:
         scene = self.scene(scene_id)
@@ -295,16 +352,101 @@ class SceneService:
         except sqlite3.IntegrityError:  # a concurrent save of the same name won the race
             raise SceneError("name_taken", f"another scene is already called {name!r}", None, NAME_HINT) from None
 
-    def _changed(self, action: str, scene_id: int | None) -> None:
+    def _changed(self, action: str, scene_id: int | None, came_to: int | None = None) -> None:
+        """The scene list or the safes changed (caller holds the lock): compare the mix with them again
+        (``came_to``: the scene the mix was just brought to), then count and announce the change."""
+        self._infos = None
+        self._compare()
+        if came_to is not None:
+            self._tracker.mark(came_to)
+        self._current = self._tracker.current()
+        self._announce(action, scene_id)
+
+    def _announce(self, action: str, scene_id: int | None) -> None:
         """Count the change and tell the control's followers (caller holds the lock: notices in change order)."""
         self._revision, self._listing = next(_revisions), None
         notify, follows = getattr(self.control, "notify", None), getattr(self.control, "follows", None)
         if notify is None or follows is None or not follows("scenes"):
             return  # nobody follows: no list to read
         try:
-            notify("scenes", {**self.listing(), "action": action, "id": scene_id})
+            notify("scenes", {**self._listing_now(), "action": action, "id": scene_id})
         except Exception:  # the change is made; a notice that failed must not turn it into an error
             log.exception("scenes: could not announce the change")
+
+    def _listing_now(self) -> dict[str, Any]:
+        if self._listing is None:
+            if self._infos is None:
+                self._infos = {"scenes": [scene_info(s) for s in self.store.scenes()], "safes": self.safes(),
+                               "safe_addresses": len(self.safe_addresses())}
+            self._listing = {"revision": self._revision, **self._infos, "current": self._current}
+        return self._listing
+
+    # -- the current scene ----------------------------------------------------------------------------
+
+    def _follow(self, announce: bool = True) -> None:
+        """Bring the current scene up to date with every change made so far (caller holds the lock) and, with
+        ``announce``, tell the followers when it moved (another scene, or modified or not)."""
+        if self._sub is None or not self._drain():
+            self._compare()
+        if announce:
+            self._announce_current()
+
+    def _drain(self) -> bool:
+        """Apply the queued changes; False when the subscription fell behind (they are lost: compare again)."""
+        try:
+            while (event := self._sub.get_nowait()) is not None:
+                self._apply(event)
+        except Lagged:
+            return False
+        return True
+
+    def _apply(self, event: Event) -> None:
+        # A change older than what the tracker has (taken by the follower thread while another caller caught
+        # up, or already in a comparison's state) brings the value the mix has now, never an older one.
+        value = event.value if event.seq > self._seen else self.control.get(event.address)
+        self._seen = max(self._seen, event.seq)
+        self._tracker.change(event.address, value)
+
+    def _compare(self) -> None:
+        """Compare the whole mix with every scene (the scenes or safes changed, the changes fell behind, or
+        nothing was followed yet: then from now on)."""
+        if self._sub is None:
+            self._sub = self.control.subscribe(FOLLOW_QUEUE)
+        else:
+            self._drain()  # first what led here: which scenes the mix was at before
+        seq, values = self.control.state()
+        self._tracker.reset(self.store.scenes(), self.safe_addresses(), values)
+        self._seen = seq
+
+    def _announce_current(self) -> None:
+        current = self._tracker.current()
+        if current != self._current:
+            self._current = current
+            self._announce("current", None if current is None else current["id"])
+
+    def _run(self, sub: Subscription) -> None:
+        """The follower thread: each change as it comes (ends when ``stop()`` closes ``sub``)."""
+        while True:
+            try:
+                event = sub.get()
+            except Lagged:
+                event = None
+                if sub.closed:
+                    return
+            else:
+                if event is None:
+                    return  # closed
+            try:
+                with self._lock:
+                    if self._sub is not sub:
+                        return
+                    if event is None:
+                        self._compare()  # fell behind
+                    else:
+                        self._apply(event)
+                    self._follow()
+            except Exception:  # a bad moment must not end following for good
+                log.exception("scenes: could not follow the current scene")
 
     # -- safes ----------------------------------------------------------------------------------------
 
@@ -390,6 +532,10 @@ class SceneService:
             # 0 ms: the engine's normal short ramp, so an instant recall does not click either.
             events = (self.control.set_many(changes, origin="scene", fade_ms=fade or None, actor=actor)
                       if changes else [])
+            self._follow(announce=False)
+            if source.kind == "scene":
+                self._tracker.mark(source.id)
+            self._announce_current()
         seq = events[-1].seq if events else self.control.seq
         if changes:
             log.info("recall %s %s: %d changed, %d kept safe, fade %.0f ms", source.kind, source.id or source.name,

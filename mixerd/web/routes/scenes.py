@@ -1,4 +1,5 @@
-"""/scenes: save, list, read, rename, delete (confirmed), export, import and recall scenes."""
+"""/scenes: save, list, read, update with the mix, rename, delete (confirmed), export, import and recall scenes;
+which scene the mix is at."""
 
 from __future__ import annotations
 
@@ -40,10 +41,12 @@ def scene_info(scene: Scene) -> dict[str, Any]:
             "size": len(scene.values)}
 
 
-@router.get("", response_model=ScenesOut, summary="Every scene")
+@router.get("", response_model=ScenesOut, summary="Every scene, and the one the mix is at")
 def list_scenes(scenes: ScenesDep) -> dict:
-    """Id, name, times and size of every scene, oldest first (``GET /scenes/{id}`` has the values)."""
-    return {"scenes": [scene_info(s) for s in scenes.scenes()]}
+    """Id, name, times and size of every scene, oldest first (``GET /scenes/{id}`` has the values), and
+    ``current``: the scene last recalled, saved or updated, with ``modified`` true once a value it holds was
+    changed (the WebSocket's ``scenes`` message carries the same, again whenever it changes)."""
+    return {"scenes": [scene_info(s) for s in scenes.scenes()], "current": scenes.current()}
 
 
 @router.post("", response_model=SceneInfo, status_code=201, summary="Save the current state as a scene",
@@ -77,6 +80,15 @@ def import_scene(body: SceneImport, scenes: ScenesDep,
             responses=errors(e400=BAD_REQUEST, e404=NO_SCENE))
 def read_scene(scene_id: int, scenes: ScenesDep) -> dict:
     scene = scenes.scene(scene_id)
+    return {**scene_info(scene), "values": scene.values}
+
+
+@router.put("/{scene_id:int}", response_model=SceneOut, summary="Update a scene with the current mix",
+            responses=errors(e400=BAD_REQUEST, e404=NO_SCENE))
+def update_scene(scene_id: int, scenes: ScenesDep) -> dict:
+    """Save the mix as it is now into this scene (no body): its values are replaced, its id and name stay. The
+    mix is then at this scene, unmodified. Answers the scene as ``GET /scenes/{id}`` does."""
+    scene = scenes.update_scene(scene_id)
     return {**scene_info(scene), "values": scene.values}
 
 

@@ -1,7 +1,8 @@
 // Console (engineer, tablet): the strip bank — channels, buses, main — and the editor of the selected strip;
-// scenes, history, the groups (DCAs, mute groups) and the signal generators in their own tabs; undo/redo always
-// at hand. Read-only for a viewer link (the mixer only). A tapped strip's editor comes up under the top bar;
-// the main strip stays at the right end of the bank while the channels scroll under it.
+// scenes, history, the groups (DCAs, mute groups) and the signal generators in their own tabs; undo/redo and the
+// scene the mix is at (with "Update scene") always at hand. Read-only for a viewer link (the mixer only). A tapped
+// strip's editor comes up under the top bar; the main strip stays at the right end of the bank while the channels
+// scroll under it.
 
 import { describeError } from "../api.js";
 import { Binder } from "../bind.js";
@@ -14,7 +15,7 @@ import { mountEditor } from "./editor.js";
 import { mountHistory } from "./history.js";
 import { mountGenerators } from "./panels/generators.js";
 import { mountGroups } from "./panels/groups.js";
-import { mountScenes } from "./scenes.js";
+import { currentScene, mountScenes } from "./scenes.js";
 import { busStrip, channelStrip, mainStrip } from "./strips.js";
 
 const TABS = [["mixer", "Mixer"], ["scenes", "Scenes"], ["history", "History"], ["groups", "Groups"],
@@ -34,7 +35,11 @@ export function mount(root, ctx, { tab = "mixer", select = "ch/1", focus = null,
   cleanups.push(health.stop);
   toolbar.append(tabs, health.root);
   if (readOnly) toolbar.append(el("span", { class: "badge view-only" }, icon(ICONS.eye), "View only"));
-  else toolbar.append(soloLight(ctx, cleanups), undoRedo(ctx, cleanups));
+  else {
+    const scene = currentScene(ctx);
+    cleanups.push(scene.stop);
+    toolbar.append(scene.root, soloLight(ctx, cleanups), undoRedo(ctx, cleanups));
+  }
   const body = el("div", { class: "console-body" });
   root.append(el("div", { class: "console" }, toolbar, body));
 

@@ -2,7 +2,9 @@
 // that off — a setting of this device, kept in localStorage), delete (confirmed), and the safes — address patterns
 // a recall never touches (e.g. a drummer's in-ear mix stays as it is). The list and the safes are the server's
 // `scenes` message (with the state, and again whenever anyone changes them): nothing is fetched, and a scene saved
-// on another device, over REST or MQTT shows up at once.
+// on another device, over REST or MQTT shows up at once. The same message says which scene the mix is at (the one
+// last recalled, saved or updated, and whether a value it holds was changed since): the console's toolbar shows
+// it (currentScene) with "Update scene", which saves the mix into that scene once confirmed.
 
 import { api, describeError } from "../api.js";
 import { el, formatWhen, icon, numbered } from "../dom.js";
@@ -63,21 +65,24 @@ function scenesCard(ctx) {
     } catch (exc) { toast(describeError(exc), "error"); }
   }
 
-  const row = (scene) => {
+  const row = (scene, current) => {
     const recallBtn = el("button", { type: "button", class: "btn primary", "aria-label": `Recall ${scene.name}` },
       icon(ICONS.play), "Recall");
     recallBtn.addEventListener("click", () => recall(scene));
     const del = el("button", { type: "button", class: "btn ghost danger", "aria-label": `Delete ${scene.name}` }, icon(ICONS.trash));
     del.addEventListener("click", () => remove(scene, del));
-    return el("li", { class: "scene", dataset: { id: String(scene.id) } },
+    const at = current && current.id === scene.id;
+    const where = at ? (current.modified ? "current, changed · " : "current · ") : "";
+    return el("li", { class: at ? "scene current" : "scene", dataset: { id: String(scene.id) },
+      "aria-current": at ? "true" : undefined },
       el("div", { class: "scene-text" }, el("span", { class: "scene-name" }, scene.name),
-        el("span", { class: "scene-meta" }, `saved ${formatWhen(scene.updated)} · ${scene.size} values`)),
+        el("span", { class: "scene-meta" }, `${where}saved ${formatWhen(scene.updated)} · ${scene.size} values`)),
       recallBtn, del);
   };
   const show = () => {
     if (!conn.scenes) return;
-    const { scenes } = conn.scenes;
-    list.replaceChildren(...(scenes.length ? scenes.slice().reverse().map(row)
+    const { scenes, current } = conn.scenes;
+    list.replaceChildren(...(scenes.length ? scenes.slice().reverse().map((scene) => row(scene, current))
       : [el("li", { class: "empty" }, "No scenes yet. Save the current mix to start.")]));
   };
   return { root, show };
@@ -102,12 +107,19 @@ function askSetting() {
 /** Asks whether to recall `scene` (a modal dialog); resolves true for Recall, false for Cancel or Escape. */
 function confirmRecall(scene, fadeMs) {
   const fade = FADES.find(([ms]) => ms === fadeMs);
+  return ask(`Recall “${scene.name}”?`,
+    `The mix changes to this scene${fadeMs ? ` over ${fade ? fade[1] : `${fadeMs} ms`}` : ""}; `
+      + "what is safe stays as it is. Undo takes the recall back.",
+    [ICONS.play, "Recall"]);
+}
+
+/** A question in a modal dialog (`dialog.confirm`) with Cancel and the action [icon, text]; resolves true for the
+ *  action, false for Cancel, Escape or leaving the page. */
+function ask(title, text, [actionIcon, actionText]) {
   const cancel = el("button", { type: "button", class: "btn", autofocus: true }, "Cancel");
-  const go = el("button", { type: "button", class: "btn primary" }, icon(ICONS.play), "Recall");
+  const go = el("button", { type: "button", class: "btn primary" }, icon(actionIcon), actionText);
   const dialog = el("dialog", { class: "confirm", "aria-labelledby": "confirm-title", "aria-describedby": "confirm-text" },
-    el("h2", { id: "confirm-title" }, `Recall “${scene.name}”?`),
-    el("p", { id: "confirm-text" }, `The mix changes to this scene${fadeMs ? ` over ${fade ? fade[1] : `${fadeMs} ms`}` : ""}; `
-      + "what is safe stays as it is. Undo takes the recall back."),
+    el("h2", { id: "confirm-title" }, title), el("p", { id: "confirm-text" }, text),
     el("div", { class: "confirm-actions" }, cancel, go));
   return new Promise((resolve) => {
     let answer = false;
@@ -206,4 +218,42 @@ function safesCard(ctx) {
   const root = el("section", { class: "card" },
     el("header", { class: "card-head" }, el("h3", {}, "Safes")), safeCount, safeList, addForm, quick);
   return { root, show };
+}
+
+/** The scene the mix is at, for the console's toolbar: its name ("Soundcheck", or "Soundcheck · changed" once a
+ *  value it holds was changed) and "Update scene", which saves the mix into it once confirmed. Nothing while the
+ *  mix is at no scene. Follows the server's `scenes` message; `stop()` lets go of it. */
+export function currentScene(ctx) {
+  const { conn } = ctx;
+  const name = el("span", { class: "scene-current-name" });
+  const changed = el("span", { class: "scene-changed" });
+  const readout = el("span", { class: "scene-current" }, name, changed);
+  const update = el("button", { type: "button", class: "btn" }, icon(ICONS.save),
+    el("span", { class: "btn-text" }, "Update scene"));
+  const root = el("div", { class: "current-scene", role: "group", "aria-label": "Current scene" }, readout, update);
+  let scene = null;
+  const show = () => {
+    scene = conn.scenes && conn.scenes.current;
+    root.hidden = !scene;
+    if (!scene) return;
+    name.textContent = scene.name;
+    changed.textContent = scene.modified ? " · changed" : "";
+    readout.title = scene.modified ? `The mix was changed since “${scene.name}”` : `The mix is at “${scene.name}”`;
+    update.setAttribute("aria-label", `Update scene ${scene.name}`); // a landscape tablet shows only its icon
+    update.title = `Save the current mix into “${scene.name}”`;
+  };
+  update.addEventListener("click", async () => {
+    const target = scene;
+    if (!target) return;
+    if (!(await ask(`Save the current mix into “${target.name}”?`,
+      "The scene then holds the mix as it is now; its old values are gone (Undo does not bring them back).",
+      [ICONS.save, "Update scene"]))) return;
+    try {
+      await api("PUT", `scenes/${target.id}`); // the scenes message that follows shows it unchanged
+      toast(`Updated “${target.name}” with the current mix`, "ok");
+    } catch (exc) { toast(describeError(exc), "error"); }
+  });
+  conn.addEventListener("scenes", show);
+  show();
+  return { root, stop: () => conn.removeEventListener("scenes", show) };
 }
