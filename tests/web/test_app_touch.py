@@ -30,7 +30,7 @@ INTERACTIVE = ('a[href], button, input:not([type="hidden"]), select, textarea, [
                '[role="radio"], [role="button"], [tabindex]:not([tabindex="-1"]), .eq-handle')
 #: Values people read off the screen.
 READOUTS = ('.slider-value, .send-value, .strip-trim, .strip-lufs, .strip-block.hpf span, .gr-figure, .stage-figure, '
-            '.stage-state, .flow-sends a, .eq-legend, .health-facts, .scene-meta, .history-change')
+            '.stage-state, .flow-sends a, .eq-legend, .health-facts, .scene-meta, .scene-current, .history-change')
 
 # Every visible element of `selector` (display, visibility, size; scrolled away still counts): what it is, its
 # box and font size. Inline links in running text are marked: WCAG's one exception to the target size.

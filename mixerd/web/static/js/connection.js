@@ -76,7 +76,7 @@ export class Connection extends EventTarget {
     this.diagnostics = null;    // the newest {version, problems, raised, cleared}
     this.undo = null;           // {seq, can_undo, can_redo, undo_step, undo_seq, redo_step}: this page's own
     this.actor = null;          // who this page is to the server (its undo takes back this actor's changes)
-    this.scenes = null;         // {revision, scenes: [{id, name, created, updated, size}], safes, safe_addresses}
+    this.scenes = null;         // {revision, scenes: [{id, name, created, updated, size}], safes, safe_addresses, current}
     this.health = null;         // {status, running, xruns, sample_rate, period, interface?}
     this.status = "connecting"; // connecting | online | offline | denied
     this.everOnline = false;
