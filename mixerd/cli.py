@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import logging
 import signal
 import sys
@@ -131,6 +132,10 @@ def serve(config, *, initial_changes: dict | None = None, before_start=None, aft
     # SIGTERM (systemd's stop) is a clean exit from here on, even while starting: every finally below runs, so
     # the front ends, the jackd we started and what the caller started (after_stop) are stopped in order.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # `kill -USR1 <pid>` writes every thread's stack to stderr (the journal) and mixerd goes on: what a mixer that
+    # hangs, starting or stopping, is doing, without a debugger on the box. (Done by C code, so it answers even
+    # while a thread holds the GIL.)
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     mixer = Mixer(config, initial_changes=initial_changes, http_socket=sock)  # the mix: only for a new store
     try:
         note = before_start() if before_start else None

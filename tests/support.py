@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import signal
 import subprocess
 import threading
 import time
@@ -15,6 +16,7 @@ from typing import Iterator
 
 import jack
 import numpy as np
+import pytest
 
 from mixerd.bench.jack_client import PythonClient
 from mixerd.demo.broker import LocalBroker
@@ -304,6 +306,25 @@ class Output:
                 if left <= 0:
                     raise AssertionError(f"no line matching {pattern!r} in:\n" + "\n".join(self.lines))
                 self._cond.wait(left)
+
+
+def stop_mixerd(proc: subprocess.Popen, out: Output, sig: int = signal.SIGINT, timeout: float = 30.0) -> int:
+    """Stop a ``mixerd run``/``demo`` (SIGINT to its process group: Ctrl-C in a terminal; SIGTERM to the
+    process: systemd) and return its exit code. If it does not end within ``timeout`` the test fails with
+    everything it printed and every thread's stack (mixerd dumps them on SIGUSR1), then it is killed."""
+    if sig == signal.SIGINT:
+        os.killpg(proc.pid, sig)
+    else:
+        proc.send_signal(sig)
+    try:
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGUSR1)
+        time.sleep(2)  # the dump is written by the process, read by Output's thread
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(30)
+        pytest.fail(f"mixerd did not end within {timeout:.0f} s of {signal.Signals(sig).name}; it printed "
+                    "(every thread's stack last):\n" + "\n".join(out.lines), pytrace=False)
 
 
 class ManualClock:

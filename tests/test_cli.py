@@ -4,7 +4,6 @@ Chromium, Ctrl-C), the daemon, profiles, and a bad config. (``mixerd bench``: te
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support import Output, self_signed, unique_server_name
+from support import Output, self_signed, stop_mixerd, unique_server_name
 
 from mixerd.jackhost import server_running
 from mixerd.system.net import listening
@@ -99,8 +98,7 @@ def test_demo_runs_shows_moving_meters_and_stops_what_it_started(tmp_path):
             finally:
                 browser.close()
     finally:
-        os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in the terminal
-        code = proc.wait(30)
+        code = stop_mixerd(proc, out)  # Ctrl-C in the terminal
     assert code == 0, "\n".join(out.lines)
     out.wait_for("mixerd stopped")
     assert not server_running(server), "Ctrl-C left the demo's jackd running"
@@ -160,9 +158,12 @@ def test_run_daemon_stops_cleanly_on_sigterm(tmp_path):
             tries = [api.post("/auth/login", json={"password": "guess"},
                               headers={"X-Forwarded-For": f"198.51.100.{n}"}).status_code for n in range(6)]
             assert tries == [401] * 5 + [429]
+            # `kill -USR1`: every thread's stack to stderr (what a mixer that hangs is doing), and it goes on.
+            proc.send_signal(signal.SIGUSR1)
+            out.wait_for(r"^Thread 0x[0-9a-f]+ \(most recent call first\)")
+            assert api.get("/health").json()["status"] == "ok"
     finally:
-        proc.send_signal(signal.SIGTERM)  # what systemd sends on stop
-        code = proc.wait(30)
+        code = stop_mixerd(proc, out, signal.SIGTERM)  # what systemd sends on stop
     assert code == 0, "\n".join(out.lines)
     assert not server_running(server)
 
@@ -200,8 +201,7 @@ def test_run_daemon_serves_https_and_wss_with_the_configured_certificate(tmp_pat
             assert json.loads(ws.recv(timeout=10))["type"] == "hello"
             assert json.loads(ws.recv(timeout=10))["type"] == "state"
     finally:
-        proc.send_signal(signal.SIGTERM)
-        code = proc.wait(30)
+        code = stop_mixerd(proc, out, signal.SIGTERM)
     assert code == 0, "\n".join(out.lines)
     assert not server_running(server)
 

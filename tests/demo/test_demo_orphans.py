@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from subreaper import Subreaper
-from support import Output, jackd_pids, kill_and_wait, unique_server_name, wait_until
+from support import Output, jackd_pids, kill_and_wait, stop_mixerd, unique_server_name, wait_until
 
 from mixerd.jackhost import server_running
 from mixerd.system.net import free_port, listening
@@ -105,6 +105,5 @@ def test_kill9_of_the_demo_takes_its_mosquitto_and_jackd_along(demo_setup):
     demos.append(second)
     second.out.wait_for(rf"MQTT: mqtt://127\.0\.0\.1:{port} \(mosquitto started\)")
     assert server_running(server)
-    os.killpg(second.proc.pid, signal.SIGINT)  # Ctrl-C
-    assert second.proc.wait(30) == 0, "\n".join(second.out.lines)
+    assert stop_mixerd(second.proc, second.out) == 0, "\n".join(second.out.lines)  # Ctrl-C
     assert not mosquitto_pids(port) and not jackd_pids(server)
