@@ -2,12 +2,13 @@
 they must not share the server's interpreter lock). Prints what they measured as one JSON object.
 
     python -m mixerd.bench.clients changes <base url> <admin token> <mix 1 token> <mix 2 token> [--clients N ...]
-    python -m mixerd.bench.clients meters <base url> [<token>] [--clients N] [--seconds S]
+    python -m mixerd.bench.clients meters <base url> [<token>] [--clients N] [--seconds S] [--dragging D]
 
 ``changes``: each client holds a mix link (bus 1 or 2, in turn) and changes its own mix's sends; for every
 change, when it reached each client (one change at a time, then all clients at once), and REST GET /state
 answered meanwhile. Used by ``mixerd bench --workload ws`` and tests/web/test_ws_load.py.
-``meters``: when each meter frame arrived at each client. Used by ``mixerd bench --workload meters``.
+``meters``: when each meter frame arrived at each client, the first D of them dragging a fader at 30 moves a
+second meanwhile. Used by ``mixerd bench --workload meters`` and ``--workload daemon``.
 """
 
 from __future__ import annotations
@@ -138,8 +139,28 @@ async def changes(url: str, admin: str, links: dict[int, str], clients: int = CL
     return {"first": first, "sequential": sequential, "burst": burst, "rest": rest, "acks": acks}
 
 
-async def meters(url: str, token: str | None = None, clients: int = 1, seconds: float = 5.0) -> dict:
-    """Each client's meter frame arrivals (seconds since the count began) over ``seconds``, and a frame's size."""
+#: How often a dragging finger moves a fader: what the web app sends while a finger moves (one change a frame).
+DRAG_HZ = 30.0
+
+
+async def drag(ws, channel: int, hz: float = DRAG_HZ) -> None:
+    """A musician dragging channel ``channel``'s fader up and down without end, ``hz`` moves a second, each
+    stroke one gesture (one undo step), as the web app sends it."""
+    loop = asyncio.get_running_loop()
+    n, due = 0, loop.time()
+    while True:
+        stroke, at = divmod(n, 60)  # 2 s strokes at 30 Hz: −40 dB up to 0 dB and back
+        value = -40.0 + 40.0 * (at / 30 if at <= 30 else (60 - at) / 30)
+        await ws.send(json.dumps({"type": "set", "address": f"ch/{channel}/fader", "value": round(value, 2),
+                                  "gesture": f"drag-{stroke}"}))
+        n, due = n + 1, due + 1.0 / hz
+        await asyncio.sleep(max(0.0, due - loop.time()))
+
+
+async def meters(url: str, token: str | None = None, clients: int = 1, seconds: float = 5.0,
+                 dragging: int = 0) -> dict:
+    """Each client's meter frame arrivals (seconds since the count began) over ``seconds``, and a frame's size;
+    the first ``dragging`` clients also drag a fader each the whole time (``drag``)."""
     loop = asyncio.get_running_loop()
     sockets = await _connected(url, [token] * clients)
     arrivals: list[list[float]] = [[] for _ in sockets]
@@ -154,8 +175,12 @@ async def meters(url: str, token: str | None = None, clients: int = 1, seconds: 
 
     began = loop.time()
     readers = [asyncio.create_task(count(ws, got, began)) for ws, got in zip(sockets, arrivals)]
+    readers += [asyncio.create_task(drag(ws, i + 1)) for i, ws in enumerate(sockets[:dragging])]
     try:
         await asyncio.sleep(seconds)
+        for reader in readers:
+            if reader.done() and reader.exception() is not None:
+                raise reader.exception()  # a socket that closed on us: the figures would be wrong
     finally:
         for reader in readers:
             reader.cancel()
@@ -181,12 +206,13 @@ def main(argv: list[str] | None = None) -> dict:
     me.add_argument("token", nargs="?")
     me.add_argument("--clients", type=int, default=1)
     me.add_argument("--seconds", type=float, default=5.0)
+    me.add_argument("--dragging", type=int, default=0, help="how many of the clients also drag a fader")
     args = parser.parse_args(argv)
     if args.mode == "changes":
         work, limit = changes(args.url, args.admin, {1: args.mix1, 2: args.mix2}, args.clients, args.rounds,
                               args.waves), 120.0
     else:
-        work, limit = meters(args.url, args.token, args.clients, args.seconds), 120.0 + args.seconds
+        work, limit = meters(args.url, args.token, args.clients, args.seconds, args.dragging), 120.0 + args.seconds
     return asyncio.run(asyncio.wait_for(work, limit))
 
 

@@ -58,6 +58,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mixerd.bench.clients import DRAG_HZ
 from mixerd.bench.common import BenchError, positive_float, spread
 from mixerd.bench.jack_client import PythonClient
 
@@ -67,6 +68,7 @@ TONE_DB = -18.0
 TONE_HZ = 750.0  # 48000 / 64: one period per block, so the offline core's repeated block is the same tone
 RATE, FRAMES = 48000, 64
 CLIENT_COUNTS = (0, 4, 16)
+DRAGGING = 4  # one more case: the largest number of clients, this many of them dragging a fader at 30 moves/s
 SETTLE_S = 1.0  # after the clients connect (their first state and hello), before the span
 WARM_S = 2.0  # after the tone starts, before the first span
 WAIT_S = 30.0  # a bound on each wait, not a measurement
@@ -90,10 +92,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="daemon: how long each case is measured (default 10)")
     group.add_argument("--daemon-clients", type=_counts, default=CLIENT_COUNTS, metavar="N,N,…",
                        help="daemon: WebSocket clients of each case (default 0,4,16)")
+    group.add_argument("--daemon-dragging", type=int, default=DRAGGING, metavar="N",
+                       help=f"daemon: one more case with the most clients, N of them dragging a fader at "
+                            f"{DRAG_HZ:g} moves a second (default {DRAGGING}; 0: no such case)")
 
 
 def run(args: argparse.Namespace) -> dict:
-    figures = measure_daemon(args.inputs, args.buses, args.daemon_clients, args.daemon_seconds)
+    if args.daemon_dragging < 0:
+        raise BenchError(f"--daemon-dragging must be 0 or more, got {args.daemon_dragging}", code=2)
+    figures = measure_daemon(args.inputs, args.buses, args.daemon_clients, args.daemon_seconds,
+                             args.daemon_dragging)
     if not args.json:
         print_daemon(figures)
     return figures
@@ -283,9 +291,10 @@ def _wait_running(proc: subprocess.Popen, url: str, log: Path) -> None:
     raise BenchError(f"mixerd was not running within {WAIT_S:g} s")
 
 
-def _clients(url: str, clients: int, seconds: float) -> subprocess.Popen:
+def _clients(url: str, clients: int, seconds: float, dragging: int) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "mixerd.bench.clients", "meters", url, "--clients", str(clients),
-                             "--seconds", str(seconds)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "--seconds", str(seconds), "--dragging", str(dragging)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _connections(port: int) -> int:
@@ -297,11 +306,12 @@ def _connections(port: int) -> int:
     return count
 
 
-def _case(pid: int, url: str, clients: int, seconds: float) -> dict:
-    """One span with ``clients`` WebSocket clients reading meters."""
+def _case(pid: int, url: str, clients: int, seconds: float, dragging: int = 0) -> dict:
+    """One span with ``clients`` WebSocket clients reading meters, ``dragging`` of them dragging a fader each
+    (every move is a change: validated, applied, an undo step grown, stored, sent to every client)."""
     proc = None
     if clients:
-        proc = _clients(url, clients, SETTLE_S + seconds + SETTLE_S)
+        proc = _clients(url, clients, SETTLE_S + seconds + SETTLE_S, dragging)
         port = int(url.rsplit(":", 1)[1])
         deadline = time.monotonic() + WAIT_S
         while _connections(port) < clients:
@@ -309,13 +319,14 @@ def _case(pid: int, url: str, clients: int, seconds: float) -> dict:
                 raise BenchError(f"{clients} WebSocket clients did not connect within {WAIT_S:g} s")
             time.sleep(0.05)
         time.sleep(SETTLE_S)  # past each client's hello and state
-    callback_before, at_before = _callback_s(url), time.monotonic()
+    callback_before, at_before, seq_before = _callback_s(url), time.monotonic(), _seq(url)
     before = sample(pid)
     time.sleep(seconds)
     after = sample(pid)
-    callback_after, at_after = _callback_s(url), time.monotonic()
-    case = {"clients": clients, **usage(before, after), "rss_mb": rss_mb(pid), "jack_shm_mb": jack_shm_mb(pid),
-            "frames_hz": None,
+    callback_after, at_after, seq_after = _callback_s(url), time.monotonic(), _seq(url)
+    case = {"clients": clients, "dragging": dragging, **usage(before, after), "rss_mb": rss_mb(pid),
+            "jack_shm_mb": jack_shm_mb(pid), "frames_hz": None,
+            "changes_hz": (seq_after - seq_before) / (at_after - at_before),
             # the core's own cost in this span: the time its JACK callback ran (the core times itself)
             "core_percent": 100 * (callback_after - callback_before) / (at_after - at_before)}
     if proc is not None:
@@ -329,6 +340,11 @@ def _case(pid: int, url: str, clients: int, seconds: float) -> dict:
         case["frames_hz"] = spread(rates)
         case["frame_bytes"] = got["frame_bytes"]
     return case
+
+
+def _seq(url: str) -> int:
+    """How many changes the mixer has applied so far."""
+    return int(_get(url + "/api/v1/state")["seq"])
 
 
 def _bare_client() -> subprocess.Popen:
@@ -367,7 +383,8 @@ def measure_core(layout, state: dict) -> dict:
             "blocks": sum(blocks for _, blocks in runs), "cpu_percent": 100 * us["median"] / budget_us}
 
 
-def measure_daemon(inputs: int = 32, buses: int = 16, client_counts=CLIENT_COUNTS, seconds: float = 10.0) -> dict:
+def measure_daemon(inputs: int = 32, buses: int = 16, client_counts=CLIENT_COUNTS, seconds: float = 10.0,
+                   dragging: int = DRAGGING) -> dict:
     from mixerd.jackhost import realtime_allowed
 
     if shutil.which("jackd") is None:
@@ -375,7 +392,7 @@ def measure_daemon(inputs: int = 32, buses: int = 16, client_counts=CLIENT_COUNT
                          code=2)
     realtime = realtime_allowed()
     with _one_at_a_time():
-        return _measure(inputs, buses, client_counts, seconds, realtime)
+        return _measure(inputs, buses, client_counts, seconds, realtime, dragging)
 
 
 @contextmanager
@@ -389,7 +406,7 @@ def _one_at_a_time():
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _measure(inputs: int, buses: int, client_counts, seconds: float, realtime: bool) -> dict:
+def _measure(inputs: int, buses: int, client_counts, seconds: float, realtime: bool, dragging: int) -> dict:
     from mixerd.demo.broker import LocalBroker
     from mixerd.system.children import spawn
     from mixerd.system.net import free_port
@@ -416,6 +433,9 @@ def _measure(inputs: int, buses: int, client_counts, seconds: float, realtime: b
         listener.count_from()
         bare_before = sample(bare.pid)
         cases = [_case(mixerd.pid, url, n, seconds) for n in client_counts]
+        most = max(client_counts)
+        if dragging and most:
+            cases.append(_case(mixerd.pid, url, most, seconds, min(dragging, most)))
         bare_figures = {**usage(bare_before, sample(bare.pid)), "rss_mb": rss_mb(bare.pid),
                         "jack_shm_mb": jack_shm_mb(bare.pid)}
         mqtt_meters_hz = listener.rate()
@@ -466,10 +486,11 @@ def print_daemon(r: dict) -> None:
           "   (JACK's shm)")
     for c in r["cases"]:
         rate = c["frames_hz"]
+        who = f"{c['clients']} ({c['dragging']} dragging)" if c["dragging"] else str(c["clients"])
         frames = f"{rate['median']:.1f} (min {rate['min']:.1f})" if rate else "—"
         rt = f"{c['rt_thread_percent']:.1f} %" if c["rt_thread_percent"] is not None else "—"
         ratio = f"{c['over_core']:>5.1f}×" if c["over_core"] is not None else "    —"
-        print(f"  {c['clients']:>17}   {c['cpu_percent']:>11.1f} %   {c['core_percent']:>4.1f} %   {ratio}   "
+        print(f"  {who:>17}   {c['cpu_percent']:>11.1f} %   {c['core_percent']:>4.1f} %   {ratio}   "
               f"{rt:>9}   {frames:>25}   {c['rss_mb']:>3.0f} MB   ({c['jack_shm_mb']:.0f} MB)")
     print(f"  mixerd's own memory (RSS without jackd's shared port buffers), at most: {r['own_rss_mb']:.0f} MB")
     bare = r["bare_client"]
@@ -478,8 +499,13 @@ def print_daemon(r: dict) -> None:
     print(f"  MQTT meter messages: {r['mqtt_meter_hz']:.1f} a second; xruns during the cases: {r['xruns']}; "
           f"jackd DSP load at the end: {r['dsp_load']} %")
     for c in r["cases"]:
+        if c["dragging"]:
+            print(f"  {c['dragging']} clients dragging a fader at {DRAG_HZ:g} moves a second each: "
+                  f"{c['changes_hz']:.1f} changes a second applied")
+    for c in r["cases"]:
         top = [t for t in c["threads"] if t["cpu_percent"] >= 0.05]
-        print(f"  threads with {c['clients']} clients: " + ", ".join(
+        dragging = f" ({c['dragging']} dragging)" if c["dragging"] else ""
+        print(f"  threads with {c['clients']} clients{dragging}: " + ", ".join(
             f"{t['name']}{'×' + str(t['count']) if t['count'] > 1 else ''} {t['cpu_percent']:.1f} %" for t in top))
 
 

@@ -459,10 +459,11 @@ class Control:
     # -- notices (caller holds the lock) ----------------------------------------------------------------
 
     def _undo_notice(self, actors: set[str]) -> list[Item]:
-        """An ``undo`` notice naming the actors whose undo/redo status may have changed."""
+        """An ``undo`` notice naming the actors whose undo/redo status may have changed, with their status now."""
         if not self._hub.follows("undo"):
             return []
-        return [Notice("undo", {"actors": sorted(actors)}, self._seq)]
+        named = sorted(actors)
+        return [Notice("undo", {"actors": named, "status": {a: self._steps.status(a) for a in named}}, self._seq)]
 
     def _history_notice(self, action: str, step: int, rows: list[Change], *, replaces: Iterable[int] = (),
                         drop_steps: Iterable[int] = (), drop_steps_through: int | None = None,

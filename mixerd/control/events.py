@@ -11,8 +11,10 @@ One stream per Control carries two kinds of item, in the order they happened:
   ``NOTICE_KINDS``, ``data`` is JSON-ready, ``seq`` is the control's seq when it was emitted (a notice of
   an undo step comes right after that step's change events, with the seq of the last of them):
 
-  - ``undo`` ``{"actors"}``: what undo/redo would do for these actors may have changed (a step of theirs came,
-    grew, was undone or redone, or was forgotten); ask ``Control.undo_status(actor)``.
+  - ``undo`` ``{"actors", "status"}``: what undo/redo would do for these actors may have changed (a step of
+    theirs came, grew, was undone or redone, or was forgotten); ``status`` is each one's
+    ``Control.undo_status(actor)`` as of the notice's seq (read under the control's lock, so a follower need
+    not ask: a drag's every move brings one).
   - ``history`` ``{"action", "step", "actor", "entries", "complete", "replaces", "drop_steps",
     "drop_steps_through", "kept"}``: the recorded history changed. ``action`` ``append`` (a new step; ``entries``
     are its rows, newest first, as ``HistoryEntry.to_dict()``; a step with more than ``HISTORY_ENTRIES``

@@ -476,8 +476,9 @@ class _Connection:
             if self.follows_history:
                 await self._send(_notice_text(notice))
         elif kind == "undo":
-            if self.actor in notice.data["actors"]:  # what this client's undo/redo would do may have changed
-                seq, status = await anyio.to_thread.run_sync(self.control.undo_state, self.actor)
+            status = notice.data["status"].get(self.actor)  # None: this client's undo/redo is as it was
+            if status is not None:
+                seq = notice.seq
                 if self._undo is None or (seq >= self._undo[0] and status != self._undo[1]):
                     self._undo = (seq, status)
                     await self._send({"type": "undo", "seq": seq, **status})

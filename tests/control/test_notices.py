@@ -98,7 +98,8 @@ def test_undo_and_history_follow_each_step_right_after_its_changes(control, cloc
                                  "address": "ch/1/fader", "old": 0.0, "new": -10.0, "step": 1, "undone": False}]
     assert drag["replaces"] == [1] and [(e["seq"], e["old"], e["new"]) for e in drag["entries"]] == [(2, 0.0, -12.0)]
     assert [e["seq"] for e in batch["entries"]] == [4, 3] and batch["complete"]  # newest first
-    assert notices[-1].data == {"actors": ["rest"]} and notices[-2].data["kept"] == []
+    assert notices[-1].data == {"actors": ["rest"], "status": {"rest": control.undo_status("rest")}}
+    assert notices[-2].data["kept"] == []
     # What the notices built is what GET /history reads.
     seq, entries, status = control.history_view(actor="rest")
     assert seq == changes[-1].seq and status == control.undo_status("rest") == truth(control.store, "rest")
@@ -121,7 +122,8 @@ def test_the_undo_status_says_what_the_stored_history_allows(tree, store, clock)
         op()
         for item in drain(sub):
             if isinstance(item, Notice):
-                said.update({actor: control.undo_status(actor) for actor in item.data["actors"]})
+                assert sorted(item.data["status"]) == item.data["actors"]
+                said.update(item.data["status"])
         for actor in actors:
             assert said[actor] == control.undo_status(actor) == truth(store, actor), actor
 
