@@ -106,6 +106,11 @@ MF_MS = MIX_MF_MS
 MF_CLIPS = MIX_MF_CLIPS
 MF_KMS = MIX_MF_KMS
 MF_TP = MIX_MF_TP
+# The recorder's taps (Core.record): a channel raw or after its trim, a side of a bus or the main.
+TAP_RAW = MIX_TAP_RAW
+TAP_TRIM = MIX_TAP_TRIM
+TAP_BUS = MIX_TAP_BUS
+N_TAP_KINDS = MIX_TAP_KINDS
 GR_GATE = MIX_GR_GATE
 GR_COMP = MIX_GR_COMP
 GR_LIMITER = MIX_GR_LIMITER
@@ -249,6 +254,55 @@ cdef double _monotonic() noexcept nogil:
     return ts.tv_sec + ts.tv_nsec * 1e-9
 
 
+cdef class Take:
+    """The ring of a take being recorded (``Core.record``): ``read()`` takes what the audio thread wrote,
+    ``gaps()`` where frames were lost because nobody read in time. For one disk thread."""
+
+    cdef mix_rec_t *r
+    cdef bint _leaked  # detached while the audio thread never left it: not freed (see Core.stop_recording)
+    cdef readonly uint32_t n_tracks, capacity
+
+    def __dealloc__(self):
+        if self.r != NULL and not self._leaked:
+            mixrec_free(self.r)
+
+    def read(self, uint32_t max_frames=65536):
+        """``(data, at)``: up to ``max_frames`` frames of every track (float32, shape (n_tracks, k)) from position
+        ``at`` of the ring's data (frames the audio thread wrote before them)."""
+        data = np.empty((self.n_tracks, max_frames), dtype=np.float32)
+        cdef float[:, ::1] d = data
+        cdef uint64_t at = 0
+        cdef uint32_t got = 0
+        if max_frames:
+            with nogil:
+                got = mixrec_read(self.r, &d[0, 0], max_frames, max_frames, &at)
+        return data[:, :got], at
+
+    def gaps(self):
+        """``[(at, frames), ...]``: frames lost (the ring was full) before the data written at position ``at``,
+        oldest first, each once. Ask after ``read()``: a gap is published before the frames that follow it."""
+        cdef mix_rec_gap_t gap
+        out = []
+        while mixrec_take_gap(self.r, &gap):
+            out.append((gap.at, gap.frames))
+        return out
+
+    @property
+    def lost(self):
+        """Frames lost so far, in all (the disk did not keep up)."""
+        return self.r.lost
+
+    @property
+    def start_frame(self):
+        """The core's frame count when the take began (None until the audio thread has seen it)."""
+        return self.r.start_frame if self.r.started else None
+
+    @property
+    def lost_at_end(self):
+        """Frames lost after the last gap published: silence the take ends with (read it once stopped)."""
+        return self.r.pending
+
+
 cdef class Core:
     """One mixing core: ``n_inputs`` mono channels, the given buses, a stereo main.
 
@@ -265,6 +319,7 @@ cdef class Core:
     cdef readonly tuple buses
     cdef uint64_t _busy_us_before, _timed_before  # the callback time of earlier JACK bindings
     cdef uint64_t _xruns_before  # the xruns earlier JACK bindings counted
+    cdef Take _take  # the take being recorded
 
     def __cinit__(self, uint32_t n_inputs, buses, uint32_t n_generators=4, *, uint32_t sample_rate=48000,
                   uint32_t max_frames=4096, uint32_t cmd_capacity=8192, uint32_t meter_slots=64,
@@ -334,7 +389,66 @@ cdef class Core:
         if self.binding != NULL:
             mix_jack_binding_free(self.binding)
         if self.c != NULL:
+            mixcore_detach_rec(self.c)  # a take's ring is its Take's to free
             mixcore_free(self.c)
+
+    def record(self, taps, uint32_t capacity):
+        """Start recording ``taps`` — ``(TAP_RAW | TAP_TRIM, channel, 0)`` or ``(TAP_BUS, bus, side)`` (bus
+        ``n_buses``: the main) — into a ring of ``capacity`` frames a track (a power of two, at least
+        ``max_frames``); from the next block on, every block goes in whole or (ring full) is lost and counted.
+        Returns the ``Take`` to read it from. ValueError for a tap this core has not, a channel taken twice
+        the same way, a bad capacity, or a take already running."""
+        if self._take is not None:
+            raise ValueError("a take is being recorded already: stop it first")
+        taps = [tuple(int(v) for v in tap) for tap in taps]
+        if not taps:
+            raise ValueError("a take records at least one tap")
+        cdef mix_tap_t *ct = <mix_tap_t *>malloc(len(taps) * sizeof(mix_tap_t))
+        if ct == NULL:
+            raise MemoryError()
+        cdef mix_rec_t *r = NULL
+        try:
+            for i, (kind, index, side) in enumerate(taps):
+                if min(kind, index, side) < 0:
+                    raise ValueError(f"tap {i + 1} {taps[i]}: negative")
+                ct[i].kind, ct[i].index, ct[i].side = kind, index, side
+            r = mixrec_new(self.c, ct, len(taps), capacity)
+        finally:
+            free(ct)
+        if r == NULL:
+            raise ValueError(f"cannot record these taps into {capacity} frames: every tap a channel of "
+                             f"{self.n_inputs} (raw or trim, each at most once) or a side of a bus or the main, "
+                             f"the capacity a power of two ≥ {self.max_frames}")
+        cdef Take take = Take.__new__(Take)
+        take.r = r
+        take.n_tracks = len(taps)
+        take.capacity = capacity
+        mixcore_attach_rec(self.c, r)  # none is attached: _take is None
+        self._take = take
+        return take
+
+    def stop_recording(self, double wait=1.0):
+        """Stop feeding the take (what is in its ring stays readable); returns it, or None if none runs. A block
+        the audio thread is mixing into it is waited for up to ``wait`` seconds; one that never ends (the
+        thread stopped for good) leaves the ring to it, never freed."""
+        take, self._take = self._take, None
+        if take is None:
+            return None
+        mixcore_detach_rec(self.c)
+        cdef double deadline = _monotonic() + wait
+        cdef timespec pause
+        pause.tv_sec, pause.tv_nsec = 0, 200000
+        while mixcore_rec_busy(self.c):
+            if _monotonic() > deadline:
+                take._leaked = True
+                break
+            nanosleep(&pause, NULL)
+        return take
+
+    @property
+    def recording(self):
+        """The take being recorded, or None."""
+        return self._take
 
     def post(self, uint32_t op, int32_t index, *values):
         """Queue one command with up to 6 values for the audio thread; False if the ring is full.

@@ -694,12 +694,71 @@ static void solo_tap(mixcore_t *core, mix_ramp_t *r, const float *l, const float
 
 /* ---- the block ------------------------------------------------------------------------------ */
 
+/* ---- the recorder's taps (audio thread; the ring's other side is in mixrec.c) ------------------ */
+
+/* Does this block go into the take's ring? Only whole: when the disk thread has not made room, the block is
+ * lost (counted; a gap published before the next block written, so the files keep their timeline). */
+static void rec_begin(mixcore_t *core, uint32_t n) {
+    mix_rec_t *rec = core->rec_now;
+    if (!rec) return;
+    if (!atomic_load_explicit(&rec->started, memory_order_relaxed)) {
+        rec->start_frame = core->block_frame;
+        atomic_store_explicit(&rec->started, 1, memory_order_release);
+    }
+    const uint64_t head = atomic_load_explicit(&rec->head, memory_order_relaxed);
+    const uint64_t tail = atomic_load_explicit(&rec->tail, memory_order_acquire);
+    int room = rec->capacity - (head - tail) >= n;
+    if (room && rec->pending) {
+        const uint32_t gap = atomic_load_explicit(&rec->gap_head, memory_order_relaxed);
+        if (gap - atomic_load_explicit(&rec->gap_tail, memory_order_acquire) < MIX_REC_GAPS) {
+            rec->gaps[gap % MIX_REC_GAPS] = (mix_rec_gap_t){.at = head, .frames = rec->pending};
+            atomic_store_explicit(&rec->gap_head, gap + 1, memory_order_release);
+            rec->pending = 0;
+        } else {
+            room = 0;  /* no room to say where the gap is: keep losing until there is */
+        }
+    }
+    rec->writing = (uint32_t)room;
+    if (!room) {
+        rec->pending += n;
+        atomic_fetch_add_explicit(&rec->lost, n, memory_order_relaxed);
+    }
+}
+
+/* Track `track`'s frames of this block (at the ring's head, wrapping at its end). */
+static inline void rec_put(mix_rec_t *rec, int32_t track, const float *x, uint32_t n) {
+    const uint32_t at = (uint32_t)(atomic_load_explicit(&rec->head, memory_order_relaxed) & (rec->capacity - 1));
+    const uint32_t first = n < rec->capacity - at ? n : rec->capacity - at;
+    float *dst = rec->data + (size_t)track * rec->capacity;
+    memcpy(dst + at, x, first * sizeof(float));
+    memcpy(dst, x + first, (n - first) * sizeof(float));
+}
+
+/* The buses' taps, as they leave, then the block is the disk thread's. */
+static void rec_end(mixcore_t *core, uint32_t n) {
+    mix_rec_t *rec = core->rec_now;
+    if (!rec || !rec->writing) return;
+    for (uint32_t t = 0; t < rec->n_taps; t++) {
+        const mix_tap_t *tap = &rec->taps[t];
+        if (tap->kind != MIX_TAP_BUS) continue;
+        const mix_bus_t *bus = tap->index == mix_main_bus(core->n_buses) ? &core->main : &core->buses[tap->index];
+        rec_put(rec, (int32_t)t, bus->buf[tap->side], n);
+    }
+    const uint64_t head = atomic_load_explicit(&rec->head, memory_order_relaxed);
+    atomic_store_explicit(&rec->head, head + n, memory_order_release);
+}
+
 static void process_block(mixcore_t *core, const float *const *in, float *const *out, uint32_t n, uint64_t cycle);
 
 void mixcore_process(mixcore_t *core, const float *const *in, float *const *out, uint32_t n) {
     const fpmode_t fpmode = fp_flush_begin();
     drain_commands(core);
     const uint64_t cycle = atomic_load_explicit(&core->cycles, memory_order_relaxed) + 1;
+    /* Busy before looking (seq_cst both): a control side that detached the take and then sees 0 knows this
+     * thread either did not get it or is done with it. */
+    atomic_store(&core->rec_busy, 1u);
+    core->rec_now = atomic_load(&core->rec);
+    core->block_frame = atomic_load_explicit(&core->frames, memory_order_relaxed);
 
     if (n == 0) {
         atomic_fetch_add_explicit(&core->overruns, 1, memory_order_relaxed);
@@ -715,8 +774,11 @@ void mixcore_process(mixcore_t *core, const float *const *in, float *const *out,
             for (uint32_t i = 0; i < n_in; i++) core->in_slice[i] = in[i] + done;
             for (uint32_t o = 0; o < core->n_outputs; o++) core->out_slice[o] = out[o] + done;
             process_block(core, core->in_slice, core->out_slice, slice, cycle);
+            core->block_frame += slice;
         }
     }
+    core->rec_now = NULL;
+    atomic_store_explicit(&core->rec_busy, 0u, memory_order_release);
     atomic_fetch_add_explicit(&core->frames, n, memory_order_relaxed);
     atomic_store_explicit(&core->cycles, cycle, memory_order_release);
     fp_flush_end(fpmode);
@@ -738,10 +800,14 @@ static void process_block(mixcore_t *core, const float *const *in, float *const 
     memset(solo->buf[0], 0, (size_t)n * sizeof(float));
     memset(solo->buf[1], 0, (size_t)n * sizeof(float));
 
+    rec_begin(core, n);
+    mix_rec_t *rec = core->rec_now && core->rec_now->writing ? core->rec_now : NULL;
+
     /* 2. channel strips: input (+ generators) -> trim -> inserts -> mute -> pre; pre -> fader -> post */
     for (uint32_t c = 0; c < n_in; c++) {
         float *pre = core->pre + (size_t)c * stride;
         const float *src = in[c];
+        if (rec && rec->raw_tap[c] >= 0) rec_put(rec, rec->raw_tap[c], src, n);
         for (uint32_t k = 0; k < core->n_gens; k++) {
             if (!(live_mask & (1u << k)) || core->gens[k].target != (int32_t)c) continue;
             const float *gb = core->gen_buf + (size_t)k * stride;
@@ -755,6 +821,7 @@ static void process_block(mixcore_t *core, const float *const *in, float *const 
         ramp_block(&core->trim[c], n, &g0, &g1);
         if (src == pre) gain_inplace(pre, g0, g1, n);
         else gain_copy(pre, src, g0, g1, n);
+        if (rec && rec->trim_tap[c] >= 0) rec_put(rec, rec->trim_tap[c], pre, n);
         meter_block(core, mix_channel_meter(n_in, MIX_MS_INPUT, c), pre, n);
 
         run_strip_inserts(core, c, pre, n);
@@ -884,6 +951,7 @@ static void process_block(mixcore_t *core, const float *const *in, float *const 
         meter_block(core, solo->first_meter + side, port, n);
     }
 
+    rec_end(core, n);
     core->acc_frames += n;
     if (core->acc_frames >= core->meter_interval) publish_meters(core, cycle);
 }
@@ -912,6 +980,7 @@ static void bus_free(mix_bus_t *bus) {
 
 void mixcore_free(mixcore_t *core) {
     if (!core) return;
+    mixrec_free(atomic_load(&core->rec));  /* no audio thread runs the core now */
     for (uint32_t b = 0; core->buses && b < core->n_buses; b++) bus_free(&core->buses[b]);
     bus_free(&core->main);
     bus_free(&core->solo);

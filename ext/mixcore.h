@@ -190,6 +190,44 @@ typedef struct {
     mix_delay_t *delay;
 } mix_bus_t;
 
+/* The recorder's taps (audio -> disk): what a take records, copied every block into one ring that a disk thread
+ * empties. A channel is taken raw (the port's input as it came) or after its trim (polarity and gain: what the
+ * strip works on); a bus, FX bus, group bus or the main as it leaves, each side its own track. */
+enum { MIX_TAP_RAW = 0, MIX_TAP_TRIM = 1, MIX_TAP_BUS = 2, MIX_TAP_KINDS = 3 };
+
+typedef struct {
+    uint32_t kind;   /* MIX_TAP_* */
+    uint32_t index;  /* channel, or bus (mix_main_bus(n_buses) = the main) */
+    uint32_t side;   /* a bus's side (0, 1); 0 for a channel */
+} mix_tap_t;
+
+/* Frames the disk thread did not take in time: none was written at position `at` of the ring's data; the
+ * timeline has `frames` of silence there. */
+typedef struct {
+    uint64_t at;
+    uint64_t frames;
+} mix_rec_gap_t;
+
+#define MIX_REC_GAPS 64u
+
+typedef struct {
+    uint32_t n_taps;
+    uint32_t capacity;        /* frames per track, a power of two */
+    mix_tap_t *taps;          /* [n_taps] */
+    int32_t *raw_tap;         /* [n_inputs] the track taking channel c raw, -1 none */
+    int32_t *trim_tap;        /* [n_inputs] the track taking channel c after its trim, -1 none */
+    float *data;              /* [n_taps][capacity] */
+    _Atomic uint64_t head;    /* frames written (audio thread) */
+    _Atomic uint64_t tail;    /* frames taken (disk thread) */
+    mix_rec_gap_t gaps[MIX_REC_GAPS];
+    _Atomic uint32_t gap_head, gap_tail;
+    _Atomic uint64_t lost;    /* frames the disk did not take in time, in all */
+    uint64_t pending;         /* audio thread: lost since the last published gap (read once detached) */
+    uint64_t start_frame;     /* core frames before the first block the take saw (valid once `started`) */
+    _Atomic uint32_t started;
+    uint32_t writing;         /* audio thread: this block goes into the ring */
+} mix_rec_t;
+
 typedef struct {
     uint32_t n_inputs;
     uint32_t n_buses;        /* aux and FX buses */
@@ -243,6 +281,13 @@ typedef struct {
 
     mix_cmd_ring_t cmds;
     mix_meter_ring_t meters;
+
+    /* The take being recorded (NULL: none). The audio thread sets rec_busy before it looks and clears it after
+     * the block, so the control side frees a detached one only once rec_busy is 0 (both seq_cst). */
+    _Atomic(mix_rec_t *) rec;
+    _Atomic uint32_t rec_busy;
+    mix_rec_t *rec_now;       /* audio thread: the take this period writes to */
+    uint64_t block_frame;     /* audio thread: core frames before the block being mixed */
 
     _Atomic uint64_t cycles;        /* blocks processed */
     _Atomic uint64_t frames;        /* samples processed */
@@ -368,6 +413,23 @@ void mixcore_stats(mixcore_t *core, mix_stats_t *out);
  * for a rate outside 8 kHz…384 kHz or out of memory (the core is then unchanged). Filters, ramps, meters and
  * generators take the rate from the commands the control side posts. */
 int mixcore_set_sample_rate(mixcore_t *core, uint32_t sample_rate);
+
+/* Control side: a ring for `n_taps` tracks of `capacity` frames (a power of two); NULL for a tap this core has
+ * not (a channel, bus or side out of range, a kind unknown, a channel taken twice) or out of memory. */
+mix_rec_t *mixrec_new(const mixcore_t *core, const mix_tap_t *taps, uint32_t n_taps, uint32_t capacity);
+void mixrec_free(mix_rec_t *rec);
+/* Control side: start feeding `rec` (0), or -1 while another one is attached. */
+int mixcore_attach_rec(mixcore_t *core, mix_rec_t *rec);
+/* Control side: stop feeding the attached ring and return it (NULL: none). Free it only once
+ * mixcore_rec_busy() is 0: the audio thread may be finishing a block into it. */
+mix_rec_t *mixcore_detach_rec(mixcore_t *core);
+int mixcore_rec_busy(mixcore_t *core);
+/* Disk thread: take up to `max` frames of every track into `out` (track t at out + t * stride), the position
+ * of the first in the ring's data in `*at`; returns how many. */
+uint32_t mixrec_read(mix_rec_t *rec, float *out, uint32_t stride, uint32_t max, uint64_t *at);
+/* Disk thread: the oldest gap not taken yet (1) or none (0). Read gaps after the data: a gap comes before the
+ * frames written at its position, and is published before them. */
+int mixrec_take_gap(mix_rec_t *rec, mix_rec_gap_t *gap);
 
 /* Audio thread: drain commands, mix one block. `in` has n_inputs buffers, `out` n_outputs. A block longer
  * than max_frames (a period JACK or PipeWire changed at run time) is mixed in slices of max_frames. */

@@ -25,6 +25,23 @@ cdef extern from "mixcore.h" nogil:
         uint32_t kind
         uint32_t width
 
+    ctypedef struct mix_tap_t:
+        uint32_t kind
+        uint32_t index
+        uint32_t side
+
+    ctypedef struct mix_rec_gap_t:
+        uint64_t at
+        uint64_t frames
+
+    ctypedef struct mix_rec_t:
+        uint32_t n_taps
+        uint32_t capacity
+        uint64_t lost
+        uint64_t pending
+        uint64_t start_frame
+        uint32_t started
+
     enum:
         MIX_OP_TRIM
         MIX_OP_FADER
@@ -108,6 +125,11 @@ cdef extern from "mixcore.h" nogil:
         MIX_MF_CLIPS
         MIX_MF_KMS
         MIX_MF_TP
+        MIX_TAP_RAW
+        MIX_TAP_TRIM
+        MIX_TAP_BUS
+        MIX_TAP_KINDS
+        MIX_REC_GAPS
 
     # Index helpers (static inline in mixcore.h): the one definition of every index the control side encodes.
     uint32_t mix_main_bus(uint32_t n_buses) noexcept
@@ -138,6 +160,13 @@ cdef extern from "mixcore.h" nogil:
     uint32_t mixcore_read_meters(mixcore_t *core, uint32_t max, float *data, uint32_t *frames,
                                  uint64_t *cycle) noexcept
     void mixcore_stats(mixcore_t *core, mix_stats_t *out) noexcept
+    mix_rec_t *mixrec_new(const mixcore_t *core, const mix_tap_t *taps, uint32_t n_taps, uint32_t capacity) noexcept
+    void mixrec_free(mix_rec_t *rec) noexcept
+    int mixcore_attach_rec(mixcore_t *core, mix_rec_t *rec) noexcept
+    mix_rec_t *mixcore_detach_rec(mixcore_t *core) noexcept
+    int mixcore_rec_busy(mixcore_t *core) noexcept
+    uint32_t mixrec_read(mix_rec_t *rec, float *out, uint32_t stride, uint32_t max, uint64_t *at) noexcept
+    int mixrec_take_gap(mix_rec_t *rec, mix_rec_gap_t *gap) noexcept
     void mixcore_process(mixcore_t *core, const float *const *inputs, float *const *outputs,
                          uint32_t nframes) noexcept
 

@@ -1,0 +1,100 @@
+/* mixrec: the recorder's ring (audio -> disk), the control and disk side of it. The audio thread's part (copying
+ * the taps into the ring every block) is in mixcore.c, beside the signal it taps. See mixcore.h. */
+
+#define _POSIX_C_SOURCE 200112L  /* posix_memalign (see mixcore.c) */
+
+#include "mixcore.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void mixrec_free(mix_rec_t *rec) {
+    if (!rec) return;
+    free(rec->taps);
+    free(rec->raw_tap);
+    free(rec->trim_tap);
+    free(rec->data);
+    free(rec);
+}
+
+/* The sides of bus `b` (b == n_buses: the main), 0 for none. */
+static uint32_t bus_sides(const mixcore_t *core, uint32_t b) {
+    if (b == mix_main_bus(core->n_buses)) return 2;
+    return b < core->n_buses ? core->buses[b].width : 0;
+}
+
+mix_rec_t *mixrec_new(const mixcore_t *core, const mix_tap_t *taps, uint32_t n_taps, uint32_t capacity) {
+    /* a whole block must fit: the audio thread writes a block or none of it */
+    if (n_taps == 0 || capacity < core->max_frames || (capacity & (capacity - 1)) != 0) return NULL;
+    mix_rec_t *rec = calloc(1, sizeof *rec);
+    if (!rec) return NULL;
+    rec->n_taps = n_taps;
+    rec->capacity = capacity;
+    rec->taps = malloc(n_taps * sizeof *rec->taps);
+    const size_t n_in = core->n_inputs ? core->n_inputs : 1;
+    rec->raw_tap = malloc(n_in * sizeof *rec->raw_tap);
+    rec->trim_tap = malloc(n_in * sizeof *rec->trim_tap);
+    void *data = NULL;
+    /* 64-byte aligned like every buffer of the core; the disk thread reads it while the audio thread writes */
+    if (posix_memalign(&data, 64, (size_t)n_taps * capacity * sizeof(float)) == 0) rec->data = data;
+    if (!rec->taps || !rec->raw_tap || !rec->trim_tap || !rec->data) {
+        mixrec_free(rec);
+        return NULL;
+    }
+    memset(rec->data, 0, (size_t)n_taps * capacity * sizeof(float));  /* resident before the audio thread writes */
+    for (size_t c = 0; c < n_in; c++) rec->raw_tap[c] = rec->trim_tap[c] = -1;
+    for (uint32_t t = 0; t < n_taps; t++) {
+        const mix_tap_t *tap = &taps[t];
+        int ok;
+        if (tap->kind == MIX_TAP_RAW || tap->kind == MIX_TAP_TRIM) {
+            int32_t *slot = tap->kind == MIX_TAP_RAW ? rec->raw_tap : rec->trim_tap;
+            ok = tap->index < core->n_inputs && tap->side == 0 && slot[tap->index] < 0;
+            if (ok) slot[tap->index] = (int32_t)t;
+        } else {
+            ok = tap->kind == MIX_TAP_BUS && tap->side < bus_sides(core, tap->index);
+        }
+        if (!ok) {
+            mixrec_free(rec);
+            return NULL;
+        }
+        rec->taps[t] = *tap;
+    }
+    return rec;
+}
+
+int mixcore_attach_rec(mixcore_t *core, mix_rec_t *rec) {
+    mix_rec_t *none = NULL;
+    return atomic_compare_exchange_strong(&core->rec, &none, rec) ? 0 : -1;
+}
+
+mix_rec_t *mixcore_detach_rec(mixcore_t *core) {
+    return atomic_exchange(&core->rec, NULL);  /* seq_cst: see rec_busy in mixcore.h */
+}
+
+int mixcore_rec_busy(mixcore_t *core) { return (int)atomic_load(&core->rec_busy); }
+
+uint32_t mixrec_read(mix_rec_t *rec, float *out, uint32_t stride, uint32_t max, uint64_t *at) {
+    const uint64_t tail = atomic_load_explicit(&rec->tail, memory_order_relaxed);
+    const uint64_t head = atomic_load_explicit(&rec->head, memory_order_acquire);
+    const uint64_t ready = head - tail;
+    const uint32_t n = ready < max ? (uint32_t)ready : max;
+    const uint32_t mask = rec->capacity - 1;
+    const uint32_t from = (uint32_t)(tail & mask);
+    const uint32_t first = n < rec->capacity - from ? n : rec->capacity - from;  /* up to the ring's end */
+    for (uint32_t t = 0; t < rec->n_taps; t++) {
+        const float *track = rec->data + (size_t)t * rec->capacity;
+        memcpy(out + (size_t)t * stride, track + from, first * sizeof(float));
+        memcpy(out + (size_t)t * stride + first, track, (n - first) * sizeof(float));
+    }
+    *at = tail;
+    atomic_store_explicit(&rec->tail, tail + n, memory_order_release);
+    return n;
+}
+
+int mixrec_take_gap(mix_rec_t *rec, mix_rec_gap_t *gap) {
+    const uint32_t tail = atomic_load_explicit(&rec->gap_tail, memory_order_relaxed);
+    if (tail == atomic_load_explicit(&rec->gap_head, memory_order_acquire)) return 0;
+    *gap = rec->gaps[tail % MIX_REC_GAPS];
+    atomic_store_explicit(&rec->gap_tail, tail + 1, memory_order_release);
+    return 1;
+}
