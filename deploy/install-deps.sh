@@ -7,8 +7,9 @@
 # The package names are the same on Debian 12 and 13 and on Raspberry Pi OS bookworm and trixie.
 set -euo pipefail
 
-# mosquitto-clients: mosquitto_pub/mosquitto_sub, which the README's MQTT examples use
-packages=(jackd2 libjack-jackd2-dev mosquitto mosquitto-clients libsystemd-dev pkg-config gcc libc6-dev)
+# mosquitto-clients: mosquitto_pub/mosquitto_sub, which the README's MQTT examples use; libsndfile1: the
+# recorder's files (python-soundfile's wheel brings its own on x86-64 and arm64, not on a 32-bit Pi OS)
+packages=(jackd2 libjack-jackd2-dev mosquitto mosquitto-clients libsystemd-dev pkg-config gcc libc6-dev libsndfile1)
 # openssl: the TLS tests make self-signed certificates; systemd: systemd-analyze and systemd-sysusers for
 # the deploy tests; procps: pgrep; debootstrap: tests/systems/debian-root.sh makes the Debian 13 root;
 # pipewire, pipewire-jack, pipewire-bin: a headless PipeWire and its JACK for the PipeWire tests
