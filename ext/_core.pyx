@@ -293,6 +293,12 @@ cdef class Take:
         return self.r.lost
 
     @property
+    def queued(self):
+        """Frames in the ring not read yet (of ``capacity``): how far behind the disk is."""
+        cdef uint64_t tail = self.r.tail
+        return self.r.head - tail
+
+    @property
     def start_frame(self):
         """The core's frame count when the take began (None until the audio thread has seen it)."""
         return self.r.start_frame if self.r.started else None

@@ -37,6 +37,8 @@ cdef extern from "mixcore.h" nogil:
     ctypedef struct mix_rec_t:
         uint32_t n_taps
         uint32_t capacity
+        uint64_t head
+        uint64_t tail
         uint64_t lost
         uint64_t pending
         uint64_t start_frame
