@@ -121,6 +121,10 @@ class Subscription:
         self._closed = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._waker: asyncio.Event | None = None
+        # An asyncio consumer waits (get_async) / a wake-up is on its way to it: a burst of events costs one
+        # wake-up of the event loop (a write to its self-pipe) per waiting consumer, not one per event.
+        self._waiting = False
+        self._woken = False
 
     @property
     def lagged(self) -> bool:
@@ -154,7 +158,9 @@ class Subscription:
                 self._queue.append(event)
             self._cond.notify_all()
             loop, waker = self._loop, self._waker
-        if loop is not None and waker is not None:
+            wake = self._waiting and not self._woken
+            self._woken = self._woken or wake
+        if wake and loop is not None and waker is not None:
             try:
                 loop.call_soon_threadsafe(waker.set)
             except RuntimeError:  # the consumer's loop is closed; nobody is waiting any more
@@ -188,18 +194,25 @@ class Subscription:
             waker = self._waker
         deadline = None if timeout is None else loop.time() + timeout
         while True:
-            # Clear before looking: a put after the look sets the waker again, so no wake-up is lost.
-            waker.clear()
             with self._cond:
                 event = self._take()
                 if event is not None or self._closed:
+                    self._waiting = False
                     return event
+                # Cleared and marked waiting under the lock a put decides under: the first put from now on
+                # wakes this consumer (once), none is lost.
+                waker.clear()
+                self._waiting, self._woken = True, False
             remaining = None if deadline is None else deadline - loop.time()
             if remaining is not None and remaining <= 0:
+                with self._cond:
+                    self._waiting = False
                 return None
             try:
                 await asyncio.wait_for(waker.wait(), remaining)
             except TimeoutError:
+                with self._cond:
+                    self._waiting = False
                 return None
 
     def close(self) -> None:

@@ -112,6 +112,41 @@ def test_asyncio_consumer_sees_queued_events_and_lag(control):
     assert got.value == -1.0 and after is None
 
 
+class CountingLoop(asyncio.SelectorEventLoop):
+    """A real event loop that counts how often another thread woke it."""
+
+    wakeups = 0
+
+    def call_soon_threadsafe(self, *args, **kwargs):
+        CountingLoop.wakeups += 1
+        return super().call_soon_threadsafe(*args, **kwargs)
+
+
+def test_a_burst_wakes_a_waiting_asyncio_consumer_once_not_per_event(control):
+    """Every event of a burst from another thread reaches the consumer in order, and the loop is woken about once
+    per wait, not once per event (each wake-up is a write to the loop's self-pipe: 16 phones × every change)."""
+    async def consume():
+        sub = control.subscribe(maxsize=4096)
+        burst = threading.Thread(target=lambda: [control.set("ch/1/fader", -float(n % 60), "rest")
+                                                 for n in range(1, 2001)])
+        got = []
+        burst.start()
+        while len(got) < 2000:
+            event = await sub.get_async(timeout=10)
+            assert event is not None, f"only {len(got)} of 2000 events came"
+            got.append(event.seq)
+            if len(got) % 100 == 0:
+                await asyncio.sleep(0.001)  # a consumer busy sending: events queue up meanwhile
+        burst.join()
+        return got
+
+    CountingLoop.wakeups = 0
+    with asyncio.Runner(loop_factory=CountingLoop) as runner:
+        got = runner.run(consume())
+    assert got == list(range(1, 2001))
+    assert CountingLoop.wakeups < 1000, CountingLoop.wakeups
+
+
 def test_maxsize_must_be_positive(control):
     with pytest.raises(ValueError):
         control.subscribe(maxsize=0)
