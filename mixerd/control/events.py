@@ -30,6 +30,8 @@ One stream per Control carries two kinds of item, in the order they happened:
     ``{"id", "name", "created", "updated", "size"}`` (times in seconds since the epoch), ``current`` the scene
     the mix is at ``{"id", "name", "modified"}`` or null, ``revision`` grows with every such change (emitted
     by ``SceneService``).
+  - ``recorder``: the recorder's status changed (a take started, stopped or ended by itself; ``data`` is
+    ``Recorder.status()``, emitted by ``mixerd.recorder.Recorder``).
   - ``problems``: the problem finder's list changed; ``data`` is ``Diagnostics.problems()``, ``source``
     the Diagnostics that found it (``Control.follow_problems``).
   - ``health`` ``{"status", "running", "xruns", "sample_rate", "period"[, "interface": {"card",
@@ -54,7 +56,7 @@ from typing import Any, Callable, Iterable, Mapping, Union
 #: Who caused a change.
 ORIGINS: tuple[str, ...] = ("rest", "ws", "mqtt", "scene", "undo", "system")
 #: The typed notices (see the module docstring).
-NOTICE_KINDS: tuple[str, ...] = ("undo", "history", "scenes", "problems", "health")
+NOTICE_KINDS: tuple[str, ...] = ("undo", "history", "scenes", "problems", "health", "recorder")
 #: The most history rows one ``history`` notice carries (a scene recall may change thousands at once).
 HISTORY_ENTRIES = 100
 

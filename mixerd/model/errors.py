@@ -70,7 +70,9 @@ CODES: dict[str, Code] = {
              password_set="the admin password is already set",
              password_not_set="no admin password is set yet",
              auth_disabled="access control is off in the config",
-             stale_change="a change that reached the mixer too late (its connection was down meanwhile): not applied"),
+             stale_change="a change that reached the mixer too late (its connection was down meanwhile): not applied",
+             recording="a take is being recorded (one at a time): stop it first",
+             not_recording="no take is being recorded"),
     **_codes("too_large",
              too_many_changes="a batch names more changes than the mixer has parameters (each address at most once)"),
     **_codes("unauthenticated",
@@ -78,7 +80,8 @@ CODES: dict[str, Code] = {
              bad_password="wrong admin password"),
     **_codes("forbidden", forbidden="the token's role (or MQTT's configuration) does not allow this change"),
     **_codes("rate_limited", too_many_attempts="too many failed logins; wait and try again"),
-    **_codes("unavailable", not_available="this mixer does not offer it (e.g. no scene store)"),
+    **_codes("unavailable", not_available="this mixer does not offer it (e.g. no scene store)",
+             no_disk_space="the recorder's disk has no room above its reserve for a take"),
 }
 
 #: What a ``hint`` names: a way to act that each front end says in its own words (REST: an endpoint; MQTT: a

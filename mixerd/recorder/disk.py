@@ -25,7 +25,7 @@ from typing import Any, Callable
 import numpy as np
 
 from mixerd.recorder.takes import SAMPLE_BYTES, TakeFolder
-from mixerd.recorder.wavfile import BroadcastWav
+from mixerd.recorder.wavfile import BroadcastWav, repair
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +179,16 @@ class TakeWriter:
             except OSError as exc:
                 log.warning("recorder: closing %s failed: %s", file.path, exc)
                 self.problem = self.problem or _disk_problem(exc)
+        if self.problem is not None:
+            # A write failed: a file's header may lag behind its audio. Set every header from what reached the
+            # disk (as the next start would), and count the take by its shortest file.
+            kept = []
+            for file in self.files:
+                try:
+                    kept.append(repair(file.path))
+                except (OSError, ValueError) as exc:
+                    log.warning("recorder: %s could not be mended: %s", file.path, exc)
+            self.frames = min(kept, default=0)
         try:
             self.folder.finish(self.frames, self.problem["message"] if self.problem else None)
         except OSError as exc:  # a stick pulled out: the next start finds the take unfinished and mends it
