@@ -263,6 +263,20 @@ class StateConfig(_Section):
 
 
 @dataclass(frozen=True)
+class RecorderConfig(_Section):
+    """Multitrack recording: where takes go and how they are written."""
+
+    SECTION: ClassVar[str] = "recorder"
+    enabled: bool = True
+    dir: str = field(default="", metadata=_rule(what='a directory ("": takes/ in the state directory; a relative '
+                                                     'path is taken from the state directory), e.g. a USB disk'))
+    reserve_mb: int = field(default=1024, metadata=_rule(range=(0, 1_000_000), unit="MiB"))
+    format: str = field(default="pcm24", metadata=_rule(choices=("pcm24", "float32")))
+    buffer_s: float = field(default=8.0, metadata=_rule(range=(5.0, 60.0), unit="s"))
+    header_s: float = field(default=5.0, metadata=_rule(range=(1.0, 10.0), unit="s"))
+
+
+@dataclass(frozen=True)
 class LogConfig(_Section):
     SECTION: ClassVar[str] = "log"
     level: str = field(default="info", metadata=_rule(choices=LOG_LEVELS))
@@ -279,6 +293,7 @@ class Config:
     auth: AuthConfig = field(default_factory=AuthConfig)
     mqtt: MqttConfig = field(default_factory=MqttConfig)
     state: StateConfig = field(default_factory=StateConfig)
+    recorder: RecorderConfig = field(default_factory=RecorderConfig)
     log: LogConfig = field(default_factory=LogConfig)
 
 

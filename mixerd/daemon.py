@@ -25,6 +25,7 @@ from mixerd.frontend import FrontEnd, Services
 from mixerd.jackhost import JackHost, ServerSpec, Wiring, input_port_names, output_port_names, port_limit
 from mixerd.model.params import ParamTree
 from mixerd.profiles import Profile, ProfileError, connected, list_profiles, load_profile
+from mixerd.recorder import Recorder, Takes, repair
 from mixerd.store import Store
 from mixerd.system.children import ChildRecord
 
@@ -56,6 +57,8 @@ class Mixer:
     scenes: SceneService | None = None
     #: the live signal-flow problem finder, shared by the web app and MQTT
     diagnostics: Diagnostics | None = None
+    #: multitrack recording (None: ``[recorder] enabled = false``)
+    recorder: Recorder | None = None
     #: the HTTP socket the web front end serves on (None: no web front end, as in-process tests run it)
     http_socket: socket.socket | None = None
     #: the web app's address, for Home Assistant's "visit device" link (default: from ``http_socket``)
@@ -128,10 +131,12 @@ class Mixer:
         self.diagnostics = Diagnostics(self.control)
         self.control.follow_problems(self.diagnostics)  # its changes are ``problems`` notices for the front ends
         self.diagnostics.start()
+        if cfg.recorder.enabled:
+            self.recorder = make_recorder(cfg, self.control, self.engine, self.scenes)
         if self.web_url is None and self.http_socket is not None:
             self.web_url = web_addresses(self.http_socket, "https" if cfg.http.tls else "http")[-1]
         self.services = Services(cfg, self.control, self.scenes, self.diagnostics, self.auth, self.profile.name,
-                                 self.web_url)
+                                 self.web_url, self.recorder)
         try:
             for front_end in self._front_ends():
                 front_end.start(self.services)
@@ -170,6 +175,9 @@ class Mixer:
         while self.front_ends:
             self.front_ends.pop().stop()
         self.services = None
+        if self.recorder:
+            self.recorder.close()  # a take that runs is kept, complete, before the audio stops
+            self.recorder = None
         if self.scenes:
             self.scenes.stop()
         if self.diagnostics:
@@ -189,6 +197,21 @@ class Mixer:
         if self.store:
             self.store.close()
             self.store = None
+
+
+def make_recorder(cfg: Config, control: Control, engine: Engine, scenes: SceneService) -> Recorder:
+    """The recorder on ``[recorder] dir`` (default takes/ in the state directory); takes an earlier run left
+    unfinished (a power cut, a kill) are mended first."""
+    takes = Takes(Path(cfg.state.dir) / (cfg.recorder.dir or "takes"), reserve=cfg.recorder.reserve_mb << 20)
+    try:
+        mended = takes.recover(repair)
+    except OSError as exc:  # a USB disk not there: the recorder says so when a take is asked for
+        log.error("recorder: cannot look at the takes in %s: %s", takes.root, exc)
+    else:
+        for take_id in mended:
+            log.warning("recorder: take %s was left unfinished (power cut or kill); mended, kept", take_id)
+    return Recorder(control, engine, takes, sample_format=cfg.recorder.format, buffer_s=cfg.recorder.buffer_s,
+                    header_s=cfg.recorder.header_s, scenes=scenes)
 
 
 def choose_profile(name: str, search_dirs, asound: Path = Path("/proc/asound")) -> Profile:

@@ -16,12 +16,14 @@ if TYPE_CHECKING:
     from mixerd.control.access import Auth
     from mixerd.control.scenes import SceneService
     from mixerd.diagnostics import Diagnostics
+    from mixerd.recorder import Recorder
 
 
 @dataclass(frozen=True)
 class Services:
     """The mixer's shared services: the control core (the one mutation path), scenes, the problem finder,
-    access control (None: off), the config, the audio interface's name and the web app's address (if it runs)."""
+    access control (None: off), the config, the audio interface's name, the web app's address (if it runs) and the
+    recorder (None: off)."""
 
     config: "Config"
     control: "Control"
@@ -30,6 +32,7 @@ class Services:
     access: "Auth | None"
     interface: str
     web_url: str | None = None
+    recorder: "Recorder | None" = None
 
 
 class FrontEnd(Protocol):

@@ -582,3 +582,95 @@ class GainStagingOut(BaseModel):
     unfixable: list[int] = Field(description="channels it could not bring to the target")
     applied: bool
     seq: int | None = Field(description="seq of the applied change (null when not applied)")
+
+
+# -- the recorder ---------------------------------------------------------------------------------------
+
+class RecordIn(BaseModel):
+    """Body of ``POST /recorder/start`` (every field optional)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"sources": ["ch/1", "ch/2", "bus/1", "main"], "name": "Rehearsal", "tap": "trim"}]})
+    sources: list[str] | None = Field(None, description='"ch/N", "bus/N" (a mix, FX or group bus; a stereo one is '
+                                      'one stereo file) or "main"; absent or empty: every channel and the main')
+    name: str | None = Field(None, json_schema_extra=_NAME_SCHEMA, description="the take's name (default: its time)")
+    tap: Literal["trim", "raw"] = Field("trim", description="channels after their trim (polarity and gain), or "
+                                        "raw as the input came")
+
+
+class MarkerIn(BaseModel):
+    """Body of ``POST /recorder/marker``."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "verse 2"}]})
+    name: str = Field(json_schema_extra=_NAME_SCHEMA, description="1–64 characters")
+
+
+class MarkerOut(BaseModel):
+    position: int = Field(description="samples since the take began")
+    name: str
+
+
+class RecorderSpace(BaseModel):
+    free: int = Field(description="free bytes on the recorder's disk")
+    reserve: int = Field(description="bytes never recorded into (a take stops first)")
+    usable: int = Field(description="bytes a take may fill")
+    seconds_left: float | None = Field(description="how long the sources recorded now (or every channel and the "
+                                       "main) fit")
+
+
+class RecorderProblem(BaseModel):
+    code: str = Field(description="recorder_disk_full, recorder_disk_failed or recorder_failed")
+    message: str
+
+
+class RecorderOut(BaseModel):
+    """The recorder now (also the WebSocket's ``recorder`` message, again whenever it changes)."""
+
+    recording: bool
+    take: str | None = Field(description="the id of the take being recorded")
+    name: str | None
+    seconds: float = Field(description="recorded so far")
+    sources: list[str]
+    lost_seconds: float = Field(description="audio lost because the disk was too slow (silence in its place)")
+    buffer: float = Field(description="how full the recorder's memory is, 0…1: the disk is that far behind")
+    space: RecorderSpace
+    problem: RecorderProblem | None = Field(description="what ended the last take early (the disk full, failed)")
+
+
+class TakeSource(BaseModel):
+    address: str
+    name: str
+    color: str | None
+    channels: int = Field(description="1, or 2 for a stereo bus or the main")
+    tap: str | None = Field(description="for a channel: trim or raw")
+    file: str = Field(description="its file in the take (GET /takes/{id}/files/{n}, n from 1)")
+
+
+class TakeOut(BaseModel):
+    """A take: its sidecar (take.json) and what it holds on the disk."""
+
+    id: str = Field(description="its folder's name: when it started, e.g. 20261203-201500")
+    name: str
+    started: str = Field(description="local time with its offset (ISO 8601)")
+    rate: int
+    sample_format: str
+    sources: list[TakeSource]
+    scene: CurrentSceneOut | None = Field(description="the scene the mix was at when the take started")
+    markers: list[MarkerOut]
+    frames: int
+    seconds: float
+    bytes: int
+    complete: bool = Field(description="false while it is being recorded")
+    recovered: bool = Field(False, description="it was left unfinished (a power cut) and mended at the next start")
+    problem: str | None = Field(None, description="why it ended early")
+
+
+class TakesOut(BaseModel):
+    takes: list[TakeOut]
+
+
+class TakeRename(BaseModel):
+    """Body of ``PATCH /takes/{id}``."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "Gig, set 1"}]})
+    name: str = Field(json_schema_extra=_NAME_SCHEMA, description="1–64 characters")

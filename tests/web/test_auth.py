@@ -113,6 +113,11 @@ def admin_only_writes(scene_id: int = 1, version_id: int = 1) -> list[tuple[str,
         ("DELETE", f"{API}/templates/Sunday", None),
         ("POST", f"{API}/auth/links", {"role": "viewer"}),
         ("DELETE", f"{API}/auth/links/lnope", None),
+        ("POST", f"{API}/recorder/start", {}),  # a mix link may not record, stop, mark or delete takes
+        ("POST", f"{API}/recorder/stop", None),
+        ("POST", f"{API}/recorder/marker", {"name": "verse 2"}),
+        ("PATCH", f"{API}/takes/20261203-201500", {"name": "Gig"}),
+        ("DELETE", f"{API}/takes/20261203-201500?confirm=true", None),
     ]
 
 

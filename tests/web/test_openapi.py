@@ -39,6 +39,9 @@ def test_every_endpoint_is_documented(client):
         f"GET {API}/templates/{{name}}", f"DELETE {API}/templates/{{name}}", f"POST {API}/templates/{{name}}/apply",
         *AUTH_ENDPOINTS,
         f"GET {API}/trace/{{address}}", f"GET {API}/diagnostics", f"POST {API}/gain-staging",
+        f"GET {API}/recorder", f"POST {API}/recorder/start", f"POST {API}/recorder/stop", f"POST {API}/recorder/marker",
+        f"GET {API}/takes", f"GET {API}/takes/{{take_id}}", f"PATCH {API}/takes/{{take_id}}",
+        f"DELETE {API}/takes/{{take_id}}", f"GET {API}/takes/{{take_id}}/files/{{number}}",
     }
 
 

@@ -1,0 +1,121 @@
+"""/recorder and /takes: start and stop a take, set markers, list, rename, delete and download takes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path as PathParam, Query, Request
+from fastapi.responses import FileResponse
+
+from mixerd.control.access import actor_of
+from mixerd.model.errors import MixerError
+from mixerd.web.deps import PrincipalDep
+from mixerd.web.schemas import ErrorBody, MarkerIn, MarkerOut, RecorderOut, RecordIn, TakeOut, TakeRename, TakesOut
+
+router = APIRouter(tags=["recorder"])
+
+TAKE_ID = PathParam(description="a take's id, e.g. 20261203-201500", max_length=40)
+
+
+def errors(**described: str) -> dict[int | str, dict[str, Any]]:
+    return {int(k[1:]): {"model": ErrorBody, "description": v} for k, v in described.items()}
+
+
+class _NoRecorder(MixerError):
+    family = frozenset({"not_available"})
+
+
+def get_recorder(request: Request):
+    """The recorder of this app; ``not_available`` (503) when the mixer has none (``[recorder] enabled``)."""
+    recorder = getattr(request.app.state, "recorder", None)
+    if recorder is None:
+        raise _NoRecorder("not_available", "this mixer does not record ([recorder] enabled = false in its config)",
+                          None, "a mixer with the recorder on")
+    return recorder
+
+
+RecorderDep = Annotated[Any, Depends(get_recorder)]
+NO_RECORDER = "The recorder is off on this mixer (code not_available)"
+NO_TAKE = "No take with this id (code not_found)"
+
+
+@router.get("/recorder", response_model=RecorderOut, summary="The recorder now",
+            responses=errors(e503=NO_RECORDER))
+def recorder_status(recorder: RecorderDep) -> dict:
+    """Recording or not, the take, how long, frames lost, the disk's fill and the space left."""
+    return recorder.status()
+
+
+@router.post("/recorder/start", response_model=RecorderOut, status_code=201, summary="Start a take",
+             responses=errors(e400="Malformed body", e404="A source this mixer has not (code not_found)",
+                              e409="A take is being recorded already (code recording)",
+                              e422="A source listed twice, a bad name or tap (code invalid_value, invalid_name)",
+                              e503="No room above the disk's reserve (code no_disk_space), or the recorder is off"))
+def start_take(recorder: RecorderDep, principal: PrincipalDep, body: RecordIn | None = None) -> dict:
+    """Record the sources from now on (admin only); answers the recorder's status."""
+    body = body or RecordIn()
+    return recorder.start(body.sources, name=body.name, tap=body.tap, actor=actor_of(principal, None, "rest"))
+
+
+@router.post("/recorder/stop", response_model=TakeOut, summary="Stop the take",
+             responses=errors(e409="No take is being recorded (code not_recording)", e503=NO_RECORDER))
+def stop_take(recorder: RecorderDep, principal: PrincipalDep) -> dict:
+    """Stop recording (admin only); answers the finished take."""
+    return recorder.stop(actor=actor_of(principal, None, "rest"))
+
+
+@router.post("/recorder/marker", response_model=MarkerOut, status_code=201, summary="Set a marker in the take",
+             responses=errors(e400="Malformed body", e409="No take is being recorded (code not_recording)",
+                              e422="A bad name (code invalid_name)", e503=NO_RECORDER))
+def set_marker(body: MarkerIn, recorder: RecorderDep) -> dict:
+    """A marker ("verse 2") at this moment of the take (admin only)."""
+    return recorder.mark(body.name)
+
+
+@router.get("/takes", response_model=TakesOut, summary="Every take", responses=errors(e503=NO_RECORDER))
+def list_takes(recorder: RecorderDep) -> dict:
+    """Every take on the recorder's disk, oldest first (the one being recorded has ``complete`` false)."""
+    return {"takes": recorder.takes.list()}
+
+
+@router.get("/takes/{take_id}", response_model=TakeOut, summary="One take",
+            responses=errors(e404=NO_TAKE, e503=NO_RECORDER))
+def read_take(recorder: RecorderDep, take_id: str = TAKE_ID) -> dict:
+    return recorder.takes.get(take_id)
+
+
+@router.patch("/takes/{take_id}", response_model=TakeOut, summary="Rename a take",
+              responses=errors(e400="Malformed body", e404=NO_TAKE, e422="A bad name (code invalid_name)",
+                               e503=NO_RECORDER))
+def rename_take(body: TakeRename, recorder: RecorderDep, take_id: str = TAKE_ID) -> dict:
+    return recorder.takes.rename(take_id, body.name)
+
+
+@router.delete("/takes/{take_id}", status_code=204, summary="Delete a take and its files",
+               responses=errors(e404=NO_TAKE, e409="Not confirmed (code confirm_required), or being recorded "
+                                "(code recording)", e503=NO_RECORDER))
+def delete_take(recorder: RecorderDep, take_id: str = TAKE_ID,
+                confirm: bool = Query(False, description="true: delete it for good (there is no undo)")) -> None:
+    """Delete a take for good (admin only; ``?confirm=true``)."""
+    recorder.delete(take_id, confirm)
+
+
+@router.get("/takes/{take_id}/files/{number}", summary="Download one file of a take",
+            response_class=FileResponse, responses={
+                200: {"content": {"audio/wav": {}}, "description": "a Broadcast WAV (RF64 past 4 GiB)"},
+                **errors(e404="No take, or no file of this number in it (code not_found)", e503=NO_RECORDER)})
+def download_file(recorder: RecorderDep, take_id: str = TAKE_ID,
+                  number: int = PathParam(ge=1, le=10_000, description="the source's place in the take, from 1")):
+    """The file of the take's ``number``-th source, named as on the disk."""
+    take = recorder.takes.get(take_id)
+    if number > len(take["sources"]):
+        raise _NoFile("not_found", f"take {take_id} has {len(take['sources'])} files, not {number}", None,
+                      f"1 to {len(take['sources'])}")
+    name = take["sources"][number - 1]["file"]
+    path = Path(recorder.takes.path(take_id)) / name
+    return FileResponse(path, media_type="audio/wav", filename=name)
+
+
+class _NoFile(MixerError):
+    family = frozenset({"not_found"})

@@ -1,0 +1,109 @@
+"""/recorder and /takes over REST (TestClient, the real engine offline, real files): a take started, marked,
+stopped, listed, renamed, downloaded and deleted; what is refused and how."""
+
+from __future__ import annotations
+
+import io
+import json
+from urllib.parse import quote
+
+import numpy as np
+import pytest
+import soundfile as sf
+from fastapi.testclient import TestClient
+from support import RATE
+
+from mixerd.control.scenes import SceneService
+from mixerd.recorder import Recorder, Takes
+from mixerd.web import create_app
+
+API = "/api/v1"
+
+
+@pytest.fixture
+def recorder(control, engine, tmp_path):
+    recorder = Recorder(control, engine, Takes(tmp_path / "takes", reserve=0), buffer_s=5.0)
+    yield recorder
+    recorder.close()
+
+
+@pytest.fixture
+def api(control, recorder):
+    with TestClient(create_app(control, SceneService(control), recorder=recorder)) as client:
+        yield client
+
+
+def test_a_take_from_start_to_download(api, engine, play):
+    assert api.get(f"{API}/recorder").json()["recording"] is False
+    started = api.post(f"{API}/recorder/start", json={"sources": ["ch/2", "bus/2"], "name": "Soundcheck"})
+    assert started.status_code == 201 and started.json()["sources"] == ["ch/2", "bus/2"]
+    x = np.random.default_rng(0).uniform(-0.5, 0.5, (engine.layout.n_inputs, RATE // 2)).astype(np.float32)
+    play(inputs=x)
+    marker = api.post(f"{API}/recorder/marker", json={"name": "chorus"})
+    assert marker.status_code == 201 and marker.json() == {"position": RATE // 2, "name": "chorus"}
+    play(inputs=x)
+    status = api.get(f"{API}/recorder").json()
+    assert status["recording"] and status["name"] == "Soundcheck" and status["space"]["seconds_left"] > 60
+    take = api.post(f"{API}/recorder/stop").json()
+    assert take["complete"] and take["frames"] == RATE and take["markers"] == [{"position": RATE // 2,
+                                                                                "name": "chorus"}]
+    listed = api.get(f"{API}/takes").json()["takes"]
+    assert [t["id"] for t in listed] == [take["id"]]
+    renamed = api.patch(f"{API}/takes/{take['id']}", json={"name": "Gig, set 1"})
+    assert renamed.json()["name"] == "Gig, set 1" and api.get(f"{API}/takes/{take['id']}").json()["name"] == "Gig, set 1"
+
+    wav = api.get(f"{API}/takes/{take['id']}/files/1")
+    assert wav.status_code == 200 and wav.headers["content-type"] == "audio/wav"
+    assert quote(take["sources"][0]["file"]) in wav.headers["content-disposition"]  # "01 Guitar.wav"
+    audio, rate = sf.read(io.BytesIO(wav.content), dtype="float32")
+    assert rate == RATE and len(audio) == RATE and np.abs(audio).max() > 0.1
+    stereo, _ = sf.read(io.BytesIO(api.get(f"{API}/takes/{take['id']}/files/2").content))
+    assert stereo.shape == (RATE, 2)
+
+    assert api.delete(f"{API}/takes/{take['id']}").status_code == 409  # not confirmed
+    assert api.delete(f"{API}/takes/{take['id']}?confirm=true").status_code == 204
+    assert api.get(f"{API}/takes").json() == {"takes": []}
+
+
+def test_what_the_recorder_refuses(api):
+    def error(answer, status):
+        assert answer.status_code == status, answer.text
+        body = answer.json()["error"]
+        assert body["message"] and body["allowed"]
+        return body["code"]
+
+    assert error(api.post(f"{API}/recorder/stop"), 409) == "not_recording"
+    assert error(api.post(f"{API}/recorder/marker", json={"name": "x"}), 409) == "not_recording"
+    assert error(api.post(f"{API}/recorder/start", json={"sources": ["ch/9"]}), 404) == "not_found"
+    assert error(api.post(f"{API}/recorder/start", json={"sources": ["ch/1", "ch/1"]}), 422) == "invalid_value"
+    assert api.post(f"{API}/recorder/start", json={"tap": "post"}).status_code in (400, 422)
+    assert api.post(f"{API}/recorder/start", json={"sources": "ch/1"}).status_code in (400, 422)
+    assert api.post(f"{API}/recorder/start").status_code == 201  # no body: every channel and the main
+    assert error(api.post(f"{API}/recorder/start"), 409) == "recording"
+    take = api.get(f"{API}/recorder").json()["take"]
+    assert error(api.delete(f"{API}/takes/{take}?confirm=true"), 409) == "recording"
+    assert api.post(f"{API}/recorder/stop").status_code == 200
+    for bad in ("..", "nope", "20261203-201500", "x" * 41):
+        assert api.get(f"{API}/takes/{bad}").status_code in (400, 404)
+    assert error(api.get(f"{API}/takes/{take}/files/99"), 404) == "not_found"
+
+
+def test_without_a_recorder_the_endpoints_say_so(client):
+    answer = client.get(f"{API}/recorder")
+    assert answer.status_code == 503 and answer.json()["error"]["code"] == "not_available"
+    assert "[recorder]" in answer.json()["error"]["message"]
+
+
+def test_every_socket_hears_a_take_start_and_stop(api):
+    with api.websocket_connect(f"{API}/ws") as ws:
+        while ws.receive_json()["type"] != "health":  # the opening messages
+            pass
+        api.post(f"{API}/recorder/start", json={"sources": ["ch/1"]})
+        api.post(f"{API}/recorder/stop")
+        said = []
+        while len(said) < 2:
+            message = ws.receive()
+            if message.get("text") and '"recorder"' in message["text"]:
+                said.append(json.loads(message["text"]))
+    assert [(m["type"], m["recording"]) for m in said] == [("recorder", True), ("recorder", False)]
+    assert said[0]["sources"] == ["ch/1"] and said[1]["take"] is None
