@@ -128,11 +128,11 @@ class Mixer:
                         "may change everything")
         self.scenes = SceneService(self.control)
         self.scenes.start()  # its automatic versions, whichever front ends run
-        self.diagnostics = Diagnostics(self.control)
-        self.control.follow_problems(self.diagnostics)  # its changes are ``problems`` notices for the front ends
-        self.diagnostics.start()
         if cfg.recorder.enabled:
             self.recorder = make_recorder(cfg, self.control, self.engine, self.scenes)
+        self.diagnostics = Diagnostics(self.control, recorder=self.recorder)
+        self.control.follow_problems(self.diagnostics)  # its changes are ``problems`` notices for the front ends
+        self.diagnostics.start()
         if self.web_url is None and self.http_socket is not None:
             self.web_url = web_addresses(self.http_socket, "https" if cfg.http.tls else "http")[-1]
         self.services = Services(cfg, self.control, self.scenes, self.diagnostics, self.auth, self.profile.name,

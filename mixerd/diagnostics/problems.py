@@ -49,6 +49,9 @@ CODES: dict[str, tuple[str, str]] = {
     "main_clipping": ("error", "the main mix goes over full scale"),
     "xruns": ("warning", "the audio dropped out (JACK xruns)"),
     "audio_stopped": ("error", "no audio: mixerd is not connected to a running JACK server"),
+    "recorder_stopped": ("error", "a take ended by itself: the recorder's disk is full or failed"),
+    "recorder_overrun": ("warning", "the recorder's disk is too slow: audio of the take was lost"),
+    "recorder_space_low": ("warning", "the recorder's disk has room for less than 10 minutes more"),
     "mix_source_cut": ("info", "a channel this mix had is cut off from it (a mute, a DCA, a mute group, a closed "
                                "fader before a post-fader send, its send switched off or at −∞)"),
 }
@@ -146,6 +149,34 @@ def audio_problems(health: Mapping[str, Any]) -> list[Problem]:
                     "check that the interface is plugged in and that jackd (mixerd-jackd.service) or PipeWire "
                     "runs; nothing to do in the mixer", details={"last_loss": jack.get("last_loss"),
                                                                  "reconnects": jack.get("reconnects", 0)})]
+
+
+#: Seconds of room left on the recorder's disk below which a running take says so.
+SPACE_LOW_S = 600.0
+
+
+def recorder_problems(status: Mapping[str, Any] | None) -> list[Problem]:
+    """What the recorder's status (``Recorder.status()``) says is wrong: a take the disk ended (until the next
+    take starts), audio lost because the disk was too slow, little room left while recording."""
+    if not status:
+        return []
+    found = []
+    if not status["recording"] and status.get("problem"):
+        found.append(Problem("recorder_stopped", "recorder", status["problem"]["message"],
+                             "free space on the recorder's disk or check it (a USB disk pulled out?), then start a "
+                             "new take; the take so far is kept", details={"code": status["problem"]["code"]}))
+    if status["recording"] and status["lost_seconds"] > 0:
+        found.append(Problem("recorder_overrun", "recorder", f"{status['lost_seconds']:.1f} s of the take were lost: "
+                             "the recorder's disk did not keep up (silence in the files there)",
+                             "record to a faster disk (a USB SSD rather than a stick or the SD card), or fewer "
+                             "sources", details={"lost_seconds": status["lost_seconds"]}))
+    left = status["space"]["seconds_left"]
+    if status["recording"] and left is not None and left < SPACE_LOW_S:
+        found.append(Problem("recorder_space_low", "recorder", f"the recorder's disk has room for {left / 60:.0f} "
+                             "more minutes of this take (the take stops when it is full)",
+                             "free space on the disk, or stop the take and record to a bigger one",
+                             details={"seconds_left": left}))
+    return found
 
 
 # -- the meter points the finder reads -----------------------------------------------------------------

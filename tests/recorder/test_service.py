@@ -130,3 +130,35 @@ def test_no_take_starts_without_room_above_the_reserve(rig, tmp_path):
         full.start(["ch/1"])
     assert refused.value.code == "no_disk_space" and "reserve" in refused.value.message
     assert engine.core.recording is None
+
+
+def test_the_problem_finder_says_what_the_recorder_lacks(rig, tmp_path):
+    """A take about to fill its disk, one that lost audio, one the disk ended: problems on every front end."""
+    import shutil
+
+    from mixerd.diagnostics import Diagnostics
+    from mixerd.diagnostics.problems import recorder_problems
+
+    control, engine, _, _ = rig
+    free = shutil.disk_usage(tmp_path).free
+    # Room for 5.5 minutes of one track above the reserve: enough to start (≥ 1), little enough to warn (< 10),
+    # with about 40 MB either way for whatever else writes to this disk meanwhile.
+    tight = Recorder(control, engine, Takes(tmp_path / "tight", reserve=free - 330 * RATE * 3), buffer_s=5.0)
+    diagnostics = Diagnostics(control, recorder=tight, raise_after=0.0)
+    tight.start(["ch/1"])
+    try:
+        play(engine, 0.05)
+        diagnostics.check()
+        codes = {p["code"]: p for p in diagnostics.problems()["problems"]}
+        assert codes["recorder_space_low"]["address"] == "recorder" and "minutes" in codes["recorder_space_low"]["message"]
+    finally:
+        tight.stop()
+        diagnostics.stop()
+    assert recorder_problems(tight.status()) == []  # stopped cleanly: nothing to say
+
+    status = {**tight.status(), "recording": True, "lost_seconds": 1.5}
+    (overrun,) = [p for p in recorder_problems(status) if p.code == "recorder_overrun"]
+    assert "1.5 s" in overrun.message and overrun.severity == "warning"
+    ended = {**tight.status(), "problem": {"code": "recorder_disk_full", "message": "the recorder's disk is full"}}
+    (stopped,) = recorder_problems(ended)
+    assert stopped.code == "recorder_stopped" and stopped.severity == "error" and "new take" in stopped.fix
