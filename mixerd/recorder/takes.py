@@ -17,16 +17,18 @@ A take left ``complete: false`` (the box lost power, mixerd was killed) is mende
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import shutil
 import time
 import unicodedata
+import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from mixerd.model.errors import MixerError
 from mixerd.model.text import TextError, check_name, name_hint
@@ -40,6 +42,30 @@ SAMPLE_BYTES = {"pcm24": 3, "float32": 4}
 _ID = re.compile(r"\d{8}-\d{6}(?:-\d{1,4})?")
 #: What a take name may be (for an error's ``allowed`` and the API's schema).
 NAME_HINT = name_hint(NAME_MAX)
+
+
+class _Chunks(io.RawIOBase):
+    """A write-only, unseekable stream that keeps what was written until ``take()`` (zipfile writes a zip to it
+    as it goes, with data descriptors)."""
+
+    def __init__(self) -> None:
+        self._parts: list[bytes] = []
+        self._written = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self._parts.append(bytes(data))
+        self._written += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self._written
+
+    def take(self) -> bytes:
+        data, self._parts = b"".join(self._parts), []
+        return data
 
 
 class TakeError(MixerError):
@@ -190,6 +216,24 @@ class Takes:
         rate_bytes = bytes_per_second(channels, rate, sample_format) if channels else 0
         return {"free": free, "reserve": self.reserve, "usable": usable,
                 "seconds_left": usable / rate_bytes if rate_bytes else None}
+
+    def zip_stream(self, take_id: object, chunk: int = 1 << 20) -> Iterator[bytes]:
+        """A take as one zip (its files, the sidecar and the change log), made while it is sent: nothing is
+        kept in memory or written to the disk. Stored, not compressed (audio hardly shrinks; a Pi sends faster
+        than it deflates); ZIP64, so takes past 4 GiB open."""
+        folder = self._folder(take_id)  # not_found before the first byte is sent
+        names = [s["file"] for s in self._read(folder)["sources"]] + [SIDECAR, CHANGES]
+        out = _Chunks()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+            for name in names:
+                path = folder / name
+                if not path.is_file():
+                    continue
+                with open(path, "rb") as source, archive.open(f"{folder.name}/{name}", "w", force_zip64=True) as dest:
+                    while block := source.read(chunk):
+                        dest.write(block)
+                        yield out.take()
+        yield out.take()
 
     # -- changing -------------------------------------------------------------------------------------
 

@@ -65,10 +65,11 @@ def record(tmp_path, fmt, frames, *, capacity=1 << 16, late=0, **writer_args):
     outputs = [core.process(x[:, :late], block=64)]
     writer.start()
     for at in range(late, frames, 256):
-        outputs.append(core.process(x[:, at:at + 256], block=64))
-        # As the audio thread runs in real time, the disk keeps up (unless the writer ended the take).
-        while ring.queued > capacity // 2 and writer.running:
+        # As the audio thread runs in real time, the disk keeps up (unless the writer ended the take): room for
+        # the next 256 frames before they are mixed.
+        while ring.queued > capacity - 256 and writer.running:
             time.sleep(0.001)
+        outputs.append(core.process(x[:, at:at + 256], block=64))
     core.stop_recording()
     writer.finish()
     return x, np.concatenate(outputs, axis=1), takes.get(folder.id), writer

@@ -130,3 +130,24 @@ def test_a_take_a_power_cut_left_unfinished_is_mended_at_the_next_start(takes):
     assert 4800 < mended["frames"] == sf.info(str(take.file(0))).frames <= 21 * 4800
     assert takes.get(finished.id)["frames"] == 10 and "recovered" not in takes.get(finished.id)  # left alone
     assert takes.recover(repair) == []
+
+
+def test_a_take_goes_home_as_one_zip_made_while_it_is_sent(takes, tmp_path):
+    import io
+    import zipfile
+
+    take = takes.create(BAND[:2], 48000, name="Gig", now=NOON)
+    for i in range(2):
+        with BroadcastWav(take.file(i), 1, 48000, name=BAND[i].name, origination=datetime(2026, 12, 3, 12)) as w:
+            w.write(np.linspace(-1, 1, 48000 * 3, dtype=np.float32))
+    take.log_change(10, "ch/1/fader", -3.0)
+    take.finish(48000 * 3)
+    parts = list(takes.zip_stream(take.id, chunk=64 * 1024))
+    assert len(parts) > 10 and max(len(p) for p in parts) < 200 * 1024  # sent as it is made
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(parts)))
+    assert archive.testzip() is None
+    assert sorted(archive.namelist()) == sorted(f"{take.id}/{n}" for n in
+                                                ("01 Kick.wav", "02 Snare_top.wav", "take.json", "changes.jsonl"))
+    assert archive.read(f"{take.id}/01 Kick.wav") == take.file(0).read_bytes()
+    with pytest.raises(TakeError):
+        next(takes.zip_stream("20001203-120000"))

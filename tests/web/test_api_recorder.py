@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
 from urllib.parse import quote
 
 import numpy as np
@@ -59,6 +60,13 @@ def test_a_take_from_start_to_download(api, engine, play):
     assert rate == RATE and len(audio) == RATE and np.abs(audio).max() > 0.1
     stereo, _ = sf.read(io.BytesIO(api.get(f"{API}/takes/{take['id']}/files/2").content))
     assert stereo.shape == (RATE, 2)
+
+    whole = api.get(f"{API}/takes/{take['id']}/zip")
+    assert whole.status_code == 200 and whole.headers["content-type"] == "application/zip"
+    assert quote(f"{take['id']} Gig, set 1.zip") in whole.headers["content-disposition"]
+    archive = zipfile.ZipFile(io.BytesIO(whole.content))
+    assert archive.read(f"{take['id']}/{take['sources'][0]['file']}") == wav.content
+    assert api.get(f"{API}/takes/20001203-120000/zip").status_code == 404
 
     assert api.delete(f"{API}/takes/{take['id']}").status_code == 409  # not confirmed
     assert api.delete(f"{API}/takes/{take['id']}?confirm=true").status_code == 204

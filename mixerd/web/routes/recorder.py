@@ -1,12 +1,14 @@
-"""/recorder and /takes: start and stop a take, set markers, list, rename, delete and download takes."""
+"""/recorder and /takes: start and stop a take, set markers, list, rename, delete and download takes (a file, or
+the whole take as a zip)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path as PathParam, Query, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, StreamingResponse
 
 from mixerd.control.access import actor_of
 from mixerd.model.errors import MixerError
@@ -115,6 +117,20 @@ def download_file(recorder: RecorderDep, take_id: str = TAKE_ID,
     name = take["sources"][number - 1]["file"]
     path = Path(recorder.takes.path(take_id)) / name
     return FileResponse(path, media_type="audio/wav", filename=name)
+
+
+@router.get("/takes/{take_id}/zip", summary="Download a whole take as one zip",
+            response_class=StreamingResponse, responses={
+                200: {"content": {"application/zip": {}}, "description": "every file of the take, its take.json "
+                      "and changes.jsonl, stored (ZIP64)"},
+                **errors(e404=NO_TAKE, e503=NO_RECORDER)})
+def download_zip(recorder: RecorderDep, take_id: str = TAKE_ID):
+    """The take's stems to take home: made while it is sent (nothing kept in memory, nothing written)."""
+    take = recorder.takes.get(take_id)
+    stream = recorder.takes.zip_stream(take_id)
+    name = f"{take['id']} {take['name']}.zip"
+    return StreamingResponse(stream, media_type="application/zip",
+                             headers={"Content-Disposition": f"attachment; filename*=utf-8''{quote(name)}"})
 
 
 class _NoFile(MixerError):
