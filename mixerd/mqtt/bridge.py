@@ -75,16 +75,18 @@ class BrokerAddress:
 class MqttBridge:
     """Publishes ``control``'s state to MQTT and applies commands from it. ``config`` is an
     ``MqttConfig``; ``scenes`` (a SceneService) enables the scene actions and ``{base}/scene``;
-    ``diagnostics`` (the live problem finder) is published on ``{base}/diagnostics``. ``clock``
+    ``diagnostics`` (the live problem finder) is published on ``{base}/diagnostics``; ``recorder`` enables the
+    record, record_stop and marker actions and ``{base}/recorder``. ``clock``
     (monotonic seconds) times the loudness values."""
 
-    def __init__(self, control, config, scenes=None, *, diagnostics=None, client_id: str | None = None,
+    def __init__(self, control, config, scenes=None, *, diagnostics=None, recorder=None, client_id: str | None = None,
                  model: str = "mixerd", configuration_url: str | None = None,
                  clock: Callable[[], float] = time.monotonic):
         self.control = control
         self.config = config
         self.scenes = scenes
         self.diagnostics = diagnostics
+        self.recorder = recorder
         if diagnostics is not None:
             control.follow_problems(diagnostics)  # its changes come as ``problems`` notices
         self._assistant = diagnostics.assistant if diagnostics is not None else gainstaging.Assistant(control)
@@ -272,6 +274,8 @@ class MqttBridge:
             self.control.set_many({a: on for a in gens}, "mqtt")
         elif name == "gain_staging":
             self._start_gain_staging(payload)
+        elif name in ("record", "record_stop", "marker"):
+            self._recorder_action(name, payload)
         else:  # scene_recall, scene_save
             if self.scenes is None:
                 raise PayloadError("not_available", "scenes are not available on this mixer")
@@ -280,6 +284,32 @@ class MqttBridge:
                 self.scenes.save_scene(_unquote(text))
             elif (scene_id := self._scene_id(_unquote(text))) is not None:
                 self.scenes.recall_scene(scene_id, actor="mqtt")
+
+    def _recorder_action(self, name: str, payload: bytes) -> None:
+        """Start or stop a take, or set a marker (what {base}/recorder then says is the answer)."""
+        if self.recorder is None:
+            raise PayloadError("not_available", "this mixer does not record ([recorder] enabled = false)")
+        text = decode(payload).strip()
+        if name == "record_stop":
+            self.recorder.stop(actor="mqtt")
+        elif name == "marker":
+            self.recorder.mark(_unquote(text))
+        else:
+            body = read_json(text) if text else {}
+            allowed = '{"sources": ["ch/1", "bus/2", "main"], "name": "<1-64 characters>", "tap": "trim" or "raw"}'
+            if not isinstance(body, dict) or set(body) - {"sources", "name", "tap"}:
+                raise PayloadError("invalid_value", "the record payload is empty or a JSON object", allowed=allowed)
+            self.recorder.start(body.get("sources"), name=body.get("name"), tap=body.get("tap", "trim"),
+                                actor="mqtt")
+
+    def _send_recorder(self, status: dict[str, Any] | None) -> None:
+        """``{base}/recorder`` (retained): recording or not, the take, its sources, audio lost, room left, the
+        problem that ended the last take."""
+        if status is None:
+            return
+        said = {key: status[key] for key in ("recording", "take", "name", "sources", "lost_seconds", "problem")}
+        said["seconds_left"] = status["space"]["seconds_left"]
+        self._publish(self.topics.recorder, json.dumps(said, ensure_ascii=False), retain=True)
 
     def _start_gain_staging(self, payload: bytes) -> None:
         """Check the request now (errors go to {base}/error), listen in a thread of its own."""
@@ -360,6 +390,7 @@ class MqttBridge:
         return discovery.messages(self._tree, values, self.topics, self.config.discovery_prefix, self.device,
                                   self.config.expose, names, self.config.loudness_interval > 0,
                                   diagnostics=self.diagnostics is not None, access=self.access,
+                                  recorder=self.recorder is not None,
                                   modified=modified_label(names))
 
     def _scene_names(self) -> list[str]:
@@ -380,7 +411,7 @@ class MqttBridge:
             self._publish(self.topics.state(address), state_payload(value), retain=True)
 
     def _publish_loop(self) -> None:
-        sub = self.control.subscribe(maxsize=16384, notices=("scenes", "problems", "health"))
+        sub = self.control.subscribe(maxsize=16384, notices=("scenes", "problems", "health", "recorder"))
         pending: dict[str, Any] = {}   # address → newest value not yet published
         last: dict[str, float] = {}    # address → when it was last published
         meter_period = 1.0 / self.config.meter_rate if self.config.meter_rate > 0 else None
@@ -408,6 +439,8 @@ class MqttBridge:
                     health_sent = self._send_health(health_summary(self.control.health()), None)
                     if self.diagnostics is not None:
                         diagnostics_sent = self._send_diagnostics(self.diagnostics.problems(), None)
+                    if self.recorder is not None:
+                        self._send_recorder(self.recorder.status())
                     if self._loudness.sent:  # retained: a broker that restarted empty has it again
                         self._publish(self.topics.loudness, json.dumps(self._loudness.sent), retain=True)
                 now = time.monotonic()
@@ -427,6 +460,8 @@ class MqttBridge:
                                 health_sent = self._send_health(dict(event.data), health_sent)
                             elif event.kind == "problems" and event.source is self.diagnostics:
                                 diagnostics_sent = self._send_diagnostics(dict(event.data), diagnostics_sent)
+                            elif event.kind == "recorder" and self._connected.is_set():
+                                self._send_recorder(dict(event.data))
                         else:
                             pending[event.address] = event.value
                             scene_stale = self.scenes is not None

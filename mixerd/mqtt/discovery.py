@@ -74,10 +74,10 @@ def exposed_owners(tree: ParamTree, expose: Iterable[str]) -> list[str]:
 
 def messages(tree: ParamTree, values: Mapping[str, Any], topics: Topics, prefix: str, device: Device,
              expose: Iterable[str], scenes: list[str], loudness: bool, diagnostics: bool = False,
-             access: Access | None = None, modified: str = MODIFIED) -> dict[str, dict[str, Any]]:
+             access: Access | None = None, modified: str = MODIFIED, recorder: bool = False) -> dict[str, dict[str, Any]]:
     """Discovery topic → config payload for every entity this mixer exposes now. ``scenes``: the scene
     names (``modified``: the select's option for a mix at none of them); ``access``: what MQTT may
-    change (None: everything)."""
+    change (None: everything); ``recorder``: the mixer records (a recording sensor, record and stop buttons)."""
     node = device.node_id
     block = device.block()
     out: dict[str, dict[str, Any]] = {}
@@ -144,6 +144,16 @@ def messages(tree: ParamTree, values: Mapping[str, Any], topics: Topics, prefix:
             add("button", "gain_staging", "Gain staging (listen 10 s, apply)",
                 command_topic=topics.action("gain_staging"), payload_press='{"apply": true}',
                 entity_category="config", icon="mdi:tune")
+    if recorder:
+        add("binary_sensor", "recording", "Recording", state_topic=topics.recorder,
+            value_template="{{ 'ON' if value_json.recording else 'OFF' }}", json_attributes_topic=topics.recorder,
+            icon="mdi:record-rec")
+        if may_run("record"):
+            add("button", "record", "Record (every channel and the main)", command_topic=topics.action("record"),
+                payload_press="", icon="mdi:record")
+        if may_run("record_stop"):
+            add("button", "record_stop", "Stop recording", command_topic=topics.action("record_stop"),
+                payload_press="", icon="mdi:stop")
     return out
 
 

@@ -17,7 +17,8 @@ class MqttFrontEnd:
         from mixerd.mqtt.bridge import MqttBridge  # paho only when MQTT is on
 
         self.bridge = MqttBridge(services.control, services.config.mqtt, services.scenes,
-                                 diagnostics=services.diagnostics, model=services.interface,
+                                 diagnostics=services.diagnostics, recorder=services.recorder,
+                                 model=services.interface,
                                  configuration_url=services.web_url)
         self.bridge.start()
 

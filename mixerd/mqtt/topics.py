@@ -28,6 +28,10 @@ ACTIONS = {
     "generators": "ON or OFF: every signal generator on or off (sound check)",
     "gain_staging": "empty, or JSON {\"channels\": [1, 2], \"listen_s\": 10, \"target_db\": -18, \"apply\": true}: "
                     "listen, propose (and apply) trims; the result goes to {base}/gain_staging",
+    "record": "empty (every channel and the main), or JSON {\"sources\": [\"ch/1\", \"bus/2\", \"main\"], "
+              "\"name\": \"Rehearsal\", \"tap\": \"trim\" or \"raw\"}: start a take; {base}/recorder follows",
+    "record_stop": "anything (ignored): stop the take",
+    "marker": "the marker's name (e.g. verse 2), at this moment of the take",
 }
 _TRUE = ("on", "true", "1", "yes")
 _FALSE = ("off", "false", "0", "no")
@@ -68,6 +72,10 @@ class Topics:
     @property
     def health(self) -> str:
         return f"{self.base}/health"
+
+    @property
+    def recorder(self) -> str:
+        return f"{self.base}/recorder"
 
     @property
     def diagnostics(self) -> str:

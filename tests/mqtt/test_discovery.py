@@ -170,6 +170,8 @@ def test_no_discovery_when_it_is_off(broker, control, scenes, listen):
 
 def test_the_problem_finder_is_a_sensor_and_gain_staging_a_button(broker, control, scenes, listen):
     from mixerd.diagnostics import Diagnostics
+    from mixerd.engine import Engine
+    from mixerd.recorder import Recorder, Takes
 
     diagnostics = Diagnostics(control, interval=0.05, raise_after=0.0)
     config = MqttConfig(broker=broker.url, node_id="test", meter_rate=0.0, expose=("main",))
@@ -253,24 +255,27 @@ def test_a_scene_named_like_the_modified_option_keeps_the_options_unique(bridge,
     wait_until(lambda: control.get("ch/1/fader") == 0.0, what="the scene named (Modified) recalled")
 
 
-def test_the_entity_ids_the_readme_documents_are_the_published_ones(broker, control, scenes, listen):
+def test_the_entity_ids_the_readme_documents_are_the_published_ones(broker, control, scenes, listen, tmp_path):
     """Each config says its entity id (default_entity_id: Home Assistant 2025.10+ uses it); the ids the
     README names for the demo are among them, and no config carries the retired object_id."""
     import re
     from pathlib import Path
 
     from mixerd.diagnostics import Diagnostics
+    from mixerd.engine import Engine
+    from mixerd.recorder import Recorder, Takes
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     documented = set(re.findall(r"\b(?:number|switch|select|sensor|button|binary_sensor)\.mixerd_demo_\w+", readme))
     assert len(documented) >= 5, documented
     diagnostics = Diagnostics(control, interval=0.05, raise_after=0.0)
     config = MqttConfig(broker=broker.url, node_id="demo", meter_rate=0.0)  # the demo's base topic and defaults
-    b = MqttBridge(control, config, scenes, diagnostics=diagnostics)
+    recorder = Recorder(control, Engine(control.tree.layout), Takes(tmp_path / "takes"))  # the demo records
+    b = MqttBridge(control, config, scenes, diagnostics=diagnostics, recorder=recorder)
     listener = listen(f"{HA}/#")
     b.start()
     try:
-        wait_until(lambda: len(configs(listener)) == 15, what="the discovery configs")
+        wait_until(lambda: len(configs(listener)) == 18, what="the discovery configs")
         published = {c["default_entity_id"] for c in configs(listener).values()}
         assert not [c for c in configs(listener).values() if "object_id" in c]
         assert documented <= published, sorted(documented - published)

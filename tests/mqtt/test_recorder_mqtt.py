@@ -1,0 +1,88 @@
+"""The recorder over MQTT against a real mosquitto, on the real engine offline: a take started, marked and
+stopped from an automation, {base}/recorder following it, Home Assistant's recording sensor and buttons, refusals
+on {base}/error."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from support import RATE, wait_until
+
+from mixerd.config import MqttConfig
+from mixerd.control import Control
+from mixerd.engine import Engine
+from mixerd.model import Layout, ParamTree
+from mixerd.mqtt import MqttBridge
+from mixerd.recorder import Recorder, Takes
+
+BASE = "mixerd/test"
+PREFIX = "homeassistant"
+
+
+@pytest.fixture
+def rig(broker, tmp_path):
+    """(control, engine, recorder, bridge) with discovery on."""
+    layout = Layout.simple(2, 1, generators=0)
+    tree = ParamTree.from_layout(layout)
+    engine = Engine(layout, sample_rate=RATE, max_frames=64)
+    engine.load(tree.defaults())
+    control = Control(tree, link=engine)
+    recorder = Recorder(control, engine, Takes(tmp_path / "takes", reserve=0), buffer_s=5.0)
+    bridge = MqttBridge(control, MqttConfig(broker=broker.url, node_id="test", meter_rate=0), recorder=recorder)
+    bridge.start()
+    wait_until(lambda: bridge.connected, timeout=10, what="the bridge connected")
+    yield control, engine, recorder, bridge
+    bridge.stop()
+    recorder.close()
+
+
+def test_an_automation_records_a_take(rig, listen):
+    control, engine, recorder, _ = rig
+    listener = listen(f"{BASE}/#")
+    wait_until(lambda: listener.last(f"{BASE}/recorder") is not None, what="the recorder's state on connect")
+    assert listener.last(f"{BASE}/recorder")["recording"] is False
+    late = listen(f"{BASE}/recorder")  # retained: a client that comes later gets it at once
+    wait_until(lambda: f"{BASE}/recorder" in late.retained, what="the retained recorder state")
+    listener.publish(f"{BASE}/action/record", json.dumps({"sources": ["ch/2", "main"], "name": "Studio scene"}))
+    wait_until(lambda: (listener.last(f"{BASE}/recorder") or {}).get("recording"), what="recording")
+    said = listener.last(f"{BASE}/recorder")
+    assert said["sources"] == ["ch/2", "main"] and said["name"] == "Studio scene" and said["seconds_left"] > 60
+    engine.core.process(np.zeros((2, RATE // 10), np.float32))
+    listener.publish(f"{BASE}/action/marker", "take 2")
+    wait_until(lambda: recorder.status()["recording"] and recorder.takes.get(said["take"])["markers"],
+               what="the marker")
+    listener.publish(f"{BASE}/action/record_stop", "")
+    wait_until(lambda: listener.last(f"{BASE}/recorder")["recording"] is False, what="stopped")
+    take = recorder.takes.get(said["take"])
+    assert take["complete"] and take["frames"] == RATE // 10 and take["markers"][0]["name"] == "take 2"
+
+
+@pytest.mark.parametrize("action, payload, code", [
+    ("record", '{"sources": ["ch/7"]}', "not_found"),
+    ("record", '{"source": "ch/1"}', "invalid_value"),
+    ("record", "[1, 2]", "invalid_value"),
+    ("record_stop", "", "not_recording"),
+    ("marker", "verse", "not_recording"),
+])
+def test_a_refused_recorder_action_says_why_on_the_error_topic(rig, listen, action, payload, code):
+    _, _, recorder, _ = rig
+    listener = listen(f"{BASE}/error")
+    listener.publish(f"{BASE}/action/{action}", payload)
+    wait_until(lambda: listener.last(f"{BASE}/error") is not None, what="the error")
+    error = listener.last(f"{BASE}/error")
+    assert error["topic"] == f"{BASE}/action/{action}" and error["error"]["code"] == code
+    assert error["error"]["message"] and not recorder.status()["recording"]
+
+
+def test_home_assistant_gets_a_recording_sensor_and_buttons(rig, listen):
+    control, _, _, _ = rig
+    listener = listen(f"{PREFIX}/+/test/+/config")
+    topics = [f"{PREFIX}/binary_sensor/test/recording/config", f"{PREFIX}/button/test/record/config",
+              f"{PREFIX}/button/test/record_stop/config"]
+    wait_until(lambda: all(listener.last(t) for t in topics), what="the recorder's entities")
+    sensor = listener.last(topics[0])
+    assert sensor["state_topic"] == f"{BASE}/recorder" and "value_json.recording" in sensor["value_template"]
+    assert listener.last(topics[1])["command_topic"] == f"{BASE}/action/record"
+    assert listener.last(topics[2])["command_topic"] == f"{BASE}/action/record_stop"
