@@ -170,8 +170,6 @@ def test_no_discovery_when_it_is_off(broker, control, scenes, listen):
 
 def test_the_problem_finder_is_a_sensor_and_gain_staging_a_button(broker, control, scenes, listen):
     from mixerd.diagnostics import Diagnostics
-    from mixerd.engine import Engine
-    from mixerd.recorder import Recorder, Takes
 
     diagnostics = Diagnostics(control, interval=0.05, raise_after=0.0)
     config = MqttConfig(broker=broker.url, node_id="test", meter_rate=0.0, expose=("main",))
