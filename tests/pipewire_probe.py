@@ -2,7 +2,8 @@
 
 ``pipewire_probe.py record PORT SECONDS``: connects ``PORT`` (e.g. ``mixerd:main_L``) to its input, records
 ``SECONDS`` of audio and prints JSON: the rate and period it ran at, the RMS level in dBFS and the frequency of
-the strongest tone (an FFT peak refined by parabolic interpolation: well under 0.1 Hz off for a clean sine).
+the strongest tone (an FFT peak refined by parabolic interpolation: well under 0.1 Hz off for a clean sine), over
+the longest stretch it recorded without a missed cycle.
 ``pipewire_probe.py info``: the server's rate and period.
 """
 
@@ -26,10 +27,25 @@ def tone_hz(x: np.ndarray, rate: int) -> float:
     return float((k + shift) * rate / len(x))
 
 
+def longest_run(blocks: list[tuple[int, np.ndarray]]) -> np.ndarray:
+    """The longest stretch of blocks without a gap between them. A Python callback on a busy machine misses
+    cycles now and then; glued together across a gap, a clean tone would measure off its frequency."""
+    best, start, frames = (0, 0), 0, 0  # the best run's (first, end) block; the current run's first and frames
+    best_frames = 0
+    for i, (at, block) in enumerate(blocks):
+        if i and at != blocks[i - 1][0] + len(blocks[i - 1][1]):
+            start, frames = i, 0
+        frames += len(block)
+        if frames > best_frames:
+            best, best_frames = (start, i + 1), frames
+    run = [b for _, b in blocks[best[0]:best[1]]]
+    return np.concatenate(run) if run else np.zeros(0, np.float32)
+
+
 def record(port: str, seconds: float) -> dict:
     client = jack.Client("pwprobe", no_start_server=True)
     inp = client.inports.register("in")
-    blocks: list[np.ndarray] = []
+    blocks: list[tuple[int, np.ndarray]] = []  # (the cycle's frame time, its frames)
     done = threading.Event()
     want: list[int | None] = [None]  # frames still to record; None: not recording yet
 
@@ -37,7 +53,7 @@ def record(port: str, seconds: float) -> dict:
     def process(frames):
         if want[0] is None or done.is_set():
             return
-        blocks.append(inp.get_array().copy())
+        blocks.append((client.last_frame_time, inp.get_array().copy()))
         want[0] -= frames
         if want[0] <= 0:
             done.set()
@@ -49,7 +65,9 @@ def record(port: str, seconds: float) -> dict:
     want[0] = int(seconds * rate)
     if not done.wait(seconds + 30):
         raise SystemExit(f"recorded only {sum(map(len, blocks))} frames of {port}")
-    x = np.concatenate(blocks)[: int(seconds * rate)].astype(np.float64)
+    x = longest_run(blocks).astype(np.float64)
+    if len(x) < rate // 4:
+        raise SystemExit(f"no quarter second of {port} without a missed cycle (a busy machine?)")
     out = {"rate": rate, "period": client.blocksize, "frames": len(x),
            "rms_db": float(10 * np.log10(max(np.mean(x ** 2), 1e-30))), "hz": tone_hz(x, rate)}
     client.deactivate()

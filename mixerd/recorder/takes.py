@@ -262,6 +262,7 @@ class Takes:
                 "started": started.isoformat(timespec="seconds"), "rate": rate, "sample_format": sample_format,
                 "sources": [{**s.to_dict(), "file": file_name(i + 1, s.name)} for i, s in enumerate(sources)],
                 "scene": scene, "markers": [], "frames": 0, "complete": False}
+        (folder / CHANGES).touch()  # every take has its change log, empty while nobody moved anything
         _write_json(folder / SIDECAR, info)
         return TakeFolder(folder, info)
 

@@ -24,7 +24,8 @@ import pytest
 from support import wait_until
 from test_app_a11y import axe_script, check
 from test_app_touch import INTERACTIVE, MEASURE, MIN_READOUT, MIN_TARGET, READOUTS
-from tour import LAYOUT, LOGIN, SCREENS, SHOTS, TABLET, View, band_app, open_view, sign_in
+from tour import LOGIN, SCREENS, SHOTS, TABLET, View, band_app, open_view, sign_in
+from tour import band_control, band_layout  # noqa: F401  (the band's mixer, with its database)
 
 pytestmark = pytest.mark.browser
 
@@ -32,16 +33,6 @@ CONSOLE = View("console", "#/console", '.strip[data-address="main"] .strip-fader
 SCENES = View("scenes", "#/console/scenes", ".scene-list .scene")
 GROUPS = View("groups", "#/console/groups", '.group-card[data-address="dca/1"] .slider[data-address="dca/1/fader"]')
 GENERATORS = View("generators", "#/console/generators", '.gen-card[data-address="gen/1"] .toggle')
-
-
-@pytest.fixture
-def layout():
-    return LAYOUT
-
-
-@pytest.fixture
-def control(stored_control):
-    return stored_control  # scenes, history and links need the database
 
 
 class Finger:

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import pytest
 from support import wait_until
-from tour import ADMIN_VIEWS, LAYOUT, LOGIN, SCREENS, View, band_app, open_view, sign_in, tour
+from tour import ADMIN_VIEWS, LOGIN, SCREENS, View, band_app, open_view, sign_in, tour
+from tour import band_control, band_layout  # noqa: F401  (the band's mixer, with its database)
 
 pytestmark = pytest.mark.browser
 
@@ -44,16 +45,6 @@ MEASURE = """([selector]) => [...document.querySelectorAll(selector)].filter((e)
     return { what: `${e.tagName.toLowerCase()}${cls ? "." + cls : ""} "${name}"`, width: r.width, height: r.height,
              font: parseFloat(getComputedStyle(e).fontSize), inline: e.tagName === "A" && !!e.closest("p") };
   })"""
-
-
-@pytest.fixture
-def layout():
-    return LAYOUT
-
-
-@pytest.fixture
-def control(stored_control):
-    return stored_control  # scenes, history and links need the database
 
 
 @pytest.mark.parametrize("screen", list(SCREENS))

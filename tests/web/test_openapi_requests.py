@@ -135,10 +135,15 @@ LAYOUT = Layout.simple(4, 3, stereo_buses=1, generators=1, fx=("reverb",))
 
 
 @pytest.fixture
-def mixer():
+def mixer(tmp_path):
+    from mixerd.engine import Engine
+    from mixerd.recorder import Recorder, Takes
+
     store = Store.memory()
-    control = Control(ParamTree.from_layout(LAYOUT), store=store)
-    app = create_app(control)
+    engine = Engine(LAYOUT)  # offline: the recorder's takes start and stop on its core
+    control = Control(ParamTree.from_layout(LAYOUT), link=engine, store=store)
+    recorder = Recorder(control, engine, Takes(tmp_path / "takes", reserve=0))
+    app = create_app(control, recorder=recorder)
     with TestClient(app) as client:
         assert client.post(f"{API}/scenes", json={"name": "Start"}).json()["id"] == 1
         control.set("ch/1/fader", -3, "rest")
@@ -186,6 +191,12 @@ OPERATIONS = {
     # The value's rule is that of the address in the path, which a schema cannot tie to the body; the
     # same rule is walked for every address through PATCH /params, and a 422 is documented:
     ("put", f"{API}/params/{{address}}"): None,
+    # A take of sources this mixer has (any string the schema allows may name none: not_found; twice: invalid_value):
+    ("post", f"{API}/recorder/start"): (f"{API}/recorder/start", {"sources": ["ch/1", "main"], "name": "Take"},
+                                        lambda client, _: client.post(f"{API}/recorder/stop"),
+                                        {"not_found", "invalid_value"}),
+    # These need a take (running, or on the disk); tests/web/test_api_recorder.py sends their bodies:
+    ("post", f"{API}/recorder/marker"): None, ("patch", f"{API}/takes/{{take_id}}"): None,
     # Access control is off in this app (409 auth_disabled); tests/web/test_auth.py covers these bodies:
     ("post", f"{API}/auth/setup"): None, ("post", f"{API}/auth/login"): None, ("post", f"{API}/auth/links"): None,
 }

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 from mixerd.control.access import Auth
 from mixerd.model import BusLayout, Layout
 
@@ -62,6 +64,18 @@ MIX_LINK_VIEWS = (
     View("mix-link-first-use", "#/mix/2", ".me-step .me-pick"),
     View("mix-link", "#/mix/2", '.send-row[data-ch="6"] .send-pan'),
 )
+
+
+@pytest.fixture(name="layout")
+def band_layout():
+    """The band's mixer (LAYOUT) for a module that tours it: ``from tour import band_control, band_layout``."""
+    return LAYOUT
+
+
+@pytest.fixture(name="control")
+def band_control(stored_control):
+    """The control core with its database: scenes, history, links and takes need it."""
+    return stored_control
 
 
 def band_app(control):

@@ -20,6 +20,7 @@ import * as linksView from "./views/links.js";
 import * as loginView from "./views/login.js";
 import * as mixView from "./views/mymix.js";
 import * as problemsView from "./views/problems.js";
+import * as recorderView from "./views/recorder.js";
 
 const conn = new Connection();
 const meters = new MeterRouter(conn);
@@ -54,6 +55,7 @@ export function parseRoute(hash) {
       return { name: "view", select: strip(rest), focus: query.get("focus") };
     case "flow": return { name: "flow", owner: strip(rest) || "ch/1" };
     case "links": return { name: "links" };
+    case "recorder": return { name: "recorder" };
     case "problems": return { name: "problems" };
     case "login": return { name: "login", next: query.get("next") };
     default: return { name: "home" };
@@ -85,13 +87,13 @@ function guard(route) {
   if (role === "mix") {
     // A mix link reaches its own mix and nothing else: another mix, a view or the console lead back to it.
     if (route.name === "mix" && route.bus === store.bus) return null;
-    toast(route.name === "console" || route.name === "links" ? "The console needs the admin password"
+    toast(["console", "links", "recorder"].includes(route.name) ? "The console needs the admin password"
       : "This link opens only your own mix", "info");
     return defaultRoute();
   }
   const allowed = ["view", "view-mix", "flow", "problems"];
   if (!allowed.includes(route.name)) {
-    if (route.name === "console" || route.name === "links") toast("The console needs the admin password", "info");
+    if (["console", "links", "recorder"].includes(route.name)) toast("The console needs the admin password", "info");
     return defaultRoute();
   }
   if (route.name === "mix" && !route.bus) return defaultRoute();
@@ -123,6 +125,7 @@ function render() {
         return focused(consoleView.mount(view, ctx, { tab: "mixer", select: route.select || "ch/1", readOnly: true }), route.focus);
       case "flow": return flowView.mount(view, ctx, { owner: route.owner });
       case "links": return linksView.mount(view, ctx);
+      case "recorder": return recorderView.mount(view, ctx);
       case "problems": return problemsView.mount(view, ctx);
       default: return () => {};
     }
@@ -188,6 +191,7 @@ function renderNav(route) {
     ["mix", `#/mix/${mixBus}`, "My mix", ICONS.user],
     ["console", "#/console", "Console", ICONS.sliders],
     ["flow", route.name === "flow" ? `#/flow/${route.owner}` : "#/flow/ch/1", "Flow", ICONS.flow],
+    ["recorder", "#/recorder", "Recorder", ICONS.record],
     ["links", "#/links", "Links", ICONS.link],
   ];
   for (const [name, href, text, paths] of items) {

@@ -355,6 +355,9 @@ export class Connection extends EventTarget {
         this.health = message;
         this.dispatchEvent(new CustomEvent("health", { detail: message }));
         break;
+      case "recorder": // a take started or stopped (GET /recorder has the status any time)
+        this.dispatchEvent(new CustomEvent("recorder", { detail: message }));
+        break;
       case "history":
         this.dispatchEvent(new CustomEvent("history", { detail: message }));
         break;
