@@ -54,6 +54,8 @@ OP_SOLO_AFL_L = MIX_OP_SOLO_AFL_L
 OP_SOLO_AFL_R = MIX_OP_SOLO_AFL_R
 OP_SOLO_SRC = MIX_OP_SOLO_SRC
 OP_GROUP_MAIN = MIX_OP_GROUP_MAIN
+OP_PLAY_SOURCE = MIX_OP_PLAY_SOURCE
+OP_PLAY_LEVEL = MIX_OP_PLAY_LEVEL
 IMMEDIATE = MIX_OP_IMMEDIATE
 METER_FIELDS = MIX_MF_FIELDS
 TP_TAPS = MIX_TP_PHASES * MIX_TP_TAPS
@@ -309,6 +311,50 @@ cdef class Take:
         return self.r.pending
 
 
+cdef class Playback:
+    """The ring of a take played back into channels (``Core.play``): ``write()`` what comes next of every track,
+    as far as ``room`` allows. For one disk thread."""
+
+    cdef mix_play_t *p
+    cdef bint _leaked  # detached while the audio thread never left it: not freed
+    cdef readonly uint32_t n_tracks, capacity
+
+    def __dealloc__(self):
+        if self.p != NULL and not self._leaked:
+            mixplay_free(self.p)
+
+    @property
+    def room(self):
+        """Frames of every track that fit in the ring now."""
+        return mixplay_room(self.p)
+
+    def write(self, frames):
+        """Append ``frames`` (float32, shape (n_tracks, k), k ≤ ``room``) after what was written."""
+        cdef float[:, ::1] src = np.ascontiguousarray(frames, dtype=np.float32).reshape(self.n_tracks, -1)
+        cdef uint32_t k = src.shape[1]
+        if k > mixplay_room(self.p):
+            raise ValueError(f"{k} frames do not fit: the ring has room for {mixplay_room(self.p)}")
+        if k:
+            with nogil:
+                mixplay_write(self.p, &src[0, 0], <uint32_t>src.shape[1], k)
+
+    @property
+    def played(self):
+        """Frames the audio thread has played from the ring."""
+        return self.p.tail
+
+    @property
+    def queued(self):
+        """Frames written and not played yet."""
+        cdef uint64_t tail = self.p.tail
+        return self.p.head - tail
+
+    @property
+    def starved(self):
+        """Frames played as silence because too little was written (the disk late, or the take over)."""
+        return self.p.starved
+
+
 cdef class Core:
     """One mixing core: ``n_inputs`` mono channels, the given buses, a stereo main.
 
@@ -326,6 +372,7 @@ cdef class Core:
     cdef uint64_t _busy_us_before, _timed_before  # the callback time of earlier JACK bindings
     cdef uint64_t _xruns_before  # the xruns earlier JACK bindings counted
     cdef Take _take  # the take being recorded
+    cdef Playback _playback  # the take being played back
 
     def __cinit__(self, uint32_t n_inputs, buses, uint32_t n_generators=4, *, uint32_t sample_rate=48000,
                   uint32_t max_frames=4096, uint32_t cmd_capacity=8192, uint32_t meter_slots=64,
@@ -396,6 +443,7 @@ cdef class Core:
             mix_jack_binding_free(self.binding)
         if self.c != NULL:
             mixcore_detach_rec(self.c)  # a take's ring is its Take's to free
+            mixcore_detach_play(self.c)  # and a playback's its Playback's
             mixcore_free(self.c)
 
     def record(self, taps, uint32_t capacity):
@@ -455,6 +503,59 @@ cdef class Core:
     def recording(self):
         """The take being recorded, or None."""
         return self._take
+
+    def play(self, channels, uint32_t capacity):
+        """Play a take into ``channels`` (0-based, track t into channels[t]) from a ring of ``capacity`` frames a
+        track; the channels hear it where OP_PLAY_SOURCE switched them to it. Returns the ``Playback`` to fill;
+        write some before the audio thread needs it. ValueError for a channel this core has not or named twice,
+        a bad capacity, or a take already playing."""
+        if self._playback is not None:
+            raise ValueError("a take is being played already: stop it first")
+        channels = [int(c) for c in channels]
+        if not channels or min(channels) < 0:
+            raise ValueError("a playback plays at least one track, into channels numbered from 0")
+        cdef uint32_t *cc = <uint32_t *>malloc(len(channels) * sizeof(uint32_t))
+        if cc == NULL:
+            raise MemoryError()
+        cdef mix_play_t *p = NULL
+        try:
+            for i, c in enumerate(channels):
+                cc[i] = c
+            p = mixplay_new(self.c, cc, len(channels), capacity)
+        finally:
+            free(cc)
+        if p == NULL:
+            raise ValueError(f"cannot play into channels {channels} from {capacity} frames: each a channel of "
+                             f"{self.n_inputs} at most once, the capacity a power of two ≥ {self.max_frames}")
+        cdef Playback playback = Playback.__new__(Playback)
+        playback.p = p
+        playback.n_tracks = len(channels)
+        playback.capacity = capacity
+        mixcore_attach_play(self.c, p)
+        self._playback = playback
+        return playback
+
+    def stop_playing(self, double wait=1.0):
+        """Stop taking from the playback's ring; returns it, or None. A period the audio thread is playing from
+        it is waited for up to ``wait`` seconds (one that never ends leaves the ring to it, never freed)."""
+        playback, self._playback = self._playback, None
+        if playback is None:
+            return None
+        mixcore_detach_play(self.c)
+        cdef double deadline = _monotonic() + wait
+        cdef timespec pause
+        pause.tv_sec, pause.tv_nsec = 0, 200000
+        while mixcore_rec_busy(self.c):
+            if _monotonic() > deadline:
+                playback._leaked = True
+                break
+            nanosleep(&pause, NULL)
+        return playback
+
+    @property
+    def playing(self):
+        """The take being played back, or None."""
+        return self._playback
 
     def post(self, uint32_t op, int32_t index, *values):
         """Queue one command with up to 6 values for the audio thread; False if the ring is full.

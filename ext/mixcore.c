@@ -238,6 +238,8 @@ static mix_ramp_t *ramp_target(mixcore_t *core, uint32_t op, int32_t index) {
     case MIX_OP_SOLO_AFL_R: return i < ni ? &core->solo_afl_r[i] : NULL;
     case MIX_OP_SOLO_SRC: return i <= mix_main_bus(core->n_buses) ? &core->solo_src[i] : NULL;
     case MIX_OP_GROUP_MAIN: return i < core->n_buses ? &core->group_main[i] : NULL;
+    case MIX_OP_PLAY_SOURCE: return i < ni ? &core->play_source[i] : NULL;
+    case MIX_OP_PLAY_LEVEL: return i == 0 ? &core->play_level : NULL;
     case MIX_OP_INSERT: {
         /* The inverse of mix_channel_insert_slot / mix_bus_insert_slot. */
         const uint32_t first_bus = mix_bus_insert_slot(ni, 0, 0);
@@ -748,6 +750,51 @@ static void rec_end(mixcore_t *core, uint32_t n) {
     atomic_store_explicit(&rec->head, head + n, memory_order_release);
 }
 
+/* ---- the player (audio thread; its ring's other side is in mixrec.c) ------------------------------ */
+
+/* Does this block take a block of the take played back? Only whole: too little written (the disk late, the take
+ * over) plays silence, counted. */
+static void play_begin(mixcore_t *core, uint32_t n) {
+    mix_play_t *play = core->play_now;
+    if (!play) return;
+    const uint64_t tail = atomic_load_explicit(&play->tail, memory_order_relaxed);
+    const uint64_t head = atomic_load_explicit(&play->head, memory_order_acquire);
+    play->playing = head - tail >= n;
+    if (!play->playing) atomic_fetch_add_explicit(&play->starved, n, memory_order_relaxed);
+}
+
+/* Channel c's block of the take played back, or NULL for silence (no take, no track for it, nothing written). */
+static const float *play_track(mixcore_t *core, uint32_t c, uint32_t n) {
+    mix_play_t *play = core->play_now;
+    if (!play || !play->playing || play->track_of[c] < 0) return NULL;
+    const uint32_t at = (uint32_t)(atomic_load_explicit(&play->tail, memory_order_relaxed) & (play->capacity - 1));
+    const float *track = play->data + (size_t)play->track_of[c] * play->capacity;
+    if (n <= play->capacity - at) return track + at;
+    const uint32_t first = play->capacity - at;  /* wraps around the ring's end: made whole in play_buf */
+    memcpy(core->play_buf, track + at, first * sizeof(float));
+    memcpy(core->play_buf + first, track, (n - first) * sizeof(float));
+    return core->play_buf;
+}
+
+static void play_end(mixcore_t *core, uint32_t n) {
+    mix_play_t *play = core->play_now;
+    if (!play || !play->playing) return;
+    const uint64_t tail = atomic_load_explicit(&play->tail, memory_order_relaxed);
+    atomic_store_explicit(&play->tail, tail + n, memory_order_release);
+}
+
+/* dst = live * (1 - g) + played * g * level, g and level ramped over the block (played NULL: silence). */
+static void play_mix(float *restrict dst, const float *live, const float *played, float g0, float g1, float l0,
+                     float l1, uint32_t n) {
+    const float inv = 1.0f / (float)n;
+    for (uint32_t i = 0; i < n; i++) {
+        const float t = (float)i * inv;
+        const float g = g0 + (g1 - g0) * t;
+        const float l = l0 + (l1 - l0) * t;
+        dst[i] = live[i] * (1.0f - g) + (played ? played[i] * g * l : 0.0f);
+    }
+}
+
 static void process_block(mixcore_t *core, const float *const *in, float *const *out, uint32_t n, uint64_t cycle);
 
 void mixcore_process(mixcore_t *core, const float *const *in, float *const *out, uint32_t n) {
@@ -758,6 +805,7 @@ void mixcore_process(mixcore_t *core, const float *const *in, float *const *out,
      * thread either did not get it or is done with it. */
     atomic_store(&core->rec_busy, 1u);
     core->rec_now = atomic_load(&core->rec);
+    core->play_now = atomic_load(&core->play);
     core->block_frame = atomic_load_explicit(&core->frames, memory_order_relaxed);
 
     if (n == 0) {
@@ -778,6 +826,7 @@ void mixcore_process(mixcore_t *core, const float *const *in, float *const *out,
         }
     }
     core->rec_now = NULL;
+    core->play_now = NULL;
     atomic_store_explicit(&core->rec_busy, 0u, memory_order_release);
     atomic_fetch_add_explicit(&core->frames, n, memory_order_relaxed);
     atomic_store_explicit(&core->cycles, cycle, memory_order_release);
@@ -802,12 +851,22 @@ static void process_block(mixcore_t *core, const float *const *in, float *const 
 
     rec_begin(core, n);
     mix_rec_t *rec = core->rec_now && core->rec_now->writing ? core->rec_now : NULL;
+    play_begin(core, n);
+    float l0, l1;
+    ramp_block(&core->play_level, n, &l0, &l1);
 
     /* 2. channel strips: input (+ generators) -> trim -> inserts -> mute -> pre; pre -> fader -> post */
     for (uint32_t c = 0; c < n_in; c++) {
         float *pre = core->pre + (size_t)c * stride;
         const float *src = in[c];
         if (rec && rec->raw_tap[c] >= 0) rec_put(rec, rec->raw_tap[c], src, n);
+        /* Virtual soundcheck: the take played back replaces the input here, before the trim, so the strip and
+         * every mix hear it as they would the band. */
+        if (!ramp_is_zero(&core->play_source[c])) {
+            ramp_block(&core->play_source[c], n, &g0, &g1);
+            play_mix(pre, src, play_track(core, c, n), g0, g1, l0, l1, n);
+            src = pre;
+        }
         for (uint32_t k = 0; k < core->n_gens; k++) {
             if (!(live_mask & (1u << k)) || core->gens[k].target != (int32_t)c) continue;
             const float *gb = core->gen_buf + (size_t)k * stride;
@@ -952,6 +1011,7 @@ static void process_block(mixcore_t *core, const float *const *in, float *const 
     }
 
     rec_end(core, n);
+    play_end(core, n);
     core->acc_frames += n;
     if (core->acc_frames >= core->meter_interval) publish_meters(core, cycle);
 }
@@ -981,12 +1041,14 @@ static void bus_free(mix_bus_t *bus) {
 void mixcore_free(mixcore_t *core) {
     if (!core) return;
     mixrec_free(atomic_load(&core->rec));  /* no audio thread runs the core now */
+    mixplay_free(atomic_load(&core->play));
     for (uint32_t b = 0; core->buses && b < core->n_buses; b++) bus_free(&core->buses[b]);
     bus_free(&core->main);
     bus_free(&core->solo);
     void *blocks[] = {core->trim, core->mute, core->fader, core->main_l, core->main_r, core->send_pre,
                       core->send_post, core->master, core->returns, core->solo_pfl, core->solo_afl_l,
-                      core->solo_afl_r, core->solo_src, core->group_main, core->strips, core->buses, core->gens,
+                      core->solo_afl_r, core->solo_src, core->group_main, core->play_source, core->play_buf,
+                      core->strips, core->buses, core->gens,
                       core->pre, core->post, core->gen_buf, core->scratch, core->pre_silent, core->post_silent,
                       (void *)core->in_slice, core->out_slice, core->acc, core->acc_ms, core->acc_kms, core->acc_gr, core->cmds.slots, core->meters.data,
                       core->meters.cycle, core->meters.frames};
@@ -1135,6 +1197,8 @@ mixcore_t *mixcore_new(uint32_t n_inputs, uint32_t n_buses, const mix_bus_shape_
     core->solo_afl_r = alloc_zeroed(ni * sizeof(mix_ramp_t));
     core->solo_src = alloc_zeroed(((size_t)mix_main_bus(n_buses) + 1) * sizeof(mix_ramp_t));
     core->group_main = alloc_zeroed((n_buses ? n_buses : 1) * sizeof(mix_ramp_t));
+    core->play_source = alloc_zeroed(ni * sizeof(mix_ramp_t));
+    core->play_buf = alloc_zeroed(core->max_frames * sizeof(float));
     core->strips = alloc_zeroed(ni * sizeof(mix_strip_t));
     core->gens = alloc_zeroed(n_gens * sizeof(mix_gen_t));
     core->pre = alloc_zeroed(ni * core->max_frames * sizeof(float));
@@ -1157,7 +1221,8 @@ mixcore_t *mixcore_new(uint32_t n_inputs, uint32_t n_buses, const mix_bus_shape_
     core->meters.frames = alloc_zeroed(meter_slots * sizeof(uint32_t));
     if (!ok || !core->trim || !core->mute || !core->fader || !core->main_l || !core->main_r || !core->send_pre ||
         !core->send_post || !core->master || !core->returns || !core->solo_pfl || !core->solo_afl_l ||
-        !core->solo_afl_r || !core->solo_src || !core->group_main || !core->strips || !core->gens || !core->pre ||
+        !core->solo_afl_r || !core->solo_src || !core->group_main || !core->play_source || !core->play_buf ||
+        !core->strips || !core->gens || !core->pre ||
         !core->post || !core->gen_buf || !core->scratch || !core->pre_silent || !core->post_silent || !core->acc ||
         !core->in_slice || !core->out_slice ||
         !core->acc_ms || !core->acc_kms || !core->acc_gr || !core->cmds.slots || !core->meters.data ||
@@ -1170,6 +1235,7 @@ mixcore_t *mixcore_new(uint32_t n_inputs, uint32_t n_buses, const mix_bus_shape_
     ramps_init(core->trim, ni, 1.0f);
     ramps_init(core->mute, ni, 1.0f);
     ramps_init(core->master, masters, 1.0f);
+    core->play_level.cur = core->play_level.target = 1.0f;
     for (uint32_t c = 0; c < n_inputs; c++) {
         mix_strip_t *s = &core->strips[c];
         for (uint32_t k = 0; k < MIX_CH_FILTERS; k++) mix_biquad_init(&s->filters[k]);

@@ -76,6 +76,9 @@ enum {
     MIX_OP_SOLO_AFL_R = 27,
     MIX_OP_SOLO_SRC = 28,  /* index: bus, or mix_main_bus(n_buses); v0: gain of its output into the solo bus */
     MIX_OP_GROUP_MAIN = 29, /* index: a group bus; v0: gain of its output into the main (0: not assigned) */
+    MIX_OP_PLAY_SOURCE = 30, /* index: channel; v0: 1 = its input is the take played back, 0 = the live input
+                              * (crossfaded: virtual soundcheck switched on and off without a click) */
+    MIX_OP_PLAY_LEVEL = 31,  /* v0: 0…1, the level of the take played back (ramped: a stop or a locate fades) */
     MIX_OP_COUNT
 };
 
@@ -228,6 +231,20 @@ typedef struct {
     uint32_t writing;         /* audio thread: this block goes into the ring */
 } mix_rec_t;
 
+/* The player's ring (disk -> audio): a take played back into channels (virtual soundcheck). The disk thread
+ * writes every track ahead of the audio; each block the audio thread takes a block of it whole, or (the disk
+ * late, the take over) plays silence and counts it. */
+typedef struct {
+    uint32_t n_tracks;
+    uint32_t capacity;        /* frames per track, a power of two */
+    int32_t *track_of;        /* [n_inputs] the track that plays into channel c, -1 none */
+    float *data;              /* [n_tracks][capacity] */
+    _Atomic uint64_t head;    /* frames written (disk thread) */
+    _Atomic uint64_t tail;    /* frames played (audio thread) */
+    _Atomic uint64_t starved; /* frames played as silence: the disk was late or the take ended */
+    uint32_t playing;         /* audio thread: this block takes a block of the ring */
+} mix_play_t;
+
 typedef struct {
     uint32_t n_inputs;
     uint32_t n_buses;        /* aux and FX buses */
@@ -256,6 +273,9 @@ typedef struct {
     mix_ramp_t *solo_afl_r;   /* [n_inputs] */
     mix_ramp_t *solo_src;     /* [n_buses + 1] bus outputs and the main into the solo bus */
     mix_ramp_t *group_main;   /* [n_buses] group bus outputs into the main */
+    mix_ramp_t *play_source;  /* [n_inputs] 0 = the live input, 1 = the take played back (MIX_OP_PLAY_SOURCE) */
+    mix_ramp_t play_level;    /* the take played back, 0…1 (MIX_OP_PLAY_LEVEL) */
+    float *play_buf;          /* [max_frames] a track's block that wraps around the ring's end */
     mix_strip_t *strips;      /* [n_inputs] */
     mix_bus_t *buses;         /* [n_buses] */
     mix_bus_t main;           /* the main mix, processed like a stereo bus */
@@ -282,11 +302,14 @@ typedef struct {
     mix_cmd_ring_t cmds;
     mix_meter_ring_t meters;
 
-    /* The take being recorded (NULL: none). The audio thread sets rec_busy before it looks and clears it after
-     * the block, so the control side frees a detached one only once rec_busy is 0 (both seq_cst). */
+    /* The take being recorded and the one played back (NULL: none). The audio thread sets rec_busy before it
+     * looks at either and clears it after the period, so the control side frees a detached ring only once
+     * rec_busy is 0 (both seq_cst). */
     _Atomic(mix_rec_t *) rec;
+    _Atomic(mix_play_t *) play;
     _Atomic uint32_t rec_busy;
     mix_rec_t *rec_now;       /* audio thread: the take this period writes to */
+    mix_play_t *play_now;     /* audio thread: the take this period plays */
     uint64_t block_frame;     /* audio thread: core frames before the block being mixed */
 
     _Atomic uint64_t cycles;        /* blocks processed */
@@ -430,6 +453,19 @@ uint32_t mixrec_read(mix_rec_t *rec, float *out, uint32_t stride, uint32_t max, 
 /* Disk thread: the oldest gap not taken yet (1) or none (0). Read gaps after the data: a gap comes before the
  * frames written at its position, and is published before them. */
 int mixrec_take_gap(mix_rec_t *rec, mix_rec_gap_t *gap);
+
+/* Control side: a player's ring of `n_tracks` tracks of `capacity` frames (a power of two, at least max_frames),
+ * `channels[t]` the channel track t plays into (each channel at most once); NULL when they do not fit. */
+mix_play_t *mixplay_new(const mixcore_t *core, const uint32_t *channels, uint32_t n_tracks, uint32_t capacity);
+void mixplay_free(mix_play_t *play);
+/* Control side: start playing `play` (0), or -1 while another is attached; detach returns it (free it once
+ * mixcore_rec_busy() is 0). */
+int mixcore_attach_play(mixcore_t *core, mix_play_t *play);
+mix_play_t *mixcore_detach_play(mixcore_t *core);
+/* Disk thread: room for how many frames of every track (write them with mixplay_write). */
+uint32_t mixplay_room(mix_play_t *play);
+/* Disk thread: `frames` frames of every track from `src` (track t at src + t * stride), after what was written. */
+void mixplay_write(mix_play_t *play, const float *src, uint32_t stride, uint32_t frames);
 
 /* Audio thread: drain commands, mix one block. `in` has n_inputs buffers, `out` n_outputs. A block longer
  * than max_frames (a period JACK or PipeWire changed at run time) is mixed in slices of max_frames. */

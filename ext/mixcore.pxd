@@ -30,6 +30,13 @@ cdef extern from "mixcore.h" nogil:
         uint32_t index
         uint32_t side
 
+    ctypedef struct mix_play_t:
+        uint32_t n_tracks
+        uint32_t capacity
+        uint64_t head
+        uint64_t tail
+        uint64_t starved
+
     ctypedef struct mix_rec_gap_t:
         uint64_t at
         uint64_t frames
@@ -75,6 +82,8 @@ cdef extern from "mixcore.h" nogil:
         MIX_OP_SOLO_AFL_R
         MIX_OP_SOLO_SRC
         MIX_OP_GROUP_MAIN
+        MIX_OP_PLAY_SOURCE
+        MIX_OP_PLAY_LEVEL
         MIX_OP_IMMEDIATE
         MIX_CMD_VALUES
         MIX_MF_FIELDS
@@ -169,6 +178,13 @@ cdef extern from "mixcore.h" nogil:
     int mixcore_rec_busy(mixcore_t *core) noexcept
     uint32_t mixrec_read(mix_rec_t *rec, float *out, uint32_t stride, uint32_t max, uint64_t *at) noexcept
     int mixrec_take_gap(mix_rec_t *rec, mix_rec_gap_t *gap) noexcept
+    mix_play_t *mixplay_new(const mixcore_t *core, const uint32_t *channels, uint32_t n_tracks,
+                            uint32_t capacity) noexcept
+    void mixplay_free(mix_play_t *play) noexcept
+    int mixcore_attach_play(mixcore_t *core, mix_play_t *play) noexcept
+    mix_play_t *mixcore_detach_play(mixcore_t *core) noexcept
+    uint32_t mixplay_room(mix_play_t *play) noexcept
+    void mixplay_write(mix_play_t *play, const float *src, uint32_t stride, uint32_t frames) noexcept
     void mixcore_process(mixcore_t *core, const float *const *inputs, float *const *outputs,
                          uint32_t nframes) noexcept
 

@@ -91,6 +91,66 @@ uint32_t mixrec_read(mix_rec_t *rec, float *out, uint32_t stride, uint32_t max, 
     return n;
 }
 
+/* ---- the player's ring: control and disk side ----------------------------------------------------- */
+
+void mixplay_free(mix_play_t *play) {
+    if (!play) return;
+    free(play->track_of);
+    free(play->data);
+    free(play);
+}
+
+mix_play_t *mixplay_new(const mixcore_t *core, const uint32_t *channels, uint32_t n_tracks, uint32_t capacity) {
+    if (n_tracks == 0 || capacity < core->max_frames || (capacity & (capacity - 1)) != 0) return NULL;
+    mix_play_t *play = calloc(1, sizeof *play);
+    if (!play) return NULL;
+    play->n_tracks = n_tracks;
+    play->capacity = capacity;
+    const size_t n_in = core->n_inputs ? core->n_inputs : 1;
+    play->track_of = malloc(n_in * sizeof *play->track_of);
+    void *data = NULL;
+    if (posix_memalign(&data, 64, (size_t)n_tracks * capacity * sizeof(float)) == 0) play->data = data;
+    if (!play->track_of || !play->data) {
+        mixplay_free(play);
+        return NULL;
+    }
+    memset(play->data, 0, (size_t)n_tracks * capacity * sizeof(float));
+    for (size_t c = 0; c < n_in; c++) play->track_of[c] = -1;
+    for (uint32_t t = 0; t < n_tracks; t++) {
+        if (channels[t] >= core->n_inputs || play->track_of[channels[t]] >= 0) {
+            mixplay_free(play);
+            return NULL;
+        }
+        play->track_of[channels[t]] = (int32_t)t;
+    }
+    return play;
+}
+
+int mixcore_attach_play(mixcore_t *core, mix_play_t *play) {
+    mix_play_t *none = NULL;
+    return atomic_compare_exchange_strong(&core->play, &none, play) ? 0 : -1;
+}
+
+mix_play_t *mixcore_detach_play(mixcore_t *core) { return atomic_exchange(&core->play, NULL); }
+
+uint32_t mixplay_room(mix_play_t *play) {
+    const uint64_t head = atomic_load_explicit(&play->head, memory_order_relaxed);
+    const uint64_t tail = atomic_load_explicit(&play->tail, memory_order_acquire);
+    return (uint32_t)(play->capacity - (head - tail));
+}
+
+void mixplay_write(mix_play_t *play, const float *src, uint32_t stride, uint32_t frames) {
+    const uint64_t head = atomic_load_explicit(&play->head, memory_order_relaxed);
+    const uint32_t at = (uint32_t)(head & (play->capacity - 1));
+    const uint32_t first = frames < play->capacity - at ? frames : play->capacity - at;
+    for (uint32_t t = 0; t < play->n_tracks; t++) {
+        float *track = play->data + (size_t)t * play->capacity;
+        memcpy(track + at, src + (size_t)t * stride, first * sizeof(float));
+        memcpy(track, src + (size_t)t * stride + first, (frames - first) * sizeof(float));
+    }
+    atomic_store_explicit(&play->head, head + frames, memory_order_release);
+}
+
 int mixrec_take_gap(mix_rec_t *rec, mix_rec_gap_t *gap) {
     const uint32_t tail = atomic_load_explicit(&rec->gap_tail, memory_order_relaxed);
     if (tail == atomic_load_explicit(&rec->gap_head, memory_order_acquire)) return 0;
