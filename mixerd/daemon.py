@@ -25,7 +25,7 @@ from mixerd.frontend import FrontEnd, Services
 from mixerd.jackhost import JackHost, ServerSpec, Wiring, input_port_names, output_port_names, port_limit
 from mixerd.model.params import ParamTree
 from mixerd.profiles import Profile, ProfileError, connected, list_profiles, load_profile
-from mixerd.recorder import Recorder, Takes, repair
+from mixerd.recorder import Player, Recorder, Takes, repair
 from mixerd.store import Store
 from mixerd.system.children import ChildRecord
 
@@ -57,8 +57,9 @@ class Mixer:
     scenes: SceneService | None = None
     #: the live signal-flow problem finder, shared by the web app and MQTT
     diagnostics: Diagnostics | None = None
-    #: multitrack recording (None: ``[recorder] enabled = false``)
+    #: multitrack recording and virtual soundcheck (None: ``[recorder] enabled = false``)
     recorder: Recorder | None = None
+    player: Player | None = None
     #: the HTTP socket the web front end serves on (None: no web front end, as in-process tests run it)
     http_socket: socket.socket | None = None
     #: the web app's address, for Home Assistant's "visit device" link (default: from ``http_socket``)
@@ -130,13 +131,14 @@ class Mixer:
         self.scenes.start()  # its automatic versions, whichever front ends run
         if cfg.recorder.enabled:
             self.recorder = make_recorder(cfg, self.control, self.engine, self.scenes)
+            self.player = Player(self.control, self.engine, self.recorder.takes)
         self.diagnostics = Diagnostics(self.control, recorder=self.recorder)
         self.control.follow_problems(self.diagnostics)  # its changes are ``problems`` notices for the front ends
         self.diagnostics.start()
         if self.web_url is None and self.http_socket is not None:
             self.web_url = web_addresses(self.http_socket, "https" if cfg.http.tls else "http")[-1]
         self.services = Services(cfg, self.control, self.scenes, self.diagnostics, self.auth, self.profile.name,
-                                 self.web_url, self.recorder)
+                                 self.web_url, self.recorder, self.player)
         try:
             for front_end in self._front_ends():
                 front_end.start(self.services)
@@ -175,6 +177,9 @@ class Mixer:
         while self.front_ends:
             self.front_ends.pop().stop()
         self.services = None
+        if self.player:
+            self.player.close()
+            self.player = None
         if self.recorder:
             self.recorder.close()  # a take that runs is kept, complete, before the audio stops
             self.recorder = None

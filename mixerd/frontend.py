@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from mixerd.control.access import Auth
     from mixerd.control.scenes import SceneService
     from mixerd.diagnostics import Diagnostics
-    from mixerd.recorder import Recorder
+    from mixerd.recorder import Player, Recorder
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class Services:
     interface: str
     web_url: str | None = None
     recorder: "Recorder | None" = None
+    player: "Player | None" = None
 
 
 class FrontEnd(Protocol):

@@ -30,6 +30,7 @@ One stream per Control carries two kinds of item, in the order they happened:
     ``{"id", "name", "created", "updated", "size"}`` (times in seconds since the epoch), ``current`` the scene
     the mix is at ``{"id", "name", "modified"}`` or null, ``revision`` grows with every such change (emitted
     by ``SceneService``).
+  - ``player``: a take started or stopped playing back (``data`` is ``Player.status()``).
   - ``recorder``: the recorder's status changed (a take started, stopped or ended by itself; ``data`` is
     ``Recorder.status()``, emitted by ``mixerd.recorder.Recorder``).
   - ``problems``: the problem finder's list changed; ``data`` is ``Diagnostics.problems()``, ``source``
@@ -56,7 +57,7 @@ from typing import Any, Callable, Iterable, Mapping, Union
 #: Who caused a change.
 ORIGINS: tuple[str, ...] = ("rest", "ws", "mqtt", "scene", "undo", "system")
 #: The typed notices (see the module docstring).
-NOTICE_KINDS: tuple[str, ...] = ("undo", "history", "scenes", "problems", "health", "recorder")
+NOTICE_KINDS: tuple[str, ...] = ("undo", "history", "scenes", "problems", "health", "recorder", "player")
 #: The most history rows one ``history`` notice carries (a scene recall may change thousands at once).
 HISTORY_ENTRIES = 100
 

@@ -76,10 +76,12 @@ class MqttBridge:
     """Publishes ``control``'s state to MQTT and applies commands from it. ``config`` is an
     ``MqttConfig``; ``scenes`` (a SceneService) enables the scene actions and ``{base}/scene``;
     ``diagnostics`` (the live problem finder) is published on ``{base}/diagnostics``; ``recorder`` enables the
-    record, record_stop and marker actions and ``{base}/recorder``. ``clock``
+    record, record_stop and marker actions and ``{base}/recorder``, ``player`` the play and play_stop actions and
+    ``{base}/player``. ``clock``
     (monotonic seconds) times the loudness values."""
 
-    def __init__(self, control, config, scenes=None, *, diagnostics=None, recorder=None, client_id: str | None = None,
+    def __init__(self, control, config, scenes=None, *, diagnostics=None, recorder=None, player=None,
+                 client_id: str | None = None,
                  model: str = "mixerd", configuration_url: str | None = None,
                  clock: Callable[[], float] = time.monotonic):
         self.control = control
@@ -87,6 +89,7 @@ class MqttBridge:
         self.scenes = scenes
         self.diagnostics = diagnostics
         self.recorder = recorder
+        self.player = player
         if diagnostics is not None:
             control.follow_problems(diagnostics)  # its changes come as ``problems`` notices
         self._assistant = diagnostics.assistant if diagnostics is not None else gainstaging.Assistant(control)
@@ -276,6 +279,8 @@ class MqttBridge:
             self._start_gain_staging(payload)
         elif name in ("record", "record_stop", "marker"):
             self._recorder_action(name, payload)
+        elif name in ("play", "play_stop"):
+            self._player_action(name, payload)
         else:  # scene_recall, scene_save
             if self.scenes is None:
                 raise PayloadError("not_available", "scenes are not available on this mixer")
@@ -301,6 +306,20 @@ class MqttBridge:
                 raise PayloadError("invalid_value", "the record payload is empty or a JSON object", allowed=allowed)
             self.recorder.start(body.get("sources"), name=body.get("name"), tap=body.get("tap", "trim"),
                                 actor="mqtt")
+
+    def _player_action(self, name: str, payload: bytes) -> None:
+        """Play a take back into its channels, or stop (what {base}/player then says is the answer)."""
+        if self.player is None:
+            raise PayloadError("not_available", "this mixer does not play takes back ([recorder] enabled = false)")
+        if name == "play_stop":
+            self.player.stop()
+            return
+        text = decode(payload).strip()
+        body = read_json(text) if text.startswith("{") else {"take": _unquote(text)}
+        allowed = 'a take id, or {"take": "<id>", "start": <seconds>, "loop": [<A>, <B>]}'
+        if not isinstance(body, dict) or set(body) - {"take", "start", "loop"}:
+            raise PayloadError("invalid_value", "the play payload is a take id or a JSON object", allowed=allowed)
+        self.player.play(body.get("take"), body.get("start", 0.0), body.get("loop"))
 
     def _send_recorder(self, status: dict[str, Any] | None) -> None:
         """``{base}/recorder`` (retained): recording or not, the take, its sources, audio lost, room left, the
@@ -411,7 +430,7 @@ class MqttBridge:
             self._publish(self.topics.state(address), state_payload(value), retain=True)
 
     def _publish_loop(self) -> None:
-        sub = self.control.subscribe(maxsize=16384, notices=("scenes", "problems", "health", "recorder"))
+        sub = self.control.subscribe(maxsize=16384, notices=("scenes", "problems", "health", "recorder", "player"))
         pending: dict[str, Any] = {}   # address → newest value not yet published
         last: dict[str, float] = {}    # address → when it was last published
         meter_period = 1.0 / self.config.meter_rate if self.config.meter_rate > 0 else None
@@ -441,6 +460,9 @@ class MqttBridge:
                         diagnostics_sent = self._send_diagnostics(self.diagnostics.problems(), None)
                     if self.recorder is not None:
                         self._send_recorder(self.recorder.status())
+                    if self.player is not None:
+                        self._publish(self.topics.player, json.dumps(self.player.status(), ensure_ascii=False),
+                                      retain=True)
                     if self._loudness.sent:  # retained: a broker that restarted empty has it again
                         self._publish(self.topics.loudness, json.dumps(self._loudness.sent), retain=True)
                 now = time.monotonic()
@@ -462,6 +484,9 @@ class MqttBridge:
                                 diagnostics_sent = self._send_diagnostics(dict(event.data), diagnostics_sent)
                             elif event.kind == "recorder" and self._connected.is_set():
                                 self._send_recorder(dict(event.data))
+                            elif event.kind == "player" and self._connected.is_set():
+                                self._publish(self.topics.player, json.dumps(event.data, ensure_ascii=False),
+                                              retain=True)
                         else:
                             pending[event.address] = event.value
                             scene_stale = self.scenes is not None

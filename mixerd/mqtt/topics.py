@@ -32,6 +32,9 @@ ACTIONS = {
               "\"name\": \"Rehearsal\", \"tap\": \"trim\" or \"raw\"}: start a take; {base}/recorder follows",
     "record_stop": "anything (ignored): stop the take",
     "marker": "the marker's name (e.g. verse 2), at this moment of the take",
+    "play": "a take's id, or JSON {\"take\": \"20261203-201500\", \"start\": 62.5, \"loop\": [62.5, 80]}: play it back "
+            "into its channels (virtual soundcheck); {base}/player follows",
+    "play_stop": "anything (ignored): stop playing back, the channels hear the band again",
 }
 _TRUE = ("on", "true", "1", "yes")
 _FALSE = ("off", "false", "0", "no")
@@ -76,6 +79,10 @@ class Topics:
     @property
     def recorder(self) -> str:
         return f"{self.base}/recorder"
+
+    @property
+    def player(self) -> str:
+        return f"{self.base}/player"
 
     @property
     def diagnostics(self) -> str:

@@ -27,14 +27,15 @@ API_PREFIX = "/api/v1"
 
 
 def create_app(control: Control, scenes: SceneService | None = None, auth: Auth | None = None,
-               diagnostics: Diagnostics | None = None, recorder=None) -> FastAPI:
+               diagnostics: Diagnostics | None = None, recorder=None, player=None) -> FastAPI:
     """A FastAPI app serving the REST API and the WebSocket under /api/v1 and the web app at / for ``control``.
 
     ``scenes`` (scenes, safes, versions, A/B) defaults to a SceneService on ``control``'s store; the app's
     lifespan runs its automatic-version thread and closes the WebSockets at shutdown. ``auth`` turns access
     control on (see mixerd/control/access.py); None leaves the API open to everyone. ``diagnostics`` (the live
     problem finder, shared with MQTT) defaults to one of the app's own, run by its lifespan. ``recorder`` (the
-    daemon's ``mixerd.recorder.Recorder``) serves /recorder and /takes; None: they answer 503."""
+    daemon's ``mixerd.recorder.Recorder``) serves /recorder and /takes, ``player`` (its ``Player``) /player; None:
+    they answer 503."""
     scenes = scenes if scenes is not None else SceneService(control)
     own_diagnostics = diagnostics is None
     diagnostics = Diagnostics(control) if diagnostics is None else diagnostics
@@ -65,6 +66,7 @@ def create_app(control: Control, scenes: SceneService | None = None, auth: Auth 
     app.state.auth = auth
     app.state.diagnostics = diagnostics
     app.state.recorder = recorder
+    app.state.player = player
     app.state.live = live
     install_error_handlers(app)
     install_allowed_methods(app)  # OPTIONS and every 405 list all of a path's methods

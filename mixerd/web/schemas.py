@@ -669,6 +669,30 @@ class TakesOut(BaseModel):
     takes: list[TakeOut]
 
 
+class PlayIn(BaseModel):
+    """Body of ``POST /player/play``: a take, where to start, an optional loop (seconds)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"take": "20261203-201500", "start": 62.5, "loop": [62.5, 80.0]}]})
+    take: str = Field(max_length=40, description="the take's id")
+    start: float = Field(0.0, ge=0, description="seconds into the take (a locate is a play from elsewhere)")
+    loop: list[float] | None = Field(None, min_length=2, max_length=2,
+                                     description="[A, B] seconds: played over and over, seamlessly")
+
+
+class PlayerOut(BaseModel):
+    """The player now (also the WebSocket's ``player`` message when a take starts or stops)."""
+
+    playing: bool
+    take: str | None
+    name: str | None
+    position: float = Field(description="seconds into the take, being heard now")
+    seconds: float = Field(description="the take's length")
+    loop: list[float] | None
+    channels: list[str] = Field(description="the channels hearing the take instead of their inputs")
+    starved: float = Field(description="seconds played as silence: the disk was late, or the take ended")
+
+
 class TakeRename(BaseModel):
     """Body of ``PATCH /takes/{id}``."""
 

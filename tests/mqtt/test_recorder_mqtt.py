@@ -15,7 +15,7 @@ from mixerd.control import Control
 from mixerd.engine import Engine
 from mixerd.model import Layout, ParamTree
 from mixerd.mqtt import MqttBridge
-from mixerd.recorder import Recorder, Takes
+from mixerd.recorder import Player, Recorder, Takes
 
 BASE = "mixerd/test"
 PREFIX = "homeassistant"
@@ -30,11 +30,14 @@ def rig(broker, tmp_path):
     engine.load(tree.defaults())
     control = Control(tree, link=engine)
     recorder = Recorder(control, engine, Takes(tmp_path / "takes", reserve=0), buffer_s=5.0)
-    bridge = MqttBridge(control, MqttConfig(broker=broker.url, node_id="test", meter_rate=0), recorder=recorder)
+    player = Player(control, engine, recorder.takes)
+    bridge = MqttBridge(control, MqttConfig(broker=broker.url, node_id="test", meter_rate=0), recorder=recorder,
+                        player=player)
     bridge.start()
     wait_until(lambda: bridge.connected, timeout=10, what="the bridge connected")
     yield control, engine, recorder, bridge
     bridge.stop()
+    player.close()
     recorder.close()
 
 
@@ -86,3 +89,21 @@ def test_home_assistant_gets_a_recording_sensor_and_buttons(rig, listen):
     assert sensor["state_topic"] == f"{BASE}/recorder" and "value_json.recording" in sensor["value_template"]
     assert listener.last(topics[1])["command_topic"] == f"{BASE}/action/record"
     assert listener.last(topics[2])["command_topic"] == f"{BASE}/action/record_stop"
+
+
+def test_an_automation_plays_a_take_back(rig, listen):
+    _, engine, recorder, _ = rig
+    recorder.start(["ch/1"])
+    engine.core.process(np.zeros((2, RATE // 2), np.float32))
+    take = recorder.stop()["id"]
+    listener = listen(f"{BASE}/#")
+    listener.publish(f"{BASE}/action/play", take)
+    wait_until(lambda: (listener.last(f"{BASE}/player") or {}).get("playing"), what="playing")
+    assert listener.last(f"{BASE}/player")["channels"] == ["ch/1"]
+    listener.publish(f"{BASE}/action/play", json.dumps({"take": take, "start": 0.1, "loop": [0.1, 0.4]}))
+    wait_until(lambda: (listener.last(f"{BASE}/player") or {}).get("loop") == [0.1, 0.4], what="the loop")
+    listener.publish(f"{BASE}/action/play_stop", "")
+    wait_until(lambda: listener.last(f"{BASE}/player")["playing"] is False, what="stopped")
+    listener.publish(f"{BASE}/action/play", "20001203-120000")
+    wait_until(lambda: listener.last(f"{BASE}/error") is not None, what="the error")
+    assert listener.last(f"{BASE}/error")["error"]["code"] == "not_found"

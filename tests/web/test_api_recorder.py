@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from support import RATE
 
 from mixerd.control.scenes import SceneService
-from mixerd.recorder import Recorder, Takes
+from mixerd.recorder import Player, Recorder, Takes
 from mixerd.web import create_app
 
 API = "/api/v1"
@@ -29,8 +29,15 @@ def recorder(control, engine, tmp_path):
 
 
 @pytest.fixture
-def api(control, recorder):
-    with TestClient(create_app(control, SceneService(control), recorder=recorder)) as client:
+def player(control, engine, recorder):
+    player = Player(control, engine, recorder.takes)
+    yield player
+    player.close()
+
+
+@pytest.fixture
+def api(control, recorder, player):
+    with TestClient(create_app(control, SceneService(control), recorder=recorder, player=player)) as client:
         yield client
 
 
@@ -115,3 +122,28 @@ def test_every_socket_hears_a_take_start_and_stop(api):
                 said.append(json.loads(message["text"]))
     assert [(m["type"], m["recording"]) for m in said] == [("recorder", True), ("recorder", False)]
     assert said[0]["sources"] == ["ch/1"] and said[1]["take"] is None
+
+
+def test_virtual_soundcheck_over_rest(api, engine, play):
+    x = np.random.default_rng(2).uniform(-0.5, 0.5, (engine.layout.n_inputs, RATE)).astype(np.float32)
+    api.post(f"{API}/recorder/start", json={"sources": ["ch/1", "ch/3", "main"]})
+    play(inputs=x)
+    take = api.post(f"{API}/recorder/stop").json()["id"]
+    assert api.get(f"{API}/player").json()["playing"] is False
+    playing = api.post(f"{API}/player/play", json={"take": take, "start": 0.25, "loop": [0.25, 0.75]})
+    assert playing.status_code == 200, playing.text
+    status = playing.json()
+    assert status["playing"] and status["channels"] == ["ch/1", "ch/3"] and status["loop"] == [0.25, 0.75]
+    play(frames=RATE // 10)
+    assert 0.25 <= api.get(f"{API}/player").json()["position"] < 0.75
+    assert api.post(f"{API}/player/stop").json()["playing"] is False
+
+    def code(answer, status):
+        assert answer.status_code == status, answer.text
+        return answer.json()["error"]["code"]
+
+    assert code(api.post(f"{API}/player/stop"), 409) == "not_playing"
+    assert code(api.post(f"{API}/player/play", json={"take": "20001203-120000"}), 404) == "not_found"
+    assert code(api.post(f"{API}/player/play", json={"take": take, "start": 5}), 422) == "out_of_range"
+    assert code(api.post(f"{API}/player/play", json={"take": take, "loop": [0.5, 0.1]}), 422) == "out_of_range"
+    assert api.post(f"{API}/player/play", json={"take": take, "loop": [1]}).status_code in (400, 422)

@@ -118,6 +118,8 @@ def admin_only_writes(scene_id: int = 1, version_id: int = 1) -> list[tuple[str,
         ("POST", f"{API}/recorder/marker", {"name": "verse 2"}),
         ("PATCH", f"{API}/takes/20261203-201500", {"name": "Gig"}),
         ("DELETE", f"{API}/takes/20261203-201500?confirm=true", None),
+        ("POST", f"{API}/player/play", {"take": "20261203-201500"}),  # nor play takes back
+        ("POST", f"{API}/player/stop", None),
     ]
 
 

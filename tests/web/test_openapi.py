@@ -42,7 +42,8 @@ def test_every_endpoint_is_documented(client):
         f"GET {API}/recorder", f"POST {API}/recorder/start", f"POST {API}/recorder/stop", f"POST {API}/recorder/marker",
         f"GET {API}/takes", f"GET {API}/takes/{{take_id}}", f"PATCH {API}/takes/{{take_id}}",
         f"DELETE {API}/takes/{{take_id}}", f"GET {API}/takes/{{take_id}}/files/{{number}}",
-        f"GET {API}/takes/{{take_id}}/zip",
+        f"GET {API}/takes/{{take_id}}/zip", f"GET {API}/player", f"POST {API}/player/play",
+        f"POST {API}/player/stop",
     }
 
 

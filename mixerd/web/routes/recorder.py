@@ -1,5 +1,5 @@
-"""/recorder and /takes: start and stop a take, set markers, list, rename, delete and download takes (a file, or
-the whole take as a zip)."""
+"""/recorder, /takes and /player: start and stop a take, set markers, list, rename, delete and download takes (a
+file, or the whole take as a zip), play a take back into its channels (virtual soundcheck)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from fastapi.responses import FileResponse, StreamingResponse
 from mixerd.control.access import actor_of
 from mixerd.model.errors import MixerError
 from mixerd.web.deps import PrincipalDep
-from mixerd.web.schemas import ErrorBody, MarkerIn, MarkerOut, RecorderOut, RecordIn, TakeOut, TakeRename, TakesOut
+from mixerd.web.schemas import (ErrorBody, MarkerIn, MarkerOut, PlayerOut, PlayIn, RecorderOut, RecordIn, TakeOut,
+                                TakeRename, TakesOut)
 
 router = APIRouter(tags=["recorder"])
 
@@ -131,6 +132,41 @@ def download_zip(recorder: RecorderDep, take_id: str = TAKE_ID):
     name = f"{take['id']} {take['name']}.zip"
     return StreamingResponse(stream, media_type="application/zip",
                              headers={"Content-Disposition": f"attachment; filename*=utf-8''{quote(name)}"})
+
+
+def get_player(request: Request):
+    """The player of this app; ``not_available`` (503) when the mixer has none."""
+    player = getattr(request.app.state, "player", None)
+    if player is None:
+        raise _NoRecorder("not_available", "this mixer does not play takes back ([recorder] enabled = false in its "
+                          "config)", None, "a mixer with the recorder on")
+    return player
+
+
+PlayerDep = Annotated[Any, Depends(get_player)]
+
+
+@router.get("/player", response_model=PlayerOut, summary="The player now", responses=errors(e503=NO_RECORDER))
+def player_status(player: PlayerDep) -> dict:
+    """Playing or not, the take, where it is, the loop, the channels hearing it."""
+    return player.status()
+
+
+@router.post("/player/play", response_model=PlayerOut, summary="Play a take back into its channels",
+             responses=errors(e400="Malformed body", e404=NO_TAKE,
+                              e422="A start or loop outside the take, a take without channels or at another rate",
+                              e503=NO_RECORDER))
+def play_take(body: PlayIn, player: PlayerDep) -> dict:
+    """Virtual soundcheck (admin only): the take's channels hear the take instead of the band, from ``start``,
+    looping ``loop`` if given; a take already playing is stopped first (so this is also how to locate)."""
+    return player.play(body.take, body.start, body.loop)
+
+
+@router.post("/player/stop", response_model=PlayerOut, summary="Stop playing back",
+             responses=errors(e409="No take is playing (code not_playing)", e503=NO_RECORDER))
+def stop_playing(player: PlayerDep) -> dict:
+    """Fade the take out; the channels hear the band again (admin only)."""
+    return player.stop()
 
 
 class _NoFile(MixerError):

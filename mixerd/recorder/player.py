@@ -1,0 +1,239 @@
+"""Virtual soundcheck: a take played back through the channels it was recorded from, instead of the band.
+
+``Player.play(take)`` switches the take's channels from their live inputs to the take (crossfaded in the core,
+before the trim: the strips and every mix hear it as they would the band) and starts a disk thread
+(``TakeReader``) that keeps the core's playback ring seconds ahead of the audio. A loop A–B repeats seamlessly:
+the reader goes on from A the moment it reaches B, and blends the frames before B with the frames before A over
+``SEAM`` samples, so the loop point neither gaps nor clicks. ``stop()`` fades the take out and gives the channels
+back to the band; ``locate`` is a stop and a play from elsewhere.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soundfile as sf
+
+from mixerd import _core
+from mixerd.model.errors import MixerError
+from mixerd.recorder.takes import Takes
+
+log = logging.getLogger(__name__)
+
+#: Frames read from the files at once.
+CHUNK = 16384
+#: How long the reader sleeps while the ring is full.
+POLL_S = 0.02
+#: The loop point's blend, in samples (5 ms at 48 kHz): long enough to hide the seam, short enough to be tight.
+SEAM = 256
+#: How long a stop's fade takes before the channels go back to the band (the core's ramp, with margin).
+FADE_S = 0.05
+
+
+class PlayerError(MixerError):
+    """A refused playback operation; nothing was changed."""
+
+    family = frozenset({"not_found", "invalid_value", "out_of_range", "not_playing"})
+
+
+class TakeReader:
+    """Fills ``ring`` (a ``_core.Playback``) with ``files`` (mono, one per track) from frame ``start``, looping
+    ``loop`` = (a, b) frames if given; ends at the end of the take otherwise."""
+
+    def __init__(self, ring, files: list[Path], start: int, loop: tuple[int, int] | None = None):
+        self.ring = ring
+        self.loop = loop
+        self._files = [sf.SoundFile(str(f)) for f in files]
+        self.frames = min(f.frames for f in self._files)
+        self._pos = start          # the next frame of the take to write
+        self._written = 0          # frames written into the ring so far
+        self._marks = [0]          # ring positions where a run of the take starts ...
+        self._starts = [start]     # ... and the take's frame it starts at
+        self._stop = threading.Event()
+        self.ended = False         # the whole take (no loop) is in the ring
+        self._thread = threading.Thread(target=self._run, name="mixerd-player", daemon=True)
+
+    def start(self) -> None:
+        self._fill()  # something is there before the first block is mixed
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+        for f in self._files:
+            f.close()
+
+    def position(self) -> int:
+        """The take's frame being heard now (the ring's played frames mapped back through every loop)."""
+        played = self.ring.played
+        i = bisect.bisect_right(self._marks, played) - 1
+        return self._starts[i] + (played - self._marks[i])
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set() and not self.ended:
+                if not self._fill():
+                    self._stop.wait(POLL_S)
+        except Exception:  # a file gone or damaged: the ring runs dry (silence), the status says the take ended
+            log.exception("player: reading the take failed")
+            self.ended = True
+
+    def _fill(self) -> bool:
+        """Write what fits; False when nothing did (the ring full, or the take over)."""
+        wrote = False
+        while (room := self.ring.room) >= min(CHUNK, 4096) and not self.ended:
+            end = self.loop[1] if self.loop else self.frames
+            n = min(room, CHUNK, end - self._pos)
+            if n <= 0:
+                if not self.loop:
+                    self.ended = True
+                    break
+                self._wrap()
+                continue
+            block = self._read(self._pos, n)
+            if self.loop:
+                self._blend(block, self._pos)
+            self.ring.write(block)
+            self._pos += n
+            self._written += n
+            wrote = True
+        return wrote
+
+    def _read(self, at: int, n: int) -> np.ndarray:
+        out = np.zeros((len(self._files), n), np.float32)
+        for t, f in enumerate(self._files):
+            f.seek(at)
+            got = f.read(n, dtype="float32", always_2d=True)[:, 0]
+            out[t, :len(got)] = got
+        return out
+
+    def _blend(self, block: np.ndarray, at: int) -> None:
+        """The frames just before B (in ``block``, from take frame ``at``) fade into the frames just before A:
+        at B the audio is already what it is at A, and the jump back is seamless."""
+        a, b = self.loop
+        seam = min(SEAM, a, (b - a) // 2)
+        first = max(at, b - seam)
+        if seam <= 0 or first >= at + block.shape[1]:
+            return
+        k = at + block.shape[1] - first
+        into = self._read(a - (b - first), k)  # the same distance before A
+        ramp = (np.arange(first - (b - seam), first - (b - seam) + k, dtype=np.float32) + 1) / (seam + 1)
+        block[:, first - at:] = block[:, first - at:] * (1 - ramp) + into * ramp
+
+    def _wrap(self) -> None:
+        a, _ = self.loop
+        self._marks.append(self._written)  # the ring position the next frame goes to
+        self._starts.append(a)
+        self._pos = a
+
+
+class Player:
+    """Plays takes of ``takes`` into ``engine``'s channels (see the module docstring). ``status()`` says what
+    plays where; a ``player`` notice on ``control``'s event stream follows every start and stop."""
+
+    def __init__(self, control, engine, takes: Takes, *, buffer_s: float = 4.0):
+        self.control = control
+        self.engine = engine
+        self.takes = takes
+        self.buffer_s = buffer_s
+        self._lock = threading.RLock()
+        self._reader: TakeReader | None = None
+        self._take: dict[str, Any] | None = None
+        self._channels: list[int] = []
+
+    def status(self) -> dict[str, Any]:
+        """``{"playing", "take", "name", "position", "seconds", "loop", "channels", "starved"}`` (times in
+        seconds; ``channels``: the channels hearing the take instead of the band)."""
+        with self._lock:
+            reader, take = self._reader, self._take
+            if reader is None:
+                return {"playing": False, "take": None, "name": None, "position": 0.0, "seconds": 0.0, "loop": None,
+                        "channels": [], "starved": 0.0}
+            rate = take["rate"]
+            done = reader.ended and reader.ring.queued == 0
+            return {"playing": not done, "take": take["id"], "name": take["name"],
+                    "position": min(reader.position(), reader.frames) / rate, "seconds": reader.frames / rate,
+                    "loop": [reader.loop[0] / rate, reader.loop[1] / rate] if reader.loop else None,
+                    "channels": [f"ch/{c + 1}" for c in self._channels],
+                    "starved": reader.ring.starved / rate}
+
+    def play(self, take_id: object, start: float = 0.0, loop: list[float] | None = None) -> dict[str, Any]:
+        """Play take ``take_id`` from ``start`` seconds into the channels it recorded (a take playing already is
+        stopped first), looping ``loop`` = [a, b] seconds if given."""
+        take = self.takes.get(take_id)
+        if take["rate"] != self.engine.sample_rate:
+            raise PlayerError("invalid_value", f"take {take['id']} was recorded at {take['rate']} Hz and the mixer runs "
+                              f"at {self.engine.sample_rate} Hz", None, "a take recorded at the mixer's rate")
+        tracks = [(int(s["address"].split("/")[1]) - 1, s["file"]) for s in take["sources"]
+                  if s["address"].startswith("ch/") and int(s["address"].split("/")[1]) <= self.engine.layout.n_inputs]
+        if not tracks:
+            raise PlayerError("invalid_value", f"take {take['id']} has no channel to play back", None,
+                              "a take that recorded channels")
+        rate, frames = take["rate"], take["frames"]
+        at = _frame(start, rate, frames, "start")
+        span = None
+        if loop is not None:
+            if not isinstance(loop, (list, tuple)) or len(loop) != 2:
+                raise PlayerError("invalid_value", "loop is [A, B] in seconds", None, "[A, B], A < B, within the take")
+            span = (_frame(loop[0], rate, frames, "loop A"), _frame(loop[1], rate, frames, "loop B"))
+            if span[1] - span[0] < rate // 10:
+                raise PlayerError("out_of_range", "a loop is at least 0.1 s long (B after A)", None,
+                                  "[A, B] with B at least 0.1 s after A")
+            at = min(max(at, span[0]), span[1] - 1)
+        with self._lock:
+            self._stop_now()
+            folder = self.takes.path(take["id"])
+            capacity = 1 << max(12, int(self.buffer_s * rate - 1).bit_length())
+            ring = self.engine.core.play([c for c, _ in tracks], capacity)
+            reader = TakeReader(ring, [folder / f for _, f in tracks], at, span)
+            reader.start()
+            self.engine.core.post(_core.OP_PLAY_LEVEL, 0, 1.0)
+            for c, _ in tracks:
+                self.engine.core.post(_core.OP_PLAY_SOURCE, c, 1.0)  # crossfaded from the band to the take
+            self._reader, self._take, self._channels = reader, take, [c for c, _ in tracks]
+            status = self.status()
+        self._announce(status)
+        return status
+
+    def stop(self) -> dict[str, Any]:
+        """Fade the take out and give the channels back to the band."""
+        with self._lock:
+            if self._reader is None:
+                raise PlayerError("not_playing", "no take is playing", None, "play a take first")
+            self._stop_now()
+            status = self.status()
+        self._announce(status)
+        return status
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop_now()
+
+    def _stop_now(self) -> None:
+        if self._reader is None:
+            return
+        core = self.engine.core
+        core.post(_core.OP_PLAY_LEVEL, 0, 0.0)
+        for c in self._channels:
+            core.post(_core.OP_PLAY_SOURCE, c, 0.0)  # the band again, crossfaded
+        threading.Event().wait(FADE_S)  # the fades run before the ring goes
+        core.stop_playing()
+        self._reader.stop()
+        self._reader, self._take, self._channels = None, None, []
+
+    def _announce(self, status: dict[str, Any]) -> None:
+        notify, follows = getattr(self.control, "notify", None), getattr(self.control, "follows", None)
+        if notify is not None and follows is not None and follows("player"):
+            notify("player", status)
+
+
+def _frame(seconds: object, rate: int, frames: int, what: str) -> int:
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds <= frames / rate:
+        raise PlayerError("out_of_range", f"{what} {seconds!r} is not a time in the take", None,
+                          f"0 to {frames / rate:.1f} s")
+    return int(round(seconds * rate))
