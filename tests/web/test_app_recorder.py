@@ -31,19 +31,29 @@ def recorder(control, engine, tmp_path):
     recorder.close()
 
 
-def recorder_app(control, recorder):
+@pytest.fixture
+def player(control, engine, recorder):
+    from mixerd.recorder import Player
+
+    player = Player(control, engine, recorder.takes)
+    yield player
+    player.close()
+
+
+def recorder_app(control, recorder, player):
     from mixerd.control.scenes import SceneService
     from mixerd.web import create_app
 
     _, auth = band_app(control)  # the band's mixer, access control on
-    return create_app(control, scenes=SceneService(control), auth=auth, recorder=recorder), auth
+    return create_app(control, scenes=SceneService(control), auth=auth, recorder=recorder, player=player), auth
 
 
 @pytest.mark.parametrize("screen", ["tablet", "phone"])
-def test_the_engineer_records_a_take_and_takes_it_home(screen, control, engine, recorder, serve_app, open_page):
+def test_the_engineer_records_a_take_and_takes_it_home(screen, control, engine, recorder, player, serve_app,
+                                                       open_page):
     from playwright.sync_api import expect
 
-    app, auth = recorder_app(control, recorder)
+    app, auth = recorder_app(control, recorder, player)
     with serve_app(app) as base:
         page = open_page(SCREENS[screen])
         open_view(page, base, LOGIN)
@@ -69,13 +79,14 @@ def test_the_engineer_records_a_take_and_takes_it_home(screen, control, engine, 
         page.get_by_label("Marker name").fill("verse 2")
         page.locator(".rec-markers button[type=submit]").click()
         wait_until(lambda: recorder.takes.get(status["take"])["markers"], what="the marker on the take")
+        engine.core.process(x[:, :RATE // 2])  # half a second more after the marker
         measured = measure(page, base, screen, "recording")
         page.locator(".rec-button").click()
         expect(page.locator(".rec-button")).to_have_attribute("aria-pressed", "false")
 
         take = page.locator(".take").first
         expect(take.locator(".take-name")).to_have_text("Soundcheck")
-        expect(take.locator(".take-meta")).to_contain_text("0:01 · 6 files")
+        expect(take.locator(".take-meta")).to_contain_text("0:01 · 6 files")  # 1.5 s
         expect(take.locator(".take-meta")).to_contain_text("1 marker")
         zipped = page.request.get(take.get_by_role("link", name="Download Soundcheck").get_attribute("href"))
         assert zipped.status == 200
@@ -84,6 +95,20 @@ def test_the_engineer_records_a_take_and_takes_it_home(screen, control, engine, 
                                                          "04 Guitar.wav", "05 Vocal.wav", "06 Main.wav",
                                                          "changes.jsonl", "take.json"]
         measured += measure(page, base, screen, "takes")
+
+        # Virtual soundcheck: the take back through its channels, then from the marker, looped to the take's end.
+        take.get_by_role("button", name="Play Soundcheck back from the start").click()
+        expect(page.locator(".player-bar")).to_be_visible()
+        expect(page.locator(".player-bar")).to_contain_text("into 5 channels")
+        assert player.status()["playing"] and player.status()["channels"] == ["ch/1", "ch/2", "ch/3", "ch/4", "ch/6"]
+        take.get_by_role("checkbox", name="Loop to the next marker").check()
+        take.get_by_role("button", name="Play Soundcheck from verse 2").click()
+        expect(page.locator(".player-bar")).to_contain_text("looping 0:01–0:01")
+        assert player.status()["loop"] == [1.0, 1.5]
+        measured += measure(page, base, screen, "playing")
+        page.get_by_role("button", name="Stop playback").click()
+        expect(page.locator(".player-bar")).to_be_hidden()
+        assert player.status()["playing"] is False
 
         take.get_by_role("button", name="Rename Soundcheck").click()
         page.get_by_label("New name").fill("Soundcheck, Friday")

@@ -1,5 +1,6 @@
 // Recorder (admin): record every input and any mix to one file each — a big Record button, what is recorded, the
-// time, the room left, markers; the takes below, to rename, take home (one zip, or a file each) or delete.
+// time, the room left, markers; the takes below, to play back through the channels (virtual soundcheck: from the
+// start or a marker, looped to the next marker), rename, take home (one zip, or a file each) or delete.
 
 import { API_BASE, api, describeError } from "../api.js";
 import { ask } from "../ask.js";
@@ -12,21 +13,29 @@ const POLL_MS = 1000; // while a take runs: its length, the audio lost, the room
 export function mount(root, ctx) {
   const { conn } = ctx;
   let alive = true;
-  const takes = takeList(() => alive);
+  const player = playerBar();
+  const takes = takeList(() => alive, player);
   const deck = recordDeck(conn.values, takes.load);
   root.append(el("div", { class: "recorder-page" },
     el("header", { class: "page-head" }, el("h1", {}, "Recorder"),
-      el("p", { class: "lead" }, "Record every input and any mix, one file each. Play it back home, or mix it later.")),
+      el("p", { class: "lead" }, "Record every input and any mix, one file each. Play a take back through the "
+        + "channels to set the mixes without the band, or take it home.")),
     el("section", { class: "card", "aria-label": "Record" }, deck.root),
+    player.root,
     el("section", { class: "card" }, el("header", { class: "card-head" }, el("h3", {}, "Takes")), takes.root)));
   const follow = (e) => { deck.show(e.detail); takes.load(); };
+  const followPlayer = (e) => player.show(e.detail);
   conn.addEventListener("recorder", follow);
+  conn.addEventListener("player", followPlayer);
   deck.refresh();
+  player.refresh();
   takes.load();
   return () => {
     alive = false;
     deck.stop();
+    player.stop();
     conn.removeEventListener("recorder", follow);
+    conn.removeEventListener("player", followPlayer);
   };
 }
 
@@ -144,8 +153,43 @@ function sourcePicker(values) {
   return { root, picked: () => boxes.filter((b) => b.checked).map((b) => b.value), tap: () => tap };
 }
 
-/** The takes, newest first: name, when, length, size; rename, download (a zip, or a file each) and delete. */
-function takeList(isAlive) {
+/** Virtual soundcheck: what plays back into which channels, where it is, Stop; hidden while nothing plays.
+ *  `play(take, start, loop)` starts one (a play from elsewhere is a locate). */
+function playerBar() {
+  let timer = null;
+  const what = el("span", { class: "play-what" });
+  const where = el("output", { class: "play-where", "aria-live": "off" });
+  const stopButton = el("button", { type: "button", class: "btn primary" }, "Stop playback");
+  const root = el("section", { class: "card player-bar", "aria-label": "Playing back", hidden: true },
+    el("div", { class: "play-text" }, what, where), stopButton);
+  const show = (status) => {
+    const on = Boolean(status && status.playing);
+    root.hidden = !on;
+    clearInterval(timer);
+    timer = on ? setInterval(refresh, POLL_MS) : null;
+    if (!on) return;
+    what.textContent = `Playing “${status.name}” into ${status.channels.length} channel${status.channels.length === 1 ? "" : "s"}`
+      + (status.loop ? `, looping ${duration(status.loop[0])}–${duration(status.loop[1])}` : "");
+    where.textContent = `${duration(status.position)} / ${duration(status.seconds)}`;
+  };
+  const refresh = async () => {
+    try { show(await api("GET", "player")); } catch { /* offline: the next message or poll says */ }
+  };
+  const play = async (take, start, loop) => {
+    try {
+      show(await api("POST", "player/play", { take: take.id, start, ...(loop ? { loop } : {}) }));
+      toast(`The channels hear “${take.name}” instead of the band`, "ok");
+    } catch (exc) { toast(describeError(exc), "error"); }
+  };
+  stopButton.addEventListener("click", async () => {
+    try { show(await api("POST", "player/stop")); } catch (exc) { toast(describeError(exc), "error"); refresh(); }
+  });
+  return { root, show, refresh, play, stop: () => clearInterval(timer) };
+}
+
+/** The takes, newest first: name, when, length, size; play back (from the start or a marker, looped to the next
+ *  marker), rename, download (a zip, or a file each) and delete. */
+function takeList(isAlive, player) {
   const root = el("ul", { class: "take-list", "aria-live": "polite" });
   const load = async () => {
     let takes;
@@ -154,13 +198,13 @@ function takeList(isAlive) {
       return;
     }
     if (!isAlive()) return;
-    root.replaceChildren(...(takes.length ? takes.reverse().map((t) => takeRow(t, load))
+    root.replaceChildren(...(takes.length ? takes.reverse().map((t) => takeRow(t, load, player))
       : [el("li", { class: "empty" }, "No takes yet: press Record.")]));
   };
   return { root, load };
 }
 
-function takeRow(take, changed) {
+function takeRow(take, changed, player) {
   const meta = el("span", { class: "take-meta" }, `${formatWhen(take.started)} · ${duration(take.seconds)} · `
     + `${take.sources.length} file${take.sources.length === 1 ? "" : "s"} · ${size(take.bytes)}`
     + (take.markers.length ? ` · ${take.markers.length} marker${take.markers.length === 1 ? "" : "s"}` : "")
@@ -172,6 +216,22 @@ function takeRow(take, changed) {
     "aria-label": `Download ${take.name}` }, "Download");
   const remove = el("button", { type: "button", class: "btn danger", "aria-label": `Delete ${take.name}`,
     title: "Delete", disabled: !take.complete }, icon(ICONS.trash));
+  const rate = take.rate;
+  const marks = take.markers.map((m) => ({ name: m.name, at: m.position / rate }));
+  const loop = el("input", { type: "checkbox" });
+  const playing = el("div", { class: "take-play", hidden: !take.complete || !take.sources.some((s) => s.address.startsWith("ch/")) },
+    el("button", { type: "button", class: "btn", "aria-label": `Play ${take.name} back from the start`,
+      dataset: { at: "0" } }, icon(ICONS.play), "Play"),
+    ...marks.map((m) => el("button", { type: "button", class: "btn", "aria-label": `Play ${take.name} from ${m.name}`,
+      dataset: { at: String(m.at) } }, icon(ICONS.play), m.name)),
+    el("label", { class: "check" }, loop, el("span", {}, "Loop to the next marker")));
+  playing.addEventListener("click", (e) => {
+    const button = e.target.closest("button[data-at]");
+    if (!button) return;
+    const start = Number(button.dataset.at);
+    const next = marks.map((m) => m.at).find((at) => at > start + 0.1);
+    player.play(take, start, loop.checked ? [start, next !== undefined ? next : take.seconds] : null);
+  });
   const files = el("details", { class: "take-files" }, el("summary", {}, "Files"),
     el("ul", {}, ...take.sources.map((s, i) => el("li", {}, el("a", {
       href: new URL(`takes/${take.id}/files/${i + 1}`, API_BASE).href, download: "" }, s.file)))));
@@ -198,7 +258,7 @@ function takeRow(take, changed) {
     } catch (exc) { toast(describeError(exc), "error"); }
   });
   return el("li", { class: "take" }, el("div", { class: "take-text" }, title, meta),
-    el("div", { class: "take-actions" }, rename, zip, remove), files);
+    el("div", { class: "take-actions" }, rename, zip, remove), playing, files);
 }
 
 /** 75 → "1:15", 4000 → "1:06:40". */
