@@ -147,7 +147,7 @@ class EngineConfig(_Section):
     SECTION: ClassVar[str] = "engine"
     ramp_ms: float = field(default=10.0, metadata=_rule(range=(1, 100), unit="ms"))
     meter_rate: int = field(default=50, metadata=_rule(range=(25, 100), unit="Hz"))
-    generators: int = field(default=4, metadata=_rule(range=(0, 16)))
+    generators: int = field(default=4, metadata=_rule(range=(0, 32)))  # the core takes up to 32
     fx: tuple[str, ...] = field(default=FX_EFFECTS, metadata=_rule(choices=FX_EFFECTS))
 
 

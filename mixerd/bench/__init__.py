@@ -16,6 +16,9 @@ Workloads (``--workload``), a module each:
 - ``daemon`` — daemon.py: the whole mixerd process (a child ``mixerd run`` on its own jackd, full strips, a
   tone on every input, MQTT meters on) with 0, 4 and 16 WebSocket clients: CPU, each thread's share and RSS,
   against the core's own cost on the same layout.
+- ``recorder`` — recorder.py: a long take of every input (a generator on each) and the main on a mixer in its own
+  jackd, against a span without it: CPU, the taps' cost in the core, the disk thread, MB/s, how far behind the
+  disk fell; every file checked afterwards.
 
 Each prints readable lines as it goes, or one JSON object with ``--json``. A workload that needs what is not
 there (scipy, mosquitto, jackd) says so and exits with 2; one that fails exits with 1.
@@ -34,7 +37,7 @@ from mixerd.bench.common import BenchError
 #: ``--workload`` choices and the module here that runs each (imported when needed: the WebSocket clients,
 #: ``python -m mixerd.bench.clients``, need none of them).
 WORKLOADS = {"mix": "core", "full": "core", "all": "core", "kernels": "kernels", "recovery": "recovery",
-             "meters": "meters", "ws": "ws", "mqtt": "mqtt", "daemon": "daemon"}
+             "meters": "meters", "ws": "ws", "mqtt": "mqtt", "daemon": "daemon", "recorder": "recorder"}
 
 
 def _module(name: str) -> ModuleType:
@@ -48,7 +51,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "back (own jackd); meters: WebSocket meter frames per second; ws: change latency to many "
                         "WebSocket clients; mqtt: the whole mixer under 1,000 MQTT commands a second (own jackd "
                         "and mosquitto); daemon: the whole mixerd process against its core, 0/4/16 WebSocket "
-                        "clients (own jackd and mosquitto)")
+                        "clients (own jackd and mosquitto); recorder: a take of every input and the main against "
+                        "a span without it (own jackd)")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     for name in dict.fromkeys(WORKLOADS.values()):
         _module(name).add_arguments(parser)

@@ -7,7 +7,7 @@ import argparse
 from mixerd.bench import add_arguments, run_bench
 
 HELP = ("measure and print the figures that matter: the core against numpy, the DSP kernels, recovery from a jackd "
-        "crash, WebSocket meters and latency, MQTT load, the whole daemon")
+        "crash, WebSocket meters and latency, MQTT load, the whole daemon, the recorder")
 
 __all__ = ["HELP", "add_arguments", "run"]
 

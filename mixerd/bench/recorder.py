@@ -1,0 +1,219 @@
+"""``mixerd bench --workload recorder``: a long take of every input and the main, and what it costs.
+
+A whole mixer (daemon parts, MQTT off, state and takes in a temporary directory) starts its own jackd (dummy
+backend, 64 frames at 48 kHz, realtime when allowed) with ``--inputs`` channels (32) and a signal generator on
+each, every one at its own frequency (a distinct signal on every input). The reference, in the same process and
+on the same mixer, is a span of ``--recorder-seconds`` without recording; then every channel (after its trim) and
+the main are recorded for as long. Measured: the process's CPU and the core's own callback time in each span (the
+taps' cost is the difference), the disk thread's CPU, the bytes written a second, how far behind the disk fell (the
+ring's fill, at most), frames lost; afterwards every file is checked: as many frames as the take, and each
+channel's file carries its own generator's frequency. Figures are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from mixerd.bench.common import BenchError, positive_float
+from mixerd.config import Config
+from mixerd.jackhost import JackServerError, realtime_allowed
+from mixerd.system.net import free_port
+
+RATE, FRAMES = 48000, 64
+LEVEL_DB = -18.0
+POLL_S = 0.1  # how often the ring's fill is looked at
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("recorder (also --inputs)")
+    group.add_argument("--recorder-seconds", type=positive_float, default=600.0,
+                       help="recorder: how long the take runs, and the span without it (default 600)")
+
+
+def run(args: argparse.Namespace) -> dict:
+    figures = measure_recorder(args.inputs, args.recorder_seconds)
+    if not args.json:
+        print_recorder(figures)
+    return figures
+
+
+def generator_hz(n: int) -> float:
+    """Channel n's frequency: a sixth of an octave apart from 100 Hz up (32 channels reach 3.6 kHz), each on a
+    whole number of Hz."""
+    return float(round(100 * 2 ** ((n - 1) / 6)))
+
+
+def measure_recorder(inputs: int = 32, seconds: float = 600.0) -> dict:
+    """The figures (see the module docstring). Names this process's threads at the OS level (the disk thread's CPU
+    is read from /proc by name): for the bench's own process."""
+    from mixerd.bench.daemon import name_threads, profile_toml
+    from mixerd.daemon import Mixer
+
+    if shutil.which("jackd") is None:
+        raise BenchError("the recorder bench starts its own jackd and jackd is not installed (apt install jackd2)",
+                         code=2)
+    if not 1 <= inputs <= 32:
+        raise BenchError(f"--inputs {inputs}: the recorder bench puts a generator on every input, at most 32", code=2)
+    name_threads()
+    realtime = realtime_allowed()
+    folder = Path(tempfile.mkdtemp(prefix="mixerd-bench-recorder-"))
+    profile = folder / f"bench-{inputs}x0.toml"  # the file is named by the profile's id
+    profile.write_text(profile_toml(inputs, 0))
+    cfg = Config()
+    cfg = dataclasses.replace(
+        cfg, mixer=dataclasses.replace(cfg.mixer, profile=str(profile)),
+        jack=dataclasses.replace(cfg.jack, server=f"mixerd-bench-{free_port()}", start_server="always",
+                                 realtime=realtime),
+        engine=dataclasses.replace(cfg.engine, generators=inputs),
+        state=dataclasses.replace(cfg.state, dir=folder / "state"), mqtt=dataclasses.replace(cfg.mqtt, enabled=False),
+        recorder=dataclasses.replace(cfg.recorder, reserve_mb=0))
+    tones = {}
+    for n in range(1, inputs + 1):
+        tones.update({f"gen/{n}/on": True, f"gen/{n}/type": "sine", f"gen/{n}/freq": generator_hz(n),
+                      f"gen/{n}/level": LEVEL_DB, f"gen/{n}/target": f"ch/{n}"})
+    mixer = Mixer(cfg, initial_changes=tones)
+    quiet = logging.getLogger("mixerd")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        try:
+            mixer.start()
+        except JackServerError as exc:
+            raise BenchError(f"the recorder bench could not start its own jackd: {exc}", code=2) from exc
+        _wait(lambda: mixer.control.health()["engine"]["running"], "the mixer running in jackd")
+        time.sleep(1.0)  # past the first cycles
+        reference = _span(mixer, seconds)
+        recorder = mixer.recorder
+        recorder.start([f"ch/{n}" for n in range(1, inputs + 1)] + ["main"], name="bench")
+        fill = _Fill(recorder)
+        try:
+            recording = _span(mixer, seconds, disk_thread="mixerd-recorder")
+        finally:
+            fill.stop()
+        take = recorder.stop()
+        checked = _check(recorder.takes.path(take["id"]), take, inputs)
+        xruns = int(mixer.control.health()["engine"]["xruns"])
+    finally:
+        mixer.stop()
+        quiet.setLevel(level)
+        shutil.rmtree(folder, ignore_errors=True)
+    tracks = inputs + 2
+    return {"inputs": inputs, "tracks": tracks, "rate": RATE, "frames": FRAMES, "realtime_jackd": realtime,
+            "seconds": seconds, "without": reference, "recording": recording,
+            "cpu_over_reference": recording["cpu_percent"] / reference["cpu_percent"],
+            "core_over_reference": recording["core_percent"] / reference["core_percent"],
+            "bytes_per_s": take["bytes"] / max(take["seconds"], 1e-9), "take_seconds": take["seconds"],
+            "take_bytes": take["bytes"],
+            "buffer_max": fill.most, "buffer_capacity_s": fill.capacity_s, "lost_s": fill.lost_s,
+            "xruns": xruns, **checked}
+
+
+def _wait(predicate, what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise BenchError(f"the recorder bench waited in vain for {what}")
+        time.sleep(0.05)
+
+
+def _ticks(path: str) -> int:
+    fields = Path(path).read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def _thread_ticks(name: str) -> int:
+    total = 0
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            if (task / "comm").read_text().strip() == name[:15]:
+                total += _ticks(str(task / "stat"))
+        except OSError:  # the thread ended meanwhile
+            pass
+    return total
+
+
+def _span(mixer, seconds: float, disk_thread: str | None = None) -> dict:
+    """The process's CPU and the core's callback time over ``seconds`` (and a thread's CPU, if named)."""
+    engine = mixer.engine
+    t0, c0, p0 = time.monotonic(), engine.core.callback_time()[0], _ticks("/proc/self/stat")
+    d0 = _thread_ticks(disk_thread) if disk_thread else 0
+    time.sleep(seconds)
+    t1, c1, p1 = time.monotonic(), engine.core.callback_time()[0], _ticks("/proc/self/stat")
+    d1 = _thread_ticks(disk_thread) if disk_thread else 0
+    span = t1 - t0
+    out = {"cpu_percent": 100 * (p1 - p0) / TICK / span, "core_percent": 100 * (c1 - c0) / span}
+    if disk_thread:
+        out["disk_thread_percent"] = 100 * (d1 - d0) / TICK / span
+    return out
+
+
+class _Fill:
+    """How full the recorder's ring got (how far behind the disk fell), looked at every POLL_S."""
+
+    def __init__(self, recorder):
+        self.most = 0.0
+        self.lost_s = 0.0
+        self.capacity_s = 0.0
+        self._recorder = recorder
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="mixerd-bench-fill", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(POLL_S):
+            status = self._recorder.status()
+            if status["recording"]:
+                self.most = max(self.most, status["buffer"])
+                self.lost_s = status["lost_seconds"]
+                self.capacity_s = self._recorder.buffer_s
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+
+def _check(folder: Path, take: dict, inputs: int) -> dict:
+    """Every file as long as the take; each channel's file on its own generator's frequency (the last second)."""
+    lengths, off = [], []
+    for i, source in enumerate(take["sources"]):
+        with sf.SoundFile(str(folder / source["file"])) as f:
+            lengths.append(f.frames)
+            if i < inputs:
+                f.seek(max(0, f.frames - RATE))
+                x = f.read(RATE, dtype="float64", always_2d=True)[:, 0]
+                spectrum = np.abs(np.fft.rfft(x * np.hanning(len(x))))
+                found = (int(np.argmax(spectrum[1:])) + 1) * RATE / len(x)
+                if abs(found - generator_hz(i + 1)) > 2.0:
+                    off.append(f"{source['file']}: {found:.0f} Hz, not {generator_hz(i + 1):.0f}")
+    return {"files": len(lengths), "files_as_long_as_the_take": all(n == take["frames"] for n in lengths),
+            "distinct_signals_found": inputs - len(off), "signals_off": off}
+
+
+def print_recorder(r: dict) -> None:
+    print(f"recorder: a take of {r['inputs']} inputs (a generator on each, every one its own frequency) and the main, "
+          f"{r['tracks']} tracks of 24-bit PCM at {r['rate']} Hz, a whole mixer on its own "
+          f"{'realtime' if r['realtime_jackd'] else 'non-realtime'} jackd (dummy, {r['frames']} frames), "
+          f"{r['seconds']:g} s recording against {r['seconds']:g} s without")
+    w, t = r["without"], r["recording"]
+    print(f"  process CPU: {w['cpu_percent']:.1f} % of a core without, {t['cpu_percent']:.1f} % recording "
+          f"({r['cpu_over_reference']:.2f}×); the disk thread {t['disk_thread_percent']:.1f} %")
+    print(f"  the core's callback: {w['core_percent']:.2f} % without, {t['core_percent']:.2f} % with the taps "
+          f"({r['core_over_reference']:.2f}×)")
+    print(f"  written: {r['take_bytes'] / 1e6:.0f} MB in {r['take_seconds']:.1f} s of audio = "
+          f"{r['bytes_per_s'] / 1e6:.2f} MB/s; the disk at most {100 * r['buffer_max']:.1f} % of the "
+          f"{r['buffer_capacity_s']:g} s ring behind; lost {r['lost_s']:.2f} s; xruns {r['xruns']}")
+    print(f"  files: {r['files']}, all as long as the take: {'yes' if r['files_as_long_as_the_take'] else 'NO'}; "
+          f"each channel its own frequency: {r['distinct_signals_found']} of {r['inputs']}"
+          + (f" ({'; '.join(r['signals_off'])})" if r["signals_off"] else ""))
