@@ -109,6 +109,11 @@ def test_the_engineer_records_a_take_and_takes_it_home(screen, control, engine, 
         page.get_by_role("button", name="Stop playback").click()
         expect(page.locator(".player-bar")).to_be_hidden()
         assert player.status()["playing"] is False
+        # Played back from elsewhere (an automation, another tablet): the view shows it as it happens.
+        player.play(status["take"])
+        expect(page.locator(".player-bar")).to_be_visible()
+        player.stop()
+        expect(page.locator(".player-bar")).to_be_hidden()
 
         take.get_by_role("button", name="Rename Soundcheck").click()
         page.get_by_label("New name").fill("Soundcheck, Friday")

@@ -356,7 +356,8 @@ export class Connection extends EventTarget {
         this.dispatchEvent(new CustomEvent("health", { detail: message }));
         break;
       case "recorder": // a take started or stopped (GET /recorder has the status any time)
-        this.dispatchEvent(new CustomEvent("recorder", { detail: message }));
+      case "player": // a take started or stopped playing back (GET /player)
+        this.dispatchEvent(new CustomEvent(message.type, { detail: message }));
         break;
       case "history":
         this.dispatchEvent(new CustomEvent("history", { detail: message }));
