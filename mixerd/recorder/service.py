@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, Iterable
 
 from mixerd import _core
-from mixerd.control.events import Event, Subscription
+from mixerd.control.events import Event, Lagged, Subscription
 from mixerd.model.errors import MixerError
 from mixerd.recorder.disk import Track, TakeWriter
 from mixerd.recorder.takes import Source, TakeError, TakeFolder, Takes
@@ -59,6 +59,7 @@ class Recorder:
         self._ring = None
         self._sub: Subscription | None = None
         self._logger: threading.Thread | None = None
+        self._logged = threading.Event()  # set: the change log's thread writes what is queued, then ends
         self._start_frame = 0
         self._problem: dict[str, Any] | None = None  # what ended the last take early
 
@@ -125,7 +126,9 @@ class Recorder:
                                       on_end=self._ended)
             self._take, self._problem = folder, None
             self._writer.start()
-            self._logger = threading.Thread(target=self._log_changes, args=(self._sub, folder),
+            self._logged = threading.Event()
+            self._logger = threading.Thread(target=self._log_changes,
+                                            args=(self._sub, folder, self._ring, self._start_frame, self._logged),
                                             name="mixerd-take-log", daemon=True)
             self._logger.start()
             log.info("recorder: take %s started: %d sources, %d tracks (by %s)", folder.id, len(picked), len(taps),
@@ -201,24 +204,37 @@ class Recorder:
             picked.append((source, taps))
         return picked
 
-    def _position(self) -> int:
+    def _position(self, ring=None, start_frame: int | None = None) -> int:
         """The take's sample position now (the core's frames since the take began)."""
-        start = self._ring.start_frame
-        return max(0, self.engine.core.stats()["frames"] - (self._start_frame if start is None else start))
+        ring = ring or self._ring
+        start = ring.start_frame
+        fallback = self._start_frame if start_frame is None else start_frame
+        return max(0, self.engine.core.stats()["frames"] - (fallback if start is None else start))
 
-    def _log_changes(self, sub: Subscription, folder: TakeFolder) -> None:
-        """The change log's thread: every change of the mix during the take, at its sample position."""
-        while (item := sub.get()) is not None:
+    def _log_changes(self, sub: Subscription, folder: TakeFolder, ring, start_frame: int,
+                     done: threading.Event) -> None:
+        """The change log's thread: every change of the mix during the take, at its sample position. Once ``done``
+        is set it writes what is still queued and ends (the take stops after it: no change made before the stop
+        is lost). It takes no lock of the service's: the stop waits for it while holding that."""
+        while True:
+            try:
+                item = sub.get(timeout=0.05)
+            except Lagged:  # thousands of changes at once (a scene recall over a fade): those are not in the log
+                log.warning("recorder: the change log of take %s fell behind; some changes are not in it", folder.id)
+                continue
+            if item is None:
+                if done.is_set() and len(sub) == 0:
+                    return
+                continue
             if isinstance(item, Event):
-                with self._lock:
-                    if self._take is not folder:
-                        return
-                    folder.log_change(self._position(), item.address, item.value, item.actor)
+                folder.log_change(self._position(ring, start_frame), item.address, item.value, item.actor)
 
     def _finish(self) -> dict[str, Any]:
         """Stop the core's feed, let the writer write the rest and complete the take (caller holds the lock)."""
         folder, writer = self._take, self._writer
         self.engine.core.stop_recording()
+        self._logged.set()
+        self._logger.join(10)  # every change made before the stop is in the log
         self._sub.close()
         problem = writer.finish()
         self._take = self._writer = self._ring = self._sub = None
