@@ -4,10 +4,15 @@ mixer in its own jackd, against a span without it; every file checked afterwards
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
+import numpy as np
 import pytest
+import soundfile as sf
 
-from mixerd.bench.recorder import generator_hz
+from mixerd.recorder import BroadcastWav
+
+from mixerd.bench.recorder import continuity, generator_hz
 
 pytestmark = pytest.mark.jack
 
@@ -38,3 +43,31 @@ def test_the_recorder_lines(bench_text):
                      r"[\d.]+ %", text)
     assert re.search(r"the core's callback: [\d.]+ % without, [\d.]+ % with the taps \([\d.]+×\)", text)
     assert re.search(r"files: 3, all as long as the take: yes; each channel its own frequency: 2 of 2$", text, re.M)
+
+
+@pytest.mark.parametrize("damage, breaks", [(None, 0), ("lost", 1), ("doubled", 1)])
+def test_the_continuity_check_finds_one_frame_lost_or_doubled(tmp_path, damage, breaks):
+    """What the bench's check is worth: a 24-bit file of a generator's tone, with one frame taken out or repeated in
+    the middle of 3 s, is found broken once; the file as it was, not at all."""
+    n = np.arange(3 * 48000)
+    x = (10 ** (-18 / 20) * np.sin(2 * np.pi * 100.0 * n / 48000)).astype(np.float32)
+    if damage == "lost":
+        x = np.delete(x, 70001)
+    elif damage == "doubled":
+        x = np.insert(x, 70001, x[70001])
+    with BroadcastWav(tmp_path / "tone.wav", 1, 48000, name="tone", origination=datetime(2026, 12, 3)) as w:
+        w.write(x)
+    with sf.SoundFile(str(tmp_path / "tone.wav")) as f:
+        step, found = continuity(f, 100.0)
+    assert found == breaks
+    assert (step < 1e-4) if breaks == 0 else (step > 5e-3)  # 0.013 rad at 100 Hz, over one or two steps
+
+
+def test_a_30_second_take_of_32_inputs_loses_and_doubles_no_frame(bench):
+    """The issue's suite version of the 10-minute bench: 32 inputs, each a generator at its own frequency, and the
+    main through a real jackd. The tones live in the core, so JACK's xruns on a busy machine cannot break them:
+    only the recorder could."""
+    figures = bench("--workload", "recorder", "--inputs", "32", "--recorder-seconds", "30", timeout=600)
+    assert figures["files"] == 33 and figures["files_as_long_as_the_take"] and figures["take_seconds"] > 29
+    assert figures["distinct_signals_found"] == 32, figures["signals_off"]
+    assert figures["breaks"] == 0 and figures["phase_step_max"] < 1e-3 and figures["lost_s"] == 0
