@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import logging
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -221,7 +222,7 @@ class Player:
         core.post(_core.OP_PLAY_LEVEL, 0, 0.0)
         for c in self._channels:
             core.post(_core.OP_PLAY_SOURCE, c, 0.0)  # the band again, crossfaded
-        threading.Event().wait(FADE_S)  # the fades run before the ring goes
+        time.sleep(FADE_S)  # the fades run before the ring goes
         core.stop_playing()
         self._reader.stop()
         self._reader, self._take, self._channels = None, None, []

@@ -174,7 +174,7 @@ class Recorder:
     # -- inside ---------------------------------------------------------------------------------------
 
     def _sources(self, sources: Iterable[str] | None, tap: str) -> list[tuple[Source, list[tuple[int, int, int]]]]:
-        """Each source with its taps of the core, in the order given."""
+        """Each source with its taps of the core, in the order given (none: every channel and the main)."""
         layout = self.engine.layout
         if sources is None or (isinstance(sources, (list, tuple)) and not sources):
             sources = [f"ch/{c}" for c in range(1, layout.n_inputs + 1)] + ["main"]
@@ -182,27 +182,24 @@ class Recorder:
             raise RecorderError("invalid_value", "sources must be a list of addresses", None, SOURCES_HINT)
         if len(set(sources)) != len(sources):
             raise RecorderError("invalid_value", "a source is listed twice", None, SOURCES_HINT)
-        picked = []
-        for address in sources:
-            kind, _, number = address.partition("/")
-            n = int(number) if number.isdigit() else 0
-            if kind == "ch" and 1 <= n <= layout.n_inputs:
-                taps = [(CHANNEL_TAPS[tap], n - 1, 0)]
-                source = Source(address, self.control.get(f"ch/{n}/name"), self.control.get(f"ch/{n}/color"),
-                                1, tap)
-            elif kind == "bus" and 1 <= n <= layout.n_buses:
-                width = 2 if layout.buses[n - 1].is_fx or layout.buses[n - 1].stereo else 1
-                taps = [(_core.TAP_BUS, n - 1, side) for side in range(width)]
-                source = Source(address, self.control.get(f"bus/{n}/name"), self.control.get(f"bus/{n}/color"),
-                                width)
-            elif address == "main":
-                taps = [(_core.TAP_BUS, layout.n_buses, side) for side in (0, 1)]
-                source = Source(address, "Main", None, 2)
-            else:
-                raise RecorderError("not_found", f"{address!r} is not a source of this mixer "
-                                    f"({layout.n_inputs} channels, {layout.n_buses} buses)", address, SOURCES_HINT)
-            picked.append((source, taps))
-        return picked
+        return [self._source(address, tap) for address in sources]
+
+    def _source(self, address: str, tap: str) -> tuple[Source, list[tuple[int, int, int]]]:
+        """One source (``ch/N``, ``bus/N``, ``main``) as the take's sidecar names it, and its taps of the core."""
+        layout = self.engine.layout
+        kind, _, number = address.partition("/")
+        n = int(number) if number.isdigit() else 0
+        if kind == "ch" and 1 <= n <= layout.n_inputs:
+            return (Source(address, self.control.get(f"ch/{n}/name"), self.control.get(f"ch/{n}/color"), 1, tap),
+                    [(CHANNEL_TAPS[tap], n - 1, 0)])
+        if kind == "bus" and 1 <= n <= layout.n_buses:
+            width = 2 if layout.buses[n - 1].is_fx or layout.buses[n - 1].stereo else 1
+            return (Source(address, self.control.get(f"bus/{n}/name"), self.control.get(f"bus/{n}/color"), width),
+                    [(_core.TAP_BUS, n - 1, side) for side in range(width)])
+        if address == "main":
+            return Source(address, "Main", None, 2), [(_core.TAP_BUS, layout.n_buses, side) for side in (0, 1)]
+        raise RecorderError("not_found", f"{address!r} is not a source of this mixer ({layout.n_inputs} channels, "
+                            f"{layout.n_buses} buses)", address, SOURCES_HINT)
 
     def _position(self, ring=None, start_frame: int | None = None) -> int:
         """The take's sample position now (the core's frames since the take began)."""
