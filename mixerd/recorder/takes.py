@@ -207,6 +207,15 @@ class Takes:
         """The folder of take ``take_id`` (``not_found`` unless it is one)."""
         return self._folder(take_id)
 
+    def file(self, take_id: object, number: int) -> Path:
+        """The file of the take's ``number``-th source (from 1); ``not_found`` for a take or number it has not."""
+        folder = self._folder(take_id)
+        sources = self._read(folder)["sources"]
+        if not 1 <= number <= len(sources):
+            raise TakeError("not_found", f"take {folder.name} has {len(sources)} files, not {number}", None,
+                            f"1 to {len(sources)}")
+        return folder / sources[number - 1]["file"]
+
     def space(self, channels: int = 0, rate: int = 48000, sample_format: str = "pcm24") -> dict[str, Any]:
         """``free`` bytes on the recorder's file system, the ``reserve`` kept, ``usable`` bytes for takes, and
         for ``channels`` channels at ``rate`` the ``seconds_left`` (None without channels)."""

@@ -3,7 +3,6 @@ file, or the whole take as a zip), play a take back into its channels (virtual s
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -25,16 +24,12 @@ def errors(**described: str) -> dict[int | str, dict[str, Any]]:
     return {int(k[1:]): {"model": ErrorBody, "description": v} for k, v in described.items()}
 
 
-class _NoRecorder(MixerError):
-    family = frozenset({"not_available"})
-
-
 def get_recorder(request: Request):
     """The recorder of this app; ``not_available`` (503) when the mixer has none (``[recorder] enabled``)."""
     recorder = getattr(request.app.state, "recorder", None)
     if recorder is None:
-        raise _NoRecorder("not_available", "this mixer does not record ([recorder] enabled = false in its config)",
-                          None, "a mixer with the recorder on")
+        raise MixerError("not_available", "this mixer does not record ([recorder] enabled = false in its config)",
+                         None, "a mixer with the recorder on")
     return recorder
 
 
@@ -111,13 +106,8 @@ def delete_take(recorder: RecorderDep, take_id: str = TAKE_ID,
 def download_file(recorder: RecorderDep, take_id: str = TAKE_ID,
                   number: int = PathParam(ge=1, le=10_000, description="the source's place in the take, from 1")):
     """The file of the take's ``number``-th source, named as on the disk."""
-    take = recorder.takes.get(take_id)
-    if number > len(take["sources"]):
-        raise _NoFile("not_found", f"take {take_id} has {len(take['sources'])} files, not {number}", None,
-                      f"1 to {len(take['sources'])}")
-    name = take["sources"][number - 1]["file"]
-    path = Path(recorder.takes.path(take_id)) / name
-    return FileResponse(path, media_type="audio/wav", filename=name)
+    path = recorder.takes.file(take_id, number)
+    return FileResponse(path, media_type="audio/wav", filename=path.name)
 
 
 @router.get("/takes/{take_id}/zip", summary="Download a whole take as one zip",
@@ -138,8 +128,8 @@ def get_player(request: Request):
     """The player of this app; ``not_available`` (503) when the mixer has none."""
     player = getattr(request.app.state, "player", None)
     if player is None:
-        raise _NoRecorder("not_available", "this mixer does not play takes back ([recorder] enabled = false in its "
-                          "config)", None, "a mixer with the recorder on")
+        raise MixerError("not_available", "this mixer does not play takes back ([recorder] enabled = false in its "
+                         "config)", None, "a mixer with the recorder on")
     return player
 
 
@@ -168,6 +158,3 @@ def stop_playing(player: PlayerDep) -> dict:
     """Fade the take out; the channels hear the band again (admin only)."""
     return player.stop()
 
-
-class _NoFile(MixerError):
-    family = frozenset({"not_found"})
