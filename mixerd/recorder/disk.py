@@ -37,6 +37,12 @@ POLL_S = 0.05
 SPACE_S = 1.0
 
 
+def ring_frames(seconds: float, rate: int) -> int:
+    """The frames of a core ring (the recorder's or the player's) that hold ``seconds`` of every track: a power of
+    two, at least 4096."""
+    return 1 << max(12, int(seconds * rate - 1).bit_length())
+
+
 @dataclass(frozen=True)
 class Track:
     """One file of the take: its tracks in the ring (``first``, ``channels``: 2 for a stereo bus) and the name

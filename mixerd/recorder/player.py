@@ -22,6 +22,7 @@ import soundfile as sf
 
 from mixerd import _core
 from mixerd.model.errors import MixerError
+from mixerd.recorder.disk import ring_frames
 from mixerd.recorder.takes import Takes
 
 log = logging.getLogger(__name__)
@@ -189,7 +190,7 @@ class Player:
         with self._lock:
             self._stop_now()
             folder = self.takes.path(take["id"])
-            capacity = 1 << max(12, int(self.buffer_s * rate - 1).bit_length())
+            capacity = ring_frames(self.buffer_s, rate)
             ring = self.engine.core.play([c for c, _ in tracks], capacity)
             reader = TakeReader(ring, [folder / f for _, f in tracks], at, span)
             reader.start()
@@ -198,7 +199,7 @@ class Player:
                 self.engine.core.post(_core.OP_PLAY_SOURCE, c, 1.0)  # crossfaded from the band to the take
             self._reader, self._take, self._channels = reader, take, [c for c, _ in tracks]
             status = self.status()
-        self._announce(status)
+        self.control.notify("player", status)
         return status
 
     def stop(self) -> dict[str, Any]:
@@ -208,7 +209,7 @@ class Player:
                 raise PlayerError("not_playing", "no take is playing", None, "play a take first")
             self._stop_now()
             status = self.status()
-        self._announce(status)
+        self.control.notify("player", status)
         return status
 
     def close(self) -> None:
@@ -226,11 +227,6 @@ class Player:
         core.stop_playing()
         self._reader.stop()
         self._reader, self._take, self._channels = None, None, []
-
-    def _announce(self, status: dict[str, Any]) -> None:
-        notify, follows = getattr(self.control, "notify", None), getattr(self.control, "follows", None)
-        if notify is not None and follows is not None and follows("player"):
-            notify("player", status)
 
 
 def _frame(seconds: object, rate: int, frames: int, what: str) -> int:

@@ -21,7 +21,7 @@ from typing import Any, Iterable
 from mixerd import _core
 from mixerd.control.events import Event, Lagged, Subscription
 from mixerd.model.errors import MixerError
-from mixerd.recorder.disk import Track, TakeWriter
+from mixerd.recorder.disk import Track, TakeWriter, ring_frames
 from mixerd.recorder.takes import Source, TakeError, TakeFolder, Takes
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ class Recorder:
                 folder = self.takes.create([s for s, _ in picked], rate, self.sample_format, name=name, scene=scene)
             except TakeError as exc:
                 raise RecorderError(exc.code, exc.message, None, exc.allowed) from None
-            capacity = 1 << max(12, int(self.buffer_s * rate - 1).bit_length())
+            capacity = ring_frames(self.buffer_s, rate)
             taps = [t for _, ts in picked for t in ts]
             tracks, first = [], 0
             for source, _ in picked:
@@ -134,7 +134,7 @@ class Recorder:
             log.info("recorder: take %s started: %d sources, %d tracks (by %s)", folder.id, len(picked), len(taps),
                      actor or "?")
             status = self.status()
-        self._announce(status)
+        self.control.notify("recorder", status)
         return status
 
     def stop(self, actor: str | None = None) -> dict[str, Any]:
@@ -145,7 +145,7 @@ class Recorder:
             take = self._finish()
             log.info("recorder: take %s stopped after %.1f s (by %s)", take["id"], take["seconds"], actor or "?")
             status = self.status()
-        self._announce(status)
+        self.control.notify("recorder", status)
         return take
 
     def mark(self, name: object) -> dict[str, Any]:
@@ -154,7 +154,7 @@ class Recorder:
             if self._take is None:
                 raise RecorderError("not_recording", "no take is being recorded", None, "start a take first")
             try:
-                return self._take.mark(self._position(), name)
+                return self._take.mark(self._position(self._ring, self._start_frame), name)
             except TakeError as exc:
                 raise RecorderError(exc.code, exc.message, None, exc.allowed) from None
 
@@ -201,12 +201,11 @@ class Recorder:
         raise RecorderError("not_found", f"{address!r} is not a source of this mixer ({layout.n_inputs} channels, "
                             f"{layout.n_buses} buses)", address, SOURCES_HINT)
 
-    def _position(self, ring=None, start_frame: int | None = None) -> int:
-        """The take's sample position now (the core's frames since the take began)."""
-        ring = ring or self._ring
+    def _position(self, ring, start_frame: int) -> int:
+        """The take's sample position now: the core's frames since ``ring``'s first block (or, before the audio
+        thread has seen it, since ``start_frame``, the core's count when the take was asked for)."""
         start = ring.start_frame
-        fallback = self._start_frame if start_frame is None else start_frame
-        return max(0, self.engine.core.stats()["frames"] - (fallback if start is None else start))
+        return max(0, self.engine.core.stats()["frames"] - (start_frame if start is None else start))
 
     def _log_changes(self, sub: Subscription, folder: TakeFolder, ring, start_frame: int,
                      done: threading.Event) -> None:
@@ -246,11 +245,6 @@ class Recorder:
                     return
                 self._finish()
                 status = self.status()
-            self._announce(status)
+            self.control.notify("recorder", status)
         threading.Thread(target=stop, name="mixerd-take-end", daemon=True).start()  # not in the writer's thread
-
-    def _announce(self, status: dict[str, Any]) -> None:
-        notify, follows = getattr(self.control, "notify", None), getattr(self.control, "follows", None)
-        if notify is not None and follows is not None and follows("recorder"):
-            notify("recorder", status)
 
