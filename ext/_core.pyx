@@ -271,9 +271,13 @@ cdef class Take:
     def read(self, uint32_t max_frames=65536):
         """``(data, at)``: up to ``max_frames`` frames of every track (float32, shape (n_tracks, k)) from position
         ``at`` of the ring's data (frames the audio thread wrote before them)."""
+        cdef uint64_t tail = self.r.tail
+        cdef uint64_t queued = self.r.head - tail
+        if queued < max_frames:
+            max_frames = <uint32_t>queued  # polled often, mostly with little in the ring: no big empty array
         data = np.empty((self.n_tracks, max_frames), dtype=np.float32)
         cdef float[:, ::1] d = data
-        cdef uint64_t at = 0
+        cdef uint64_t at = tail
         cdef uint32_t got = 0
         if max_frames:
             with nogil:
@@ -489,14 +493,7 @@ cdef class Core:
         if take is None:
             return None
         mixcore_detach_rec(self.c)
-        cdef double deadline = _monotonic() + wait
-        cdef timespec pause
-        pause.tv_sec, pause.tv_nsec = 0, 200000
-        while mixcore_rec_busy(self.c):
-            if _monotonic() > deadline:
-                take._leaked = True
-                break
-            nanosleep(&pause, NULL)
+        take._leaked = not self._period_over(wait)
         return take
 
     @property
@@ -542,15 +539,23 @@ cdef class Core:
         if playback is None:
             return None
         mixcore_detach_play(self.c)
+        playback._leaked = not self._period_over(wait)
+        return playback
+
+    cdef bint _period_over(self, double wait):
+        """Wait (without the GIL, up to ``wait`` seconds) until the audio thread is out of the period it may be
+        mixing with a ring just detached; False if it never left (then the ring is never freed)."""
         cdef double deadline = _monotonic() + wait
         cdef timespec pause
+        cdef bint over = True
         pause.tv_sec, pause.tv_nsec = 0, 200000
-        while mixcore_rec_busy(self.c):
-            if _monotonic() > deadline:
-                playback._leaked = True
-                break
-            nanosleep(&pause, NULL)
-        return playback
+        with nogil:
+            while mixcore_rec_busy(self.c):
+                if _monotonic() > deadline:
+                    over = False
+                    break
+                nanosleep(&pause, NULL)
+        return over
 
     @property
     def playing(self):
