@@ -26,6 +26,7 @@ import numpy as np
 import soundfile as sf
 
 from mixerd.bench.common import BenchError, positive_float
+from mixerd.bench.daemon import name_threads, profile_toml, sample, usage
 from mixerd.config import Config
 from mixerd.jackhost import JackServerError, realtime_allowed
 from mixerd.system.net import free_port
@@ -33,7 +34,6 @@ from mixerd.system.net import free_port
 RATE, FRAMES = 48000, 64
 LEVEL_DB = -18.0
 POLL_S = 0.1  # how often the ring's fill is looked at
-TICK = os.sysconf("SC_CLK_TCK")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -58,7 +58,6 @@ def generator_hz(n: int) -> float:
 def measure_recorder(inputs: int = 32, seconds: float = 600.0) -> dict:
     """The figures (see the module docstring). Names this process's threads at the OS level (the disk thread's CPU
     is read from /proc by name): for the bench's own process."""
-    from mixerd.bench.daemon import name_threads, profile_toml
     from mixerd.daemon import Mixer
 
     if shutil.which("jackd") is None:
@@ -128,34 +127,17 @@ def _wait(predicate, what: str, timeout: float = 30.0) -> None:
         time.sleep(0.05)
 
 
-def _ticks(path: str) -> int:
-    fields = Path(path).read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime
-
-
-def _thread_ticks(name: str) -> int:
-    total = 0
-    for task in Path("/proc/self/task").iterdir():
-        try:
-            if (task / "comm").read_text().strip() == name[:15]:
-                total += _ticks(str(task / "stat"))
-        except OSError:  # the thread ended meanwhile
-            pass
-    return total
-
-
 def _span(mixer, seconds: float, disk_thread: str | None = None) -> dict:
-    """The process's CPU and the core's callback time over ``seconds`` (and a thread's CPU, if named)."""
-    engine = mixer.engine
-    t0, c0, p0 = time.monotonic(), engine.core.callback_time()[0], _ticks("/proc/self/stat")
-    d0 = _thread_ticks(disk_thread) if disk_thread else 0
+    """The process's CPU and the core's callback time over ``seconds`` (and a thread's CPU, if named), read from
+    /proc as the daemon bench reads its child."""
+    core = mixer.engine.core
+    before, c0 = sample(os.getpid()), core.callback_time()[0]
     time.sleep(seconds)
-    t1, c1, p1 = time.monotonic(), engine.core.callback_time()[0], _ticks("/proc/self/stat")
-    d1 = _thread_ticks(disk_thread) if disk_thread else 0
-    span = t1 - t0
-    out = {"cpu_percent": 100 * (p1 - p0) / TICK / span, "core_percent": 100 * (c1 - c0) / span}
+    after, c1 = sample(os.getpid()), core.callback_time()[0]
+    used = usage(before, after)
+    out = {"cpu_percent": used["cpu_percent"], "core_percent": 100 * (c1 - c0) / used["seconds"]}
     if disk_thread:
-        out["disk_thread_percent"] = 100 * (d1 - d0) / TICK / span
+        out["disk_thread_percent"] = sum(t["cpu_percent"] for t in used["threads"] if t["name"] == disk_thread[:15])
     return out
 
 
