@@ -330,6 +330,10 @@ class MqttBridge:
         said["seconds_left"] = status["space"]["seconds_left"]
         self._publish(self.topics.recorder, json.dumps(said, ensure_ascii=False), retain=True)
 
+    def _send_player(self, status: dict[str, Any]) -> None:
+        """``{base}/player`` (retained): what plays back into which channels."""
+        self._publish(self.topics.player, json.dumps(status, ensure_ascii=False), retain=True)
+
     def _start_gain_staging(self, payload: bytes) -> None:
         """Check the request now (errors go to {base}/error), listen in a thread of its own."""
         text = decode(payload).strip()
@@ -461,8 +465,7 @@ class MqttBridge:
                     if self.recorder is not None:
                         self._send_recorder(self.recorder.status())
                     if self.player is not None:
-                        self._publish(self.topics.player, json.dumps(self.player.status(), ensure_ascii=False),
-                                      retain=True)
+                        self._send_player(self.player.status())
                     if self._loudness.sent:  # retained: a broker that restarted empty has it again
                         self._publish(self.topics.loudness, json.dumps(self._loudness.sent), retain=True)
                 now = time.monotonic()
@@ -485,8 +488,7 @@ class MqttBridge:
                             elif event.kind == "recorder" and self._connected.is_set():
                                 self._send_recorder(dict(event.data))
                             elif event.kind == "player" and self._connected.is_set():
-                                self._publish(self.topics.player, json.dumps(event.data, ensure_ascii=False),
-                                              retain=True)
+                                self._send_player(dict(event.data))
                         else:
                             pending[event.address] = event.value
                             scene_stale = self.scenes is not None
