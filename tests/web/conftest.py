@@ -103,6 +103,26 @@ def jack_host(engine, jack_server) -> Iterator[JackHost]:
 
 
 @pytest.fixture
+def recorder(control, engine, tmp_path):
+    """The recorder on ``engine`` (run offline by ``play``, or in jackd), its takes in tmp, no reserve."""
+    from mixerd.recorder import Recorder, Takes
+
+    recorder = Recorder(control, engine, Takes(tmp_path / "takes", reserve=0), buffer_s=5.0)
+    yield recorder
+    recorder.close()
+
+
+@pytest.fixture
+def player(control, engine, recorder):
+    """Virtual soundcheck on ``engine``, playing the ``recorder``'s takes."""
+    from mixerd.recorder import Player
+
+    player = Player(control, engine, recorder.takes)
+    yield player
+    player.close()
+
+
+@pytest.fixture
 def app(control):
     return create_app(control)
 

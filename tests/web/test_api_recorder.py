@@ -15,24 +15,9 @@ from fastapi.testclient import TestClient
 from support import RATE
 
 from mixerd.control.scenes import SceneService
-from mixerd.recorder import Player, Recorder, Takes
 from mixerd.web import create_app
 
 API = "/api/v1"
-
-
-@pytest.fixture
-def recorder(control, engine, tmp_path):
-    recorder = Recorder(control, engine, Takes(tmp_path / "takes", reserve=0), buffer_s=5.0)
-    yield recorder
-    recorder.close()
-
-
-@pytest.fixture
-def player(control, engine, recorder):
-    player = Player(control, engine, recorder.takes)
-    yield player
-    player.close()
 
 
 @pytest.fixture

@@ -22,24 +22,6 @@ pytestmark = pytest.mark.browser
 RECORDER = View("recorder", "#/recorder", ".rec-button")
 
 
-@pytest.fixture
-def recorder(control, engine, tmp_path):
-    from mixerd.recorder import Recorder, Takes
-
-    recorder = Recorder(control, engine, Takes(tmp_path / "takes", reserve=0), buffer_s=5.0)
-    yield recorder
-    recorder.close()
-
-
-@pytest.fixture
-def player(control, engine, recorder):
-    from mixerd.recorder import Player
-
-    player = Player(control, engine, recorder.takes)
-    yield player
-    player.close()
-
-
 def recorder_app(control, recorder, player):
     from mixerd.control.scenes import SceneService
     from mixerd.web import create_app
