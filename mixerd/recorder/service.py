@@ -8,7 +8,7 @@ of the record), and the scene the mix is at when it starts into its sidecar.
 
 The recorder's status (recording or not, the take, its length, frames lost, the disk's fill, the space and minutes
 left, a problem that ended a take) is a ``recorder`` notice on the control's event stream whenever it changes
-(start, stop, a marker, a take that ended by itself) and ``status()`` any time.
+(a take started, stopped, or ended by itself) and ``status()`` any time.
 """
 
 from __future__ import annotations
