@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from support import mixer_config, running_jackd, serve
+from support import mixer_config, next_test, running_jackd, serve
 
 #: A test still running this long after pytest-timeout's limit is stuck where no Python runs (a thread blocked in
 #: C, or the GIL held by one that is): pytest-timeout's signal can then never act. Every thread's stack is
@@ -22,6 +22,7 @@ _stuck_report = None
 def pytest_runtest_protocol(item, nextitem):
     """Arm the stuck-test watchdog (see STUCK_AFTER) for the test's setup, call and teardown."""
     global _stuck_report
+    next_test()
     if _stuck_report is None:
         STUCK_REPORT.parent.mkdir(exist_ok=True)
         _stuck_report = open(STUCK_REPORT, "w")

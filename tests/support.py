@@ -8,6 +8,7 @@ import itertools
 import os
 import re
 import signal
+import struct
 import subprocess
 import threading
 import time
@@ -28,6 +29,8 @@ RATE = 48000
 PERIOD = 64
 _names = itertools.count(1)
 _run_slot: str | None = None
+_handed_in: dict[str, int] = {}  # server name -> the test (see next_test) it was handed out in
+_test_number = 0
 _slot_locks: list = []  # open lock files: each holds its slot for as long as this process lives
 
 
@@ -53,16 +56,69 @@ def _claim_run_slot() -> str:
 def unique_server_name() -> str:
     """A JACK server name no other live server of the tests has: ``mixerd-test-<slot>-<n>``.
 
-    The names repeat from one run to the next on purpose. JACK2 keeps a machine-wide table of 8 servers
-    (/dev/shm/jack-shm-registry); a server killed with SIGKILL (which several tests do) leaves its row, and
-    the row is reclaimed only when a server of the same name starts again. Names that never repeat (a pid in
-    them) would fill the table for good after a few runs: "Too many servers already active", no jackd at all.
-    The slot keeps test processes that run at the same time apart.
+    JACK2 keeps a machine-wide table of 8 servers (/dev/shm/jack-shm-registry). A server killed with SIGKILL
+    (which several tests do) leaves its row, and the row is reclaimed only when a server of the same name starts
+    again: names that never repeat would fill the table within one run ("Too many servers already active", no
+    jackd at all). So a name whose row is left by a dead server is handed out again, once the test that had it
+    is over; the slot keeps test processes that run at the same time apart.
     """
     global _run_slot
     if _run_slot is None:
         _run_slot = _claim_run_slot()
-    return f"mixerd-test-{_run_slot}-{next(_names)}"
+    prefix = f"mixerd-test-{_run_slot}-"
+    reusable = sorted(n for n in dead_jack_servers()
+                      if n.startswith(prefix) and _handed_in.get(n, -1) < _test_number)
+    if reusable:
+        name = reusable[0]
+    else:
+        name = prefix + str(next(_names))
+        while name in _handed_in:
+            name = prefix + str(next(_names))
+    _handed_in[name] = _test_number
+    return name
+
+
+def next_test() -> None:
+    """A new test begins (the conftest calls this): names handed out before it may be reused."""
+    global _test_number
+    _test_number += 1
+
+
+JACK_REGISTRY = "/dev/shm/jack-shm-registry"
+_REGISTRY_HEADER = struct.Struct("<IHxxiIII")  # magic, protocol, shm type, size, header length, entry length
+_REGISTRY_ROW = 264  # pid_t pid; char name[257]; padded to 4
+_REGISTRY_MAGIC = 0x4A41434B  # "JACK"
+
+
+def dead_jack_servers() -> set[str]:
+    """Server names whose row in JACK2's registry was left by a process that is gone (see unique_server_name)."""
+    try:
+        with open(JACK_REGISTRY, "rb") as f:
+            data = f.read()
+        magic, _, _, _, header_len, _ = _REGISTRY_HEADER.unpack_from(data)
+    except (OSError, struct.error):
+        return set()
+    if magic != _REGISTRY_MAGIC:
+        return set()
+    dead = set()
+    for offset in range(_REGISTRY_HEADER.size, header_len - _REGISTRY_ROW + 1, _REGISTRY_ROW):
+        (pid,) = struct.unpack_from("<i", data, offset)
+        row = data[offset + 4:offset + _REGISTRY_ROW].split(b"\0", 1)[0].decode(errors="replace")
+        # A row's name is "jack-<uid>:<server>:".
+        match = re.fullmatch(rf"jack-{os.getuid()}:(.+):", row)
+        if pid > 0 and match and not _alive(pid):
+            dead.add(match.group(1))
+    return dead
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def wait_until(predicate, timeout: float = 15.0, what: str = "condition") -> None:
