@@ -6,7 +6,8 @@ each, every one at its own frequency (a distinct signal on every input). The ref
 on the same mixer, is a span of ``--recorder-seconds`` without recording; then every channel (after its trim) and
 the main are recorded for as long. Measured: the process's CPU and the core's own callback time in each span (the
 taps' cost is the difference), the disk thread's CPU, the bytes written a second, how far behind the disk fell (the
-ring's fill, at most), frames lost; afterwards every file is checked: as many frames as the take, and each
+ring's fill, at most), frames lost, and the longest disk stall survived: half-way through the take the disk thread
+stalls on purpose for ``--recorder-stall`` seconds (a slow USB stick); afterwards every file is checked: as many frames as the take, and each
 channel's file carries its own generator's frequency. Figures are printed, never asserted.
 """
 
@@ -40,10 +41,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("recorder (also --inputs)")
     group.add_argument("--recorder-seconds", type=positive_float, default=600.0,
                        help="recorder: how long the take runs, and the span without it (default 600)")
+    group.add_argument("--recorder-stall", type=float, default=1.0,
+                       help="recorder: seconds the disk thread stalls on purpose half-way through the take, as a slow "
+                            "USB stick does (default 1; 0: none)")
 
 
 def run(args: argparse.Namespace) -> dict:
-    figures = measure_recorder(args.inputs, args.recorder_seconds)
+    if not 0 <= args.recorder_stall < 60:
+        raise BenchError(f"--recorder-stall {args.recorder_stall}: seconds from 0 to under 60", code=2)
+    figures = measure_recorder(args.inputs, args.recorder_seconds, args.recorder_stall)
     if not args.json:
         print_recorder(figures)
     return figures
@@ -55,7 +61,7 @@ def generator_hz(n: int) -> float:
     return float(round(100 * 2 ** ((n - 1) / 6)))
 
 
-def measure_recorder(inputs: int = 32, seconds: float = 600.0) -> dict:
+def measure_recorder(inputs: int = 32, seconds: float = 600.0, stall: float = 1.0) -> dict:
     """The figures (see the module docstring). Names this process's threads at the OS level (the disk thread's CPU
     is read from /proc by name): for the bench's own process."""
     from mixerd.daemon import Mixer
@@ -97,9 +103,14 @@ def measure_recorder(inputs: int = 32, seconds: float = 600.0) -> dict:
         recorder = mixer.recorder
         recorder.start([f"ch/{n}" for n in range(1, inputs + 1)] + ["main"], name="bench")
         fill = _Fill(recorder)
+        stalled = threading.Timer(seconds / 2, recorder.writer.stall, (stall,)) if stall else None
         try:
+            if stalled:
+                stalled.start()
             recording = _span(mixer, seconds, disk_thread="mixerd-recorder")
         finally:
+            if stalled:
+                stalled.cancel()
             fill.stop()
         take = recorder.stop()
         checked = _check(recorder.takes.path(take["id"]), take, inputs)
@@ -116,6 +127,7 @@ def measure_recorder(inputs: int = 32, seconds: float = 600.0) -> dict:
             "bytes_per_s": take["bytes"] / max(take["seconds"], 1e-9), "take_seconds": take["seconds"],
             "take_bytes": take["bytes"],
             "buffer_max": fill.most, "buffer_capacity_s": fill.capacity_s, "lost_s": fill.lost_s,
+            "stall_injected_s": stall, "stall_max_s": fill.stall_max,
             "xruns": xruns, **checked}
 
 
@@ -148,6 +160,7 @@ class _Fill:
         self.most = 0.0
         self.lost_s = 0.0
         self.capacity_s = 0.0
+        self.stall_max = 0.0
         self._recorder = recorder
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="mixerd-bench-fill", daemon=True)
@@ -159,6 +172,7 @@ class _Fill:
             if status["recording"]:
                 self.most = max(self.most, status["buffer"])
                 self.lost_s = status["lost_seconds"]
+                self.stall_max = status["stall_max"]
                 self.capacity_s = self._recorder.buffer_s
 
     def stop(self) -> None:
@@ -231,6 +245,8 @@ def print_recorder(r: dict) -> None:
     print(f"  written: {r['take_bytes'] / 1e6:.0f} MB in {r['take_seconds']:.1f} s of audio = "
           f"{r['bytes_per_s'] / 1e6:.2f} MB/s; the disk at most {100 * r['buffer_max']:.1f} % of the "
           f"{r['buffer_capacity_s']:g} s ring behind; lost {r['lost_s']:.2f} s; xruns {r['xruns']}")
+    print(f"  the longest disk stall survived: {r['stall_max_s']:.2f} s (the disk thread stalled "
+          f"{r['stall_injected_s']:g} s on purpose half-way; the ring lasts {r['buffer_capacity_s']:g} s)")
     print(f"  files: {r['files']}, all as long as the take: {'yes' if r['files_as_long_as_the_take'] else 'NO'}; "
           f"each channel its own frequency: {r['distinct_signals_found']} of {r['inputs']}"
           + (f" ({'; '.join(r['signals_off'])})" if r["signals_off"] else ""))

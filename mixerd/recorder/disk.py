@@ -78,6 +78,8 @@ class TakeWriter:
         self.frames = 0          # frames of the take's timeline written (silence for lost ones included)
         self._gaps: list[tuple[int, int]] = []  # (ring position, frames) taken from the ring, not written yet
         self.problem: dict[str, Any] | None = None
+        self.stall_max = 0.0     # seconds: the longest the thread was away from the ring (a write, a header update)
+        self._stall_s = 0.0
         self.files = [BroadcastWav(folder.file(i), t.channels, rate, sample_format, name=t.name,
                                    description=t.description, origination=started, time_reference=time_reference)
                       for i, t in enumerate(tracks)]
@@ -96,6 +98,11 @@ class TakeWriter:
     def running(self) -> bool:
         return self._thread.is_alive()
 
+    def stall(self, seconds: float) -> None:
+        """The next write waits ``seconds`` first, as a USB stick that stalls does: how the bench and the tests
+        show a slow disk is survived (the ring carries the audio meanwhile)."""
+        self._stall_s = seconds
+
     # -- the thread -------------------------------------------------------------------------------------
 
     def _run(self) -> None:
@@ -104,6 +111,7 @@ class TakeWriter:
         try:
             while True:
                 finishing = self._finish.is_set()  # looked at first: the ring is complete once it is set
+                began = time.monotonic()
                 wrote = self._drain()
                 now = time.monotonic()
                 if finishing:
@@ -117,6 +125,7 @@ class TakeWriter:
                 if now - last_header >= self.header_s:
                     last_header = now
                     self._commit()
+                self.stall_max = max(self.stall_max, time.monotonic() - began)
                 if not wrote:
                     self._finish.wait(POLL_S)
             self._close(None)
@@ -151,6 +160,9 @@ class TakeWriter:
     def _write(self, data: np.ndarray) -> None:
         if not data.shape[1]:
             return
+        if self._stall_s:
+            stall, self._stall_s = self._stall_s, 0.0
+            time.sleep(stall)
         for track, file in zip(self.tracks, self.files):
             part = data[track.first:track.first + track.channels]
             file.write(part[0] if track.channels == 1 else np.ascontiguousarray(part.T))

@@ -23,7 +23,8 @@ def test_every_input_has_its_own_frequency():
 
 
 def test_the_recorder_bench_records_every_input_and_checks_the_files(bench):
-    figures = bench("--workload", "recorder", "--inputs", "4", "--recorder-seconds", "1.5", timeout=300)
+    figures = bench("--workload", "recorder", "--inputs", "4", "--recorder-seconds", "1.5", "--recorder-stall", "0.3",
+                    timeout=300)
     assert (figures["inputs"], figures["tracks"], figures["rate"], figures["frames"]) == (4, 6, 48000, 64)
     assert figures["files"] == 5 and figures["files_as_long_as_the_take"]  # 4 channels and the stereo main
     assert figures["distinct_signals_found"] == 4 and figures["signals_off"] == []
@@ -33,6 +34,7 @@ def test_the_recorder_bench_records_every_input_and_checks_the_files(bench):
     assert figures["cpu_over_reference"] == pytest.approx(recording["cpu_percent"] / without["cpu_percent"])
     assert figures["core_over_reference"] == pytest.approx(recording["core_percent"] / without["core_percent"])
     assert 0 <= figures["buffer_max"] <= 1 and figures["buffer_capacity_s"] == 8.0 and figures["lost_s"] >= 0
+    assert figures["stall_injected_s"] == 0.3 and figures["stall_max_s"] >= 0.3  # the stall was made, and seen
 
 
 def test_the_recorder_lines(bench_text):
@@ -43,6 +45,8 @@ def test_the_recorder_lines(bench_text):
                      r"[\d.]+ %", text)
     assert re.search(r"the core's callback: [\d.]+ % without, [\d.]+ % with the taps \([\d.]+×\)", text)
     assert re.search(r"files: 3, all as long as the take: yes; each channel its own frequency: 2 of 2$", text, re.M)
+    assert re.search(r"the longest disk stall survived: [\d.]+ s \(the disk thread stalled 1 s on purpose half-way; "
+                     r"the ring lasts 8 s\)", text)
 
 
 @pytest.mark.parametrize("damage, breaks", [(None, 0), ("lost", 1), ("doubled", 1)])
@@ -65,9 +69,10 @@ def test_the_continuity_check_finds_one_frame_lost_or_doubled(tmp_path, damage, 
 
 def test_a_30_second_take_of_32_inputs_loses_and_doubles_no_frame(bench):
     """The issue's suite version of the 10-minute bench: 32 inputs, each a generator at its own frequency, and the
-    main through a real jackd. The tones live in the core, so JACK's xruns on a busy machine cannot break them:
-    only the recorder could."""
+    main through a real jackd, the disk stalled for 1 s half-way. The tones live in the core, so JACK's xruns on a
+    busy machine cannot break them: only the recorder could."""
     figures = bench("--workload", "recorder", "--inputs", "32", "--recorder-seconds", "30", timeout=600)
     assert figures["files"] == 33 and figures["files_as_long_as_the_take"] and figures["take_seconds"] > 29
     assert figures["distinct_signals_found"] == 32, figures["signals_off"]
     assert figures["breaks"] == 0 and figures["phase_step_max"] < 1e-3 and figures["lost_s"] == 0
+    assert figures["stall_max_s"] >= figures["stall_injected_s"] == 1.0  # survived: nothing lost, nothing broken
