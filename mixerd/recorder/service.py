@@ -66,22 +66,30 @@ class Recorder:
     # -- reading --------------------------------------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
-        """``{"recording", "take", "name", "seconds", "sources", "lost_seconds", "buffer", "space", "problem"}``:
-        ``buffer`` how full the ring is (0…1: the disk is that far behind), ``space`` the disk's free bytes, the
-        reserve kept and ``seconds_left`` for the sources recorded now (or for every channel and the main)."""
+        """``{"recording", "take", "name", "seconds", "sources", "lost_seconds", "buffer", "stall_max", "space",
+        "problem"}``: ``buffer`` how full the ring is (0…1: the disk is that far behind), ``stall_max`` the longest
+        the disk kept the recorder waiting in this take (seconds; the ring lasts ``buffer_s``), ``space`` the disk's
+        free bytes, the reserve kept and ``seconds_left`` for the sources recorded now (or for every channel and
+        the main)."""
         with self._lock:
             rate = self.engine.sample_rate
             if self._take is None:
                 channels = self.engine.layout.n_inputs + 2
                 return {"recording": False, "take": None, "name": None, "seconds": 0.0, "sources": [],
-                        "lost_seconds": 0.0, "buffer": 0.0, "problem": self._problem,
+                        "lost_seconds": 0.0, "buffer": 0.0, "stall_max": 0.0, "problem": self._problem,
                         "space": self.takes.space(channels, rate, self.sample_format)}
             ring, info = self._ring, self._take.info
             channels = sum(s["channels"] for s in info["sources"])
             return {"recording": True, "take": self._take.id, "name": info["name"],
                     "seconds": self._writer.frames / rate, "sources": [s["address"] for s in info["sources"]],
-                    "lost_seconds": ring.lost / rate, "buffer": ring.queued / ring.capacity, "problem": None,
+                    "lost_seconds": ring.lost / rate, "buffer": ring.queued / ring.capacity,
+                    "stall_max": self._writer.stall_max, "problem": None,
                     "space": self.takes.space(channels, rate, self.sample_format)}
+
+    @property
+    def writer(self) -> TakeWriter | None:
+        """The running take's disk thread (None between takes): the bench stalls it on purpose."""
+        return self._writer
 
     # -- takes ----------------------------------------------------------------------------------------
 

@@ -633,6 +633,8 @@ class RecorderOut(BaseModel):
     sources: list[str]
     lost_seconds: float = Field(description="audio lost because the disk was too slow (silence in its place)")
     buffer: float = Field(description="how full the recorder's memory is, 0…1: the disk is that far behind")
+    stall_max: float = Field(description="seconds: the longest the disk kept the recorder waiting in this take "
+                                         "(nothing is lost while it stays under [recorder] buffer_s)")
     space: RecorderSpace
     problem: RecorderProblem | None = Field(description="what ended the last take early (the disk full, failed)")
 
