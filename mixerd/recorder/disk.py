@@ -184,6 +184,8 @@ class TakeWriter:
     def _check_space(self) -> None:
         left = self._space() - self.reserve
         if left < self._rate_bytes * (self.header_s + SPACE_S):
+            if not self.reserve:  # about to fill up: stopped while the headers still fit
+                raise _TakeEnded(_disk_problem(OSError(errno.ENOSPC, "full")))
             raise _TakeEnded({"code": "recorder_disk_full",
                               "message": f"the recorder's disk is down to its reserve ({self.reserve // 2**20} MiB "
                                          "kept free): the take stopped, everything so far is kept"})

@@ -110,7 +110,8 @@ class Recorder:
             space = self.takes.space(channels, rate, self.sample_format)
             if space["seconds_left"] < 60:
                 raise RecorderError("no_disk_space", f"the recorder's disk has room for {space['seconds_left']:.0f} s "
-                                    f"of these {channels} tracks above its reserve", None,
+                                    f"of {'this track' if channels == 1 else f'these {channels} tracks'} above its "
+                                    "reserve", None,
                                     "free space on the disk, record fewer sources, or point [recorder] dir elsewhere")
             scene = self.scenes.current() if self.scenes is not None else None
             try:

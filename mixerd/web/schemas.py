@@ -132,6 +132,15 @@ class HealthOut(BaseModel):
     status: Literal["ok", "degraded", "down"]
     engine: EngineHealth
     jack: dict[str, Any]
+    recorder: RecorderHealth | None = Field(None, description="left out when the mixer has no recorder")
+
+
+class RecorderHealth(BaseModel):
+    """The recorder in ``/health``: a take that ended by itself (the disk full, failed) is a problem the mixing
+    goes on through."""
+
+    recording: bool
+    problem: RecorderProblem | None = Field(description="what ended the last take early")
 
 
 class BusOut(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from mixerd.web.deps import ControlDep
@@ -14,9 +14,14 @@ router = APIRouter(prefix="/health", tags=["health"])
 @router.get("", response_model=HealthOut,
             responses={503: {"model": HealthOut, "description": "The audio engine is not running"}},
             summary="Engine and JACK health")
-def read_health(control: ControlDep):
-    """Engine and JACK health; status 503 with the same body while the engine is not running."""
+def read_health(control: ControlDep, request: Request):
+    """Engine and JACK health, and the recorder's (a take the disk ended); status 503 with the same body while the
+    engine is not running."""
     health = control.health()
+    recorder = getattr(request.app.state, "recorder", None)
+    if recorder is not None:
+        status = recorder.status()
+        health["recorder"] = {"recording": status["recording"], "problem": status["problem"]}
     if not health.get("engine", {}).get("running", False):
         return JSONResponse(status_code=503, content=HealthOut.model_validate(health).model_dump(mode="json"))
     return health
