@@ -131,7 +131,8 @@ class Mixer:
         self.scenes.start()  # its automatic versions, whichever front ends run
         if cfg.recorder.enabled:
             self.recorder = make_recorder(cfg, self.control, self.engine, self.scenes)
-            self.player = Player(self.control, self.engine, self.recorder.takes)
+            # A marker set while no take is recorded goes to the take played back (Recorder.mark decides).
+            self.player = self.recorder.player = Player(self.control, self.engine, self.recorder.takes)
         self.diagnostics = Diagnostics(self.control, recorder=self.recorder)
         self.control.follow_problems(self.diagnostics)  # its changes are ``problems`` notices for the front ends
         self.diagnostics.start()

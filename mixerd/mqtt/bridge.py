@@ -298,7 +298,7 @@ class MqttBridge:
         if name == "record_stop":
             self.recorder.stop(actor="mqtt")
         elif name == "marker":
-            self.recorder.mark(_unquote(text))
+            self.recorder.mark(_unquote(text))  # the take recorded, else the take played back
         else:
             body = read_json(text) if text else {}
             allowed = '{"sources": ["ch/1", "bus/2", "main"], "name": "<1-64 characters>", "tap": "trim" or "raw"}'
@@ -316,10 +316,10 @@ class MqttBridge:
             return
         text = decode(payload).strip()
         body = read_json(text) if text.startswith("{") else {"take": _unquote(text)}
-        allowed = 'a take id, or {"take": "<id>", "start": <seconds>, "loop": [<A>, <B>]}'
-        if not isinstance(body, dict) or set(body) - {"take", "start", "loop"}:
+        allowed = 'a take id, or {"take": "<id>", "start": <seconds>, "loop": [<A>, <B>], "channels": ["ch/<N>", ...]}'
+        if not isinstance(body, dict) or set(body) - {"take", "start", "loop", "channels"}:
             raise PayloadError("invalid_value", "the play payload is a take id or a JSON object", allowed=allowed)
-        self.player.play(body.get("take"), body.get("start", 0.0), body.get("loop"))
+        self.player.play(body.get("take"), body.get("start", 0.0), body.get("loop"), body.get("channels"))
 
     def _send_recorder(self, status: dict[str, Any] | None) -> None:
         """``{base}/recorder`` (retained): recording or not, the take, its sources, audio lost, room left, the

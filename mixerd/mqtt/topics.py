@@ -31,9 +31,10 @@ ACTIONS = {
     "record": "empty (every channel and the main), or JSON {\"sources\": [\"ch/1\", \"bus/2\", \"main\"], "
               "\"name\": \"Rehearsal\", \"tap\": \"trim\" or \"raw\"}: start a take; {base}/recorder follows",
     "record_stop": "anything (ignored): stop the take",
-    "marker": "the marker's name (e.g. verse 2), at this moment of the take",
-    "play": "a take's id, or JSON {\"take\": \"20261203-201500\", \"start\": 62.5, \"loop\": [62.5, 80]}: play it back "
-            "into its channels (virtual soundcheck); {base}/player follows",
+    "marker": "the marker's name (e.g. verse 2), at this moment of the take recorded, or else of the take played back",
+    "play": "a take's id, or JSON {\"take\": \"20261203-201500\", \"start\": 62.5, \"loop\": [62.5, 80], "
+            "\"channels\": [\"ch/1\", \"ch/2\"]}: play it back into its channels (or those listed; virtual "
+            "soundcheck); {base}/player follows",
     "play_stop": "anything (ignored): stop playing back, the channels hear the band again",
 }
 _TRUE = ("on", "true", "1", "yes")

@@ -22,6 +22,7 @@ from mixerd import _core
 from mixerd.control.events import Event, Lagged, Subscription
 from mixerd.model.errors import MixerError
 from mixerd.recorder.disk import Track, TakeWriter, ring_frames
+from mixerd.recorder.player import Player, PlayerError
 from mixerd.recorder.takes import Source, TakeError, TakeFolder, Takes
 
 log = logging.getLogger(__name__)
@@ -42,10 +43,11 @@ class RecorderError(MixerError):
 class Recorder:
     """Starts and stops takes on ``engine``'s core, follows ``control`` for the change log, keeps them in
     ``takes``. ``buffer_s``: seconds of every track the ring holds (a disk may stall that long without a
-    loss); ``header_s``: how often the files' headers are brought up to date."""
+    loss); ``header_s``: how often the files' headers are brought up to date; ``player`` (the ``Player`` of the
+    same takes) gets the markers set while no take is recorded but one plays back."""
 
     def __init__(self, control, engine, takes: Takes, *, sample_format: str = "pcm24", buffer_s: float = 8.0,
-                 header_s: float = 5.0, scenes=None):
+                 header_s: float = 5.0, scenes=None, player: Player | None = None):
         self.control = control
         self.engine = engine
         self.takes = takes
@@ -53,6 +55,7 @@ class Recorder:
         self.buffer_s = buffer_s
         self.header_s = header_s
         self.scenes = scenes
+        self.player = player
         self._lock = threading.RLock()
         self._take: TakeFolder | None = None
         self._writer: TakeWriter | None = None
@@ -158,14 +161,27 @@ class Recorder:
         return take
 
     def mark(self, name: object) -> dict[str, Any]:
-        """A marker named ``name`` at this moment of the take."""
-        with self._lock:
-            if self._take is None:
-                raise RecorderError("not_recording", "no take is being recorded", None, "start a take first")
-            try:
-                return self._take.mark(self._position(self._ring, self._start_frame), name)
-            except TakeError as exc:
-                raise RecorderError(exc.code, exc.message, None, exc.allowed) from None
+        """A marker named ``name``: at this moment of the take being recorded; when none is, at the moment being
+        heard of the take ``player`` plays back; refused (``not_recording``) when neither. The one place that
+        decides where a marker goes (REST, the web app and MQTT all set markers here); a ``recorder`` notice (or
+        the player's ``player`` notice) follows, so every front end shows the marker at once."""
+        neither = RecorderError("not_recording", "no take is being recorded or played", None,
+                                "record a take, or play one back")
+        try:
+            with self._lock:
+                if self._take is None:
+                    if self.player is None:
+                        raise neither
+                    try:
+                        return self.player.mark(name)
+                    except PlayerError:  # not_playing: nothing plays (or the take just ended)
+                        raise neither from None
+                marker = self._take.mark(self._position(self._ring, self._start_frame), name)
+                status = self.status()
+        except TakeError as exc:
+            raise RecorderError(exc.code, exc.message, None, exc.allowed) from None
+        self.control.notify("recorder", status)
+        return marker
 
     def delete(self, take_id: object, confirm: bool = False) -> None:
         with self._lock:

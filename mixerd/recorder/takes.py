@@ -6,7 +6,8 @@ also its id; nothing else names a path, so no request can reach outside the dire
 - one Broadcast WAV per source (``01 Kick.wav``; ``mixerd.recorder.wavfile``),
 - ``take.json``, the sidecar: name, start, rate, format, the sources (address, name, colour, channels, tap, file),
   the scene recalled at the start, markers, frames, and ``complete`` — false until the take was closed cleanly.
-  It is replaced whole (written aside, synced, renamed), so a power cut leaves the old or the new one;
+  It is replaced whole (written aside, synced, renamed), so a power cut leaves the old or the new one: by the
+  recorder while the take runs, by ``Takes`` (a rename, a marker set while it plays back) once it is over;
 - ``changes.jsonl``: every parameter change during the take with its sample position, one JSON line each,
   appended as they happen (the engineer's moves are part of the record) and synced with the files' headers.
 
@@ -22,6 +23,7 @@ import json
 import os
 import re
 import shutil
+import threading
 import time
 import unicodedata
 import zipfile
@@ -123,11 +125,19 @@ def _sync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _name(value: object) -> str:
+def _name(value: object, what: str = "take name") -> str:
     try:
         return check_name(value, NAME_MAX)
     except TextError as exc:
-        raise TakeError("invalid_name", f"the take name: {exc.message}", None, exc.allowed) from None
+        raise TakeError("invalid_name", f"the {what}: {exc.message}", None, exc.allowed) from None
+
+
+def _add_marker(info: dict[str, Any], position: int, name: object) -> dict[str, Any]:
+    """A marker (``"verse 2"``) at sample ``position`` put in the sidecar ``info``, in time order."""
+    marker = {"position": int(position), "name": _name(name, "marker name")}
+    info["markers"].append(marker)
+    info["markers"].sort(key=lambda m: m["position"])
+    return marker
 
 
 @dataclass
@@ -155,9 +165,7 @@ class TakeFolder:
 
     def mark(self, position: int, name: object) -> dict[str, Any]:
         """A marker (``"verse 2"``) at sample ``position``; the sidecar is rewritten at once."""
-        marker = {"position": int(position), "name": _name(name)}
-        self.info["markers"].append(marker)
-        self.info["markers"].sort(key=lambda m: m["position"])
+        marker = _add_marker(self.info, position, name)
         _write_json(self.path / SIDECAR, self.info)
         return marker
 
@@ -190,6 +198,7 @@ class Takes:
     def __init__(self, root: Path, reserve: int = 1 << 30):
         self.root = Path(root)
         self.reserve = reserve
+        self._lock = threading.Lock()  # one read-change-write of a finished take's sidecar at a time
 
     # -- reading --------------------------------------------------------------------------------------
 
@@ -278,10 +287,21 @@ class Takes:
 
     def rename(self, take_id: object, name: object) -> dict[str, Any]:
         folder = self._folder(take_id)
-        info = self._read(folder)
-        info["name"] = _name(name)
-        _write_json(folder / SIDECAR, info)
+        with self._lock:
+            info = self._read(folder)
+            info["name"] = _name(name)
+            _write_json(folder / SIDECAR, info)
         return self._summary(folder)
+
+    def mark(self, take_id: object, position: int, name: object) -> dict[str, Any]:
+        """A marker (``"verse 2"``) at sample ``position`` of a finished take (one played back: the moment being
+        heard), kept within the take; its sidecar is replaced whole at once, as while it was recorded."""
+        folder = self._folder(take_id)
+        with self._lock:
+            info = self._read(folder)
+            marker = _add_marker(info, min(max(0, int(position)), info["frames"]), name)
+            _write_json(folder / SIDECAR, info)
+        return marker
 
     def delete(self, take_id: object, confirm: bool = False) -> None:
         """Delete a take and its files for good: only with ``confirm``."""

@@ -608,7 +608,8 @@ class RecordIn(BaseModel):
 
 
 class MarkerIn(BaseModel):
-    """Body of ``POST /recorder/marker``."""
+    """Body of ``POST /recorder/marker``: a marker in the take being recorded or, when none is, in the take
+    played back."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"name": "verse 2"}]})
     name: str = Field(json_schema_extra=_NAME_SCHEMA, description="1–64 characters")
@@ -681,18 +682,31 @@ class TakesOut(BaseModel):
 
 
 class PlayIn(BaseModel):
-    """Body of ``POST /player/play``: a take, where to start, an optional loop (seconds)."""
+    """Body of ``POST /player/play``: a take, where to start, an optional loop (seconds), which of its channels
+    hear it."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"take": "20261203-201500", "start": 62.5, "loop": [62.5, 80.0]}]})
+        {"take": "20261203-201500", "start": 62.5, "loop": [62.5, 80.0], "channels": ["ch/1", "ch/2"]}]})
     take: str = Field(max_length=40, description="the take's id")
     start: float = Field(0.0, ge=0, description="seconds into the take (a locate is a play from elsewhere)")
     loop: list[float] | None = Field(None, min_length=2, max_length=2,
                                      description="[A, B] seconds: played over and over, seamlessly")
+    channels: list[str] | None = Field(None, max_length=1024, description='the take\'s channels ("ch/N") that hear '
+                                       "the take; its others hear the band (POST /player/source switches them); "
+                                       "absent: every channel of the take, [] none yet")
+
+
+class SourceIn(BaseModel):
+    """Body of ``POST /player/source``: what one channel of the take playing hears."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"channel": "ch/3", "source": "take"}]})
+    channel: str = Field(max_length=40, description='a channel of the take playing ("ch/N")')
+    source: Literal["take", "live"] = Field(description="take: the take played back; live: the band")
 
 
 class PlayerOut(BaseModel):
-    """The player now (also the WebSocket's ``player`` message when a take starts or stops)."""
+    """The player now (also the WebSocket's ``player`` message when a take starts or stops, a channel's source is
+    switched, or a marker is set in the take playing)."""
 
     playing: bool
     take: str | None
@@ -700,7 +714,9 @@ class PlayerOut(BaseModel):
     position: float = Field(description="seconds into the take, being heard now")
     seconds: float = Field(description="the take's length")
     loop: list[float] | None
-    channels: list[str] = Field(description="the channels hearing the take instead of their inputs")
+    channels: list[str] = Field(description="the take's channels hearing the take instead of their inputs")
+    available: list[str] = Field(description="every channel of the take: each one can hear the take or the band "
+                                 "(POST /player/source)")
     starved: float = Field(description="seconds played as silence: the disk was late, or the take ended")
 
 

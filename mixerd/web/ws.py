@@ -12,7 +12,10 @@ control core for them. After the ``diagnostics`` on connect come ``undo`` (what 
 ``scenes`` (the scene list and the safes) and ``health``; then each again whenever it changes, ``diagnostics``
 when the problems change, and ``history`` (each recorded step, undo and redo) to a client that asked for it
 with ``{"type": "follow", "history": true}``. After a resync the ``state`` is followed by ``diagnostics``,
-``undo``, ``scenes`` and ``health`` again.
+``undo``, ``scenes`` and ``health`` again. ``recorder`` and ``player`` (their status, as ``GET /recorder`` and
+``GET /player`` say it) come whenever a take starts or stops recording or playing back, a marker is set in the take
+recorded or played, or a channel of the take played back is switched between the take and the band; those
+operations themselves are REST's and MQTT's, not the socket's.
 
 Nothing here can hold up the control path or another client: the control core hands events to each
 connection's own bounded subscription without waiting (an overflow becomes a resync), meter frames are

@@ -1,6 +1,6 @@
 """The recorder over MQTT against a real mosquitto, on the real engine offline: a take started, marked and
 stopped from an automation, {base}/recorder following it, Home Assistant's recording sensor and buttons, refusals
-on {base}/error."""
+on {base}/error; a take played back into some of its channels and marked while it plays."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def rig(broker, tmp_path):
     engine.load(tree.defaults())
     control = Control(tree, link=engine)
     recorder = Recorder(control, engine, Takes(tmp_path / "takes", reserve=0), buffer_s=5.0)
-    player = Player(control, engine, recorder.takes)
+    player = recorder.player = Player(control, engine, recorder.takes)  # wired as the daemon does
     bridge = MqttBridge(control, MqttConfig(broker=broker.url, node_id="test", meter_rate=0), recorder=recorder,
                         player=player)
     bridge.start()
@@ -107,3 +107,28 @@ def test_an_automation_plays_a_take_back(rig, listen):
     listener.publish(f"{BASE}/action/play", "20001203-120000")
     wait_until(lambda: listener.last(f"{BASE}/error") is not None, what="the error")
     assert listener.last(f"{BASE}/error")["error"]["code"] == "not_found"
+
+
+def test_an_automation_plays_some_channels_and_marks_the_take_while_it_plays(rig, listen):
+    _, engine, recorder, _ = rig
+    recorder.start(["ch/1", "ch/2"])
+    engine.core.process(np.zeros((2, RATE // 2), np.float32))
+    take = recorder.stop()["id"]
+    listener = listen(f"{BASE}/#")
+    listener.publish(f"{BASE}/action/play", json.dumps({"take": take, "start": 0.25, "channels": ["ch/2"]}))
+    wait_until(lambda: (listener.last(f"{BASE}/player") or {}).get("playing"), what="playing")
+    said = listener.last(f"{BASE}/player")
+    assert said["channels"] == ["ch/2"] and said["available"] == ["ch/1", "ch/2"]
+    engine.core.process(np.zeros((2, 4800), np.float32))
+    listener.publish(f"{BASE}/action/marker", "verse 2")
+    wait_until(lambda: recorder.takes.get(take)["markers"], what="the marker in the take played back")
+    assert recorder.takes.get(take)["markers"] == [{"position": RATE // 4 + 4800, "name": "verse 2"}]
+    assert listener.last(f"{BASE}/error") is None
+    listener.publish(f"{BASE}/action/play_stop", "")
+    wait_until(lambda: listener.last(f"{BASE}/player")["playing"] is False, what="stopped")
+    listener.publish(f"{BASE}/action/marker", "verse 3")
+    wait_until(lambda: listener.last(f"{BASE}/error") is not None, what="the error")
+    error = listener.last(f"{BASE}/error")["error"]
+    assert error["code"] == "not_recording" and error["message"] == "no take is being recorded or played"
+    listener.publish(f"{BASE}/action/play", json.dumps({"take": take, "channels": ["ch/3"]}))
+    wait_until(lambda: listener.last(f"{BASE}/error")["error"]["code"] == "not_found", what="the refused channel")

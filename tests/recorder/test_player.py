@@ -1,19 +1,22 @@
 """Virtual soundcheck (mixerd/recorder/player.py) on the real engine offline and real takes: a take recorded, then
 played back into its channels instead of the band — exactly what was recorded, crossfaded in and out, looped
-without a seam, to its end; what is refused."""
+without a seam, to its end; some channels from the take and the others live, each switched while it plays; markers
+set while it plays; what is refused."""
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pytest
 
 from mixerd import _core
-from mixerd.control import Control
+from mixerd.control import Control, Notice
 from mixerd.engine import Engine
 from mixerd.model.layout import Layout
 from mixerd.model.params import ParamTree
 from mixerd.recorder.player import Player, PlayerError
-from mixerd.recorder.service import Recorder
+from mixerd.recorder.service import Recorder, RecorderError
 from mixerd.recorder.takes import Takes
 
 RATE = 48000
@@ -28,8 +31,8 @@ def rig(tmp_path):
     engine.load(tree.defaults())
     control = Control(tree, link=engine)
     takes = Takes(tmp_path / "takes", reserve=0)
-    recorder = Recorder(control, engine, takes, buffer_s=5.0, sample_format="float32")
     player = Player(control, engine, takes, buffer_s=1.0)
+    recorder = Recorder(control, engine, takes, buffer_s=5.0, sample_format="float32", player=player)
     yield engine, recorder, player
     player.close()
     recorder.close()
@@ -128,3 +131,107 @@ def test_what_cannot_be_played_is_refused(rig):
             call()
         assert refused.value.code == code and refused.value.allowed
     assert engine.core.playing is None and not player.status()["playing"]
+
+
+def the_band(frames):
+    """The band live, each channel at a level of its own (0.25, 0.35, 0.45): what a channel hears is plain."""
+    return np.repeat(np.array([[0.25], [0.35], [0.45]], np.float32), frames, axis=1)
+
+
+def test_only_the_channels_asked_for_hear_the_take(rig):
+    engine, recorder, player = rig
+    x = band(1.0)
+    take = record_take(engine, recorder, x)
+    status = player.play(take, channels=["ch/1", "ch/3"])
+    assert status["channels"] == ["ch/1", "ch/3"] and status["available"] == ["ch/1", "ch/2", "ch/3"]
+    got = heard(engine, 8192, live=the_band(8192))
+    np.testing.assert_array_equal(got[0, RAMP + 64:], x[0, RAMP + 64:8192])  # the kick from the take ...
+    np.testing.assert_array_equal(got[1], the_band(8192)[1])  # ... the singer live, never the take
+    np.testing.assert_array_equal(got[2, RAMP + 64:], x[2, RAMP + 64:8192])
+    assert player.play(take, channels=[])["channels"] == []  # the take runs, every channel hears the band
+    got = heard(engine, 8192, live=the_band(8192))
+    np.testing.assert_allclose(got[:, RAMP + 64:], the_band(8192 - RAMP - 64))
+
+
+def test_a_channel_switches_between_the_take_and_the_band_while_it_plays(rig):
+    engine, recorder, player = rig
+    x = band(1.0)
+    take = record_take(engine, recorder, x)
+    player.play(take)
+    n = 8192
+    heard(engine, n, live=the_band(n))
+    sub = recorder.control.subscribe(notices=["player"])
+    status = player.source("ch/1", "live")
+    assert status["channels"] == ["ch/2", "ch/3"] and status["available"] == ["ch/1", "ch/2", "ch/3"]
+    got = heard(engine, n, live=the_band(n))
+    np.testing.assert_allclose(got[0, RAMP + 64:], 0.25)  # the band on channel 1, after the crossfade ...
+    assert np.abs(np.diff(got[0, :RAMP + 64])).max() < 0.05  # ... which does not click
+    np.testing.assert_array_equal(got[1:], x[1:, n:2 * n])  # the others hear the take on, untouched
+    assert player.source("ch/1", "take")["channels"] == ["ch/1", "ch/2", "ch/3"]
+    got = heard(engine, n, live=the_band(n))
+    # The take again, where it is now (the ring carried channel 1's track all along: nothing was read again).
+    np.testing.assert_array_equal(got[0, RAMP + 64:], x[0, 2 * n + RAMP + 64:3 * n])
+    notices = [item.data for item in iter(lambda: sub.get(timeout=1), None) if isinstance(item, Notice)]
+    assert [m["channels"] for m in notices] == [["ch/2", "ch/3"], ["ch/1", "ch/2", "ch/3"]]
+
+
+def test_a_bad_switch_is_refused_and_changes_nothing(rig):
+    engine, recorder, player = rig
+    recorder.start(["ch/1", "ch/3"])
+    engine.core.process(np.zeros((3, RATE // 2), np.float32))
+    take = recorder.stop()["id"]
+    with pytest.raises(PlayerError) as refused:
+        player.source("ch/1", "live")
+    assert refused.value.code == "not_playing" and refused.value.allowed
+    for channels, code in [(["ch/2"], "not_found"), (["ch/1", "ch/1"], "invalid_value"), ("ch/1", "invalid_value"),
+                           ([1], "invalid_value")]:
+        with pytest.raises(PlayerError) as refused:
+            player.play(take, channels=channels)
+        assert refused.value.code == code and "ch/1, ch/3" in refused.value.allowed
+        assert engine.core.playing is None
+    before = player.play(take, channels=["ch/3"])
+    for channel, source, code in [("ch/2", "take", "not_found"), ("ch/9", "live", "not_found"),
+                                  ("ch/1", "band", "invalid_value"), ("ch/1", None, "invalid_value"),
+                                  (1, "take", "invalid_value"), (["ch/1"], "take", "invalid_value")]:
+        with pytest.raises(PlayerError) as refused:
+            player.source(channel, source)
+        assert refused.value.code == code and refused.value.message and refused.value.allowed
+    after = player.status()
+    assert (after["channels"], after["available"]) == (before["channels"], before["available"]) == (["ch/3"],
+                                                                                                     ["ch/1", "ch/3"])
+    live = np.full((3, 4096), 0.25, np.float32)
+    np.testing.assert_array_equal(heard(engine, 4096, live=live)[0], live[0])  # channel 1 still hears the band
+
+
+def test_a_marker_set_while_a_take_plays_goes_into_that_take_where_it_is_heard(rig, tmp_path):
+    engine, recorder, player = rig
+    x = band(1.0)
+    take = record_take(engine, recorder, x)
+    with pytest.raises(RecorderError) as refused:
+        recorder.mark("verse 2")
+    assert refused.value.code == "not_recording" and refused.value.message == "no take is being recorded or played"
+    player.play(take, start=0.25)
+    heard(engine, 4800)
+    sub = recorder.control.subscribe(notices=["player", "recorder"])
+    marker = recorder.mark("verse 2")
+    assert marker == {"position": RATE // 4 + 4800, "name": "verse 2"}  # the moment being heard, in the take
+    assert recorder.takes.get(take)["markers"] == [marker]
+    sidecar = json.loads((tmp_path / "takes" / take / "take.json").read_text())  # on the disk, at once
+    assert sidecar["markers"] == [marker] and sidecar["complete"] is True
+    assert not list((tmp_path / "takes" / take).glob("*.new"))
+    notices = [item for item in iter(lambda: sub.get(timeout=1), None) if isinstance(item, Notice)]
+    assert [n.kind for n in notices] == ["player"] and notices[0].data["take"] == take
+    with pytest.raises(RecorderError) as refused:
+        recorder.mark("\x07")
+    assert refused.value.code == "invalid_name" and recorder.takes.get(take)["markers"] == [marker]
+    # A take being recorded meanwhile gets the marker: the one recorded wins over the one heard.
+    recorder.start(["ch/2"])
+    engine.core.process(np.zeros((3, 640), np.float32))
+    assert recorder.mark("take 2")["position"] == 640
+    second = recorder.stop()
+    assert second["markers"] == [{"position": 640, "name": "take 2"}]
+    assert recorder.takes.get(take)["markers"] == [marker]
+    player.stop()
+    with pytest.raises(RecorderError) as refused:
+        recorder.mark("verse 3")
+    assert refused.value.code == "not_recording"

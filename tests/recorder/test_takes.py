@@ -71,10 +71,27 @@ def test_renaming_and_deleting_a_take(takes):
     assert not take.path.exists() and takes.list() == []
 
 
+def test_a_marker_in_a_finished_take_is_on_the_disk_at_once_and_in_time_order(takes):
+    take = takes.create(BAND, 48000, now=NOON)
+    take.mark(96000, "chorus")
+    take.finish(144000)
+    assert takes.mark(take.id, 48000, "verse 2") == {"position": 48000, "name": "verse 2"}
+    assert takes.mark(take.id, 10 ** 9, "the end")["position"] == 144000  # within the take
+    sidecar = json.loads((take.path / "take.json").read_text())
+    assert sidecar["markers"] == [{"position": 48000, "name": "verse 2"}, {"position": 96000, "name": "chorus"},
+                                  {"position": 144000, "name": "the end"}]
+    assert sidecar["complete"] is True and not list(take.path.glob("*.new"))  # replaced whole, nothing left aside
+    with pytest.raises(TakeError) as refused:
+        takes.mark(take.id, 0, "")
+    assert refused.value.code == "invalid_name" and "marker name" in refused.value.message
+    assert len(takes.get(take.id)["markers"]) == 3
+
+
 @pytest.mark.parametrize("bad", ["../etc", "20261203-120000/../..", "", None, 7, "x" * 500, "20001203-120000"])
 def test_an_id_that_is_not_a_take_is_not_found_and_reaches_nothing(takes, bad):
     takes.create(BAND, 48000, now=NOON)
-    for call in (lambda: takes.get(bad), lambda: takes.rename(bad, "x"), lambda: takes.delete(bad, confirm=True)):
+    for call in (lambda: takes.get(bad), lambda: takes.rename(bad, "x"), lambda: takes.mark(bad, 0, "x"),
+                 lambda: takes.delete(bad, confirm=True)):
         with pytest.raises(TakeError) as refused:
             call()
         assert refused.value.code == "not_found" and "e.g. " in refused.value.allowed

@@ -1,5 +1,6 @@
-"""/recorder and /takes over REST (TestClient, the real engine offline, real files): a take started, marked,
-stopped, listed, renamed, downloaded and deleted; what is refused and how."""
+"""/recorder, /takes and /player over REST (TestClient, the real engine offline, real files): a take started, marked,
+stopped, listed, renamed, downloaded and deleted; played back into some of its channels, each switched between the
+take and the band, marked while it plays (every socket told); what is refused and how."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import soundfile as sf
 from fastapi.testclient import TestClient
 from support import RATE
 
+from mixerd.control.access import Auth
 from mixerd.control.scenes import SceneService
 from mixerd.web import create_app
 
@@ -22,6 +24,7 @@ API = "/api/v1"
 
 @pytest.fixture
 def api(control, recorder, player):
+    recorder.player = player  # as the daemon wires them: a marker with no take recorded goes to the one played
     with TestClient(create_app(control, SceneService(control), recorder=recorder, player=player)) as client:
         yield client
 
@@ -132,3 +135,75 @@ def test_virtual_soundcheck_over_rest(api, engine, play):
     assert code(api.post(f"{API}/player/play", json={"take": take, "start": 5}), 422) == "out_of_range"
     assert code(api.post(f"{API}/player/play", json={"take": take, "loop": [0.5, 0.1]}), 422) == "out_of_range"
     assert api.post(f"{API}/player/play", json={"take": take, "loop": [1]}).status_code in (400, 422)
+
+
+def record(api, play, engine, sources, seconds=1.0) -> str:
+    """A take of ``sources``, ``seconds`` of noise long, recorded over REST; its id."""
+    x = np.random.default_rng(3).uniform(-0.5, 0.5, (engine.layout.n_inputs, int(seconds * RATE))).astype(np.float32)
+    assert api.post(f"{API}/recorder/start", json={"sources": sources}).status_code == 201
+    play(inputs=x)
+    return api.post(f"{API}/recorder/stop").json()["id"]
+
+
+def test_some_channels_hear_the_take_and_each_is_switched_over_rest(api, engine, play):
+    take = record(api, play, engine, ["ch/1", "ch/3", "main"])
+
+    def code(answer, status):
+        assert answer.status_code == status, answer.text
+        body = answer.json()["error"]
+        assert body["message"] and body["allowed"]
+        return body["code"]
+
+    assert code(api.post(f"{API}/player/source", json={"channel": "ch/1", "source": "take"}), 409) == "not_playing"
+    assert code(api.post(f"{API}/player/play", json={"take": take, "channels": ["ch/2"]}), 404) == "not_found"
+    assert code(api.post(f"{API}/player/play", json={"take": take, "channels": ["ch/1", "ch/1"]}), 422) == \
+        "invalid_value"
+    assert api.get(f"{API}/player").json() == {"playing": False, "take": None, "name": None, "position": 0.0,
+                                               "seconds": 0.0, "loop": None, "channels": [], "available": [],
+                                               "starved": 0.0}
+    status = api.post(f"{API}/player/play", json={"take": take, "channels": ["ch/3"]}).json()
+    assert status["playing"] and status["channels"] == ["ch/3"] and status["available"] == ["ch/1", "ch/3"]
+    switched = api.post(f"{API}/player/source", json={"channel": "ch/1", "source": "take"})
+    assert switched.status_code == 200 and switched.json()["channels"] == ["ch/1", "ch/3"]
+    assert api.post(f"{API}/player/source", json={"channel": "ch/3", "source": "live"}).json()["channels"] == ["ch/1"]
+    assert api.get(f"{API}/player").json()["channels"] == ["ch/1"]
+    assert code(api.post(f"{API}/player/source", json={"channel": "ch/2", "source": "take"}), 404) == "not_found"
+    for body in ({"channel": "ch/1", "source": "band"}, {"channel": "ch/1"}, {"source": "take"},
+                 {"channel": 1, "source": "take"}, {"channel": "ch/1", "source": "take", "fade": 1}):
+        assert code(api.post(f"{API}/player/source", json=body), 400) == "malformed_request"
+    assert api.get(f"{API}/player").json()["channels"] == ["ch/1"]  # nothing refused changed anything
+    assert api.post(f"{API}/player/stop").json()["channels"] == []
+
+
+def test_a_marker_while_a_take_plays_back_goes_into_it_and_every_socket_hears_of_it(api, engine, play):
+    take = record(api, play, engine, ["ch/2"])
+    answer = api.post(f"{API}/recorder/marker", json={"name": "verse 2"})
+    assert answer.status_code == 409 and answer.json()["error"]["code"] == "not_recording"
+    assert answer.json()["error"]["message"] == "no take is being recorded or played"
+    api.post(f"{API}/player/play", json={"take": take, "start": 0.5})
+    play(frames=RATE // 10)
+    with api.websocket_connect(f"{API}/ws") as ws:
+        while ws.receive_json()["type"] != "health":  # the opening messages
+            pass
+        marker = api.post(f"{API}/recorder/marker", json={"name": "verse 2"})
+        assert marker.status_code == 201 and marker.json() == {"position": RATE // 2 + RATE // 10, "name": "verse 2"}
+        while True:
+            message = ws.receive()
+            if message.get("text") and '"player"' in message["text"]:
+                said = json.loads(message["text"])
+                break
+    assert said["type"] == "player" and said["take"] == take and said["playing"]
+    assert api.get(f"{API}/takes/{take}").json()["markers"] == [marker.json()]
+    api.post(f"{API}/player/stop")
+    assert api.post(f"{API}/recorder/marker", json={"name": "x"}).status_code == 409
+
+
+def test_a_mix_link_may_not_switch_what_the_channels_hear(control, recorder, player, store):
+    auth = Auth(store)
+    auth.setup("correct horse battery")
+    _, token = auth.create_link("mix", 2, "Drummer's ears")
+    app = create_app(control, SceneService(control), auth=auth, recorder=recorder, player=player)
+    with TestClient(app) as client:
+        answer = client.post(f"{API}/player/source", json={"channel": "ch/1", "source": "take"},
+                             headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 403 and answer.json()["error"]["code"] == "forbidden"

@@ -197,7 +197,7 @@ OPERATIONS = {
                                         {"not_found", "invalid_value"}),
     # These need a take (running, or on the disk); tests/web/test_api_recorder.py sends their bodies:
     ("post", f"{API}/recorder/marker"): None, ("patch", f"{API}/takes/{{take_id}}"): None,
-    ("post", f"{API}/player/play"): None,
+    ("post", f"{API}/player/play"): None, ("post", f"{API}/player/source"): None,
     # Access control is off in this app (409 auth_disabled); tests/web/test_auth.py covers these bodies:
     ("post", f"{API}/auth/setup"): None, ("post", f"{API}/auth/login"): None, ("post", f"{API}/auth/links"): None,
 }

@@ -1,5 +1,6 @@
 """/recorder, /takes and /player: start and stop a take, set markers, list, rename, delete and download takes (a
-file, or the whole take as a zip), play a take back into its channels (virtual soundcheck)."""
+file, or the whole take as a zip), play a take back into its channels and switch each of them between the take and
+the band (virtual soundcheck)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from fastapi.responses import FileResponse, StreamingResponse
 from mixerd.control.access import actor_of
 from mixerd.model.errors import MixerError
 from mixerd.web.deps import PrincipalDep
-from mixerd.web.schemas import (ErrorBody, MarkerIn, MarkerOut, PlayerOut, PlayIn, RecorderOut, RecordIn, TakeOut,
-                                TakeRename, TakesOut)
+from mixerd.web.errors import expects_body
+from mixerd.web.schemas import (ErrorBody, MarkerIn, MarkerOut, PlayerOut, PlayIn, RecorderOut, RecordIn, SourceIn,
+                                TakeOut, TakeRename, TakesOut)
 
 router = APIRouter(tags=["recorder"])
 
@@ -64,10 +66,12 @@ def stop_take(recorder: RecorderDep, principal: PrincipalDep) -> dict:
 
 
 @router.post("/recorder/marker", response_model=MarkerOut, status_code=201, summary="Set a marker in the take",
-             responses=errors(e400="Malformed body", e409="No take is being recorded (code not_recording)",
+             responses=errors(e400="Malformed body",
+                              e409="No take is being recorded or played (code not_recording)",
                               e422="A bad name (code invalid_name)", e503=NO_RECORDER))
 def set_marker(body: MarkerIn, recorder: RecorderDep) -> dict:
-    """A marker ("verse 2") at this moment of the take (admin only)."""
+    """A marker ("verse 2") at this moment of the take being recorded or, when none is, at the moment being heard
+    of the take played back (admin only)."""
     return recorder.mark(body.name)
 
 
@@ -143,13 +147,25 @@ def player_status(player: PlayerDep) -> dict:
 
 
 @router.post("/player/play", response_model=PlayerOut, summary="Play a take back into its channels",
-             responses=errors(e400="Malformed body", e404=NO_TAKE,
-                              e422="A start or loop outside the take, a take without channels or at another rate",
-                              e503=NO_RECORDER))
+             responses=errors(e400="Malformed body",
+                              e404="No take with this id, or a channel not in the take (code not_found)",
+                              e422="A start or loop outside the take, a take without channels or at another rate, "
+                                   "a channel listed twice", e503=NO_RECORDER))
 def play_take(body: PlayIn, player: PlayerDep) -> dict:
-    """Virtual soundcheck (admin only): the take's channels hear the take instead of the band, from ``start``,
-    looping ``loop`` if given; a take already playing is stopped first (so this is also how to locate)."""
-    return player.play(body.take, body.start, body.loop)
+    """Virtual soundcheck (admin only): the take's channels (or those of ``channels``) hear the take instead of the
+    band, from ``start``, looping ``loop`` if given; a take already playing is stopped first (so this is also how
+    to locate)."""
+    return player.play(body.take, body.start, body.loop, body.channels)
+
+
+@router.post("/player/source", response_model=PlayerOut, summary="Switch a channel between the take and the band",
+             responses=errors(e400="Malformed body", e404="A channel not in the take playing (code not_found)",
+                              e409="No take is playing (code not_playing)", e503=NO_RECORDER))
+@expects_body('{"channel": "ch/<N>", "source": "take" or "live"}')
+def switch_source(body: SourceIn, player: PlayerDep) -> dict:
+    """One channel of the take playing hears the take or the band, crossfaded (admin only): the drums from the
+    take, the singer live."""
+    return player.source(body.channel, body.source)
 
 
 @router.post("/player/stop", response_model=PlayerOut, summary="Stop playing back",
