@@ -36,7 +36,7 @@ SOURCES_HINT = ('a list of "ch/N" (N a channel), "bus/N" (a mix, FX or group bus
 class RecorderError(MixerError):
     """A refused recorder operation; nothing was changed."""
 
-    family = frozenset({"invalid_value", "not_found", "recording", "not_recording", "confirm_required",
+    family = frozenset({"invalid_value", "not_found", "recording", "not_recording", "playing", "confirm_required",
                         "invalid_name", "no_disk_space"})
 
 
@@ -183,11 +183,29 @@ class Recorder:
         self.control.notify("recorder", status)
         return marker
 
+    def rename(self, take_id: object, name: object) -> dict[str, Any]:
+        """Rename a take (``takes.get`` of it after); the one being recorded too (its sidecar is the recorder's:
+        renamed behind its back, the next header update would bring the old name back)."""
+        with self._lock:
+            try:
+                if self._take is None or take_id != self._take.id:
+                    return self.takes.rename(take_id, name)
+                self._take.rename(name)
+            except TakeError as exc:
+                raise RecorderError(exc.code, exc.message, None, exc.allowed) from None
+            status = self.status()
+        self.control.notify("recorder", status)
+        return self.takes.get(take_id)
+
     def delete(self, take_id: object, confirm: bool = False) -> None:
+        """Delete a take (``confirm`` required); not the one being recorded, nor the one played back."""
         with self._lock:
             if self._take is not None and take_id == self._take.id:
                 raise RecorderError("recording", f"take {take_id} is being recorded: stop it first", None,
                                     "a take that is not being recorded")
+            if self.player is not None and self.player.status()["take"] == take_id:
+                raise RecorderError("playing", f"take {take_id} is being played back: stop it first", None,
+                                    "a take that is not being played back")
             self.takes.delete(take_id, confirm)
 
     def close(self) -> None:

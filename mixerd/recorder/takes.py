@@ -142,11 +142,13 @@ def _add_marker(info: dict[str, Any], position: int, name: object) -> dict[str, 
 
 @dataclass
 class TakeFolder:
-    """A take being recorded: where its files go, its sidecar and change log (one writer: the recorder)."""
+    """A take being recorded: where its files go, its sidecar and change log (the recorder's; its disk thread syncs
+    the sidecar while a front end marks or renames the take, so each write of it holds ``_saving``)."""
 
     path: Path
     info: dict[str, Any]
     _log: Any = field(default=None, repr=False)
+    _saving: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def id(self) -> str:
@@ -165,30 +167,40 @@ class TakeFolder:
 
     def mark(self, position: int, name: object) -> dict[str, Any]:
         """A marker (``"verse 2"``) at sample ``position``; the sidecar is rewritten at once."""
-        marker = _add_marker(self.info, position, name)
-        _write_json(self.path / SIDECAR, self.info)
+        with self._saving:
+            marker = _add_marker(self.info, position, name)
+            _write_json(self.path / SIDECAR, self.info)
         return marker
+
+    def rename(self, name: object) -> None:
+        """The take's new name, in the sidecar at once."""
+        with self._saving:
+            self.info["name"] = _name(name)
+            _write_json(self.path / SIDECAR, self.info)
 
     def sync(self, frames: int) -> None:
         """What was recorded so far is on the disk: the change log synced, ``frames`` in the sidecar."""
         if self._log is not None:
             self._log.flush()
             os.fsync(self._log.fileno())
-        if frames != self.info["frames"]:
-            self.info["frames"] = frames
-            _write_json(self.path / SIDECAR, self.info)
+        with self._saving:
+            if frames != self.info["frames"]:
+                self.info["frames"] = frames
+                _write_json(self.path / SIDECAR, self.info)
 
     def finish(self, frames: int, problem: str | None = None) -> None:
         """The take is over (``problem``: why it ended early, e.g. the disk is full): sidecar complete."""
-        self.info.update(frames=frames, complete=True, ended=datetime.now().astimezone().isoformat(timespec="seconds"))
-        if problem:
-            self.info["problem"] = problem
         if self._log is not None:
             self._log.flush()
             os.fsync(self._log.fileno())
             self._log.close()
             self._log = None
-        _write_json(self.path / SIDECAR, self.info)
+        with self._saving:
+            self.info.update(frames=frames, complete=True,
+                             ended=datetime.now().astimezone().isoformat(timespec="seconds"))
+            if problem:
+                self.info["problem"] = problem
+            _write_json(self.path / SIDECAR, self.info)
 
 
 class Takes:

@@ -162,3 +162,43 @@ def test_the_problem_finder_says_what_the_recorder_lacks(rig, tmp_path):
     ended = {**tight.status(), "problem": {"code": "recorder_disk_full", "message": "the recorder's disk is full"}}
     (stopped,) = recorder_problems(ended)
     assert stopped.code == "recorder_stopped" and stopped.severity == "error" and "new take" in stopped.fix
+
+
+def test_a_take_renamed_while_it_records_keeps_its_new_name(rig):
+    """The take's sidecar is the recorder's while it records: a rename goes through it, so neither the disk thread's
+    next sidecar update nor the stop brings the old name back."""
+    control, engine, recorder, _ = rig
+    take_id = recorder.start(["ch/1"], name="Take 1")["take"]
+    notices = control.subscribe(notices=("recorder",))
+    renamed = recorder.rename(take_id, "Bridge, better")
+    assert renamed["name"] == "Bridge, better" and recorder.status()["name"] == "Bridge, better"
+    notice = notices.get(timeout=5)
+    assert isinstance(notice, Notice) and notice.data["name"] == "Bridge, better"
+    play(engine, 0.5)
+    recorder.writer._commit()  # the disk thread's sidecar update (it runs every header_s), here and now
+    take = recorder.stop()
+    assert take["name"] == "Bridge, better"
+    assert json.loads((recorder.takes.path(take_id) / "take.json").read_text())["name"] == "Bridge, better"
+    with pytest.raises(RecorderError) as refused:
+        recorder.rename(take_id, "")
+    assert refused.value.code == "invalid_name" and recorder.takes.get(take_id)["name"] == "Bridge, better"
+
+
+def test_the_take_played_back_cannot_be_deleted(rig):
+    control, engine, recorder, _ = rig
+    from mixerd.recorder.player import Player
+
+    player = recorder.player = Player(control, engine, recorder.takes)  # wired as the daemon does
+    recorder.start(["ch/1"], name="Loop me")
+    play(engine, 0.5)
+    take_id = recorder.stop()["id"]
+    player.play(take_id)
+    try:
+        with pytest.raises(RecorderError) as refused:
+            recorder.delete(take_id, confirm=True)
+        assert refused.value.code == "playing" and "played back" in refused.value.message
+        assert recorder.takes.get(take_id)["complete"]
+    finally:
+        player.close()
+    recorder.delete(take_id, confirm=True)
+    assert recorder.takes.list() == []

@@ -91,12 +91,12 @@ def read_take(recorder: RecorderDep, take_id: str = TAKE_ID) -> dict:
               responses=errors(e400="Malformed body", e404=NO_TAKE, e422="A bad name (code invalid_name)",
                                e503=NO_RECORDER))
 def rename_take(body: TakeRename, recorder: RecorderDep, take_id: str = TAKE_ID) -> dict:
-    return recorder.takes.rename(take_id, body.name)
+    return recorder.rename(take_id, body.name)
 
 
 @router.delete("/takes/{take_id}", status_code=204, summary="Delete a take and its files",
-               responses=errors(e404=NO_TAKE, e409="Not confirmed (code confirm_required), or being recorded "
-                                "(code recording)", e503=NO_RECORDER))
+               responses=errors(e404=NO_TAKE, e409="Not confirmed (code confirm_required), being recorded "
+                                "(code recording) or played back (code playing)", e503=NO_RECORDER))
 def delete_take(recorder: RecorderDep, take_id: str = TAKE_ID,
                 confirm: bool = Query(False, description="true: delete it for good (there is no undo)")) -> None:
     """Delete a take for good (admin only; ``?confirm=true``)."""
