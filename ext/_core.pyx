@@ -342,6 +342,11 @@ cdef class Playback:
             with nogil:
                 mixplay_write(self.p, &src[0, 0], <uint32_t>src.shape[1], k)
 
+    def end(self):
+        """The take's last frame is written: the audio thread plays it out (the last block padded with silence)
+        and counts nothing as starved after it."""
+        mixplay_end(self.p)
+
     @property
     def played(self):
         """Frames the audio thread has played from the ring."""
@@ -355,7 +360,7 @@ cdef class Playback:
 
     @property
     def starved(self):
-        """Frames played as silence because too little was written (the disk late, or the take over)."""
+        """Frames played as silence because too little was written while more was due (the disk late)."""
         return self.p.starved
 
 

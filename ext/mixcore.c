@@ -752,15 +752,18 @@ static void rec_end(mixcore_t *core, uint32_t n) {
 
 /* ---- the player (audio thread; its ring's other side is in mixrec.c) ------------------------------ */
 
-/* Does this block take a block of the take played back? Only whole: too little written (the disk late, the take
- * over) plays silence, counted. */
+/* How much of the take played back this block takes: a whole block; after the take's end what is left of it (the
+ * rest silent); otherwise nothing — silence, counted as starved once the disk thread has begun writing (before its
+ * first frames, and after the end, nothing was due). */
 static void play_begin(mixcore_t *core, uint32_t n) {
     mix_play_t *play = core->play_now;
     if (!play) return;
+    const uint32_t ended = atomic_load_explicit(&play->ended, memory_order_acquire);  /* before head: all written */
     const uint64_t tail = atomic_load_explicit(&play->tail, memory_order_relaxed);
     const uint64_t head = atomic_load_explicit(&play->head, memory_order_acquire);
-    play->playing = head - tail >= n;
-    if (!play->playing) atomic_fetch_add_explicit(&play->starved, n, memory_order_relaxed);
+    const uint64_t have = head - tail;
+    play->playing = have >= n ? n : (ended ? (uint32_t)have : 0);
+    if (!play->playing && head > 0 && !ended) atomic_fetch_add_explicit(&play->starved, n, memory_order_relaxed);
 }
 
 /* Channel c's block of the take played back, or NULL for silence (no take, no track for it, nothing written). */
@@ -769,18 +772,22 @@ static const float *play_track(mixcore_t *core, uint32_t c, uint32_t n) {
     if (!play || !play->playing || play->track_of[c] < 0) return NULL;
     const uint32_t at = (uint32_t)(atomic_load_explicit(&play->tail, memory_order_relaxed) & (play->capacity - 1));
     const float *track = play->data + (size_t)play->track_of[c] * play->capacity;
-    if (n <= play->capacity - at) return track + at;
-    const uint32_t first = play->capacity - at;  /* wraps around the ring's end: made whole in play_buf */
+    const uint32_t k = play->playing;  /* n, or the take's last frames */
+    if (k == n && n <= play->capacity - at) return track + at;
+    /* Made whole in play_buf: it wraps around the ring's end, or the take ends within the block. */
+    const uint32_t first = k < play->capacity - at ? k : play->capacity - at;
     memcpy(core->play_buf, track + at, first * sizeof(float));
-    memcpy(core->play_buf + first, track, (n - first) * sizeof(float));
+    memcpy(core->play_buf + first, track, (k - first) * sizeof(float));
+    memset(core->play_buf + k, 0, (n - k) * sizeof(float));
     return core->play_buf;
 }
 
 static void play_end(mixcore_t *core, uint32_t n) {
+    (void)n;
     mix_play_t *play = core->play_now;
     if (!play || !play->playing) return;
     const uint64_t tail = atomic_load_explicit(&play->tail, memory_order_relaxed);
-    atomic_store_explicit(&play->tail, tail + n, memory_order_release);
+    atomic_store_explicit(&play->tail, tail + play->playing, memory_order_release);
 }
 
 /* dst = live * (1 - g) + played * g * level, g and level ramped over the block (played NULL: silence). */

@@ -233,7 +233,8 @@ typedef struct {
 
 /* The player's ring (disk -> audio): a take played back into channels (virtual soundcheck). The disk thread
  * writes every track ahead of the audio; each block the audio thread takes a block of it whole, or (the disk
- * late, the take over) plays silence and counts it. */
+ * late) plays silence and counts it. Once the disk thread says the take is over, the last frames play even when
+ * they are less than a block (the rest of it silent), and the silence after them is not counted. */
 typedef struct {
     uint32_t n_tracks;
     uint32_t capacity;        /* frames per track, a power of two */
@@ -241,8 +242,9 @@ typedef struct {
     float *data;              /* [n_tracks][capacity] */
     _Atomic uint64_t head;    /* frames written (disk thread) */
     _Atomic uint64_t tail;    /* frames played (audio thread) */
-    _Atomic uint64_t starved; /* frames played as silence: the disk was late or the take ended */
-    uint32_t playing;         /* audio thread: this block takes a block of the ring */
+    _Atomic uint64_t starved; /* frames played as silence while more was due: the disk was late */
+    _Atomic uint32_t ended;   /* disk thread: the take's last frame is written (mixplay_end) */
+    uint32_t playing;         /* audio thread: the frames this block takes from the ring (0: silence) */
 } mix_play_t;
 
 typedef struct {
@@ -466,6 +468,8 @@ mix_play_t *mixcore_detach_play(mixcore_t *core);
 uint32_t mixplay_room(mix_play_t *play);
 /* Disk thread: `frames` frames of every track from `src` (track t at src + t * stride), after what was written. */
 void mixplay_write(mix_play_t *play, const float *src, uint32_t stride, uint32_t frames);
+/* Disk thread: the take's last frame is written (nothing follows: see mix_play_t). */
+void mixplay_end(mix_play_t *play);
 
 /* Audio thread: drain commands, mix one block. `in` has n_inputs buffers, `out` n_outputs. A block longer
  * than max_frames (a period JACK or PipeWire changed at run time) is mixed in slices of max_frames. */

@@ -185,6 +185,7 @@ cdef extern from "mixcore.h" nogil:
     mix_play_t *mixcore_detach_play(mixcore_t *core) noexcept
     uint32_t mixplay_room(mix_play_t *play) noexcept
     void mixplay_write(mix_play_t *play, const float *src, uint32_t stride, uint32_t frames) noexcept
+    void mixplay_end(mix_play_t *play) noexcept
     void mixcore_process(mixcore_t *core, const float *const *inputs, float *const *outputs,
                          uint32_t nframes) noexcept
 

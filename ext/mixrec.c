@@ -151,6 +151,10 @@ void mixplay_write(mix_play_t *play, const float *src, uint32_t stride, uint32_t
     atomic_store_explicit(&play->head, head + frames, memory_order_release);
 }
 
+void mixplay_end(mix_play_t *play) {
+    atomic_store_explicit(&play->ended, 1, memory_order_release);
+}
+
 int mixrec_take_gap(mix_rec_t *rec, mix_rec_gap_t *gap) {
     const uint32_t tail = atomic_load_explicit(&rec->gap_tail, memory_order_relaxed);
     if (tail == atomic_load_explicit(&rec->gap_head, memory_order_acquire)) return 0;

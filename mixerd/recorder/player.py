@@ -90,6 +90,7 @@ class TakeReader:
         except Exception:  # a file gone or damaged: the ring runs dry (silence), the status says the take ended
             log.exception("player: reading the take failed")
             self.ended = True
+            self.ring.end()
 
     def _fill(self) -> bool:
         """Write what fits; False when nothing did (the ring full, or the take over)."""
@@ -100,6 +101,7 @@ class TakeReader:
             if n <= 0:
                 if not self.loop:
                     self.ended = True
+                    self.ring.end()  # the last frames play even if less than a block
                     break
                 self._wrap()
                 continue

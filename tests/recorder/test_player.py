@@ -82,7 +82,25 @@ def test_a_take_plays_to_its_end_then_silence(rig):
     start = int(0.1 * RATE)
     np.testing.assert_array_equal(got[1, RAMP + 64:x.shape[1] - start], x[1, start + RAMP + 64:])
     assert not got[:, x.shape[1] - start + 64:].any()
-    assert player.status()["playing"] is False and player.status()["starved"] > 0
+    status = player.status()
+    assert status["playing"] is False and status["starved"] == 0  # silence after the end: nothing was due
+    assert status["position"] == status["seconds"]
+
+
+def test_a_take_played_from_anywhere_ends(rig):
+    """A play from a marker is rarely a whole number of blocks from the take's end: its last frames still play, and
+    the player says it is over (it said "playing" for ever)."""
+    engine, recorder, player = rig
+    x = band(0.3)
+    take = record_take(engine, recorder, x)
+    player.play(take, start=0.101)  # 4848 frames in: 9552 left, not a multiple of 64
+    got = heard(engine, RATE // 2)
+    start = round(0.101 * RATE)
+    left = x.shape[1] - start
+    np.testing.assert_array_equal(got[1, RAMP + 64:left], x[1, start + RAMP + 64:])
+    assert not got[:, left:].any()
+    status = player.status()
+    assert status["playing"] is False and status["position"] == status["seconds"] and status["starved"] == 0
 
 
 def test_a_loop_repeats_without_a_seam(rig):
