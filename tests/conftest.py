@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from support import mixer_config, next_test, running_jackd, serve
+from support import mixer_config, next_test, running_jackd, serve, small_file_system
 
 #: A test still running this long after pytest-timeout's limit is stuck where no Python runs (a thread blocked in
 #: C, or the GIL held by one that is): pytest-timeout's signal can then never act. Every thread's stack is
@@ -39,6 +39,13 @@ def pytest_runtest_protocol(item, nextitem):
         faulthandler.cancel_dump_traceback_later()
         _stuck_report.seek(0)
         _stuck_report.truncate()
+
+
+@pytest.fixture
+def small_disk(tmp_path) -> Iterator[Path]:
+    """A 32 MiB file system of its own (tmpfs, mounted for the test): it fills up for real."""
+    with small_file_system(tmp_path / "stick") as disk:
+        yield disk
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import subprocess
 import threading
 import time
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator
 
 import jack
@@ -381,6 +382,40 @@ def stop_mixerd(proc: subprocess.Popen, out: Output, sig: int = signal.SIGINT, t
         proc.wait(30)
         pytest.fail(f"mixerd did not end within {timeout:.0f} s of {signal.Signals(sig).name}; it printed "
                     "(every thread's stack last):\n" + "\n".join(out.lines), pytrace=False)
+
+
+@contextmanager
+def small_file_system(folder, size_mb: int = 32) -> Iterator[Path]:
+    """A tmpfs of ``size_mb`` MiB mounted on ``folder`` (made) for the block: a disk that fills up for real (ENOSPC
+    from the kernel). Mounting needs root, as the suite runs (CI does); otherwise the test fails saying so."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_mb}m,mode=0700", "tmpfs", str(folder)],
+                          capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.fail(f"a small file system could not be mounted (the suite runs as root, as CI does): {made.stderr}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def fill_disk(disk, leave: int) -> Path:
+    """Take all but ``leave`` bytes of ``disk``'s file system with a file (returned; less if something else gets
+    there first)."""
+    filler = Path(disk) / "filler.bin"
+    stat = os.statvfs(disk)
+    block = b"\0" * (1 << 20)
+    wanted = max(0, stat.f_bavail * stat.f_frsize - leave)
+    with open(filler, "wb") as f:
+        try:
+            for _ in range(wanted // len(block)):
+                f.write(block)
+            f.write(block[:wanted % len(block)])
+            f.flush()
+        except OSError:  # full already: what was wanted
+            pass
+    return filler
 
 
 class ManualClock:

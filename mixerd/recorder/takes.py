@@ -106,15 +106,44 @@ def bytes_per_second(channels: int, rate: int, sample_format: str) -> int:
     return channels * rate * SAMPLE_BYTES[sample_format]
 
 
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    """Replace ``path`` whole: a reader (or a power cut) sees the old file or the new one, never half of one."""
+#: Room kept on the disk for the sidecar's next version while a take records (``take.json.new``, allocated ahead):
+#: a disk that fills up during a take still lets the take be completed. A marker is about 50 bytes: this holds a
+#: sidecar with a thousand of them.
+SIDECAR_ROOM = 64 * 1024
+
+
+def _write_json(path: Path, data: dict[str, Any], room: int = 0) -> None:
+    """Replace ``path`` whole: a reader (or a power cut) sees the old file or the new one, never half of one. The
+    new version is written into ``path.new`` as it is (not truncated first: the room kept for it is used), and with
+    ``room``, as much is allocated again for the next version."""
     aside = path.with_name(path.name + ".new")
-    with open(aside, "w", encoding="utf-8") as out:
-        json.dump(data, out, ensure_ascii=False, indent=1)
-        out.flush()
-        os.fsync(out.fileno())
+    text = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
+    fd = os.open(aside, os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        done = 0
+        while done < len(text):
+            done += os.write(fd, text[done:])
+        os.ftruncate(fd, len(text))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
     os.replace(aside, path)
     _sync_dir(path.parent)
+    if room:
+        _keep_room(aside, room)
+
+
+def _keep_room(path: Path, size: int) -> None:
+    """``path`` allocated ``size`` bytes on the disk, if the disk has them (if not, the next write uses what the
+    version it replaces frees)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+        try:
+            os.posix_fallocate(fd, 0, size)
+        finally:
+            os.close(fd)
+    except OSError:
+        pass
 
 
 def _sync_dir(path: Path) -> None:
@@ -169,14 +198,14 @@ class TakeFolder:
         """A marker (``"verse 2"``) at sample ``position``; the sidecar is rewritten at once."""
         with self._saving:
             marker = _add_marker(self.info, position, name)
-            _write_json(self.path / SIDECAR, self.info)
+            _write_json(self.path / SIDECAR, self.info, SIDECAR_ROOM)
         return marker
 
     def rename(self, name: object) -> None:
         """The take's new name, in the sidecar at once."""
         with self._saving:
             self.info["name"] = _name(name)
-            _write_json(self.path / SIDECAR, self.info)
+            _write_json(self.path / SIDECAR, self.info, SIDECAR_ROOM)
 
     def sync(self, frames: int) -> None:
         """What was recorded so far is on the disk: the change log synced, ``frames`` in the sidecar."""
@@ -186,14 +215,21 @@ class TakeFolder:
         with self._saving:
             if frames != self.info["frames"]:
                 self.info["frames"] = frames
-                _write_json(self.path / SIDECAR, self.info)
+                _write_json(self.path / SIDECAR, self.info, SIDECAR_ROOM)
 
     def finish(self, frames: int, problem: str | None = None) -> None:
-        """The take is over (``problem``: why it ended early, e.g. the disk is full): sidecar complete."""
+        """The take is over (``problem``: why it ended early, e.g. the disk is full): sidecar complete (in the room
+        kept for it, on a full disk too; the room is given back)."""
         if self._log is not None:
-            self._log.flush()
-            os.fsync(self._log.fileno())
-            self._log.close()
+            try:
+                self._log.flush()
+                os.fsync(self._log.fileno())
+            except OSError:  # the disk is full: the last few moves are not in the log, the take is still completed
+                pass
+            try:
+                self._log.close()
+            except OSError:
+                pass
             self._log = None
         with self._saving:
             self.info.update(frames=frames, complete=True,
@@ -294,7 +330,7 @@ class Takes:
                 "sources": [{**s.to_dict(), "file": file_name(i + 1, s.name)} for i, s in enumerate(sources)],
                 "scene": scene, "markers": [], "frames": 0, "complete": False}
         (folder / CHANGES).touch()  # every take has its change log, empty while nobody moved anything
-        _write_json(folder / SIDECAR, info)
+        _write_json(folder / SIDECAR, info, SIDECAR_ROOM)
         return TakeFolder(folder, info)
 
     def rename(self, take_id: object, name: object) -> dict[str, Any]:
@@ -352,6 +388,6 @@ class Takes:
 
     def _summary(self, folder: Path) -> dict[str, Any]:
         info = self._read(folder)
-        size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
+        size = sum(p.stat().st_size for p in folder.iterdir() if p.is_file() and p.suffix != ".new")
         return {"id": folder.name, **info, "seconds": info["frames"] / info["rate"], "bytes": size}
 

@@ -8,7 +8,7 @@ import json
 
 import numpy as np
 import pytest
-from support import RATE, wait_until
+from support import RATE, fill_disk, wait_until
 
 from mixerd.config import MqttConfig
 from mixerd.control import Control
@@ -22,14 +22,16 @@ PREFIX = "homeassistant"
 
 
 @pytest.fixture
-def rig(broker, tmp_path):
-    """(control, engine, recorder, bridge) with discovery on."""
+def rig(broker, tmp_path, request):
+    """(control, engine, recorder, bridge) with discovery on; the takes on a 32 MiB disk of their own for a test
+    marked ``small_disk``."""
     layout = Layout.simple(2, 1, generators=0)
     tree = ParamTree.from_layout(layout)
     engine = Engine(layout, sample_rate=RATE, max_frames=64)
     engine.load(tree.defaults())
     control = Control(tree, link=engine)
-    recorder = Recorder(control, engine, Takes(tmp_path / "takes", reserve=0), buffer_s=5.0)
+    root = request.getfixturevalue("small_disk") if request.node.get_closest_marker("small_disk") else tmp_path
+    recorder = Recorder(control, engine, Takes(root / "takes", reserve=0), buffer_s=5.0)
     player = recorder.player = Player(control, engine, recorder.takes)  # wired as the daemon does
     bridge = MqttBridge(control, MqttConfig(broker=broker.url, node_id="test", meter_rate=0), recorder=recorder,
                         player=player)
@@ -132,3 +134,25 @@ def test_an_automation_plays_some_channels_and_marks_the_take_while_it_plays(rig
     assert error["code"] == "not_recording" and error["message"] == "no take is being recorded or played"
     listener.publish(f"{BASE}/action/play", json.dumps({"take": take, "channels": ["ch/3"]}))
     wait_until(lambda: listener.last(f"{BASE}/error")["error"]["code"] == "not_found", what="the refused channel")
+
+
+@pytest.mark.small_disk
+def test_a_take_the_disk_ended_is_said_on_the_recorder_topic(rig, listen, small_disk):
+    """The disk fills up during a take: {base}/recorder says the take stopped and why (what a Home Assistant
+    automation or a notification reads), and the mixing went on."""
+    _, engine, recorder, _ = rig
+    listener = listen(f"{BASE}/recorder")
+    take = recorder.start(["ch/1", "main"])["take"]
+    wait_until(lambda: (listener.last(f"{BASE}/recorder") or {}).get("recording"), what="recording said")
+    engine.core.process(np.zeros((2, RATE // 2), np.float32))
+    fill_disk(small_disk, leave=64 * 1024)
+
+    def ended() -> bool:  # the audio goes on meanwhile, as JACK's callback would
+        engine.core.process(np.zeros((2, 4800), np.float32))
+        return (listener.last(f"{BASE}/recorder") or {}).get("recording") is False
+
+    wait_until(ended, timeout=30, what="the take ended by the full disk")
+    said = listener.last(f"{BASE}/recorder")
+    assert said["take"] is None and said["problem"]["code"] == "recorder_disk_full"
+    assert said["problem"]["message"].startswith("the recorder's disk is full")
+    assert recorder.takes.get(take)["complete"] and recorder.takes.get(take)["problem"] == said["problem"]["message"]

@@ -168,3 +168,26 @@ def test_a_take_goes_home_as_one_zip_made_while_it_is_sent(takes, tmp_path):
     assert archive.read(f"{take.id}/01 Kick.wav") == take.file(0).read_bytes()
     with pytest.raises(TakeError):
         next(takes.zip_stream("20001203-120000"))
+
+
+def test_a_take_is_completed_on_a_disk_with_no_byte_left(small_disk):
+    """The room kept for the sidecar's next version (take.json.new, allocated ahead) lets a take be marked and
+    completed when a disk filled up under it (by the take itself, or by anything else); the room is given back."""
+    from support import fill_disk
+
+    takes = Takes(small_disk / "takes", reserve=0)
+    take = takes.create(BAND[:1], 48000, name="Full", now=NOON)
+    take.log_change(0, "ch/1/fader", -3.0, "rest")
+    filler = fill_disk(small_disk, leave=0)
+    with pytest.raises(OSError):  # full indeed
+        with open(small_disk / "more.bin", "wb") as f:
+            f.write(b"\0" * 65536)
+            f.flush()
+    take.mark(4800, "verse 2")
+    take.finish(48000, "the recorder's disk is full")
+    listed = takes.get(take.id)
+    assert listed["complete"] and listed["frames"] == 48000 and listed["markers"][0]["name"] == "verse 2"
+    assert listed["problem"] == "the recorder's disk is full"
+    assert not (take.path / "take.json.new").exists()
+    filler.unlink()
+    assert takes.rename(take.id, "Full, renamed")["name"] == "Full, renamed"
