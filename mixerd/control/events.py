@@ -33,6 +33,7 @@ One stream per Control carries two kinds of item, in the order they happened:
   - ``player``: a take started or stopped playing back (``data`` is ``Player.status()``).
   - ``recorder``: the recorder's status changed (a take started, stopped or ended by itself; ``data`` is
     ``Recorder.status()``, emitted by ``mixerd.recorder.Recorder``).
+  - ``takes``: a take renamed or deleted (``data``: ``{"action": "renamed" | "deleted", "take", "name"}``).
   - ``problems``: the problem finder's list changed; ``data`` is ``Diagnostics.problems()``, ``source``
     the Diagnostics that found it (``Control.follow_problems``).
   - ``health`` ``{"status", "running", "xruns", "sample_rate", "period"[, "interface": {"card",
@@ -57,7 +58,7 @@ from typing import Any, Callable, Iterable, Mapping, Union
 #: Who caused a change.
 ORIGINS: tuple[str, ...] = ("rest", "ws", "mqtt", "scene", "undo", "system")
 #: The typed notices (see the module docstring).
-NOTICE_KINDS: tuple[str, ...] = ("undo", "history", "scenes", "problems", "health", "recorder", "player")
+NOTICE_KINDS: tuple[str, ...] = ("undo", "history", "scenes", "problems", "health", "recorder", "player", "takes")
 #: The most history rows one ``history`` notice carries (a scene recall may change thousands at once).
 HISTORY_ENTRIES = 100
 

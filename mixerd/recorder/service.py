@@ -8,7 +8,8 @@ of the record), and the scene the mix is at when it starts into its sidecar.
 
 The recorder's status (recording or not, the take, its length, frames lost, the disk's fill, the space and minutes
 left, a problem that ended a take) is a ``recorder`` notice on the control's event stream whenever it changes
-(a take started, stopped, or ended by itself) and ``status()`` any time.
+(a take started, stopped, or ended by itself) and ``status()`` any time; a take renamed or deleted is a ``takes``
+notice (``{"action": "renamed" | "deleted", "take", "name"}``), so every open list follows.
 """
 
 from __future__ import annotations
@@ -189,13 +190,17 @@ class Recorder:
         with self._lock:
             try:
                 if self._take is None or take_id != self._take.id:
-                    return self.takes.rename(take_id, name)
-                self._take.rename(name)
+                    take = self.takes.rename(take_id, name)
+                    status = None
+                else:
+                    self._take.rename(name)
+                    take, status = self.takes.get(take_id), self.status()
             except TakeError as exc:
                 raise RecorderError(exc.code, exc.message, None, exc.allowed) from None
-            status = self.status()
-        self.control.notify("recorder", status)
-        return self.takes.get(take_id)
+        if status is not None:
+            self.control.notify("recorder", status)
+        self.control.notify("takes", {"action": "renamed", "take": take["id"], "name": take["name"]})
+        return take
 
     def delete(self, take_id: object, confirm: bool = False) -> None:
         """Delete a take (``confirm`` required); not the one being recorded, nor the one played back."""
@@ -207,6 +212,7 @@ class Recorder:
                 raise RecorderError("playing", f"take {take_id} is being played back: stop it first", None,
                                     "a take that is not being played back")
             self.takes.delete(take_id, confirm)
+        self.control.notify("takes", {"action": "deleted", "take": take_id, "name": None})
 
     def close(self) -> None:
         """Stop a take that runs (the daemon stops): it is kept, complete."""

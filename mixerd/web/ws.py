@@ -61,7 +61,7 @@ SEND_TIMEOUT_S = 20.0  # a client that takes longer to take one frame is dropped
 CLOSE_TOO_SLOW = 1008
 QUEUE_EVENTS = 1024  # events a connection may fall behind before it is resynced
 #: The notices every client gets; ``history`` only once it asks (``follow``).
-STANDING = ("undo", "scenes", "problems", "health", "recorder", "player")
+STANDING = ("undo", "scenes", "problems", "health", "recorder", "player", "takes")
 
 CLOSE_GOING_AWAY = 1001
 CLOSE_UNAUTHENTICATED = 4401
@@ -495,7 +495,7 @@ class _Connection:
                 if message is not None:
                     self._problems = message[0]
                     await self._send(message[1])
-        elif kind in ("recorder", "player"):
+        elif kind in ("recorder", "player", "takes"):
             await self._send({"type": kind, "seq": notice.seq, **notice.data})
         elif kind == "scenes":
             if notice.data["revision"] > self._scenes:

@@ -112,6 +112,23 @@ def test_every_socket_hears_a_take_start_and_stop(api):
     assert said[0]["sources"] == ["ch/1"] and said[1]["take"] is None
 
 
+def test_every_socket_hears_a_take_renamed_or_deleted(api, engine, play):
+    """Another device's list follows: a rename and a delete are ``takes`` messages on every socket."""
+    take = record(api, play, engine, ["ch/1"])
+    with api.websocket_connect(f"{API}/ws") as ws:
+        while ws.receive_json()["type"] != "health":  # the opening messages
+            pass
+        assert api.patch(f"{API}/takes/{take}", json={"name": "Keeper"}).status_code == 200
+        assert api.delete(f"{API}/takes/{take}", params={"confirm": "true"}).status_code == 204
+        said = []
+        while len(said) < 2:
+            message = ws.receive()
+            if message.get("text") and '"takes"' in message["text"]:
+                said.append(json.loads(message["text"]))
+    assert [(m["type"], m["action"], m["take"], m["name"]) for m in said] == [
+        ("takes", "renamed", take, "Keeper"), ("takes", "deleted", take, None)]
+
+
 def test_virtual_soundcheck_over_rest(api, engine, play):
     x = np.random.default_rng(2).uniform(-0.5, 0.5, (engine.layout.n_inputs, RATE)).astype(np.float32)
     api.post(f"{API}/recorder/start", json={"sources": ["ch/1", "ch/3", "main"]})

@@ -30,8 +30,10 @@ export function mount(root, ctx) {
   // A notice says a take started or stopped, a channel was switched or a marker set: the list shows it at once.
   const follow = (e) => { deck.show(e.detail); takes.load(); };
   const followPlayer = (e) => { player.show(e.detail); takes.load(); };
+  const followTakes = () => takes.load(); // renamed or deleted, here or on another device
   conn.addEventListener("recorder", follow);
   conn.addEventListener("player", followPlayer);
+  conn.addEventListener("takes", followTakes);
   deck.refresh();
   player.refresh();
   takes.load();
@@ -41,6 +43,7 @@ export function mount(root, ctx) {
     player.stop();
     conn.removeEventListener("recorder", follow);
     conn.removeEventListener("player", followPlayer);
+    conn.removeEventListener("takes", followTakes);
   };
 }
 
