@@ -1,8 +1,7 @@
 """The player in the C core, offline (mixerd._core Core.play / Playback): a take played back replaces the input of
 the channels switched to it, before the trim, exactly; the switch and the level are crossfaded (no click); too
 little written plays silence, counted, whole blocks only, until the take's end (its last frames play out, nothing
-after counts); the ring wraps without a seam; what cannot be played is
-refused."""
+after counts); the ring wraps without a seam; what cannot be played is refused."""
 
 import numpy as np
 import pytest
@@ -90,33 +89,6 @@ def test_too_little_written_plays_silence_counted_and_whole_blocks_only():
     np.testing.assert_array_equal(got[:192], take[0, :192])
     assert not got[192:].any()  # 10 frames are not a block: nothing half played
     assert playback.starved == 128 and playback.played == 192 and playback.queued == 10
-
-
-def test_the_takes_last_frames_play_out_once_it_is_over_and_nothing_after_is_starved():
-    """A take is rarely a whole number of blocks (a play from a marker): once the disk thread says it is over, the
-    last frames play (the rest of that block silent), the ring empties, and the silence after is not a late disk."""
-    core, taps = core_of()
-    take = signal(1, 64 * 3 + 10, seed=3)
-    playback = core.play([0], capacity=1024)
-    playback.write(take)
-    playback.end()
-    switch(core, 0, True)
-    core.process(np.ones((3, 64 * 6), np.float32), block=64)
-    got = taps.read(1 << 16)[0][0]
-    np.testing.assert_array_equal(got[:202], take[0])
-    assert not got[202:].any()
-    assert playback.played == 202 and playback.queued == 0 and playback.starved == 0
-
-
-def test_nothing_is_starved_before_the_first_frames_are_written():
-    """The ring is attached before the disk thread's first write: those blocks were never due."""
-    core, _ = core_of()
-    playback = core.play([0], capacity=1024)
-    core.process(np.zeros((3, 64 * 4), np.float32), block=64)
-    assert playback.starved == 0
-    playback.write(signal(1, 64, seed=5))
-    core.process(np.zeros((3, 64 * 3), np.float32), block=64)
-    assert playback.played == 64 and playback.starved == 128  # written, then late: that counts
 
 
 def test_the_takes_last_frames_play_out_once_it_is_over_and_nothing_after_is_starved():
