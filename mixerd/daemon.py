@@ -208,7 +208,9 @@ class Mixer:
 def make_recorder(cfg: Config, control: Control, engine: Engine, scenes: SceneService) -> Recorder:
     """The recorder on ``[recorder] dir`` (default takes/ in the state directory); takes an earlier run left
     unfinished (a power cut, a kill) are mended first."""
-    takes = Takes(Path(cfg.state.dir) / (cfg.recorder.dir or "takes"), reserve=cfg.recorder.reserve_mb << 20)
+    # A folder the user named by its full path (a USB disk, say) is never made by mixerd: see Takes.
+    takes = Takes(Path(cfg.state.dir) / (cfg.recorder.dir or "takes"), reserve=cfg.recorder.reserve_mb << 20,
+                  configured=Path(cfg.recorder.dir).is_absolute())
     try:
         mended = takes.recover(repair)
     except OSError as exc:  # a USB disk not there: the recorder says so when a take is asked for

@@ -112,6 +112,9 @@ class Recorder:
             rate = self.engine.sample_rate
             channels = sum(s.channels for s, _ in picked)
             space = self.takes.space(channels, rate, self.sample_format)
+            if space["unavailable"]:
+                raise RecorderError("no_disk_space", space["unavailable"], None,
+                                    "plug in and mount the disk, or point [recorder] dir elsewhere")
             if space["seconds_left"] < 60:
                 raise RecorderError("no_disk_space", f"the recorder's disk has room for {space['seconds_left']:.0f} s "
                                     f"of {'this track' if channels == 1 else f'these {channels} tracks'} above its "

@@ -73,7 +73,7 @@ class _Chunks(io.RawIOBase):
 class TakeError(MixerError):
     """A refused take operation; nothing was changed."""
 
-    family = frozenset({"not_found", "invalid_name", "confirm_required", "invalid_value"})
+    family = frozenset({"not_found", "invalid_name", "confirm_required", "invalid_value", "no_disk_space"})
 
 
 @dataclass(frozen=True)
@@ -239,14 +239,39 @@ class TakeFolder:
             _write_json(self.path / SIDECAR, self.info)
 
 
+#: Where removable disks are mounted: a folder under one of these is taken as a USB disk's.
+REMOVABLE_ROOTS = (Path("/media"), Path("/mnt"), Path("/run/media"))
+
+
 class Takes:
     """The takes under ``root``; ``reserve`` bytes of the file system are never recorded into (a take stops
-    first), so a recorder pointed at the root file system leaves the box room to run."""
+    first), so a recorder pointed at the root file system leaves the box room to run.
 
-    def __init__(self, root: Path, reserve: int = 1 << 30):
+    A ``configured`` root (the user's ``[recorder] dir``, e.g. a USB disk) is never made: missing, or under one
+    of ``removable_roots`` with no disk mounted there, it is ``unavailable`` — a stick not plugged in must not
+    turn into a folder on the SD card that fills it."""
+
+    def __init__(self, root: Path, reserve: int = 1 << 30, *, configured: bool = False,
+                 removable_roots: Iterable[Path] = REMOVABLE_ROOTS):
         self.root = Path(root)
         self.reserve = reserve
+        self.configured = configured
+        self.removable_roots = tuple(Path(p) for p in removable_roots)
         self._lock = threading.Lock()  # one read-change-write of a finished take's sidecar at a time
+
+    def unavailable(self) -> str | None:
+        """Why no take can go to ``root`` now (see the class), or None."""
+        if not self.configured:
+            return None
+        if not self.root.is_dir():
+            return f"the recorder's folder {self.root} is not there: is its disk plugged in and mounted?"
+        for base in self.removable_roots:
+            if base in self.root.parents:
+                below = [p for p in (self.root, *self.root.parents) if base in p.parents]
+                if not any(os.path.ismount(p) for p in below):
+                    return (f"no disk is mounted at {below[-1]}: the recorder's folder {self.root} is on the "
+                            "system's own disk")
+        return None
 
     # -- reading --------------------------------------------------------------------------------------
 
@@ -274,15 +299,19 @@ class Takes:
         return folder / sources[number - 1]["file"]
 
     def space(self, channels: int = 0, rate: int = 48000, sample_format: str = "pcm24") -> dict[str, Any]:
-        """``free`` bytes on the recorder's file system, the ``reserve`` kept, ``usable`` bytes for takes, and
-        for ``channels`` channels at ``rate`` the ``seconds_left`` (None without channels)."""
+        """``free`` bytes on the recorder's file system, the ``reserve`` kept, ``usable`` bytes for takes, for
+        ``channels`` channels at ``rate`` the ``seconds_left`` (None without channels), and why the disk is
+        ``unavailable`` (None: it is there; see the class)."""
         # Asked every second while someone looks, and by the problem finder: it reads, it does not make the folder.
+        if self.configured and (why := self.unavailable()):
+            return {"free": 0, "reserve": self.reserve, "usable": 0, "seconds_left": 0.0 if channels else None,
+                    "unavailable": why}
         there = next(p for p in (self.root, *self.root.parents) if p.exists())
         free = shutil.disk_usage(there).free
         usable = max(0, free - self.reserve)
         rate_bytes = bytes_per_second(channels, rate, sample_format) if channels else 0
         return {"free": free, "reserve": self.reserve, "usable": usable,
-                "seconds_left": usable / rate_bytes if rate_bytes else None}
+                "seconds_left": usable / rate_bytes if rate_bytes else None, "unavailable": None}
 
     def zip_stream(self, take_id: object, chunk: int = 1 << 20) -> Iterator[bytes]:
         """A take as one zip (its files, the sidecar and the change log), made while it is sent: nothing is
@@ -316,7 +345,10 @@ class Takes:
                             " or ".join(SAMPLE_BYTES))
         started = datetime.fromtimestamp(time.time() if now is None else now).astimezone()
         name = _name(name) if name is not None else started.strftime("Take %H:%M")
-        self.root.mkdir(parents=True, exist_ok=True)
+        if (why := self.unavailable()) is not None:
+            raise TakeError("no_disk_space", why, None, "plug in and mount the disk, or point [recorder] dir "
+                            "elsewhere")
+        self.root.mkdir(parents=True, exist_ok=True)  # the default folder in the state directory
         base, n = started.strftime("%Y%m%d-%H%M%S"), 1
         while True:
             folder = self.root / (base if n == 1 else f"{base}-{n}")

@@ -626,6 +626,8 @@ class RecorderSpace(BaseModel):
     usable: int = Field(description="bytes a take may fill")
     seconds_left: float | None = Field(description="how long the sources recorded now (or every channel and the "
                                        "main) fit")
+    unavailable: str | None = Field(None, description="why no take can be recorded: [recorder] dir is missing, or "
+                                    "no disk is mounted where it points (under /media, /mnt, /run/media)")
 
 
 class RecorderProblem(BaseModel):

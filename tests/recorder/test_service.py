@@ -202,3 +202,13 @@ def test_the_take_played_back_cannot_be_deleted(rig):
         player.close()
     recorder.delete(take_id, confirm=True)
     assert recorder.takes.list() == []
+
+
+def test_no_take_starts_while_the_configured_disk_is_not_there(rig, tmp_path):
+    control, engine, _, _ = rig
+    recorder = Recorder(control, engine, Takes(tmp_path / "usb" / "takes", reserve=0, configured=True))
+    assert "not there" in recorder.status()["space"]["unavailable"]
+    with pytest.raises(RecorderError) as refused:
+        recorder.start(["ch/1"])
+    assert refused.value.code == "no_disk_space" and "plugged in and mounted" in refused.value.message
+    assert not recorder.status()["recording"] and not (tmp_path / "usb").exists()

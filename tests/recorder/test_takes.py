@@ -191,3 +191,32 @@ def test_a_take_is_completed_on_a_disk_with_no_byte_left(small_disk):
     assert not (take.path / "take.json.new").exists()
     filler.unlink()
     assert takes.rename(take.id, "Full, renamed")["name"] == "Full, renamed"
+
+
+def test_a_configured_folder_is_never_made_and_an_unmounted_stick_is_not_recorded_to(tmp_path, small_disk):
+    """[recorder] dir named by the user (a USB disk): missing, or a removable disk's mount point with no disk in
+    it, it is unavailable — takes are refused with why, nothing is made on the system's own disk — and usable once
+    the disk is there."""
+    missing = Takes(tmp_path / "gone" / "takes", reserve=0, configured=True)
+    assert "is not there: is its disk plugged in and mounted?" in missing.unavailable()
+    with pytest.raises(TakeError) as refused:
+        missing.create(BAND[:1], 48000, now=NOON)
+    assert refused.value.code == "no_disk_space" and "mount" in refused.value.allowed
+    assert not (tmp_path / "gone").exists()
+    assert missing.space(1)["seconds_left"] == 0 and missing.space(1)["unavailable"]
+
+    # tmp_path stands for /media: "usb" is a mount point with nothing mounted, small_disk ("stick") a mounted one.
+    (tmp_path / "usb" / "takes").mkdir(parents=True)
+    unmounted = Takes(tmp_path / "usb" / "takes", reserve=0, configured=True, removable_roots=[tmp_path])
+    assert unmounted.unavailable() == (f"no disk is mounted at {tmp_path / 'usb'}: the recorder's folder "
+                                       f"{tmp_path / 'usb' / 'takes'} is on the system's own disk")
+    with pytest.raises(TakeError):
+        unmounted.create(BAND[:1], 48000, now=NOON)
+    assert list((tmp_path / "usb" / "takes").iterdir()) == []
+    (small_disk / "takes").mkdir()
+    mounted = Takes(small_disk / "takes", reserve=0, configured=True, removable_roots=[tmp_path])
+    assert mounted.unavailable() is None and mounted.space(1)["unavailable"] is None
+    assert mounted.create(BAND[:1], 48000, now=NOON).path.parent == small_disk / "takes"
+
+    default = Takes(tmp_path / "state" / "takes", reserve=0)  # the state directory's own: made when needed
+    assert default.unavailable() is None and default.create(BAND[:1], 48000, now=NOON).path.is_dir()

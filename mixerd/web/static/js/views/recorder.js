@@ -149,8 +149,12 @@ function describe(status) {
   if (status.recording) {
     out.push(el("span", {}, `${status.sources.length} source${status.sources.length === 1 ? "" : "s"} · `));
   }
-  out.push(el("span", { class: left !== null && left < 600 ? "warn" : "" },
-    left === null ? "" : `room for ${longDuration(left)} (${size(status.space.usable)} free above the reserve)`));
+  if (status.space.unavailable) {
+    out.push(el("span", { class: "warn", role: "alert" }, `Cannot record: ${status.space.unavailable}`));
+  } else {
+    out.push(el("span", { class: left !== null && left < 600 ? "warn" : "" },
+      left === null ? "" : `room for ${longDuration(left)} (${size(status.space.usable)} free above the reserve)`));
+  }
   if (status.lost_seconds > 0) {
     out.push(el("span", { class: "warn" }, ` · ${status.lost_seconds.toFixed(1)} s lost: the disk is too slow`));
   }
