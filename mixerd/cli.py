@@ -132,6 +132,10 @@ def serve(config, *, initial_changes: dict | None = None, before_start=None, aft
     # SIGTERM (systemd's stop) is a clean exit from here on, even while starting: every finally below runs, so
     # the front ends, the jackd we started and what the caller started (after_stop) are stopped in order.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # Ctrl-C (SIGINT) stops mixerd however it was started. Python leaves SIGINT alone when it was ignored at
+    # start-up, and a shell ignores it in whatever it starts in the background (`mixerd run &`, a script's `&`):
+    # such a mixerd would shrug off Ctrl-C and `kill -INT`.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     # `kill -USR1 <pid>` writes every thread's stack to stderr (the journal) and mixerd goes on: what a mixer that
     # hangs, starting or stopping, is doing, without a debugger on the box. (Done by C code, so it answers even
     # while a thread holds the GIL.)

@@ -169,6 +169,25 @@ def test_run_daemon_stops_cleanly_on_sigterm(tmp_path):
 
 
 @pytest.mark.jack
+def test_ctrl_c_stops_a_mixerd_started_in_the_background(tmp_path, jack_server):
+    """A shell starts background commands (`mixerd run &`) with SIGINT ignored, and Python then leaves it ignored:
+    mixerd takes Ctrl-C (SIGINT) back itself and stops cleanly."""
+    config = tmp_path / "mixerd.toml"
+    config.write_text(f'[jack]\nserver = "{jack_server}"\nstart_server = "never"\nrealtime = false\n'
+                      f'[http]\nhost = "127.0.0.1"\nport = 0\n[auth]\nenabled = false\n'
+                      f'[state]\ndir = "{tmp_path / "state"}"\n[mqtt]\nenabled = false\n')
+    proc = subprocess.Popen([*MIXERD, "run", "--config", str(config)], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    out = Output(proc)
+    try:
+        out.wait_for("Press Ctrl-C to stop")
+    finally:
+        code = stop_mixerd(proc, out, signal.SIGINT)
+    assert code == 0 and "mixerd stopped." in out.lines, "\n".join(out.lines)
+
+
+@pytest.mark.jack
 def test_run_daemon_serves_https_and_wss_with_the_configured_certificate(tmp_path):
     import ssl
 
