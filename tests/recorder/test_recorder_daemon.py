@@ -75,6 +75,7 @@ def test_a_take_killed_with_sigkill_keeps_all_but_its_last_seconds(jack_server, 
     of its own), holds the tone it recorded and all of the take but its last ≤ 10 s; the next start finds the
     take unfinished and completes it."""
     takes = tmp_path / "takes"
+    takes.mkdir()  # a folder named by its full path is the user's to make (mixerd never makes it)
     config = write_config(tmp_path, jack_server, takes)
     with mixerd_run(config) as (proc, api):
         ok(api.patch("/params", json={"changes": TONE}))
