@@ -169,6 +169,12 @@ def _run(config, mixer, addresses: list[str], show_password: bool, broker_note: 
     _print_access(config, mixer, show_password)
     if config.mqtt.enabled:
         print(f"MQTT: {config.mqtt.broker}{broker_note}, base topic {config.mqtt.base}", flush=True)
+    if mixer.osc is not None:
+        from mixerd.daemon import udp_addresses
+        from mixerd.osc import MODEL
+
+        print(f"X AIR apps (OSC, the mixer shows as an {MODEL}): {', '.join(udp_addresses(mixer.osc.address))}",
+              flush=True)
     print("Press Ctrl-C to stop.", flush=True)
     web = mixer.front_end("web")
     # READY=1 once audio flows, then STATUS and the watchdog.

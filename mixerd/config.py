@@ -254,6 +254,50 @@ class MqttConfig(_Section):
         return self.base_topic or f"mixerd/{self.node_id}"
 
 
+#: The networks OSC answers by default: the private IPv4 ranges, link-local (a mixer cabled straight to a laptop),
+#: loopback, and their IPv6 counterparts. OSC has no authentication: the network is the only gate.
+OSC_PRIVATE_NETWORKS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "127.0.0.0/8",
+                        "fc00::/7", "fe80::/10", "::1/128")
+OSC_MIX_MAX = 64  # a bound for typos; whether a bus is an aux mix of this mixer is checked when OSC starts
+
+
+@dataclass(frozen=True)
+class OscConfig(_Section):
+    """The OSC front end in the Behringer X AIR dialect, for existing mixer apps (see README "Existing apps")."""
+
+    SECTION: ClassVar[str] = "osc"
+    #: off by default: OSC has no authentication, anyone on an allowed network may change the mix
+    enabled: bool = False
+    host: str = field(default="0.0.0.0", metadata=_rule(
+        nonempty=True, what='an address, "0.0.0.0" for every IPv4 interface (apps find the mixer by a broadcast '
+                            'there), "::" for all'))
+    port: int = field(default=10024, metadata=_rule(range=(0, 65535), unit="(UDP; X AIR apps use 10024; 0 picks "
+                                                                          "a free port)"))
+    #: where datagrams may come from (CIDR); anything else is ignored
+    allow: tuple[str, ...] = field(default=OSC_PRIVATE_NETWORKS, metadata=_rule(
+        what='networks in CIDR notation such as "192.168.1.0/24" or "10.0.0.7/32"'))
+    #: apps may read and follow the mix but change nothing
+    read_only: bool = False
+    #: [] → every address writable; else the aux mixes (mixerd bus numbers) whose sends and master may change
+    mixes: tuple[int, ...] = field(default=(), metadata=_rule(
+        what=f"bus numbers 1 to {OSC_MIX_MAX}, e.g. [2] for a musician's own mix, or [] for everything"))
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        import ipaddress
+
+        for item in self.allow:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ConfigError(f"osc.allow has {show(item)}, which is not a network; write networks in CIDR "
+                                  'notation such as "192.168.1.0/24", "10.0.0.7/32" or "fe80::/10"') from None
+        for item in self.mixes:
+            if not 1 <= item <= OSC_MIX_MAX:
+                raise ConfigError(f"osc.mixes has {show(item)}, which is not a bus number; allowed: bus numbers 1 to "
+                                  f"{OSC_MIX_MAX} (e.g. [2]), or [] for every address")
+
+
 @dataclass(frozen=True)
 class StateConfig(_Section):
     """Where mixer state is kept between runs."""
@@ -292,6 +336,7 @@ class Config:
     http: HttpConfig = field(default_factory=HttpConfig)
     auth: AuthConfig = field(default_factory=AuthConfig)
     mqtt: MqttConfig = field(default_factory=MqttConfig)
+    osc: OscConfig = field(default_factory=OscConfig)
     state: StateConfig = field(default_factory=StateConfig)
     recorder: RecorderConfig = field(default_factory=RecorderConfig)
     log: LogConfig = field(default_factory=LogConfig)

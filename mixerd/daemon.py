@@ -1,6 +1,6 @@
 """Start and stop a whole mixer: config → profile → store → engine → JACK host → control → access, scenes, the
-problem finder (the services, ``mixerd.frontend.Services``) → the front ends: MQTT, then the web (on an HTTP
-socket the caller bound).
+problem finder (the services, ``mixerd.frontend.Services``) → the front ends: MQTT, OSC (X AIR apps), then the web
+(on an HTTP socket the caller bound).
 
 ``Mixer`` is the one place a mixer is put together; shutdown runs in reverse. It is what ``mixerd run`` and
 ``mixerd demo`` drive, and what integration tests start in-process (without a socket: no web front end).
@@ -150,12 +150,16 @@ class Mixer:
         log.info("mixer: %s — %d channels, %d buses", self.profile.name, layout.n_inputs, layout.n_buses)
 
     def _front_ends(self) -> list[FrontEnd]:
-        """The front ends the config asks for: MQTT first (its clients see the mixer come up), then the web."""
+        """The front ends the config asks for: MQTT first (its clients see the mixer come up), OSC, then the web."""
         cfg, front_ends = self.config, []
         if cfg.mqtt.enabled:
             from mixerd.mqtt.frontend import MqttFrontEnd
 
             front_ends.append(MqttFrontEnd())
+        if cfg.osc.enabled:
+            from mixerd.osc.frontend import OscFrontEnd
+
+            front_ends.append(OscFrontEnd())  # a port that is taken is logged; the mixer runs on without OSC
         if self.http_socket is not None:
             from mixerd.web.frontend import WebFrontEnd
 
@@ -164,7 +168,7 @@ class Mixer:
         return front_ends
 
     def front_end(self, name: str) -> Any:
-        """The running front end called ``name`` ("web", "mqtt"), or None."""
+        """The running front end called ``name`` ("web", "mqtt", "osc"), or None."""
         return next((f for f in self.front_ends if f.name == name), None)
 
     @property
@@ -172,6 +176,12 @@ class Mixer:
         """The running MQTT bridge, or None."""
         front_end = self.front_end("mqtt")
         return front_end.bridge if front_end is not None else None
+
+    @property
+    def osc(self) -> Any:
+        """The running OSC server, or None (off, or its port was taken)."""
+        front_end = self.front_end("osc")
+        return front_end.server if front_end is not None else None
 
     def stop(self) -> None:
         """Stop what was started, in reverse order. Safe to call twice."""
@@ -260,6 +270,13 @@ def web_addresses(sock: socket.socket, scheme: str = "http") -> list[str]:
     if host not in ("0.0.0.0", "::"):
         return [f"{scheme}://{host}:{port}/"]
     return [f"{scheme}://{a}:{port}/" for a in ["127.0.0.1", *lan_addresses()]]
+
+
+def udp_addresses(address: tuple[str, int]) -> list[str]:
+    """Where an app reaches a UDP socket bound to ``address``: ``ip:port`` of this machine on each network."""
+    host, port = address
+    hosts = ["127.0.0.1", *lan_addresses()] if host in ("0.0.0.0", "::") else [host]
+    return [f"{h}:{port}" for h in hosts]
 
 
 def check_tls(cert: str, key: str) -> None:

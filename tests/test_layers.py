@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "mixerd"
-FRONT_ENDS = ("mixerd.web", "mixerd.mqtt")
+FRONT_ENDS = ("mixerd.web", "mixerd.mqtt", "mixerd.osc")
 AUDIO = ("mixerd.engine", "mixerd.jackhost")
 TOOLING = ("mixerd.bench", "mixerd.demo")
 
@@ -61,7 +61,7 @@ def test_the_audio_side_never_imports_a_front_end():
 
 
 def test_only_the_daemon_assembles_front_ends():
-    assembly = ("mixerd.web.frontend", "mixerd.mqtt.frontend")
+    assembly = ("mixerd.web.frontend", "mixerd.mqtt.frontend", "mixerd.osc.frontend")
     assert _offences(None, assembly, exempt=("mixerd.daemon", *assembly)) == []
 
 

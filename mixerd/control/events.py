@@ -56,7 +56,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Union
 
 #: Who caused a change.
-ORIGINS: tuple[str, ...] = ("rest", "ws", "mqtt", "scene", "undo", "system")
+ORIGINS: tuple[str, ...] = ("rest", "ws", "mqtt", "osc", "scene", "undo", "system")
 #: The typed notices (see the module docstring).
 NOTICE_KINDS: tuple[str, ...] = ("undo", "history", "scenes", "problems", "health", "recorder", "player", "takes")
 #: The most history rows one ``history`` notice carries (a scene recall may change thousands at once).

@@ -1,5 +1,6 @@
 """``mixerd demo``: a self-contained demo mixer — profile ``demo`` (jackd's dummy backend), a tone on every
-channel, the demo mix, its own mosquitto when none runs here, the admin password printed with the address."""
+channel, the demo mix, its own mosquitto when none runs here, OSC for X AIR apps, the admin password printed with
+the address."""
 
 from __future__ import annotations
 
@@ -74,10 +75,12 @@ def broker_port(broker: str) -> int | None:
 
 
 def demo_config(config, args: argparse.Namespace):
-    """The demo: profile 'demo', local state, HTTP port from the command line, admin password "mixerd"."""
+    """The demo: profile 'demo', local state, HTTP port from the command line, admin password "mixerd", OSC on for
+    X AIR apps (unless a config file says otherwise)."""
     http = config.http if args.port is None else dataclasses.replace(config.http, port=args.port)
     state = dataclasses.replace(config.state, dir=args.state_dir)
     mixer = config.mixer if args.config else dataclasses.replace(config.mixer, profile="demo")
     auth = config.auth if config.auth.admin_password else dataclasses.replace(config.auth, admin_password=DEMO_PASSWORD)
     mqtt = config.mqtt if args.config else dataclasses.replace(config.mqtt, node_id="demo")  # mixerd/demo
-    return dataclasses.replace(config, http=http, state=state, mixer=mixer, auth=auth, mqtt=mqtt)
+    osc = config.osc if args.config else dataclasses.replace(config.osc, enabled=True)  # X AIR apps, on this network
+    return dataclasses.replace(config, http=http, state=state, mixer=mixer, auth=auth, mqtt=mqtt, osc=osc)

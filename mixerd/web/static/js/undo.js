@@ -18,6 +18,7 @@ export function actorName(actor, { self = null, values = {} } = {}) {
     case "viewer": return "a viewer link";
     case "browser": case "ws": return "another device";
     case "mqtt": return "Home Assistant (MQTT)";
+    case "osc": return `an X AIR app${a ? ` (${a})` : ""}`;
     case "rest": return "the REST API";
     case "scene": return "a scene recall";
     default: return actor;

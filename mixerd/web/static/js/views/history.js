@@ -12,7 +12,7 @@ import { store } from "../store.js";
 import { toast } from "../toast.js";
 import { actorName, describeStep, formatParam } from "../undo.js";
 
-const ORIGINS = { ws: "app", rest: "api", mqtt: "mqtt", scene: "scene", undo: "undo", system: "system" };
+const ORIGINS = { ws: "app", rest: "api", mqtt: "mqtt", osc: "osc", scene: "scene", undo: "undo", system: "system" };
 const PAGE = 100;
 
 export function mountHistory(root, ctx) {
