@@ -9,6 +9,7 @@ the longest stretch it recorded without a missed cycle.
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import sys
 import threading
@@ -82,7 +83,13 @@ def info() -> dict:
     return out
 
 
+#: A probe still running this long is stuck in PipeWire's libjack (opening, activating or closing a client while
+#: the graph settles after a rate change): it prints every thread's stack and ends, so the rig can say where and
+#: ask again, instead of hanging the test.
+STUCK_S = 45
+
 if __name__ == "__main__":
+    faulthandler.dump_traceback_later(STUCK_S, exit=True)  # exit code 1 after the stacks on stderr
     if sys.argv[1] == "record":
         print(json.dumps(record(sys.argv[2], float(sys.argv[3]))))
     else:
