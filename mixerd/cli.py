@@ -150,6 +150,8 @@ def serve(config, *, initial_changes: dict | None = None, before_start=None, aft
             return 1
         _run(config, mixer, web_addresses(sock, "https" if config.http.tls else "http"), show_password,
              f" ({note})" if note else "")
+    except KeyboardInterrupt:  # Ctrl-C while starting, or before _run waits for it: the same clean stop
+        pass
     finally:
         mixer.stop()
         if after_stop:
