@@ -104,8 +104,12 @@ def test_every_change_goes_through_the_connection(page, control):
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(x, y)
     page.mouse.down()
+    # Straight up first (the gain alone: one drag once became 16 steps), then up and right (both values).
     for i in range(1, 8):
-        page.mouse.move(x + 6 * i, y - 4 * i)
+        page.mouse.move(x, y - 4 * i)
+        page.wait_for_timeout(30)
+    for i in range(1, 8):
+        page.mouse.move(x + 6 * i, y - 28 - 4 * i)
         page.wait_for_timeout(30)
     page.mouse.up()
     wait_until(lambda: control.get("ch/1/eq/2/gain") > 0 and control.get("ch/1/eq/2/freq") > 500,
