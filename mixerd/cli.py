@@ -183,7 +183,7 @@ def _run(config, mixer, addresses: list[str], show_password: bool, broker_note: 
     notifier = SystemdNotifier(mixer.control.health, extra=lambda: {
         "interface": mixer.profile.name if mixer.profile else None,
         "clients": web.clients, "problems": _problem_count(mixer),
-        "MQTT": "connected" if mixer.mqtt and mixer.mqtt.connected else "off"})
+        "MQTT": "connected" if mixer.mqtt and mixer.mqtt.connected else "off", "OSC": _osc_state(config, mixer)})
     notifier.start()
     try:
         while web.running:  # a signal's handler ends the wait (SIGTERM: SystemExit, Ctrl-C: KeyboardInterrupt)
@@ -193,6 +193,16 @@ def _run(config, mixer, addresses: list[str], show_password: bool, broker_note: 
         pass
     finally:
         notifier.stop()
+
+
+def _osc_state(config, mixer) -> str | None:
+    """The OSC front end in the status line: how many apps follow, or that it could not listen; None when off."""
+    if not config.osc.enabled:
+        return None
+    if mixer.osc is None:
+        return "not listening (port taken)"
+    followers = mixer.osc.status()["followers"]
+    return f"{followers} app{'s' if followers != 1 else ''}"
 
 
 def _problem_count(mixer) -> int | None:

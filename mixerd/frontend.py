@@ -7,8 +7,8 @@ A front end talks to the services only — never to the engine or the JACK host 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 if TYPE_CHECKING:
     from mixerd.config import Config
@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 class Services:
     """The mixer's shared services: the control core (the one mutation path), scenes, the problem finder,
     access control (None: off), the config, the audio interface's name, the web app's address (if it runs) and the
-    recorder (None: off)."""
+    recorder (None: off). ``statuses``: what each running front end says of itself in ``/health`` (its name →
+    a call returning JSON-ready facts), filled by the front ends as they start."""
 
     config: "Config"
     control: "Control"
@@ -34,6 +35,7 @@ class Services:
     web_url: str | None = None
     recorder: "Recorder | None" = None
     player: "Player | None" = None
+    statuses: dict[str, Callable[[], dict[str, Any]]] = field(default_factory=dict)
 
 
 class FrontEnd(Protocol):

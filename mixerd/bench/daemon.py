@@ -17,6 +17,9 @@ counted as mixerd's:
 - a local mosquitto (MQTT meters on, at the configured rate, Home Assistant discovery on), access control
   off, the web app on a free loopback port;
 - 0, 4 and 16 WebSocket clients reading meters (mixerd/bench/clients.py, a process of their own);
+- the OSC front end on (as every front end a box may run): one more case with 16 X AIR apps following every
+  change and reading ``/meters/1`` every 50 ms while one more app sets 200 faders a second
+  (mixerd/bench/osc_apps.py, a process of its own);
 - a bare C JACK client on the same server (jackd2's ``jack_metro``), measured over the same spans: what any
   JACK client costs there — its RSS is mostly JACK's port table, which libjack maps and locks into every client.
 
@@ -47,6 +50,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -69,6 +73,8 @@ TONE_HZ = 750.0  # 48000 / 64: one period per block, so the offline core's repea
 RATE, FRAMES = 48000, 64
 CLIENT_COUNTS = (0, 4, 16)
 DRAGGING = 4  # one more case: the largest number of clients, this many of them dragging a fader at 30 moves/s
+OSC_APPS = 16  # one more case: this many X AIR apps following changes and meters, 200 changes a second made
+OSC_CHANGES_HZ = 200.0
 SETTLE_S = 1.0  # after the clients connect (their first state and hello), before the span
 WARM_S = 2.0  # after the tone starts, before the first span
 WAIT_S = 30.0  # a bound on each wait, not a measurement
@@ -95,13 +101,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--daemon-dragging", type=int, default=DRAGGING, metavar="N",
                        help=f"daemon: one more case with the most clients, N of them dragging a fader at "
                             f"{DRAG_HZ:g} moves a second (default {DRAGGING}; 0: no such case)")
+    group.add_argument("--daemon-osc-apps", type=int, default=OSC_APPS, metavar="N",
+                       help=f"daemon: one more case with N X AIR apps on OSC following changes and meters while "
+                            f"{OSC_CHANGES_HZ:g} changes a second are made (default {OSC_APPS}; 0: no such case)")
 
 
 def run(args: argparse.Namespace) -> dict:
-    if args.daemon_dragging < 0:
-        raise BenchError(f"--daemon-dragging must be 0 or more, got {args.daemon_dragging}", code=2)
+    if args.daemon_dragging < 0 or args.daemon_osc_apps < 0:
+        raise BenchError(f"--daemon-dragging and --daemon-osc-apps must be 0 or more, got {args.daemon_dragging} "
+                         f"and {args.daemon_osc_apps}", code=2)
     figures = measure_daemon(args.inputs, args.buses, args.daemon_clients, args.daemon_seconds,
-                             args.daemon_dragging)
+                             args.daemon_dragging, args.daemon_osc_apps)
     if not args.json:
         print_daemon(figures)
     return figures
@@ -125,7 +135,7 @@ def profile_toml(inputs: int, buses: int) -> str:
     return "\n".join(lines)
 
 
-def config_toml(profile: Path, state: Path, http_port: int, mqtt_port: int, realtime: bool) -> str:
+def config_toml(profile: Path, state: Path, http_port: int, mqtt_port: int, realtime: bool, osc_port: int) -> str:
     return "\n".join([
         '[mixer]', f'profile = "{profile}"', '',
         '[jack]', f'server = "{SERVER}"', 'start_server = "always"', f'client_name = "{CLIENT}"',
@@ -134,11 +144,13 @@ def config_toml(profile: Path, state: Path, http_port: int, mqtt_port: int, real
         '[http]', 'host = "127.0.0.1"', f'port = {http_port}', '',
         '[auth]', 'enabled = false', '',
         '[mqtt]', f'broker = "mqtt://127.0.0.1:{mqtt_port}"', 'node_id = "bench"', '',
+        '[osc]', 'enabled = true', 'host = "127.0.0.1"', f'port = {osc_port}', '',
         '[state]', f'dir = "{state}"', '',
         '[log]', 'level = "warning"', ''])
 
 
-def _prepare(folder: Path, inputs: int, buses: int, http_port: int, mqtt_port: int, realtime: bool):
+def _prepare(folder: Path, inputs: int, buses: int, http_port: int, mqtt_port: int, realtime: bool,
+             osc_port: int):
     """Write the profile, the config and the starting state (the reference workload); the layout and state."""
     from mixerd.bench.core import full_state
     from mixerd.profiles import load_profile
@@ -154,7 +166,7 @@ def _prepare(folder: Path, inputs: int, buses: int, http_port: int, mqtt_port: i
     finally:
         store.close()
     config = folder / "mixerd.toml"
-    config.write_text(config_toml(profile, folder / "state", http_port, mqtt_port, realtime))
+    config.write_text(config_toml(profile, folder / "state", http_port, mqtt_port, realtime, osc_port))
     return config, layout, state
 
 
@@ -342,6 +354,47 @@ def _case(pid: int, url: str, clients: int, seconds: float, dragging: int = 0) -
     return case
 
 
+def _free_udp_port() -> int:
+    """A UDP port on 127.0.0.1 that nothing is bound to now (for the mixer's OSC)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _osc_case(pid: int, url: str, port: int, apps: int, seconds: float) -> dict:
+    """One span with ``apps`` X AIR apps following every change and reading ``/meters/1`` while one more app sets
+    ``OSC_CHANGES_HZ`` faders a second (each a change of the control core: validated, stored, sent to every
+    follower and every other front end)."""
+    changes = int((2 * SETTLE_S + seconds) * OSC_CHANGES_HZ)
+    proc = subprocess.Popen([sys.executable, "-m", "mixerd.bench.osc_apps", "127.0.0.1", str(port), "--apps",
+                             str(apps), "--changes", str(changes), "--changes-hz", str(OSC_CHANGES_HZ)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(SETTLE_S)  # the apps subscribed and the changes under way
+    callback_before, at_before, seq_before = _callback_s(url), time.monotonic(), _seq(url)
+    before = sample(pid)
+    time.sleep(seconds)
+    after = sample(pid)
+    callback_after, at_after, seq_after = _callback_s(url), time.monotonic(), _seq(url)
+    try:
+        out, err = proc.communicate(timeout=WAIT_S + 2 * SETTLE_S + seconds)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise BenchError("the X AIR apps did not finish") from None
+    if proc.returncode != 0:
+        raise BenchError("the X AIR apps failed: " + (err.strip().splitlines() or ["?"])[-1])
+    got = json.loads(out)
+    seen = [len(app["faders"]) for app in got["apps"]]
+    # Meter blobs are timed from the start marker, about SETTLE_S before the span.
+    rates = [sum(SETTLE_S <= t < SETTLE_S + seconds for t in app["meters"]) / seconds for app in got["apps"]]
+    return {"clients": 0, "dragging": 0, "osc_apps": apps, **usage(before, after), "rss_mb": rss_mb(pid),
+            "jack_shm_mb": jack_shm_mb(pid), "frames_hz": spread(rates),
+            "changes_hz": (seq_after - seq_before) / (at_after - at_before),
+            "core_percent": 100 * (callback_after - callback_before) / (at_after - at_before),
+            "osc_changes_sent": got["sent"], "osc_changes_seen": spread(seen),
+            "osc_all_alike": all(app["faders"] == got["apps"][0]["faders"] for app in got["apps"]),
+            "osc_all_ended": all(app["ended"] for app in got["apps"])}
+
+
 def _seq(url: str) -> int:
     """How many changes the mixer has applied so far."""
     return int(_get(url + "/api/v1/state")["seq"])
@@ -384,7 +437,7 @@ def measure_core(layout, state: dict) -> dict:
 
 
 def measure_daemon(inputs: int = 32, buses: int = 16, client_counts=CLIENT_COUNTS, seconds: float = 10.0,
-                   dragging: int = DRAGGING) -> dict:
+                   dragging: int = DRAGGING, osc_apps: int = OSC_APPS) -> dict:
     from mixerd.jackhost import realtime_allowed
 
     if shutil.which("jackd") is None:
@@ -392,7 +445,7 @@ def measure_daemon(inputs: int = 32, buses: int = 16, client_counts=CLIENT_COUNT
                          code=2)
     realtime = realtime_allowed()
     with _one_at_a_time():
-        return _measure(inputs, buses, client_counts, seconds, realtime, dragging)
+        return _measure(inputs, buses, client_counts, seconds, realtime, dragging, osc_apps)
 
 
 @contextmanager
@@ -406,19 +459,20 @@ def _one_at_a_time():
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _measure(inputs: int, buses: int, client_counts, seconds: float, realtime: bool, dragging: int) -> dict:
+def _measure(inputs: int, buses: int, client_counts, seconds: float, realtime: bool, dragging: int,
+             osc_apps: int) -> dict:
     from mixerd.demo.broker import LocalBroker
     from mixerd.system.children import spawn
     from mixerd.system.net import free_port
 
     folder = Path(tempfile.mkdtemp(prefix="mixerd-bench-daemon-"))
-    http_port, broker = free_port(), LocalBroker(free_port())
+    http_port, broker, osc_port = free_port(), LocalBroker(free_port()), _free_udp_port()
     url = f"http://127.0.0.1:{http_port}"
     mixerd = tone = listener = bare = None
     try:
         if broker.start() != "started":
             raise BenchError("mosquitto could not be started for the daemon bench (apt install mosquitto)", code=2)
-        config, layout, state = _prepare(folder, inputs, buses, http_port, broker.port, realtime)
+        config, layout, state = _prepare(folder, inputs, buses, http_port, broker.port, realtime, osc_port)
         log = folder / "mixerd.log"
         with log.open("w") as out:
             # spawn: the mixerd (and so its jackd) gets SIGTERM if the bench dies first
@@ -436,6 +490,8 @@ def _measure(inputs: int, buses: int, client_counts, seconds: float, realtime: b
         most = max(client_counts)
         if dragging and most:
             cases.append(_case(mixerd.pid, url, most, seconds, min(dragging, most)))
+        if osc_apps:
+            cases.append(_osc_case(mixerd.pid, url, osc_port, osc_apps, seconds))
         bare_figures = {**usage(bare_before, sample(bare.pid)), "rss_mb": rss_mb(bare.pid),
                         "jack_shm_mb": jack_shm_mb(bare.pid)}
         mqtt_meters_hz = listener.rate()
@@ -477,7 +533,7 @@ def print_daemon(r: dict) -> None:
     print(f"daemon: the whole mixerd process (mixerd run, a child measured through /proc) with {r['inputs']} inputs × "
           f"{r['buses']} mixes + {r['fx_buses']} FX, full strips, every send open, a tone on every input; its own "
           f"{'realtime' if r['realtime_jackd'] else 'non-realtime'} jackd (dummy, {r['frames']} frames @ "
-          f"{r['rate']} Hz), MQTT meters on, {r['seconds']:g} s a case")
+          f"{r['rate']} Hz), MQTT meters on, OSC on, {r['seconds']:g} s a case")
     core, runs = r["core"], r["core"]["us_per_block_runs"]
     print("  core: its JACK callback's own time in each span (the core times itself); for comparison the core "
           f"offline on the same layout, state, tone and blocks: {core['us_per_block']:.2f} µs/block = "
@@ -487,6 +543,8 @@ def print_daemon(r: dict) -> None:
     for c in r["cases"]:
         rate = c["frames_hz"]
         who = f"{c['clients']} ({c['dragging']} dragging)" if c["dragging"] else str(c["clients"])
+        if c.get("osc_apps"):
+            who = f"{c['osc_apps']} X AIR apps"
         frames = f"{rate['median']:.1f} (min {rate['min']:.1f})" if rate else "—"
         rt = f"{c['rt_thread_percent']:.1f} %" if c["rt_thread_percent"] is not None else "—"
         ratio = f"{c['over_core']:>5.1f}×" if c["over_core"] is not None else "    —"
@@ -502,10 +560,17 @@ def print_daemon(r: dict) -> None:
         if c["dragging"]:
             print(f"  {c['dragging']} clients dragging a fader at {DRAG_HZ:g} moves a second each: "
                   f"{c['changes_hz']:.1f} changes a second applied")
+        if c.get("osc_apps"):
+            seen = c["osc_changes_seen"]
+            print(f"  {c['osc_apps']} X AIR apps (/xremote and /meters/1) while one more sets {OSC_CHANGES_HZ:g} faders "
+                  f"a second: {c['changes_hz']:.1f} changes a second applied; each app saw {seen['min']:.0f} of them "
+                  f"({c['osc_changes_sent']} sent; the same ones, in the same order, in every app: "
+                  f"{'yes' if c['osc_all_alike'] and c['osc_all_ended'] else 'NO'})")
     for c in r["cases"]:
         top = [t for t in c["threads"] if t["cpu_percent"] >= 0.05]
         dragging = f" ({c['dragging']} dragging)" if c["dragging"] else ""
-        print(f"  threads with {c['clients']} clients{dragging}: " + ", ".join(
+        who = f"{c['osc_apps']} X AIR apps" if c.get("osc_apps") else f"{c['clients']} clients{dragging}"
+        print(f"  threads with {who}: " + ", ".join(
             f"{t['name']}{'×' + str(t['count']) if t['count'] > 1 else ''} {t['cpu_percent']:.1f} %" for t in top))
 
 

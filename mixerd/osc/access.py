@@ -67,6 +67,14 @@ class OscAccess:
                     f"{', '.join(blocked[:3])}")
         return None
 
+    def recall_refusal(self) -> str | None:
+        """Why OSC may not recall a scene (it changes every mix), or None when it may."""
+        if self.read_only:
+            return "OSC is read-only on this mixer ([osc] read_only = true)"
+        if self.mixes:
+            return f"[osc] mixes = {list(self.mixes)} allows only those mixes, and a snapshot changes them all"
+        return None
+
 
 def _mix_patterns(layout: Layout, mixes: tuple[int, ...]) -> PatternSet:
     """What ``mixes`` may change: each aux mix's sends and master. A number that is not an aux mix of this mixer

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from functools import partial
 from typing import Any, Callable
 
 from mixerd.model.errors import MixerError
@@ -32,7 +33,7 @@ class ChangeWorker:
         self._refused = refused
         self._limit = limit
         self._cond = threading.Condition()
-        self._waiting: dict[tuple[str, tuple[str, ...]], tuple[dict[str, Any], Any, str]] = {}
+        self._waiting: dict[tuple[str, tuple[str, ...]], tuple[Callable[[], Any], Any, str]] = {}
         self._stop = False
         self._thread: threading.Thread | None = None
         self.applied = 0
@@ -55,15 +56,30 @@ class ChangeWorker:
 
     def submit(self, actor: str, changes: dict[str, Any], client: Any, path: str) -> None:
         """Queue ``changes`` (address → value) of ``actor``; ``client`` and ``path`` name it if it is refused."""
-        key = (actor, tuple(changes))
+        self._queue((actor, tuple(changes)), partial(self._apply, actor, changes), client, path)
+
+    def submit_call(self, actor: str, what: str, call: Callable[[], Any], client: Any, path: str) -> None:
+        """Queue ``call`` (a scene recall: it waits for the disk too) in order with the changes; a newer call of
+        ``actor`` with the same ``what`` replaces one still waiting. A MixerError it raises is a refusal."""
+        self._queue((actor, (what,)), call, client, path)
+
+    def _queue(self, key: tuple[str, tuple[str, ...]], job: Callable[[], Any], client: Any, path: str) -> None:
         with self._cond:
             if key in self._waiting:
                 del self._waiting[key]  # the newer value goes last, where a sequential apply would leave it
             elif len(self._waiting) >= self._limit:
                 self.dropped += 1
                 return
-            self._waiting[key] = (changes, client, path)
+            self._waiting[key] = (job, client, path)
             self._cond.notify()
+
+    def _apply(self, actor: str, changes: dict[str, Any]) -> None:
+        if len(changes) == 1:
+            # One address: a drag of it is one undo step (the control core coalesces repeated sets).
+            [(address, value)] = changes.items()
+            self.control.set(address, value, "osc", actor=actor)
+        else:
+            self.control.set_many(changes, "osc", coalesce=True, actor=actor)
 
     def _run(self) -> None:
         while True:
@@ -72,15 +88,10 @@ class ChangeWorker:
                     self._cond.wait()
                 if self._stop:
                     return
-                (actor, _), (changes, client, path) = next(iter(self._waiting.items()))
-                del self._waiting[(actor, tuple(changes))]
+                key, (job, client, path) = next(iter(self._waiting.items()))
+                del self._waiting[key]
             try:
-                if len(changes) == 1:
-                    # One address: a drag of it is one undo step (the control core coalesces repeated sets).
-                    [(address, value)] = changes.items()
-                    self.control.set(address, value, "osc", actor=actor)
-                else:
-                    self.control.set_many(changes, "osc", coalesce=True, actor=actor)
+                job()
                 self.applied += 1
             except MixerError as exc:
                 self._refused(client, path, exc.message)

@@ -18,13 +18,15 @@ class OscFrontEnd:
 
     def __init__(self) -> None:
         self.server = None
+        self._statuses: dict = {}
 
     def start(self, services: Services) -> None:
         from mixerd.osc.server import OscServer
         from mixerd.osc.xair import XAirMap
 
         control, config = services.control, services.config.osc
-        server = OscServer(control, config, XAirMap(control.tree.layout, control.tree), name=mixer_name())
+        server = OscServer(control, config, XAirMap(control.tree.layout, control.tree), name=mixer_name(),
+                           scenes=services.scenes)
         try:
             server.start()
         except OSError as exc:
@@ -32,10 +34,13 @@ class OscFrontEnd:
                       "the port or set [osc] port to a free one", config.host, config.port, exc.strerror or exc)
             return
         self.server = server
+        self._statuses = services.statuses
+        services.statuses[self.name] = server.status  # /health's osc
 
     def stop(self) -> None:
         server, self.server = self.server, None
         if server is not None:
+            self._statuses.pop(self.name, None)
             server.stop()
 
 

@@ -5,6 +5,9 @@
                               ─▶ /ch/01/mix/fader 0.75 ─ XAirMap ─▶ ChangeWorker ─▶ control.set(origin "osc")
                               ─▶ /xremote, /xremotenfb ─▶ Remotes ◀─ control's event stream (any front end)
                               ─▶ /meters, /batchsubscribe, /subscribe, /renew, /unsubscribe ─▶ Feeds ◀─ tick
+                              ─▶ /node ,s "ch/01/mix" ─ NodeTable ─▶ the node as a line of text, to the asker
+                              ─▶ / ,s "/ch/01/mix OFF -6" ─ NodeTable ─▶ ChangeWorker (one step a line)
+                              ─▶ /-snap/load 2 ─ Snapshots ─▶ ChangeWorker ─▶ scenes.recall_scene
 
 Threads: one runs an asyncio loop that owns the socket, the subscriptions and every send; nothing in it polls.
 It follows the control core's events only while some client follows (``/xremote``), and ticks (50 ms, one
@@ -14,7 +17,8 @@ applied by the ``ChangeWorker``'s thread, because the control core answers only 
 Everything an app changes goes through the control core: validated once, one undo step per drag (the actor is
 ``osc:<ip>:<port>``), an event every other front end sees. What is refused (validation, ``[osc] read_only``,
 ``mixes``) is ignored, as an X AIR ignores what it cannot do, and logged once per client (debug) and counted.
-The X AIR paths and value encodings are ``XAirMap``'s (``mixerd.osc.xair``); this module only serves them.
+The X AIR paths and value encodings are ``XAirMap``'s (``mixerd.osc.xair``), the nodes' text ``NodeTable``'s
+(``mixerd.osc.nodes``), the snapshots ``Snapshots``' (``mixerd.osc.snapshots``); this module only serves them.
 """
 
 from __future__ import annotations
@@ -30,10 +34,12 @@ from pythonosc.osc_bundle import OscBundle
 from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 
-from mixerd.control.events import Event, Lagged
+from mixerd.control.events import Event, Lagged, Notice
 from mixerd.osc.access import OscAccess
 from mixerd.osc.changes import ChangeWorker
 from mixerd.osc.meters import TICK_S, MeterBanks
+from mixerd.osc.nodes import NodeTable
+from mixerd.osc.snapshots import INDEX, LOAD, NAME, SnapshotError, Snapshots
 from mixerd.osc.subscriptions import Feeds, Remotes
 
 log = logging.getLogger(__name__)
@@ -92,10 +98,13 @@ def messages(data: bytes) -> list[OscMessage]:
 class OscServer:
     """Serves ``control`` to X AIR apps on UDP (``config`` is an ``OscConfig``); ``xmap`` (an ``XAirMap``) maps
     X AIR paths to mixerd addresses and values. ``name`` is what discovery shows; ``clock`` (monotonic seconds)
-    times the subscriptions."""
+    times the subscriptions; ``scenes`` (a ``SceneService``) serves the snapshots."""
 
-    def __init__(self, control, config, xmap, *, name: str = "mixerd", clock: Callable[[], float] = time.monotonic):
+    def __init__(self, control, config, xmap, *, name: str = "mixerd", clock: Callable[[], float] = time.monotonic,
+                 scenes=None):
         self.control = control
+        self.snapshots = Snapshots(scenes) if scenes is not None else None  # /-snap/… (None: no scene service)
+        self._snap_shown: tuple | None = None  # (index, name) the followers were last sent
         self.config = config
         self.map = xmap
         self.name = name
@@ -103,6 +112,7 @@ class OscServer:
         self.remotes = Remotes(clock)
         self.feeds = Feeds(clock)
         self.meters = MeterBanks(xmap)
+        self.nodes = NodeTable(xmap)  # /node and / (text)
         self._worker = ChangeWorker(control, self._refused)
         self._sock: socket.socket | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -173,7 +183,8 @@ class OscServer:
         """Facts for health pages: where it listens, who follows, and the counters."""
         host, port = self.address if self._sock is not None else (self.config.host, self.config.port)
         return {"listening": f"{host}:{port}", "read_only": self.config.read_only, "mixes": list(self.config.mixes),
-                "followers": len(self.remotes), "ticks": self._tick, "changes_applied": self._worker.applied,
+                "followers": len(self.remotes), "subscriptions": len(self.feeds), "ticks": self._tick,
+                "changes_applied": self._worker.applied,
                 "changes_dropped": self._worker.dropped, **self.stats}
 
     def _run(self, ready: threading.Event) -> None:
@@ -236,6 +247,9 @@ class OscServer:
         handler = self._HANDLERS.get(path)
         if handler is not None:
             handler(self, args, client)
+            return
+        if self.snapshots is not None and self.snapshots.handles(path):
+            self._snapshot(path, args, client)
             return
         binding = self.map.binding(path)
         if binding is None:  # ignored, as an X AIR ignores a path it does not have
@@ -307,6 +321,51 @@ class OscServer:
             log.debug("osc: ignoring a change from %s:%d (%s: %s); further refusals of this client are only counted",
                       client[0], client[1], path, why)
 
+    # -- nodes as text (/node, /) ---------------------------------------------------------------------
+
+    def _node(self, args: list[Any], client: Client) -> None:
+        """``/node ,s "ch/01/mix"``: the node's values as one line of text (``mixerd.osc.nodes``), to the asker."""
+        text = self.nodes.read(args[0], self.control.get) if args and isinstance(args[0], str) else None
+        if text is None:  # no reply, as an X AIR gives none for a node it does not have
+            self._count("unknown")
+            if self._refusal_logged(("unknown", client)):
+                log.debug("osc: /node %r from %s:%d names no node mixerd answers (its further unknown paths are only "
+                          "counted)", args[0] if args else None, client[0], client[1])
+            return
+        self._reply(client, encode("node", ("s", text)))
+
+    def _text(self, args: list[Any], client: Client) -> None:
+        """``/ ,s "/ch/01/mix/fader -6"`` or a whole node line: each value set as its float write sets it (a line
+        is one undo step); the line goes back to the sender, as an XR18 echoes it, when every value was taken."""
+        line = args[0] if args and isinstance(args[0], str) else ""
+        try:
+            path, writes, problems = self.nodes.writes(line)
+        except LookupError as exc:  # ignored, as an X AIR ignores a path it does not have
+            self._count("unknown")
+            if self._refusal_logged(("unknown", client)):
+                log.debug("osc: %s (from %s:%d; its further unknown paths are only counted)", exc, client[0], client[1])
+            return
+        for leaf, why in problems:  # text the X AIR would not take: that value is ignored, the others apply
+            self._refused(client, leaf, why)
+        taken = []
+        for binding, arg in writes:
+            why = self.access.refusal(binding.addresses)
+            if why is None:
+                try:
+                    taken.append((binding, arg, binding.changes(arg)))
+                    continue
+                except ValueError as exc:  # the map's OscArgError, as for a float write
+                    why = str(exc)
+            self._refused(client, binding.path, why)
+        if len(taken) == 1:
+            binding, arg, _ = taken[0]
+            self._change(binding, arg, client)  # one value: exactly the float write's path and undo step
+        elif taken:
+            self._count("changes")
+            self._worker.submit(actor_of(client), {a: v for *_, c in taken for a, v in c.items()}, client, path)
+        if taken and len(taken) == len(writes) and not problems:
+            self._reply(client, encode("/", ("s", line)))
+
     # -- following changes (/xremote) -----------------------------------------------------------------
 
     def _xremote(self, args: list[Any], client: Client, feedback: bool = True) -> None:
@@ -317,7 +376,8 @@ class OscServer:
             return
         if self._sub is None:
             # Subscribed here, before the next datagram is read: a change made after the app's /xremote reaches it.
-            self._sub = self.control.subscribe(EVENT_BACKLOG)
+            # With the scenes' notices: a recall anywhere moves the snapshot the apps show.
+            self._sub = self.control.subscribe(EVENT_BACKLOG, notices=("scenes",) if self.snapshots else False)
             self._follower = self._loop.create_task(self._follow(self._sub))
 
     def _xremotenfb(self, args: list[Any], client: Client) -> None:
@@ -343,6 +403,8 @@ class OscServer:
             for event in batch:
                 if isinstance(event, Event) and event.seq > self._skip_through:
                     self._fan_out(event, remotes)
+                elif isinstance(event, Notice) and event.kind == "scenes":
+                    self._snapshot_moved(event.data, remotes)
 
     def _fan_out(self, event: Event, remotes) -> None:
         packets = [self._value_message(b, event.value, event.address) for b in self.map.bindings_of(event.address)]
@@ -368,22 +430,61 @@ class OscServer:
                     self._send(packet, remote.client)
 
     def _unfollow(self) -> None:
+        self._snap_shown = None
         sub, self._sub = self._sub, None
         if sub is not None:
             sub.close()
 
+    # -- snapshots (mixerd's scenes) ------------------------------------------------------------------
+
+    def _snapshot(self, path: str, args: list[Any], client: Client) -> None:
+        """``/-snap/load ,i N`` recalls scene N (on the change worker's thread: it waits for the disk, in order
+        with the app's changes); any other snapshot path without an argument is answered; a write is ignored."""
+        if path == LOAD:
+            why = self.access.recall_refusal()
+            try:
+                if why is None:
+                    scene_id = self.snapshots.scene_id(args[0] if args else None)
+            except SnapshotError as exc:
+                why = str(exc)
+            if why is not None:
+                self._refused(client, path, why)
+                return
+            actor = actor_of(client)
+            self._count("changes")
+            self._worker.submit_call(actor, LOAD, lambda: self.snapshots.scenes.recall_scene(scene_id, actor=actor),
+                                     client, path)
+        elif not args:
+            self._reply(client, encode(path, self.snapshots.read(path)))
+        else:
+            self._refused(client, path, "snapshots are saved and named in the web app, over REST or MQTT")
+
+    def _snapshot_moved(self, listing, remotes) -> None:
+        """The scenes changed (``listing``: the notice's): followers get ``/-snap/index`` and ``/-snap/name`` when
+        what they show moved."""
+        shown = (self.snapshots.read(INDEX, listing), self.snapshots.read(NAME, listing))
+        if shown == self._snap_shown:
+            return
+        self._snap_shown = shown
+        packets = [encode(INDEX, shown[0]), encode(NAME, shown[1])]
+        for remote in remotes:
+            for packet in packets:
+                self._send(packet, remote.client)
+
     # -- data subscriptions (meters, /subscribe) ------------------------------------------------------
 
     def _meters(self, args: list[Any], client: Client) -> None:
-        """``/meters ,s /meters/N``: bank N every tick for 10 s; renewed by asking again."""
+        """``/meters ,s /meters/N``: bank N every tick for 10 s; renewed by asking again. ``/meters ,si /meters/0
+        8``: a channel strip's bank, of channel 9 (the argument counts from 0; other banks ignore it)."""
         if args and isinstance(args[0], str):
-            self._subscribe_feed(client, args[0], args[0], every=1)
+            self._subscribe_feed(client, args[0], args[0], every=1, arg=args[1] if len(args) >= 2 else 0)
 
     def _batchsubscribe(self, args: list[Any], client: Client) -> None:
-        """``/batchsubscribe ,ssiii <alias> <path> <a> <b> <time factor>``: the data under the alias."""
+        """``/batchsubscribe ,ssiii <alias> <path> <a> <b> <time factor>``: the data under the alias (``a``: a
+        channel strip bank's channel, from 0)."""
         if len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
             every = args[4] if len(args) >= 5 and isinstance(args[4], int) else 1
-            self._subscribe_feed(client, args[0], args[1], every)
+            self._subscribe_feed(client, args[0], args[1], every, arg=args[2] if len(args) >= 3 else 0)
 
     def _subscribe(self, args: list[Any], client: Client) -> None:
         """``/subscribe ,si <path> <time factor>``: the path's data (a meter bank or a value) under its path."""
@@ -397,8 +498,8 @@ class OscServer:
     def _unsubscribe(self, args: list[Any], client: Client) -> None:
         self.feeds.unsubscribe(client, _reply_address(args[0]) if args and isinstance(args[0], str) else None)
 
-    def _subscribe_feed(self, client: Client, reply: str, path: str, every: int) -> None:
-        source = self._source(path)
+    def _subscribe_feed(self, client: Client, reply: str, path: str, every: int, arg: Any = 0) -> None:
+        source = self._source(path, arg)
         if source is None:
             self._count("unknown")
             return
@@ -406,38 +507,48 @@ class OscServer:
             self._next_tick = self._loop.time() + TICK_S
             self._ticker = self._loop.call_at(self._next_tick, self._on_tick)
 
-    def _source(self, path: str) -> Hashable | None:
-        """What a subscription to ``path`` sends: ``("meters", bank)`` or ``("value", path)``; None if nothing."""
+    def _source(self, path: str, arg: Any = 0) -> Hashable | None:
+        """What a subscription to ``path`` sends: ``("meters", bank, argument)`` (the argument picks a channel strip
+        bank's channel, so apps showing different channels get each theirs) or ``("value", path)``; None if
+        nothing."""
         if path.startswith(METERS_PREFIX):
             number = path[len(METERS_PREFIX):]
-            return ("meters", int(number)) if number.isdigit() and self.meters.known(int(number)) else None
+            if not (number.isdigit() and self.meters.known(int(number))):
+                return None
+            return ("meters", int(number), self.meters.argument(int(number), arg))
         return ("value", path) if self.map.binding(path) is not None else None
 
     def _on_tick(self) -> None:
-        """Send what is due this tick: every meter bank encoded once (from one frame) for all its subscribers."""
+        """Send what is due this tick: every meter blob (bank and argument) encoded once, from one frame, for all
+        its subscribers, then put in one message per address they asked for."""
         self._tick += 1
         due = list(self.feeds.due(self._tick))
         if not due and not len(self.feeds):
             self._ticker = None  # nobody subscribes: no more ticks until somebody does
             return
+        # Next tick on the 50 ms grid; after a stall, 50 ms from now instead of a burst of late ticks. Set first:
+        # a bug in what follows loses this tick, not every later one.
+        now = self._loop.time()
+        self._next_tick = max(self._next_tick + TICK_S, now + TICK_S / 2)
+        self._ticker = self._loop.call_at(self._next_tick, self._on_tick)
         frames: list = []  # the one meter frame of this tick, read when the first meter feed is due
+        blobs: dict[Hashable, bytes | None] = {}  # meter source → its blob
         made: dict[tuple[str, Hashable], bytes | None] = {}
         for feed in due:
             key = (feed.reply, feed.source)
             if key not in made:
-                kind, what = feed.source
-                if kind == "meters":
-                    if not frames:
-                        frames.append(self.control.meter_frame())
-                    made[key] = None if frames[0] is None else encode(feed.reply, ("b", self.meters.blob(what, frames[0])))
+                if feed.source[0] == "meters":
+                    if feed.source not in blobs:
+                        if not frames:
+                            frames.append(self.control.meter_frame())
+                        _, bank, arg = feed.source
+                        blobs[feed.source] = None if frames[0] is None else self.meters.blob(bank, frames[0], arg)
+                    blob = blobs[feed.source]
+                    made[key] = None if blob is None else encode(feed.reply, ("b", blob))
                 else:
-                    made[key] = self._value_message(self.map.binding(what))
+                    made[key] = self._value_message(self.map.binding(feed.source[1]))
             if made[key] is not None:
                 self._send(made[key], feed.client)
-        # Next tick on the 50 ms grid; after a stall, 50 ms from now instead of a burst of late ticks.
-        now = self._loop.time()
-        self._next_tick = max(self._next_tick + TICK_S, now + TICK_S / 2)
-        self._ticker = self._loop.call_at(self._next_tick, self._on_tick)
 
     # -- sending --------------------------------------------------------------------------------------
 
@@ -460,7 +571,7 @@ class OscServer:
     _HANDLERS: dict[str, Callable[["OscServer", list[Any], Client], None]] = {
         "/xinfo": _xinfo, "/info": _info, "/status": _status, "/xremote": _xremote, "/xremotenfb": _xremotenfb,
         "/meters": _meters, "/batchsubscribe": _batchsubscribe, "/subscribe": _subscribe, "/renew": _renew,
-        "/unsubscribe": _unsubscribe,
+        "/unsubscribe": _unsubscribe, "/node": _node, "/": _text,
     }
 
 

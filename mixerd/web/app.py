@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
@@ -27,7 +28,8 @@ API_PREFIX = "/api/v1"
 
 
 def create_app(control: Control, scenes: SceneService | None = None, auth: Auth | None = None,
-               diagnostics: Diagnostics | None = None, recorder=None, player=None) -> FastAPI:
+               diagnostics: Diagnostics | None = None, recorder=None, player=None,
+               statuses: Mapping[str, Callable[[], dict[str, Any]]] | None = None) -> FastAPI:
     """A FastAPI app serving the REST API and the WebSocket under /api/v1 and the web app at / for ``control``.
 
     ``scenes`` (scenes, safes, versions, A/B) defaults to a SceneService on ``control``'s store; the app's
@@ -35,7 +37,7 @@ def create_app(control: Control, scenes: SceneService | None = None, auth: Auth 
     control on (see mixerd/control/access.py); None leaves the API open to everyone. ``diagnostics`` (the live
     problem finder, shared with MQTT) defaults to one of the app's own, run by its lifespan. ``recorder`` (the
     daemon's ``mixerd.recorder.Recorder``) serves /recorder and /takes, ``player`` (its ``Player``) /player; None:
-    they answer 503."""
+    they answer 503. ``statuses``: the other front ends' facts for ``/health`` (``Services.statuses``)."""
     scenes = scenes if scenes is not None else SceneService(control)
     own_diagnostics = diagnostics is None
     diagnostics = Diagnostics(control) if diagnostics is None else diagnostics
@@ -67,6 +69,7 @@ def create_app(control: Control, scenes: SceneService | None = None, auth: Auth 
     app.state.diagnostics = diagnostics
     app.state.recorder = recorder
     app.state.player = player
+    app.state.statuses = statuses if statuses is not None else {}
     app.state.live = live
     install_error_handlers(app)
     install_allowed_methods(app)  # OPTIONS and every 405 list all of a path's methods

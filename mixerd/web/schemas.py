@@ -133,6 +133,19 @@ class HealthOut(BaseModel):
     engine: EngineHealth
     jack: dict[str, Any]
     recorder: RecorderHealth | None = Field(None, description="left out when the mixer has no recorder")
+    osc: OscHealth | None = Field(None, description="the X AIR OSC front end; left out when it does not run")
+
+
+class OscHealth(BaseModel):
+    """The OSC front end in ``/health``: where X AIR apps reach it, who follows, and its counters (datagrams
+    received, answered, changes made and refused, meter subscriptions, …)."""
+
+    model_config = ConfigDict(extra="allow")
+    listening: str = Field(description="host:port of its UDP socket")
+    read_only: bool
+    mixes: list[int] = Field(description="the only mixes apps may change (empty: every parameter)")
+    followers: int = Field(description="apps following the changes (/xremote within the last 10 s)")
+    subscriptions: int = Field(description="live meter and value subscriptions")
 
 
 class RecorderHealth(BaseModel):

@@ -34,14 +34,15 @@ def clock():
 
 @pytest.fixture
 def serve(control, clock):
-    """``serve(**osc_settings)`` starts a server for ``control`` on 127.0.0.1 (a free port unless given), on
-    the test's clock; every server started is stopped after the test."""
+    """``serve(scenes=None, **osc_settings)`` starts a server for ``control`` on 127.0.0.1 (a free port unless
+    given), on the test's clock, serving ``scenes`` as snapshots; every server started is stopped after the test."""
     started: list[OscServer] = []
 
-    def make(**settings) -> OscServer:
+    def make(scenes=None, **settings) -> OscServer:
         config = dataclasses.replace(OscConfig(enabled=True, host="127.0.0.1", port=0), **settings)
         tree = control.tree
-        server = OscServer(control, config, XAirMap(tree.layout, tree), name="mixerd-test", clock=clock)
+        server = OscServer(control, config, XAirMap(tree.layout, tree), name="mixerd-test", clock=clock,
+                           scenes=scenes)
         server.start()
         started.append(server)
         return server

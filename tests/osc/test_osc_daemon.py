@@ -12,6 +12,7 @@ import pytest
 from osc_rig import xair
 from support import Probe, mixer_config, rms_db, wait_until
 
+from mixerd.cli import _osc_state
 from mixerd.daemon import Mixer
 
 pytestmark = pytest.mark.jack
@@ -56,6 +57,42 @@ def test_a_taken_port_leaves_the_mixer_running_without_osc(jack_server, tmp_path
         try:
             assert mixer.osc is None and mixer.control is not None
             assert any("cannot listen on udp 127.0.0.1" in r.message for r in caplog.records)
+            assert _osc_state(mixer.config, mixer) == "not listening (port taken)"  # the systemd status line
             mixer.control.set("ch/1/fader", -3.0, "rest")  # the mixer works on
         finally:
             mixer.stop()
+
+
+def test_health_says_where_apps_reach_osc_and_a_snapshot_loads_the_scene(jack_server, tmp_path):
+    import httpx
+    from osc_rig import Peer
+
+    from mixerd.daemon import bind_http
+
+    sock = bind_http("127.0.0.1", 0)
+    mixer = osc_mixer(jack_server, tmp_path)
+    mixer = Mixer(dataclasses.replace(mixer.config, auth=dataclasses.replace(mixer.config.auth, enabled=False)),
+                  http_socket=sock)
+    mixer.start()
+    app = Peer(mixer.osc.address)
+    try:
+        with httpx.Client(base_url=mixer.web_url + "api/v1", timeout=10) as http:
+            osc = http.get("/health").json()["osc"]
+            host, port = mixer.osc.address
+            assert osc["listening"] == f"{host}:{port}" and osc["followers"] == 0 and osc["read_only"] is False
+            assert _osc_state(mixer.config, mixer) == "0 apps"
+            app.send("/xremote")
+            app.sync()
+            assert http.get("/health").json()["osc"]["followers"] == 1
+            assert _osc_state(mixer.config, mixer) == "1 app"  # the systemd status line: "OSC 1 app"
+
+            assert http.put("/params/ch/2/fader", json={"value": -12.0}).status_code == 200
+            assert http.post("/scenes", json={"name": "Verse"}).status_code in (200, 201)
+            assert http.put("/params/ch/2/fader", json={"value": 0.0}).status_code == 200
+            assert app.ask("/-snap/01/name") == ["Verse"]
+            app.send("/-snap/load", 1)
+            wait_until(lambda: mixer.control.get("ch/2/fader") == -12.0, what="the scene loaded from the app")
+    finally:
+        app.close()
+        mixer.stop()
+        sock.close()

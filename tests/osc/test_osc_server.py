@@ -259,3 +259,75 @@ def test_mixes_limit_an_app_to_its_own_mix(serve, peer, control):
     assert control.get("ch/1/send/1/level") == control.tree.spec("ch/1/send/1/level").default
     assert control.get("ch/1/fader") == 0.0
     assert server.stats["refused"] == 2
+
+
+# ---- IPv6 ------------------------------------------------------------------------------------------
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+needs_ipv6 = pytest.mark.skipif(not _ipv6_loopback(), reason="this machine has no IPv6 loopback")
+
+
+class Peer6:
+    """An app on IPv6: sends a message, reads the next answer."""
+
+    def __init__(self, server):
+        self.server = ("::1", server.address[1])
+        self.sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        self.sock.bind(("::1", 0))
+        self.sock.settimeout(15)
+
+    def send(self, path, *args):
+        from pythonosc.osc_message_builder import OscMessageBuilder
+
+        builder = OscMessageBuilder(path)
+        for arg in args:
+            builder.add_arg(arg)
+        self.sock.sendto(builder.build().dgram, self.server)
+
+    def receive(self):
+        from pythonosc.osc_message import OscMessage
+
+        message = OscMessage(self.sock.recv(65535))
+        return message.address, message.params
+
+
+@needs_ipv6
+@pytest.mark.parametrize("host", ["::1", "::"])
+def test_an_app_on_ipv6_discovers_changes_and_follows(serve, control, host):
+    server = serve(host=host)
+    app = Peer6(server)
+    try:
+        app.send("/xinfo")
+        assert app.receive() == ("/xinfo", ["::1", "mixerd-test", MODEL, FIRMWARE])
+        app.send("/ch/01/mix/fader", 0.5)  # -10 dB
+        wait_until(lambda: control.get("ch/1/fader") == -10.0, what="the change over IPv6")
+        assert control.history(1)[0].actor == actor_of(app.sock.getsockname())
+        app.send("/xremote")
+        app.send("/status")
+        assert app.receive()[0] == "/status"  # /xremote is in
+        control.set("ch/2/mute", True, "rest")
+        assert app.receive() == ("/ch/02/mix/on", [0])
+    finally:
+        app.sock.close()
+
+
+@needs_ipv6
+def test_a_mixer_on_every_ipv6_and_ipv4_interface_answers_an_ipv4_app(serve, control):
+    from osc_rig import Peer
+
+    server = serve(host="::")  # a dual-stack socket: IPv4 apps arrive as ::ffff:127.0.0.1
+    client = Peer(("127.0.0.1", server.address[1]))
+    try:
+        assert client.ask("/xinfo") == ["127.0.0.1", "mixerd-test", MODEL, FIRMWARE]
+        client.send("/ch/03/mix/on", 0)
+        wait_until(lambda: control.get("ch/3/mute") is True, what="the change from an IPv4 app")
+    finally:
+        client.close()
