@@ -253,10 +253,7 @@ class OscServer:
             return
         binding = self.map.binding(path)
         if binding is None:  # ignored, as an X AIR ignores a path it does not have
-            self._count("unknown")
-            if self._refusal_logged(("unknown", client)):
-                log.debug("osc: %s (from %s:%d; its further unknown paths are only counted)", self.map.explain(path),
-                          client[0], client[1])
+            self._unknown(client, self.map.explain(path))
             return
         if not args:
             self._reply(client, self._value_message(binding))
@@ -301,18 +298,27 @@ class OscServer:
         return encode(binding.path, (binding.tag, binding.read(get)))
 
     def _change(self, binding, arg: Any, client: Client) -> None:
-        path = binding.path
+        changes = self._checked(binding, arg, client)
+        if changes is not None:
+            self._count("changes")
+            self._worker.submit(actor_of(client), changes, client, binding.path)
+
+    def _checked(self, binding, arg: Any, client: Client) -> dict[str, Any] | None:
+        """The mixerd changes ``arg`` written to ``binding`` makes; None when refused (said and counted)."""
         why = self.access.refusal(binding.addresses)
-        if why is not None:
-            self._refused(client, path, why)
-            return
-        try:
-            changes = binding.changes(arg)
-        except ValueError as exc:  # the map's OscArgError: wrong type, off the X AIR's range, refused by mixerd
-            self._refused(client, path, str(exc))
-            return
-        self._count("changes")
-        self._worker.submit(actor_of(client), changes, client, path)
+        if why is None:
+            try:
+                return binding.changes(arg)
+            except ValueError as exc:  # the map's OscArgError: wrong type, off the X AIR's range, refused by mixerd
+                why = str(exc)
+        self._refused(client, binding.path, why)
+        return None
+
+    def _unknown(self, client: Client, what: str) -> None:
+        """A path mixerd does not have: ignored, as an X AIR ignores it; said once per client (debug), counted."""
+        self._count("unknown")
+        if self._refusal_logged(("unknown", client)):
+            log.debug("osc: %s (from %s:%d; its further unknown paths are only counted)", what, client[0], client[1])
 
     def _refused(self, client: Client, path: str, why: str) -> None:
         """A change not applied: ignored, as an X AIR does; said once per client in the debug log, counted."""
@@ -327,10 +333,7 @@ class OscServer:
         """``/node ,s "ch/01/mix"``: the node's values as one line of text (``mixerd.osc.nodes``), to the asker."""
         text = self.nodes.read(args[0], self.control.get) if args and isinstance(args[0], str) else None
         if text is None:  # no reply, as an X AIR gives none for a node it does not have
-            self._count("unknown")
-            if self._refusal_logged(("unknown", client)):
-                log.debug("osc: /node %r from %s:%d names no node mixerd answers (its further unknown paths are only "
-                          "counted)", args[0] if args else None, client[0], client[1])
+            self._unknown(client, f"/node {args[0] if args else None!r} names no node mixerd answers")
             return
         self._reply(client, encode("node", ("s", text)))
 
@@ -341,28 +344,14 @@ class OscServer:
         try:
             path, writes, problems = self.nodes.writes(line)
         except LookupError as exc:  # ignored, as an X AIR ignores a path it does not have
-            self._count("unknown")
-            if self._refusal_logged(("unknown", client)):
-                log.debug("osc: %s (from %s:%d; its further unknown paths are only counted)", exc, client[0], client[1])
+            self._unknown(client, str(exc))
             return
         for leaf, why in problems:  # text the X AIR would not take: that value is ignored, the others apply
             self._refused(client, leaf, why)
-        taken = []
-        for binding, arg in writes:
-            why = self.access.refusal(binding.addresses)
-            if why is None:
-                try:
-                    taken.append((binding, arg, binding.changes(arg)))
-                    continue
-                except ValueError as exc:  # the map's OscArgError, as for a float write
-                    why = str(exc)
-            self._refused(client, binding.path, why)
-        if len(taken) == 1:
-            binding, arg, _ = taken[0]
-            self._change(binding, arg, client)  # one value: exactly the float write's path and undo step
-        elif taken:
+        taken = [c for c in (self._checked(binding, arg, client) for binding, arg in writes) if c is not None]
+        if taken:  # one value: the float write's undo step; a line's values: one step
             self._count("changes")
-            self._worker.submit(actor_of(client), {a: v for *_, c in taken for a, v in c.items()}, client, path)
+            self._worker.submit(actor_of(client), {a: v for c in taken for a, v in c.items()}, client, path)
         if taken and len(taken) == len(writes) and not problems:
             self._reply(client, encode("/", ("s", line)))
 
