@@ -9,8 +9,8 @@ reads the names again. A slot with no scene reads an empty name, and loading it 
 Paths served:
 
 ==========================  ======================================================================
-``/-snap/load ,i N``        recall snapshot N (1-64): the scene, through the scene service (safes, one undo
-                            step of the app, an event to every front end)
+``/-snap/load ,i N``        recall snapshot N (1-64; ``,s "N"`` too): the scene, through the scene service (safes,
+                            one undo step of the app, an event to every front end)
 ``/-snap/index``            the snapshot the mix is at (the scene recalled or saved last), 0 if none
 ``/-snap/name``             that scene's name ("" if none)
 ``/-snap/NN/name``          snapshot NN's name ("" if the slot is empty)
@@ -62,8 +62,11 @@ class Snapshots:
         return ("s", scenes[slot - 1]["name"] if 1 <= slot <= len(scenes) else "")
 
     def scene_id(self, arg: Any) -> int:
-        """The id of the scene snapshot ``arg`` (an int 1-64, as apps send it) stands for; SnapshotError if none."""
+        """The id of the scene snapshot ``arg`` stands for: an int 1-64, as apps send it, or the number as text, as
+        Home Assistant's behringer-mixer library sends it; SnapshotError if none."""
         if isinstance(arg, float) and arg.is_integer():
+            arg = int(arg)
+        elif isinstance(arg, str) and arg.strip().isdecimal():
             arg = int(arg)
         if isinstance(arg, bool) or not isinstance(arg, int) or not 1 <= arg <= SLOTS:
             raise SnapshotError(f"a snapshot number is an integer from 1 to {SLOTS}, not {arg!r}")

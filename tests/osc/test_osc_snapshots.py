@@ -64,7 +64,8 @@ def test_followers_are_told_the_snapshot_whoever_recalls_it(serve, peer, scenes,
     ({"mixes": (1,)}, 2),  # a musician's app: a scene would change every mix
     ({}, 4),               # no fourth scene
     ({}, 0),
-    ({}, "Set 1"),
+    ({}, "Set 1"),         # a number as text is taken ("2"), a name is not
+    ({}, " "),
     ({}, None),
 ])
 def test_a_load_that_may_not_or_cannot_happen_changes_nothing(serve, peer, scenes, control, settings, argument):
