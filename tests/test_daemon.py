@@ -62,6 +62,26 @@ def test_send_level_over_rest_changes_the_bus_output_by_exactly_that(api, probe)
     assert rms_db(probe.record(0.3)[0]) == pytest.approx(at_6, abs=0.1)
 
 
+def test_talkback_over_rest_is_heard_at_the_mix_while_the_button_is_on(api, probe):
+    """Channel 1 as the talkback mic, its own send to mix 2 closed: talk button 1 (talking to mix 2) makes it
+    heard at the mix's port at the talkback level; off, it is gone again."""
+    setup = {"ch/1/send/2/level": -90.0, "talkback/source": "ch/1", "talkback/1/to/2": True}
+    before = {address: api.get(f"/params/{address}").json()["value"] for address in setup}
+    assert api.patch("/params", json={"changes": setup}).status_code == 200
+    try:
+        settle()
+        assert peak_db(probe.record(0.3)[0]) < -90
+        put(api, "talkback/1/on", True)
+        settle()
+        assert rms_db(probe.record(0.5)[0]) == pytest.approx(rms_db(0.25 * np.sin(np.linspace(0, 2000 * np.pi, 48000))),
+                                                             abs=0.1)
+        put(api, "talkback/1/on", False)
+        settle()
+        assert peak_db(probe.record(0.3)[0]) < -90
+    finally:
+        api.patch("/params", json={"changes": {**before, "talkback/1/on": False}})
+
+
 def test_meters_agree_with_what_the_probe_measures(api, probe):
     put(api, "ch/1/send/2/level", -6.0)
     put(api, "ch/1/pan", -100.0)  # all of channel 1 on main L

@@ -20,7 +20,7 @@ from mixerd.engine.dsp import dynamics, filters, fx
 from mixerd.model.address import number_of, segments
 from mixerd.model.layout import Layout
 from mixerd.model.params import ParamTree
-from mixerd.model.routing import CLOSED_DB, channel_level, send_level_db
+from mixerd.model.routing import CLOSED_DB, channel_level, send_level_db, talkback
 
 # The address space's names for the core's numbers. The numbers, the slot and index arithmetic and the
 # sizes all come from the core (mixcore.h through _core); tests/engine/test_core_contract.py holds them
@@ -106,7 +106,7 @@ class CommandMap:
             "limiter": self._limiter, "fx_kind": self._fx_kind, "reverb": self._reverb, "delay": self._delay,
             "return": self._return, "moreme": self._moreme, "gen_level": self._gen_level, "gen_freq": self._gen_freq,
             "gen_target": self._gen_target, "gen_mod": self._gen_mod, "gen_kind": self._gen_kind,
-            "solo": self._solo, "group_main": self._group_main,
+            "solo": self._solo, "group_main": self._group_main, "talkback": self._talkback,
         }
 
     def all_commands(self, state: Mapping[str, Any]) -> list[Command]:
@@ -149,7 +149,10 @@ class CommandMap:
         return [cmd(_core.OP_TRIM, n - 1, gain)]
 
     def _level(self, s, u):
-        """A channel's fader and mute as the audio sees them (DCAs and mute groups included)."""
+        """A channel's fader and mute as the audio sees them (DCAs and mute groups included). The talkback
+        channel while it talks: open at unity (its sends and main gains carry the talk level)."""
+        if talkback(s, self.layout).source == u[1]:
+            return [cmd(_core.OP_FADER, u[1] - 1, 1.0), cmd(_core.OP_MUTE, u[1] - 1, 1.0)]
         level = channel_level(s, self.layout, u[1])
         return [cmd(_core.OP_FADER, u[1] - 1, db_to_gain(level.fader_db)),
                 cmd(_core.OP_MUTE, u[1] - 1, 0.0 if level.muted else 1.0)]
@@ -163,6 +166,11 @@ class CommandMap:
     def _pan(self, s, u):
         p = f"ch/{u[1]}/"
         left, right = pan_gains(s[p + "pan"]) if s[p + "main"] else (0.0, 0.0)
+        talk = talkback(s, self.layout)
+        if talk.source == u[1]:  # the talkback mic, centred, into the main only when it talks to it
+            left, right = (db_to_gain(talk.level_db) * g for g in pan_gains(0.0)) if talk.main else (0.0, 0.0)
+        elif talk.dims("main"):
+            left, right = (g * db_to_gain(talk.dim_db) for g in (left, right))
         return [cmd(_core.OP_MAIN_L, u[1] - 1, left), cmd(_core.OP_MAIN_R, u[1] - 1, right),
                 *self._solo_channel(s, u[1], s["solo/mode"] == "afl")]  # AFL follows the pan
 
@@ -227,8 +235,13 @@ class CommandMap:
         p = f"ch/{n}/send/{b}/"
         level_db = send_level_db(s, self.layout, n, b)  # "more me" included; closed stays closed
         level = 0.0 if level_db is None else db_to_gain(level_db)
-        gains = [level * g for g in pan_gains(s[p + "pan"])] if self._in_widths[b - 1] == 2 else [level]
-        pre = bool(s[p + "pre"])
+        pan, pre = s.get(p + "pan", 0.0), bool(s[p + "pre"])
+        talk = talkback(s, self.layout)
+        if talk.source == n:  # the talkback mic while it talks: into the mixes it talks to only, centred
+            level, pan, pre = (db_to_gain(talk.level_db) if b in talk.buses else 0.0), 0.0, True
+        elif talk.dims(b):
+            level *= db_to_gain(talk.dim_db)
+        gains = [level * g for g in pan_gains(pan)] if self._in_widths[b - 1] == 2 else [level]
         out = []
         for side, g in enumerate(gains):
             index = _core.send_index(self.layout.n_inputs, self._rows[b - 1] + side, n - 1)
@@ -248,6 +261,9 @@ class CommandMap:
     def _group_main(self, s, u):
         """A group into the main: stereo side by side; a mono group centred like a channel (pan law)."""
         gain = 1.0 if self._widths[u[1] - 1] == 2 else pan_gains(0.0)[0]
+        talk = talkback(s, self.layout)
+        if talk.dims("main"):
+            gain *= db_to_gain(talk.dim_db)
         return [cmd(_core.OP_GROUP_MAIN, u[1] - 1, gain if s[f"bus/{u[1]}/main"] else 0.0)]
 
     def _fx_kind(self, s, u):
@@ -273,7 +289,26 @@ class CommandMap:
         _, b, target = u
         address = f"bus/{b}/return/{'main' if target == 0 else target}/level"
         index = _core.return_index(self.layout.n_buses, b - 1, self._main if target == 0 else target - 1)
-        return [cmd(_core.OP_RETURN, index, db_to_gain(s[address]))]
+        gain = db_to_gain(s[address])
+        if talkback(s, self.layout).dims("main" if target == 0 else target):
+            gain *= db_to_gain(s["talkback/dim"])
+        return [cmd(_core.OP_RETURN, index, gain)]
+
+    def _talkback(self, s, u):
+        """Talk started, stopped or was set up: every gain it may touch again — each channel's fader, mute,
+        main gains and sends, the FX returns and the groups into the main (only those that change are sent)."""
+        lay = self.layout
+        out = [c for n in range(1, lay.n_inputs + 1) for c in (*self._level(s, ("level", n)), *self._pan(s, ("pan", n)))]
+        out += [c for n in range(1, lay.n_inputs + 1) for b in range(1, lay.n_buses + 1)
+                for c in self._send(s, ("send", n, b))]
+        for b, bus in enumerate(lay.buses, start=1):
+            if bus.is_fx:
+                out += self._return(s, ("return", b, 0))
+                out += [c for a, aux in enumerate(lay.buses, start=1) if aux.is_aux
+                        for c in self._return(s, ("return", b, a))]
+            elif bus.is_group:
+                out += self._group_main(s, ("group_main", b))
+        return out
 
     def _gen_level(self, s, u):
         p = f"gen/{u[1]}/"

@@ -116,3 +116,46 @@ def fx_return_targets(values: Mapping[str, Any], layout: Layout, b: int) -> dict
         if level is not None and level > CLOSED_DB:
             out["main" if key == "main" else f"bus/{key}"] = level
     return out
+
+
+@dataclass(frozen=True)
+class Talkback:
+    """Talkback as the audio applies it: ``source`` (a channel number) talks into ``buses`` (aux bus numbers)
+    and, with ``main``, the main, at ``level_db``; the rest of each mix talked to is turned down by ``dim_db``.
+    Inactive (``source`` None) while no talk button with a destination is on or no source is set."""
+
+    source: int | None = None
+    buses: frozenset[int] = frozenset()
+    main: bool = False
+    level_db: float = 0.0
+    dim_db: float = 0.0
+
+    @property
+    def active(self) -> bool:
+        return self.source is not None
+
+    def dims(self, target: int | str) -> bool:
+        """Whether the mix ``target`` (an aux bus number, or ``"main"``) is talked to now."""
+        return self.active and (self.main if target == "main" else target in self.buses)
+
+
+NO_TALKBACK = Talkback()
+
+
+def talkback(values: Mapping[str, Any], layout: Layout) -> Talkback:
+    """Who talks to which mixes now: the union of the destinations of every talk button that is on."""
+    source = values.get("talkback/source", "none")
+    if source == "none":
+        return NO_TALKBACK
+    buses, main = set(), False
+    t = 1
+    while f"talkback/{t}/on" in values:
+        if values[f"talkback/{t}/on"]:
+            main = main or values[f"talkback/{t}/to/main"]
+            buses.update(b for b, bus in enumerate(layout.buses, start=1)
+                         if bus.is_aux and values[f"talkback/{t}/to/{b}"])
+        t += 1
+    if not buses and not main:
+        return NO_TALKBACK
+    return Talkback(int(source.split("/")[1]), frozenset(buses), main, values["talkback/level"],
+                    values["talkback/dim"])

@@ -3,7 +3,7 @@
 Adding a parameter (EQ, dynamics, solo…) means adding a row here; nothing else in the model changes.
 Placeholders in a template: ``{n}`` channel 1…n_inputs, ``{b}`` bus 1…n_buses, ``{k}`` generator
 1…generators, ``{i}`` EQ band 1…4, ``{a}`` a bus an FX return feeds (1…n_buses, aux buses only),
-``{d}`` DCA group, ``{g}`` mute group.
+``{d}`` DCA group, ``{g}`` mute group, ``{t}`` talkback button.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ PLACEHOLDERS: dict[str, Callable[[Layout], int]] = {
     "a": lambda layout: layout.n_buses,
     "d": lambda layout: layout.dcas,
     "g": lambda layout: layout.mute_groups,
+    "t": lambda layout: TALKBACK_BUTTONS,
 }
 
 EQ_BANDS = 4
@@ -35,6 +36,8 @@ EQ_DEFAULTS = (("low-shelf", 100.0, 0.7), ("peaking", 500.0, 1.0), ("peaking", 2
 ORDERS = ("eq>dyn", "dyn>eq")
 SOLO_MODES = ("pfl", "afl")
 GEN_TYPES = ("sine", "pink", "white")
+#: Talk buttons, each with its own destinations (the X32's talkback A and B).
+TALKBACK_BUTTONS = 2
 
 
 #: ``drives`` names the engine unit a parameter feeds: the set of core commands recomputed together when any
@@ -43,7 +46,7 @@ GEN_TYPES = ("sine", "pink", "white")
 #: (``"{n}"`` → 3) or ``"{owner}"`` (the address's owner: ``ch/3``, ``bus/2``, ``main``).
 DRIVES = ("trim", "level", "group", "pan", "hpf", "eq", "insert", "gate", "comp", "order", "send", "master",
           "limiter", "fx_kind", "reverb", "delay", "return", "moreme", "gen_level", "gen_freq", "gen_target",
-          "gen_mod", "gen_kind", "solo", "group_main")
+          "gen_mod", "gen_kind", "solo", "group_main", "talkback")
 OWNER = "{owner}"
 
 
@@ -125,6 +128,7 @@ TRIM, PAN, ORDER = ("trim", "{n}"), ("pan", "{n}"), ("order", "{n}")
 HPF, GATE, COMP = ("hpf", OWNER), ("gate", OWNER), ("comp", OWNER)
 MASTER, REVERB, DELAY = ("master", "{b}"), ("reverb", "{b}"), ("delay", "{b}")
 GEN = lambda unit: (unit, "{k}")  # noqa: E731
+TALKBACK = ("talkback",)
 
 
 def eq_rows(prefix: str, what: str) -> tuple[Row, ...]:
@@ -192,6 +196,16 @@ def _channel_targets_hint(layout: Layout) -> str:
 
 def _gen_default_target(layout: Layout, idx: Indices) -> str:
     return f"ch/{min(idx['k'], layout.n_inputs)}" if layout.n_inputs else "none"
+
+
+def _talk_sources(layout: Layout) -> tuple[str, ...]:
+    return ("none",) + tuple(f"ch/{n}" for n in range(1, layout.n_inputs + 1))
+
+
+def _talk_sources_hint(layout: Layout) -> str:
+    if not layout.n_inputs:
+        return '"none"'
+    return '"none" or ' + ('"ch/1"' if layout.n_inputs == 1 else f'"ch/1"…"ch/{layout.n_inputs}"')
 
 
 # -- the table ---------------------------------------------------------------------------------------
@@ -281,6 +295,17 @@ ROWS: tuple[Row, ...] = (
     choice("solo/mode", SOLO_MODES, "pfl", "channel solo taps: pfl (after the inserts, before mute and fader) "
            "or afl (after the fader, panned)", scene=False, drives=SOLO),
     level("solo/level", "solo bus output level (the engineer's phones)", scene=False, drives=SOLO),
+    # talkback: the engineer's mic talks to chosen mixes (and the main) while a talk button is on; the channel is
+    # taken over while it talks (its own routing comes back after), and the mixes it talks to are dimmed
+    Row("talkback/source", "string", "string", "none", "the talkback mic: the channel that talks (\"none\": "
+        "no talkback)", choices=_talk_sources, hint=_talk_sources_hint, drives=TALKBACK),
+    level("talkback/level", "talkback level into the mixes it talks to", drives=TALKBACK),
+    level("talkback/dim", "how far the rest of a mix talked to is turned down while talking", default=-20.0,
+          lo=-60.0, hi=0.0, note="0 = not dimmed", drives=TALKBACK),
+    name("talkback/{t}/name", "talk button name", lambda layout, idx: "Talk " + "AB"[idx["t"] - 1]),
+    switch("talkback/{t}/to/{b}", "the talk button talks to this aux mix", False, when=_aux_bus, drives=TALKBACK),
+    switch("talkback/{t}/to/main", "the talk button talks to the main mix", False, drives=TALKBACK),
+    switch("talkback/{t}/on", "talking (the button held or latched)", False, scene=False, drives=TALKBACK),
     # groups
     name("dca/{d}/name", "DCA group name", lambda layout, idx: f"DCA {idx['d']}"),
     level("dca/{d}/fader", "DCA fader: offsets every member channel's fader", lo=-90.0, hi=10.0,

@@ -4,7 +4,8 @@ Exposed strips (config ``expose``: the main, mixes, channels) get a fader as ``n
 the model's range) and a mute as ``switch``; the main and every exposed mix a loudness ``sensor``
 (short-term LUFS from the sparse ``{base}/loudness``, diagnostic) unless ``loudness_interval`` is 0. The
 mixer has a scene ``select`` (while there are scenes) whose state is the scene the mix is at, or the
-modified option; ``button``s for undo and redo and a ``switch`` for the test tones; with the problem
+modified option; ``button``s for undo and redo, a ``switch`` for the test tones and one per talk button
+(talkback, named as the button is); with the problem
 finder, a ``sensor`` counting the signal-flow problems (each one in its attributes) and a gain-staging
 ``button``. Every entity is tied to the availability topic. ``messages()`` gives topic → payload for all of them.
 
@@ -135,6 +136,17 @@ def messages(tree: ParamTree, values: Mapping[str, Any], topics: Topics, prefix:
         else:
             add("binary_sensor", "test_tones", "Test tones", state_topic=topics.state("gen/1/on"),
                 payload_on="true", payload_off="false", icon="mdi:sine-wave")
+    t = 1
+    while f"talkback/{t}/on" in tree:  # the talk buttons (talking to the mixes their setup names)
+        on, label = f"talkback/{t}/on", values.get(f"talkback/{t}/name", f"Talk {t}")
+        if may_set(on):
+            add("switch", f"talkback_{t}", label, command_topic=topics.command(on), state_topic=topics.state(on),
+                payload_on="true", payload_off="false", state_on="true", state_off="false",
+                icon="mdi:microphone-message")
+        else:
+            add("binary_sensor", f"talkback_{t}", label, state_topic=topics.state(on), payload_on="true",
+                payload_off="false", icon="mdi:microphone-message")
+        t += 1
     if diagnostics:
         add("sensor", "problems", "Signal problems", state_topic=topics.diagnostics,
             value_template="{{ value_json.count }}", unit_of_measurement="problems", state_class="measurement",

@@ -101,11 +101,12 @@ def test_a_pattern_set_covers_what_any_pattern_matches(tree):
 # -- scenes: names, save, rename, delete ----------------------------------------------------------------
 
 
-MONITORING = {"solo/mode", "solo/level"}  # with every ch/N/solo and bus/B/solo: not part of a scene
+MONITORING = {"solo/mode", "solo/level"}  # with every ch/N/solo, bus/B/solo and talk button: not part of a scene
 
 
 def mix_addresses(tree) -> set[str]:
-    return {a for a in tree.addresses() if not a.endswith("/solo") and a not in MONITORING}
+    return {a for a in tree.addresses()
+            if not a.endswith("/solo") and a not in MONITORING and not (a.startswith("talkback/") and a.endswith("/on"))}
 
 
 def test_save_keeps_every_value_of_the_mix(scenes, control, tree):

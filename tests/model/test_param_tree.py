@@ -61,6 +61,10 @@ def expected_addresses(n_inputs, buses, generators):
             expected |= {f"bus/{b}/return/{a}/level" for a in aux}
     expected |= {f"main/{p}" for p in ["fader", "mute", "balance", *EQ, *LIMITER]}
     expected |= {"solo/mode", "solo/level"}
+    expected |= {"talkback/source", "talkback/level", "talkback/dim"}
+    for t in (1, 2):
+        expected |= {f"talkback/{t}/{p}" for p in ("name", "to/main", "on")}
+        expected |= {f"talkback/{t}/to/{b}" for b in aux}
     expected |= {f"dca/{d}/{p}" for d in range(1, DCAS + 1) for p in ("name", "fader", "mute")}
     expected |= {f"mutegroup/{g}/{p}" for g in range(1, MUTE_GROUPS + 1) for p in ("name", "on")}
     for k in range(1, generators + 1):
@@ -72,10 +76,11 @@ def test_every_address_of_the_milestone_exists(tree):
     expected = expected_addresses(3, ["mono", "stereo"], 4)
     assert set(tree.addresses()) == expected
     # 3 strips of 43, 7 send fields + 2 "me" + 8 DCA + 6 mute-group memberships; 2 buses of 25 plus
-    # "more me", plus one balance; main 23; solo 2; 8 DCAs of 3, 6 mute groups of 2; 4 generators of 6
+    # "more me", plus one balance; main 23; solo 2; talkback 3 + 2 buttons of 3 + 2 mixes each; 8 DCAs of 3, 6
+    # mute groups of 2; 4 generators of 6
     assert len(CHANNEL) == 43 and len(EQ) == 17
-    assert len(tree) == len(expected) == (3 * (43 + 7 + 2 + 8 + 6) + 2 * 26 + 1 + 23 + 2 + 8 * 3 + 6 * 2
-                                          + 4 * 6)
+    assert len(tree) == len(expected) == (3 * (43 + 7 + 2 + 8 + 6) + 2 * 26 + 1 + 23 + 2 + 3 + 2 * (3 + 2)
+                                          + 8 * 3 + 6 * 2 + 4 * 6)
 
 
 def test_every_address_with_fx_buses_exists(layout):
@@ -106,7 +111,8 @@ def test_addresses_are_grouped_per_channel_then_buses_main_generators(tree):
     assert addresses[len(strip) + 9:len(strip) + 9 + len(groups)] == groups
     assert addresses[len(strip) + 9 + len(groups)] == "ch/2/name"
     families = [a.split("/")[0] for a in addresses]
-    assert families == sorted(families, key=["ch", "bus", "main", "solo", "dca", "mutegroup", "gen"].index)
+    assert families == sorted(families, key=["ch", "bus", "main", "solo", "talkback", "dca", "mutegroup",
+                                             "gen"].index)
     main = [a for a in addresses if a.startswith("main/")]
     assert main == ["main/fader", "main/mute", "main/balance", *(f"main/{p}" for p in EQ + LIMITER)]
     assert [a for a in addresses if a.startswith("gen/1/")] == [
