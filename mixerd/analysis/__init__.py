@@ -1,0 +1,1 @@
+"""Listening to the signal: spectra for the RTA and the feedback finder (numpy, no I/O, no threads)."""
