@@ -7,11 +7,12 @@ process callback on a JACK-Client `Client` before it is activated) or offline on
 (`process()`), the same C code either way. Meters come back through `read_meters()`.
 
 The numbering contract with the control side comes from mixcore.h, never retyped in Python: the op
-codes (``OP_*``), the enums (insert slots ``INS_*``, filter geometry ``CH_FILTERS`` …, insert orders
-``ORDER_*``, effects ``FX_*``, generator kinds ``GEN_*`` and targets ``TARGET_*``, bus kinds ``BUS_*``,
-meter stages ``MS_*``, meter fields ``MF_*``, gain-reduction kinds ``GR_*``; an enum's count is
-``N_*``) and the index helpers (``send_index``, ``master_index``, ``bus_filter_slot``, ``gr_index`` …),
-which call the same inline C functions the core uses to build and decode those indices.
+codes (``OP_*``), the enums (insert slots ``INS_*``, filter geometry ``CH_FILTERS`` …, graphic EQ bands
+``GEQ_BANDS``, insert orders ``ORDER_*``, effects ``FX_*``, generator kinds ``GEN_*`` and targets
+``TARGET_*``, bus kinds ``BUS_*``, meter stages ``MS_*``, meter fields ``MF_*``, gain-reduction kinds
+``GR_*``; an enum's count is ``N_*``) and the index helpers (``send_index``, ``master_index``,
+``bus_filter_slot``, ``geq_slot``, ``out_delay_max``, ``gr_index`` …), which call the same inline C
+functions the core uses to build and decode those indices.
 ``Core.meter_layout()`` describes one meter frame. tests/engine/test_core_contract.py checks both
 sides against real audio.
 """
@@ -56,6 +57,8 @@ OP_SOLO_SRC = MIX_OP_SOLO_SRC
 OP_GROUP_MAIN = MIX_OP_GROUP_MAIN
 OP_PLAY_SOURCE = MIX_OP_PLAY_SOURCE
 OP_PLAY_LEVEL = MIX_OP_PLAY_LEVEL
+OP_GEQ = MIX_OP_GEQ
+OP_OUT_DELAY = MIX_OP_OUT_DELAY
 IMMEDIATE = MIX_OP_IMMEDIATE
 METER_FIELDS = MIX_MF_FIELDS
 TP_TAPS = MIX_TP_PHASES * MIX_TP_TAPS
@@ -88,6 +91,7 @@ INS_GATE = MIX_INS_GATE
 INS_COMP = MIX_INS_COMP
 N_CH_INSERTS = MIX_CH_INSERTS
 INS_BUS_EQ = MIX_INS_BUS_EQ
+INS_GEQ = MIX_INS_GEQ
 INS_LIMITER = MIX_INS_LIMITER
 N_BUS_INSERTS = MIX_BUS_INSERTS
 # Filter sections (OP_BIQUAD, see channel_filter_slot / bus_filter_slot): a channel's HPF sections, then
@@ -97,6 +101,10 @@ CH_EQ_FIRST = MIX_CH_EQ_FIRST
 EQ_BANDS = MIX_EQ_BANDS
 CH_FILTERS = MIX_CH_FILTERS
 BUS_FILTERS = MIX_BUS_FILTERS
+# The graphic EQ of every aux bus and the main (OP_GEQ, see geq_slot) and the longest output delay
+# (OP_OUT_DELAY, see out_delay_max).
+GEQ_BANDS = MIX_GEQ_BANDS
+OUT_DELAY_MAX_MS = MIX_OUT_DELAY_MAX_MS
 # Meter stages of a channel (see channel_meter), meter fields of a frame, gain-reduction kinds.
 MS_INPUT = MIX_MS_INPUT
 MS_INSERTS = MIX_MS_INSERTS
@@ -221,9 +229,23 @@ def channel_insert_slot(uint32_t channel, uint32_t insert):
 
 
 def bus_insert_slot(uint32_t n_inputs, uint32_t bus, uint32_t insert):
-    """OP_INSERT slot of a bus's insert (INS_BUS_EQ, INS_LIMITER); the main: bus main_bus(n_buses)."""
+    """OP_INSERT slot of a bus's insert (INS_BUS_EQ, INS_GEQ, INS_LIMITER); the main: bus main_bus(n_buses).
+    FX and group buses have no graphic EQ: their INS_GEQ slot does nothing."""
     _check(insert, MIX_BUS_INSERTS, "bus insert")
     return mix_bus_insert_slot(n_inputs, bus, insert)
+
+
+def geq_slot(uint32_t n_buses, uint32_t bus, uint32_t band):
+    """OP_GEQ slot of graphic EQ band ``band`` (from 0: 20 Hz … GEQ_BANDS - 1: 20 kHz) of bus ``bus`` (the main:
+    main_bus(n_buses)). Only aux buses and the main have a graphic EQ; an FX or group bus's slots do nothing."""
+    _check(bus, mix_main_bus(n_buses) + 1, "bus")
+    _check(band, MIX_GEQ_BANDS, "graphic EQ band")
+    return mix_geq_slot(bus, band)
+
+
+def out_delay_max(uint32_t sample_rate):
+    """The longest output delay (OP_OUT_DELAY) in samples at ``sample_rate``: OUT_DELAY_MAX_MS, rounded up."""
+    return mix_out_delay_max(sample_rate)
 
 
 def channel_meter(uint32_t n_inputs, uint32_t stage, uint32_t channel):

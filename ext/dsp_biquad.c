@@ -199,6 +199,21 @@ static inline __attribute__((always_inline)) void run_chain_fixed(mix_biquad_t *
     }
 }
 
+/* k (0..CHAIN_MAX) settled sections in series. */
+static void run_settled(mix_biquad_t *const *active, uint32_t k, float *x, uint32_t n) {
+    switch (k) {
+    case 0: break;
+    case 1: run_fixed(active[0], x, n); break;
+    case 2: run_chain_fixed(active, 2, x, n); break;
+    case 3: run_chain_fixed(active, 3, x, n); break;
+    case 4: run_chain_fixed(active, 4, x, n); break;
+    case 5: run_chain_fixed(active, 5, x, n); break;
+    case 6: run_chain_fixed(active, 6, x, n); break;
+    case 7: run_chain_fixed(active, 7, x, n); break;
+    default: run_chain_fixed(active, 8, x, n); break;
+    }
+}
+
 void mix_biquad_run_chain(mix_biquad_t *f, uint32_t count, float *x, uint32_t n) {
     mix_biquad_t *active[CHAIN_MAX];
     uint32_t k = 0;
@@ -212,14 +227,33 @@ void mix_biquad_run_chain(mix_biquad_t *f, uint32_t count, float *x, uint32_t n)
         for (uint32_t i = 0; i < count; i++) mix_biquad_run(&f[i], x, n);
         return;
     }
-    switch (k) {
-    case 1: run_fixed(active[0], x, n); break;
-    case 2: run_chain_fixed(active, 2, x, n); break;
-    case 3: run_chain_fixed(active, 3, x, n); break;
-    case 4: run_chain_fixed(active, 4, x, n); break;
-    case 5: run_chain_fixed(active, 5, x, n); break;
-    case 6: run_chain_fixed(active, 6, x, n); break;
-    case 7: run_chain_fixed(active, 7, x, n); break;
-    default: run_chain_fixed(active, 8, x, n); break;
+    run_settled(active, k, x, n);
+}
+
+uint32_t mix_biquad_run_live(mix_biquad_t *f, uint32_t live, float *x, uint32_t n) {
+    mix_biquad_t *batch[CHAIN_MAX];
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < 32 && (live >> i); i++) {
+        if (!((live >> i) & 1u)) continue;
+        mix_biquad_t *s = &f[i];
+        if (mix_biquad_is_identity(s)) {
+            live &= ~(1u << i);
+            continue;
+        }
+        if (n == 0) continue;
+        if (s->remaining) {
+            /* A fading section runs alone, in its place: the sections before it first. */
+            run_settled(batch, k, x, n);
+            k = 0;
+            mix_biquad_run(s, x, n);
+            continue;
+        }
+        batch[k++] = s;
+        if (k == CHAIN_MAX) {
+            run_settled(batch, k, x, n);
+            k = 0;
+        }
     }
+    run_settled(batch, k, x, n);
+    return live;
 }

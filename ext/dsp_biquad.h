@@ -42,6 +42,14 @@ void mix_biquad_run(mix_biquad_t *f, float *x, uint32_t n);
  * settled sections run together sample by sample, which is much faster). At most 8 sections. */
 void mix_biquad_run_chain(mix_biquad_t *f, uint32_t count, float *x, uint32_t n);
 
+/* A bank of up to 32 filters of which only a few are in use (a graphic EQ): run, in series on x in place,
+ * the filters f[i] whose bit i is set in `live`, skipping those settled on the identity. Returns `live`
+ * without those: the caller keeps it and sets a filter's bit again when it sets the filter, so an unused
+ * filter costs nothing, not even a look. Settled filters run together in chains of up to 8 as in
+ * mix_biquad_run_chain; a fading one runs alone in its place, so the order and the result are those of
+ * mix_biquad_run on each filter in turn. */
+uint32_t mix_biquad_run_live(mix_biquad_t *f, uint32_t live, float *x, uint32_t n);
+
 /* Clear the state (not the coefficients), e.g. when an insert is switched back on. */
 void mix_biquad_reset(mix_biquad_t *f);
 

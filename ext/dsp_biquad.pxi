@@ -18,6 +18,7 @@ cdef extern from "dsp_biquad.h" nogil:
     int mix_biquad_is_identity(const mix_biquad_t *f)
     void mix_biquad_run(mix_biquad_t *f, float *x, uint32_t n)
     void mix_biquad_reset(mix_biquad_t *f)
+    uint32_t mix_biquad_run_live(mix_biquad_t *f, uint32_t live, float *x, uint32_t n)
 
 
 cdef class dsp_biquad_Cascade:
@@ -85,6 +86,26 @@ cdef class dsp_biquad_Cascade:
                     mix_biquad_run(&self.f[k], &buf[pos], m)
                 pos += m
         return out
+
+    def run_live(self, x, uint32_t live, uint32_t block=64):
+        """Filter ``x`` in blocks of ``block`` through the sections whose bit is set in ``live`` (at most 32
+        sections), as a graphic EQ runs (mix_biquad_run_live); returns a new float32 array and ``live`` as the
+        kernel leaves it (without the sections it found flat)."""
+        if self.n > 32:
+            raise ValueError("run_live takes at most 32 sections")
+        if block == 0:
+            raise ValueError("block must be ≥ 1")
+        out = np.array(x, dtype=np.float32, copy=True, order="C").reshape(-1)
+        cdef float[::1] buf = out
+        cdef Py_ssize_t frames = buf.shape[0], pos = 0
+        cdef uint32_t m
+        live = ((1 << int(self.n)) - 1) & live
+        with nogil:
+            while pos < frames:
+                m = <uint32_t>min(<Py_ssize_t>block, frames - pos)
+                live = mix_biquad_run_live(self.f, live, &buf[pos], m)
+                pos += m
+        return out, live
 
     def bench(self, x, uint32_t block=256):
         """Filter ``x`` (float32, in place) like ``run``; returns the elapsed seconds of the C loop."""

@@ -270,6 +270,12 @@ static void set_filter(mixcore_t *core, uint32_t slot, const mix_bq_coefs_t *c, 
     for (uint32_t side = 0; side < 2; side++) mix_biquad_set(&bus->filters[side][band], c, len, immediate);
 }
 
+/* Bus i, or the main for i == mix_main_bus(n_buses); NULL beyond. */
+static mix_bus_t *bus_or_main(mixcore_t *core, uint32_t i) {
+    if (i < core->n_buses) return &core->buses[i];
+    return i == mix_main_bus(core->n_buses) ? &core->main : NULL;
+}
+
 static void apply_cmd(mixcore_t *core, const mix_cmd_t *cmd) {
     const uint32_t op = cmd->op;
     const int immediate = (cmd->flags & MIX_OP_IMMEDIATE) != 0;
@@ -293,6 +299,22 @@ static void apply_cmd(mixcore_t *core, const mix_cmd_t *cmd) {
     case MIX_OP_BIQUAD: {
         const mix_bq_coefs_t c = {v[0], v[1], v[2], v[3], v[4]};
         set_filter(core, i, &c, core->ramp_samples, immediate);
+        return;
+    }
+    case MIX_OP_GEQ: {
+        /* The inverse of mix_geq_slot; a band sets both sides. */
+        mix_bus_t *bus = bus_or_main(core, i / MIX_GEQ_BANDS);
+        if (!bus || !bus->geq) return;
+        const mix_bq_coefs_t c = {v[0], v[1], v[2], v[3], v[4]};
+        for (uint32_t side = 0; side < 2; side++)
+            mix_biquad_set(&bus->geq[side * MIX_GEQ_BANDS + i % MIX_GEQ_BANDS], &c, core->ramp_samples, immediate);
+        bus->geq_live |= 1u << (i % MIX_GEQ_BANDS);
+        return;
+    }
+    case MIX_OP_OUT_DELAY: {
+        mix_bus_t *bus = bus_or_main(core, i);
+        if (!bus || !bus->delay_out || !(v[0] >= 0.0 && v[0] < 1e7)) return;  /* also refuses NaN */
+        mix_outdelay_set(bus->delay_out, (uint32_t)(v[0] + 0.5), core->ramp_samples, immediate);
         return;
     }
     case MIX_OP_GATE:
@@ -617,7 +639,8 @@ static void run_strip_inserts(mixcore_t *core, uint32_t c, float *x, uint32_t n)
     gain_inplace(x, g0, g1, n);
 }
 
-/* A bus or the main after its sum: EQ, master gain per side (fader, mute, balance), limiter. */
+/* A bus or the main after its sum: EQ, graphic EQ (aux buses and the main), master gain per side (fader,
+ * mute, balance), limiter. */
 static void run_bus_chain(mixcore_t *core, mix_bus_t *bus, uint32_t gr_index, uint32_t n) {
     float g0, g1;
     int restart;
@@ -628,6 +651,19 @@ static void run_bus_chain(mixcore_t *core, mix_bus_t *bus, uint32_t gr_index, ui
         run_filters(bus->filters[side], MIX_BUS_FILTERS, bus->buf[side], n, restart);
         if (mode == 2) insert_blend(bus->buf[side], dry, g0, g1, n);
     }
+    mode = bus->geq ? insert_begin(&bus->ins[MIX_INS_GEQ], n, &g0, &g1, &restart) : 0;
+    uint32_t live = 0;
+    for (uint32_t side = 0; mode && side < bus->width; side++) {
+        float *dry = core->scratch + (size_t)side * core->max_frames;
+        mix_biquad_t *bands = bus->geq + (size_t)side * MIX_GEQ_BANDS;
+        if (mode == 2) memcpy(dry, bus->buf[side], n * sizeof(float));
+        for (uint32_t k = 0; restart && k < MIX_GEQ_BANDS; k++) mix_biquad_reset(&bands[k]);
+        /* Only the bands in use run (a flat band is the identity section, not even looked at): ringing out a
+         * wedge with a few cuts costs those few. */
+        live |= mix_biquad_run_live(bands, bus->geq_live, bus->buf[side], n);
+        if (mode == 2) insert_blend(bus->buf[side], dry, g0, g1, n);
+    }
+    if (mode) bus->geq_live = live;
     for (uint32_t side = 0; side < bus->width; side++) {
         ramp_block(&core->master[bus->first_master + side], n, &g0, &g1);
         gain_inplace(bus->buf[side], g0, g1, n);
@@ -997,6 +1033,9 @@ static void process_block(mixcore_t *core, const float *const *in, float *const 
         mix_bus_t *bus = b == mix_main_bus(core->n_buses) ? main : &core->buses[b];
         if (bus->kind != MIX_BUS_AUX) continue;
         run_bus_chain(core, bus, mix_gr_index(n_in, MIX_GR_LIMITER, b), n);
+        /* The output delay is the last thing before the port; the output meter, the solo bus and the recorder
+         * take the mix after it, as it leaves. Settled at 0 it costs nothing. */
+        if (!mix_outdelay_idle(bus->delay_out)) mix_outdelay_run(bus->delay_out, bus->buf, n, core->scratch);
         for (uint32_t side = 0; side < bus->width; side++) {
             float *port = out[bus->first_port + side];
             memcpy(port, bus->buf[side], (size_t)n * sizeof(float));
@@ -1041,6 +1080,8 @@ static void ramps_init(mix_ramp_t *r, size_t count, float value) {
 static void bus_free(mix_bus_t *bus) {
     free(bus->buf[0]);
     free(bus->buf[1]);
+    free(bus->geq);
+    mix_outdelay_free(bus->delay_out);
     if (bus->reverb) mix_reverb_free(bus->reverb);
     if (bus->delay) mix_delay_free(bus->delay);
 }
@@ -1079,14 +1120,32 @@ int mixcore_set_sample_rate(mixcore_t *core, uint32_t sample_rate) {
     const uint32_t n = core->n_buses ? core->n_buses : 1;
     mix_reverb_t **reverbs = calloc(n, sizeof *reverbs);
     mix_delay_t **delays = calloc(n, sizeof *delays);
-    int ok = reverbs && delays;
-    /* The new effects are made first: out of memory, the core keeps its old ones whole. */
+    mix_outdelay_t **lines = calloc((size_t)core->n_buses + 1, sizeof *lines);  /* output delays, the main's last */
+    int ok = reverbs && delays && lines;
+    /* The new effects and delay lines are made first: out of memory, the core keeps its old ones whole. */
     for (uint32_t b = 0; ok && b < core->n_buses; b++) {
         if (core->buses[b].kind != MIX_BUS_FX) continue;
         reverbs[b] = mix_reverb_new(sample_rate, sample_rate / 10);
         delays[b] = mix_delay_new(sample_rate * 2);
         ok = reverbs[b] && delays[b];
     }
+    for (uint32_t b = 0; ok && b <= mix_main_bus(core->n_buses); b++) {
+        const mix_bus_t *bus = bus_or_main(core, b);
+        if (!bus->delay_out) continue;
+        lines[b] = mix_outdelay_new(bus->width, mix_out_delay_max(sample_rate), core->max_frames);
+        ok = lines[b] != NULL;
+    }
+    for (uint32_t b = 0; lines && b <= mix_main_bus(core->n_buses); b++) {
+        mix_bus_t *bus = bus_or_main(core, b);
+        if (!lines[b]) continue;
+        if (ok) {
+            mix_outdelay_free(bus->delay_out);
+            bus->delay_out = lines[b];
+        } else {
+            mix_outdelay_free(lines[b]);
+        }
+    }
+    free(lines);
     for (uint32_t b = 0; b < core->n_buses; b++) {
         mix_bus_t *bus = &core->buses[b];
         if (bus->kind != MIX_BUS_FX || !reverbs || !delays) continue;
@@ -1182,6 +1241,15 @@ mixcore_t *mixcore_new(uint32_t n_inputs, uint32_t n_buses, const mix_bus_shape_
     core->solo.first_meter = mix_master_meter(n_inputs, core->solo.first_master);
     ports += 2;
     ok = ok && bus_init(&core->solo, core->max_frames, sample_rate);
+    /* The graphic EQ and the output delay of every aux bus and the main (the buses that leave by a port). */
+    for (uint32_t b = 0; ok && b <= mix_main_bus(n_buses); b++) {
+        mix_bus_t *bus = b == mix_main_bus(n_buses) ? &core->main : &core->buses[b];
+        if (bus->kind != MIX_BUS_AUX) continue;
+        bus->geq = alloc_zeroed(2 * MIX_GEQ_BANDS * sizeof(mix_biquad_t));
+        bus->delay_out = mix_outdelay_new(bus->width, mix_out_delay_max(sample_rate), core->max_frames);
+        ok = bus->geq && bus->delay_out;
+        for (uint32_t k = 0; ok && k < 2 * MIX_GEQ_BANDS; k++) mix_biquad_init(&bus->geq[k]);
+    }
     const uint32_t rows = mix_send_row(shapes, n_buses), masters = core->solo.first_master + 2;
     core->n_rows = rows;
     core->n_masters = masters;

@@ -14,8 +14,11 @@
  *   bus input += pre * send_pre[row][c] + post * send_post[row][c]   (one row per bus input channel)
  *   FX buses (mono in): reverb or delay -> stereo -> EQ -> fader -> returns into main and aux buses
  *   group buses (subgroups, no port): sum -> EQ -> fader/mute/balance -> limiter -> [meter] -> main
- *   aux buses and main: sum (+ FX returns, + generators) -> EQ -> fader/mute/balance -> limiter
- *            -> output port -> [meter out: peak, RMS, clips, K-weighted power, true peak]
+ *   aux buses and main: sum (+ FX returns, + generators) -> EQ -> graphic EQ -> fader/mute/balance
+ *            -> limiter -> output delay -> output port -> [meter out: peak, RMS, clips, K-weighted power,
+ *            true peak]
+ *            The output meter (and the solo bus and the recorder, which take the mix as it leaves) come
+ *            after the delay: they measure the very samples the port carries.
  *   solo bus (the engineer's listen output, stereo, last two ports):
  *            sum of PFL taps (after the inserts, before mute and fader), AFL taps (post-fader, panned)
  *            and whole bus or main outputs -> level -> output port -> [meter out]
@@ -33,6 +36,7 @@
 #include "dsp_dynamics.h"
 #include "dsp_fx.h"
 #include "dsp_loudness.h"
+#include "dsp_outdelay.h"
 
 /* A linear gain that moves to its target over a fixed number of samples. The value is interpolated
  * per sample inside a block but the state advances once per block. */
@@ -79,6 +83,10 @@ enum {
     MIX_OP_PLAY_SOURCE = 30, /* index: channel; v0: 1 = its input is the take played back, 0 = the live input
                               * (crossfaded: virtual soundcheck switched on and off without a click) */
     MIX_OP_PLAY_LEVEL = 31,  /* v0: 0…1, the level of the take played back (ramped: a stop or a locate fades) */
+    MIX_OP_GEQ = 32,       /* index: see mix_geq_slot (an aux bus's or the main's graphic EQ band); v0..v4: b0 b1 b2
+                            * a1 a2 (both sides; ramped as MIX_OP_BIQUAD) */
+    MIX_OP_OUT_DELAY = 33, /* index: an aux bus, or mix_main_bus(n_buses); v0: output delay in whole samples,
+                            * 0…mix_out_delay_max(rate) (crossfaded between the old and new read positions) */
     MIX_OP_COUNT
 };
 
@@ -98,7 +106,7 @@ enum { MIX_FX_REVERB = 0, MIX_FX_DELAY = 1, MIX_FX_KINDS = 2 };
 
 /* Inserts per channel, per bus and on the main, in slot order. */
 enum { MIX_INS_HPF = 0, MIX_INS_EQ = 1, MIX_INS_GATE = 2, MIX_INS_COMP = 3, MIX_CH_INSERTS = 4 };
-enum { MIX_INS_BUS_EQ = 0, MIX_INS_LIMITER = 1, MIX_BUS_INSERTS = 2 };
+enum { MIX_INS_BUS_EQ = 0, MIX_INS_GEQ = 1, MIX_INS_LIMITER = 2, MIX_BUS_INSERTS = 3 };  /* graphic EQ: aux and main */
 /* Filter sections: a channel has 2 HPF sections then 4 EQ bands; a bus and the main have 4 bands. */
 enum {
     MIX_CH_HPF_SECTIONS = 2,  /* channel sections 0, 1 */
@@ -107,6 +115,12 @@ enum {
     MIX_CH_FILTERS = 6,
     MIX_BUS_FILTERS = 4,      /* bus and main sections: the EQ bands */
 };
+/* The graphic EQ of every aux bus and the main: 31 third-octave peaking bands, ISO centres 20 Hz…20 kHz
+ * (designed on the control side: mixerd/engine/dsp/filters.py geq_band). A flat band is the identity
+ * section and costs nothing (mix_biquad_run_live never looks at it). */
+enum { MIX_GEQ_BANDS = 31 };
+/* The longest output delay (MIX_OP_OUT_DELAY), in ms; in samples at a rate: mix_out_delay_max. */
+enum { MIX_OUT_DELAY_MAX_MS = 100 };
 
 /* Meter stages of a channel, in meter order (see mix_channel_meter). */
 enum { MIX_MS_INPUT = 0, MIX_MS_INSERTS = 1, MIX_MS_POST = 2, MIX_MS_INSERT1 = 3, MIX_METER_STAGES = 4 };
@@ -182,6 +196,9 @@ typedef struct {
     uint32_t first_meter;    /* first output meter channel */
     float *buf[2];           /* working buffers (max_frames each) */
     mix_biquad_t filters[2][MIX_BUS_FILTERS];
+    mix_biquad_t *geq;       /* [2][MIX_GEQ_BANDS] graphic EQ per side (aux buses and the main; NULL otherwise) */
+    uint32_t geq_live;       /* bit k: graphic EQ band k may be in use (set by MIX_OP_GEQ, cleared once flat) */
+    mix_outdelay_t *delay_out; /* output delay (aux buses and the main; NULL otherwise) */
     mix_limiter_t limiter;
     mix_ramp_t ins[MIX_BUS_INSERTS];
     mix_kweight_t kw[2];
@@ -387,12 +404,24 @@ static inline uint32_t mix_bus_filter_slot(uint32_t n_inputs, uint32_t bus, uint
 }
 
 /* MIX_OP_INSERT slots: MIX_CH_INSERTS per channel (MIX_INS_HPF...MIX_INS_COMP); then MIX_BUS_INSERTS per
- * bus (MIX_INS_BUS_EQ, MIX_INS_LIMITER), the main's last (bus == n_buses). */
+ * bus (MIX_INS_BUS_EQ, MIX_INS_GEQ, MIX_INS_LIMITER), the main's last (bus == n_buses). An FX or group bus
+ * has no graphic EQ: its MIX_INS_GEQ slot does nothing. */
 static inline uint32_t mix_channel_insert_slot(uint32_t channel, uint32_t insert) {
     return channel * MIX_CH_INSERTS + insert;
 }
 static inline uint32_t mix_bus_insert_slot(uint32_t n_inputs, uint32_t bus, uint32_t insert) {
     return n_inputs * MIX_CH_INSERTS + bus * MIX_BUS_INSERTS + insert;
+}
+
+/* MIX_OP_GEQ slots: MIX_GEQ_BANDS per bus, the main's last (bus == n_buses); band 0 is 20 Hz. Slots of FX and
+ * group buses exist but do nothing (they have no graphic EQ). */
+static inline uint32_t mix_geq_slot(uint32_t bus, uint32_t band) { return bus * MIX_GEQ_BANDS + band; }
+
+/* The longest output delay in samples at `sample_rate`: MIX_OUT_DELAY_MAX_MS, rounded up. The core clamps
+ * MIX_OP_OUT_DELAY to it; its delay lines hold that much (plus a block) from mixcore_new and
+ * mixcore_set_sample_rate on. */
+static inline uint32_t mix_out_delay_max(uint32_t sample_rate) {
+    return (uint32_t)(((uint64_t)sample_rate * MIX_OUT_DELAY_MAX_MS + 999u) / 1000u);
 }
 
 /* Meter channels: MIX_METER_STAGES blocks of n_inputs (stage s of channel c), then one meter per master
@@ -434,7 +463,8 @@ uint32_t mixcore_read_meters(mixcore_t *core, uint32_t max, float *data, uint32_
 void mixcore_stats(mixcore_t *core, mix_stats_t *out);
 
 /* Control side, while no audio thread runs the core: re-make what is sized or tuned by the sample rate at
- * construction (the FX buses' reverb and delay; their settings come back with the next commands). 0, or -1
+ * construction (the FX buses' reverb and delay, the output delay lines, which start again at 0; their
+ * settings come back with the next commands). 0, or -1
  * for a rate outside 8 kHz…384 kHz or out of memory (the core is then unchanged). Filters, ramps, meters and
  * generators take the rate from the commands the control side posts. */
 int mixcore_set_sample_rate(mixcore_t *core, uint32_t sample_rate);

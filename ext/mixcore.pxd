@@ -84,6 +84,8 @@ cdef extern from "mixcore.h" nogil:
         MIX_OP_GROUP_MAIN
         MIX_OP_PLAY_SOURCE
         MIX_OP_PLAY_LEVEL
+        MIX_OP_GEQ
+        MIX_OP_OUT_DELAY
         MIX_OP_IMMEDIATE
         MIX_CMD_VALUES
         MIX_MF_FIELDS
@@ -113,6 +115,7 @@ cdef extern from "mixcore.h" nogil:
         MIX_INS_COMP
         MIX_CH_INSERTS
         MIX_INS_BUS_EQ
+        MIX_INS_GEQ
         MIX_INS_LIMITER
         MIX_BUS_INSERTS
         MIX_CH_HPF_SECTIONS
@@ -120,6 +123,8 @@ cdef extern from "mixcore.h" nogil:
         MIX_EQ_BANDS
         MIX_CH_FILTERS
         MIX_BUS_FILTERS
+        MIX_GEQ_BANDS
+        MIX_OUT_DELAY_MAX_MS
         MIX_MS_INPUT
         MIX_MS_INSERTS
         MIX_MS_POST
@@ -155,6 +160,8 @@ cdef extern from "mixcore.h" nogil:
     uint32_t mix_bus_filter_slot(uint32_t n_inputs, uint32_t bus, uint32_t band) noexcept
     uint32_t mix_channel_insert_slot(uint32_t channel, uint32_t insert) noexcept
     uint32_t mix_bus_insert_slot(uint32_t n_inputs, uint32_t bus, uint32_t insert) noexcept
+    uint32_t mix_geq_slot(uint32_t bus, uint32_t band) noexcept
+    uint32_t mix_out_delay_max(uint32_t sample_rate) noexcept
     uint32_t mix_channel_meter(uint32_t n_inputs, uint32_t stage, uint32_t channel) noexcept
     uint32_t mix_master_meter(uint32_t n_inputs, uint32_t master) noexcept
     uint32_t mix_gr_index(uint32_t n_inputs, uint32_t kind, uint32_t i) noexcept

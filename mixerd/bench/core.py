@@ -4,11 +4,12 @@ numpy/scipy doing the same in the same process.
 - ``mix``: the plain mix (trim, mute, fader, pan, every send open, bus and main masters) against the
   numpy matrix mix of mixerd.bench.reference (``ReferenceMix``), which is fast: a fair numpy baseline.
 - ``full``: the reference workload — every channel with HPF (24 dB/oct), four EQ bands boosted and cut,
-  gate and compressor; aux buses with EQ and limiter; a reverb and a delay FX bus returning into every
-  aux bus and the main; the main with EQ and limiter; every send open (half the aux sends pre-fader);
-  loudness and true peak metered on every output — against mixerd.bench.reference_full
-  (``ReferenceChain``), the same processing in numpy/scipy and per-sample Python where the algorithm
-  is a per-sample recursion. Only a few blocks of the reference are timed: it is slow.
+  gate and compressor; aux buses with EQ, a graphic EQ rung out (4–6 of its 31 bands cut 3–9 dB) and
+  limiter; a reverb and a delay FX bus returning into every aux bus and the main; the main with EQ,
+  graphic EQ and limiter; every send open (half the aux sends pre-fader); loudness and true peak metered
+  on every output — against mixerd.bench.reference_full (``ReferenceChain``), the same processing in
+  numpy/scipy and per-sample Python where the algorithm is a per-sample recursion. Only a few blocks of the
+  reference are timed: it is slow. The core is also timed with the graphic EQs bypassed: what they add.
 - ``all``: both.
 
 Then a scaling table (full processing, core only) over inputs × aux buses, and the targets for the
@@ -36,6 +37,8 @@ SCALING_BUSES = (4, 8, 16, 32)
 REFERENCE_WORKLOAD = {"inputs": 32, "buses": 16, "stereo_buses": 0, "frames": 64, "rate": 48000}
 TARGET_BUDGET_PERCENT = 5.0  # the reference workload takes less than this share of the real-time budget
 TARGET_SPEEDUP = 30.0  # ... and runs at least this many times faster than numpy/scipy
+TARGET_GEQ_SHARE = 0.25  # the rung-out graphic EQs add at most this share to the core's time
+GEQ_SEED = 31  # the bands the full workload cuts (an rng of its own: the rest of the workload stays as it was)
 
 
 def _int_list(text: str) -> tuple[int, ...]:
@@ -101,10 +104,19 @@ def _eq_not_flat(state: dict, owner: str, rng: np.random.Generator) -> None:
     state[f"{owner}/eq/on"] = True
 
 
+def _rung_out(state: dict, owner: str, rng: np.random.Generator) -> None:
+    """The graphic EQ of ``owner`` in, 4–6 of its bands cut 3–9 dB, as a wedge rung out for feedback."""
+    state[f"{owner}/geq/on"] = True
+    for k in rng.choice(31, size=int(rng.integers(4, 7)), replace=False):
+        state[f"{owner}/geq/{k + 1}/gain"] = -round(float(rng.uniform(3.0, 9.0)), 1)
+
+
 def full_state(layout: Layout, pre_share: float, rng: np.random.Generator) -> dict:
     """The reference workload's settings on ``layout`` (aux buses, then FX buses): every send open as in
     ``bench_state``; every channel with HPF 24 dB/oct, EQ bands boosted and cut, gate and compressor;
-    every bus and the main with EQ and limiter; every FX bus returning into every aux bus and the main."""
+    every bus and the main with EQ and limiter, every aux bus and the main with a graphic EQ rung out
+    (``_rung_out``, from an rng of its own seeded GEQ_SEED); every FX bus returning into every aux bus and
+    the main."""
     state = bench_state(layout, pre_share, rng)
     for c in range(1, layout.n_inputs + 1):
         p = f"ch/{c}/"
@@ -123,7 +135,15 @@ def full_state(layout: Layout, pre_share: float, rng: np.random.Generator) -> di
                     state[f"bus/{b}/return/{a}/level"] = -10.0
     _eq_not_flat(state, "main", rng)
     state["main/limiter/on"] = True
+    ring = np.random.default_rng(GEQ_SEED)
+    for owner in [f"bus/{b}" for b, bus in enumerate(layout.buses, start=1) if bus.is_aux] + ["main"]:
+        _rung_out(state, owner, ring)
     return state
+
+
+def geq_bypassed(state: dict) -> dict:
+    """``state`` with every graphic EQ bypassed (its bands as they were)."""
+    return {a: (False if a.endswith("/geq/on") else v) for a, v in state.items()}
 
 
 def loaded_engine(layout: Layout, state: dict, rate: int) -> Engine:
@@ -205,7 +225,17 @@ def measure_full(inputs: int, buses: int, stereo_buses: int, frames: int, rate: 
     layout = full_layout(inputs, buses, stereo_buses)
     state = full_state(layout, pre, rng)
     block = _noise_block(inputs, frames, rng)
-    core_s, core_blocks = _time_core(loaded_engine(layout, state, rate), block, seconds)
+    # With the graphic EQs in and bypassed, alternately (the machine's pace drifts, other work comes and goes):
+    # the fastest of four runs each.
+    with_geq, without_geq = loaded_engine(layout, state, rate), loaded_engine(layout, geq_bypassed(state), rate)
+    runs: dict[str, list[tuple[float, int]]] = {"in": [], "bypassed": []}
+    for _ in range(4):
+        runs["in"].append(_time_core(with_geq, block, seconds / 4))
+        runs["bypassed"].append(_time_core(without_geq, block, seconds / 8))
+    core_s, core_blocks = min(runs["in"])
+    bypassed_s = min(runs["bypassed"])[0]
+    geq_bands = sum(1 for a, v in state.items() if "/geq/" in a and a.endswith("/gain") and v != 0.0)
+    geq_outputs = sum(1 for a, v in state.items() if a.endswith("/geq/on") and v)
 
     from mixerd.bench.reference_full import ReferenceChain  # scipy: installed with the bench extra
 
@@ -233,6 +263,10 @@ def measure_full(inputs: int, buses: int, stereo_buses: int, frames: int, rate: 
         "numpy_over_core": numpy_s / core_s,
         "max_abs_diff": float(np.abs(core_out - np.concatenate(outputs, axis=1)).max()),
         "compared_blocks": len(outputs),
+        "geq_outputs": geq_outputs, "geq_bands_cut": geq_bands,
+        "core_geq_bypassed_us_per_block": bypassed_s * 1e6,
+        "geq_us_per_block": (core_s - bypassed_s) * 1e6,
+        "geq_share": (core_s - bypassed_s) / bypassed_s,
     }
 
 
@@ -259,6 +293,8 @@ def targets(full: dict) -> dict:
         "budget_met": full["core_budget_percent"] < TARGET_BUDGET_PERCENT,
         "speedup_min": TARGET_SPEEDUP, "numpy_over_core": full["numpy_over_core"],
         "speedup_met": full["numpy_over_core"] >= TARGET_SPEEDUP,
+        "geq_share_max": TARGET_GEQ_SHARE, "geq_share": full["geq_share"],
+        "geq_share_met": full["geq_share"] <= TARGET_GEQ_SHARE,
     }
 
 
@@ -308,7 +344,8 @@ def _print_full(r: dict) -> None:
     print(f"full: {r['inputs']} inputs × {r['buses']} aux buses ({r['stereo_buses']} stereo) + {r['fx_buses']} FX "
           f"buses (reverb, delay), {r['frames']} frames @ {r['rate']} Hz, {r['sends']} sends active "
           f"({r['pre_fader_sends']} pre-fader)")
-    print("      channels: HPF 24 dB/oct, 4 EQ bands, gate, compressor; aux buses and main: EQ, limiter;")
+    print("      channels: HPF 24 dB/oct, 4 EQ bands, gate, compressor; aux buses and main: EQ, graphic EQ")
+    print(f"      ({r['geq_bands_cut']} bands cut on {r['geq_outputs']} graphic EQs), limiter;")
     print("      FX returns into every aux bus and the main; peak, RMS, loudness and true peak on every output")
     print(f"  core : {r['core_us_per_block']:9.2f} µs/block = {r['core_budget_percent']:.2f} % of the "
           f"{r['budget_us']:.1f} µs real-time budget ({r['core_blocks']} blocks)")
@@ -316,6 +353,8 @@ def _print_full(r: dict) -> None:
           f"process ({r['numpy_blocks']} blocks)")
     print(f"  ratio: numpy/core = {r['numpy_over_core']:.1f}×   max |core − numpy| = {r['max_abs_diff']:.2e} "
           f"over {r['compared_blocks']} blocks")
+    print(f"  GEQ  : {r['geq_us_per_block']:+9.2f} µs/block = {100 * r['geq_share']:+.1f} % on the core's "
+          f"{r['core_geq_bypassed_us_per_block']:.2f} µs/block with the graphic EQs bypassed")
     print()
 
 
@@ -341,3 +380,5 @@ def _print_targets(t: dict, full: dict) -> None:
           f"— {verdict(t['budget_met'])}")
     print(f"  at least {t['speedup_min']:g}× faster than numpy/scipy: {t['numpy_over_core']:.0f}× "
           f"— {verdict(t['speedup_met'])}")
+    print(f"  graphic EQs add at most {100 * t['geq_share_max']:g} % to the core's time: "
+          f"{100 * t['geq_share']:+.1f} % — {verdict(t['geq_share_met'])}")

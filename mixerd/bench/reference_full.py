@@ -23,8 +23,8 @@ Signal flow (mixcore.h), per channel, bus and the main:
     aux bus  Σ pre or post · send level (· send pan gains on a stereo bus)
     FX bus   mono Σ of its sends → reverb or delay → stereo → EQ → fader/mute/balance → limiter
              → returns into the main and every aux bus (a mono aux gets ½ (L + R) · return level)
-    aux bus, main: sum (+ FX returns) → EQ → fader/mute/balance → limiter → output
-             → [meter out: peak, mean square, K-weighted mean square, true peak]
+    aux bus, main: sum (+ FX returns) → EQ → graphic EQ → fader/mute/balance → limiter → output delay
+             → output → [meter out: peak, mean square, K-weighted mean square, true peak]
 
 Not modelled: ramps and crossfades (compare once gains, filters and insert switches have settled; the
 compressor's makeup slew *is* modelled, it is part of the compressor) and signal generators (a state
@@ -90,6 +90,12 @@ class Cascade:
         for k, (b, a) in enumerate(self.sections):
             x, self.state[k] = signal.lfilter(b, a, x, zi=self.state[k])
         return x
+
+
+def geq_cascade(state: Mapping[str, Any], owner: str, fs: float) -> Cascade:
+    """The graphic EQ of ``owner`` ("bus/2", "main"): its bands that are not flat (a flat band is the identity)."""
+    bands = [filters.geq_band(k, state[f"{owner}/geq/{k}/gain"], fs) for k in range(1, filters.GEQ_BANDS + 1)]
+    return Cascade([c for c in bands if c != filters.IDENTITY])
 
 
 def eq_cascade(state: Mapping[str, Any], owner: str, fs: float) -> Cascade:
@@ -415,7 +421,9 @@ class Strip:
 
 
 class Bus:
-    """An aux bus, an FX bus or the main after its sum: (effect →) EQ → fader/mute/balance → limiter."""
+    """An aux bus, an FX bus or the main after its sum: (effect →) EQ → graphic EQ (aux buses and the main)
+    → fader/mute/balance → limiter → output delay (aux buses and the main: a whole number of samples,
+    round(ms · rate / 1000))."""
 
     def __init__(self, state: Mapping[str, Any], owner: str, width: int, fs: float, effect: str | None = None):
         self.owner, self.width = owner, width
@@ -427,6 +435,9 @@ class Bus:
         elif effect is not None:
             raise ValueError(f"{owner}/fx/type: unknown effect {effect!r}")
         self.eq = [eq_cascade(state, owner, fs) for _ in range(width)] if state[f"{owner}/eq/on"] else None
+        self.geq = [geq_cascade(state, owner, fs) for _ in range(width)] if state.get(f"{owner}/geq/on") else None
+        delay = ms_to_samples(state.get(f"{owner}/delay", 0.0), fs)
+        self.delay = np.zeros((width, delay)) if delay else None  # the last `delay` samples, not out yet
         gain = 0.0 if state[f"{owner}/mute"] else db_to_gain(state[f"{owner}/fader"])
         sides = balance_gains(state[f"{owner}/balance"]) if width == 2 else (1.0,)
         self.master = np.array([gain * s for s in sides])
@@ -439,10 +450,15 @@ class Bus:
             x = self.effect.run(x[0])
         if self.eq:
             x = np.stack([eq.run(side) for eq, side in zip(self.eq, x)])
+        if self.geq:
+            x = np.stack([geq.run(side) for geq, side in zip(self.geq, x)])
         x = x * self.master[:, None]
         gr = 0.0
         if self.limiter:
             x, gr = self.limiter.run(x)
+        if self.delay is not None:
+            line = np.concatenate([self.delay, x], axis=1)
+            x, self.delay = line[:, :x.shape[1]], line[:, x.shape[1]:]
         return x, gr
 
 

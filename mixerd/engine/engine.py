@@ -330,7 +330,8 @@ def command_ring_size(layout: Layout) -> int:
     ring and live changes still fit behind it), at least 8192 slots, a power of two."""
     rows = sum(b.in_width for b in layout.buses)
     per_channel = 18 + 2 * rows  # trim, level, pan, order, inserts, filters, dynamics; pre+post per send row
-    per_bus = 12 + layout.n_buses + 1  # master, inserts, EQ, limiter, effects; returns
+    # master, inserts, EQ, graphic EQ, limiter, output delay, effects; returns
+    per_bus = 14 + _core.GEQ_BANDS + layout.n_buses + 1
     total = layout.n_inputs * per_channel + (layout.n_buses + 1) * per_bus + 5 * layout.generators + 4
     size = 8192
     while size < 2 * total:

@@ -26,7 +26,7 @@ from mixerd.model.routing import CLOSED_DB, channel_level, send_level_db, talkba
 # sizes all come from the core (mixcore.h through _core); tests/engine/test_core_contract.py holds them
 # together with the model's choices and with real audio.
 CH_INSERTS = {"hpf": _core.INS_HPF, "eq": _core.INS_EQ, "gate": _core.INS_GATE, "dyn": _core.INS_COMP}
-BUS_INSERTS = {"eq": _core.INS_BUS_EQ, "limiter": _core.INS_LIMITER}
+BUS_INSERTS = {"eq": _core.INS_BUS_EQ, "geq": _core.INS_GEQ, "limiter": _core.INS_LIMITER}
 CH_FILTERS, BUS_FILTERS = _core.CH_FILTERS, _core.BUS_FILTERS
 ORDERS = {"eq>dyn": _core.ORDER_EQ_DYN, "dyn>eq": _core.ORDER_DYN_EQ}
 FX_KINDS = {"reverb": _core.FX_REVERB, "delay": _core.FX_DELAY}
@@ -107,6 +107,7 @@ class CommandMap:
             "return": self._return, "moreme": self._moreme, "gen_level": self._gen_level, "gen_freq": self._gen_freq,
             "gen_target": self._gen_target, "gen_mod": self._gen_mod, "gen_kind": self._gen_kind,
             "solo": self._solo, "group_main": self._group_main, "talkback": self._talkback,
+            "geq": self._geq_band, "out_delay": self._out_delay,
         }
 
     def all_commands(self, state: Mapping[str, Any]) -> list[Command]:
@@ -212,6 +213,17 @@ class CommandMap:
         coefs = filters.design(s[p + "type"], s[p + "freq"], s[p + "gain"], s[p + "q"], self.sample_rate)
         section = (_core.CH_EQ_FIRST if owner.startswith("ch/") else 0) + i - 1
         return [cmd(_core.OP_BIQUAD, self._filter_index(owner, section), *coefs)]
+
+    def _geq_band(self, s, u):
+        """One band of an aux bus's or the main's graphic EQ (both sides)."""
+        _, owner, k = u
+        coefs = filters.geq_band(k, s[f"{owner}/geq/{k}/gain"], self.sample_rate)
+        return [cmd(_core.OP_GEQ, _core.geq_slot(self.layout.n_buses, self._bus_slot(owner), k - 1), *coefs)]
+
+    def _out_delay(self, s, u):
+        """An aux bus's or the main's output delay in whole samples (sample-accurate: round(ms · rate / 1000))."""
+        samples = min(round(s[f"{u[1]}/delay"] * self.sample_rate / 1000), _core.out_delay_max(self.sample_rate))
+        return [cmd(_core.OP_OUT_DELAY, self._bus_slot(u[1]), samples)]
 
     def _gate(self, s, u):
         p = f"{u[1]}/gate/"

@@ -33,6 +33,10 @@ EQ_TYPES = ("low-shelf", "peaking", "high-shelf", "low-cut", "high-cut")
 #: Band defaults (type, Hz, Q): a flat four-band EQ laid out the way consoles ship it.
 EQ_DEFAULTS = (("low-shelf", 100.0, 0.7), ("peaking", 500.0, 1.0), ("peaking", 2500.0, 1.0),
                ("high-shelf", 8000.0, 0.7))
+#: The graphic EQ's bands by their ISO 266 nominal centres (Hz), band 1 first: 31 bands a third of an octave
+#: apart (designed at the exact IEC 61260 centres: mixerd/engine/dsp/filters.py geq_band).
+GEQ_FREQS = (20, 25, 31.5, 40, 50, 63, 80, 100, 125, 160, 200, 250, 315, 400, 500, 630, 800, 1000, 1250, 1600,
+             2000, 2500, 3150, 4000, 5000, 6300, 8000, 10000, 12500, 16000, 20000)
 ORDERS = ("eq>dyn", "dyn>eq")
 SOLO_MODES = ("pfl", "afl")
 GEN_TYPES = ("sine", "pink", "white")
@@ -46,7 +50,7 @@ TALKBACK_BUTTONS = 2
 #: (``"{n}"`` → 3) or ``"{owner}"`` (the address's owner: ``ch/3``, ``bus/2``, ``main``).
 DRIVES = ("trim", "level", "group", "pan", "hpf", "eq", "insert", "gate", "comp", "order", "send", "master",
           "limiter", "fx_kind", "reverb", "delay", "return", "moreme", "gen_level", "gen_freq", "gen_target",
-          "gen_mod", "gen_kind", "solo", "group_main", "talkback")
+          "gen_mod", "gen_kind", "solo", "group_main", "talkback", "geq", "out_delay")
 OWNER = "{owner}"
 
 
@@ -154,6 +158,28 @@ def limiter_rows(prefix: str, what: str, on: bool | Callable[[Layout, Indices], 
         number(f"{prefix}/limiter/release", "ms", 100.0, f"{what} limiter release time", 5.0, 2000.0,
                drives=("limiter", OWNER)),
     )
+
+
+def _hz(freq: float) -> str:
+    return f"{freq / 1000:g} kHz" if freq >= 1000 else f"{freq:g} Hz"
+
+
+def geq_rows(prefix: str, what: str, **kw: Any) -> tuple[Row, ...]:
+    """A 31-band graphic EQ under ``prefix`` (``bus/{b}`` or ``main``): after the EQ, before the fader and the
+    limiter; one gain per ISO third-octave band, each band's row naming its frequency."""
+    return (
+        switch(f"{prefix}/geq/on", f"{what} graphic EQ in (31 third-octave bands after the EQ; false: bypassed)",
+               False, drives=("insert", OWNER, "geq"), **kw),
+        *(level(f"{prefix}/geq/{k}/gain", f"{what} graphic EQ band {k} ({_hz(freq)}) gain",
+                lo=-15.0, hi=15.0, note=None, drives=("geq", OWNER, k), **kw)
+          for k, freq in enumerate(GEQ_FREQS, start=1)),
+    )
+
+
+def out_delay_row(prefix: str, what: str, **kw: Any) -> Row:
+    """The output delay under ``prefix``: the last thing before the output port (time alignment)."""
+    return number(f"{prefix}/delay", "ms", 0.0, f"{what} output delay, the last thing before the output (time "
+                  "alignment to the PA; sample-accurate)", 0.0, 100.0, drives=("out_delay", OWNER), **kw)
 
 
 def _stereo_bus(layout: Layout, idx: Indices) -> bool:
@@ -269,7 +295,9 @@ ROWS: tuple[Row, ...] = (
     level("bus/{b}/moreme", "\"more me\": raises the mix's own channels by this much", lo=0.0, hi=12.0,
           note=None, when=_aux_bus, drives=("moreme", "{b}")),
     *eq_rows("bus/{b}", "bus"),
+    *geq_rows("bus/{b}", "mix", when=_aux_bus),
     *limiter_rows("bus/{b}", "bus", lambda layout, idx: layout.buses[idx["b"] - 1].is_aux),
+    out_delay_row("bus/{b}", "mix", when=_aux_bus),
     switch("bus/{b}/main", "group bus assigned to the main mix", True, when=_group_bus, drives=("group_main", "{b}")),
     Row("bus/{b}/fx/type", "string", "string", lambda layout, idx: layout.buses[idx["b"] - 1].effect,
         "effect of the FX bus", choices=lambda layout: FX_EFFECTS, when=_fx_bus, drives=("fx_kind", "{b}")),
@@ -290,7 +318,9 @@ ROWS: tuple[Row, ...] = (
     switch("main/mute", "main mix output mute", False, drives=("master", 0)),
     pan("main/balance", "main mix left/right balance", drives=("master", 0)),
     *eq_rows("main", "main"),
+    *geq_rows("main", "main"),
     *limiter_rows("main", "main", True),
+    out_delay_row("main", "main"),
     # the solo bus: the engineer's listen output
     choice("solo/mode", SOLO_MODES, "pfl", "channel solo taps: pfl (after the inserts, before mute and fader) "
            "or afl (after the fader, panned)", scene=False, drives=SOLO),
@@ -306,6 +336,17 @@ ROWS: tuple[Row, ...] = (
     switch("talkback/{t}/to/{b}", "the talk button talks to this aux mix", False, when=_aux_bus, drives=TALKBACK),
     switch("talkback/{t}/to/main", "the talk button talks to the main mix", False, drives=TALKBACK),
     switch("talkback/{t}/on", "talking (the button held or latched)", False, scene=False, drives=TALKBACK),
+    # ringing out: the feedback finder listens to the mixes being rung out (the engineer drives them into feedback
+    # on purpose: every peak that stays is a howl) or, watching, to every mix always (a howl is a peak that stays
+    # and grows), names each howl as a problem and offers a notch; auto notches it at once
+    switch("bus/{b}/ringout", "ringing out this mix: the feedback finder names every peak that stays put",
+           False, scene=False, when=_aux_bus),
+    switch("main/ringout", "ringing out the main: the feedback finder names every peak that stays put", False,
+           scene=False),
+    switch("feedback/watch", "the feedback finder listens to every aux mix and the main always (a howl: a peak "
+           "that stays put and grows)", False),
+    switch("feedback/auto", "every howl the feedback finder names is notched at once on its mix's EQ (one undo "
+           "step each)", False),
     # groups
     name("dca/{d}/name", "DCA group name", lambda layout, idx: f"DCA {idx['d']}"),
     level("dca/{d}/fader", "DCA fader: offsets every member channel's fader", lo=-90.0, hi=10.0,

@@ -24,6 +24,9 @@ def test_bench_prints_its_figures(bench, bench_text):
     assert len(re.findall(r"^\s+[24](\s+[\d.]+ µs\s+[\d.]+ %){2}\s*$", table, re.M)) == 2
     assert re.search(r"real-time budget: [\d.]+ % — (met|NOT met)", text)
     assert re.search(r"faster than numpy/scipy: \d+× — (met|NOT met)", text)
+    assert re.search(r"GEQ  :\s+[+-][\d.]+ µs/block = [+-][\d.]+ % on the core's [\d.]+ µs/block with the graphic "
+                     r"EQs bypassed", text)
+    assert re.search(r"graphic EQs add at most 25 % to the core's time: [+-][\d.]+ % — (met|NOT met)", text)
 
 
 def test_bench_full_workload_reports_every_figure(bench):
@@ -45,3 +48,10 @@ def test_bench_full_workload_reports_every_figure(bench):
     assert targets["numpy_over_core"] == full["numpy_over_core"]
     assert targets["budget_met"] == (full["core_budget_percent"] < 5)
     assert targets["speedup_met"] == (full["numpy_over_core"] >= 30)
+    # The graphic EQs (2 aux buses and the main, 4–6 bands cut each): timed in and bypassed.
+    assert full["geq_outputs"] == 3 and 12 <= full["geq_bands_cut"] <= 18
+    assert full["core_geq_bypassed_us_per_block"] > 0
+    assert full["geq_us_per_block"] == pytest.approx(full["core_us_per_block"] - full["core_geq_bypassed_us_per_block"])
+    assert full["geq_share"] == pytest.approx(full["geq_us_per_block"] / full["core_geq_bypassed_us_per_block"])
+    assert targets["geq_share_max"] == 0.25 and targets["geq_share"] == full["geq_share"]
+    assert targets["geq_share_met"] == (full["geq_share"] <= 0.25)

@@ -1,8 +1,9 @@
 """The C core against the numpy/scipy reference of the whole processing (mixerd.bench.reference_full).
 
 A small mixer with every insert in use and nothing flat: 4 channels (HPF, 4 EQ bands, gate, compressor,
-both insert orders), a mono and a stereo aux bus with EQ and limiter, a reverb and a delay FX bus
-returning into the main and both aux buses, the main with EQ, balance and limiter. The engine is
+both insert orders), a mono and a stereo aux bus with EQ, graphic EQ (a few bands cut, as when ringing
+out), limiter and output delay, a reverb and a delay FX bus returning into the main and both aux buses, the
+main with EQ, graphic EQ, balance, limiter and output delay. The engine is
 loaded at once (no ramps), so core and reference start from the same state and must agree from the
 first sample: every output, and every meter frame the core publishes (peak, mean square, K-weighted
 mean square, true peak, gain reductions).
@@ -63,6 +64,14 @@ def full_state(order: str, variant: int) -> dict:
         s[f"bus/{b}/limiter/on"] = True
         s[f"bus/{b}/limiter/threshold"] = -18.0
         s[f"bus/{b}/fader"] = float(rng.uniform(-3, 3))
+    for owner in ("bus/1", "bus/2", "main"):  # ringing out: a few bands cut (variant 1: one boosted too)
+        s[f"{owner}/geq/on"] = True
+        for k in rng.choice(31, size=5, replace=False):
+            s[f"{owner}/geq/{k + 1}/gain"] = float(-rng.uniform(3, 9))
+        if variant == 1:
+            s[f"{owner}/geq/{int(rng.integers(1, 32))}/gain"] = 6.0
+    # Output delays: not whole blocks, and (variant 1) up to the longest.
+    s.update({"bus/1/delay": 7.3, "main/delay": 2.5} if variant == 0 else {"bus/2/delay": 100.0, "main/delay": 0.02})
     s["bus/2/balance"] = 30.0
     s[f"bus/{REVERB}/balance"] = -20.0
     s.update({f"bus/{REVERB}/fx/size": 70.0, f"bus/{REVERB}/fx/damping": 40.0, f"bus/{REVERB}/fx/width": 80.0,

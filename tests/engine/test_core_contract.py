@@ -19,7 +19,7 @@ import pytest
 
 from mixerd import _core
 from mixerd.engine import mapping
-from mixerd.engine.dsp import dynamics, fx
+from mixerd.engine.dsp import dynamics, filters, fx
 from mixerd.engine.mapping import CommandMap, bus_shapes
 from mixerd.model import table
 from mixerd.model.layout import BUS_KINDS, FX_EFFECTS, BusLayout, Layout
@@ -67,11 +67,19 @@ def test_name_tables_are_the_cores_values():
     assert mapping.CH_INSERTS == {"hpf": _core.INS_HPF, "eq": _core.INS_EQ, "gate": _core.INS_GATE,
                                   "dyn": _core.INS_COMP}
     _enum(mapping.CH_INSERTS, _core.N_CH_INSERTS)
-    assert mapping.BUS_INSERTS == {"eq": _core.INS_BUS_EQ, "limiter": _core.INS_LIMITER}
+    assert mapping.BUS_INSERTS == {"eq": _core.INS_BUS_EQ, "geq": _core.INS_GEQ, "limiter": _core.INS_LIMITER}
     _enum(mapping.BUS_INSERTS, _core.N_BUS_INSERTS)
+    assert tuple(mapping.BUS_INSERTS) == ("eq", "geq", "limiter")  # slot order is signal order
     assert (mapping.CH_FILTERS, mapping.BUS_FILTERS) == (_core.CH_FILTERS, _core.BUS_FILTERS)
     assert _core.CH_FILTERS == _core.CH_HPF_SECTIONS + _core.EQ_BANDS == _core.CH_EQ_FIRST + _core.EQ_BANDS
     assert _core.BUS_FILTERS == _core.EQ_BANDS == table.EQ_BANDS
+    # The graphic EQ: the core's band count is the model's and the design's; the nominal centres the user sees
+    # are the ISO roundings of the exact ones the bands are designed at.
+    assert _core.GEQ_BANDS == len(table.GEQ_FREQS) == filters.GEQ_BANDS == 31
+    for k, nominal in enumerate(table.GEQ_FREQS, start=1):
+        assert filters.geq_centre(k) == pytest.approx(nominal, rel=0.015), k
+    assert _core.OUT_DELAY_MAX_MS == 100
+    assert [_core.out_delay_max(r) for r in (44100, 48000, 96000, 8001)] == [4410, 4800, 9600, 801]
 
 
 def test_every_insert_and_name_table_entry_is_an_address():
@@ -80,6 +88,12 @@ def test_every_insert_and_name_table_entry_is_an_address():
         assert f"ch/1/{key}/on" in tree
     for key in mapping.BUS_INSERTS:
         assert f"bus/1/{key}/on" in tree and f"main/{key}/on" in tree
+    # Only the buses that leave by a port (aux buses and the main) have a graphic EQ and an output delay.
+    for b, (kind, _) in enumerate(SHAPES, start=1):
+        aux = kind == _core.BUS_AUX
+        assert (f"bus/{b}/geq/on" in tree) is aux and (f"bus/{b}/geq/31/gain" in tree) is aux
+        assert (f"bus/{b}/delay" in tree) is aux
+    assert "main/geq/1/gain" in tree and "main/delay" in tree and "bus/1/geq/32/gain" not in tree
     assert tree.spec("ch/1/order").choices == tuple(mapping.ORDERS)
 
 
@@ -107,7 +121,9 @@ def test_helpers_refuse_what_is_out_of_range():
                  lambda: _core.send_row(SHAPES, N_BUS + 1),
                  lambda: _core.master_index(SHAPES, N_BUS + 1),
                  lambda: _core.return_index(N_BUS, N_BUS, 0),
-                 lambda: _core.send_index(N_IN, 0, N_IN)):
+                 lambda: _core.send_index(N_IN, 0, N_IN),
+                 lambda: _core.geq_slot(N_BUS, N_BUS + 1, 0),
+                 lambda: _core.geq_slot(N_BUS, 0, _core.GEQ_BANDS)):
         with pytest.raises(ValueError):
             call()
 
@@ -375,6 +391,7 @@ def all_buses_in(core):
         post(core, _core.OP_SEND_POST, _core.send_index(N_IN, row, 1), 1.0)
     for b in range(N_BUS + 1):
         post(core, _core.OP_INSERT, _core.bus_insert_slot(N_IN, b, _core.INS_BUS_EQ), 1.0)
+        post(core, _core.OP_INSERT, _core.bus_insert_slot(N_IN, b, _core.INS_GEQ), 1.0)
     return tone(1)
 
 
@@ -407,6 +424,57 @@ def test_a_bus_filter_slot_filters_that_bus(b, band):
     assert changed_ports == set(ports(b))
     for o in ports(b):
         np.testing.assert_allclose(out[o], 0.5 * out0[o], rtol=1e-6, atol=1e-9)
+
+
+def has_port(b):
+    """Aux buses and the main leave by a port: only they have a graphic EQ and an output delay."""
+    return b == MAIN or SHAPES[b][0] == _core.BUS_AUX
+
+
+@pytest.mark.parametrize("band", [0, 17, _core.GEQ_BANDS - 1])
+@pytest.mark.parametrize("b", range(N_BUS + 1), ids=[f"bus{b}" for b in range(N_BUS)] + ["main"])
+def test_a_geq_slot_filters_that_bus(b, band):
+    """A graphic EQ band at the slot geq_slot names halves that bus's output (both sides); an FX or group bus
+    has no graphic EQ, so its slots change nothing."""
+    base = new_core()
+    peak0, _, _, out0 = run(base, all_buses_in(base))
+    core = new_core()
+    x = all_buses_in(core)
+    post(core, _core.OP_GEQ, _core.geq_slot(N_BUS, b, band), *HALF)
+    peak, _, _, out = run(core, x)
+    ml = core.meter_layout()
+    changed = {int(m) for m in np.flatnonzero(peak != peak0)}
+    if not has_port(b):
+        assert not changed and np.array_equal(out, out0)
+        return
+    assert changed == bus_meters(ml, b)
+    for m in bus_meters(ml, b):
+        assert peak[m] == pytest.approx(0.5 * peak0[m], rel=1e-6)
+    assert {int(o) for o in np.flatnonzero(np.any(out != out0, axis=1))} == set(ports(b))
+    for o in ports(b):
+        np.testing.assert_allclose(out[o], 0.5 * out0[o], rtol=1e-6, atol=1e-9)
+    # The graphic EQ's bypass slot takes it out again.
+    post(core, _core.OP_INSERT, _core.bus_insert_slot(N_IN, b, _core.INS_GEQ), 0.0)
+    np.testing.assert_array_equal(run(core, x)[3][ports(b)], run(base, x)[3][ports(b)])
+
+
+@pytest.mark.parametrize("b", range(N_BUS + 1), ids=[f"bus{b}" for b in range(N_BUS)] + ["main"])
+def test_an_out_delay_index_delays_that_bus(b):
+    """OP_OUT_DELAY at bus b (the main: main_bus) delays exactly that bus's ports by the samples asked; an FX
+    or group bus has no output delay."""
+    base = new_core()
+    _, _, _, out0 = run(base, all_buses_in(base))
+    core = new_core()
+    x = all_buses_in(core)
+    post(core, _core.OP_OUT_DELAY, b, 100)
+    _, _, _, out = run(core, x)
+    if not has_port(b):
+        assert np.array_equal(out, out0)
+        return
+    assert {int(o) for o in np.flatnonzero(np.any(out != out0, axis=1))} == set(ports(b))
+    for o in ports(b):
+        assert not out[o, :100].any()
+        np.testing.assert_array_equal(out[o, 100:], out0[o, :-100])
 
 
 @pytest.mark.parametrize("b", range(N_BUS + 1), ids=[f"bus{b}" for b in range(N_BUS)] + ["main"])
@@ -484,6 +552,14 @@ CASES = [
       for b in range(1, N_BUS + 1)],
     ({"main/fader": -12.0}, ("main", "solo")),
     ({"main/eq/2/gain": -12.0}, ("main", "solo")),
+    # the graphic EQ (band 11: 200 Hz) of the aux buses and the main; bypassed or flat it changes nothing
+    *[({f"bus/{b}/geq/on": True, f"bus/{b}/geq/11/gain": -12.0}, (f"bus/{b}",)) for b in (1, 2)],
+    ({"main/geq/on": True, "main/geq/11/gain": -12.0}, ("main", "solo")),
+    ({"bus/1/geq/11/gain": -12.0}, ()),
+    ({"bus/2/geq/on": True}, ()),
+    # the output delay: the port, its meter and the solo bus (which carries the main) start later
+    *[({f"bus/{b}/delay": 20.0}, (f"bus/{b}",)) for b in (1, 2)],
+    ({"main/delay": 20.0}, ("main", "solo")),
     ({"main/limiter/on": True, "main/limiter/threshold": -30.0}, ("main", "solo")),
     ({"bus/3/return/main/level": 0.0}, ("main", "solo")),
     ({"bus/3/return/1/level": 0.0}, ("bus/1",)),

@@ -267,7 +267,7 @@ def test_balance_only_on_stereo_outputs(tree):
     assert "bus/3/balance" in tree and "bus/4/balance" in tree  # FX buses return in stereo
     e = reject(tree, "bus/1/balance", 0)  # mono aux
     assert e.code == "unknown_address"
-    assert e.allowed == "bus/1/{name|color|fader|mute|solo|moreme|eq/…|limiter/…}"
+    assert e.allowed == "bus/1/{name|color|fader|mute|solo|moreme|eq/…|geq/…|limiter/…|delay|ringout}"
     assert "ch/1/balance" not in tree
 
 

@@ -24,6 +24,7 @@ def tree(layout):
 
 EQ = ["eq/on"] + [f"eq/{i}/{p}" for i in (1, 2, 3, 4) for p in ("type", "freq", "gain", "q")]
 LIMITER = ["limiter/on", "limiter/threshold", "limiter/release"]
+GEQ = ["geq/on"] + [f"geq/{k}/gain" for k in range(1, 32)]  # aux buses and the main
 CHANNEL = ["name", "color", "trim", "polarity", "hpf/on", "hpf/freq", "hpf/slope", *EQ,
            "gate/on", "gate/threshold", "gate/range", "gate/attack", "gate/hold", "gate/release",
            "dyn/on", "dyn/threshold", "dyn/ratio", "dyn/knee", "dyn/attack", "dyn/release", "dyn/makeup",
@@ -53,15 +54,18 @@ def expected_addresses(n_inputs, buses, generators):
         expected |= {f"bus/{b}/{p}" for p in ["name", "color", "fader", "mute", "solo", *EQ, *LIMITER]}
         if kind != "fx":
             expected.add(f"bus/{b}/moreme")
+            expected |= {f"bus/{b}/{p}" for p in [*GEQ, "delay"]}
         if kind != "mono":
             expected.add(f"bus/{b}/balance")
         if kind == "fx":
             expected |= {f"bus/{b}/{p}" for p in FX}
             expected.add(f"bus/{b}/return/main/level")
             expected |= {f"bus/{b}/return/{a}/level" for a in aux}
-    expected |= {f"main/{p}" for p in ["fader", "mute", "balance", *EQ, *LIMITER]}
+    expected |= {f"main/{p}" for p in ["fader", "mute", "balance", *EQ, *GEQ, *LIMITER, "delay"]}
     expected |= {"solo/mode", "solo/level"}
-    expected |= {"talkback/source", "talkback/level", "talkback/dim"}
+    expected |= {"talkback/source", "talkback/level", "talkback/dim", "feedback/watch", "feedback/auto",
+                 "main/ringout"}
+    expected |= {f"bus/{b}/ringout" for b in aux}
     for t in (1, 2):
         expected |= {f"talkback/{t}/{p}" for p in ("name", "to/main", "on")}
         expected |= {f"talkback/{t}/to/{b}" for b in aux}
@@ -76,11 +80,12 @@ def test_every_address_of_the_milestone_exists(tree):
     expected = expected_addresses(3, ["mono", "stereo"], 4)
     assert set(tree.addresses()) == expected
     # 3 strips of 43, 7 send fields + 2 "me" + 8 DCA + 6 mute-group memberships; 2 buses of 25 plus
-    # "more me", plus one balance; main 23; solo 2; talkback 3 + 2 buttons of 3 + 2 mixes each; 8 DCAs of 3, 6
-    # mute groups of 2; 4 generators of 6
+    # "more me", a graphic EQ (32), an output delay and ring-out, plus one balance; main 23 + 33 + ring-out; solo 2;
+    # talkback 3 + 2 buttons of 3 + 2 mixes each; the feedback finder 2; 8 DCAs of 3, 6 mute groups of 2;
+    # 4 generators of 6
     assert len(CHANNEL) == 43 and len(EQ) == 17
-    assert len(tree) == len(expected) == (3 * (43 + 7 + 2 + 8 + 6) + 2 * 26 + 1 + 23 + 2 + 3 + 2 * (3 + 2)
-                                          + 8 * 3 + 6 * 2 + 4 * 6)
+    assert len(tree) == len(expected) == (3 * (43 + 7 + 2 + 8 + 6) + 2 * (26 + 33 + 1) + 1 + 23 + 33 + 1 + 2 + 3
+                                          + 2 * (3 + 2) + 2 + 8 * 3 + 6 * 2 + 4 * 6)
 
 
 def test_every_address_with_fx_buses_exists(layout):
@@ -111,10 +116,11 @@ def test_addresses_are_grouped_per_channel_then_buses_main_generators(tree):
     assert addresses[len(strip) + 9:len(strip) + 9 + len(groups)] == groups
     assert addresses[len(strip) + 9 + len(groups)] == "ch/2/name"
     families = [a.split("/")[0] for a in addresses]
-    assert families == sorted(families, key=["ch", "bus", "main", "solo", "talkback", "dca", "mutegroup",
-                                             "gen"].index)
+    assert families == sorted(families, key=["ch", "bus", "main", "solo", "talkback", "feedback", "dca",
+                                             "mutegroup", "gen"].index)
     main = [a for a in addresses if a.startswith("main/")]
-    assert main == ["main/fader", "main/mute", "main/balance", *(f"main/{p}" for p in EQ + LIMITER)]
+    assert main == ["main/fader", "main/mute", "main/balance", *(f"main/{p}" for p in EQ + GEQ + LIMITER),
+                    "main/delay", "main/ringout"]
     assert [a for a in addresses if a.startswith("gen/1/")] == [
         "gen/1/on", "gen/1/type", "gen/1/freq", "gen/1/level", "gen/1/target", "gen/1/mod"]
 
@@ -204,7 +210,7 @@ def test_expand_patterns(tree):
     assert tree.expand("ch/*/mute") == ["ch/1/mute", "ch/2/mute", "ch/3/mute"]
     assert tree.expand("ch/{n}/send/{b}/pan") == ["ch/1/send/2/pan", "ch/2/send/2/pan", "ch/3/send/2/pan"]
     assert tree.expand("bus/2/*") == ["bus/2/name", "bus/2/color", "bus/2/fader", "bus/2/mute", "bus/2/solo",
-                                       "bus/2/balance", "bus/2/moreme"]
+                                       "bus/2/balance", "bus/2/moreme", "bus/2/delay", "bus/2/ringout"]
     assert tree.expand("ch/2/eq/*/gain") == [f"ch/2/eq/{i}/gain" for i in (1, 2, 3, 4)]
     assert tree.expand("main/limiter/*") == ["main/limiter/on", "main/limiter/threshold", "main/limiter/release"]
     assert tree.expand("main/fader") == ["main/fader"]

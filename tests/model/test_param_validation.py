@@ -174,7 +174,7 @@ def test_send_pan_on_a_mono_bus_is_unknown(tree):
 
 def test_nonsense_address_lists_families(tree):
     e = reject(tree, "zzzzzz", 0)
-    assert e.allowed == "{ch/…|bus/…|main/…|solo/…|talkback/…|dca/…|mutegroup/…|gen/…}"
+    assert e.allowed == "{ch/…|bus/…|main/…|solo/…|talkback/…|feedback/…|dca/…|mutegroup/…|gen/…}"
     assert "look like" in e.message
 
 
