@@ -47,6 +47,20 @@ def connected(ws) -> tuple[dict, dict]:
     return hello, state
 
 
+def test_a_client_that_asks_gets_the_state_gzip_compressed(client, control):
+    import gzip
+
+    control.set_many({"ch/1/name": "Vox", "ch/2/fader": -7.5}, "rest")
+    with client.websocket_connect(WS) as plain:
+        _, state = connected(plain)
+    with client.websocket_connect(WS + "?compress=gzip") as ws:
+        assert ws.receive_json()["type"] == "hello"
+        raw = ws.receive()
+    assert raw.get("bytes") is not None and raw["bytes"][:2] == b"\x1f\x8b"  # not a meter frame (they start with 1)
+    assert json.loads(gzip.decompress(raw["bytes"])) == state
+    assert len(raw["bytes"]) < len(json.dumps(state)) / 5
+
+
 def test_hello_and_the_full_state_on_connect(client, control):
     control.set_many({"ch/1/name": "Vox", "ch/2/fader": -7.5}, "rest")
     with client.websocket_connect(WS) as ws:

@@ -1,7 +1,7 @@
 // mixerd web app: who is using it (admin, a musician's mix link, a viewer link: kept in the store), which view
 // the address asks for, and the one live connection every view reads from and writes through.
 //
-// Routes (hash):  #/mix/B  My mix · #/console[/scenes|/history|/groups|/generators|/ch/N|/bus/B|/main][?focus=address]  Console (admin)
+// Routes (hash):  #/mix/B  My mix · #/console[/scenes|/history|/groups|/generators|/talkback|/ch/N|/bus/B|/main][?focus=address]  Console (admin)
 //                 #/flow[/ch/N|/bus/B|/main]  Signal flow · #/problems  Problems · #/links  Links (admin) · #/login
 //                 #/view[/ch/N|/bus/B|/main][?focus=address] · #/view/mix/B  read-only
 // ?focus= brings one control into view and focus (a signal-flow fix links there).
@@ -14,13 +14,17 @@ import { ICONS } from "./icons.js";
 import { MeterRouter } from "./meters.js";
 import { store } from "./store.js";
 import { toast } from "./toast.js";
-import * as consoleView from "./views/console.js";
-import * as flowView from "./views/flow.js";
-import * as linksView from "./views/links.js";
-import * as loginView from "./views/login.js";
-import * as mixView from "./views/mymix.js";
-import * as problemsView from "./views/problems.js";
-import * as recorderView from "./views/recorder.js";
+
+/** The views, each loaded when first shown: a musician's phone opening a mix link loads My mix, not the console. */
+const VIEWS = {
+  console: () => import("./views/console.js"),
+  flow: () => import("./views/flow.js"),
+  links: () => import("./views/links.js"),
+  login: () => import("./views/login.js"),
+  mix: () => import("./views/mymix.js"),
+  problems: () => import("./views/problems.js"),
+  recorder: () => import("./views/recorder.js"),
+};
 
 const conn = new Connection();
 const meters = new MeterRouter(conn);
@@ -36,6 +40,7 @@ const problemsBadge = el("a", { id: "problems", class: "problems", hidden: true 
 indicator.before(problemsBadge);
 let unmount = null;
 let mounted = null; // key of the mounted view
+let shown = 0; // how many times a view was shown: a view module that loads after the next was shown is not mounted
 
 // -- routes ----------------------------------------------------------------------------------------
 
@@ -48,7 +53,9 @@ export function parseRoute(hash) {
   switch (head) {
     case "mix": return { name: "mix", bus: Number(rest[0]) || null };
     case "console":
-      if (["scenes", "history", "groups", "generators"].includes(rest[0])) return { name: "console", tab: rest[0] };
+      if (["scenes", "history", "groups", "generators", "talkback"].includes(rest[0])) {
+        return { name: "console", tab: rest[0], focus: query.get("focus") };
+      }
       return { name: "console", tab: "mixer", select: strip(rest), focus: query.get("focus") };
     case "view":
       if (rest[0] === "mix") return { name: "view-mix", bus: Number(rest[1]) || null };
@@ -117,19 +124,29 @@ function render() {
   if (needsData && !(conn.everOnline && store.factsLoaded)) { show("loading", () => mountLoading()); return; }
   show(key, () => {
     switch (route.name) {
-      case "login": return loginView.mount(view, ctx, { next: route.next || "#/console" });
-      case "mix": return mixView.mount(view, ctx, { bus: route.bus });
-      case "view-mix": return mixView.mount(view, ctx, { bus: route.bus, readOnly: true });
-      case "console": return focused(consoleView.mount(view, ctx, { tab: route.tab, select: route.select || "ch/1" }), route.focus);
+      case "login": return lazy("login", (v) => v.mount(view, ctx, { next: route.next || "#/console" }));
+      case "mix": return lazy("mix", (v) => v.mount(view, ctx, { bus: route.bus }));
+      case "view-mix": return lazy("mix", (v) => v.mount(view, ctx, { bus: route.bus, readOnly: true }));
+      case "console":
+        return lazy("console", (v) => focused(v.mount(view, ctx, { tab: route.tab, select: route.select || "ch/1" }),
+          route.focus));
       case "view":
-        return focused(consoleView.mount(view, ctx, { tab: "mixer", select: route.select || "ch/1", readOnly: true }), route.focus);
-      case "flow": return flowView.mount(view, ctx, { owner: route.owner });
-      case "links": return linksView.mount(view, ctx);
-      case "recorder": return recorderView.mount(view, ctx);
-      case "problems": return problemsView.mount(view, ctx);
+        return lazy("console", (v) => focused(v.mount(view, ctx, { tab: "mixer", select: route.select || "ch/1",
+          readOnly: true }), route.focus));
+      case "flow": return lazy("flow", (v) => v.mount(view, ctx, { owner: route.owner }));
+      case "links": return lazy("links", (v) => v.mount(view, ctx));
+      case "recorder": return lazy("recorder", (v) => v.mount(view, ctx));
+      case "problems": return lazy("problems", (v) => v.mount(view, ctx));
       default: return () => {};
     }
   });
+}
+
+/** Mounts view module `name` with `mount` once it is loaded — unless another view was shown meanwhile. Resolves
+ *  to the view's unmount function (or null when it was not mounted). */
+function lazy(name, mount) {
+  const mine = shown;
+  return VIEWS[name]().then((module) => (mine === shown ? mount(module) : null));
 }
 
 function show(key, mountFn) {
@@ -139,7 +156,15 @@ function show(key, mountFn) {
   view.replaceChildren();
   view.dataset.view = key.startsWith("{") ? JSON.parse(key).name : key;
   mounted = key;
-  unmount = mountFn() || (() => {});
+  const mine = ++shown;
+  const result = mountFn();
+  if (result && typeof result.then === "function") {
+    unmount = () => {}; // until the view's module has loaded and mounted it
+    result.then((fn) => { if (mine === shown) unmount = fn || (() => {}); },
+      (error) => { if (mine === shown) toast(`The view could not be loaded: ${error.message || error}`, "error"); });
+  } else {
+    unmount = result || (() => {});
+  }
   window.scrollTo(0, 0);
 }
 
