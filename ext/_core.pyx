@@ -15,7 +15,13 @@ codes (``OP_*``), the enums (insert slots ``INS_*``, filter geometry ``CH_FILTER
 functions the core uses to build and decode those indices.
 ``Core.meter_layout()`` describes one meter frame. tests/engine/test_core_contract.py checks both
 sides against real audio.
+
+Tap rings carry audio out of the core to a thread on the control side: ``Core.record()`` (a ``Take`` for
+the disk thread) and ``Core.analyse()`` (an ``Analysis`` for the RTA and the feedback finder), each with
+its own taps (``TAP_*``), both attached at once if need be.
 """
+
+from collections import deque
 
 from libc.stdint cimport int32_t, uint32_t, uint64_t, uintptr_t
 from libc.stdlib cimport free, malloc
@@ -116,10 +122,16 @@ MF_MS = MIX_MF_MS
 MF_CLIPS = MIX_MF_CLIPS
 MF_KMS = MIX_MF_KMS
 MF_TP = MIX_MF_TP
-# The recorder's taps (Core.record): a channel raw or after its trim, a side of a bus or the main.
+# The taps of the tap rings (Core.record, Core.analyse): a channel raw, after its trim, between its EQ and its
+# dynamics, after its inserts (before mute and fader), after its fader; a side of a bus or the main as it leaves;
+# a side of the solo bus.
 TAP_RAW = MIX_TAP_RAW
 TAP_TRIM = MIX_TAP_TRIM
+TAP_INSERT1 = MIX_TAP_INSERT1
+TAP_INSERTS = MIX_TAP_INSERTS
+TAP_POST = MIX_TAP_POST
 TAP_BUS = MIX_TAP_BUS
+TAP_SOLO = MIX_TAP_SOLO
 N_TAP_KINDS = MIX_TAP_KINDS
 GR_GATE = MIX_GR_GATE
 GR_COMP = MIX_GR_COMP
@@ -132,6 +144,9 @@ METER_STAGE_NAMES = tuple(name for _, name in sorted(
     ((MIX_MS_INPUT, "input"), (MIX_MS_INSERTS, "inserts"), (MIX_MS_POST, "post"), (MIX_MS_INSERT1, "insert1"))))
 METER_FIELD_NAMES = tuple(name for _, name in sorted(
     ((MIX_MF_PEAK, "peak"), (MIX_MF_MS, "ms"), (MIX_MF_CLIPS, "clips"), (MIX_MF_KMS, "kms"), (MIX_MF_TP, "tp"))))
+# The tap that carries what a channel meter stage measures, by stage name.
+METER_STAGE_TAPS = {"input": MIX_TAP_TRIM, "inserts": MIX_TAP_INSERTS, "post": MIX_TAP_POST,
+                    "insert1": MIX_TAP_INSERT1}
 GR_KIND_NAMES = tuple(name for _, name in sorted(
     ((MIX_GR_GATE, "gate"), (MIX_GR_COMP, "comp"), (MIX_GR_LIMITER, "limiter"))))
 
@@ -285,6 +300,7 @@ cdef class Take:
     cdef mix_rec_t *r
     cdef bint _leaked  # detached while the audio thread never left it: not freed (see Core.stop_recording)
     cdef readonly uint32_t n_tracks, capacity
+    cdef readonly tuple taps  # ((kind, index, side), ...): track t carries taps[t]
 
     def __dealloc__(self):
         if self.r != NULL and not self._leaked:
@@ -321,6 +337,16 @@ cdef class Take:
         return self.r.lost
 
     @property
+    def drops(self):
+        """Blocks lost so far (each whole: ``lost`` frames in all)."""
+        return self.r.drops
+
+    @property
+    def leaked(self):
+        """Detached while the audio thread never left the period it was mixing into it: never freed."""
+        return self._leaked
+
+    @property
     def queued(self):
         """Frames in the ring not read yet (of ``capacity``): how far behind the disk is."""
         cdef uint64_t tail = self.r.tail
@@ -335,6 +361,31 @@ cdef class Take:
     def lost_at_end(self):
         """Frames lost after the last gap published: silence the take ends with (read it once stopped)."""
         return self.r.pending
+
+
+cdef class Analysis(Take):
+    """The analysis ring (``Core.analyse``): what its taps carry, for the RTA and the feedback finder, read by one
+    thread. Lossy by design: a block the reader has no room for is dropped whole and counted (``lost`` frames,
+    ``drops`` blocks), never waited for. ``read()`` takes the gaps with the data, so a reader that never asks for
+    them never stalls the ring; ``gaps()`` gives those taken since it last asked (the newest 64), each before the
+    data written at its position."""
+
+    cdef object _gaps
+
+    def __cinit__(self):
+        self._gaps = deque(maxlen=MIX_REC_GAPS)
+
+    def read(self, uint32_t max_frames=65536):
+        """``(data, at)`` as ``Take.read``; the gaps up to the end of it wait in ``gaps()``."""
+        out = Take.read(self, max_frames)
+        self._gaps.extend(Take.gaps(self))
+        return out
+
+    def gaps(self):
+        """``[(at, frames), ...]``: the gaps ``read()`` came across since the last call, oldest first."""
+        out = list(self._gaps)
+        self._gaps.clear()
+        return out
 
 
 cdef class Playback:
@@ -403,6 +454,7 @@ cdef class Core:
     cdef uint64_t _busy_us_before, _timed_before  # the callback time of earlier JACK bindings
     cdef uint64_t _xruns_before  # the xruns earlier JACK bindings counted
     cdef Take _take  # the take being recorded
+    cdef Analysis _analysis  # the analysis ring fed
     cdef Playback _playback  # the take being played back
 
     def __cinit__(self, uint32_t n_inputs, buses, uint32_t n_generators=4, *, uint32_t sample_rate=48000,
@@ -473,21 +525,76 @@ cdef class Core:
         if self.binding != NULL:
             mix_jack_binding_free(self.binding)
         if self.c != NULL:
-            mixcore_detach_rec(self.c)  # a take's ring is its Take's to free
+            mixcore_detach_ring(self.c, MIX_RING_REC)  # a take's ring is its Take's to free
+            mixcore_detach_ring(self.c, MIX_RING_ANA)  # and the analysis ring its Analysis's
             mixcore_detach_play(self.c)  # and a playback's its Playback's
             mixcore_free(self.c)
 
     def record(self, taps, uint32_t capacity):
-        """Start recording ``taps`` — ``(TAP_RAW | TAP_TRIM, channel, 0)`` or ``(TAP_BUS, bus, side)`` (bus
-        ``n_buses``: the main) — into a ring of ``capacity`` frames a track (a power of two, at least
-        ``max_frames``); from the next block on, every block goes in whole or (ring full) is lost and counted.
-        Returns the ``Take`` to read it from. ValueError for a tap this core has not, a channel taken twice
-        the same way, a bad capacity, or a take already running."""
+        """Start recording ``taps`` — ``(TAP_RAW | TAP_TRIM | TAP_INSERT1 | TAP_INSERTS | TAP_POST, channel, 0)``,
+        ``(TAP_BUS, bus, side)`` (bus ``n_buses``: the main) or ``(TAP_SOLO, 0, side)`` — into a ring of
+        ``capacity`` frames a track (a power of two, at least ``max_frames``); from the next block on, every block
+        goes in whole or (ring full) is lost and counted. Returns the ``Take`` to read it from. ValueError for a tap
+        this core has not, a channel taken twice at one point, a bad capacity, or a take already running."""
         if self._take is not None:
             raise ValueError("a take is being recorded already: stop it first")
-        taps = [tuple(int(v) for v in tap) for tap in taps]
+        take = Take.__new__(Take)
+        self._attach(take, MIX_RING_REC, taps, capacity, "a take records", "record")
+        self._take = take
+        return take
+
+    def stop_recording(self, double wait=1.0):
+        """Stop feeding the take (what is in its ring stays readable); returns it, or None if none runs. A block
+        the audio thread is mixing into it is waited for up to ``wait`` seconds; one that never ends (the
+        thread stopped for good) leaves the ring to it, never freed."""
+        take, self._take = self._take, None
+        if take is None:
+            return None
+        mixcore_detach_ring(self.c, MIX_RING_REC)
+        take._leaked = not self._period_over(wait)
+        return take
+
+    @property
+    def recording(self):
+        """The take being recorded, or None."""
+        return self._take
+
+    def analyse(self, taps, uint32_t capacity):
+        """Start feeding ``taps`` (as ``record()`` takes them) into the analysis ring, beside any take being
+        recorded: a ring of ``capacity`` frames a track (a power of two, at least ``max_frames``) that the audio
+        thread fills from the next block on, dropping (and counting) a block its reader has no room for. Returns the
+        ``Analysis`` to read. ValueError for a tap this core has not, a channel taken twice at one point, a bad
+        capacity, or an analysis already fed (``stop_analysing()`` first: then attach the new one)."""
+        if self._analysis is not None:
+            raise ValueError("an analysis ring is fed already: stop it first")
+        ring = Analysis.__new__(Analysis)
+        self._attach(ring, MIX_RING_ANA, taps, capacity, "an analysis takes", "analyse")
+        self._analysis = ring
+        return ring
+
+    def stop_analysing(self, double wait=1.0):
+        """Stop feeding the analysis ring (what is in it stays readable); returns it, or None if none is fed. A
+        block the audio thread is mixing into it is waited for up to ``wait`` seconds; one that never ends (the
+        thread stopped for good) leaves the ring to it, never freed (``leaked``)."""
+        ring, self._analysis = self._analysis, None
+        if ring is None:
+            return None
+        mixcore_detach_ring(self.c, MIX_RING_ANA)
+        ring._leaked = not self._period_over(wait)
+        return ring
+
+    @property
+    def analysing(self):
+        """The analysis ring fed, or None."""
+        return self._analysis
+
+    cdef _attach(self, Take ring, uint32_t which, taps, uint32_t capacity, str takes, str verb):
+        """Make ``ring``'s C ring for ``taps`` and attach it as ring ``which`` (none is attached there)."""
+        taps = tuple(tuple(int(v) for v in tap) for tap in taps)
         if not taps:
-            raise ValueError("a take records at least one tap")
+            raise ValueError(f"{takes} at least one tap")
+        if any(len(tap) != 3 for tap in taps):
+            raise ValueError("a tap is (kind, index, side)")
         cdef mix_tap_t *ct = <mix_tap_t *>malloc(len(taps) * sizeof(mix_tap_t))
         if ct == NULL:
             raise MemoryError()
@@ -501,32 +608,14 @@ cdef class Core:
         finally:
             free(ct)
         if r == NULL:
-            raise ValueError(f"cannot record these taps into {capacity} frames: every tap a channel of "
-                             f"{self.n_inputs} (raw or trim, each at most once) or a side of a bus or the main, "
-                             f"the capacity a power of two ≥ {self.max_frames}")
-        cdef Take take = Take.__new__(Take)
-        take.r = r
-        take.n_tracks = len(taps)
-        take.capacity = capacity
-        mixcore_attach_rec(self.c, r)  # none is attached: _take is None
-        self._take = take
-        return take
-
-    def stop_recording(self, double wait=1.0):
-        """Stop feeding the take (what is in its ring stays readable); returns it, or None if none runs. A block
-        the audio thread is mixing into it is waited for up to ``wait`` seconds; one that never ends (the
-        thread stopped for good) leaves the ring to it, never freed."""
-        take, self._take = self._take, None
-        if take is None:
-            return None
-        mixcore_detach_rec(self.c)
-        take._leaked = not self._period_over(wait)
-        return take
-
-    @property
-    def recording(self):
-        """The take being recorded, or None."""
-        return self._take
+            raise ValueError(f"cannot {verb} these taps into {capacity} frames: every tap a channel of "
+                             f"{self.n_inputs} (each at most once at each point), a side of a bus or the main, or "
+                             f"a side of the solo bus (index 0); the capacity a power of two ≥ {self.max_frames}")
+        ring.r = r
+        ring.n_tracks = len(taps)
+        ring.capacity = capacity
+        ring.taps = taps
+        mixcore_attach_ring(self.c, which, r)  # none is attached there: the caller checked
 
     def play(self, channels, uint32_t capacity):
         """Play a take into ``channels`` (0-based, track t into channels[t]) from a ring of ``capacity`` frames a
@@ -575,9 +664,10 @@ cdef class Core:
         cdef double deadline = _monotonic() + wait
         cdef timespec pause
         cdef bint over = True
+        cdef uint64_t mark = 0
         pause.tv_sec, pause.tv_nsec = 0, 200000
         with nogil:
-            while mixcore_rec_busy(self.c):
+            while not mixcore_rec_released(self.c, &mark):
                 if _monotonic() > deadline:
                     over = False
                     break

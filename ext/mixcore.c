@@ -582,6 +582,101 @@ static void run_filters(mix_biquad_t *f, uint32_t count, float *x, uint32_t n, i
 
 enum { UNIT_FILTERS, UNIT_GATE, UNIT_COMP };
 
+/* ---- the tap rings (audio thread; their other side is in mixrec.c) --------------------------------
+ * The recorder's take and the analysis ring, alike: at the start of a block each attached ring either takes the
+ * block whole or drops it; the channel taps are copied where the channel's meters read (tap_channel), the bus
+ * and solo taps at the block's end (taps_end), then the block is published to the ring's reader. */
+
+/* Does this block go into `rec`? Only whole: when the reader has not made room, the block is dropped (counted;
+ * a gap published before the next block written, so a reader keeps its timeline). */
+static void ring_begin(mixcore_t *core, mix_rec_t *rec, uint32_t n) {
+    if (!atomic_load_explicit(&rec->started, memory_order_relaxed)) {
+        rec->start_frame = core->block_frame;
+        atomic_store_explicit(&rec->started, 1, memory_order_release);
+    }
+    const uint64_t head = atomic_load_explicit(&rec->head, memory_order_relaxed);
+    const uint64_t tail = atomic_load_explicit(&rec->tail, memory_order_acquire);  /* the reader is done there */
+    int room = rec->capacity - (head - tail) >= n;
+    if (room && rec->pending) {
+        const uint32_t gap = atomic_load_explicit(&rec->gap_head, memory_order_relaxed);
+        if (gap - atomic_load_explicit(&rec->gap_tail, memory_order_acquire) < MIX_REC_GAPS) {
+            rec->gaps[gap % MIX_REC_GAPS] = (mix_rec_gap_t){.at = head, .frames = rec->pending};
+            atomic_store_explicit(&rec->gap_head, gap + 1, memory_order_release);
+            rec->pending = 0;
+        } else {
+            room = 0;  /* no room to say where the gap is: keep dropping until there is */
+        }
+    }
+    rec->writing = (uint32_t)room;
+    if (!room) {
+        rec->pending += n;
+        atomic_fetch_add_explicit(&rec->lost, n, memory_order_relaxed);
+        atomic_fetch_add_explicit(&rec->drops, 1, memory_order_relaxed);
+    }
+}
+
+/* Which rings take this block (core->taking; at most MIX_RINGS). */
+static void taps_begin(mixcore_t *core, uint32_t n) {
+    core->n_taking = 0;
+    for (uint32_t r = 0; r < MIX_RINGS; r++) {
+        mix_rec_t *rec = core->rings_now[r];
+        core->taking[r] = NULL;
+        if (!rec) continue;
+        ring_begin(core, rec, n);
+        if (rec->writing) {
+            core->taking[r] = rec;
+            core->n_taking++;
+        }
+    }
+}
+
+/* Track `track`'s frames of this block (at the ring's head, wrapping at its end); x NULL: silence. */
+static inline void rec_put(mix_rec_t *rec, int32_t track, const float *x, uint32_t n) {
+    const uint32_t at = (uint32_t)(atomic_load_explicit(&rec->head, memory_order_relaxed) & (rec->capacity - 1));
+    const uint32_t first = n < rec->capacity - at ? n : rec->capacity - at;
+    float *dst = rec->data + (size_t)track * rec->capacity;
+    if (x) {
+        memcpy(dst + at, x, first * sizeof(float));
+        memcpy(dst, x + first, (n - first) * sizeof(float));
+    } else {
+        memset(dst + at, 0, first * sizeof(float));
+        memset(dst, 0, (n - first) * sizeof(float));
+    }
+}
+
+/* Channel c's block at channel tap point `kind` (x NULL: silence), into every ring taking the block that taps
+ * it there. Nothing attached: one test. */
+static inline void tap_channel(mixcore_t *core, uint32_t kind, uint32_t c, const float *x, uint32_t n) {
+    if (!core->n_taking) return;
+    for (uint32_t r = 0; r < MIX_RINGS; r++) {
+        mix_rec_t *rec = core->taking[r];
+        if (!rec) continue;
+        const int32_t track = rec->chan_tap[(size_t)kind * core->n_inputs + c];
+        if (track >= 0) rec_put(rec, track, x, n);
+    }
+}
+
+/* The buses', the main's and the solo's taps, as they leave; then the block is the reader's (release: the
+ * data before the head that says it is there). */
+static void taps_end(mixcore_t *core, float *const *out, uint32_t n) {
+    for (uint32_t r = 0; core->n_taking && r < MIX_RINGS; r++) {
+        mix_rec_t *rec = core->taking[r];
+        if (!rec) continue;
+        for (uint32_t t = 0; rec->n_bus_taps && t < rec->n_taps; t++) {
+            const mix_tap_t *tap = &rec->taps[t];
+            if (tap->kind == MIX_TAP_BUS) {
+                const mix_bus_t *bus =
+                    tap->index == mix_main_bus(core->n_buses) ? &core->main : &core->buses[tap->index];
+                rec_put(rec, (int32_t)t, bus->buf[tap->side], n);
+            } else if (tap->kind == MIX_TAP_SOLO) {
+                rec_put(rec, (int32_t)t, out[core->solo.first_port + tap->side], n);  /* after the solo level */
+            }
+        }
+        const uint64_t head = atomic_load_explicit(&rec->head, memory_order_relaxed);
+        atomic_store_explicit(&rec->head, head + n, memory_order_release);
+    }
+}
+
 /* One channel insert (HPF or EQ: a run of filters; or the gate or the compressor) with its bypass. */
 static void channel_insert(mixcore_t *core, uint32_t c, uint32_t which, float *x, uint32_t n) {
     mix_strip_t *s = &core->strips[c];
@@ -627,11 +722,15 @@ static void run_strip_inserts(mixcore_t *core, uint32_t c, float *x, uint32_t n)
     }
     /* [meter insert1]: between the two insert blocks, so the trace can tell which one clips. */
     const uint32_t between = mix_channel_meter(core->n_inputs, MIX_MS_INSERT1, c);
-    if (s->order == MIX_ORDER_EQ_DYN) meter_block(core, between, x, n);
+    if (s->order == MIX_ORDER_EQ_DYN) {
+        meter_block(core, between, x, n);
+        tap_channel(core, MIX_TAP_INSERT1, c, x, n);
+    }
     channel_insert(core, c, MIX_INS_GATE, x, n);
     channel_insert(core, c, MIX_INS_COMP, x, n);
     if (s->order == MIX_ORDER_DYN_EQ) {
         meter_block(core, between, x, n);
+        tap_channel(core, MIX_TAP_INSERT1, c, x, n);
         channel_insert(core, c, MIX_INS_EQ, x, n);
     }
     float g0, g1;
@@ -732,60 +831,6 @@ static void solo_tap(mixcore_t *core, mix_ramp_t *r, const float *l, const float
 
 /* ---- the block ------------------------------------------------------------------------------ */
 
-/* ---- the recorder's taps (audio thread; the ring's other side is in mixrec.c) ------------------ */
-
-/* Does this block go into the take's ring? Only whole: when the disk thread has not made room, the block is
- * lost (counted; a gap published before the next block written, so the files keep their timeline). */
-static void rec_begin(mixcore_t *core, uint32_t n) {
-    mix_rec_t *rec = core->rec_now;
-    if (!rec) return;
-    if (!atomic_load_explicit(&rec->started, memory_order_relaxed)) {
-        rec->start_frame = core->block_frame;
-        atomic_store_explicit(&rec->started, 1, memory_order_release);
-    }
-    const uint64_t head = atomic_load_explicit(&rec->head, memory_order_relaxed);
-    const uint64_t tail = atomic_load_explicit(&rec->tail, memory_order_acquire);
-    int room = rec->capacity - (head - tail) >= n;
-    if (room && rec->pending) {
-        const uint32_t gap = atomic_load_explicit(&rec->gap_head, memory_order_relaxed);
-        if (gap - atomic_load_explicit(&rec->gap_tail, memory_order_acquire) < MIX_REC_GAPS) {
-            rec->gaps[gap % MIX_REC_GAPS] = (mix_rec_gap_t){.at = head, .frames = rec->pending};
-            atomic_store_explicit(&rec->gap_head, gap + 1, memory_order_release);
-            rec->pending = 0;
-        } else {
-            room = 0;  /* no room to say where the gap is: keep losing until there is */
-        }
-    }
-    rec->writing = (uint32_t)room;
-    if (!room) {
-        rec->pending += n;
-        atomic_fetch_add_explicit(&rec->lost, n, memory_order_relaxed);
-    }
-}
-
-/* Track `track`'s frames of this block (at the ring's head, wrapping at its end). */
-static inline void rec_put(mix_rec_t *rec, int32_t track, const float *x, uint32_t n) {
-    const uint32_t at = (uint32_t)(atomic_load_explicit(&rec->head, memory_order_relaxed) & (rec->capacity - 1));
-    const uint32_t first = n < rec->capacity - at ? n : rec->capacity - at;
-    float *dst = rec->data + (size_t)track * rec->capacity;
-    memcpy(dst + at, x, first * sizeof(float));
-    memcpy(dst, x + first, (n - first) * sizeof(float));
-}
-
-/* The buses' taps, as they leave, then the block is the disk thread's. */
-static void rec_end(mixcore_t *core, uint32_t n) {
-    mix_rec_t *rec = core->rec_now;
-    if (!rec || !rec->writing) return;
-    for (uint32_t t = 0; t < rec->n_taps; t++) {
-        const mix_tap_t *tap = &rec->taps[t];
-        if (tap->kind != MIX_TAP_BUS) continue;
-        const mix_bus_t *bus = tap->index == mix_main_bus(core->n_buses) ? &core->main : &core->buses[tap->index];
-        rec_put(rec, (int32_t)t, bus->buf[tap->side], n);
-    }
-    const uint64_t head = atomic_load_explicit(&rec->head, memory_order_relaxed);
-    atomic_store_explicit(&rec->head, head + n, memory_order_release);
-}
-
 /* ---- the player (audio thread; its ring's other side is in mixrec.c) ------------------------------ */
 
 /* How much of the take played back this block takes: a whole block; after the take's end what is left of it (the
@@ -847,7 +892,7 @@ void mixcore_process(mixcore_t *core, const float *const *in, float *const *out,
     /* Busy before looking (seq_cst both): a control side that detached the take and then sees 0 knows this
      * thread either did not get it or is done with it. */
     atomic_store(&core->rec_busy, 1u);
-    core->rec_now = atomic_load(&core->rec);
+    for (uint32_t r = 0; r < MIX_RINGS; r++) core->rings_now[r] = atomic_load(&core->rings[r]);
     core->play_now = atomic_load(&core->play);
     core->block_frame = atomic_load_explicit(&core->frames, memory_order_relaxed);
 
@@ -868,7 +913,8 @@ void mixcore_process(mixcore_t *core, const float *const *in, float *const *out,
             core->block_frame += slice;
         }
     }
-    core->rec_now = NULL;
+    for (uint32_t r = 0; r < MIX_RINGS; r++) core->rings_now[r] = core->taking[r] = NULL;
+    core->n_taking = 0;
     core->play_now = NULL;
     atomic_store_explicit(&core->rec_busy, 0u, memory_order_release);
     atomic_fetch_add_explicit(&core->frames, n, memory_order_relaxed);
@@ -892,8 +938,7 @@ static void process_block(mixcore_t *core, const float *const *in, float *const 
     memset(solo->buf[0], 0, (size_t)n * sizeof(float));
     memset(solo->buf[1], 0, (size_t)n * sizeof(float));
 
-    rec_begin(core, n);
-    mix_rec_t *rec = core->rec_now && core->rec_now->writing ? core->rec_now : NULL;
+    taps_begin(core, n);
     play_begin(core, n);
     float l0, l1;
     ramp_block(&core->play_level, n, &l0, &l1);
@@ -902,7 +947,7 @@ static void process_block(mixcore_t *core, const float *const *in, float *const 
     for (uint32_t c = 0; c < n_in; c++) {
         float *pre = core->pre + (size_t)c * stride;
         const float *src = in[c];
-        if (rec && rec->raw_tap[c] >= 0) rec_put(rec, rec->raw_tap[c], src, n);
+        tap_channel(core, MIX_TAP_RAW, c, src, n);
         /* Virtual soundcheck: the take played back replaces the input here, before the trim, so the strip and
          * every mix hear it as they would the band. */
         if (!ramp_is_zero(&core->play_source[c])) {
@@ -923,11 +968,12 @@ static void process_block(mixcore_t *core, const float *const *in, float *const 
         ramp_block(&core->trim[c], n, &g0, &g1);
         if (src == pre) gain_inplace(pre, g0, g1, n);
         else gain_copy(pre, src, g0, g1, n);
-        if (rec && rec->trim_tap[c] >= 0) rec_put(rec, rec->trim_tap[c], pre, n);
         meter_block(core, mix_channel_meter(n_in, MIX_MS_INPUT, c), pre, n);
+        tap_channel(core, MIX_TAP_TRIM, c, pre, n);
 
         run_strip_inserts(core, c, pre, n);
         meter_block(core, mix_channel_meter(n_in, MIX_MS_INSERTS, c), pre, n);
+        tap_channel(core, MIX_TAP_INSERTS, c, pre, n);
         /* PFL listens here, before the mute: the engineer can check a muted mic before opening it. */
         solo_tap(core, &core->solo_pfl[c], pre, pre, n);
 
@@ -941,11 +987,13 @@ static void process_block(mixcore_t *core, const float *const *in, float *const 
         ramp_block(&core->fader[c], n, &g0, &g1);
         if (muted || (g0 == 0.0f && g1 == 0.0f)) {
             core->post_silent[c] = 1;
+            tap_channel(core, MIX_TAP_POST, c, NULL, n);  /* the post buffer is stale: the meter saw silence */
         } else {
             float *post = core->post + (size_t)c * stride;
             gain_copy(post, pre, g0, g1, n);
             core->post_silent[c] = 0;
             meter_block(core, mix_channel_meter(n_in, MIX_MS_POST, c), post, n);
+            tap_channel(core, MIX_TAP_POST, c, post, n);
         }
     }
 
@@ -1056,7 +1104,7 @@ static void process_block(mixcore_t *core, const float *const *in, float *const 
         meter_block(core, solo->first_meter + side, port, n);
     }
 
-    rec_end(core, n);
+    taps_end(core, out, n);
     play_end(core, n);
     core->acc_frames += n;
     if (core->acc_frames >= core->meter_interval) publish_meters(core, cycle);
@@ -1088,7 +1136,7 @@ static void bus_free(mix_bus_t *bus) {
 
 void mixcore_free(mixcore_t *core) {
     if (!core) return;
-    mixrec_free(atomic_load(&core->rec));  /* no audio thread runs the core now */
+    for (uint32_t r = 0; r < MIX_RINGS; r++) mixrec_free(atomic_load(&core->rings[r]));  /* no audio thread now */
     mixplay_free(atomic_load(&core->play));
     for (uint32_t b = 0; core->buses && b < core->n_buses; b++) bus_free(&core->buses[b]);
     bus_free(&core->main);

@@ -17,12 +17,14 @@
  *   aux buses and main: sum (+ FX returns, + generators) -> EQ -> graphic EQ -> fader/mute/balance
  *            -> limiter -> output delay -> output port -> [meter out: peak, RMS, clips, K-weighted power,
  *            true peak]
- *            The output meter (and the solo bus and the recorder, which take the mix as it leaves) come
+ *            The output meter (and the solo bus and the tap rings, which take the mix as it leaves) come
  *            after the delay: they measure the very samples the port carries.
  *   solo bus (the engineer's listen output, stereo, last two ports):
  *            sum of PFL taps (after the inserts, before mute and fader), AFL taps (post-fader, panned)
  *            and whole bus or main outputs -> level -> output port -> [meter out]
  *            The control side feeds it the main while nothing is soloed.
+ *   tap rings (the recorder's take, the analysis ring): a copy of what a meter point measures (or of a channel's
+ *            raw input), a track per tap, written beside the meter (see MIX_TAP_*).
  * Pre/post is not a flag looked up per sample: a send lives in the pre or the post matrix (the other
  * entry is ramped to zero), so switching is a click-free crossfade and the lookup is O(1).
  */
@@ -210,18 +212,49 @@ typedef struct {
     mix_delay_t *delay;
 } mix_bus_t;
 
-/* The recorder's taps (audio -> disk): what a take records, copied every block into one ring that a disk thread
- * empties. A channel is taken raw (the port's input as it came) or after its trim (polarity and gain: what the
- * strip works on); a bus, FX bus, group bus or the main as it leaves, each side its own track. */
-enum { MIX_TAP_RAW = 0, MIX_TAP_TRIM = 1, MIX_TAP_BUS = 2, MIX_TAP_KINDS = 3 };
+/* Tap rings (audio -> a reader thread): what some taps carried, copied every block into a ring that a thread on
+ * the control side empties. Two rings can be attached at once, each with its own taps and reader (MIX_RING_*):
+ * the recorder's take (a disk thread) and the analysis ring (the RTA and the feedback finder). The audio thread
+ * treats them alike and never waits for a reader: a block goes into a ring whole, or (the reader behind, the
+ * ring full) is dropped and counted. A tap is one mono track:
+ *   MIX_TAP_RAW      channel `index`: the port's input as it came
+ *   MIX_TAP_TRIM     channel `index` after its trim (polarity and gain: what the strip works on) [meter input]
+ *   MIX_TAP_INSERT1  channel `index` between its EQ and its dynamics, in their order [meter insert1]
+ *   MIX_TAP_INSERTS  channel `index` after its inserts, before mute and fader [meter inserts]
+ *   MIX_TAP_POST     channel `index` after its mute and fader (silence while closed) [meter post]
+ *   MIX_TAP_BUS      side `side` of bus `index` (mix_main_bus(n_buses) = the main) as it leaves [meter out]
+ *   MIX_TAP_SOLO     side `side` of the solo bus (index 0) as its port carries it [meter out]
+ * Each takes exactly the samples its meter measures. A channel tap's side is 0.
+ * Ordering, per ring (single producer, single reader): the audio thread writes a block's data, then publishes it
+ * with a release store of `head`; the reader loads `head` with acquire, copies, then frees the room with a release
+ * store of `tail`, which the audio thread loads with acquire before it writes there again. Attaching and
+ * detaching: mixcore_attach_ring / mixcore_detach_ring, rec_busy and mixcore_rec_released below. */
+enum {
+    MIX_TAP_RAW = 0,
+    MIX_TAP_TRIM = 1,
+    MIX_TAP_BUS = 2,
+    MIX_TAP_INSERT1 = 3,
+    MIX_TAP_INSERTS = 4,
+    MIX_TAP_POST = 5,
+    MIX_TAP_SOLO = 6,
+    MIX_TAP_KINDS = 7
+};
+/* The rings a core feeds (mixcore_attach_ring). */
+enum { MIX_RING_REC = 0, MIX_RING_ANA = 1, MIX_RINGS = 2 };
+
+/* Does a tap of this kind take a channel (1) or a side of a bus or the solo (0)? */
+static inline int mix_tap_is_channel(uint32_t kind) {
+    return kind == MIX_TAP_RAW || kind == MIX_TAP_TRIM || kind == MIX_TAP_INSERT1 || kind == MIX_TAP_INSERTS ||
+           kind == MIX_TAP_POST;
+}
 
 typedef struct {
     uint32_t kind;   /* MIX_TAP_* */
-    uint32_t index;  /* channel, or bus (mix_main_bus(n_buses) = the main) */
+    uint32_t index;  /* channel, or bus (mix_main_bus(n_buses) = the main); 0 for the solo bus */
     uint32_t side;   /* a bus's side (0, 1); 0 for a channel */
 } mix_tap_t;
 
-/* Frames the disk thread did not take in time: none was written at position `at` of the ring's data; the
+/* Frames the reader did not take in time: none was written at position `at` of the ring's data; the
  * timeline has `frames` of silence there. */
 typedef struct {
     uint64_t at;
@@ -230,20 +263,22 @@ typedef struct {
 
 #define MIX_REC_GAPS 64u
 
+/* One tap ring (the recorder's or the analysis ring: the same type, see MIX_RING_*). */
 typedef struct {
     uint32_t n_taps;
     uint32_t capacity;        /* frames per track, a power of two */
     mix_tap_t *taps;          /* [n_taps] */
-    int32_t *raw_tap;         /* [n_inputs] the track taking channel c raw, -1 none */
-    int32_t *trim_tap;        /* [n_inputs] the track taking channel c after its trim, -1 none */
+    int32_t *chan_tap;        /* [MIX_TAP_KINDS][n_inputs] the track taking channel c at a channel kind, -1 none */
+    uint32_t n_bus_taps;      /* taps of MIX_TAP_BUS and MIX_TAP_SOLO (written at the block's end) */
     float *data;              /* [n_taps][capacity] */
     _Atomic uint64_t head;    /* frames written (audio thread) */
-    _Atomic uint64_t tail;    /* frames taken (disk thread) */
+    _Atomic uint64_t tail;    /* frames taken (reader) */
     mix_rec_gap_t gaps[MIX_REC_GAPS];
     _Atomic uint32_t gap_head, gap_tail;
-    _Atomic uint64_t lost;    /* frames the disk did not take in time, in all */
+    _Atomic uint64_t lost;    /* frames the reader did not take in time, in all */
+    _Atomic uint64_t drops;   /* blocks dropped (whole: those frames) */
     uint64_t pending;         /* audio thread: lost since the last published gap (read once detached) */
-    uint64_t start_frame;     /* core frames before the first block the take saw (valid once `started`) */
+    uint64_t start_frame;     /* core frames before the first block the ring saw (valid once `started`) */
     _Atomic uint32_t started;
     uint32_t writing;         /* audio thread: this block goes into the ring */
 } mix_rec_t;
@@ -321,13 +356,16 @@ typedef struct {
     mix_cmd_ring_t cmds;
     mix_meter_ring_t meters;
 
-    /* The take being recorded and the one played back (NULL: none). The audio thread sets rec_busy before it
-     * looks at either and clears it after the period, so the control side frees a detached ring only once
-     * rec_busy is 0 (both seq_cst). */
-    _Atomic(mix_rec_t *) rec;
+    /* The tap rings (the take being recorded, the analysis ring: MIX_RING_*) and the take played back (NULL:
+     * none). The audio thread sets rec_busy before it looks at any of them and clears it after the period (then
+     * counts the period in `cycles`), so the control side frees a detached ring only once rec_busy is 0 (both
+     * seq_cst) or `cycles` has moved since it saw rec_busy 1 (see mixcore_rec_released). */
+    _Atomic(mix_rec_t *) rings[MIX_RINGS];
     _Atomic(mix_play_t *) play;
     _Atomic uint32_t rec_busy;
-    mix_rec_t *rec_now;       /* audio thread: the take this period writes to */
+    mix_rec_t *rings_now[MIX_RINGS]; /* audio thread: the rings this period writes to */
+    mix_rec_t *taking[MIX_RINGS];    /* audio thread: those taking the block being mixed (NULL: none, or full) */
+    uint32_t n_taking;               /* audio thread: how many rings take it */
     mix_play_t *play_now;     /* audio thread: the take this period plays */
     uint64_t block_frame;     /* audio thread: core frames before the block being mixed */
 
@@ -469,21 +507,29 @@ void mixcore_stats(mixcore_t *core, mix_stats_t *out);
  * generators take the rate from the commands the control side posts. */
 int mixcore_set_sample_rate(mixcore_t *core, uint32_t sample_rate);
 
-/* Control side: a ring for `n_taps` tracks of `capacity` frames (a power of two); NULL for a tap this core has
- * not (a channel, bus or side out of range, a kind unknown, a channel taken twice) or out of memory. */
+/* Control side: a tap ring for `n_taps` tracks of `capacity` frames (a power of two, at least max_frames); NULL
+ * for a tap this core has not (a channel, bus or side out of range, a kind unknown, a channel taken twice at one
+ * point) or out of memory. The recorder's and the analysis ring take every kind. */
 mix_rec_t *mixrec_new(const mixcore_t *core, const mix_tap_t *taps, uint32_t n_taps, uint32_t capacity);
 void mixrec_free(mix_rec_t *rec);
-/* Control side: start feeding `rec` (0), or -1 while another one is attached. */
-int mixcore_attach_rec(mixcore_t *core, mix_rec_t *rec);
-/* Control side: stop feeding the attached ring and return it (NULL: none). Free it only once
- * mixcore_rec_busy() is 0: the audio thread may be finishing a block into it. */
-mix_rec_t *mixcore_detach_rec(mixcore_t *core);
+/* Control side: start feeding `rec` as ring `which` (MIX_RING_*) from the next period on (0), or -1 while
+ * another ring is attached there (or `which` is out of range). */
+int mixcore_attach_ring(mixcore_t *core, uint32_t which, mix_rec_t *rec);
+/* Control side: stop feeding ring `which` and return it (NULL: none). Free it only once mixcore_rec_released()
+ * says so: the audio thread may be finishing a block into it. */
+mix_rec_t *mixcore_detach_ring(mixcore_t *core, uint32_t which);
 int mixcore_rec_busy(mixcore_t *core);
-/* Disk thread: take up to `max` frames of every track into `out` (track t at out + t * stride), the position
- * of the first in the ring's data in `*at`; returns how many. */
+/* Control side, after detaching a ring or a player: is the audio thread out of every period that may still use
+ * it? Ask until 1, `*mark` 0 before the first time and kept between: 1 once rec_busy is 0, or once `cycles` has
+ * moved since the first answer saw rec_busy 1 (the period running then has ended). Under a loaded or back-to-back
+ * audio thread rec_busy is seldom 0 when looked at; `cycles` moves every period. */
+int mixcore_rec_released(mixcore_t *core, uint64_t *mark);
+/* Reader: take up to `max` frames of every track into `out` (track t at out + t * stride), the position of the
+ * first in the ring's data in `*at`; returns how many. */
 uint32_t mixrec_read(mix_rec_t *rec, float *out, uint32_t stride, uint32_t max, uint64_t *at);
-/* Disk thread: the oldest gap not taken yet (1) or none (0). Read gaps after the data: a gap comes before the
- * frames written at its position, and is published before them. */
+/* Reader: the oldest gap not taken yet (1) or none (0). Read gaps after the data: a gap comes before the
+ * frames written at its position, and is published before them. While MIX_REC_GAPS gaps wait untaken the ring
+ * takes nothing (it could not say where the next gap is): a reader that does not care still takes them. */
 int mixrec_take_gap(mix_rec_t *rec, mix_rec_gap_t *gap);
 
 /* Control side: a player's ring of `n_tracks` tracks of `capacity` frames (a power of two, at least max_frames),
@@ -491,7 +537,7 @@ int mixrec_take_gap(mix_rec_t *rec, mix_rec_gap_t *gap);
 mix_play_t *mixplay_new(const mixcore_t *core, const uint32_t *channels, uint32_t n_tracks, uint32_t capacity);
 void mixplay_free(mix_play_t *play);
 /* Control side: start playing `play` (0), or -1 while another is attached; detach returns it (free it once
- * mixcore_rec_busy() is 0). */
+ * mixcore_rec_released() says so). */
 int mixcore_attach_play(mixcore_t *core, mix_play_t *play);
 mix_play_t *mixcore_detach_play(mixcore_t *core);
 /* Disk thread: room for how many frames of every track (write them with mixplay_write). */

@@ -47,6 +47,7 @@ cdef extern from "mixcore.h" nogil:
         uint64_t head
         uint64_t tail
         uint64_t lost
+        uint64_t drops
         uint64_t pending
         uint64_t start_frame
         uint32_t started
@@ -144,7 +145,14 @@ cdef extern from "mixcore.h" nogil:
         MIX_TAP_RAW
         MIX_TAP_TRIM
         MIX_TAP_BUS
+        MIX_TAP_INSERT1
+        MIX_TAP_INSERTS
+        MIX_TAP_POST
+        MIX_TAP_SOLO
         MIX_TAP_KINDS
+        MIX_RING_REC
+        MIX_RING_ANA
+        MIX_RINGS
         MIX_REC_GAPS
 
     # Index helpers (static inline in mixcore.h): the one definition of every index the control side encodes.
@@ -165,6 +173,7 @@ cdef extern from "mixcore.h" nogil:
     uint32_t mix_channel_meter(uint32_t n_inputs, uint32_t stage, uint32_t channel) noexcept
     uint32_t mix_master_meter(uint32_t n_inputs, uint32_t master) noexcept
     uint32_t mix_gr_index(uint32_t n_inputs, uint32_t kind, uint32_t i) noexcept
+    int mix_tap_is_channel(uint32_t kind) noexcept
 
     mixcore_t *mixcore_new(uint32_t n_inputs, uint32_t n_buses, const mix_bus_shape_t *buses,
                            uint32_t n_gens, uint32_t sample_rate, uint32_t max_frames,
@@ -180,9 +189,10 @@ cdef extern from "mixcore.h" nogil:
     void mixcore_stats(mixcore_t *core, mix_stats_t *out) noexcept
     mix_rec_t *mixrec_new(const mixcore_t *core, const mix_tap_t *taps, uint32_t n_taps, uint32_t capacity) noexcept
     void mixrec_free(mix_rec_t *rec) noexcept
-    int mixcore_attach_rec(mixcore_t *core, mix_rec_t *rec) noexcept
-    mix_rec_t *mixcore_detach_rec(mixcore_t *core) noexcept
+    int mixcore_attach_ring(mixcore_t *core, uint32_t which, mix_rec_t *rec) noexcept
+    mix_rec_t *mixcore_detach_ring(mixcore_t *core, uint32_t which) noexcept
     int mixcore_rec_busy(mixcore_t *core) noexcept
+    int mixcore_rec_released(mixcore_t *core, uint64_t *mark) noexcept
     uint32_t mixrec_read(mix_rec_t *rec, float *out, uint32_t stride, uint32_t max, uint64_t *at) noexcept
     int mixrec_take_gap(mix_rec_t *rec, mix_rec_gap_t *gap) noexcept
     mix_play_t *mixplay_new(const mixcore_t *core, const uint32_t *channels, uint32_t n_tracks,

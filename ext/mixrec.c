@@ -1,5 +1,6 @@
-/* mixrec: the recorder's ring (audio -> disk), the control and disk side of it. The audio thread's part (copying
- * the taps into the ring every block) is in mixcore.c, beside the signal it taps. See mixcore.h. */
+/* mixrec: the tap rings (audio -> a reader: the recorder's take, the analysis ring) and the player's ring (disk ->
+ * audio), their control and reader side. The audio thread's part (copying the taps into a ring every block, taking
+ * a block of the take played back) is in mixcore.c, beside the signal it taps. See mixcore.h. */
 
 #define _POSIX_C_SOURCE 200112L  /* posix_memalign (see mixcore.c) */
 
@@ -11,8 +12,7 @@
 void mixrec_free(mix_rec_t *rec) {
     if (!rec) return;
     free(rec->taps);
-    free(rec->raw_tap);
-    free(rec->trim_tap);
+    free(rec->chan_tap);
     free(rec->data);
     free(rec);
 }
@@ -31,47 +31,64 @@ mix_rec_t *mixrec_new(const mixcore_t *core, const mix_tap_t *taps, uint32_t n_t
     rec->n_taps = n_taps;
     rec->capacity = capacity;
     rec->taps = malloc(n_taps * sizeof *rec->taps);
-    const size_t n_in = core->n_inputs ? core->n_inputs : 1;
-    rec->raw_tap = malloc(n_in * sizeof *rec->raw_tap);
-    rec->trim_tap = malloc(n_in * sizeof *rec->trim_tap);
+    const size_t n_chan = (size_t)MIX_TAP_KINDS * (core->n_inputs ? core->n_inputs : 1);
+    rec->chan_tap = malloc(n_chan * sizeof *rec->chan_tap);
     void *data = NULL;
-    /* 64-byte aligned like every buffer of the core; the disk thread reads it while the audio thread writes */
+    /* 64-byte aligned like every buffer of the core; the reader reads it while the audio thread writes */
     if (posix_memalign(&data, 64, (size_t)n_taps * capacity * sizeof(float)) == 0) rec->data = data;
-    if (!rec->taps || !rec->raw_tap || !rec->trim_tap || !rec->data) {
+    if (!rec->taps || !rec->chan_tap || !rec->data) {
         mixrec_free(rec);
         return NULL;
     }
     memset(rec->data, 0, (size_t)n_taps * capacity * sizeof(float));  /* resident before the audio thread writes */
-    for (size_t c = 0; c < n_in; c++) rec->raw_tap[c] = rec->trim_tap[c] = -1;
+    for (size_t i = 0; i < n_chan; i++) rec->chan_tap[i] = -1;
     for (uint32_t t = 0; t < n_taps; t++) {
         const mix_tap_t *tap = &taps[t];
         int ok;
-        if (tap->kind == MIX_TAP_RAW || tap->kind == MIX_TAP_TRIM) {
-            int32_t *slot = tap->kind == MIX_TAP_RAW ? rec->raw_tap : rec->trim_tap;
-            ok = tap->index < core->n_inputs && tap->side == 0 && slot[tap->index] < 0;
-            if (ok) slot[tap->index] = (int32_t)t;
+        if (mix_tap_is_channel(tap->kind)) {
+            ok = tap->index < core->n_inputs && tap->side == 0;
+            int32_t *slot = ok ? rec->chan_tap + (size_t)tap->kind * core->n_inputs + tap->index : NULL;
+            ok = ok && *slot < 0;  /* one track per channel and point */
+            if (ok) *slot = (int32_t)t;
+        } else if (tap->kind == MIX_TAP_BUS) {
+            ok = tap->side < bus_sides(core, tap->index);
         } else {
-            ok = tap->kind == MIX_TAP_BUS && tap->side < bus_sides(core, tap->index);
+            ok = tap->kind == MIX_TAP_SOLO && tap->index == 0 && tap->side < 2;
         }
         if (!ok) {
             mixrec_free(rec);
             return NULL;
         }
         rec->taps[t] = *tap;
+        rec->n_bus_taps += !mix_tap_is_channel(tap->kind);
     }
     return rec;
 }
 
-int mixcore_attach_rec(mixcore_t *core, mix_rec_t *rec) {
+int mixcore_attach_ring(mixcore_t *core, uint32_t which, mix_rec_t *rec) {
     mix_rec_t *none = NULL;
-    return atomic_compare_exchange_strong(&core->rec, &none, rec) ? 0 : -1;
+    if (which >= MIX_RINGS) return -1;
+    return atomic_compare_exchange_strong(&core->rings[which], &none, rec) ? 0 : -1;
 }
 
-mix_rec_t *mixcore_detach_rec(mixcore_t *core) {
-    return atomic_exchange(&core->rec, NULL);  /* seq_cst: see rec_busy in mixcore.h */
+mix_rec_t *mixcore_detach_ring(mixcore_t *core, uint32_t which) {
+    if (which >= MIX_RINGS) return NULL;
+    return atomic_exchange(&core->rings[which], NULL);  /* seq_cst: see rec_busy in mixcore.h */
 }
 
 int mixcore_rec_busy(mixcore_t *core) { return (int)atomic_load(&core->rec_busy); }
+
+int mixcore_rec_released(mixcore_t *core, uint64_t *mark) {
+    if (!atomic_load(&core->rec_busy)) return 1;  /* seq_cst: see rec_busy in mixcore.h */
+    /* After seeing rec_busy 1 (an acquire: `cycles` is at least the count before the period running), a new count
+     * is that period's own, stored after it cleared rec_busy (release: its writes to the ring come before). */
+    const uint64_t now = atomic_load_explicit(&core->cycles, memory_order_acquire) + 1;  /* + 1: 0 is "no mark" */
+    if (*mark == 0) {
+        *mark = now;
+        return 0;
+    }
+    return now != *mark;
+}
 
 uint32_t mixrec_read(mix_rec_t *rec, float *out, uint32_t stride, uint32_t max, uint64_t *at) {
     const uint64_t tail = atomic_load_explicit(&rec->tail, memory_order_relaxed);

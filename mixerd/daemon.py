@@ -20,6 +20,7 @@ from mixerd.control import Control, starting_state
 from mixerd.control.access import Auth
 from mixerd.control.scenes import SceneService
 from mixerd.diagnostics import Diagnostics
+from mixerd.diagnostics.listener import Listener
 from mixerd.engine import Engine
 from mixerd.frontend import FrontEnd, Services
 from mixerd.jackhost import JackHost, ServerSpec, Wiring, input_port_names, output_port_names, port_limit
@@ -60,6 +61,8 @@ class Mixer:
     #: multitrack recording and virtual soundcheck (None: ``[recorder] enabled = false``)
     recorder: Recorder | None = None
     player: Player | None = None
+    #: the RTA's and the feedback finder's ears on the engine's analysis ring
+    listener: Listener | None = None
     #: the HTTP socket the web front end serves on (None: no web front end, as in-process tests run it)
     http_socket: socket.socket | None = None
     #: the web app's address, for Home Assistant's "visit device" link (default: from ``http_socket``)
@@ -133,13 +136,16 @@ class Mixer:
             self.recorder = make_recorder(cfg, self.control, self.engine, self.scenes)
             # A marker set while no take is recorded goes to the take played back (Recorder.mark decides).
             self.player = self.recorder.player = Player(self.control, self.engine, self.recorder.takes)
-        self.diagnostics = Diagnostics(self.control, recorder=self.recorder)
+        self.listener = Listener(self.control, self.engine)
+        self.listener.start()  # listens only while a mix is rung out, watched, or an RTA is looked at
+        self.diagnostics = Diagnostics(self.control, recorder=self.recorder, listener=self.listener)
         self.control.follow_problems(self.diagnostics)  # its changes are ``problems`` notices for the front ends
         self.diagnostics.start()
         if self.web_url is None and self.http_socket is not None:
             self.web_url = web_addresses(self.http_socket, "https" if cfg.http.tls else "http")[-1]
         self.services = Services(cfg, self.control, self.scenes, self.diagnostics, self.auth, self.profile.name,
-                                 self.web_url, self.recorder, self.player)
+                                 self.web_url, self.recorder, self.player,
+                                 listener=self.listener)
         try:
             for front_end in self._front_ends():
                 front_end.start(self.services)
@@ -199,6 +205,9 @@ class Mixer:
         if self.diagnostics:
             self.diagnostics.stop()
             self.diagnostics = None
+        if self.listener:
+            self.listener.stop()
+            self.listener = None
         self.scenes = None
         self.auth = None
         if self.control:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from mixerd.control.access import Auth
     from mixerd.control.scenes import SceneService
     from mixerd.diagnostics import Diagnostics
+    from mixerd.diagnostics.listener import Listener
     from mixerd.recorder import Player, Recorder
 
 
@@ -35,6 +36,7 @@ class Services:
     web_url: str | None = None
     recorder: "Recorder | None" = None
     player: "Player | None" = None
+    listener: "Listener | None" = None
     statuses: dict[str, Callable[[], dict[str, Any]]] = field(default_factory=dict)
 
 

@@ -8,10 +8,12 @@ with nobody reading, and notices when the audio thread stops advancing.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -20,6 +22,7 @@ from mixerd import _core
 from mixerd.engine.dsp import loudness
 from mixerd.engine.mapping import Command, CommandMap, bus_shapes
 from mixerd.engine.meters import FLOOR_DB, MeterBallistics, power_to_lufs
+from mixerd.model.errors import ParamError
 from mixerd.model.layout import Layout
 from mixerd.model.meters import MeterFrame, MeterLayout, MeterPoint, empty_frame
 
@@ -32,6 +35,24 @@ class AudioDriver(Protocol):
     def info(self) -> dict[str, Any]: ...
 
     def ports(self) -> dict[str, list[dict[str, Any]]]: ...
+
+
+#: What ``Engine.analyse`` takes: meter point names (see ``Engine.meter_points``).
+ANALYSIS_POINTS_HINT = "meter points: ch/N/input, ch/N/insert1, ch/N/inserts, ch/N/post, bus/N, main, solo"
+
+
+@dataclass(frozen=True)
+class AnalysisFeed:
+    """What ``Engine.analyse`` attached: the core's analysis ring (``_core.Analysis``: ``read()``, ``lost``,
+    ``drops``, ``gaps()``) and, per meter point asked for, the ring's tracks that are its sides (L, R)."""
+
+    ring: Any
+    tracks: Mapping[str, tuple[int, ...]]
+
+    def sides(self, data: np.ndarray, point: str) -> np.ndarray:
+        """The rows of ``data`` (from ``ring.read()``) that carry ``point``: shape (sides, frames)."""
+        tracks = self.tracks[point]  # a point's sides are consecutive tracks
+        return data[tracks[0]:tracks[-1] + 1]
 
 
 class Engine:
@@ -55,6 +76,9 @@ class Engine:
         self.ballistics = MeterBallistics(self.core.n_meters, self.core.n_gr, sample_rate,
                                           slots=int(3.5 * meter_rate) + 16)
         self.meter_layout = self._make_meter_layout()
+        self.tap_points = self._make_tap_points()
+        self._analysis_lock = threading.Lock()  # one analysis ring; attach and detach in turn
+        self._analysis: AnalysisFeed | None = None
         self._master_points = np.array([i for i, p in enumerate(self.meter_layout.points) if p.master], np.intp)
         self.ballistics.loudness_channels = np.array(
             [c for p in self.meter_layout.points if p.master for c in range(p.first, p.first + p.width)], np.intp)
@@ -229,6 +253,77 @@ class Engine:
     def meter_points(self) -> dict[str, tuple[int, int]]:
         """Meter point name → (first meter channel, channel count), in core meter order."""
         return {p.name: (p.first, p.width) for p in self.meter_layout.points}
+
+    def analyse(self, points: Sequence[str], capacity: int | None = None) -> AnalysisFeed:
+        """Feed the signal at meter ``points`` into the core's analysis ring, for the RTA and the feedback finder:
+        each the very samples its meter measures (``ch/3/input`` after the trim, ``ch/3/insert1``,
+        ``ch/3/inserts`` before mute and fader, ``ch/3/post``, ``bus/2`` and ``main`` as they leave, ``solo``), a
+        stereo point as two tracks (L, R). ``capacity``: frames a track (a power of two; default about a third of
+        a second, at least two periods). Lossy: a block the reader has no room for is dropped and counted.
+
+        One analysis at a time, beside any recording: one fed already is stopped first (its ring stays readable),
+        so the reader switches points while the audio runs. Returns the ring and each point's tracks. ParamError
+        (nothing changed) for an unknown or repeated point or a bad capacity."""
+        if isinstance(points, str):
+            points = [points]
+        names = list(points)
+        if not names:
+            raise ParamError("invalid_value", "an analysis takes at least one meter point", None,
+                             ANALYSIS_POINTS_HINT)
+        for name in names:
+            if name not in self.tap_points:
+                close = difflib.get_close_matches(str(name), self.tap_points, n=1, cutoff=0.6)
+                fix = f"; did you mean {close[0]!r}?" if close else ""
+                raise ParamError("not_found", f"{name!r} is not a meter point of this mixer{fix}", str(name),
+                                 ANALYSIS_POINTS_HINT)
+            if names.count(name) > 1:
+                raise ParamError("invalid_value", f"meter point {name!r} is asked for twice", name,
+                                 ANALYSIS_POINTS_HINT)
+        if capacity is None:
+            capacity = 1 << 14
+            while capacity < 2 * self.core.max_frames:
+                capacity *= 2
+        if capacity < self.core.max_frames or capacity & (capacity - 1):
+            raise ParamError("out_of_range", f"an analysis ring of {capacity} frames: it must be a power of two of "
+                             f"at least {self.core.max_frames} (the longest block)", None,
+                             f"a power of two ≥ {self.core.max_frames}")
+        taps: list[tuple[int, int, int]] = []
+        tracks: dict[str, tuple[int, ...]] = {}
+        for name in names:
+            tracks[name] = tuple(range(len(taps), len(taps) + len(self.tap_points[name])))
+            taps += self.tap_points[name]
+        with self._analysis_lock:
+            self._analysis = None
+            self.core.stop_analysing()
+            self._analysis = AnalysisFeed(self.core.analyse(taps, capacity), tracks)
+            return self._analysis
+
+    def stop_analysing(self) -> AnalysisFeed | None:
+        """Stop feeding the analysis ring (what is in it stays readable); returns what was fed, or None."""
+        with self._analysis_lock:
+            feed, self._analysis = self._analysis, None
+            self.core.stop_analysing()
+            return feed
+
+    @property
+    def analysing(self) -> AnalysisFeed | None:
+        """What the analysis ring is fed with now, or None."""
+        return self._analysis
+
+    def _make_tap_points(self) -> dict[str, tuple[tuple[int, int, int], ...]]:
+        """Meter point name → the core taps (``(TAP_*, index, side)``, a side each) that carry what it measures;
+        every point of ``meter_layout``, numbered as the core numbers its meters (``Core.meter_layout``)."""
+        core = self.core.meter_layout()
+        n, buses = core["n_inputs"], core["buses"]
+        points: dict[str, tuple[tuple[int, int, int], ...]] = {}
+        for stage, kind in _core.METER_STAGE_TAPS.items():
+            for c in range(n):
+                points[f"ch/{c + 1}/{stage}"] = ((kind, c, 0),)
+        points["main"] = tuple((_core.TAP_BUS, _core.main_bus(len(buses)), side) for side in range(core["main"][1]))
+        for b, (_, width) in enumerate(buses):
+            points[f"bus/{b + 1}"] = tuple((_core.TAP_BUS, b, side) for side in range(width))
+        points["solo"] = tuple((_core.TAP_SOLO, 0, side) for side in range(core["solo"][1]))
+        return points
 
     def _make_meter_layout(self) -> MeterLayout:
         """The meter points named from the core's own description of its frame (``Core.meter_layout``)."""

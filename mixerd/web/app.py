@@ -29,7 +29,7 @@ API_PREFIX = "/api/v1"
 
 def create_app(control: Control, scenes: SceneService | None = None, auth: Auth | None = None,
                diagnostics: Diagnostics | None = None, recorder=None, player=None,
-               statuses: Mapping[str, Callable[[], dict[str, Any]]] | None = None) -> FastAPI:
+               statuses: Mapping[str, Callable[[], dict[str, Any]]] | None = None, listener=None) -> FastAPI:
     """A FastAPI app serving the REST API and the WebSocket under /api/v1 and the web app at / for ``control``.
 
     ``scenes`` (scenes, safes, versions, A/B) defaults to a SceneService on ``control``'s store; the app's
@@ -37,11 +37,12 @@ def create_app(control: Control, scenes: SceneService | None = None, auth: Auth 
     control on (see mixerd/control/access.py); None leaves the API open to everyone. ``diagnostics`` (the live
     problem finder, shared with MQTT) defaults to one of the app's own, run by its lifespan. ``recorder`` (the
     daemon's ``mixerd.recorder.Recorder``) serves /recorder and /takes, ``player`` (its ``Player``) /player; None:
-    they answer 503. ``statuses``: the other front ends' facts for ``/health`` (``Services.statuses``)."""
+    they answer 503. ``statuses``: the other front ends' facts for ``/health`` (``Services.statuses``).
+    ``listener`` (the daemon's ``Listener``) serves the RTA over the WebSocket."""
     scenes = scenes if scenes is not None else SceneService(control)
     own_diagnostics = diagnostics is None
     diagnostics = Diagnostics(control) if diagnostics is None else diagnostics
-    live = LiveHub(control, auth, diagnostics=diagnostics, scenes=scenes)
+    live = LiveHub(control, auth, diagnostics=diagnostics, scenes=scenes, listener=listener)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

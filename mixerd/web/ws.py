@@ -127,6 +127,8 @@ METER_FORMAT = 1
 #: gzip's level for the state sent compressed (a binary frame that begins with gzip's 1f 8b; meter frames begin
 #: with their format, 1)
 STATE_GZIP_LEVEL = 6
+#: RTA frames a second at most, to a client looking at one (the listener makes about 23)
+RTA_HZ = 12
 _METER_HEADER = struct.Struct("<BBHI")
 
 
@@ -184,12 +186,13 @@ class LiveHub:
     """
 
     def __init__(self, control: Control, auth: Auth | None, *, diagnostics: Diagnostics | None = None,
-                 scenes: SceneService | None = None,
+                 scenes: SceneService | None = None, listener=None,
                  meter_hz: float = METER_HZ, ping_s: float = PING_S, subscribe_maxsize: int = QUEUE_EVENTS):
         self.control = control
         self.auth = auth
         self.diagnostics = diagnostics
         self.scenes = scenes
+        self.listener = listener  # the RTA's ears (mixerd.diagnostics.listener.Listener), or None
         self._diagnostics_text: tuple[int, str] | None = None  # (version, message) last composed
         if diagnostics is not None:
             control.follow_problems(diagnostics)  # its changes come as ``problems`` notices
@@ -382,6 +385,9 @@ class _Connection:
         self.actor = actor_of(principal, client if CLIENT_ID.fullmatch(client) else None, f"ws:{self._number}")
         #: the client takes the state gzip-compressed in a binary frame (``?compress=gzip``; see _send_state)
         self.gzip_state = websocket.query_params.get("compress") == "gzip"
+        self._rta = None  # the listener's watch of the RTA this client looks at
+        self._rta_frame: dict[str, Any] | None = None  # the newest RTA frame not sent yet
+        self._rta_ready = asyncio.Event()
 
     def stop(self, code: int, reason: str) -> None:
         """Ask the connection to close with ``code`` (from the event loop)."""
@@ -407,7 +413,8 @@ class _Connection:
             await self._send_state()
             await self._send_standing()
             tasks = [asyncio.create_task(coro) for coro in
-                     (self._events(sub), self._meters_and_pings(), self._receive(), self._stop.wait())]
+                     (self._events(sub), self._meters_and_pings(), self._rta_frames(), self._receive(),
+                      self._stop.wait())]
             done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 exc = task.exception()
@@ -417,6 +424,7 @@ class _Connection:
             pass
         finally:
             sub.close()
+            self._unwatch_rta()
             for task in tasks:
                 task.cancel()
             if tasks:
@@ -611,6 +619,13 @@ class _Connection:
                 events = await self._apply(functools.partial(self.control.set_many, coalesce=coalesce,
                                                              gesture=gesture, actor=self.actor), changes, "ws")
                 seq = events[-1].seq if events else self.control.seq
+            elif kind == "rta":
+                point, per_octave = msg.get("point"), msg.get("per_octave", 3)
+                if point is not None and not isinstance(point, str) or isinstance(per_octave, bool) \
+                        or not isinstance(per_octave, int):
+                    raise _Malformed('{"type": "rta", "point": "<meter point>" or null (stop), "per_octave": 3 or 6}')
+                self._watch_rta(point, per_octave)
+                seq = self.control.seq
             elif kind in ("undo", "redo"):
                 # Stamped like a change (an undo held up by a dead link would replay as stale as a fader move).
                 self._check_fresh(msg)
@@ -627,7 +642,7 @@ class _Connection:
                 seq = done[-1].seq if done else self.control.seq
                 answer = {"step": done.step, "changed": len(done), "kept": done.kept}
             else:
-                raise _Malformed('"type": "set", "set_many", "undo", "redo", "follow" or "pong"')
+                raise _Malformed('"type": "set", "set_many", "undo", "redo", "rta", "follow" or "pong"')
         except _Malformed as exc:
             what = kind if isinstance(kind, str) and kind.isidentifier() and len(kind) <= 32 else "message"
             await self._error(msg_id, "malformed_request", f"malformed {what}: send {exc}", str(exc))
@@ -643,6 +658,39 @@ class _Connection:
             return
         if msg_id is not None:
             await self._send({"type": "ack", "id": msg_id, "seq": seq, **answer})
+
+    # -- the RTA: frames only while this client looks at one ---------------------------------------------
+
+    def _watch_rta(self, point: str | None, per_octave: int) -> None:
+        """Look at ``point``'s RTA (None: stop). The listener's thread hands each frame over; the newest is sent,
+        at most ``RTA_HZ`` a second (a slow client gets fewer, never a queue)."""
+        self._unwatch_rta()
+        if point is None:
+            return
+        if self.hub.listener is None:
+            raise MixerError("not_available", "this mixer has no RTA (no audio engine)")
+        loop = asyncio.get_running_loop()
+
+        def offer(frame: dict[str, Any]) -> None:  # the listener's thread
+            self._rta_frame = frame
+            loop.call_soon_threadsafe(self._rta_ready.set)
+
+        self._rta = self.hub.listener.watch(point, per_octave, offer)
+
+    def _unwatch_rta(self) -> None:
+        watch, self._rta = self._rta, None
+        if watch is not None:
+            self.hub.listener.unwatch(watch)
+        self._rta_frame = None
+
+    async def _rta_frames(self) -> None:
+        while True:
+            await self._rta_ready.wait()
+            self._rta_ready.clear()
+            frame, self._rta_frame = self._rta_frame, None
+            if frame is not None and self._rta is not None:
+                await self._send({"type": "rta", **frame})
+                await asyncio.sleep(1.0 / RTA_HZ)
 
     def _gesture(self, msg: dict[str, Any]) -> str | None:
         """The gesture a change belongs to (``"gesture": "<id>"``, up to MAX_ID characters): every change of one

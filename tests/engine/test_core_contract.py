@@ -82,6 +82,18 @@ def test_name_tables_are_the_cores_values():
     assert [_core.out_delay_max(r) for r in (44100, 48000, 96000, 8001)] == [4410, 4800, 9600, 801]
 
 
+def test_tap_kinds_are_the_cores_values():
+    """Every tap kind is one of the core's (the tap rings: Core.record, Core.analyse), and each channel meter stage
+    has its own tap, a channel kind."""
+    kinds = {"raw": _core.TAP_RAW, "trim": _core.TAP_TRIM, "insert1": _core.TAP_INSERT1,
+             "inserts": _core.TAP_INSERTS, "post": _core.TAP_POST, "bus": _core.TAP_BUS, "solo": _core.TAP_SOLO}
+    _enum(kinds, _core.N_TAP_KINDS)
+    assert set(_core.METER_STAGE_TAPS) == set(_core.METER_STAGE_NAMES)
+    stage_taps = set(_core.METER_STAGE_TAPS.values())
+    assert len(stage_taps) == len(_core.METER_STAGE_NAMES)
+    assert stage_taps == set(kinds.values()) - {_core.TAP_RAW, _core.TAP_BUS, _core.TAP_SOLO}
+
+
 def test_every_insert_and_name_table_entry_is_an_address():
     tree = ParamTree.from_layout(LAYOUT)
     for key in mapping.CH_INSERTS:
@@ -324,6 +336,77 @@ def test_an_fx_return_lights_its_destination(to):
     post(core, _core.OP_RETURN, _core.return_index(N_BUS, FX_BUS, to), 1.0)
     destination = ml["main"] if to == MAIN else ml["buses"][to]
     assert lit(run(core)[0]) == span(ml["buses"][FX_BUS]) | span(destination)
+
+
+# -- the tap rings: a tap carries what the meter the layout names for it measures ------------------------
+
+def tap_meter(ml, kind, index, side):
+    """The meter channel ``Core.meter_layout()`` names for a tap (None for a raw channel: no meter reads it)."""
+    stage = {tap: name for name, tap in _core.METER_STAGE_TAPS.items()}
+    if kind in stage:
+        return ml["channel_stages"][stage[kind]] + index
+    if kind == _core.TAP_BUS:
+        return (ml["main"] if index == MAIN else ml["buses"][index])[0] + side
+    if kind == _core.TAP_SOLO:
+        return ml["solo"][0] + side
+    return None
+
+
+def every_tap(core):
+    """Every tap of every kind this core has: each channel at each point, each side of each bus, the main, the
+    solo."""
+    taps = [(kind, c, 0) for kind in (_core.TAP_RAW, *_core.METER_STAGE_TAPS.values()) for c in range(N_IN)]
+    taps += [(_core.TAP_BUS, b, side) for b in range(N_BUS) for side in range(_core.bus_width(*SHAPES[b]))]
+    taps += [(_core.TAP_BUS, MAIN, side) for side in (0, 1)] + [(_core.TAP_SOLO, 0, side) for side in (0, 1)]
+    assert {kind for kind, _, _ in taps} == set(range(_core.N_TAP_KINDS))
+    return taps
+
+
+def test_every_tap_carries_what_its_meter_measures():
+    """A mix where channel 1's EQ comes before its dynamics and channel 2's after, channel 3's fader is closed, every
+    bus hears something and the solo takes a PFL: analysed and recorded at once, every track's peak and mean square
+    are those of the meter the layout names for its tap (a raw track is the input), in both rings alike."""
+    core = new_core()
+    for c, order in ((0, _core.ORDER_EQ_DYN), (1, _core.ORDER_DYN_EQ)):
+        post(core, _core.OP_BIQUAD, _core.channel_filter_slot(c, 0), *HALF)
+        post(core, _core.OP_BIQUAD, _core.channel_filter_slot(c, _core.CH_EQ_FIRST + 1), *HALF)
+        post(core, _core.OP_INSERT, _core.channel_insert_slot(c, _core.INS_HPF), 1.0)
+        post(core, _core.OP_INSERT, _core.channel_insert_slot(c, _core.INS_EQ), 1.0)
+        post(core, _core.OP_ORDER, c, order)
+        post(core, _core.OP_FADER, c, 0.5 + 0.25 * c)
+    for c, op in ((0, _core.OP_MAIN_L), (1, _core.OP_MAIN_R)):
+        post(core, op, c, 1.0)
+    for row in range(_core.send_row(SHAPES, N_BUS)):
+        post(core, _core.OP_SEND_POST, _core.send_index(N_IN, row, 0), 0.5)
+        post(core, _core.OP_SEND_PRE, _core.send_index(N_IN, row, 2), 0.25)  # fader closed, pre-fader still sends
+    for b in range(N_BUS):
+        if SHAPES[b][0] == _core.BUS_GROUP:
+            post(core, _core.OP_GROUP_MAIN, b, 1.0)
+    post(core, _core.OP_RETURN, _core.return_index(N_BUS, FX_BUS, MAIN), 0.5)
+    post(core, _core.OP_SOLO_PFL, 1, 1.0)
+    taps = every_tap(core)
+    analysis = core.analyse(taps, 1 << 13)
+    take = core.record(taps, 1 << 13)
+    x = tone(0) + tone(1, freq=300.0, level=0.4)
+    x[2] = np.random.default_rng(2).standard_normal(FRAMES).astype(np.float32) * 0.1
+    core.process(x, block=BLOCK)
+    data, _, _ = core.read_meters()
+    assert len(data) == 1  # one meter frame: the whole run
+    ml = core.meter_layout()
+    nm = ml["n_meters"]
+    peak, ms = data[0, _core.MF_PEAK * nm:(_core.MF_PEAK + 1) * nm], data[0, _core.MF_MS * nm:(_core.MF_MS + 1) * nm]
+    tracks, _ = analysis.read(FRAMES)
+    np.testing.assert_array_equal(take.read(FRAMES)[0], tracks)
+    assert tracks.shape == (len(taps), FRAMES)
+    for track, tap in zip(tracks, taps):
+        m = tap_meter(ml, *tap)
+        if m is None:
+            np.testing.assert_array_equal(track, x[tap[1]])
+            continue
+        assert np.abs(track).max() == peak[m], tap
+        assert np.mean(track.astype(np.float64) ** 2) == pytest.approx(ms[m], rel=2e-5, abs=1e-12), tap
+    # Every tap carries something but the closed fader's post: none matches its meter by being silent.
+    assert [t for t in taps if not np.abs(tracks[taps.index(t)]).any()] == [(_core.TAP_POST, 2, 0)]
 
 
 # -- commands at the helpers' slots change exactly their own audio ---------------------------------------
