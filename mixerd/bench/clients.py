@@ -158,20 +158,26 @@ async def drag(ws, channel: int, hz: float = DRAG_HZ) -> None:
 
 
 async def meters(url: str, token: str | None = None, clients: int = 1, seconds: float = 5.0,
-                 dragging: int = 0) -> dict:
+                 dragging: int = 0, rta: int = 0) -> dict:
     """Each client's meter frame arrivals (seconds since the count began) over ``seconds``, and a frame's size;
-    the first ``dragging`` clients also drag a fader each the whole time (``drag``)."""
+    the first ``dragging`` clients also drag a fader each the whole time (``drag``), the last ``rta`` look at the
+    main's RTA (1/6 octave) the whole time (its frames are counted: ``rta_frames``)."""
     loop = asyncio.get_running_loop()
     sockets = await _connected(url, [token] * clients)
     arrivals: list[list[float]] = [[] for _ in sockets]
     size = 0
+    rta_frames = 0
+    for ws in sockets[clients - rta:] if rta else []:
+        await ws.send(json.dumps({"type": "rta", "point": "main", "per_octave": 6}))
 
     async def count(ws, got: list[float], began: float) -> None:
-        nonlocal size
+        nonlocal size, rta_frames
         async for data in ws:
             if isinstance(data, bytes):  # a binary meter frame
                 got.append(loop.time() - began)
                 size = len(data)
+            elif rta and '"type":"rta"' in data.replace(" ", ""):
+                rta_frames += 1
 
     began = loop.time()
     readers = [asyncio.create_task(count(ws, got, began)) for ws, got in zip(sockets, arrivals)]
@@ -187,7 +193,7 @@ async def meters(url: str, token: str | None = None, clients: int = 1, seconds: 
         await asyncio.gather(*readers, return_exceptions=True)
         for ws in sockets:
             await ws.close()
-    return {"seconds": seconds, "arrivals": arrivals, "frame_bytes": size}
+    return {"seconds": seconds, "arrivals": arrivals, "frame_bytes": size, "rta_frames": rta_frames}
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -207,12 +213,14 @@ def main(argv: list[str] | None = None) -> dict:
     me.add_argument("--clients", type=int, default=1)
     me.add_argument("--seconds", type=float, default=5.0)
     me.add_argument("--dragging", type=int, default=0, help="how many of the clients also drag a fader")
+    me.add_argument("--rta", type=int, default=0, help="how many of the clients also look at the main's RTA")
     args = parser.parse_args(argv)
     if args.mode == "changes":
         work, limit = changes(args.url, args.admin, {1: args.mix1, 2: args.mix2}, args.clients, args.rounds,
                               args.waves), 120.0
     else:
-        work, limit = meters(args.url, args.token, args.clients, args.seconds, args.dragging), 120.0 + args.seconds
+        work, limit = meters(args.url, args.token, args.clients, args.seconds, args.dragging,
+                             args.rta), 120.0 + args.seconds
     return asyncio.run(asyncio.wait_for(work, limit))
 
 

@@ -75,6 +75,7 @@ CLIENT_COUNTS = (0, 4, 16)
 DRAGGING = 4  # one more case: the largest number of clients, this many of them dragging a fader at 30 moves/s
 OSC_APPS = 16  # one more case: this many X AIR apps following changes and meters, 200 changes a second made
 OSC_CHANGES_HZ = 200.0
+RTA_CLIENTS = 1  # one more case: the largest number of clients, this many of them looking at the main's RTA
 SETTLE_S = 1.0  # after the clients connect (their first state and hello), before the span
 WARM_S = 2.0  # after the tone starts, before the first span
 WAIT_S = 30.0  # a bound on each wait, not a measurement
@@ -101,17 +102,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--daemon-dragging", type=int, default=DRAGGING, metavar="N",
                        help=f"daemon: one more case with the most clients, N of them dragging a fader at "
                             f"{DRAG_HZ:g} moves a second (default {DRAGGING}; 0: no such case)")
+    group.add_argument("--daemon-rta", type=int, default=RTA_CLIENTS, metavar="N",
+                       help=f"daemon: one more case with the most clients, N of them looking at the main's RTA "
+                            f"(default {RTA_CLIENTS}; 0: no such case)")
     group.add_argument("--daemon-osc-apps", type=int, default=OSC_APPS, metavar="N",
                        help=f"daemon: one more case with N X AIR apps on OSC following changes and meters while "
                             f"{OSC_CHANGES_HZ:g} changes a second are made (default {OSC_APPS}; 0: no such case)")
 
 
 def run(args: argparse.Namespace) -> dict:
-    if args.daemon_dragging < 0 or args.daemon_osc_apps < 0:
-        raise BenchError(f"--daemon-dragging and --daemon-osc-apps must be 0 or more, got {args.daemon_dragging} "
-                         f"and {args.daemon_osc_apps}", code=2)
+    if min(args.daemon_dragging, args.daemon_osc_apps, args.daemon_rta) < 0:
+        raise BenchError(f"--daemon-dragging, --daemon-rta and --daemon-osc-apps must be 0 or more, got "
+                         f"{args.daemon_dragging}, {args.daemon_rta} and {args.daemon_osc_apps}", code=2)
     figures = measure_daemon(args.inputs, args.buses, args.daemon_clients, args.daemon_seconds,
-                             args.daemon_dragging, args.daemon_osc_apps)
+                             args.daemon_dragging, args.daemon_osc_apps, args.daemon_rta)
     if not args.json:
         print_daemon(figures)
     return figures
@@ -303,9 +307,9 @@ def _wait_running(proc: subprocess.Popen, url: str, log: Path) -> None:
     raise BenchError(f"mixerd was not running within {WAIT_S:g} s")
 
 
-def _clients(url: str, clients: int, seconds: float, dragging: int) -> subprocess.Popen:
+def _clients(url: str, clients: int, seconds: float, dragging: int, rta: int = 0) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "mixerd.bench.clients", "meters", url, "--clients", str(clients),
-                             "--seconds", str(seconds), "--dragging", str(dragging)],
+                             "--seconds", str(seconds), "--dragging", str(dragging), "--rta", str(rta)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -318,12 +322,13 @@ def _connections(port: int) -> int:
     return count
 
 
-def _case(pid: int, url: str, clients: int, seconds: float, dragging: int = 0) -> dict:
+def _case(pid: int, url: str, clients: int, seconds: float, dragging: int = 0, rta: int = 0) -> dict:
     """One span with ``clients`` WebSocket clients reading meters, ``dragging`` of them dragging a fader each
-    (every move is a change: validated, applied, an undo step grown, stored, sent to every client)."""
+    (every move is a change: validated, applied, an undo step grown, stored, sent to every client), ``rta`` of
+    them looking at the main's RTA (the analysis ring fed, its spectra and bands made, frames sent)."""
     proc = None
     if clients:
-        proc = _clients(url, clients, SETTLE_S + seconds + SETTLE_S, dragging)
+        proc = _clients(url, clients, SETTLE_S + seconds + SETTLE_S, dragging, rta)
         port = int(url.rsplit(":", 1)[1])
         deadline = time.monotonic() + WAIT_S
         while _connections(port) < clients:
@@ -336,7 +341,7 @@ def _case(pid: int, url: str, clients: int, seconds: float, dragging: int = 0) -
     time.sleep(seconds)
     after = sample(pid)
     callback_after, at_after, seq_after = _callback_s(url), time.monotonic(), _seq(url)
-    case = {"clients": clients, "dragging": dragging, **usage(before, after), "rss_mb": rss_mb(pid),
+    case = {"clients": clients, "dragging": dragging, "rta": rta, **usage(before, after), "rss_mb": rss_mb(pid),
             "jack_shm_mb": jack_shm_mb(pid), "frames_hz": None,
             "changes_hz": (seq_after - seq_before) / (at_after - at_before),
             # the core's own cost in this span: the time its JACK callback ran (the core times itself)
@@ -351,6 +356,7 @@ def _case(pid: int, url: str, clients: int, seconds: float, dragging: int = 0) -
         rates = [sum(SETTLE_S <= t < SETTLE_S + seconds for t in a) / seconds for a in got["arrivals"]]
         case["frames_hz"] = spread(rates)
         case["frame_bytes"] = got["frame_bytes"]
+        case["rta_hz"] = got["rta_frames"] / (SETTLE_S + seconds + SETTLE_S) / rta if rta else None
     return case
 
 
@@ -437,7 +443,7 @@ def measure_core(layout, state: dict) -> dict:
 
 
 def measure_daemon(inputs: int = 32, buses: int = 16, client_counts=CLIENT_COUNTS, seconds: float = 10.0,
-                   dragging: int = DRAGGING, osc_apps: int = OSC_APPS) -> dict:
+                   dragging: int = DRAGGING, osc_apps: int = OSC_APPS, rta: int = RTA_CLIENTS) -> dict:
     from mixerd.jackhost import realtime_allowed
 
     if shutil.which("jackd") is None:
@@ -445,7 +451,7 @@ def measure_daemon(inputs: int = 32, buses: int = 16, client_counts=CLIENT_COUNT
                          code=2)
     realtime = realtime_allowed()
     with _one_at_a_time():
-        return _measure(inputs, buses, client_counts, seconds, realtime, dragging, osc_apps)
+        return _measure(inputs, buses, client_counts, seconds, realtime, dragging, osc_apps, rta)
 
 
 @contextmanager
@@ -460,7 +466,7 @@ def _one_at_a_time():
 
 
 def _measure(inputs: int, buses: int, client_counts, seconds: float, realtime: bool, dragging: int,
-             osc_apps: int) -> dict:
+             osc_apps: int, rta: int) -> dict:
     from mixerd.demo.broker import LocalBroker
     from mixerd.system.children import spawn
     from mixerd.system.net import free_port
@@ -488,6 +494,8 @@ def _measure(inputs: int, buses: int, client_counts, seconds: float, realtime: b
         bare_before = sample(bare.pid)
         cases = [_case(mixerd.pid, url, n, seconds) for n in client_counts]
         most = max(client_counts)
+        if rta and most:
+            cases.append(_case(mixerd.pid, url, most, seconds, rta=min(rta, most)))
         if dragging and most:
             cases.append(_case(mixerd.pid, url, most, seconds, min(dragging, most)))
         if osc_apps:
@@ -543,6 +551,8 @@ def print_daemon(r: dict) -> None:
     for c in r["cases"]:
         rate = c["frames_hz"]
         who = f"{c['clients']} ({c['dragging']} dragging)" if c["dragging"] else str(c["clients"])
+        if c.get("rta"):
+            who = f"{c['clients']} ({c['rta']} on the RTA)"
         if c.get("osc_apps"):
             who = f"{c['osc_apps']} X AIR apps"
         frames = f"{rate['median']:.1f} (min {rate['min']:.1f})" if rate else "—"
@@ -560,6 +570,9 @@ def print_daemon(r: dict) -> None:
         if c["dragging"]:
             print(f"  {c['dragging']} clients dragging a fader at {DRAG_HZ:g} moves a second each: "
                   f"{c['changes_hz']:.1f} changes a second applied")
+        if c.get("rta"):
+            print(f"  {c['rta']} of {c['clients']} clients looking at the main's RTA (1/6 octave): "
+                  f"{c['rta_hz']:.1f} RTA frames a second each")
         if c.get("osc_apps"):
             seen = c["osc_changes_seen"]
             print(f"  {c['osc_apps']} X AIR apps (/xremote and /meters/1) while one more sets {OSC_CHANGES_HZ:g} faders "
@@ -569,7 +582,8 @@ def print_daemon(r: dict) -> None:
     for c in r["cases"]:
         top = [t for t in c["threads"] if t["cpu_percent"] >= 0.05]
         dragging = f" ({c['dragging']} dragging)" if c["dragging"] else ""
-        who = f"{c['osc_apps']} X AIR apps" if c.get("osc_apps") else f"{c['clients']} clients{dragging}"
+        rta_on = f" ({c['rta']} on the RTA)" if c.get("rta") else ""
+        who = f"{c['osc_apps']} X AIR apps" if c.get("osc_apps") else f"{c['clients']} clients{dragging}{rta_on}"
         print(f"  threads with {who}: " + ", ".join(
             f"{t['name']}{'×' + str(t['count']) if t['count'] > 1 else ''} {t['cpu_percent']:.1f} %" for t in top))
 

@@ -34,7 +34,8 @@ def test_cpu_ticks_of_a_thread_whose_name_has_spaces_and_brackets():
 @needs_mosquitto
 def test_the_daemon_bench_prints_the_whole_process_against_its_core(bench):
     figures = bench("--workload", "daemon", "--inputs", "4", "--buses", "2", "--daemon-seconds", "1",
-                    "--daemon-clients", "0,2", "--daemon-dragging", "1", "--daemon-osc-apps", "2", timeout=300)
+                    "--daemon-clients", "0,2", "--daemon-dragging", "1", "--daemon-osc-apps", "2", "--daemon-rta", "1",
+                    timeout=300)
     assert (figures["inputs"], figures["buses"], figures["fx_buses"]) == (4, 2, 2)
     assert (figures["frames"], figures["rate"]) == (64, 48000)
     core = figures["core"]
@@ -42,9 +43,10 @@ def test_the_daemon_bench_prints_the_whole_process_against_its_core(bench):
     assert core["cpu_percent"] == pytest.approx(100 * core["us_per_block"] / (64 / 48000 * 1e6))
     runs = core["us_per_block_runs"]
     assert runs["n"] == 5 and runs["min"] <= core["us_per_block"] == runs["median"] <= runs["max"]
-    # one more case with the most clients, one of them dragging a fader, and one with X AIR apps on OSC
-    assert [(c["clients"], c["dragging"], c.get("osc_apps")) for c in figures["cases"]] == [
-        (0, 0, None), (2, 0, None), (2, 1, None), (0, 0, 2)]
+    # one more case with the most clients, one of them on the RTA, one with one of them dragging a fader, and one
+    # with X AIR apps on OSC
+    assert [(c["clients"], c["dragging"], c.get("rta"), c.get("osc_apps")) for c in figures["cases"]] == [
+        (0, 0, 0, None), (2, 0, 0, None), (2, 0, 1, None), (2, 1, 0, None), (0, 0, None, 2)]
     for case in figures["cases"]:
         assert case["seconds"] > 0 and case["cpu_percent"] > 0 and case["rss_mb"] > 0
         assert 0 < case["core_percent"] < case["cpu_percent"]  # the callback's own time in the span
@@ -57,7 +59,8 @@ def test_the_daemon_bench_prints_the_whole_process_against_its_core(bench):
             assert "jack-rt" in names and case["rt_thread_percent"] >= 0
         else:
             assert case["rt_thread_percent"] is None
-    idle, busy, dragging, osc = figures["cases"]
+    idle, busy, rta, dragging, osc = figures["cases"]
+    assert rta["rta_hz"] > 1 and busy["rta_hz"] is None  # the client on the RTA got its frames
     assert idle["frames_hz"] is None
     assert busy["frames_hz"]["n"] == 2 and busy["frame_bytes"] > 0  # the clients read meter frames
     assert idle["changes_hz"] == busy["changes_hz"] == 0  # nobody changes anything
@@ -78,7 +81,8 @@ def test_the_daemon_bench_prints_the_whole_process_against_its_core(bench):
 @needs_mosquitto
 def test_the_daemon_lines(bench_text):
     text = bench_text("--workload", "daemon", "--inputs", "2", "--buses", "1", "--daemon-seconds", "0.5",
-                      "--daemon-clients", "1", "--daemon-dragging", "1", "--daemon-osc-apps", "1", timeout=300)
+                      "--daemon-clients", "1", "--daemon-dragging", "1", "--daemon-osc-apps", "1", "--daemon-rta", "1",
+                      timeout=300)
     assert text.startswith("daemon: the whole mixerd process (mixerd run, a child measured through /proc) with 2 "
                            "inputs × 1 mixes + 2 FX")
     assert re.search(r"core: its JACK callback's own time in each span .*: [\d.]+ µs/block = [\d.]+ % of one core "
@@ -91,6 +95,9 @@ def test_the_daemon_lines(bench_text):
                      text, re.M)
     assert re.search(r"MQTT meter messages: [\d.]+ a second; xruns during the cases: \d+", text)
     assert re.search(r"^  threads with 1 clients: ", text, re.M)
+    assert re.search(r"^ +1 \(1 on the RTA\) +[\d.]+ % +[\d.]+ % ", text, re.M)
+    assert re.search(r"^  1 of 1 clients looking at the main's RTA \(1/6 octave\): [\d.]+ RTA frames a second each$",
+                     text, re.M)
     assert re.search(r"^ +1 X AIR apps +[\d.]+ % +[\d.]+ % ", text, re.M)
     assert re.search(r"^  1 X AIR apps \(/xremote and /meters/1\) while one more sets 200 faders a second: [\d.]+ changes "
                      r"a second applied; each app saw \d+ of them \(\d+ sent; the same ones, in the same order, in "

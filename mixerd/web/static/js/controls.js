@@ -248,8 +248,11 @@ export function ariaLabel(ctx, address, what) {
   return owner ? `${owner} ${what}` : what;
 }
 
-/** Display name of the channel/bus/group an address belongs to ("Kick", "Drummer", "Main", "Generator 2"). */
+/** Display name of the channel/bus/group an address belongs to ("Kick", "Drummer", "Main", "Generator 2",
+ *  "Talk A"). */
 export function ownerName(values, address) {
+  const talk = /^talkback\/(\d+)\//.exec(address);
+  if (talk) return values[`talkback/${talk[1]}/name`] || `Talk ${talk[1]}`;
   const m = /^(ch|bus|dca|mutegroup|gen)\/(\d+)\//.exec(address);
   if (m) return values[`${m[1]}/${m[2]}/name`] || `${m[1] === "gen" ? "Generator" : m[1]} ${m[2]}`;
   if (address.startsWith("main/")) return "Main";
@@ -267,6 +270,16 @@ export function describeAddress(values, address) {
   } else if (parts[0] === "main") {
     out.push("Main");
     i = 1;
+  } else if (parts[0] === "talkback") {
+    // "Talk A · talking", "Talk A · talks to Drummer", "Talkback · mic"
+    const button = /^\d+$/.test(parts[1] || "");
+    out.push(button ? values[`talkback/${parts[1]}/name`] || `Talk ${parts[1]}` : "Talkback");
+    i = button ? 2 : 1;
+    if (parts[i] === "to") {
+      const to = parts[i + 1];
+      out.push(`talks to ${to === "main" ? "Main" : values[`bus/${to}/name`] || `bus ${to}`}`);
+      return out.join(" · ");
+    }
   }
   if (parts[i] === "send" || parts[i] === "return") {
     const target = parts[i + 1] === "main" ? "Main" : values[`bus/${parts[i + 1]}/name`] || `bus ${parts[i + 1]}`;
@@ -274,7 +287,8 @@ export function describeAddress(values, address) {
     i += 2;
   }
   const leaf = parts.slice(i);
-  const words = { moreme: "more me", dyn: "comp", hpf: "HPF", eq: "EQ", mod: "modulation", on: "on" };
+  const words = { moreme: "more me", dyn: "comp", hpf: "HPF", eq: "EQ", mod: "modulation",
+    on: parts[0] === "talkback" ? "talking" : "on", source: "mic" };
   if (leaf[0] === "eq" && /^\d+$/.test(leaf[1] || "")) leaf.splice(0, 2, `EQ band ${leaf[1]}`);
   if (leaf.length) out.push(leaf.map((w) => words[w] || w).join(" "));
   return out.join(" · ");

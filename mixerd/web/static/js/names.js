@@ -9,7 +9,7 @@ import { describeError } from "./api.js";
 import { store } from "./store.js";
 
 /** Any address of the mixer's address space inside running text. */
-const ADDRESS = /\b(?:(?:ch|bus|dca|mutegroup|gen)\/\d+|main|solo)(?:\/[a-z0-9]+)*\b/g;
+const ADDRESS = /\b(?:(?:ch|bus|dca|mutegroup|gen)\/\d+|main|solo|talkback)(?:\/[a-z0-9]+)*\b/g;
 /** An address that is more than a bare word ("main", "solo" alone are words, not addresses). */
 const isAddress = (text) => text.includes("/");
 
@@ -74,7 +74,24 @@ export function nameOf(address, values, { mine = ownMix() } = {}) {
   }
   if (family === "gen" && /^\d+$/.test(number)) return `signal generator ${number} ${rest.join(" ")}`.trim();
   if (family === "solo") return `solo ${parts.slice(1).join(" ")}`.trim();
+  if (family === "talkback") return talkbackLabel(values, parts.slice(1), mine);
   return parts.join(" ");
+}
+
+/** "Talk A", "Talk A to Drummer mix", "Talk A to the main", "the talkback mic": a talk button is called by its
+ *  name, and turning it on is talking. */
+function talkbackLabel(values, rest, mine) {
+  const [first, ...more] = rest;
+  if (!/^\d+$/.test(first || "")) {
+    return { source: "the talkback mic", level: "the talkback level", dim: "the talkback dim" }[first]
+      || `talkback ${rest.join(" ")}`.trim();
+  }
+  const talk = values[`talkback/${first}/name`] || `talk button ${first}`;
+  if (more[0] === "to" && more[1]) {
+    return more[1] === "main" ? `${talk} to the main` : `${talk} to ${busName(values, Number(more[1]), { mine })}`;
+  }
+  if (more[0] === "name") return `${talk} name`;
+  return talk;
 }
 
 function channelLabel(values, n, rest, mine) {
@@ -143,7 +160,7 @@ export function plainText(text, values, { mine = ownMix() } = {}) {
   out = out.replace(/\b((?:ch|bus)\/\d+) \(([^()]*)\)/g, (whole, owner, name) =>
     (values[`${owner}/name`] === name ? ownerWords(values, owner, mine) : whole));
   // "(ch/2/send/1/on)" after words that already name the channel and the bus: dropped; else put in words.
-  const inParens = / ?\(((?:ch|bus|dca|mutegroup|gen)\/\d+(?:\/[a-z0-9]+)*|main\/[a-z0-9/]+)\)/g;
+  const inParens = / ?\(((?:ch|bus|dca|mutegroup|gen)\/\d+(?:\/[a-z0-9]+)*|(?:main|talkback)\/[a-z0-9/]+)\)/g;
   out = out.replace(inParens, (whole, address, at, all) => {
     const before = all.slice(Math.max(0, all.lastIndexOf(";", at) + 1), at);
     return saysAlready(before, address, values) ? "" : ` (${nameOf(address, values, { mine })})`;
@@ -157,7 +174,7 @@ export function plainText(text, values, { mine = ownMix() } = {}) {
   out = out.replace(/\ba mix link for bus (\d+)\b/g, (_, b) =>
     (Number(b) === Number(mine) ? "your link" : `the link for ${busName(values, Number(b), { mine })}`));
   out = out.replace(/^main:/, "The main:");
-  return /^(?:ch|bus|dca|mutegroup|gen|main)\//.test(text) ? capital(out) : out;
+  return /^(?:ch|bus|dca|mutegroup|gen|main|talkback)\//.test(text) ? capital(out) : out;
 }
 
 /** The channel's name, "Drummer mix", "the main": the thing an owner address stands for. */

@@ -1,6 +1,7 @@
 // Console (engineer, tablet): the strip bank — channels, buses, main — and the editor of the selected strip;
-// scenes, history, the groups (DCAs, mute groups) and the signal generators in their own tabs; undo/redo and the
-// scene the mix is at (with "Update scene") always at hand. Read-only for a viewer link (the mixer only). A tapped
+// scenes, history, the groups (DCAs, mute groups), the signal generators and the talkback setup in their own tabs;
+// undo/redo, the scene the mix is at (with "Update scene") and the talk buttons (views/talk.js) always at hand.
+// Read-only for a viewer link (the mixer only, no talk buttons). A tapped
 // strip's editor comes up under the top bar; the main strip stays at the right end of the bank while the channels
 // scroll under it.
 
@@ -15,11 +16,13 @@ import { mountEditor } from "./editor.js";
 import { mountHistory } from "./history.js";
 import { mountGenerators } from "./panels/generators.js";
 import { mountGroups } from "./panels/groups.js";
+import { mountTalkback } from "./panels/talkback.js";
 import { currentScene, mountScenes } from "./scenes.js";
 import { busStrip, channelStrip, mainStrip } from "./strips.js";
+import { useTalkButtons } from "./talk.js";
 
 const TABS = [["mixer", "Mixer"], ["scenes", "Scenes"], ["history", "History"], ["groups", "Groups"],
-  ["generators", "Generators"]];
+  ["generators", "Generators"], ["talkback", "Talkback"]];
 
 export function mount(root, ctx, { tab = "mixer", select = "ch/1", focus = null, readOnly = false }) {
   const { conn } = ctx;
@@ -39,6 +42,7 @@ export function mount(root, ctx, { tab = "mixer", select = "ch/1", focus = null,
     const scene = currentScene(ctx);
     cleanups.push(scene.stop);
     toolbar.append(scene.root, soloLight(ctx, cleanups), undoRedo(ctx, cleanups));
+    cleanups.push(useTalkButtons(ctx));
   }
   const body = el("div", { class: "console-body" });
   root.append(el("div", { class: "console" }, toolbar, body));
@@ -47,6 +51,7 @@ export function mount(root, ctx, { tab = "mixer", select = "ch/1", focus = null,
   else if (tab === "history" && !readOnly) cleanups.push(mountHistory(body, ctx));
   else if (tab === "groups" && !readOnly) mountGroups(body, ctx, binder);
   else if (tab === "generators" && !readOnly) mountGenerators(body, ctx, binder);
+  else if (tab === "talkback" && !readOnly) mountTalkback(body, ctx, binder);
   else cleanups.push(mountMixer(body, ctx, binder, { select, focus, base }));
   return () => { for (const fn of cleanups) fn(); };
 }
