@@ -385,6 +385,8 @@ class _Connection:
         self.actor = actor_of(principal, client if CLIENT_ID.fullmatch(client) else None, f"ws:{self._number}")
         #: the client takes the state gzip-compressed in a binary frame (``?compress=gzip``; see _send_state)
         self.gzip_state = websocket.query_params.get("compress") == "gzip"
+        #: switches this client holds on (a talk button under a finger): back to false when the socket closes
+        self._held: set[str] = set()
         self._rta = None  # the listener's watch of the RTA this client looks at
         self._rta_frame: dict[str, Any] | None = None  # the newest RTA frame not sent yet
         self._rta_ready = asyncio.Event()
@@ -425,6 +427,8 @@ class _Connection:
         finally:
             sub.close()
             self._unwatch_rta()
+            if self._held:
+                self._release_held()  # at once: this task may be being cancelled (no await may finish)
             for task in tasks:
                 task.cancel()
             if tasks:
@@ -597,15 +601,22 @@ class _Connection:
                     self.sub.follow((*STANDING, "history") if history else STANDING)
                 seq = self.control.seq
             elif kind == "set":
-                address = msg.get("address")
+                address, hold = msg.get("address"), msg.get("hold", False)
                 if not isinstance(address, str) or "value" not in msg:
                     raise _Malformed('{"type": "set", "address": "<address>", "value": <value>, "id": <any>}')
+                if not isinstance(hold, bool) or hold and msg["value"] is not True:
+                    raise _Malformed('"hold": true only with "value": true (a button held down: it goes back to '
+                                     'false when this socket closes)')
                 self._check_fresh(msg)
                 gesture = self._gesture(msg)
                 authorize(self.hub.auth, self.principal, [address])
                 event = await self._apply(functools.partial(self.control.set, gesture=gesture, actor=self.actor),
                                           address, msg["value"], "ws")
                 seq = event.seq
+                if hold:
+                    self._held.add(address)
+                else:
+                    self._held.discard(address)  # set again without a hold (a latch, or off): no longer held
             elif kind == "set_many":
                 changes, coalesce = msg.get("changes"), msg.get("coalesce", True)
                 if not isinstance(changes, dict) or not isinstance(coalesce, bool):
@@ -658,6 +669,19 @@ class _Connection:
             return
         if msg_id is not None:
             await self._send({"type": "ack", "id": msg_id, "seq": seq, **answer})
+
+    def _release_held(self) -> None:
+        """The socket closed while a finger held a switch on (a talk button): it goes back to false, as a
+        button lifted would (a phone that died or left the Wi-Fi must not leave the talkback open). Rare and
+        one small change: made here, in the event loop, so it happens even while the connection is cancelled."""
+        held, self._held = self._held, set()
+        try:
+            changes = {a: False for a in held if self.control.get(a) is True}
+            if changes:
+                self.control.set_many(changes, "ws", actor=self.actor)
+                log.info("ws: a client held %s when it went; released", ", ".join(changes))
+        except Exception:  # a bug must not stop the connection's cleanup
+            log.exception("ws: releasing what a client held failed")
 
     # -- the RTA: frames only while this client looks at one ---------------------------------------------
 

@@ -453,3 +453,28 @@ def test_a_client_that_does_not_read_holds_up_nobody():
                 assert len(app.state.live) == 2  # the stuck one is still connected, and cost nobody anything
         finally:
             stuck.close()
+
+
+def test_a_switch_held_on_goes_back_to_false_when_the_socket_goes(client, control):
+    """A talk button under a finger ("hold": true): a phone that dies or leaves the Wi-Fi must not leave the
+    talkback open. Set again without a hold (a latch), it stays on."""
+    from support import wait_until
+
+    with client.websocket_connect(WS) as ws:
+        connected(ws)
+        ws.send_json({"type": "set", "address": "talkback/1/on", "value": True, "hold": True, "id": 1})
+        assert next_of(ws, "ack", "error")["type"] == "ack"
+        assert control.get("talkback/1/on") is True
+    wait_until(lambda: control.get("talkback/1/on") is False, what="the held talk released")
+    assert control.history(1)[0].origin == "ws"
+
+    with client.websocket_connect(WS) as ws:
+        connected(ws)
+        ws.send_json({"type": "set", "address": "talkback/2/on", "value": True, "hold": True, "id": 1})
+        assert next_of(ws, "ack", "error")["type"] == "ack"
+        ws.send_json({"type": "set", "address": "talkback/2/on", "value": True, "id": 2})  # a tap: latched
+        assert next_of(ws, "ack", "error")["type"] == "ack"
+        ws.send_json({"type": "set", "address": "ch/1/mute", "value": False, "hold": True, "id": 3})
+        error = next_of(ws, "ack", "error")["error"]
+        assert error["code"] == "malformed_request" and '"hold": true only with "value": true' in error["message"]
+    assert control.get("talkback/2/on") is True

@@ -161,11 +161,12 @@ export class Connection extends EventTarget {
    *  Writes of the same addresses in quick succession (a drag) extend one undo step; a one-off batch says
    *  `{ drag: false }` and is a step of its own. Resolves with the answer (its `seq`: the last change),
    *  rejects with an ApiError (e.g. status 403: not this token's). */
-  write(changes, { drag = true, gesture = null } = {}) {
+  write(changes, { drag = true, gesture = null, hold = false } = {}) {
     const addresses = Object.keys(changes);
     if (!addresses.length) return Promise.resolve({ seq: this.seq });
     if (!this._isOpen()) return Promise.reject(offline());
-    const named = gesture ? { gesture } : {};
+    // hold: a switch held on by a finger (one address, true): the server puts it back to false if this socket goes
+    const named = { ...(gesture ? { gesture } : {}), ...(hold ? { hold: true } : {}) };
     const [address] = addresses;
     const request = addresses.length === 1
       ? this._request({ type: "set", address, value: changes[address], ...named })

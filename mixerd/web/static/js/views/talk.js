@@ -144,7 +144,7 @@ class TalkButton {
   _press(id, at) {
     const { on, why } = this.state;
     this.hold = { id, at, wasOn: on, gesture: newGesture(), hint: !on && (!this.online || Boolean(why)) };
-    if (!this.hold.hint && !on) this._write(true, this.hold.gesture);
+    if (!this.hold.hint && !on) this._write(true, this.hold.gesture, true); // held: off if this page's link goes
     this.render(this.conn.values, this.online);
   }
 
@@ -158,7 +158,8 @@ class TalkButton {
     } else if (hold.wasOn) {
       if (!cancelled) this._write(false, hold.gesture); // a tap on a button that talks: it stops
     } else if (!cancelled && at - hold.at < LATCH_MS) {
-      this.latched = true; // a tap: it stays on
+      this.latched = true; // a tap: it stays on, no longer held (the server keeps it on if this page goes)
+      this._write(true, hold.gesture);
     } else {
       this._write(false, hold.gesture); // the end of a momentary talk
     }
@@ -177,8 +178,8 @@ class TalkButton {
     if (this.conn.get(this.address) === true) this._write(false, newGesture());
   }
 
-  _write(value, gesture) {
-    this.conn.write({ [this.address]: value }, { gesture }).catch((exc) => {
+  _write(value, gesture, hold = false) {
+    this.conn.write({ [this.address]: value }, { gesture, hold }).catch((exc) => {
       if (!value && !exc.status) {
         // Not sent, or lost on the way: sent again when the link is back.
         this.owed = true;
