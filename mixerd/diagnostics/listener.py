@@ -162,20 +162,26 @@ class Listener:
 
     def _run(self) -> None:
         switches = self._switches()
+        retune = True
         while not self._stop.is_set():
-            try:
-                self._retune(switches)
-            except MixerError as exc:  # the engine could not feed the ring: said once, tried again on a change
-                log.warning("listener: %s", exc.message)
+            if retune:  # only when a switch or a watcher changed: most events are other changes (a fader drag)
+                retune = False
+                try:
+                    self._retune(switches)
+                except MixerError as exc:  # the engine could not feed the ring: said once, tried on a change
+                    log.warning("listener: %s", exc.message)
             busy = bool(self._listening)
             try:
                 event = self._sub.get(READ_S if busy else None)  # idle: until a change or a watcher (_WAKE)
                 while event is not None:
-                    if isinstance(event, Event) and event.address in switches:
+                    if event is _WAKE:
+                        retune = True
+                    elif isinstance(event, Event) and event.address in switches:
                         switches[event.address] = event.value
+                        retune = True
                     event = self._sub.get_nowait()
             except Lagged:
-                switches = self._switches()
+                switches, retune = self._switches(), True
             if busy:
                 try:
                     self._listen(switches)
