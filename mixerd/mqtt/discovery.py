@@ -4,8 +4,9 @@ Exposed strips (config ``expose``: the main, mixes, channels) get a fader as ``n
 the model's range) and a mute as ``switch``; the main and every exposed mix a loudness ``sensor``
 (short-term LUFS from the sparse ``{base}/loudness``, diagnostic) unless ``loudness_interval`` is 0. The
 mixer has a scene ``select`` (while there are scenes) whose state is the scene the mix is at, or the
-modified option; ``button``s for undo and redo, a ``switch`` for the test tones and one per talk button
-(talkback, named as the button is); with the problem
+modified option; ``button``s for undo and redo, a ``switch`` for the test tones, one per talk button
+(talkback, named as the button is), a ring-out ``switch`` per exposed mix and the main, and the feedback finder's
+watch and auto switches; with the problem
 finder, a ``sensor`` counting the signal-flow problems (each one in its attributes) and a gain-staging
 ``button``. Every entity is tied to the availability topic. ``messages()`` gives topic → payload for all of them.
 
@@ -110,6 +111,9 @@ def messages(tree: ParamTree, values: Mapping[str, Any], topics: Topics, prefix:
         else:
             add("binary_sensor", f"{oid}_mute", f"{label} mute", state_topic=topics.state(mute),
                 payload_on="true", payload_off="false", icon="mdi:volume-off")
+        ringout = f"{owner}/ringout"
+        if ringout in tree:  # the monitor engineer's ring-out switch of a mix (the main and the aux mixes)
+            _switch(add, may_set, topics, f"{oid}_ringout", f"{label} ring-out", ringout, "mdi:waveform")
         if loudness and not owner.startswith("ch/"):
             add("sensor", f"{oid}_loudness", f"{label} loudness", state_topic=topics.loudness,
                 value_template=f"{{{{ value_json['{owner}'] }}}}", unit_of_measurement="LUFS",
@@ -139,14 +143,11 @@ def messages(tree: ParamTree, values: Mapping[str, Any], topics: Topics, prefix:
     t = 1
     while f"talkback/{t}/on" in tree:  # the talk buttons (talking to the mixes their setup names)
         on, label = f"talkback/{t}/on", values.get(f"talkback/{t}/name", f"Talk {t}")
-        if may_set(on):
-            add("switch", f"talkback_{t}", label, command_topic=topics.command(on), state_topic=topics.state(on),
-                payload_on="true", payload_off="false", state_on="true", state_off="false",
-                icon="mdi:microphone-message")
-        else:
-            add("binary_sensor", f"talkback_{t}", label, state_topic=topics.state(on), payload_on="true",
-                payload_off="false", icon="mdi:microphone-message")
+        _switch(add, may_set, topics, f"talkback_{t}", label, on, "mdi:microphone-message")
         t += 1
+    _switch(add, may_set, topics, "feedback_watch", "Feedback finder (always listening)", "feedback/watch",
+            "mdi:ear-hearing")
+    _switch(add, may_set, topics, "feedback_auto", "Feedback notches (automatic)", "feedback/auto", "mdi:filter")
     if diagnostics:
         add("sensor", "problems", "Signal problems", state_topic=topics.diagnostics,
             value_template="{{ value_json.count }}", unit_of_measurement="problems", state_class="measurement",
@@ -167,6 +168,16 @@ def messages(tree: ParamTree, values: Mapping[str, Any], topics: Topics, prefix:
             add("button", "record_stop", "Stop recording", command_topic=topics.action("record_stop"),
                 payload_press="", icon="mdi:stop")
     return out
+
+
+def _switch(add, may_set, topics: Topics, object_id: str, name: str, address: str, icon: str) -> None:
+    """A bool parameter as a ``switch`` (a ``binary_sensor`` where MQTT may not change it)."""
+    if may_set(address):
+        add("switch", object_id, name, command_topic=topics.command(address), state_topic=topics.state(address),
+            payload_on="true", payload_off="false", state_on="true", state_off="false", icon=icon)
+    else:
+        add("binary_sensor", object_id, name, state_topic=topics.state(address), payload_on="true",
+            payload_off="false", icon=icon)
 
 
 def subscription(prefix: str, node_id: str) -> str:

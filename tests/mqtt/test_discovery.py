@@ -67,6 +67,8 @@ EXPECTED = {
     ("number", "ch_1_fader"), ("switch", "ch_1_mute"),
     ("select", "scene"), ("button", "undo"), ("button", "redo"), ("switch", "test_tones"),
     ("switch", "talkback_1"), ("switch", "talkback_2"),
+    ("switch", "main_ringout"), ("switch", "bus_1_ringout"), ("switch", "bus_2_ringout"),
+    ("switch", "feedback_watch"), ("switch", "feedback_auto"),
 }
 
 
@@ -274,7 +276,7 @@ def test_the_entity_ids_the_readme_documents_are_the_published_ones(broker, cont
     listener = listen(f"{HA}/#")
     b.start()
     try:
-        wait_until(lambda: len(configs(listener)) == 20, what="the discovery configs")
+        wait_until(lambda: len(configs(listener)) == 25, what="the discovery configs")
         published = {c["default_entity_id"] for c in configs(listener).values()}
         assert not [c for c in configs(listener).values() if "object_id" in c]
         assert documented <= published, sorted(documented - published)
