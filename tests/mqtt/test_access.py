@@ -173,8 +173,9 @@ def test_home_assistant_gets_read_only_entities_for_what_mqtt_may_not_change(sta
 def test_read_only_home_assistant_has_no_control_at_all(start, listen):
     listener = listen(f"{HA}/#")
     start(read_only=True)
-    # main, mix 1, mix 2: a fader sensor, a mute binary sensor, a loudness sensor; the scene; the test tones
-    wait_until(lambda: len(configs(listener)) == 11, what="every discovery config")
+    # main, mix 1, mix 2: a fader sensor, a mute binary sensor, a loudness sensor, a ring-out binary sensor; the
+    # scene; the test tones; the two talk buttons; the feedback finder's two switches, all as binary sensors
+    wait_until(lambda: len(configs(listener)) == 18, what="every discovery config")
     got = configs(listener)
     assert not [k for k, c in got.items() if "command_topic" in c], got.keys()
     assert {c for c, _ in got} == {"sensor", "binary_sensor"}
