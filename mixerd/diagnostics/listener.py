@@ -198,14 +198,13 @@ class Listener:
         with self._lock:
             points = [w.point for w in self._watches] + list(self.wanted_mixes(values))
         wanted = tuple(dict.fromkeys(points))
-        if wanted == self._listening:
-            return
-        self._listening = wanted
-        if wanted:
-            self._feed = self.engine.analyse(list(wanted))
-        else:
-            self.engine.stop_analysing()
-            self._feed = None
+        if wanted != self._listening:  # the ring is fed anew only when the points change
+            self._listening = wanted
+            if wanted:
+                self._feed = self.engine.analyse(list(wanted))
+            else:
+                self.engine.stop_analysing()
+                self._feed = None
         rate = self.engine.sample_rate
         self._spectra = {p: self._spectra.get(p) or Spectra(rate) for p in wanted}
         mixes = self.wanted_mixes(values)

@@ -41,7 +41,7 @@ def create_app(control: Control, scenes: SceneService | None = None, auth: Auth 
     ``listener`` (the daemon's ``Listener``) serves the RTA over the WebSocket."""
     scenes = scenes if scenes is not None else SceneService(control)
     own_diagnostics = diagnostics is None
-    diagnostics = Diagnostics(control) if diagnostics is None else diagnostics
+    diagnostics = Diagnostics(control, listener=listener) if diagnostics is None else diagnostics
     live = LiveHub(control, auth, diagnostics=diagnostics, scenes=scenes, listener=listener)
 
     @asynccontextmanager

@@ -134,3 +134,16 @@ def test_the_thread_follows_the_ring_out_switch(mixer):
         wait_until(lambda: engine.analysing is None, what="nothing listened to")
     finally:
         listener.stop()
+
+
+def test_ringing_out_a_mix_whose_rta_is_already_shown_finds_its_howl(mixer):
+    control, engine = mixer
+    clock = ManualClock()
+    listener = Listener(control, engine, clock=clock)
+    listener.watch("bus/1", 3, lambda frame: None)  # the mix's RTA on a page already
+    listener._retune(listener._switches())
+    control.set("bus/1/ringout", True, "rest")  # the same point: the ring is not fed anew, the finder starts
+    switches = listener._switches()
+    listener._retune(switches)
+    play(listener, engine, clock, howl(1.5), switches)
+    assert [p.code for p in listener.problems()] == ["feedback"]

@@ -186,8 +186,9 @@ function focused(unmountFn, address) {
 }
 
 /** The editor section for addresses whose control is not always on the page (an EQ band not selected). */
-const SECTIONS = [[/\/(trim|polarity|main|order|hpf\/\w+)$/, "input"], [/\/eq\//, "eq"], [/\/(gate|dyn)\//, "dynamics"],
-  [/\/send\//, "sends"], [/\/limiter\//, "limiter"], [/\/(fx|return)\//, "fx"], [/^(bus\/\d+|main)\/(fader|mute)$/, "output"]];
+const SECTIONS = [[/\/(trim|polarity|main|order|hpf\/\w+)$/, "input"], [/\/eq\//, "eq"], [/\/geq\//, "geq"],
+  [/\/ringout$/, "ringout"], [/\/(gate|dyn)\//, "dynamics"],
+  [/\/send\//, "sends"], [/\/limiter\//, "limiter"], [/\/(fx|return)\//, "fx"], [/^(bus\/\d+|main)\/(fader|mute|delay)$/, "output"]];
 
 function remount() {
   mounted = null;

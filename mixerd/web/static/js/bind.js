@@ -32,6 +32,11 @@ export class Binder {
     this.offs.push(this.conn.watch(address, fn));
   }
 
+  /** fn() when this binder is released (a view's own cleanup: an RTA it asked for, an observer). */
+  onRelease(fn) {
+    this.offs.push(fn);
+  }
+
   /** Bind a Slider to `address`. */
   slider(address, slider) {
     if (this.readOnly) slider.setReadOnly(true);

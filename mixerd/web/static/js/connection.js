@@ -16,6 +16,10 @@
 // Every change the app makes goes through `write` (values) and `step` (undo, redo): over the socket, stamped
 // with the newest ping, and only while it is online (a change never waits in a dead link to be replayed late).
 // Who the token is (the hello) and the state's layout go to the store.
+//
+// The RTA of one meter point is sent only while a view asks for it (`rta(point)`; `rta(null)` stops it): its
+// `rta` messages (centres, levels, peaks; up to 12 a second) are announced as an event of that name. A new socket
+// asks again by itself for the point still wanted.
 
 import { API_BASE, ApiError, getToken } from "./api.js";
 import { decodeMeters } from "./meterframe.js";
@@ -103,6 +107,7 @@ export class Connection extends EventTarget {
     this._watchers = new Map(); // address → Set(fn)
     this._stopped = true;
     this._watchdog = null;
+    this._rta = null;           // {point, per_octave, owner}: the RTA a view wants now (null: none)
   }
 
   start() {
@@ -215,6 +220,27 @@ export class Connection extends EventTarget {
   followHistory(on = true) {
     if (!this._isOpen()) return Promise.resolve(false);
     return this._request({ type: "follow", history: on }).then(() => true);
+  }
+
+  /** Ask for the RTA of meter `point` ("bus/2", "main", "ch/3/inserts") at `perOctave` bands an octave, for
+   *  `owner` (any object: the view that looks); `rta(null, …, owner)` stops it — unless another owner asked
+   *  since. Resolves true once the server follows (false offline: it is asked again once online). */
+  rta(point, perOctave = 3, owner = null) {
+    if (point === null) {
+      if (!this._rta || (owner && this._rta.owner !== owner)) return Promise.resolve(false);
+      this._rta = null;
+    } else {
+      if (this._rta && this._rta.point === point && this._rta.per_octave === perOctave) {
+        this._rta.owner = owner;
+        return Promise.resolve(true);
+      }
+      this._rta = { point, per_octave: perOctave, owner };
+    }
+    if (!this._isOpen()) return Promise.resolve(false);
+    return this._request({ type: "rta", point, per_octave: perOctave }).then(() => true, (error) => {
+      if (point !== null && this._rta && this._rta.point === point) this._rta = null;
+      throw error;
+    });
   }
 
   _request(message) {
@@ -394,7 +420,8 @@ export class Connection extends EventTarget {
         this.dispatchEvent(new CustomEvent(message.type, { detail: message }));
         break;
       case "history":
-        this.dispatchEvent(new CustomEvent("history", { detail: message }));
+      case "rta": // a frame of the RTA asked for (rta())
+        this.dispatchEvent(new CustomEvent(message.type, { detail: message }));
         break;
       default: break;
     }
@@ -415,6 +442,10 @@ export class Connection extends EventTarget {
       for (const fn of [...set]) fn(this.values[address], address);
     }
     this.dispatchEvent(new CustomEvent("state", { detail: { resync, seq: this.seq } }));
+    // A new socket sends no RTA until asked: ask again for the one still wanted.
+    if (this._rta && this._isOpen()) {
+      this._request({ type: "rta", point: this._rta.point, per_octave: this._rta.per_octave }).catch(() => {});
+    }
   }
 
   _applyValue(address, value) {

@@ -1,15 +1,18 @@
 // The editor for one strip (channel, bus or main): its head (name, colour, signal flow), then a card per
 // section the strip has — input and high-pass, the EQ with its drawn curve and draggable bands, gate and
-// compressor, the sends, and for a bus or the main its output, limiter, effect and the solo bus. Each section
+// compressor, the sends, and for a bus or the main its output (with its delay), ring-out (RTA, the howls found
+// and their notches), graphic EQ, limiter, effect and the solo bus. Each section
 // is its own component (views/editor/); this module only says which a strip has.
 
 import { el } from "../dom.js";
 import { compressorCard, gateCard, limiterCard } from "./editor/dynamics.js";
 import { effectCard } from "./editor/effect.js";
 import { eqCard } from "./editor/equaliser.js";
+import { geqCard } from "./editor/geq.js";
 import { identity } from "./editor/identity.js";
 import { inputCard } from "./editor/input.js";
 import { outputCard } from "./editor/output.js";
+import { ringoutCard } from "./editor/ringout.js";
 import { sendsCard } from "./editor/sends.js";
 import { soloCard } from "./editor/solo.js";
 
@@ -19,6 +22,7 @@ function sectionsOf(conn, prefix) {
   const isChannel = prefix.startsWith("ch/");
   return [
     [isChannel, inputCard], [!isChannel, outputCard], [has("eq/on"), eqCard],
+    [has("ringout"), ringoutCard], [has("geq/on"), geqCard],
     [has("gate/on"), gateCard], [has("dyn/on"), compressorCard], [has("limiter/on"), limiterCard],
     [has("fx/type"), effectCard], [prefix === "main" && conn.has("solo/mode"), soloCard], [isChannel, sendsCard],
   ];
