@@ -213,6 +213,17 @@ def test_the_graphic_eq_and_the_output_delay_change_the_mix(screen, ringout_app,
             page.keyboard.press("Enter")
             wait_until(lambda: control.get("bus/1/delay") == 12.5, what="the Drummer's mix delayed 12.5 ms")
             expect(delay).to_have_text("12.5 ms")
+
+            # History, undo toasts and refusals name them in words.
+            names = page.evaluate("""async () => {
+                const { nameOf } = await import("/static/js/names.js");
+                const { values } = window.mixerd.conn;
+                return ["bus/1/geq/18/gain", "bus/1/geq/on", "bus/1/delay", "bus/1/ringout", "main/geq/31/gain",
+                        "feedback/auto", "feedback/watch"].map((a) => nameOf(a, values));
+            }""")
+            assert names == ["Drummer mix graphic EQ 1k Hz", "Drummer mix graphic EQ", "Drummer mix output delay",
+                             "Drummer mix ring-out", "the main graphic EQ 20k Hz", "automatic feedback notches",
+                             "the feedback finder on every mix"]
             measure_and_check(page, base, screen, "graphic EQ")
         finally:
             finger.close()

@@ -22,8 +22,12 @@ const CHANNEL_WORDS = {
 const BUS_WORDS = {
   fader: "level", mute: "mute", solo: "solo", pan: "pan", balance: "balance", main: "on the main", name: "name",
   color: "colour", kind: "kind", "eq/on": "EQ", "limiter/on": "limiter", "limiter/threshold": "limiter threshold",
-  "limiter/release": "limiter release",
+  "limiter/release": "limiter release", "geq/on": "graphic EQ", delay: "output delay", ringout: "ring-out",
 };
+/** The graphic EQ's band names (ISO third-octave centres), band 1 … 31. */
+const GEQ_BANDS = ["20", "25", "31.5", "40", "50", "63", "80", "100", "125", "160", "200", "250", "315", "400",
+  "500", "630", "800", "1k", "1.25k", "1.6k", "2k", "2.5k", "3.15k", "4k", "5k", "6.3k", "8k", "10k", "12.5k",
+  "16k", "20k"];
 const MAIN_WORDS = { ...BUS_WORDS, fader: "fader" };
 const SECTION = { eq: "EQ", gate: "gate", dyn: "compressor", limiter: "limiter", fx: "effect", hpf: "low cut" };
 
@@ -75,6 +79,10 @@ export function nameOf(address, values, { mine = ownMix() } = {}) {
   if (family === "gen" && /^\d+$/.test(number)) return `signal generator ${number} ${rest.join(" ")}`.trim();
   if (family === "solo") return `solo ${parts.slice(1).join(" ")}`.trim();
   if (family === "talkback") return talkbackLabel(values, parts.slice(1), mine);
+  if (family === "feedback") {
+    return { watch: "the feedback finder on every mix", auto: "automatic feedback notches" }[number]
+      || `feedback ${parts.slice(1).join(" ")}`;
+  }
   return parts.join(" ");
 }
 
@@ -135,6 +143,7 @@ function leafWords(rest, table) {
     const what = { freq: "frequency", q: "Q", gain: "gain", type: "type" }[rest[2]] || rest.slice(2).join(" ");
     return `EQ band ${rest[1]} ${what}`.trim();
   }
+  if (rest[0] === "geq" && /^\d+$/.test(rest[1] || "")) return `graphic EQ ${GEQ_BANDS[Number(rest[1]) - 1] || rest[1]} Hz`;
   if (SECTION[rest[0]]) return `${SECTION[rest[0]]} ${rest.slice(1).join(" ")}`.trim();
   return rest.join(" ");
 }
