@@ -230,7 +230,9 @@ class Listener:
             with self._lock:
                 watches = [w for w in self._watches if w.point == point]
             for watch in watches:
-                rta = self._rtas.setdefault((point, watch.per_octave), Rta(spectra.rate, watch.per_octave))
+                rta = self._rtas.get((point, watch.per_octave))
+                if rta is None:  # made once: its band matrix is the costly part
+                    rta = self._rtas[(point, watch.per_octave)] = Rta(spectra.rate, watch.per_octave)
                 frame = rta.bands(powers[-1])
                 watch.send({"point": point, "per_octave": watch.per_octave, "centres": rta.centres.tolist(),
                             "levels": np.round(frame.levels, 1).tolist(), "peaks": np.round(frame.peaks, 1).tolist()})
