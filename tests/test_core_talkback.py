@@ -1,6 +1,7 @@
 """Talkback in the core offline: the talkback mic into the mixes a talk button talks to (and the main), taken over
 while it talks (muted or faded out, it still talks; it reaches nothing else), the rest of those mixes dimmed,
-the other mixes untouched, everything back as it was once the button is off, and no click either way."""
+the other mixes untouched, everything back as it was once the button is off, and no click either way; and a
+musician talking to the engineer on the solo bus (ch/N/talk) over its own content dimmed."""
 
 import numpy as np
 import pytest
@@ -120,3 +121,21 @@ def test_talk_on_and_off_do_not_click():
         # a sum of tones that changes level over the ramp: no sample-to-sample step above the largest a steady
         # mix of these tones at full level makes (a click is a jump far above it)
         assert np.abs(np.diff(y)).max() < 2.5 * steady
+
+
+SOLO_L, SOLO_R = LAYOUT.solo_output_offset, LAYOUT.solo_output_offset + 1
+
+
+def test_a_musician_talks_to_the_engineer_on_the_solo_bus_over_the_rest_dimmed():
+    x = signals()
+    # the guitarist's mic channel muted and faded out in every mix: still heard by the engineer while talking
+    engine, state = mixer(**{"ch/2/mute": True, "ch/2/fader": -90.0, "talkback/dim": -30.0})
+    before = engine.core.process(x)
+    ramped_change(engine, state, {"ch/2/talk": True})
+    y = engine.core.process(x)
+    for side in (SOLO_L, SOLO_R):
+        assert level_db(y[side], GTR) == pytest.approx(0.0, abs=0.05)  # after the inserts, at unity
+        assert level_db(y[side], VOX) == pytest.approx(level_db(before[side], VOX) - 30.0, abs=0.1)  # the rest dimmed
+    np.testing.assert_allclose(y[:SOLO_L, SETTLED], before[:SOLO_L, SETTLED], atol=1e-6)  # no other output changes
+    ramped_change(engine, state, {"ch/2/talk": False})
+    np.testing.assert_allclose(engine.core.process(x)[:, SETTLED], before[:, SETTLED], atol=1e-6)

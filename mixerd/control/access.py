@@ -42,7 +42,8 @@ ROLES = ("admin", "mix", "viewer")
 #: What a mix token may change, for its bus B (``*`` is one address segment).
 MIX_RULES = ("ch/*/send/{b}/level", "ch/*/send/{b}/pan", "ch/*/send/{b}/on", "ch/*/send/{b}/me",
              "bus/{b}/fader", "bus/{b}/mute", "bus/{b}/balance", "bus/{b}/moreme",
-             "bus/*/return/{b}/level")  # the FX returns into this mix: the reverb in my ears
+             "bus/*/return/{b}/level",  # the FX returns into this mix: the reverb in my ears
+             "ch/*/talk")  # talk to the engineer (only the engineer's phones hear it)
 MIN_PASSWORD = 8
 MAX_LABEL = 64
 MAX_SESSIONS = 32  # admin logins kept (the oldest is dropped)

@@ -176,23 +176,33 @@ class CommandMap:
                 *self._solo_channel(s, u[1], s["solo/mode"] == "afl")]  # AFL follows the pan
 
     def _solo(self, s, u):
-        """The solo bus: the soloed channels (PFL or AFL) and mixes, or the main while nothing is soloed."""
+        """The solo bus: the soloed channels (PFL or AFL) and mixes, or the main while nothing is soloed; a
+        musician talking to the engineer over all of it, which is dimmed meanwhile."""
         lay = self.layout
         afl = s["solo/mode"] == "afl"
         out = [c for n in range(1, lay.n_inputs + 1) for c in self._solo_channel(s, n, afl)]
         buses = [s[f"bus/{b}/solo"] for b in range(1, lay.n_buses + 1)]
         any_solo = any(buses) or any(s[f"ch/{n}/solo"] for n in range(1, lay.n_inputs + 1))
-        out += [cmd(_core.OP_SOLO_SRC, b - 1, 1.0 if on else 0.0) for b, on in enumerate(buses, start=1)]
-        out.append(cmd(_core.OP_SOLO_SRC, self._main, 0.0 if any_solo else 1.0))
+        dim = self._talk_dim(s)
+        out += [cmd(_core.OP_SOLO_SRC, b - 1, dim if on else 0.0) for b, on in enumerate(buses, start=1)]
+        out.append(cmd(_core.OP_SOLO_SRC, self._main, 0.0 if any_solo else dim))
         level = db_to_gain(s["solo/level"])
         out += [cmd(_core.OP_OUT_GAIN, self._solo_master + side, level) for side in (0, 1)]
         return out
 
     def _solo_channel(self, s, n: int, afl: bool) -> list[Command]:
-        soloed = s[f"ch/{n}/solo"]
+        if s[f"ch/{n}/talk"]:  # talking to the engineer: the PFL tap at unity, whatever its solo, mute and fader
+            return [cmd(_core.OP_SOLO_PFL, n - 1, 1.0), cmd(_core.OP_SOLO_AFL_L, n - 1, 0.0),
+                    cmd(_core.OP_SOLO_AFL_R, n - 1, 0.0)]
+        soloed, dim = s[f"ch/{n}/solo"], self._talk_dim(s)
         left, right = pan_gains(s[f"ch/{n}/pan"]) if soloed and afl else (0.0, 0.0)
-        return [cmd(_core.OP_SOLO_PFL, n - 1, 1.0 if soloed and not afl else 0.0),
-                cmd(_core.OP_SOLO_AFL_L, n - 1, left), cmd(_core.OP_SOLO_AFL_R, n - 1, right)]
+        return [cmd(_core.OP_SOLO_PFL, n - 1, dim if soloed and not afl else 0.0),
+                cmd(_core.OP_SOLO_AFL_L, n - 1, left * dim), cmd(_core.OP_SOLO_AFL_R, n - 1, right * dim)]
+
+    def _talk_dim(self, s) -> float:
+        """What the solo bus's own content is turned down to while a musician talks to the engineer."""
+        talking = any(s[f"ch/{n}/talk"] for n in range(1, self.layout.n_inputs + 1))
+        return db_to_gain(s["talkback/dim"]) if talking else 1.0
 
     def _order(self, s, u):
         return [cmd(_core.OP_ORDER, u[1] - 1, ORDERS[s[f"ch/{u[1]}/order"]])]

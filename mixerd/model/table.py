@@ -272,6 +272,9 @@ ROWS: tuple[Row, ...] = (
     switch("ch/{n}/main", "channel assigned to the main mix", True, drives=PAN),
     switch("ch/{n}/solo", "channel soloed: heard on the solo bus (the engineer's phones), PFL or AFL by solo/mode",
            False, scene=False, drives=SOLO),
+    switch("ch/{n}/talk", "the channel talks to the engineer (a musician's talk button): heard on the solo bus "
+           "after its inserts, whatever its mute and fader, over the rest of the solo bus dimmed by talkback/dim",
+           False, scene=False, drives=SOLO),
     # A group bus is assigned by switching its send on: the send then passes the post-fader signal at 0 dB.
     level("ch/{n}/send/{b}/level", "send level from the channel to the bus",
           default=lambda layout, idx: 0.0 if layout.buses[idx["b"] - 1].is_group else -90.0, drives=SEND),

@@ -106,7 +106,8 @@ MONITORING = {"solo/mode", "solo/level"}  # with every ch/N/solo, bus/B/solo and
 
 def mix_addresses(tree) -> set[str]:
     return {a for a in tree.addresses()
-            if not a.endswith("/solo") and a not in MONITORING and not (a.startswith("talkback/") and a.endswith("/on"))}
+            if not a.endswith(("/solo", "/talk", "/ringout")) and a not in MONITORING
+            and not (a.startswith("talkback/") and a.endswith("/on"))}
 
 
 def test_save_keeps_every_value_of_the_mix(scenes, control, tree):

@@ -158,7 +158,7 @@ def test_eq_band_out_of_range_hints_the_bands(tree):
 def test_strip_group_hint_lists_the_new_fields(tree):
     e = reject(tree, "ch/4", 0)
     assert e.allowed == ("ch/4/{name|color|trim|polarity|hpf/…|eq/…|gate/…|dyn/…|order|fader|pan|mute|main"
-                         "|solo|send/…|dca/…|mutegroup/…}")
+                         "|solo|talk|send/…|dca/…|mutegroup/…}")
     assert reject(tree, "ch/4/hpf", 0).allowed == "ch/4/hpf/{on|freq|slope}"
     assert reject(tree, "ch/4/gate", 0).allowed == "ch/4/gate/{on|threshold|range|attack|hold|release}"
     assert reject(tree, "ch/4/dyn", 0).allowed == "ch/4/dyn/{on|threshold|ratio|knee|attack|release|makeup}"

@@ -28,7 +28,7 @@ GEQ = ["geq/on"] + [f"geq/{k}/gain" for k in range(1, 32)]  # aux buses and the 
 CHANNEL = ["name", "color", "trim", "polarity", "hpf/on", "hpf/freq", "hpf/slope", *EQ,
            "gate/on", "gate/threshold", "gate/range", "gate/attack", "gate/hold", "gate/release",
            "dyn/on", "dyn/threshold", "dyn/ratio", "dyn/knee", "dyn/attack", "dyn/release", "dyn/makeup",
-           "order", "fader", "pan", "mute", "main", "solo"]
+           "order", "fader", "pan", "mute", "main", "solo", "talk"]
 FX = ["fx/type", "fx/size", "fx/damping", "fx/width", "fx/predelay", "fx/time", "fx/feedback", "fx/highcut"]
 
 
@@ -83,8 +83,8 @@ def test_every_address_of_the_milestone_exists(tree):
     # "more me", a graphic EQ (32), an output delay and ring-out, plus one balance; main 23 + 33 + ring-out; solo 2;
     # talkback 3 + 2 buttons of 3 + 2 mixes each; the feedback finder 2; 8 DCAs of 3, 6 mute groups of 2;
     # 4 generators of 6
-    assert len(CHANNEL) == 43 and len(EQ) == 17
-    assert len(tree) == len(expected) == (3 * (43 + 7 + 2 + 8 + 6) + 2 * (26 + 33 + 1) + 1 + 23 + 33 + 1 + 2 + 3
+    assert len(CHANNEL) == 44 and len(EQ) == 17
+    assert len(tree) == len(expected) == (3 * (44 + 7 + 2 + 8 + 6) + 2 * (26 + 33 + 1) + 1 + 23 + 33 + 1 + 2 + 3
                                           + 2 * (3 + 2) + 2 + 8 * 3 + 6 * 2 + 4 * 6)
 
 

@@ -144,7 +144,7 @@ def test_unknown_address_suggests_the_nearest(tree):
     assert e.address == "ch/1/fadr"
     assert "did you mean 'ch/1/fader'" in e.message
     assert e.allowed == ("ch/1/{name|color|trim|polarity|hpf/…|eq/…|gate/…|dyn/…|order|fader|pan|mute|main"
-                         "|solo|send/…|dca/…|mutegroup/…}")
+                         "|solo|talk|send/…|dca/…|mutegroup/…}")
 
 
 def test_unknown_address_case_and_slashes(tree):
