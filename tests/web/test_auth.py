@@ -302,18 +302,21 @@ def test_admin_can_do_everything(client, admin, control):
 
 MIX_ALLOWED = {f"ch/1/send/{MIX}/level": -6, f"ch/2/send/{MIX}/on": False, f"ch/3/send/{MIX}/me": True,
                f"ch/1/send/{MIX}/pan": -30, f"bus/{MIX}/fader": -3, f"bus/{MIX}/mute": True,
-               f"bus/{MIX}/balance": 10, f"bus/{MIX}/moreme": 4}
+               f"bus/{MIX}/balance": 10, f"bus/{MIX}/moreme": 4, "ch/3/talk": True}  # talk to the engineer
 MIX_FORBIDDEN = [f"ch/1/send/{OTHER}/level", f"ch/1/send/{OTHER}/on", f"bus/{OTHER}/fader", f"bus/{OTHER}/mute",
                  "ch/1/fader", "ch/1/mute", "ch/1/pan", f"ch/1/send/{MIX}/pre", f"bus/{MIX}/name",
                  f"bus/{MIX}/limiter/on", f"bus/{MIX}/eq/1/gain", "main/fader", "gen/1/on", "dca/1/fader",
                  # solo is the engineer's: not even the musician's own mix
-                 "ch/1/solo", f"bus/{MIX}/solo", "solo/mode", "solo/level"]
+                 "ch/1/solo", f"bus/{MIX}/solo", "solo/mode", "solo/level",
+                 # so are the engineer's talkback and ring-out
+                 "talkback/1/on", f"bus/{MIX}/ringout", f"bus/{MIX}/geq/18/gain", f"bus/{MIX}/delay"]
 
 
 def test_a_mix_token_changes_exactly_its_own_mix(client, mix, control):
     assert {rule.format(b=MIX) for rule in MIX_RULES} == {
         f"ch/*/send/{MIX}/level", f"ch/*/send/{MIX}/pan", f"ch/*/send/{MIX}/on", f"ch/*/send/{MIX}/me",
-        f"bus/{MIX}/fader", f"bus/{MIX}/mute", f"bus/{MIX}/balance", f"bus/{MIX}/moreme", f"bus/*/return/{MIX}/level"}
+        f"bus/{MIX}/fader", f"bus/{MIX}/mute", f"bus/{MIX}/balance", f"bus/{MIX}/moreme", f"bus/*/return/{MIX}/level",
+        "ch/*/talk"}
     for address, value in MIX_ALLOWED.items():
         answer = client.put(f"{API}/params/{address}", json={"value": value}, headers=mix)
         assert answer.status_code == 200, (address, answer.text)
