@@ -288,7 +288,7 @@ export function describeAddress(values, address) {
   }
   const leaf = parts.slice(i);
   const words = { moreme: "more me", dyn: "comp", hpf: "HPF", eq: "EQ", mod: "modulation",
-    on: parts[0] === "talkback" ? "talking" : "on", source: "mic" };
+    on: parts[0] === "talkback" ? "talking" : "on", source: "mic", talk: "talking to the engineer" };
   if (leaf[0] === "eq" && /^\d+$/.test(leaf[1] || "")) leaf.splice(0, 2, `EQ band ${leaf[1]}`);
   if (leaf.length) out.push(leaf.map((w) => words[w] || w).join(" "));
   return out.join(" · ");

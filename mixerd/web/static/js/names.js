@@ -14,7 +14,7 @@ const ADDRESS = /\b(?:(?:ch|bus|dca|mutegroup|gen)\/\d+|main|solo|talkback)(?:\/
 const isAddress = (text) => text.includes("/");
 
 const CHANNEL_WORDS = {
-  fader: "fader", mute: "mute", solo: "solo", trim: "trim", pan: "pan", polarity: "polarity invert",
+  fader: "fader", mute: "mute", solo: "solo", talk: "talking to the engineer", trim: "trim", pan: "pan", polarity: "polarity invert",
   main: "on the main", name: "name", color: "colour", order: "insert order",
   "hpf/on": "low cut", "hpf/freq": "low-cut frequency", "hpf/slope": "low-cut slope", "eq/on": "EQ",
   "gate/on": "gate", "dyn/on": "compressor", "dyn/makeup": "compressor make-up gain",

@@ -8,6 +8,10 @@
 // kept by the mixer like any value), skippable and shown once on this device. "More me" with nobody marked says
 // how to mark yourself instead of moving a level that raises nothing. Every message here names channels and
 // mixes (names.js), never addresses; a mix link only ever opens its own mix (app.js guards the routes).
+//
+// "Talk to the engineer" (issue 21) puts the musician's own channels (the "me" marks) on the engineer's phones
+// (`ch/N/talk`): held, it talks until the finger lifts; a short tap latches until the next tap — the gesture of the
+// engineer's talk buttons (TalkGesture, views/talk.js). With nobody marked a tap opens "★ This is me".
 
 import { describeError } from "../api.js";
 import { Binder } from "../bind.js";
@@ -21,6 +25,7 @@ import { wordToasts } from "../toast.js";
 import { describeStep } from "../undo.js";
 import { followMissing, missingList } from "./missing.js";
 import { othersChanges } from "./othershand.js";
+import { TalkGesture } from "./talk.js";
 
 export function mount(root, ctx, { bus, readOnly = false }) {
   const { conn } = ctx;
@@ -55,9 +60,10 @@ export function mount(root, ctx, { bus, readOnly = false }) {
     notice = others.root;
   }
   const step = readOnly ? null : meStep(ctx, binder, bus, channels);
+  const talk = readOnly ? null : talkToEngineer(ctx, bus, channels, step, offs);
   // The channels not reaching the mix come after the mix itself: setting the mix is what the page is for, and a
   // band with many silent inputs would otherwise push every fader off a phone's screen.
-  page.append(...[step && step.root, mixHead(ctx, binder, bus, readOnly, auxBuses, { channels, step }), notice,
+  page.append(...[step && step.root, mixHead(ctx, binder, bus, readOnly, auxBuses, { channels, step }), talk, notice,
     tools(ctx, readOnly, offs), list, returns, missing.root].filter(Boolean));
   root.append(page);
   if (step && store.role === "mix" && !step.asked()) step.open(); // a musician's first visit
@@ -177,6 +183,87 @@ function meStep(ctx, binder, bus, channels) {
       (root.querySelector(".me-pick") || done).focus({ preventScroll: true });
     },
   };
+}
+
+/** The musician's own channels heard on the engineer's phones: "Talk to the engineer" (`ch/N/talk` of each channel
+ *  marked as me), with gesture and safety of the engineer's talk buttons. */
+class TalkButton extends TalkGesture {
+  constructor(ctx, bus, channels, step) {
+    const line = el("span", { class: "talk-line", id: `mymix-talk-line-${bus}`, "aria-hidden": "true" });
+    super(ctx.conn, el("button", { type: "button", class: "talk-button mymix-talk", "aria-pressed": "false",
+      "aria-describedby": line.id, title: "Hold to talk · a short tap latches" },
+    icon(ICONS.mic), el("span", { class: "talk-text" }, el("span", { class: "talk-name" }, "Talk to the engineer"),
+      line)));
+    Object.assign(this, { ctx, bus, channels, step, line });
+    this.status = el("p", { class: "talk-status mymix-talk-status", role: "status" });
+    this.wasOn = false;
+  }
+
+  /** The channels marked as me in this mix. */
+  mine() { return this.channels.filter((n) => this.conn.get(`ch/${n}/send/${this.bus}/me`) === true); }
+  isOn() { return this.mine().some((n) => this.conn.get(`ch/${n}/talk`) === true); }
+  why() { return this.mine().length ? null : "no-me"; }
+  pressTargets() { return this.mine().map((n) => `ch/${n}/talk`); }
+  stopTargets() { return this.pressTargets().filter((a) => this.conn.get(a) === true); }
+  label() { return "your talk button"; }
+
+  onHint() {
+    if (!this.online) {
+      this.ctx.toast("Not connected to the mixer: talking works again when the connection is back", "error");
+      return;
+    }
+    this.ctx.toast(store.role === "mix" ? "Mark your own channels first: they are what the engineer hears"
+      : "Mark the musician's channels first: they are what you hear", "info", 5000);
+    this.step.open({ focus: true });
+  }
+
+  render() {
+    this.online = this.conn.status === "online";
+    const on = this.isOn();
+    if (this.wasOn && !on) this.latched = false; // stopped, here or elsewhere
+    this.wasOn = on;
+    const why = this.why();
+    this.root.setAttribute("aria-pressed", String(on));
+    this.root.classList.toggle("talking", on);
+    this.root.classList.toggle("held", Boolean(this.hold && !this.hold.hint));
+    if (this.latched) this.root.dataset.latched = "true";
+    else delete this.root.dataset.latched;
+    this.root.setAttribute("aria-disabled", String(!on && (!this.online || Boolean(why))));
+    this.root.dataset.why = !on && !this.online ? "offline" : on ? "" : why || "";
+    this.line.textContent = on ? (this.hold ? "Talking" : "Tap to stop")
+      : !this.online ? "Offline"
+        : why ? (store.role === "mix" ? "Mark your channels first (★ This is me)" : "No channel marked as the musician")
+          : "Hold to talk · a short tap latches";
+    this.status.replaceChildren(...(on ? [icon(ICONS.mic), el("span", {}, "Talking to the engineer")] : []));
+  }
+}
+
+/** The talk button and its status line, kept in step with the mixer (`offs` gets the unsubscribes). */
+function talkToEngineer(ctx, bus, channels, step, offs) {
+  const { conn } = ctx;
+  if (!channels.some((n) => conn.has(`ch/${n}/talk`))) return null; // a mixer without the talk switches
+  const button = new TalkButton(ctx, bus, channels, step);
+  const watched = new RegExp(`^ch/\\d+/(?:talk|send/${bus}/me)$`);
+  const onChange = (e) => { const a = e.detail && e.detail.address; if (!a || watched.test(a)) button.render(); };
+  const onState = () => { button.render(); button.settle(); };
+  const onStatus = () => { if (conn.status !== "online") button.cancel(); button.render(); };
+  const onHidden = () => { if (document.visibilityState === "hidden") button.cancel(); };
+  const onPageHide = () => button.cancel();
+  conn.addEventListener("change", onChange);
+  conn.addEventListener("state", onState);
+  conn.addEventListener("status", onStatus);
+  document.addEventListener("visibilitychange", onHidden);
+  window.addEventListener("pagehide", onPageHide);
+  offs.push(() => {
+    button.cancel(); // a finger still on it: the talk ends with the page
+    conn.removeEventListener("change", onChange);
+    conn.removeEventListener("state", onState);
+    conn.removeEventListener("status", onStatus);
+    document.removeEventListener("visibilitychange", onHidden);
+    window.removeEventListener("pagehide", onPageHide);
+  });
+  button.render();
+  return el("section", { class: "mymix-talk-box", "aria-label": "Talk to the engineer" }, button.root, button.status);
 }
 
 /** "My mix" (or "Mix · view only") and the mix's name; the engineer can pick another mix here. */

@@ -45,11 +45,15 @@ export function channelStrip(ctx, binder, n, onSelect) {
   const mute = paramToggle(ctx, binder, `${P}/mute`, { label: "mute", text: "Mute", className: "mute" });
   const solo = paramToggle(ctx, binder, `${P}/solo`, { label: "solo", text: "Solo", className: "solo" });
   binder.watch(`${P}/solo`, (on) => strip.classList.toggle("soloed", Boolean(on)));
+  // A musician talking to the engineer through this channel (ch/N/talk, from their My mix): on the engineer's phones.
+  const talking = el("span", { class: "badge talk-badge strip-talk", role: "status", hidden: true },
+    icon(ICONS.mic), "Talking to you");
+  binder.watch(`${P}/talk`, (on) => { talking.hidden = !on; strip.classList.toggle("talking", Boolean(on)); });
   const flow = el("a", { class: "strip-flow", href: `#/flow/ch/${n}`, "aria-label": "Signal flow", title: "Signal flow" },
     icon(ICONS.flow));
 
   strip.append(
-    nameButton(ctx, binder, P, onSelect, `Channel ${n}`),
+    nameButton(ctx, binder, P, onSelect, `Channel ${n}`), talking,
     el("div", { class: "strip-input" }, input.root, trim),
     hpfBlock(ctx, binder, P, onSelect), eqBlock(ctx, binder, P, onSelect), dynamicsBlock(ctx, binder, P, onSelect),
     pan.root, el("div", { class: "strip-buttons" }, mute.root, solo.root),

@@ -57,63 +57,32 @@ function talkingTo(targets) {
   return targets.length ? `Talking to ${targets.join(", ")}` : "Talking to no mix";
 }
 
-// -- one button --------------------------------------------------------------------------------------------
+// -- the gesture --------------------------------------------------------------------------------------------
 
-let buttonIds = 0;
-
-class TalkButton {
-  constructor(ctx, t, { onHint }) {
-    this.conn = ctx.conn;
-    this.t = t;
-    this.address = `talkback/${t}/on`;
-    this.onHint = onHint;
-    this.state = talkState(this.conn.values, t);
-    this.hold = null;     // the press going on: {id, at, wasOn, gesture, hint}
+/** The press of a talk button, whatever it switches on: the engineer's talk buttons (talkback/T/on) and a
+ *  musician's "Talk to the engineer" (ch/N/talk of their own channels, views/mymix.js). A press talks at once
+ *  (held: `hold: true`, so the server lets go if this page's link goes); a tap shorter than LATCH_MS latches;
+ *  a longer hold is momentary; a press on a button that talks stops it. A subclass says what is switched:
+ *  `isOn()`, `why()` (why it cannot talk: a press is then a hint, `onHint()`), `pressTargets()` (the addresses
+ *  a press turns on), `stopTargets()` (those a press on a talking button turns off), `label()` (for a toast)
+ *  and `render()`. Every change is one `set` per address, all of one press one undo step. */
+export class TalkGesture {
+  constructor(conn, root) {
+    this.conn = conn;
+    this.root = root;
+    this.hold = null;     // the press going on: {id, at, wasOn, gesture, hint, targets}
     this.latched = false; // a tap here turned it on (it stays on until the next tap)
-    this.owed = false;    // a momentary talk ended while the link was down: its off goes when the link is back
-    const lineId = `talk-line-${++buttonIds}`;
-    this.nameText = el("span", { class: "talk-name" });
-    this.line = el("span", { class: "talk-line", id: lineId, "aria-hidden": "true" });
-    this.root = el("button", { type: "button", class: "talk-button", "aria-pressed": "false",
-      "aria-describedby": lineId, title: "Hold to talk · a short tap latches", dataset: { address: this.address } },
-    icon(ICONS.mic), el("span", { class: "talk-text" }, this.nameText, this.line));
-    const b = this.root;
-    b.addEventListener("pointerdown", (e) => this._down(e));
+    this.owed = [];       // addresses whose off could not be sent (the link was down): sent when it is back
+    this.online = conn.status === "online";
+    root.addEventListener("pointerdown", (e) => this._down(e));
     for (const type of ["pointerup", "pointercancel", "lostpointercapture"]) {
-      b.addEventListener(type, (e) => this._up(e));
+      root.addEventListener(type, (e) => this._up(e));
     }
-    b.addEventListener("keydown", (e) => this._key(e, true));
-    b.addEventListener("keyup", (e) => this._key(e, false));
-    b.addEventListener("click", (e) => this._click(e));
-    b.addEventListener("contextmenu", (e) => e.preventDefault()); // a long press is a talk, not a menu
+    root.addEventListener("keydown", (e) => this._key(e, true));
+    root.addEventListener("keyup", (e) => this._key(e, false));
+    root.addEventListener("click", (e) => this._click(e));
+    root.addEventListener("contextmenu", (e) => e.preventDefault()); // a long press is a talk, not a menu
   }
-
-  /** Shows the mixer's value and what the button would do (`online`: the link is up; `inBar`: in the top bar,
-   *  where a talking button says to whom itself). */
-  render(values, online, inBar = this.inBar) {
-    this.inBar = inBar;
-    const was = this.state;
-    const s = (this.state = talkState(values, this.t));
-    if (was.on && !s.on) this.latched = false; // stopped, here or elsewhere (not: not on yet)
-    this.nameText.textContent = s.name;
-    this.root.setAttribute("aria-pressed", String(s.on));
-    this.root.classList.toggle("talking", s.on);
-    this.root.classList.toggle("held", Boolean(this.hold && !this.hold.hint));
-    if (this.latched) this.root.dataset.latched = "true";
-    else delete this.root.dataset.latched;
-    const unusable = !s.on && (!online || Boolean(s.why));
-    this.root.setAttribute("aria-disabled", String(unusable));
-    this.root.dataset.why = !online ? "offline" : s.why || "";
-    this.line.textContent = s.on && inBar ? talkingTo(s.targets)
-      : s.on ? (this.hold ? "Talking" : "Tap to stop")
-        : !online ? "Offline"
-          : s.why === "no-mic" ? "No mic set"
-            : s.why === "no-mix" ? "No mix set"
-              : s.targets.join(" · ");
-    this.online = online;
-  }
-
-  // -- the gesture -------------------------------------------------------------------------------------------
 
   _down(e) {
     if (e.pointerType === "mouse" && e.button !== 0) return;
@@ -142,10 +111,12 @@ class TalkButton {
   }
 
   _press(id, at) {
-    const { on, why } = this.state;
-    this.hold = { id, at, wasOn: on, gesture: newGesture(), hint: !on && (!this.online || Boolean(why)) };
-    if (!this.hold.hint && !on) this._write(true, this.hold.gesture, true); // held: off if this page's link goes
-    this.render(this.conn.values, this.online);
+    const on = this.isOn();
+    const hint = !on && (!this.online || Boolean(this.why()));
+    const targets = hint ? [] : on ? this.stopTargets() : this.pressTargets();
+    this.hold = { id, at, wasOn: on, gesture: newGesture(), hint, targets };
+    if (!hint && !on) this._write(targets, true, this.hold.gesture, true); // held: off if this page's link goes
+    this.render();
   }
 
   /** The press ends at `at`: lifted, or `cancelled` (the touch was taken away, the page hidden, the link lost). */
@@ -154,43 +125,103 @@ class TalkButton {
     if (!hold) return;
     this.hold = null;
     if (hold.hint) {
-      if (!cancelled) this.onHint(this.state, this.online);
+      if (!cancelled) this.onHint();
     } else if (hold.wasOn) {
-      if (!cancelled) this._write(false, hold.gesture); // a tap on a button that talks: it stops
+      if (!cancelled) this._write(hold.targets, false, hold.gesture); // a tap on a button that talks: it stops
     } else if (!cancelled && at - hold.at < LATCH_MS) {
       this.latched = true; // a tap: it stays on, no longer held (the server keeps it on if this page goes)
-      this._write(true, hold.gesture);
+      this._write(hold.targets, true, hold.gesture);
     } else {
-      this._write(false, hold.gesture); // the end of a momentary talk
+      this._write(hold.targets, false, hold.gesture); // the end of a momentary talk
     }
-    this.render(this.conn.values, this.online);
+    this.render();
   }
 
-  /** Ends a press going on as a cancelled one (the page hidden, the link lost, the console left). */
+  /** Ends a press going on as a cancelled one (the page hidden, the link lost, the view left). */
   cancel() {
     this._release(0, true);
   }
 
-  /** The link is back: an off that could not be sent goes now (if the mixer still has it talking). */
+  /** The link is back: an off that could not be sent goes now (where the mixer still has it talking). */
   settle() {
-    if (!this.owed) return;
-    this.owed = false;
-    if (this.conn.get(this.address) === true) this._write(false, newGesture());
+    const owed = this.owed.filter((a) => this.conn.get(a) === true);
+    this.owed = [];
+    if (owed.length) this._write(owed, false, newGesture());
   }
 
-  _write(value, gesture, hold = false) {
-    this.conn.write({ [this.address]: value }, { gesture, hold }).catch((exc) => {
-      if (!value && !exc.status) {
-        // Not sent, or lost on the way: sent again when the link is back.
-        this.owed = true;
-        toast(`The link to the mixer dropped while ${this.state.name} was talking: it stops as soon as the link is `
+  _write(addresses, value, gesture, hold = false) {
+    for (const address of addresses) {
+      this.conn.write({ [address]: value }, { gesture, hold }).catch((exc) => this._failed(address, value, exc));
+    }
+  }
+
+  _failed(address, value, exc) {
+    if (!value && !exc.status) {
+      // Not sent, or lost on the way: sent again when the link is back (one toast for the press).
+      if (!this.owed.length) {
+        toast(`The link to the mixer dropped while ${this.label()} was talking: it stops as soon as the link is `
           + "back", "error");
-      } else {
-        if (value) this.latched = false;
-        toast(describeError(exc), "error");
       }
-      this.render(this.conn.values, this.online);
-    });
+      if (!this.owed.includes(address)) this.owed.push(address);
+    } else {
+      if (value) this.latched = false;
+      toast(describeError(exc), "error");
+    }
+    this.render();
+  }
+}
+
+// -- one button --------------------------------------------------------------------------------------------
+
+let buttonIds = 0;
+
+class TalkButton extends TalkGesture {
+  constructor(ctx, t, { onHint }) {
+    const lineId = `talk-line-${++buttonIds}`;
+    const address = `talkback/${t}/on`;
+    const nameText = el("span", { class: "talk-name" });
+    const line = el("span", { class: "talk-line", id: lineId, "aria-hidden": "true" });
+    super(ctx.conn, el("button", { type: "button", class: "talk-button", "aria-pressed": "false",
+      "aria-describedby": lineId, title: "Hold to talk · a short tap latches", dataset: { address } },
+    icon(ICONS.mic), el("span", { class: "talk-text" }, nameText, line)));
+    this.t = t;
+    this.address = address;
+    this.hintTo = onHint;
+    this.nameText = nameText;
+    this.line = line;
+    this.state = talkState(this.conn.values, t);
+  }
+
+  isOn() { return this.state.on; }
+  why() { return this.state.why; }
+  pressTargets() { return [this.address]; }
+  stopTargets() { return [this.address]; }
+  label() { return this.state.name; }
+  onHint() { this.hintTo(this.state, this.online); }
+
+  /** Shows the mixer's value and what the button would do (`online`: the link is up; `inBar`: in the top bar,
+   *  where a talking button says to whom itself). */
+  render(values = this.conn.values, online = this.online, inBar = this.inBar) {
+    this.inBar = inBar;
+    const was = this.state;
+    const s = (this.state = talkState(values, this.t));
+    if (was.on && !s.on) this.latched = false; // stopped, here or elsewhere (not: not on yet)
+    this.nameText.textContent = s.name;
+    this.root.setAttribute("aria-pressed", String(s.on));
+    this.root.classList.toggle("talking", s.on);
+    this.root.classList.toggle("held", Boolean(this.hold && !this.hold.hint));
+    if (this.latched) this.root.dataset.latched = "true";
+    else delete this.root.dataset.latched;
+    const unusable = !s.on && (!online || Boolean(s.why));
+    this.root.setAttribute("aria-disabled", String(unusable));
+    this.root.dataset.why = !online ? "offline" : s.why || "";
+    this.line.textContent = s.on && inBar ? talkingTo(s.targets)
+      : s.on ? (this.hold ? "Talking" : "Tap to stop")
+        : !online ? "Offline"
+          : s.why === "no-mic" ? "No mic set"
+            : s.why === "no-mix" ? "No mix set"
+              : s.targets.join(" · ");
+    this.online = online;
   }
 }
 
