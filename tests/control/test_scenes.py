@@ -589,15 +589,23 @@ def test_a_move_of_the_current_scene_is_announced_once(scenes, control):
     sub = control.subscribe(notices=["scenes"])
     scenes.start()  # the follower thread announces it without anybody asking
     try:
+        seen = []
+
+        def announced(count: int) -> None:
+            while len(seen) < count:
+                item = sub.get(timeout=10)
+                assert item is not None, f"only {seen} announced"
+                if getattr(item, "kind", None) == "scenes":
+                    seen.append((item.data["action"], item.data["id"], item.data["current"]["modified"]))
+
         for step in range(1, 21):  # a fader drag: one notice when the mix leaves the scene
             control.set("ch/1/fader", -0.5 * step, "ws")
+        # The follower reads the changes in batches, as fast as it gets to them: it is asked to tell where the mix
+        # is, so the drag's end is waited for before the fader goes back (a follower that read the drag and the way
+        # back in one batch would rightly see the mix never left).
+        announced(1)
         control.set("ch/1/fader", 0.0, "ws")  # and one when it is back
-        seen = []
-        while len(seen) < 2:
-            item = sub.get(timeout=10)
-            assert item is not None, f"only {seen} announced"
-            if getattr(item, "kind", None) == "scenes":
-                seen.append((item.data["action"], item.data["id"], item.data["current"]["modified"]))
+        announced(2)
         assert seen == [("current", verse.id, True), ("current", verse.id, False)]
         assert scenes.listing()["current"] == {"id": verse.id, "name": "Verse", "modified": False}
         assert not [item for item in iter(sub.get_nowait, None) if getattr(item, "kind", None) == "scenes"]
