@@ -65,6 +65,7 @@ class _Brotli:
         self.start: Message | None = None
         self.compressor: brotli.Compressor | None = None
         self.plain = False
+        self.parts: list[bytes] | None = None  # an app's file that comes in parts: gathered, compressed once
 
     async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":
@@ -74,7 +75,17 @@ class _Brotli:
             await self.send(message)
             return
         body, more = message.get("body", b""), message.get("more_body", False)
+        if self.parts is not None:
+            self.parts.append(body)
+            if more:
+                return
+            body, more, self.parts = b"".join(self.parts), False, None
         if self.start is not None:
+            headers = MutableHeaders(raw=self.start["headers"])
+            if more and self.path.startswith(STATIC_PREFIX) and headers.get("etag") \
+                    and self._worth_it(self.start, headers, body, more):
+                self.parts = [body]  # a file of the app over one part (64 KiB): whole, then compressed once
+                return
             start, self.start = self.start, None
             headers = MutableHeaders(raw=start["headers"])
             if not self._worth_it(start, headers, body, more):

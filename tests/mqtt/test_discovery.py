@@ -184,6 +184,7 @@ def test_the_problem_finder_is_a_sensor_and_gain_staging_a_button(broker, contro
         sensor = entity(listener, "sensor", "problems")
         assert sensor["state_topic"] == sensor["json_attributes_topic"] == f"{BASE}/diagnostics"
         assert sensor["value_template"] == "{{ value_json.count }}" and sensor["entity_category"] == "diagnostic"
+        wait_until(lambda: entity(listener, "button", "gain_staging") is not None, what="the gain-staging button")
         button = entity(listener, "button", "gain_staging")
         assert button["command_topic"] == f"{BASE}/action/gain_staging" and button["payload_press"] == '{"apply": true}'
         state = listen(sensor["state_topic"])
