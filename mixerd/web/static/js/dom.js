@@ -27,6 +27,12 @@ function append(node, children) {
 }
 
 /** `el("button", {class: "btn", onclick: fn, "aria-label": "Mute"}, "Mute")`. */
+/** `target.addEventListener(type, fn)`; returns the function that removes it again. */
+export function listen(target, type, fn) {
+  target.addEventListener(type, fn);
+  return () => target.removeEventListener(type, fn);
+}
+
 export function el(tag, props, ...children) {
   const node = document.createElement(tag);
   apply(node, props);

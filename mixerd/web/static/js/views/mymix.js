@@ -15,7 +15,7 @@
 
 import { describeError } from "../api.js";
 import { Binder } from "../bind.js";
-import { el, formatMoreMe, icon, numbered } from "../dom.js";
+import { el, formatMoreMe, icon, listen, numbered } from "../dom.js";
 import { ICONS } from "../icons.js";
 import { Toggle, isFineLatched, onFineChange, setFineLatched } from "../fader.js";
 import { paramSlider, paramToggle } from "../controls.js";
@@ -249,19 +249,9 @@ function talkToEngineer(ctx, bus, channels, step, offs) {
   const onStatus = () => { if (conn.status !== "online") button.cancel(); button.render(); };
   const onHidden = () => { if (document.visibilityState === "hidden") button.cancel(); };
   const onPageHide = () => button.cancel();
-  conn.addEventListener("change", onChange);
-  conn.addEventListener("state", onState);
-  conn.addEventListener("status", onStatus);
-  document.addEventListener("visibilitychange", onHidden);
-  window.addEventListener("pagehide", onPageHide);
-  offs.push(() => {
-    button.cancel(); // a finger still on it: the talk ends with the page
-    conn.removeEventListener("change", onChange);
-    conn.removeEventListener("state", onState);
-    conn.removeEventListener("status", onStatus);
-    document.removeEventListener("visibilitychange", onHidden);
-    window.removeEventListener("pagehide", onPageHide);
-  });
+  offs.push(() => button.cancel(), // a finger still on it: the talk ends with the page
+    listen(conn, "change", onChange), listen(conn, "state", onState), listen(conn, "status", onStatus),
+    listen(document, "visibilitychange", onHidden), listen(window, "pagehide", onPageHide));
   button.render();
   return el("section", { class: "mymix-talk-box", "aria-label": "Talk to the engineer" }, button.root, button.status);
 }

@@ -14,7 +14,7 @@
 
 import { describeError } from "../api.js";
 import { newGesture } from "../connection.js";
-import { el, icon, numbered } from "../dom.js";
+import { el, icon, listen, numbered } from "../dom.js";
 import { ICONS } from "../icons.js";
 import { toast } from "../toast.js";
 
@@ -289,22 +289,14 @@ function makeDock(ctx) {
     render();
   };
   place();
-  wide.addEventListener("change", place);
-  conn.addEventListener("change", onChange);
-  conn.addEventListener("state", onState);
-  conn.addEventListener("status", onStatus);
-  document.addEventListener("visibilitychange", onHidden);
-  window.addEventListener("pagehide", onPageHide);
+  const offs = [listen(wide, "change", place), listen(conn, "change", onChange), listen(conn, "state", onState),
+    listen(conn, "status", onStatus), listen(document, "visibilitychange", onHidden),
+    listen(window, "pagehide", onPageHide)];
   return {
     users: 0,
     stop() {
       for (const b of buttons) b.cancel(); // a finger still on a button: its talk ends with the console
-      wide.removeEventListener("change", place);
-      conn.removeEventListener("change", onChange);
-      conn.removeEventListener("state", onState);
-      conn.removeEventListener("status", onStatus);
-      document.removeEventListener("visibilitychange", onHidden);
-      window.removeEventListener("pagehide", onPageHide);
+      for (const off of offs) off();
       root.remove();
     },
   };
