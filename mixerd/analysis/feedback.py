@@ -4,7 +4,8 @@ Feedback is a tone the loop builds by itself: one narrow peak far above the spec
 the same frequency. Music has peaks too, but they move, end, or sit among others; a held note or a test tone
 stays put, and tells itself from feedback only by not growing. So a peak is a *candidate* when it is a local
 maximum at least ``prominence_db`` above the median of the spectrum within a third of an octave each side, above
-``floor_db``, between 60 Hz and 16 kHz; a candidate is *tracked* from spectrum to spectrum while it stays within
+``floor_db``, between 60 Hz and 16 kHz, and not ``masked_db`` below a stronger peak within a third of an octave
+(a howl's skirt and the loop's weaker modes beside it: inaudible next to it, gone with it); a candidate is *tracked* from spectrum to spectrum while it stays within
 one bin; and a track is a *howl* once it has lasted ``hold_s`` (present in most of its spectra) and —
 
 * while ringing out (``ringing_out``: the engineer drives the wedges into feedback on purpose): at once;
@@ -51,11 +52,13 @@ class FeedbackDetector:
     """Feed it power spectra of one mix (``feed``); it says which howls sound now."""
 
     def __init__(self, rate: float, n_fft: int, *, ringing_out: bool = False, prominence_db: float = 20.0,
-                 floor_db: float = -60.0, hold_s: float = 0.4, growth_db: float = 6.0, gone_s: float = 0.3):
+                 floor_db: float = -60.0, hold_s: float = 0.4, growth_db: float = 6.0, gone_s: float = 0.3,
+                 masked_db: float = 30.0):
         self.rate, self.n_fft = rate, n_fft
         self.ringing_out = ringing_out
         self.prominence_db, self.floor_db = prominence_db, floor_db
         self.hold_s, self.growth_db, self.gone_s = hold_s, growth_db, gone_s
+        self.masked_db = masked_db
         spacing = rate / n_fft
         self._lo, self._hi = int(np.ceil(LOW_HZ / spacing)), int(min(HIGH_HZ / spacing, n_fft // 2 - 2))
         self._tracks: list[_Track] = []
@@ -93,7 +96,8 @@ class FeedbackDetector:
         for k in peaks[np.argsort(db[peaks])[::-1]][:32]:
             span = max(8, int(k * (2 ** (1 / 3) - 1)))  # a third of an octave each side, at least 8 bins
             around = np.median(db[max(1, k - span):k + span + 1])
-            if db[k] - around >= self.prominence_db:
+            masked = any(abs(np.log2(k / j)) <= 1 / 3 and level - db[k] > self.masked_db for j, level in out)
+            if db[k] - around >= self.prominence_db and not masked:
                 out.append((int(k), float(db[k])))
             if len(out) == 8:
                 break

@@ -34,15 +34,25 @@ class LoudnessReport:
         self.interval = interval
         self._clock = clock
         self._next: float | None = None  # None: at once
+        self._checked = 0.0  # the clock when due() last said yes
         self.sent: dict[str, float] | None = None
 
     def due(self) -> bool:
-        return self.interval > 0 and (self._next is None or self._clock() >= self._next)
+        if self.interval <= 0:
+            return False
+        now = self._clock()
+        if self._next is not None and now < self._next:
+            return False
+        self._checked = now
+        return True
 
     def take(self, frame: MeterFrame | None) -> dict[str, float] | None:
         """The values to publish now, or None (nothing measured, or nothing changed); the next one is
-        due ``interval`` seconds later."""
-        self._next = self._clock() + self.interval
+        due ``interval`` seconds after due() said yes."""
+        # Counted from due(), not from now: the frame was read in between, and a clock that moved while it
+        # was read (a driven clock in the tests, a stalled thread) must not push the next value a whole
+        # interval further away.
+        self._next = self._checked + self.interval
         values = loudness_values(frame)
         if not values or values == self.sent:
             return None

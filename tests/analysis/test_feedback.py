@@ -77,3 +77,13 @@ def test_two_howls_at_once_and_a_howl_that_stops_is_let_go():
     assert all(sorted(round(h.freq, -2) for h in hs) == [800.0, 2500.0] for hs in at_two) and at_two
     late = [hs for t, hs in heard if t > 2.6]
     assert late and all([round(h.freq, -2) for h in hs] == [2500.0] for hs in late)
+
+
+def test_a_weak_mode_beside_a_howl_is_not_a_second_howl():
+    # A real loop howls at its strongest mode; the next mode (80 Hz up here, one loop delay away) sounds 50 dB
+    # below it, inaudible beside it. Not a second feedback problem; a howl of its own an octave away is one.
+    signal = band(2.0) + howl(2.0, 975.0, -10.0, -3.0) + howl(2.0, 1055.0, -55.0, -55.0)
+    heard = [h for _, hs in listen(signal, ringing_out=True) for h in hs]
+    assert heard and {round(h.freq, -1) for h in heard} == {980.0}
+    signal = band(2.0) + howl(2.0, 975.0, -10.0, -3.0) + howl(2.0, 2010.0, -40.0, -40.0)
+    assert {round(h.freq, -2) for _, hs in listen(signal, ringing_out=True) for h in hs} == {1000.0, 2000.0}

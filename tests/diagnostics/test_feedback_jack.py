@@ -42,9 +42,11 @@ def test_a_howling_wedge_is_named_and_the_auto_notch_stops_it(jack_server, tmp_p
         # It howls, and the finder names it near the resonance.
         wait_until(lambda: any(p.code == "feedback" for p in mixer.listener.problems()), timeout=60,
                    what="the howl named")
-        [problem] = [p for p in mixer.listener.problems() if p.code == "feedback"]
-        assert problem.address == "bus/2"
-        assert abs(np.log2(problem.details["freq"] / RESONANCE)) < 1 / 6, problem.details
+        # The loop's strongest mode; while it grows, a neighbouring mode of the loop may be named beside it
+        # (a real second frequency near the resonance), never anything else.
+        found = [p for p in mixer.listener.problems() if p.code == "feedback"]
+        assert found and all(p.address == "bus/2" for p in found)
+        assert all(abs(np.log2(p.details["freq"] / RESONANCE)) < 1 / 6 for p in found), found
         assert peak_db(mixer, "bus/2") > -20  # it really howls
 
         # Auto: the notch goes in (one undo step of the finder's) and the howl dies away.

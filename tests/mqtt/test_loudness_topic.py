@@ -165,3 +165,12 @@ def test_nothing_measured_is_nothing_published():
     clock.now += 30
     assert report.due() and report.take(frame_of({"main": -20.0}))["main"] == -20.0
     assert LoudnessReport(0, clock).due() is False
+
+
+def test_the_interval_counts_from_when_it_was_due_not_from_when_the_frame_was_read():
+    clock = Clock()
+    report = LoudnessReport(30, clock)
+    assert report.due()
+    clock.now += 30  # the clock moved while the frame was read (a stalled thread; the driven clock above)
+    report.take(frame_of({"main": -20.0}))
+    assert report.due()  # 30 s after it was due, not 30 s after the frame
