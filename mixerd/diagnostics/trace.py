@@ -17,6 +17,7 @@ from mixerd.diagnostics.snapshot import Snapshot
 from mixerd.model.address import number_of, segments
 from mixerd.model.errors import ParamError
 from mixerd.model.routing import CLOSED_DB, channel_level, fx_return_targets, main_paths, send_is_pre, send_level_db
+from mixerd.model.table import GEQ_FREQS
 
 INSERT_LABELS = {"hpf": "High-pass filter", "eq": "EQ", "gate": "Gate", "dyn": "Compressor"}
 
@@ -179,12 +180,16 @@ def _bus(snap: Snapshot, owner: str) -> dict[str, Any]:
         stages.append(_stage("effect", "Effect", owner + "/fx/type", {"type": v[owner + "/fx/type"]}, None, snap))
     if owner + "/eq/on" in v:
         stages.append(_stage("eq", "EQ", owner + "/eq/on", {"on": v[owner + "/eq/on"]}, None, snap))
+    if owner + "/geq/on" in v:
+        stages.append(_stage("geq", "Graphic EQ", owner + "/geq/on", _geq_state(v, owner), None, snap))
     stopped = v[owner + "/mute"] or v[owner + "/fader"] <= CLOSED_DB
     stages.append(_stage("fader", "Fader · mute", owner + ("/mute" if v[owner + "/mute"] else "/fader"),
                          {"fader": v[owner + "/fader"], "muted": v[owner + "/mute"]}, None, snap, passes=not stopped))
     stages.append(_stage("limiter", "Limiter", owner + "/limiter/on",
                          {"on": v[owner + "/limiter/on"], "threshold": v[owner + "/limiter/threshold"]}, owner, snap,
                          problem_stages=("limiter", "bus", "main")))
+    if owner + "/delay" in v:  # the last thing before the output ports
+        stages.append(_stage("delay", "Output delay", owner + "/delay", {"ms": v[owner + "/delay"]}, None, snap))
     if kind == "fx":
         returns = fx_return_targets(v, lay, b)
         stages.append(_stage("returns", "Returns", owner + "/return/main/level", {"returns": returns}, None, snap,
@@ -197,6 +202,13 @@ def _bus(snap: Snapshot, owner: str) -> dict[str, Any]:
         stages.append(_stage("outputs", "Outputs", None, {"ports": ports}, None, snap,
                              passes=not snap.ports_known or any(p["connections"] for p in ports)))
     return {"address": owner, "kind": kind, "name": name, "stages": stages}
+
+
+def _geq_state(v, owner: str) -> dict[str, Any]:
+    """The graphic EQ: in or bypassed, and its bands that are not flat (a feedback notch, a room's cut)."""
+    bands = [{"band": k, "freq": freq, "gain": v[f"{owner}/geq/{k}/gain"]}
+             for k, freq in enumerate(GEQ_FREQS, start=1) if abs(v[f"{owner}/geq/{k}/gain"]) >= 0.05]
+    return {"on": v[owner + "/geq/on"], "bands": bands}
 
 
 def _sources(snap: Snapshot, owner: str) -> list[dict[str, Any]]:

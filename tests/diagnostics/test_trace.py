@@ -83,6 +83,21 @@ def test_a_bus_and_the_main_list_their_sources_and_contributions():
     assert sources[f"bus/{REVERB}"]["via"] == "effect return" and not sources[f"bus/{REVERB}"]["signal"]
 
 
+def test_a_mix_and_the_main_show_their_graphic_eq_and_output_delay_in_signal_order():
+    control = mixer(**{f"bus__{WEDGE}__geq__on": True, f"bus__{WEDGE}__geq__18__gain": -9.0,
+                       f"bus__{WEDGE}__geq__5__gain": 3.0, f"bus__{WEDGE}__delay": 12.5})
+    wedge = trace(take(control), f"bus/{WEDGE}")
+    assert [s["stage"] for s in wedge["stages"]] == ["sources", "eq", "geq", "fader", "limiter", "delay", "outputs"]
+    stage = {s["stage"]: s for s in wedge["stages"]}
+    assert stage["geq"]["address"] == f"bus/{WEDGE}/geq/on" and stage["geq"]["state"] == {
+        "on": True, "bands": [{"band": 5, "freq": 50, "gain": 3.0}, {"band": 18, "freq": 1000, "gain": -9.0}]}
+    assert stage["delay"]["address"] == f"bus/{WEDGE}/delay" and stage["delay"]["state"] == {"ms": 12.5}
+    main = [s["stage"] for s in trace(take(control), "main")["stages"]]
+    assert main[main.index("eq"):] == ["eq", "geq", "fader", "limiter", "delay", "outputs"]
+    group = [s["stage"] for s in trace(take(control), f"bus/{GROUP}")["stages"]]
+    assert "geq" not in group and "delay" not in group  # a group bus has neither
+
+
 @pytest.mark.parametrize("address", ["ch/9", "bus/0", "dca/1", "", "ch/x"])
 def test_an_address_that_cannot_be_traced(address):
     with pytest.raises(ParamError) as err:

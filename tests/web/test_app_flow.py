@@ -56,7 +56,8 @@ def probe(mixer, jack_server):
 def restore(mixer):
     """Puts every value a test may change back as it was."""
     control = mixer.control
-    keep = {a: control.get(a) for a in ("ch/1/mute", "ch/1/order", "ch/1/trim")}
+    keep = {a: control.get(a) for a in ("ch/1/mute", "ch/1/order", "ch/1/trim", "main/geq/on", "main/geq/18/gain",
+                                        "main/delay")}
     yield
     control.set_many(keep, "rest")
 
@@ -152,6 +153,25 @@ def test_the_flow_of_a_channel_shows_the_live_signal_and_leads_to_the_fix(mixer,
     # and every strip's editor leads to its flow, a mix's too
     page.goto(f"{url}/#/console/bus/1")
     expect(page.locator('.editor[data-prefix="bus/1"] a', has_text="Signal flow")).to_have_attribute("href", "#/flow/bus/1")
+
+
+def test_the_mains_flow_shows_its_graphic_eq_and_output_delay_and_leads_to_them(mixer, url, open_page, restore):
+    from playwright.sync_api import expect
+
+    mixer.control.set_many({"main/geq/on": True, "main/geq/18/gain": -6.0, "main/delay": 5.0}, "rest")
+    page = sign_in(open_page, url, "#/flow/main")
+    names = page.locator(".flow .stage-name")
+    expect(names).to_contain_text(["EQ", "Graphic EQ", "Fader · mute", "Limiter", "Output delay", "Outputs"])
+    geq = page.locator('.stage[data-stage="geq"]')
+    expect(geq.locator(".stage-state")).to_have_text("1 of 31 bands set: 1 kHz −6.0 dB")
+    expect(page.locator('.stage[data-stage="delay"] .stage-state')).to_have_text("5 ms")
+    geq.locator(".stage-name").click()  # to the graphic EQ in the console
+    expect(page).to_have_url(re.compile(r"#/console/main\?focus=main/geq/on$"))
+    expect(page.locator('.editor[data-prefix="main"] [data-section="geq"]')).to_be_visible()
+    mixer.control.set("main/geq/on", False, "rest")
+    page.go_back()
+    expect(geq.locator(".stage-state")).to_have_text("bypassed")
+    expect(geq).to_have_attribute("data-status", "off")
 
 
 def test_gain_staging_proposes_applies_and_undoes_a_trim(mixer, url, probe, open_page, restore):

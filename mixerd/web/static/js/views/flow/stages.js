@@ -13,6 +13,9 @@ const portsIn = (ports) => ports.map((p) => (p.connections.length ? `${port(p.po
 const portsOut = (ports) => ports.map((p) => (p.connections.length ? `${port(p.port)} → ${p.connections.join(", ")}`
   : `${port(p.port)}: connected to nothing`)).join(" · ");
 
+/** A graphic EQ band's ISO nominal centre as it is printed on the sliders: "31.5 Hz", "1 kHz", "1.25 kHz". */
+const nominalHz = (hz) => (hz >= 1000 ? `${hz / 1000} kHz` : `${hz} Hz`);
+
 /** One line for a stage's state, by stage. */
 const DESCRIBE = {
   input: (s) => [...portsIn(s.ports), ...s.generators.map((g) => `generator ${g}`)].join(" · ")
@@ -48,7 +51,14 @@ const DESCRIBE = {
   sources: (s, stage) => (s.count ? `${stage.sources.filter((x) => x.signal).length} of ${s.count} with signal`
     : "nothing feeds it"),
   effect: (s) => s.type,
+  geq: (s) => {
+    if (!s.on) return "bypassed";
+    if (!s.bands.length) return "in, flat";
+    const shown = s.bands.slice(0, 4).map((b) => `${nominalHz(b.freq)} ${db(b.gain)} dB`).join(", ");
+    return `${s.bands.length} of 31 bands set: ${shown}${s.bands.length > 4 ? " …" : ""}`;
+  },
   limiter: (s) => (s.on ? `ceiling ${db(s.threshold)} dB` : "off"),
+  delay: (s) => (s.ms > 0 ? `${Number(s.ms.toFixed(2))} ms` : "none"),
   returns: (s) => Object.entries(s.returns).map(([to, level]) => `to ${to} ${fader(level)} dB`).join(" · ")
     || "returns to nothing",
 };
