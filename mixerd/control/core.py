@@ -119,6 +119,7 @@ class Control:
         if undo_depth < 1:
             raise ValueError(f"undo_depth must be at least 1, got {undo_depth}")
         self._tree = tree
+        self._momentary = frozenset(a for a in tree.addresses() if tree.spec(a).momentary)
         self._link = link
         self._lock = threading.Lock()
         self._hub = EventHub(self._followed)
@@ -341,7 +342,9 @@ class Control:
         queue the store write. Returns the events and the write's ticket for ``_wait``."""
         now, wall = self._clock(), time.time()
         olds = {address: self._values[address] for address in changes}
-        moved = [address for address, value in changes.items() if value != olds[address]]
+        # A momentary button (talk) is no undo step: it is written like an unchanged value.
+        moved = [address for address, value in changes.items()
+                 if value != olds[address] and address not in self._momentary]
         steady = {address: changes[address] for address in changes if address not in moved}
         open_ = self._open
         notices: list[Item] = []
@@ -356,7 +359,7 @@ class Control:
             # address the gesture reaches only now starts where it was). Rows of addresses not changed now stay.
             events = self._assign(changes, origin, actor)
             rows = [Change(e.seq, e.address, open_.olds.get(e.address, olds[e.address]), e.value, origin, open_.step,
-                           wall, actor) for e in events]
+                           wall, actor) for e in events if e.address not in self._momentary]
             replaced = tuple(open_.row_seqs[a] for a in changes if a in open_.row_seqs)
             write = self._write(rows, drop_seqs=replaced)
             self._open = dataclasses.replace(open_, at=now, olds={**olds, **open_.olds},

@@ -66,6 +66,8 @@ def starting_state(tree: ParamTree, store: Store | None = None,
         return StartingState(values, seq, "initial" if checked else "defaults", initial=checked)
     dropped: list[tuple[str, str]] = []
     for address, value in stored.items():
+        if address in tree and tree.spec(address).momentary:
+            continue  # a talk button held when the box went down is not held now
         try:
             values[address] = tree.validate(address, value)
         except ParamError as exc:

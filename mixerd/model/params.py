@@ -38,6 +38,7 @@ def expand_row(row: Row, layout: Layout) -> Iterator[tuple[tuple[int, ...], Para
             description=row.description, min=row.min, max=row.max, note=row.note, choices=choices,
             pattern=row.pattern, min_length=row.min_length, max_length=row.max_length, hint=hint,
             lowercase=row.lowercase, template=row.template, scene=row.scene,
+            momentary=row.momentary,
             drives=_drives(row, idx),
         )
         yield values, spec

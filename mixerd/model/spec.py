@@ -60,7 +60,8 @@ class ParamSpec(BaseModel):
     ``note`` explains special values (``-90 = closed``); ``hint`` overrides the generated short
     description of what is allowed; ``pattern`` is a regex a string must fully match; ``template`` is
     the table row this spec was expanded from (``ch/{n}/fader``); ``scene`` is false for monitoring
-    state (solo) that scenes neither store nor recall; ``drives`` the engine unit the value feeds, e.g.
+    state (solo) that scenes neither store nor recall; ``momentary`` marks a button held or latched for the
+    moment (talk): its changes are no undo step and it starts at its default after a restart; ``drives`` the engine unit the value feeds, e.g.
     ``("eq", "ch/3", 2)`` (None: no audio; see ``mixerd.model.table.DRIVES``; not published).
     """
 
@@ -82,6 +83,7 @@ class ParamSpec(BaseModel):
     lowercase: bool = False
     template: str | None = None
     scene: bool = True
+    momentary: bool = False
     drives: tuple[Any, ...] | None = None
 
     @property
@@ -118,6 +120,8 @@ class ParamSpec(BaseModel):
             out["choices"] = list(self.choices)
         if not self.scene:
             out["scene"] = False
+        if self.momentary:
+            out["momentary"] = True
         return out
 
     def validate(self, value: Any) -> Any:

@@ -76,6 +76,7 @@ class Row:
     lowercase: bool = False
     when: Callable[[Layout, Indices], bool] | None = None
     scene: bool = True  # stored in scenes and recalled by them (solo is monitoring, not the mix)
+    momentary: bool = False  # a button held or latched for the moment (talk): no undo step, off after a restart
     drives: tuple[Any, ...] | None = None  # the engine unit the value feeds (see DRIVES); None: no audio
 
 
@@ -274,7 +275,7 @@ ROWS: tuple[Row, ...] = (
            False, scene=False, drives=SOLO),
     switch("ch/{n}/talk", "the channel talks to the engineer (a musician's talk button): heard on the solo bus "
            "after its inserts, whatever its mute and fader, over the rest of the solo bus dimmed by talkback/dim",
-           False, scene=False, drives=SOLO),
+           False, scene=False, momentary=True, drives=SOLO),
     # A group bus is assigned by switching its send on: the send then passes the post-fader signal at 0 dB.
     level("ch/{n}/send/{b}/level", "send level from the channel to the bus",
           default=lambda layout, idx: 0.0 if layout.buses[idx["b"] - 1].is_group else -90.0, drives=SEND),
@@ -338,7 +339,8 @@ ROWS: tuple[Row, ...] = (
     name("talkback/{t}/name", "talk button name", lambda layout, idx: "Talk " + "AB"[idx["t"] - 1]),
     switch("talkback/{t}/to/{b}", "the talk button talks to this aux mix", False, when=_aux_bus, drives=TALKBACK),
     switch("talkback/{t}/to/main", "the talk button talks to the main mix", False, drives=TALKBACK),
-    switch("talkback/{t}/on", "talking (the button held or latched)", False, scene=False, drives=TALKBACK),
+    switch("talkback/{t}/on", "talking (the button held or latched)", False, scene=False, momentary=True,
+           drives=TALKBACK),
     # ringing out: the feedback finder listens to the mixes being rung out (the engineer drives them into feedback
     # on purpose: every peak that stays is a howl) or, watching, to every mix always (a howl is a peak that stays
     # and grows), names each howl as a problem and offers a notch; auto notches it at once

@@ -503,3 +503,25 @@ def test_undone_steps_survive_a_restart_and_an_older_databases_position_is_carri
     again = Control(tree, store=store)
     assert store.meta("undo_pos") is None and again.undo_status("mqtt")["redo_step"] == 2
     assert again.undo(ENGINEER).step == 3 and again.redo("mqtt").step == 2 and again.get("ch/2/fader") == -3.0
+
+
+def test_a_talk_button_is_no_undo_step_and_is_let_go_by_a_restart(tmp_path, tree, clock):
+    store = Store.open(tmp_path)
+    control = Control(tree, store=store, clock=clock)
+    control.set("ch/1/fader", -6, "rest")
+    for on in (True, False, True):  # the engineer's talk button pressed, let go, latched; a musician's too
+        control.set("talkback/1/on", on, "ws")
+    control.set_many({"ch/2/talk": True, "ch/2/fader": -3}, "ws")  # in one batch: only the fader is a step
+    assert [(e.address, e.new) for e in control.history()] == [("ch/2/fader", -3.0), ("ch/1/fader", -6.0)]
+    assert tree.spec("talkback/1/on").to_dict()["momentary"] is True and "momentary" not in tree.spec(
+        "ch/1/fader").to_dict()
+    control.undo()
+    assert control.get("ch/2/fader") == 0.0 and control.get("ch/2/talk") is True  # the talk stays
+    assert control.undo().step == 1 and control.get("talkback/1/on") is True
+    store.close()
+
+    store = Store.open(tmp_path)  # the box went down while talking: after it, nobody talks
+    again = Control(tree, store=store, clock=clock)
+    assert again.get("talkback/1/on") is False and again.get("ch/2/talk") is False
+    assert again.started_from.dropped == []
+    store.close()
