@@ -19,6 +19,7 @@ from mixerd.model.text import TextError, check_name, name_hint, quoted
 LAYOUT_PATTERNS = (
     "*/*/name", "*/*/color", "ch/*/main", "ch/*/order", "ch/*/send/*/on", "ch/*/send/*/pre", "ch/*/send/*/me",
     "ch/*/dca/*", "ch/*/mutegroup/*", "bus/*/fx/type", "gen/*/target",
+    "talkback/source", "talkback/*/to/*",  # which channel is the talkback mic, and whom each button talks to
 )
 _LAYOUT = PatternSet(LAYOUT_PATTERNS)
 NAME_MAX = 64

@@ -70,5 +70,9 @@ def test_layout_values_patterns():
     values = ParamTree.from_layout(LAYOUT).defaults()
     kept = layout_values(values)
     assert all(a.endswith(("/name", "/color", "/main", "/order", "/on", "/pre", "/me", "/type", "/target"))
-               or "/dca/" in a or "/mutegroup/" in a for a in kept)
+               or "/dca/" in a or "/mutegroup/" in a or a.startswith("talkback/") for a in kept)
     assert "bus/3/fx/type" in kept and "gen/1/target" in kept and "ch/1/send/1/level" not in kept
+    # the talkback's wiring is layout (the mic, whom each button talks to, its name); talking, its level, a mix's
+    # graphic EQ and delay are not
+    assert {"talkback/source", "talkback/1/to/2", "talkback/2/to/main", "talkback/1/name"} <= set(kept)
+    assert not {"talkback/1/on", "talkback/level", "bus/1/geq/18/gain", "bus/1/delay", "ch/1/talk"} & set(kept)
