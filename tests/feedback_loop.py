@@ -2,6 +2,8 @@
 
     python tests/feedback_loop.py <server> <from port> <to port> [--freq HZ] [--q Q] [--gain-db DB] [--delay-ms MS]
 
+or, from a test, ``with looping(server, "mixerd:bus_2", "mixerd:in_1"): …``.
+
 It takes a mix's output (``from``: the wedge), passes it through a resonance (a band-pass of the given centre and
 Q, the room and the mic's response) with ``gain-db`` of gain at its peak and a delay (the air), adds a whisper of noise (the room: the
 seed a howl grows from) and plays it into a channel's input (``to``: the mic). With a loop gain above 0 dB at the
@@ -11,8 +13,11 @@ resonance the mix howls near ``freq``; notched there by the mixer, it dies away.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 
 import jack
 import numpy as np
@@ -61,6 +66,25 @@ def main() -> None:
     done.wait()
     client.deactivate()
     client.close()
+
+
+@contextlib.contextmanager
+def looping(server: str, source: str, target: str, *, freq: float = 1000.0, q: float = 4.0,
+            gain_db: float = 2.0) -> Iterator[None]:
+    """The loop running (in a process of its own, as a room is not the mixer) while the block runs."""
+    loop = subprocess.Popen([sys.executable, __file__, server, source, target, "--freq", str(freq), "--q", str(q),
+                             "--gain-db", str(gain_db)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert loop.stdout.readline().strip() == "looping", loop.stderr.read()
+        yield
+    finally:
+        loop.stdin.close()  # the loop's end
+        try:
+            loop.wait(10)
+        except subprocess.TimeoutExpired:
+            loop.kill()
+            loop.wait()
 
 
 if __name__ == "__main__":

@@ -257,6 +257,22 @@ def mixer_config(server: str, state_dir, *, profile: str | None = None, mqtt: di
         mqtt=dataclasses.replace(cfg.mqtt, **mqtt) if mqtt else dataclasses.replace(cfg.mqtt, enabled=False))
 
 
+@contextmanager
+def running_mixer(cfg):
+    """A whole mixer (``mixerd.daemon.Mixer``) started from ``cfg`` — on its broker when MQTT is on — and stopped
+    after the block."""
+    from mixerd.daemon import Mixer
+
+    mixer = Mixer(cfg)
+    mixer.start()
+    try:
+        if cfg.mqtt.enabled:
+            wait_until(lambda: mixer.mqtt.connected, what="mixerd on the broker")
+        yield mixer
+    finally:
+        mixer.stop()
+
+
 def loaded_engine(layout, changes, rate: int = RATE):
     """An offline engine for ``layout`` loaded (no ramps) with the defaults plus ``changes``, limiters
     out; returns it and the state it holds."""

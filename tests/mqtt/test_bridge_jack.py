@@ -8,10 +8,9 @@ import time
 
 import paho.mqtt.client as mqtt
 import pytest
-from support import Probe, mixer_config, peak_db, running_jackd, wait_until
+from support import Probe, mixer_config, peak_db, running_jackd, running_mixer, wait_until
 
 from mixerd.control.events import Lagged
-from mixerd.daemon import Mixer
 from mixerd.jackhost import realtime_allowed
 
 pytestmark = pytest.mark.jack
@@ -30,12 +29,9 @@ def jack_server(tmp_path_factory):
 
 @pytest.fixture
 def mixer(jack_server, broker, tmp_path):
-    cfg = mixer_config(jack_server, tmp_path / "state", mqtt={"broker": broker.url, "node_id": "jack", "meter_rate": 2.0})
-    m = Mixer(cfg)
-    m.start()
-    wait_until(lambda: m.mqtt.connected, what="mixerd on the broker")
-    yield m
-    m.stop()
+    with running_mixer(mixer_config(jack_server, tmp_path / "state",
+                                    mqtt={"broker": broker.url, "node_id": "jack", "meter_rate": 2.0})) as m:
+        yield m
 
 
 @pytest.fixture

@@ -9,29 +9,21 @@ for what it is about (a level at the output, a problem on the topic), never for 
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import paho.mqtt.client as mqtt
 import pytest
-from support import Probe, mixer_config, peak_db, wait_until
-
-from mixerd.daemon import Mixer
+from feedback_loop import looping
+from support import Probe, mixer_config, peak_db, running_mixer, wait_until
 
 pytestmark = pytest.mark.jack
 BASE = "mixerd/tools"
 TONE_DB = -12.04  # the probe's sine
-LOOP = Path(__file__).resolve().parents[1] / "feedback_loop.py"
 
 
 @pytest.fixture
 def mixer(jack_server, broker, tmp_path):
-    m = Mixer(mixer_config(jack_server, tmp_path / "state", mqtt={"broker": broker.url, "node_id": "tools"}))
-    m.start()
-    wait_until(lambda: m.mqtt.connected, what="mixerd on the broker")
-    yield m
-    m.stop()
+    with running_mixer(mixer_config(jack_server, tmp_path / "state",
+                                    mqtt={"broker": broker.url, "node_id": "tools"})) as m:
+        yield m
 
 
 @pytest.fixture
@@ -100,16 +92,12 @@ def test_a_howl_is_named_on_the_diagnostics_topic_and_the_auto_notch_set_over_mq
                              ("bus/2/fader", "0"), ("bus/2/ringout", "ON")):
         send(address, payload)
     wait_until(lambda: control.get("bus/2/ringout") is True, what="ringing out mix 2")
-    loop = subprocess.Popen([sys.executable, str(LOOP), jack_server, "mixerd:bus_2", "mixerd:in_1",
-                             "--freq", "1000", "--q", "4", "--gain-db", "2"],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert loop.stdout.readline().strip() == "looping", loop.stderr.read()
 
-        def howls() -> list[dict]:
-            last = diagnostics.last(f"{BASE}/diagnostics") or {"problems": []}
-            return [p for p in last["problems"] if p["code"] == "feedback"]
+    def howls() -> list[dict]:
+        last = diagnostics.last(f"{BASE}/diagnostics") or {"problems": []}
+        return [p for p in last["problems"] if p["code"] == "feedback"]
 
+    with looping(jack_server, "mixerd:bus_2", "mixerd:in_1"):
         wait_until(lambda: howls(), timeout=60, what="the howl on the diagnostics topic")
         howl = howls()[0]
         assert howl["address"] == "bus/2" and "feedback at" in howl["message"] and howl["fix_address"]
@@ -119,10 +107,3 @@ def test_a_howl_is_named_on_the_diagnostics_topic_and_the_auto_notch_set_over_mq
                    what="the finder's notch")
         wait_until(lambda: not howls(), timeout=60, what="the howl gone from the diagnostics topic")
         wait_until(lambda: max(control.meters()["points"]["bus/2"]["peak"]) < -40, timeout=60, what="the wedge quiet")
-    finally:
-        loop.stdin.close()
-        try:
-            loop.wait(10)
-        except subprocess.TimeoutExpired:
-            loop.kill()
-            loop.wait()
