@@ -108,6 +108,9 @@ class Listener:
             raise ParamError("invalid_value", f"an RTA shows 3 or 6 bands an octave, not {per_octave!r}", None,
                              "3 (1/3 octave) or 6 (1/6 octave)")
         watch = RtaWatch(point, per_octave, send)
+        # A new look starts its peak hold afresh (the web app's Reset peaks asks again): the next frame makes the Rta
+        # anew. Its band matrix is made once per look, not per frame.
+        self._rtas.pop((point, per_octave), None)
         with self._lock:
             self._watches.append(watch)
         self._nudge()

@@ -96,7 +96,9 @@ def test_auto_mode_notches_the_howl_as_one_undo_step_and_the_mix_quietens(mixer)
     assert control.get("bus/1/eq/2/gain") == 0.0
 
 
-def test_an_rta_watcher_gets_frames_of_its_point_and_a_bad_point_is_refused(mixer):
+def looking_at_a_tone(mixer):
+    """A listener with an RTA watch on ch/1/inserts that has heard half a second of a −20 dB RMS 1 kHz tone:
+    (listener, engine, clock, the frames sent, the watch, the switches)."""
     control, engine = mixer
     clock = ManualClock()
     listener = Listener(control, engine, clock=clock)
@@ -104,8 +106,13 @@ def test_an_rta_watcher_gets_frames_of_its_point_and_a_bad_point_is_refused(mixe
     watch = listener.watch("ch/1/inserts", 3, frames.append)
     switches = listener._switches()
     listener._retune(switches)
-    assert list(engine.analysing.tracks) == ["ch/1/inserts"]
     play(listener, engine, clock, howl(0.5, freq=1000.0, start_db=-20.0, end_db=-20.0), switches)
+    return listener, engine, clock, frames, watch, switches
+
+
+def test_an_rta_watcher_gets_frames_of_its_point_and_a_bad_point_is_refused(mixer):
+    listener, engine, clock, frames, watch, switches = looking_at_a_tone(mixer)
+    assert list(engine.analysing.tracks) == ["ch/1/inserts"]
     assert frames and frames[-1]["point"] == "ch/1/inserts" and len(frames[-1]["levels"]) == 31
     band = frames[-1]["centres"].index(1000.0)
     assert frames[-1]["levels"][band] == pytest.approx(-17.0, abs=1.0)  # RMS −20 dB: a sine peaking at −17 dBFS
@@ -116,6 +123,19 @@ def test_an_rta_watcher_gets_frames_of_its_point_and_a_bad_point_is_refused(mixe
         listener.watch("ch/9/inserts", 3, frames.append)
     with pytest.raises(ParamError, match="3 or 6 bands"):
         listener.watch("main", 12, frames.append)
+
+
+def test_a_new_look_at_a_point_starts_its_peak_hold_afresh(mixer):
+    """The web app's Reset peaks asks for the RTA again: the held peak of a tone gone quiet goes with it."""
+    listener, engine, clock, frames, watch, switches = looking_at_a_tone(mixer)
+    silence = np.zeros((LAYOUT.n_inputs, RATE // 2), np.float32)
+    play(listener, engine, clock, silence, switches)  # shorter than the hold (2 s): the tone's peak stays
+    band = frames[-1]["centres"].index(1000.0)
+    assert frames[-1]["levels"][band] < -100 and frames[-1]["peaks"][band] == pytest.approx(-17.0, abs=1.0)
+    listener.unwatch(watch)
+    listener.watch("ch/1/inserts", 3, frames.append)
+    play(listener, engine, clock, silence, switches)
+    assert frames[-1]["peaks"][band] < -100
 
 
 def test_the_thread_follows_the_ring_out_switch(mixer):

@@ -39,10 +39,54 @@ READOUTS = (".ringout-status, .ringout-note, .rta-loudest, .howl, .howl-freq, .h
 TONE_HZ = 1250.0
 
 
+class Tone:
+    """A −20 dBFS sine of ``hz`` into the Kick channel from a thread of its own, block after block (1024 frames, about
+    twice real time) while ``playing``; ``silence(blocks)`` plays that many blocks of silence, then nothing: the
+    analysis waits, and the RTA's peak hold (2 s) counts frames, not seconds, so a test decides what it has heard."""
+
+    BLOCK = 1024
+
+    def __init__(self, engine, hz: float):
+        self.engine, self.hz, self.playing = engine, hz, True
+        self._silent = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def play(self) -> None:
+        with self._lock:
+            self.playing = True
+
+    def silence(self, blocks: int) -> None:
+        with self._lock:
+            self.playing = False
+            self._silent += blocks
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        t = np.arange(self.BLOCK) / RATE
+        x = np.zeros((LAYOUT.n_inputs, self.BLOCK), np.float32)
+        n = 0
+        while not self._stop.is_set():
+            with self._lock:
+                tone, silent = self.playing, not self.playing and self._silent > 0
+                if silent:
+                    self._silent -= 1
+            if tone or silent:
+                x[0] = 0.1 * np.sin(2 * np.pi * self.hz * (t + n * self.BLOCK / RATE)) if tone else 0.0
+                self.engine.core.process(x)
+                n += 1
+            self._stop.wait(0.01)
+
+
 @pytest.fixture
-def ringout_app(control, engine):
-    """The web app on the band's mixer with the feedback finder listening, and a tone into the Drummer's mix;
-    yields (app, listener)."""
+def listening(control, engine):
+    """The web app on the band's mixer with the listener (the RTA, the feedback finder) and a steady tone into the
+    Kick channel, sent to the Drummer's mix at 0 dB; yields (app, listener, tone)."""
     from mixerd.control.access import Auth
     from mixerd.diagnostics import Diagnostics
     from mixerd.diagnostics.listener import Listener
@@ -55,28 +99,20 @@ def ringout_app(control, engine):
     listener = Listener(control, engine)
     diagnostics = Diagnostics(control, listener=listener)
     listener.start()
-    stop = threading.Event()
-
-    def play():  # a −20 dBFS 1.25 kHz tone into the Kick channel, block after block, while the test runs
-        block = 1024
-        t = np.arange(block) / RATE
-        x = np.zeros((LAYOUT.n_inputs, block), np.float32)
-        n = 0
-        while not stop.is_set():
-            x[0] = 0.1 * np.sin(2 * np.pi * TONE_HZ * (t + n * block / RATE))
-            engine.core.process(x)
-            n += 1
-            stop.wait(0.01)
-
-    player = threading.Thread(target=play, daemon=True)
-    player.start()
+    tone = Tone(engine, TONE_HZ)
     try:
-        yield create_app(control, auth=auth, diagnostics=diagnostics, listener=listener), listener
+        yield create_app(control, auth=auth, diagnostics=diagnostics, listener=listener), listener, tone
     finally:
-        stop.set()
-        player.join(5)
+        tone.stop()
         diagnostics.stop()
         listener.stop()
+
+
+@pytest.fixture
+def ringout_app(listening):
+    """The app with the feedback finder listening and a 1.25 kHz tone into the Drummer's mix; (app, listener)."""
+    app, listener, _ = listening
+    return app, listener
 
 
 def shot(page, screen: str, what: str) -> None:
@@ -91,17 +127,19 @@ def watching(listener) -> list[str]:
 
 
 def frames(page) -> int:
-    return int(page.locator(".ringout-card .rta").get_attribute("data-frames"))
+    return int(page.locator(".ringout-card .rta-canvas").get_attribute("data-frames"))
 
 
-def measure_and_check(page, base: str, screen: str, what: str) -> None:
-    """44-px targets and 14-px read-outs in the ring-out, graphic EQ and output cards; nothing serious for axe."""
-    targets = page.evaluate(MEASURE, [", ".join(f"{c} {s}" for c in CARDS.split(", ") for s in INTERACTIVE.split(", "))])
-    assert len(targets) > 31
+def measure_and_check(page, base: str, screen: str, what: str, scopes: str = CARDS, readouts: str = READOUTS,
+                      at_least: int = 32) -> None:
+    """44-px targets (at least `at_least` of them) in `scopes` (the ring-out, graphic EQ and output cards) and 14-px
+    `readouts`; nothing serious or critical for axe-core on the page."""
+    targets = page.evaluate(MEASURE, [", ".join(f"{c} {s}" for c in scopes.split(", ") for s in INTERACTIVE.split(", "))])
+    assert len(targets) >= at_least
     small = [f"{t['what']} {t['width']:.1f}×{t['height']:.1f}" for t in targets
              if not t["inline"] and min(t["width"], t["height"]) < MIN_TARGET - 0.01]
     assert not small, f"{what} on the {screen}: controls under {MIN_TARGET} px:\n" + "\n".join(small)
-    tiny = [f"{r['what']} {r['font']:g} px" for r in page.evaluate(MEASURE, [READOUTS]) if r["font"] < MIN_READOUT]
+    tiny = [f"{r['what']} {r['font']:g} px" for r in page.evaluate(MEASURE, [readouts]) if r["font"] < MIN_READOUT]
     assert not tiny, f"{what} on the {screen}: read-outs under 14 px:\n" + "\n".join(tiny)
     found = check(page, base, axe_script())
     assert not found, f"{what} on the {screen}: axe-core:\n" + "\n".join(found)
@@ -131,7 +169,7 @@ def test_ringing_out_a_mix_finds_the_howl_and_one_tap_notches_it(screen, ringout
             finger.tap(*center(page, ring))
             wait_until(lambda: control.get("bus/1/ringout") is True, what="the Drummer's mix rung out")
             wait_until(lambda: watching(listener) == ["bus/1"], what="the mixer sending the Drummer's RTA")
-            page.wait_for_function("() => Number(document.querySelector('.ringout-card .rta').dataset.frames) >= 3")
+            page.wait_for_function("() => Number(document.querySelector('.ringout-card .rta-canvas').dataset.frames) >= 3")
             expect(card.locator(".rta-loudest")).to_contain_text("1.25 kHz")
             howl = card.locator(".howl:not(.none)").first
             expect(howl.locator(".howl-freq")).to_have_text("1.25 kHz", timeout=15000)
@@ -158,7 +196,7 @@ def test_ringing_out_a_mix_finds_the_howl_and_one_tap_notches_it(screen, ringout
             drawn = frames(page)
             finger.tap(*center(page, card.locator(".rta-switch")))
             wait_until(lambda: watching(listener) == ["bus/1"], what="the RTA on by its own switch")
-            page.wait_for_function("(n) => Number(document.querySelector('.ringout-card .rta').dataset.frames) >= n + 3",
+            page.wait_for_function("(n) => Number(document.querySelector('.ringout-card .rta-canvas').dataset.frames) >= n + 3",
                                    arg=drawn)
             finger.tap(*center(page, page.locator(".tabs .tab", has_text="Scenes")))
             wait_until(lambda: watching(listener) == [], what="the RTA stopped once the card is gone")

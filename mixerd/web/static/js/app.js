@@ -3,6 +3,7 @@
 //
 // Routes (hash):  #/mix/B  My mix · #/console[/scenes|/history|/groups|/generators|/talkback|/ch/N|/bus/B|/main][?focus=address]  Console (admin)
 //                 #/flow[/ch/N|/bus/B|/main]  Signal flow · #/problems  Problems · #/links  Links (admin) · #/login
+//                 #/rta[/<meter point>]  the RTA full screen (ch/N/input, bus/B, main…)
 //                 #/view[/ch/N|/bus/B|/main][?focus=address] · #/view/mix/B  read-only
 // ?focus= brings one control into view and focus (a signal-flow fix links there).
 // A mix link reaches only #/mix/<its bus>: every other route leads back there, and its header links nowhere else.
@@ -24,6 +25,7 @@ const VIEWS = {
   mix: () => import("./views/mymix.js"),
   problems: () => import("./views/problems.js"),
   recorder: () => import("./views/recorder.js"),
+  rta: () => import("./views/rta.js"),
 };
 
 const conn = new Connection();
@@ -63,6 +65,7 @@ export function parseRoute(hash) {
     case "flow": return { name: "flow", owner: strip(rest) || "ch/1" };
     case "links": return { name: "links" };
     case "recorder": return { name: "recorder" };
+    case "rta": return { name: "rta", point: rest.join("/") || null };
     case "problems": return { name: "problems" };
     case "login": return { name: "login", next: query.get("next") };
     default: return { name: "home" };
@@ -98,7 +101,7 @@ function guard(route) {
       : "This link opens only your own mix", "info");
     return defaultRoute();
   }
-  const allowed = ["view", "view-mix", "flow", "problems"];
+  const allowed = ["view", "view-mix", "flow", "problems", "rta"];
   if (!allowed.includes(route.name)) {
     if (["console", "links", "recorder"].includes(route.name)) toast("The console needs the admin password", "info");
     return defaultRoute();
@@ -137,6 +140,7 @@ function render() {
       case "links": return lazy("links", (v) => v.mount(view, ctx));
       case "recorder": return lazy("recorder", (v) => v.mount(view, ctx));
       case "problems": return lazy("problems", (v) => v.mount(view, ctx));
+      case "rta": return lazy("rta", (v) => v.mount(view, ctx, { point: route.point }));
       default: return () => {};
     }
   });

@@ -162,6 +162,14 @@ export class EqGraph {
     return t + ((this.range - clamped) / (2 * this.range)) * (this.height - t - b);
   }
 
+  /** The curve's plot area in a box of w × h CSS px (the graph stretched over it): where something drawn behind the
+   *  curve (an RTA) meets the same frequency axis. */
+  plotArea(w, h) {
+    const sx = w / this.width, sy = h / this.height;
+    return { x: (f) => this.x(f) * sx, left: this.pad.l * sx, right: (this.width - this.pad.r) * sx,
+      top: this.pad.t * sy, bottom: (this.height - this.pad.b) * sy };
+  }
+
   freqAt(x) {
     const { l, r } = this.pad;
     const [lo, hi] = this.freqRange;

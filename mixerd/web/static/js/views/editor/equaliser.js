@@ -1,13 +1,18 @@
 // The EQ section: the drawn curve (the bands and the high-pass) with a handle per band to drag, a legend, and
-// the selected band's controls under tabs. The curve's axis and a drag's limits are the bands' ranges.
+// the selected band's controls under tabs. The curve's axis and a drag's limits are the bands' ranges. Its RTA
+// switch draws the live spectrum faintly behind the curve, on the same frequency axis (rta.js): for a channel what
+// comes into its inserts (ch/N/input), for a mix or the main what leaves it; asked for only while the switch is on,
+// the card on screen and the page shown.
 
 import { SEND_EVERY_MS } from "../../bind.js";
 import { newGesture } from "../../connection.js";
 import { el, numbered } from "../../dom.js";
 import { BAND_COLORS, EqGraph, describeBand, readEq } from "../../eq.js";
 import { paramSelect, paramSlider, paramToggle } from "../../controls.js";
+import { Toggle } from "../../fader.js";
+import { pointName, rtaPanel } from "../../rta.js";
 import { store } from "../../store.js";
-import { card, withSwitch } from "./card.js";
+import { card } from "./card.js";
 
 const TYPES = { "low-shelf": "Low shelf", peaking: "Peaking", "high-shelf": "High shelf", "low-cut": "Low cut",
   "high-cut": "High cut" };
@@ -18,7 +23,10 @@ export function eqCard(ctx, binder, prefix) {
   const graph = new EqGraph({ width: 640, height: 220, fs: store.fs, interactive: !binder.readOnly,
     freqRange: store.range(`${prefix}/eq/1/freq`), gainRange: store.range(`${prefix}/eq/1/gain`),
     label: "EQ curve: the summed response of the bands and the high-pass" });
-  const section = withSwitch(card("EQ", "eq"), paramToggle(ctx, binder, `${prefix}/eq/on`, { label: "EQ in", text: "On" }));
+  const section = card("EQ", "eq");
+  const rta = rtaBehind(ctx, binder, prefix, graph, section);
+  section.querySelector(".card-head").append(el("div", { class: "row eq-switches" }, rta.toggle.root,
+    paramToggle(ctx, binder, `${prefix}/eq/on`, { label: "EQ in", text: "On" }).root));
   const legend = el("div", { class: "eq-legend" });
   const bands = bandEditor(ctx, binder, prefix, graph);
   const drag = bandDrag(conn, binder, prefix, graph, () => redraw());
@@ -28,9 +36,29 @@ export function eqCard(ctx, binder, prefix) {
     if (key.startsWith(`${prefix}/eq/`) || key.startsWith(`${prefix}/hpf/`)) binder.watch(key, redraw);
   }
   section.classList.add("wide");
-  section.append(el("div", { class: "eq-graph-wrap" }, graph.root), legend, bands.root);
+  section.append(el("div", { class: "eq-graph-wrap" }, rta.canvas, graph.root), rta.bar, legend, bands.root);
   bands.show(0);
   return section;
+}
+
+/** The RTA behind the curve of `prefix` and its switch: {toggle, canvas, bar}. */
+function rtaBehind(ctx, binder, prefix, graph, section) {
+  const channel = prefix.startsWith("ch/");
+  const point = channel ? `${prefix}/input` : prefix;
+  const what = pointName(point, ctx.conn.values);
+  const toggle = new Toggle({ text: "RTA", className: "rta-switch", label: `RTA behind the curve: ${what}`,
+    title: channel ? `Behind the curve, the spectrum of ${what}: after the trim, before the high-pass, EQ and dynamics`
+      : `Behind the curve, the spectrum of ${what} as it leaves (after its EQ)` });
+  const rta = rtaPanel(ctx.conn, point, { watch: section, area: (w, h) => graph.plotArea(w, h), faint: true,
+    className: "eq-rta", caption: channel ? "Before the EQ:" : "As it leaves:" });
+  const show = (on) => {
+    rta.canvas.hidden = rta.bar.hidden = !on;
+    rta.look.want(on);
+  };
+  toggle.onChange = show;
+  show(false);
+  binder.onRelease(rta.release);
+  return { toggle, canvas: rta.canvas, bar: rta.bar };
 }
 
 /** Band tabs and the selected band's type, frequency, gain and Q (bound while shown). */
