@@ -8,8 +8,10 @@
 set -euo pipefail
 
 # mosquitto-clients: mosquitto_pub/mosquitto_sub, which the README's MQTT examples use; libsndfile1: the
-# recorder's files (python-soundfile's wheel brings its own on x86-64 and arm64, not on a 32-bit Pi OS)
-packages=(jackd2 libjack-jackd2-dev mosquitto mosquitto-clients libsystemd-dev pkg-config gcc libc6-dev libsndfile1)
+# recorder's files (python-soundfile's wheel brings its own on x86-64 and arm64, not on a 32-bit Pi OS);
+# zita-njbridge: the audio links between boxes ([[link]]), small
+packages=(jackd2 libjack-jackd2-dev mosquitto mosquitto-clients libsystemd-dev pkg-config gcc libc6-dev libsndfile1
+          zita-njbridge)
 # openssl: the TLS tests make self-signed certificates; systemd: systemd-analyze and systemd-sysusers for
 # the deploy tests; procps: pgrep; debootstrap: tests/systems/debian-root.sh makes the Debian 13 root;
 # pipewire, pipewire-jack, pipewire-bin: a headless PipeWire and its JACK for the PipeWire tests

@@ -113,6 +113,7 @@ def serve(config, *, initial_changes: dict | None = None, before_start=None, aft
     ``show_password``: print the admin password with the address (the demo's)."""
     from mixerd.daemon import Mixer, StateError, bind_http, check_tls, web_addresses
     from mixerd.jackhost import JackServerError
+    from mixerd.links.supervisor import LinkError
     from mixerd.profiles import ProfileError
     from mixerd.system import setup_logging
 
@@ -145,7 +146,7 @@ def serve(config, *, initial_changes: dict | None = None, before_start=None, aft
         note = before_start() if before_start else None
         try:
             mixer.start()
-        except (ProfileError, JackServerError, StateError) as exc:
+        except (ProfileError, JackServerError, StateError, LinkError) as exc:
             print(f"mixerd: {exc}", file=sys.stderr)
             return 1
         _run(config, mixer, web_addresses(sock, "https" if config.http.tls else "http"), show_password,

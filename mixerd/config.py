@@ -320,6 +320,61 @@ class RecorderConfig(_Section):
     header_s: float = field(default=5.0, metadata=_rule(range=(1.0, 10.0), unit="s"))
 
 
+LINK_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,23}")
+LINK_ENGINES = ("zita",)
+LINK_MAX_CHANNELS = 64  # zita-njbridge's most
+
+
+@dataclass(frozen=True)
+class LinkConfig(_Section):
+    """One audio link to another box (``[[link]]``, see README "Several boxes"): what this box sends it and how many
+    of its channels this box receives, carried by an existing JACK network engine that mixerd starts and watches."""
+
+    SECTION: ClassVar[str] = "link"
+    #: the other box, as this one calls it: names the link's channels ("stage 1") and its JACK clients
+    name: str = field(default="", metadata=_rule(
+        nonempty=True, what="1 to 24 lower-case letters, digits, '-' or '_', starting with a letter or digit, "
+                            'e.g. "stage"'))
+    engine: str = field(default="zita", metadata=_rule(choices=LINK_ENGINES))
+    #: where the other box is (a host name or an address); "" when this box only receives
+    peer: str = ""
+    #: the UDP port this box receives on (and the next one); the other box sends to it
+    port: int = field(default=30200, metadata=_rule(range=(1024, 65534), unit="(UDP; the next port is used too)"))
+    #: the UDP port the other box receives on (0: the same as ``port``)
+    peer_port: int = field(default=0, metadata=_rule(range=(0, 65534), unit="(UDP; 0: the same as port)"))
+    #: the address this box receives on ("0.0.0.0": every IPv4 interface)
+    listen: str = field(default="0.0.0.0", metadata=_rule(nonempty=True, what='an address such as "0.0.0.0"'))
+    #: what this box sends: channels as they come in ("ch/3"), mixes ("bus/2") and the main ("main"), in order
+    send: tuple[str, ...] = ()
+    #: how many channels this box receives from the other one (each becomes a channel of this mixer)
+    receive: int = field(default=0, metadata=_rule(range=(0, LINK_MAX_CHANNELS), unit="channels"))
+    #: the receiver's extra buffer against network jitter (zita-n2j --buff)
+    buffer_ms: int = field(default=10, metadata=_rule(range=(0, 100), unit="ms"))
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not LINK_NAME.fullmatch(self.name):
+            raise ConfigError(f"link.name = {show(self.name)} cannot name a link{_allowed(self._meta('name'))}")
+        for item in self.send:
+            if not re.fullmatch(r"(ch|bus)/[1-9][0-9]*|main", item):
+                raise ConfigError(f"link.send has {show(item)}, which is not a source; allowed: \"ch/N\" (a channel "
+                                  'as it comes in), "bus/B" (a mix) or "main", e.g. ["ch/1", "ch/2", "bus/3"]')
+        if self.send and not self.peer:
+            raise ConfigError(f"link {show(self.name)} sends {', '.join(self.send)} but has no peer; give "
+                              'link.peer, the other box\'s address (e.g. "192.168.1.20" or "stagebox.local")')
+        if not self.send and not self.receive:
+            raise ConfigError(f"link {show(self.name)} neither sends nor receives; give link.send (what to send) "
+                              "and/or link.receive (how many channels to receive)")
+
+    @classmethod
+    def _meta(cls, name: str) -> typing.Mapping[str, Any]:
+        return next(f.metadata for f in dataclasses.fields(cls) if f.name == name)
+
+    @property
+    def send_port(self) -> int:
+        return self.peer_port or self.port
+
+
 @dataclass(frozen=True)
 class LogConfig(_Section):
     SECTION: ClassVar[str] = "log"
@@ -340,11 +395,15 @@ class Config:
     state: StateConfig = field(default_factory=StateConfig)
     recorder: RecorderConfig = field(default_factory=RecorderConfig)
     log: LogConfig = field(default_factory=LogConfig)
+    #: the audio links to other boxes, one ``[[link]]`` each
+    link: tuple[LinkConfig, ...] = ()
 
 
+#: Arrays of tables (``[[link]]``) -> the class of each.
+ARRAYS: dict[str, type[_Section]] = {"link": LinkConfig}
 # Section name -> its class, in file order.
 SECTIONS: dict[str, type[_Section]] = {
-    f.name: f.default_factory for f in dataclasses.fields(Config)  # type: ignore[misc]
+    f.name: f.default_factory for f in dataclasses.fields(Config) if f.name not in ARRAYS  # type: ignore[misc]
 }
 
 
@@ -363,14 +422,38 @@ def load_config(path: Path | str | None) -> Config:
 def parse_config(data: dict[str, Any], base_dir: Path | None = None) -> Config:
     """Build a Config from parsed TOML. Relative paths are taken relative to ``base_dir`` (the file's
     directory), because a daemon's working directory says nothing about where its config lives."""
-    sections: dict[str, _Section] = {}
+    sections: dict[str, Any] = {}
     for name, table in data.items():
+        if name in ARRAYS:
+            sections[name] = _build_array(name, table, base_dir)
+            continue
         if name not in SECTIONS:
             raise ConfigError(_unknown_section(name, table))
         if not isinstance(table, dict):
             raise ConfigError(f"{name} = {show(table)} must be a section, written [{name}] with keys below it")
         sections[name] = _build_section(SECTIONS[name], table, base_dir)
     return Config(**sections)  # type: ignore[arg-type]
+
+
+def _build_array(name: str, tables: Any, base_dir: Path | None) -> tuple[_Section, ...]:
+    """``[[name]]`` tables, each built and checked like a section; names must be unique."""
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise ConfigError(f"{name} = {show(tables)} must be a list of tables, each written [[{name}]] with keys below it")
+    built = []
+    for i, table in enumerate(tables, start=1):
+        try:
+            built.append(_build_section(ARRAYS[name], table, base_dir))
+        except ConfigError as exc:
+            raise ConfigError(f"the {_ordinal(i)} [[{name}]]: {exc}") from None
+    names = [getattr(item, "name", None) for item in built]
+    twice = next((n for i, n in enumerate(names) if n in names[:i]), None)
+    if twice is not None:
+        raise ConfigError(f"two [[{name}]] are named {show(twice)}; give each its own name")
+    return tuple(built)
+
+
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
 def _unknown_section(name: str, value: Any) -> str:

@@ -8,6 +8,7 @@ problem finder (the services, ``mixerd.frontend.Services``) → the front ends: 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import socket
 import sqlite3
@@ -24,6 +25,7 @@ from mixerd.diagnostics.listener import Listener
 from mixerd.engine import Engine
 from mixerd.frontend import FrontEnd, Services
 from mixerd.jackhost import JackHost, ServerSpec, Wiring, input_port_names, output_port_names, port_limit
+from mixerd.links.supervisor import Links, link_channel_names
 from mixerd.model.params import ParamTree
 from mixerd.profiles import Profile, ProfileError, connected, list_profiles, load_profile
 from mixerd.recorder import Player, Recorder, Takes, repair
@@ -63,6 +65,8 @@ class Mixer:
     player: Player | None = None
     #: the RTA's and the feedback finder's ears on the engine's analysis ring
     listener: Listener | None = None
+    #: the audio links to other boxes (``[[link]]``), their processes supervised
+    links: Links | None = None
     #: the HTTP socket the web front end serves on (None: no web front end, as in-process tests run it)
     http_socket: socket.socket | None = None
     #: the web app's address, for Home Assistant's "visit device" link (default: from ``http_socket``)
@@ -77,6 +81,9 @@ class Mixer:
         cfg = self.config
         self.profile = choose_profile(cfg.mixer.profile, cfg.mixer.profile_dirs)
         layout = self.profile.layout(generators=cfg.engine.generators).with_fx(cfg.engine.fx)
+        # The channels the links receive come after the interface's (numbers of those stay what they were).
+        hardware_inputs = layout.n_inputs
+        layout = dataclasses.replace(layout, inputs=layout.inputs + link_channel_names(cfg.link))
         tree = ParamTree.from_layout(layout)
         try:
             self.store = Store.open(cfg.state.dir)
@@ -120,7 +127,10 @@ class Mixer:
                 record=ChildRecord(Path(cfg.state.dir) / CHILDREN / "jackd.json", "jackd"),
             )
             self.engine.driver = self.host
+            self.links = Links(cfg.link, layout, self.host, server=cfg.jack.server or None,
+                               first_input=hardware_inputs + 1)  # a source the mixer has not: stops here
             self.host.start()
+            self.links.start()
         except BaseException:
             self.stop()
             raise
@@ -138,7 +148,8 @@ class Mixer:
             self.player = self.recorder.player = Player(self.control, self.engine, self.recorder.takes)
         self.listener = Listener(self.control, self.engine)
         self.listener.start()  # listens only while a mix is rung out, watched, or an RTA is looked at
-        self.diagnostics = Diagnostics(self.control, recorder=self.recorder, listener=self.listener)
+        self.diagnostics = Diagnostics(self.control, recorder=self.recorder, listener=self.listener,
+                                       links=self.links if self.links.links else None)
         self.control.follow_problems(self.diagnostics)  # its changes are ``problems`` notices for the front ends
         self.diagnostics.start()
         if self.web_url is None and self.http_socket is not None:
@@ -146,6 +157,8 @@ class Mixer:
         self.services = Services(cfg, self.control, self.scenes, self.diagnostics, self.auth, self.profile.name,
                                  self.web_url, self.recorder, self.player,
                                  listener=self.listener)
+        if self.links.links:
+            self.services.statuses["links"] = self.links.status
         try:
             for front_end in self._front_ends():
                 front_end.start(self.services)
@@ -213,6 +226,9 @@ class Mixer:
         if self.control:
             self.control.close()  # its health watcher asks the engine, which stops next
             self.control = None
+        if self.links:
+            self.links.stop()  # before the server they are clients of
+            self.links = None
         if self.host:
             self.host.stop()
             self.host = None

@@ -303,15 +303,15 @@ def self_signed(tmp_path) -> tuple[str, str]:
 
 
 @contextmanager
-def running_jackd(log_dir, realtime: bool = False, name: str | None = None) -> Iterator[str]:
+def running_jackd(log_dir, realtime: bool = False, name: str | None = None, period: int = PERIOD) -> Iterator[str]:
     """Start a dummy-backend jackd in synchronous mode (``--no-realtime`` unless ``realtime``; a new name
-    unless ``name``), yield its name, stop it."""
+    unless ``name``; ``period`` frames), yield its name, stop it."""
     name = name or unique_server_name()
     # Synchronous mode (-S): a cycle starts only once every client has finished the one before. In JACK's
     # default asynchronous mode a late client (the tests' probe is Python, and CI machines are busy) reads
     # its inputs while mixerd already writes the next cycle, and a recording holds a seam no mixer made.
     cmd = ["jackd", "-S", "-R" if realtime else "--no-realtime", "-n", name, "-d", "dummy", "-r", str(RATE),
-           "-p", str(PERIOD), "-C", "8", "-P", "10", "-w", str(round(PERIOD * 1e6 / RATE))]
+           "-p", str(period), "-C", "8", "-P", "10", "-w", str(round(period * 1e6 / RATE))]
     # Its output goes to a file, not a pipe: nobody reads a pipe while the tests run, and a jackd that
     # reports many xruns (a busy machine) would fill it and hang in write() with every client waiting.
     log = log_dir / f"{name}.log"

@@ -4,6 +4,7 @@ Chromium, Ctrl-C), the daemon, profiles, and a bad config. (``mixerd bench``: te
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -273,3 +274,13 @@ def test_profiles_check_validates_a_users_file(tmp_path):
     bad.write_text((REPO / "hw_profiles" / "motu-m4.toml").read_text().replace('rate = 48000', 'rate = "fast"'))
     result = subprocess.run([*MIXERD, "profiles", "--check", str(bad)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 1 and str(bad) in result.stderr and "rate" in result.stderr, result.stderr
+
+
+def test_a_link_that_sends_what_the_mixer_has_not_is_a_clear_error(tmp_path):
+    config = tmp_path / "mixerd.toml"
+    config.write_text(f'[jack]\nserver = "nobody-{os.getpid()}"\nautostart = "off"\n[http]\nhost = "127.0.0.1"\n'
+                      f'port = 0\n[state]\ndir = "{tmp_path / "state"}"\n[mqtt]\nenabled = false\n'
+                      '[[link]]\nname = "foh"\npeer = "127.0.0.1"\nsend = ["bus/99"]\n')
+    result = subprocess.run([*MIXERD, "run", "--config", str(config)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, result.stderr
+    assert "link 'foh' sends bus/99, which this mixer does not have; it can send ch/1…ch/8" in result.stderr

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from mixerd.config import (
+    ARRAYS,
     AuthConfig,
     Config,
     ConfigError,
@@ -165,8 +166,16 @@ def test_example_config_equals_defaults():
 
 
 def test_example_config_has_every_key():
-    data = tomllib.loads(EXAMPLE.read_text())
+    text = EXAMPLE.read_text()
+    data = tomllib.loads(text)
     for section in dataclasses.fields(Config):
+        if section.name in ARRAYS:  # none by default: a commented-out example, every key in it, valid
+            block = text[text.index(f"# [[{section.name}]]"):].split("\n\n")[0]
+            example = tomllib.loads("\n".join(line[2:] for line in block.splitlines() if not line.startswith("# # ")))
+            [table] = example[section.name]
+            assert set(table) == {f.name for f in dataclasses.fields(ARRAYS[section.name])}, section.name
+            parse_config(example)
+            continue
         keys = {f.name for f in dataclasses.fields(section.default_factory())}  # type: ignore[misc]
         assert set(data[section.name]) == keys, section.name
 
@@ -279,3 +288,30 @@ def test_invalid_toml_names_the_file(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="file not found"):
         load_config(tmp_path / "nope.toml")
+
+
+# ---- links to other boxes ----
+
+def test_links_are_an_array_of_tables_each_checked(tmp_path):
+    cfg = load_config(write(tmp_path, '[[link]]\nname = "stage"\nreceive = 8\n[[link]]\nname = "foh"\n'
+                                      'peer = "10.0.0.2"\nsend = ["bus/2", "main"]\npeer_port = 30210\n'))
+    stage, foh = cfg.link
+    assert (stage.name, stage.receive, stage.send, stage.port) == ("stage", 8, (), 30200)
+    assert (foh.peer, foh.send, foh.send_port, foh.receive) == ("10.0.0.2", ("bus/2", "main"), 30210, 0)
+    assert Config().link == ()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('[link]\nname = "a"\n', "must be a list of tables, each written [[link]]"),
+    ('[[link]]\nname = "Stage"\nreceive = 2\n', 'the 1st [[link]]: link.name = "Stage" cannot name a link; allowed: 1 to 24 lower-case'),
+    ('[[link]]\nname = "a"\nsend = ["ch/1"]\n', "sends ch/1 but has no peer; give link.peer"),
+    ('[[link]]\nname = "a"\n', "neither sends nor receives"),
+    ('[[link]]\nname = "a"\nreceive = 1\n[[link]]\nname = "a"\nreceive = 2\n', 'two [[link]] are named "a"'),
+    ('[[link]]\nname = "a"\npeer = "x"\nsend = ["aux/1"]\n', 'link.send has "aux/1", which is not a source'),
+    ('[[link]]\nname = "a"\nreceive = 1\n[[link]]\nname = "b"\nreceive = 65\n',
+     "the 2nd [[link]]: link.receive = 65 is out of range; allowed: 0 to 64 channels"),
+    ('[[link]]\nname = "a"\nreceive = 1\nengine = "netjack"\n', 'link.engine = "netjack" is not allowed'),
+    ('[[link]]\nname = "a"\nreceive = 1\nbuffer = 5\n', "unknown key link.buffer"),
+])
+def test_a_bad_link_is_a_clear_error(tmp_path, text, expected):
+    assert expected in error_of(tmp_path, text)

@@ -87,12 +87,14 @@ class Diagnostics:
 
     def __init__(self, control, *, interval: float = 0.25, raise_after: float = 0.5, clear_after: float = 2.0,
                  xrun_window: float = 10.0, idle_after: float = 10.0, clock: Callable[[], float] = time.monotonic,
-                 recorder=None, listener=None):
+                 recorder=None, listener=None, links=None):
         self.control = control
         #: the mixer's recorder (its ``status()`` is looked at for the recorder's problems), or None
         self.recorder = recorder
         #: the feedback finder's ``Listener`` (its howls are ``feedback`` problems), or None
         self.listener = listener
+        #: the audio links to other boxes (``mixerd.links.Links``: ``link_down``, ``link_dropouts``), or None
+        self.links = links
         #: the gain-staging assistant of this mixer (one run at a time, whichever front end asks)
         self.assistant = gainstaging.Assistant(control)
         self.interval = interval
@@ -183,6 +185,8 @@ class Diagnostics:
             extra += finder.recorder_problems(self.recorder.status())
         if self.listener is not None:
             extra += self.listener.problems()
+        if self.links is not None:
+            extra += self.links.problems()
         if extra:
             found = found + extra
         raised, cleared = self._hysteresis.update(found, now)

@@ -53,6 +53,8 @@ CODES: dict[str, tuple[str, str]] = {
     "recorder_overrun": ("warning", "the recorder's disk is too slow: audio of the take was lost"),
     "recorder_space_low": ("warning", "the recorder's disk has room for less than 10 minutes more"),
     "feedback": ("error", "a mix howls: feedback at one frequency (the fix: the notch that stops it, in the details)"),
+    "link_down": ("error", "an audio link to another box carries nothing: its channels are silent or it sends nothing"),
+    "link_dropouts": ("warning", "an audio link to another box dropped out in the last minute (its buffer ran dry)"),
     "mix_source_cut": ("info", "a channel this mix had is cut off from it (a mute, a DCA, a mute group, a closed "
                                "fader before a post-fader send, its send switched off or at −∞)"),
 }

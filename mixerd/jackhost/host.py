@@ -222,6 +222,35 @@ class JackHost:
                 return {}
         return out
 
+    def connect_ports(self, pairs: Sequence[tuple[str, str]]) -> list[str]:
+        """Connect each (source, destination) pair of full port names that is not connected yet (another
+        client's ports too: a link's bridge). Returns the pairs that could not be (their ports missing, the
+        server gone), as "source → destination"."""
+        with self._lock:
+            client = self.client
+            if client is None or self._lost.is_set():
+                return [f"{src} → {dst}" for src, dst in pairs]
+            failed = []
+            for src, dst in pairs:
+                try:
+                    if dst not in (p.name for p in client.get_all_connections(src)):
+                        client.connect(src, dst)
+                except jack.JackError as exc:
+                    log.debug("jack: cannot connect %s → %s (%s)", src, dst, exc)
+                    failed.append(f"{src} → {dst}")
+            return failed
+
+    def feeders(self, port: str) -> list[str]:
+        """The ports connected to ``port`` (a full name); empty while not connected to a server."""
+        with self._lock:
+            client = self.client
+            if client is None or self._lost.is_set():
+                return []
+            try:
+                return [p.name for p in client.get_all_connections(port)]
+            except jack.JackError:
+                return []
+
     def interface_present(self) -> bool:
         """Whether the interface's ALSA card is there (always, when jackd runs on no card of ours)."""
         return self.interface is None or (self.asound / self.interface).exists()

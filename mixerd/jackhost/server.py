@@ -16,7 +16,7 @@ from pathlib import Path
 import jack
 
 from mixerd._core import jack_messages
-from mixerd.system.children import ChildRecord, spawn
+from mixerd.system.children import ChildRecord, end, spawn
 
 log = logging.getLogger(__name__)
 
@@ -224,13 +224,7 @@ class JackServer:
         proc, self.proc = self.proc, None
         if proc is None:
             return
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout)
+        if end(proc, timeout):
             log.info("jack: server stopped")
         if self.record:
             self.record.forget()

@@ -118,6 +118,20 @@ def spawn(argv: Sequence[str], **popen: Any) -> GuardedPopen:
 # -- the record of a child (line 2) --------------------------------------------------------------------
 
 
+def end(proc: subprocess.Popen, timeout: float) -> bool:
+    """Stop a child: SIGTERM, then SIGKILL if it has not ended within ``timeout``; reaped. Whether it was
+    still running."""
+    if proc.poll() is not None:
+        return False
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout)
+    return True
+
+
 def boot_id() -> str:
     """This boot's id: a pid and start time from another boot name nothing of ours."""
     try:

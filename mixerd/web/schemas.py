@@ -134,6 +134,21 @@ class HealthOut(BaseModel):
     jack: dict[str, Any]
     recorder: RecorderHealth | None = Field(None, description="left out when the mixer has no recorder")
     osc: OscHealth | None = Field(None, description="the X AIR OSC front end; left out when it does not run")
+    links: list[LinkHealth] | None = Field(None, description="the audio links to other boxes ([[link]] in the "
+                                                             "config); left out when there are none")
+
+
+class LinkHealth(BaseModel):
+    """One audio link in ``/health``: where it goes and, per end, whether its process runs; the receiving end's
+    stream (``state`` waiting/syncing/receiving, its latency, dropouts) and the channels it feeds."""
+
+    model_config = ConfigDict(extra="allow")
+    name: str
+    engine: str
+    peer: str | None = Field(description="the other box's address (None: this box only receives)")
+    send: dict[str, Any] | None = Field(None, description="what this box sends: running, to, sources, channels")
+    receive: dict[str, Any] | None = Field(None, description="what it receives: running, state, channels, "
+                                                             "latency_ms, dropouts, dropouts_last_minute, resyncs")
 
 
 class OscHealth(BaseModel):

@@ -1,0 +1,1 @@
+"""Audio links between boxes: existing JACK network engines (zita-njbridge) that mixerd starts and watches."""
