@@ -67,7 +67,8 @@ def load_config_or_say(path: Path | None):
 
 
 def _list_profiles(args: argparse.Namespace) -> int:
-    from mixerd.daemon import usable_profiles
+    from mixerd.daemon import choose_profile, usable_profiles
+    from mixerd.links.describe import describe_links
     from mixerd.profiles import ProfileError, connected, list_profiles, load_profile
 
     if args.check:
@@ -100,6 +101,14 @@ def _list_profiles(args: argparse.Namespace) -> int:
     else:
         print(f"Matches: * {found.profile.id} on {found.profile.jack.device or found.profile.jack.driver} "
               "(mixer.profile = \"auto\" picks it)")
+    print()
+    try:
+        hardware = choose_profile(config.mixer.profile, config.mixer.profile_dirs).layout(
+            generators=config.engine.generators).with_fx(config.engine.fx)
+    except ProfileError as exc:
+        print(f"Links: cannot tell where their channels land: {exc}")
+        return 0
+    print("\n".join(describe_links(config.link, hardware, config.jack.client_name)))
     return 0
 
 

@@ -154,9 +154,14 @@ class Mixer:
         self.diagnostics.start()
         if self.web_url is None and self.http_socket is not None:
             self.web_url = web_addresses(self.http_socket, "https" if cfg.http.tls else "http")[-1]
+        fleet = None
+        if cfg.mqtt.enabled:  # the boxes on the broker: the MQTT front end hears them, the web lists them
+            from mixerd.mqtt.fleet import Fleet
+
+            fleet = Fleet(cfg.mqtt.base)
         self.services = Services(cfg, self.control, self.scenes, self.diagnostics, self.auth, self.profile.name,
                                  self.web_url, self.recorder, self.player,
-                                 listener=self.listener)
+                                 listener=self.listener, fleet=fleet)
         if self.links.links:
             self.services.statuses["links"] = self.links.status
         try:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from mixerd.control.scenes import SceneService
     from mixerd.diagnostics import Diagnostics
     from mixerd.diagnostics.listener import Listener
+    from mixerd.mqtt.fleet import Fleet
     from mixerd.recorder import Player, Recorder
 
 
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
 class Services:
     """The mixer's shared services: the control core (the one mutation path), scenes, the problem finder,
     access control (None: off), the config, the audio interface's name, the web app's address (if it runs) and the
-    recorder (None: off). ``statuses``: what each running front end says of itself in ``/health`` (its name →
+    recorder (None: off). ``fleet``: the mixerd on this box's MQTT broker (None: MQTT is off), fed by the MQTT front
+    end, read by the web's ``/fleet``. ``statuses``: what each running front end says of itself in ``/health`` (its name →
     a call returning JSON-ready facts), filled by the front ends as they start."""
 
     config: "Config"
@@ -37,6 +39,7 @@ class Services:
     recorder: "Recorder | None" = None
     player: "Player | None" = None
     listener: "Listener | None" = None
+    fleet: "Fleet | None" = None
     statuses: dict[str, Callable[[], dict[str, Any]]] = field(default_factory=dict)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from support import mixer_config, next_test, running_jackd, serve, small_file_system
+from support import Broker, mixer_config, next_test, running_jackd, serve, small_file_system
 
 #: A test still running this long after pytest-timeout's limit is stuck where no Python runs (a thread blocked in
 #: C, or the GIL held by one that is): pytest-timeout's signal can then never act. Every thread's stack is
@@ -85,3 +85,12 @@ def jack_api(jack_mixer):
     with serve(create_app(jack_mixer.control)) as url:
         with httpx.Client(base_url=url + "/api/v1", timeout=10) as client:
             yield client
+
+
+@pytest.fixture
+def broker():
+    """A real mosquitto of the test's own, on a free loopback port."""
+    b = Broker()
+    b.start()
+    yield b
+    b.stop()

@@ -258,19 +258,22 @@ def mixer_config(server: str, state_dir, *, profile: str | None = None, mqtt: di
 
 
 @contextmanager
-def running_mixer(cfg):
-    """A whole mixer (``mixerd.daemon.Mixer``) started from ``cfg`` — on its broker when MQTT is on — and stopped
-    after the block."""
-    from mixerd.daemon import Mixer
+def running_mixer(cfg, http: bool = False):
+    """A whole mixer (``mixerd.daemon.Mixer``) started from ``cfg`` — on its broker when MQTT is on; with ``http``
+    its web app on a free 127.0.0.1 port (``mixer.web_url``) — and stopped after the block."""
+    from mixerd.daemon import Mixer, bind_http
 
-    mixer = Mixer(cfg)
-    mixer.start()
+    sock = bind_http("127.0.0.1", 0) if http else None
+    mixer = Mixer(cfg, http_socket=sock)
     try:
+        mixer.start()
         if cfg.mqtt.enabled:
             wait_until(lambda: mixer.mqtt.connected, what="mixerd on the broker")
         yield mixer
     finally:
         mixer.stop()
+        if sock is not None:
+            sock.close()
 
 
 def loaded_engine(layout, changes, rate: int = RATE):

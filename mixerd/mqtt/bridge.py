@@ -2,8 +2,9 @@
 
 Three threads, none of which ever blocks paho's network loop:
 
-* paho's loop (``loop_start``) connects, reconnects with backoff and hands each command message to a
-  queue;
+* paho's loop (``loop_start``) connects, reconnects with backoff, announces this box (``{base}/info``,
+  then ``online``) and hands each command message to a queue, and what the other boxes of the fleet say of
+  themselves to the ``fleet.Fleet`` (a dict update: it never waits);
 * the command worker applies them in arrival order through the control core (which commits to the
   database before it answers) and publishes an error for anything refused;
 * the publisher follows the control core's event stream and publishes state, at most one message per
@@ -43,6 +44,7 @@ from mixerd.model.errors import MixerError
 from mixerd.model.meters import MeterFrame
 from mixerd.mqtt import discovery
 from mixerd.mqtt.access import Access
+from mixerd.mqtt.fleet import info_payload
 from mixerd.mqtt.loudness import LoudnessReport
 from mixerd.mqtt.scene_state import modified_label, scene_state
 from mixerd.mqtt.topics import (ACTIONS, NOT_JSON, PayloadError, Topics, decode, parse_payload, read_json,
@@ -77,11 +79,12 @@ class MqttBridge:
     ``MqttConfig``; ``scenes`` (a SceneService) enables the scene actions and ``{base}/scene``;
     ``diagnostics`` (the live problem finder) is published on ``{base}/diagnostics``; ``recorder`` enables the
     record, record_stop and marker actions and ``{base}/recorder``, ``player`` the play and play_stop actions and
-    ``{base}/player``. ``clock``
-    (monotonic seconds) times the loudness values."""
+    ``{base}/player``. ``fleet`` (a ``fleet.Fleet``) hears the other mixerd on the broker; this box announces itself
+    on ``{base}/info`` either way (``model``: its name, the audio interface's; ``configuration_url``: its web app).
+    ``clock`` (monotonic seconds) times the loudness values."""
 
     def __init__(self, control, config, scenes=None, *, diagnostics=None, recorder=None, player=None,
-                 client_id: str | None = None,
+                 fleet=None, client_id: str | None = None,
                  model: str = "mixerd", configuration_url: str | None = None,
                  clock: Callable[[], float] = time.monotonic):
         self.control = control
@@ -95,6 +98,10 @@ class MqttBridge:
         self._assistant = diagnostics.assistant if diagnostics is not None else gainstaging.Assistant(control)
         self.topics = Topics(config.base)
         self.device = discovery.Device(config.node_id, model, configuration_url)
+        self.fleet = fleet
+        layout = control.tree.layout
+        self._info = info_payload(config.node_id, model, configuration_url, layout.n_inputs,
+                                  sum(1 for b in layout.buses if b.is_aux))
         self._ha_status = f"{config.discovery_prefix}/status"
         self._discovery_filter = discovery.subscription(config.discovery_prefix, config.node_id)
         self._discovery: dict[str, dict[str, Any]] = {}  # what we announce now: topic → config
@@ -193,8 +200,13 @@ class MqttBridge:
             self._discovery = self._discovery_messages()
             filters += [(self._ha_status, 1), (self._discovery_filter, 1)]
             self._rediscover.set()
+        if self.fleet is not None:
+            filters += [(t, 1) for t in self.fleet.filters()]
         client.subscribe(filters)
+        client.publish(self.topics.info, self._info, qos=1, retain=True)  # before online: who says it
         client.publish(self.topics.availability, "online", qos=1, retain=True)
+        if self.fleet is not None:
+            self.fleet.connected(True)
         self._connected.set()
         self._resync.set()
         log.info("mqtt: connected to %s:%d", self.broker.host, self.broker.port)
@@ -202,6 +214,8 @@ class MqttBridge:
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         if self._connected.is_set() and not self._stop.is_set():
             log.warning("mqtt: connection to the broker lost (%s); retrying", reason_code)
+        if self.fleet is not None:
+            self.fleet.connected(False)
         self._connected.clear()
 
     def _reconnect_with_new_protocol(self) -> None:
@@ -213,6 +227,8 @@ class MqttBridge:
 
     def _on_message(self, client, userdata, msg) -> None:
         # paho's network thread: never wait here.
+        if self.fleet is not None and self.fleet.heard(msg.topic, msg.payload):
+            return  # a box of the fleet (this one too) said who it is, whether it is online, its health
         if msg.topic == self._ha_status:
             if msg.payload.strip().lower() == b"online":
                 self._rediscover.set()  # Home Assistant restarted: announce everything again

@@ -18,7 +18,7 @@ class MqttFrontEnd:
 
         self.bridge = MqttBridge(services.control, services.config.mqtt, services.scenes,
                                  diagnostics=services.diagnostics, recorder=services.recorder,
-                                 player=services.player,
+                                 player=services.player, fleet=services.fleet,
                                  model=services.interface,
                                  configuration_url=services.web_url)
         self.bridge.start()

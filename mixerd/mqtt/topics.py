@@ -2,8 +2,8 @@
 
 State ``{base}/{address}`` (retained, the JSON value), commands ``{base}/{address}/set``, actions
 ``{base}/action/{name}``, errors ``{base}/error``, meters ``{base}/meters``, availability
-``{base}/availability``; the current scene ``{base}/scene`` and the sparse loudness for Home Assistant
-``{base}/loudness`` (both retained). A command's payload may be JSON (``-6``, ``true``, ``"afl"``) or plain text as
+``{base}/availability``; who this mixerd is ``{base}/info`` (for the fleet), the current scene ``{base}/scene``
+and the sparse loudness for Home Assistant ``{base}/loudness`` (all retained). A command's payload may be JSON (``-6``, ``true``, ``"afl"``) or plain text as
 automation tools send it (``ON``, ``off``, ``afl``); its meaning comes from the address's type.
 """
 
@@ -76,6 +76,11 @@ class Topics:
     @property
     def health(self) -> str:
         return f"{self.base}/health"
+
+    @property
+    def info(self) -> str:
+        """Who this mixerd is (retained JSON: node_id, name, version, web_url, channels, mixes; ``fleet``)."""
+        return f"{self.base}/info"
 
     @property
     def recorder(self) -> str:

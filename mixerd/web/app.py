@@ -29,7 +29,8 @@ API_PREFIX = "/api/v1"
 
 def create_app(control: Control, scenes: SceneService | None = None, auth: Auth | None = None,
                diagnostics: Diagnostics | None = None, recorder=None, player=None,
-               statuses: Mapping[str, Callable[[], dict[str, Any]]] | None = None, listener=None) -> FastAPI:
+               statuses: Mapping[str, Callable[[], dict[str, Any]]] | None = None, listener=None,
+               fleet=None) -> FastAPI:
     """A FastAPI app serving the REST API and the WebSocket under /api/v1 and the web app at / for ``control``.
 
     ``scenes`` (scenes, safes, versions, A/B) defaults to a SceneService on ``control``'s store; the app's
@@ -38,7 +39,8 @@ def create_app(control: Control, scenes: SceneService | None = None, auth: Auth 
     problem finder, shared with MQTT) defaults to one of the app's own, run by its lifespan. ``recorder`` (the
     daemon's ``mixerd.recorder.Recorder``) serves /recorder and /takes, ``player`` (its ``Player``) /player; None:
     they answer 503. ``statuses``: the other front ends' facts for ``/health`` (``Services.statuses``).
-    ``listener`` (the daemon's ``Listener``) serves the RTA over the WebSocket."""
+    ``listener`` (the daemon's ``Listener``) serves the RTA over the WebSocket. ``fleet`` (``Services.fleet``: the
+    mixerd on the MQTT broker, anything with ``status()``) serves /fleet; None: MQTT is off, the list is empty."""
     scenes = scenes if scenes is not None else SceneService(control)
     own_diagnostics = diagnostics is None
     diagnostics = Diagnostics(control, listener=listener) if diagnostics is None else diagnostics
@@ -72,6 +74,7 @@ def create_app(control: Control, scenes: SceneService | None = None, auth: Auth 
     app.state.player = player
     app.state.statuses = statuses if statuses is not None else {}
     app.state.live = live
+    app.state.fleet = fleet
     install_error_handlers(app)
     install_allowed_methods(app)  # OPTIONS and every 405 list all of a path's methods
     # Every REST endpoint: who is asking, and the write rule (mixerd/web/deps.py require_access).

@@ -29,7 +29,7 @@ class WebFrontEnd:
     def start(self, services: Services) -> None:
         self.app = create_app(services.control, scenes=services.scenes, auth=services.access,
                               diagnostics=services.diagnostics, recorder=services.recorder, player=services.player,
-                              statuses=services.statuses, listener=services.listener)
+                              statuses=services.statuses, listener=services.listener, fleet=services.fleet)
         self._server = ServerThread(self.app, self.sock, name="mixerd-web", lifespan="on", **self.tls)
         self._server.start(START_TIMEOUT)
 

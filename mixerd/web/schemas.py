@@ -185,6 +185,38 @@ class LayoutOut(BaseModel):
     generators: int
 
 
+class FleetHealth(BaseModel):
+    """What a box says on ``{base}/health``."""
+
+    status: Literal["ok", "degraded", "down"]
+    running: bool
+    xruns: int = Field(ge=0)
+
+
+class FleetNode(BaseModel):
+    """One mixerd on the broker, as its ``{base}/info`` announced it."""
+
+    node_id: str
+    name: str = Field(description="the box's name: its audio interface's")
+    version: str | None = Field(description="its mixerd version")
+    web_url: str | None = Field(description="where its web app is (None: it serves none)")
+    channels: int | None
+    mixes: int | None = Field(description="its monitor (aux) mixes")
+    base_topic: str
+    online: bool | None = Field(description="its availability (None: not said yet)")
+    health: FleetHealth | None = Field(description="None: not said yet")
+    last_heard: float = Field(description="when it last said something, Unix time (seconds)")
+    this: bool = Field(description="this box")
+
+
+class FleetOut(BaseModel):
+    """Every mixerd announced on this box's MQTT broker, this box first."""
+
+    mqtt: Literal["on", "off"] = Field(description="off: MQTT is off in this box's config, so it knows of no other")
+    connected: bool = Field(description="on the broker now (else the list is what was last heard)")
+    nodes: list[FleetNode]
+
+
 class SystemOut(BaseModel):
     """Layout, ports, sample rate and other facts from the engine."""
 

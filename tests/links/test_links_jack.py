@@ -2,7 +2,7 @@
 
 Box A (the stage box: ``mixerd run`` in a process of its own, as libjack talks to one server a process) sends its
 channel 1 to box B (the main box, in this process); B receives it as a channel of its own, named after the link,
-and routes it to a mix. A click every half second and a tone between (tests/links/clicks.py, a JACK client on
+and routes it to a mix. A click every half second and a tone between (mixerd/bench/clicks.py, a JACK client on
 each server) go into A's channel 1 and are heard at B's mix output: the tone at its level, each click timed on
 both servers' common clock — the added latency is printed. Killing B's bridge raises the problem, and mixerd
 starts the bridge again by itself: the tone comes back.
@@ -16,43 +16,21 @@ import signal
 import statistics
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from support import Output, mixer_config, running_jackd, running_mixer, stop_mixerd, wait_until
 
+from mixerd.bench.link import Clicks
 from mixerd.config import LinkConfig
 from mixerd.system.net import free_port
 
 pytestmark = pytest.mark.jack  # zita-njbridge comes with deploy/install-deps.sh
-CLICKS = Path(__file__).with_name("clicks.py")
 MIXERD = [sys.executable, "-m", "mixerd"]
 # The boxes run at 256 frames: two dummy jackd on a busy 2-core machine hold their clocks steady enough for the
 # bridge's resampler there (at 64 frames they drift apart and the stream keeps relocking); the latency at 64 frames
 # is what `mixerd bench --workload link` measures.
 PERIOD = 256
 TONE_DB = -20.0
-
-
-class Clicks:
-    """tests/links/clicks.py running on one server: its lines as they come."""
-
-    def __init__(self, server: str, mode: str, port: str):
-        self.proc = subprocess.Popen([sys.executable, str(CLICKS), server, mode, port], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.out = Output(self.proc)
-        self.out.wait_for("^ready$", timeout=30)
-
-    def values(self, kind: str) -> list[float]:
-        return [float(line.split()[1]) for line in list(self.out.lines) if line.startswith(kind + " ")]
-
-    def close(self) -> None:
-        self.proc.stdin.close()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 @pytest.fixture

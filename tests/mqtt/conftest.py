@@ -12,14 +12,6 @@ from support import Broker, wait_until
 
 
 
-@pytest.fixture
-def broker():
-    b = Broker()
-    b.start()
-    yield b
-    b.stop()
-
-
 class Listener:
     """A plain MQTT client subscribed to ``topic`` that keeps every message (topic → payloads, in order)."""
 

@@ -3,6 +3,7 @@
 //
 // Routes (hash):  #/mix/B  My mix · #/console[/scenes|/history|/groups|/generators|/talkback|/ch/N|/bus/B|/main][?focus=address]  Console (admin)
 //                 #/flow[/ch/N|/bus/B|/main]  Signal flow · #/problems  Problems · #/links  Links (admin) · #/login
+//                 #/fleet  every mixerd on the MQTT broker (admin, viewer)
 //                 #/rta[/<meter point>]  the RTA full screen (ch/N/input, bus/B, main…)
 //                 #/view[/ch/N|/bus/B|/main][?focus=address] · #/view/mix/B  read-only
 // ?focus= brings one control into view and focus (a signal-flow fix links there).
@@ -19,6 +20,7 @@ import { toast } from "./toast.js";
 /** The views, each loaded when first shown: a musician's phone opening a mix link loads My mix, not the console. */
 const VIEWS = {
   console: () => import("./views/console.js"),
+  fleet: () => import("./views/fleet.js"),
   flow: () => import("./views/flow.js"),
   links: () => import("./views/links.js"),
   login: () => import("./views/login.js"),
@@ -64,6 +66,7 @@ export function parseRoute(hash) {
       return { name: "view", select: strip(rest), focus: query.get("focus") };
     case "flow": return { name: "flow", owner: strip(rest) || "ch/1" };
     case "links": return { name: "links" };
+    case "fleet": return { name: "fleet" };
     case "recorder": return { name: "recorder" };
     case "rta": return { name: "rta", point: rest.join("/") || null };
     case "problems": return { name: "problems" };
@@ -101,7 +104,7 @@ function guard(route) {
       : "This link opens only your own mix", "info");
     return defaultRoute();
   }
-  const allowed = ["view", "view-mix", "flow", "problems", "rta"];
+  const allowed = ["view", "view-mix", "flow", "problems", "rta", "fleet"];
   if (!allowed.includes(route.name)) {
     if (["console", "links", "recorder"].includes(route.name)) toast("The console needs the admin password", "info");
     return defaultRoute();
@@ -138,6 +141,7 @@ function render() {
           readOnly: true }), route.focus));
       case "flow": return lazy("flow", (v) => v.mount(view, ctx, { owner: route.owner }));
       case "links": return lazy("links", (v) => v.mount(view, ctx));
+      case "fleet": return lazy("fleet", (v) => v.mount(view, ctx));
       case "recorder": return lazy("recorder", (v) => v.mount(view, ctx));
       case "problems": return lazy("problems", (v) => v.mount(view, ctx));
       case "rta": return lazy("rta", (v) => v.mount(view, ctx, { point: route.point }));
@@ -228,6 +232,9 @@ function renderNav(route) {
     nav.append(el("a", { href, class: "nav-item", "aria-current": route.name === name ? "page" : undefined, title: text },
       icon(paths), el("span", { class: "nav-label" }, text)));
   }
+  // The fleet (every mixerd on the broker): an icon only, the bar has no room for a sixth label.
+  nav.append(el("a", { href: "#/fleet", class: "nav-item nav-fleet", "aria-current": route.name === "fleet" ? "page" : undefined,
+    title: "Fleet", "aria-label": "Fleet" }, icon(ICONS.wifi)));
 }
 
 // -- signal-flow problems (the header badge) -------------------------------------------------------

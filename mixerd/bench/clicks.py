@@ -1,9 +1,9 @@
 """Clicks through a link, timed, as a JACK client in a process of its own (libjack talks to one server a process).
 
-    python tests/links/clicks.py <server> play <port>   a 1 kHz burst of 10 ms into <port> every 0.5 s, a steady
+    python -m mixerd.bench.clicks <server> play <port>   a 1 kHz burst of 10 ms into <port> every 0.5 s, a steady
                                                         -20 dBFS 1 kHz tone between them; prints "click <µs>"
                                                         for each burst's first sample
-    python tests/links/clicks.py <server> hear <port>   prints "heard <µs>" for the first sample of each burst that
+    python -m mixerd.bench.clicks <server> hear <port>   prints "heard <µs>" for the first sample of each burst that
                                                         arrives at <port> (above -10 dBFS), and "level <dBFS>"
                                                         every 0.5 s: the peak of the periods without a burst
 

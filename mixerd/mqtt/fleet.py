@@ -1,0 +1,149 @@
+"""The fleet: every mixerd that announces itself on this box's MQTT broker (no networking here).
+
+Each mixerd publishes, retained, under its base topic: ``{base}/info`` (who it is: node_id, name, version, its web
+app's address, how many channels and mixes; ``info_payload``), ``{base}/availability`` (``online``/``offline``, also
+its will) and ``{base}/health`` (ok/degraded/down, xruns). The boxes of one fleet share the base topic's parent
+(``mixerd/stage`` and ``mixerd/foh`` under ``mixerd``), so one filter per topic (``mixerd/+/info`` …) hears them
+all, this box included.
+
+``Fleet`` keeps what was heard: the MQTT bridge subscribes to ``filters()`` and hands every message on them to
+``heard()`` from paho's network thread (a dict update under a lock: it never waits); the web asks ``status()``.
+A box is listed once its ``info`` came (a retained empty ``info`` forgets it); one that stops stays listed,
+offline, with what it last said.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from mixerd import __version__
+
+#: The topics under each box's base topic that the fleet follows.
+FOLLOWED = ("info", "availability", "health")
+#: Base topics heard without an ``info`` (not a mixerd, or one not announced yet) kept at most: a single-level base
+#: topic's filters (``+/availability``) may hear much else on a busy broker.
+MAX_UNANNOUNCED = 256
+MAX_PAYLOAD = 4096
+
+
+def info_payload(node_id: str, name: str, web_url: str | None, channels: int, mixes: int) -> str:
+    """What ``{base}/info`` says (JSON): who this mixerd is and where its web app is (``web_url`` None: none)."""
+    return json.dumps({"node_id": node_id, "name": name, "version": __version__, "web_url": web_url,
+                       "channels": channels, "mixes": mixes}, ensure_ascii=False)
+
+
+@dataclass
+class _Heard:
+    """What one base topic said last, and when (wall-clock seconds)."""
+
+    info: dict[str, Any] | None = None
+    online: bool | None = None
+    health: dict[str, Any] | None = None
+    last_heard: float = 0.0
+
+
+class Fleet:
+    """What the mixerd on this broker under ``base``'s parent topic said of themselves; ``base`` is this box's."""
+
+    def __init__(self, base: str, clock: Callable[[], float] = time.time):
+        self.base = base
+        parent = base.rpartition("/")[0]
+        self._prefix = parent + "/" if parent else ""
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._heard: dict[str, _Heard] = {}
+        self._connected = False
+
+    def filters(self) -> list[str]:
+        """The MQTT subscriptions that hear every box of the fleet."""
+        return [f"{self._prefix}+/{kind}" for kind in FOLLOWED]
+
+    def connected(self, connected: bool) -> None:
+        """Whether the bridge is on the broker now (while not, the list is what was last heard)."""
+        self._connected = connected
+
+    def heard(self, topic: str, payload: bytes) -> bool:
+        """Take a message; False when ``topic`` is none of the fleet's (the caller handles it)."""
+        if not topic.startswith(self._prefix):
+            return False
+        node, _, kind = topic[len(self._prefix):].partition("/")
+        if not node or kind not in FOLLOWED or "/" in kind:
+            return False
+        with self._lock:
+            heard = self._heard.get(node)
+            if heard is None:
+                unannounced = sum(1 for h in self._heard.values() if h.info is None)
+                if kind != "info" and unannounced >= MAX_UNANNOUNCED:
+                    return True
+                heard = self._heard[node] = _Heard()
+            if kind == "info":
+                heard.info = _read_info(payload)
+            elif kind == "availability":
+                word = payload.strip().lower()
+                heard.online = True if word == b"online" else False if word == b"offline" else None
+            else:
+                heard.health = _read_health(payload)
+            heard.last_heard = self._clock()
+            if heard.info is None and heard.online is None and heard.health is None:
+                del self._heard[node]  # every retained message of it cleared
+        return True
+
+    def nodes(self) -> list[dict[str, Any]]:
+        """Every box announced, this one first, then by name: node_id, name, version, web_url, channels, mixes,
+        online (None: not said), health (status, running, xruns; None: not said), last_heard, this (this box)."""
+        with self._lock:
+            found = [(base, h.info, h.online, h.health, h.last_heard) for base, h in self._heard.items()
+                     if h.info is not None]
+        out = []
+        for node, info, online, health, last_heard in found:
+            base = self._prefix + node
+            out.append({**info, "base_topic": base, "online": online, "health": health,
+                        "last_heard": round(last_heard, 3), "this": base == self.base})
+        out.sort(key=lambda n: (not n["this"], str(n["name"]).lower(), n["node_id"]))
+        return out
+
+    def status(self) -> dict[str, Any]:
+        """What ``GET /api/v1/fleet`` answers: MQTT on, whether on the broker now, the boxes."""
+        return {"mqtt": "on", "connected": self._connected, "nodes": self.nodes()}
+
+
+def _read_json(payload: bytes) -> Any:
+    if not payload or len(payload) > MAX_PAYLOAD:
+        return None
+    try:
+        return json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+
+
+def _text(value: Any, limit: int = 200) -> str | None:
+    return value[:limit] if isinstance(value, str) and value else None
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 100000 else None
+
+
+def _read_info(payload: bytes) -> dict[str, Any] | None:
+    """An ``info`` as the fleet lists it, or None (empty: the box was forgotten; not a mixerd's: ignored)."""
+    info = _read_json(payload)
+    if not isinstance(info, dict) or not _text(info.get("node_id"), 64):
+        return None
+    url = _text(info.get("web_url"), 500)
+    if url is not None and not url.startswith(("http://", "https://")):
+        url = None  # the web app links only to web addresses
+    node_id = _text(info["node_id"], 64)
+    return {"node_id": node_id, "name": _text(info.get("name")) or node_id, "version": _text(info.get("version"), 64),
+            "web_url": url, "channels": _count(info.get("channels")), "mixes": _count(info.get("mixes"))}
+
+
+def _read_health(payload: bytes) -> dict[str, Any] | None:
+    health = _read_json(payload)
+    if not isinstance(health, dict) or health.get("status") not in ("ok", "degraded", "down"):
+        return None
+    return {"status": health["status"], "running": health.get("running") is True,
+            "xruns": _count(health.get("xruns")) or 0}

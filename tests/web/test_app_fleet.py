@@ -1,0 +1,63 @@
+"""The fleet view (#/fleet, issue 22) in real Chromium on a tablet: two whole mixers on one real mosquitto, each with
+its web app on a real HTTP socket; the first's view lists both, marks itself, and its Open link leads to the other's
+web app. Its controls are finger-sized, its read-outs legible, and axe-core finds nothing serious."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from support import mixer_config, running_mixer, wait_until
+from test_app_a11y import axe, check  # noqa: F401  (axe: the pinned axe-core, a fixture)
+from test_app_touch import MEASURE, MIN_READOUT, MIN_TARGET
+from tour import TABLET
+
+
+pytestmark = pytest.mark.browser
+
+
+def box(jack_server, state_dir, broker, node_id):
+    cfg = mixer_config(jack_server, state_dir, mqtt={"broker": broker.url, "node_id": node_id, "meter_rate": 0})
+    cfg = dataclasses.replace(cfg, jack=dataclasses.replace(cfg.jack, client_name=f"mixerd-{node_id}"),
+                              auth=dataclasses.replace(cfg.auth, enabled=False))
+    return running_mixer(cfg, http=True)
+
+
+def test_the_fleet_view_lists_both_boxes_and_opens_the_other(jack_server, tmp_path, broker, open_page, axe):
+    with box(jack_server, tmp_path / "stage", broker, "stage") as stage, \
+            box(jack_server, tmp_path / "foh", broker, "foh") as foh:
+        page = open_page(TABLET)
+        page.goto(stage.web_url + "#/console")
+        page.locator("#nav a[href='#/fleet']").click()  # the admin's nav leads there
+        other = page.locator('.fleet-node[data-node="foh"]')
+        other.locator(".fleet-open").wait_for(timeout=20000)
+        wait_until(lambda: page.locator('.fleet-node[data-node="foh"][data-state="online"]').count() == 1
+                   and page.locator('.fleet-node[data-node="stage"][data-state="online"]').count() == 1,
+                   what="both boxes online in the view")
+        mine = page.locator('.fleet-node[data-node="stage"]')
+        assert mine.locator(".fleet-this").inner_text() == "This mixer"
+        assert other.locator(".fleet-this").count() == 0
+        assert other.locator(".fleet-open").get_attribute("href") == foh.web_url
+        assert other.locator(".fleet-name").inner_text() == foh.profile.name
+        # Health read-outs shown once said.
+        wait_until(lambda: page.locator('.fleet-node[data-node="foh"]:not([data-health="none"])').count() == 1,
+                   what="foh's health in the view")
+
+        # Finger-sized controls, legible read-outs, nothing serious for axe-core.
+        targets = page.evaluate(MEASURE, ['.fleet-page a[href], .fleet-page button'])
+        small = [t for t in targets if not t.get("inline") and min(t["width"], t["height"]) < MIN_TARGET]
+        assert targets and small == []
+        readouts = page.evaluate(MEASURE, [".fleet-facts, .fleet-status span, .fleet-this"])
+        assert readouts and [r for r in readouts if r["font"] < MIN_READOUT] == []
+        assert check(page, stage.web_url.rstrip("/"), axe) == []
+
+        # Open leads to the other box's web app.
+        other.locator(".fleet-open").click()
+        page.wait_for_url(foh.web_url + "**")
+        page.locator("#nav").wait_for()
+
+        # The other box stops: the first's view shows it offline (its Open link stays: the address is known).
+        page.goto(stage.web_url + "#/fleet")
+        foh_offline = page.locator('.fleet-node[data-node="foh"][data-state="offline"]')
+        foh.stop()
+        foh_offline.wait_for(timeout=20000)
