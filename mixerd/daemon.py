@@ -159,6 +159,7 @@ class Mixer:
             from mixerd.mqtt.fleet import Fleet
 
             fleet = Fleet(cfg.mqtt.base)
+            fleet.on_change = lambda status: self.control.notify("fleet", status)  # the web's Fleet follows it
         self.services = Services(cfg, self.control, self.scenes, self.diagnostics, self.auth, self.profile.name,
                                  self.web_url, self.recorder, self.player,
                                  listener=self.listener, fleet=fleet)

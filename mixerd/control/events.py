@@ -31,6 +31,9 @@ One stream per Control carries two kinds of item, in the order they happened:
     the mix is at ``{"id", "name", "modified"}`` or null, ``revision`` grows with every such change (emitted
     by ``SceneService``).
   - ``player``: a take started or stopped playing back (``data`` is ``Player.status()``).
+  - ``fleet``: a mixerd on the MQTT broker (this one too) said something new — announced itself, came online or
+    went offline, its health — or the bridge joined or left the broker (``data`` is ``Fleet.status()``, what
+    ``GET /fleet`` answers).
   - ``recorder``: the recorder's status changed (a take started, stopped or ended by itself; ``data`` is
     ``Recorder.status()``, emitted by ``mixerd.recorder.Recorder``).
   - ``takes``: a take renamed or deleted (``data``: ``{"action": "renamed" | "deleted", "take", "name"}``).
@@ -58,7 +61,8 @@ from typing import Any, Callable, Iterable, Mapping, Union
 #: Who caused a change.
 ORIGINS: tuple[str, ...] = ("rest", "ws", "mqtt", "osc", "scene", "undo", "system")
 #: The typed notices (see the module docstring).
-NOTICE_KINDS: tuple[str, ...] = ("undo", "history", "scenes", "problems", "health", "recorder", "player", "takes")
+NOTICE_KINDS: tuple[str, ...] = ("undo", "history", "scenes", "problems", "health", "recorder", "player", "takes",
+                                 "fleet")
 #: The most history rows one ``history`` notice carries (a scene recall may change thousands at once).
 HISTORY_ENTRIES = 100
 

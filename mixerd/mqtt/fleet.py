@@ -7,7 +7,8 @@ its will) and ``{base}/health`` (ok/degraded/down, xruns). The boxes of one flee
 all, this box included.
 
 ``Fleet`` keeps what was heard: the MQTT bridge subscribes to ``filters()`` and hands every message on them to
-``heard()`` from paho's network thread (a dict update under a lock: it never waits); the web asks ``status()``.
+``heard()`` from paho's network thread (a dict update under a lock: it never waits); the web asks ``status()``,
+and ``on_change`` (the daemon's: a ``fleet`` notice for the WebSocket clients) hears every change of it.
 A box is listed once its ``info`` came (a retained empty ``info`` forgets it); one that stops stays listed,
 offline, with what it last said.
 """
@@ -57,6 +58,8 @@ class Fleet:
         self._lock = threading.Lock()
         self._heard: dict[str, _Heard] = {}
         self._connected = False
+        #: called with ``status()`` after each change of the list (from paho's thread: it must not block)
+        self.on_change: Callable[[dict[str, Any]], None] | None = None
 
     def filters(self) -> list[str]:
         """The MQTT subscriptions that hear every box of the fleet."""
@@ -64,7 +67,9 @@ class Fleet:
 
     def connected(self, connected: bool) -> None:
         """Whether the bridge is on the broker now (while not, the list is what was last heard)."""
-        self._connected = connected
+        if connected != self._connected:
+            self._connected = connected
+            self._changed()
 
     def heard(self, topic: str, payload: bytes) -> bool:
         """Take a message; False when ``topic`` is none of the fleet's (the caller handles it)."""
@@ -90,7 +95,14 @@ class Fleet:
             heard.last_heard = self._clock()
             if heard.info is None and heard.online is None and heard.health is None:
                 del self._heard[node]  # every retained message of it cleared
+            listed = heard.info is not None or kind == "info"
+        if listed:
+            self._changed()
         return True
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change(self.status())
 
     def nodes(self) -> list[dict[str, Any]]:
         """Every box announced, this one first, then by name: node_id, name, version, web_url, channels, mixes,

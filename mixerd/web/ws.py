@@ -17,7 +17,8 @@ with ``{"type": "follow", "history": true}``. After a resync the ``state`` is fo
 ``undo``, ``scenes`` and ``health`` again. ``recorder`` and ``player`` (their status, as ``GET /recorder`` and
 ``GET /player`` say it) come whenever a take starts or stops recording or playing back, a marker is set in the take
 recorded or played, or a channel of the take played back is switched between the take and the band; those
-operations themselves are REST's and MQTT's, not the socket's.
+operations themselves are REST's and MQTT's, not the socket's. ``fleet`` (as ``GET /fleet`` says it) comes whenever
+a mixerd on the broker says something new.
 
 Nothing here can hold up the control path or another client: the control core hands events to each
 connection's own bounded subscription without waiting (an overflow becomes a resync), meter frames are
@@ -64,7 +65,7 @@ SEND_TIMEOUT_S = 20.0  # a client that takes longer to take one frame is dropped
 CLOSE_TOO_SLOW = 1008
 QUEUE_EVENTS = 1024  # events a connection may fall behind before it is resynced
 #: The notices every client gets; ``history`` only once it asks (``follow``).
-STANDING = ("undo", "scenes", "problems", "health", "recorder", "player", "takes")
+STANDING = ("undo", "scenes", "problems", "health", "recorder", "player", "takes", "fleet")
 
 CLOSE_GOING_AWAY = 1001
 CLOSE_UNAUTHENTICATED = 4401
@@ -519,7 +520,7 @@ class _Connection:
                 if message is not None:
                     self._problems = message[0]
                     await self._send(message[1])
-        elif kind in ("recorder", "player", "takes"):
+        elif kind in ("recorder", "player", "takes", "fleet"):
             await self._send({"type": kind, "seq": notice.seq, **notice.data})
         elif kind == "scenes":
             if notice.data["revision"] > self._scenes:

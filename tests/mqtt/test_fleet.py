@@ -144,3 +144,45 @@ def test_the_fleet_keeps_what_each_box_said_and_ignores_what_is_not_a_mixerd():
     fleet.heard("mixerd/foh/info", b"")
     assert [n["node_id"] for n in fleet.nodes()] == ["stage"]
     assert Fleet("studio").filters()[0] == "+/info"
+
+
+def test_each_change_of_the_list_is_told_as_it_happens():
+    fleet, told = Fleet("mixerd/stage"), []
+    fleet.on_change = told.append
+    fleet.heard("mixerd/foh/availability", b"online")  # not listed yet (no info): nothing to tell
+    assert told == []
+    fleet.heard("mixerd/foh/info", json.dumps({"node_id": "foh", "name": "FOH"}).encode())
+    fleet.heard("mixerd/foh/availability", b"offline")
+    fleet.connected(True)
+    fleet.connected(True)  # no change: not told again
+    assert [(s["connected"], [n["online"] for n in s["nodes"]]) for s in told] == [
+        (False, [True]), (False, [False]), (True, [False])]
+
+
+def test_the_web_socket_tells_the_fleet_when_a_box_goes_offline(jack_server, tmp_path, broker):
+    import asyncio
+
+    import websockets
+
+    with box(box_config(jack_server, tmp_path / "stage", broker, "stage")) as stage, \
+            box(box_config(jack_server, tmp_path / "foh", broker, "foh")) as foh:
+        wait_until(lambda: len(fleet_of(stage)["nodes"]) == 2, what="both boxes in the fleet")
+
+        async def follow() -> dict:
+            async with websockets.connect(stage.web_url.replace("http", "ws") + "api/v1/ws") as ws:
+                async def text() -> dict:  # the next JSON message (meter frames are binary)
+                    while isinstance(message := await asyncio.wait_for(ws.recv(), 30), bytes):
+                        pass
+                    return json.loads(message)
+
+                while (await text())["type"] != "health":  # the standing messages are in
+                    pass
+                foh.stop()
+                while True:
+                    message = await text()
+                    if message["type"] == "fleet" and any(n["node_id"] == "foh" and n["online"] is False
+                                                          for n in message["nodes"]):
+                        return message
+
+        told = asyncio.run(follow())
+        assert told["mqtt"] == "on" and [n["node_id"] for n in told["nodes"]] == ["stage", "foh"]

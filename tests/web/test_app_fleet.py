@@ -10,7 +10,7 @@ import pytest
 from support import mixer_config, running_mixer, wait_until
 from test_app_a11y import axe, check  # noqa: F401  (axe: the pinned axe-core, a fixture)
 from test_app_touch import MEASURE, MIN_READOUT, MIN_TARGET
-from tour import TABLET
+from tour import PHONE, TABLET
 
 
 pytestmark = pytest.mark.browser
@@ -55,6 +55,13 @@ def test_the_fleet_view_lists_both_boxes_and_opens_the_other(jack_server, tmp_pa
         other.locator(".fleet-open").click()
         page.wait_for_url(foh.web_url + "**")
         page.locator("#nav").wait_for()
+
+        # On a phone the top bar has no room for the Fleet: the Links page leads there.
+        phone = open_page(PHONE)
+        phone.goto(stage.web_url + "#/links")
+        phone.get_by_role("link", name="Other mixers (Fleet)").click()
+        phone.locator('.fleet-node[data-node="foh"]').wait_for(timeout=20000)
+        assert phone.url.endswith("#/fleet")
 
         # The other box stops: the first's view shows it offline (its Open link stays: the address is known).
         page.goto(stage.web_url + "#/fleet")

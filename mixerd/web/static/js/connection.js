@@ -417,6 +417,7 @@ export class Connection extends EventTarget {
       case "recorder": // a take started or stopped (GET /recorder has the status any time)
       case "player": // a take started or stopped playing back (GET /player)
       case "takes": // a take renamed or deleted (GET /takes)
+      case "fleet": // a mixer on the broker said something new (GET /fleet)
         this.dispatchEvent(new CustomEvent(message.type, { detail: message }));
         break;
       case "history":

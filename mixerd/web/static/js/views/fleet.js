@@ -1,12 +1,11 @@
 // Fleet: every mixerd announced on this box's MQTT broker (GET /api/v1/fleet), this box first and marked: its name,
 // online or offline, its health (ok, degraded, down; dropouts), when it was last heard, and a link that opens its
-// web app. Read again every few seconds while shown (the list is small and changes rarely).
+// web app. Read once, then kept up to date by the WebSocket's `fleet` messages (it changes rarely: never polled).
 
 import { api, describeError } from "../api.js";
 import { el, formatWhen, icon } from "../dom.js";
 import { ICONS } from "../icons.js";
 
-const REFRESH_MS = 5000;
 const HEALTH = { ok: "Healthy", degraded: "Degraded", down: "Audio down" };
 
 export function mount(root, ctx) {
@@ -15,22 +14,22 @@ export function mount(root, ctx) {
   root.append(el("div", { class: "fleet-page" },
     el("header", { class: "page-head" }, el("h1", {}, "Fleet"), lead), list));
   let alive = true;
-  let timer = null;
-  const load = async () => {
-    try {
-      const fleet = await api("GET", "fleet");
-      if (!alive) return;
-      lead.textContent = summary(fleet);
-      list.replaceChildren(...fleet.nodes.map(nodeItem));
-    } catch (exc) {
-      if (alive) lead.textContent = `The list could not be read: ${describeError(exc)}`;
-    }
-    if (alive) timer = setTimeout(load, REFRESH_MS);
+  let shown = 0; // newer than what was read: an event that came while the first read was on its way wins
+  const show = (fleet, at) => {
+    if (!alive || at < shown) return;
+    shown = at;
+    lead.textContent = summary(fleet);
+    list.replaceChildren(...fleet.nodes.map(nodeItem));
   };
-  load();
+  const onFleet = (e) => show(e.detail, performance.now());
+  ctx.conn.addEventListener("fleet", onFleet); // every change, as it happens
+  const asked = performance.now();
+  api("GET", "fleet").then((fleet) => show(fleet, asked), (exc) => {
+    if (alive && !shown) lead.textContent = `The list could not be read: ${describeError(exc)}`;
+  });
   return () => {
     alive = false;
-    clearTimeout(timer);
+    ctx.conn.removeEventListener("fleet", onFleet);
   };
 }
 

@@ -13,7 +13,9 @@ export function mount(root, ctx) {
   const create = createCard(values, () => list.load());
   root.append(el("div", { class: "links-page" },
     el("header", { class: "page-head" }, el("h1", {}, "Links"),
-      el("p", { class: "lead" }, "Give each musician a link to their own mix. Revoke it when the gig is over.")),
+      el("p", { class: "lead" }, "Give each musician a link to their own mix. Revoke it when the gig is over."),
+      // The other boxes: on a phone the top bar has no room for the Fleet, so it is here too.
+      el("a", { class: "btn fleet-link", href: "#/fleet" }, icon(ICONS.wifi), "Other mixers (Fleet)")),
     el("div", { class: "links-grid" },
       el("section", { class: "card" }, el("header", { class: "card-head" }, el("h3", {}, "New link")), create.form, create.result),
       el("section", { class: "card" }, el("header", { class: "card-head" }, el("h3", {}, "Handed out")), list.root))));
