@@ -180,13 +180,6 @@ class Links:
         what = end.last_exit if not end.alive and end.last_exit else _WAITING.get(stream.state, stream.state)
         return f"nothing received for {now - stream.since:.0f} s ({what})"
 
-    def input_link(self, channel: int) -> dict[str, Any] | None:
-        """The link a mixer channel is received on (for the trace's input stage), or None."""
-        for status, link in zip(self.status(), self.links):
-            if channel in link.inputs:
-                return {**status, "channel": link.inputs.index(channel) + 1}
-        return None
-
     # -- the supervisor ---------------------------------------------------------------------------
 
     def _run(self) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import re
-import shutil
 import subprocess
 import threading
 import time
@@ -33,10 +32,6 @@ _FROM = re.compile(r"From (\S+) : (\d+) chan, (\d+) Hz")
 _FILTER = re.compile(r"Resampler filter delay is (\d+)")
 _INFO = re.compile(r"\s*(\d+)\s+(-?[\d.]+)\s+(-?[\d.]+)\s+(-?\d+)(?:\s+-?\d+)?\s*$")
 _LOST = re.compile(r"Waiting for ([\d.]+) seconds")
-
-
-def available(program: str) -> bool:
-    return shutil.which(program) is not None
 
 
 @dataclass
