@@ -158,7 +158,7 @@ class Mixer:
         if cfg.mqtt.enabled:  # the boxes on the broker: the MQTT front end hears them, the web lists them
             from mixerd.mqtt.fleet import Fleet
 
-            fleet = Fleet(cfg.mqtt.base)
+            fleet = Fleet(cfg.mqtt.base, cfg.mqtt.node_id)
             fleet.on_change = lambda status: self.control.notify("fleet", status)  # the web's Fleet follows it
         self.services = Services(cfg, self.control, self.scenes, self.diagnostics, self.auth, self.profile.name,
                                  self.web_url, self.recorder, self.player,

@@ -74,7 +74,8 @@ CODES: dict[str, Code] = {
              recording="a take is being recorded (one at a time): stop it first",
              not_recording="no take is being recorded (for a marker: nor played back)",
              playing="the take is being played back: stop it first",
-             not_playing="no take is being played back"),
+             not_playing="no take is being played back",
+             box_offline="the other mixer of the fleet is offline (its availability says so)"),
     **_codes("too_large",
              too_many_changes="a batch names more changes than the mixer has parameters (each address at most once)"),
     **_codes("unauthenticated",
@@ -83,7 +84,9 @@ CODES: dict[str, Code] = {
     **_codes("forbidden", forbidden="the token's role (or MQTT's configuration) does not allow this change"),
     **_codes("rate_limited", too_many_attempts="too many failed logins; wait and try again"),
     **_codes("unavailable", not_available="this mixer does not offer it (e.g. no scene store)",
-             no_disk_space="the recorder's disk has no room above its reserve for a take"),
+             no_disk_space="the recorder's disk has no room above its reserve for a take",
+             not_connected="this mixer is not on its MQTT broker now, so it cannot reach the other boxes",
+             no_answer="the other mixer of the fleet did not answer in time"),
 }
 
 #: What a ``hint`` names: a way to act that each front end says in its own words (REST: an endpoint; MQTT: a

@@ -47,8 +47,9 @@ from mixerd.mqtt.access import Access
 from mixerd.mqtt.fleet import info_payload
 from mixerd.mqtt.loudness import LoudnessReport
 from mixerd.mqtt.scene_state import modified_label, scene_state
-from mixerd.mqtt.topics import (ACTIONS, NOT_JSON, PayloadError, Topics, decode, parse_payload, read_json,
-                                 state_payload)
+from mixerd.mqtt import imports
+from mixerd.mqtt.topics import (ACTIONS, DOCUMENT_ACTIONS, NOT_JSON, PayloadError, Topics, decode, parse_payload,
+                                read_document, read_json, state_payload)
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,8 @@ class MqttBridge:
         self.topics = Topics(config.base)
         self.device = discovery.Device(config.node_id, model, configuration_url)
         self.fleet = fleet
+        if fleet is not None:  # the fleet asks other boxes through this bridge (a copied scene or channel)
+            fleet.sender = lambda topic, payload: self._publish(topic, payload, retain=False, qos=1)
         layout = control.tree.layout
         self._info = info_payload(config.node_id, model, configuration_url, layout.n_inputs,
                                   sum(1 for b in layout.buses if b.is_aux))
@@ -278,6 +281,8 @@ class MqttBridge:
             self._error(topic, payload, None, name if kind == "set" else None)
 
     def _action(self, name: str, payload: bytes) -> None:
+        if name in DOCUMENT_ACTIONS:
+            return self._document_action(name, payload)  # its refusals are answered too
         if name not in ACTIONS and not self.access.read_only:
             raise PayloadError("unknown_action", f"there is no action {name!r}",
                                allowed=", ".join(f"{a} ({what})" for a, what in ACTIONS.items()))
@@ -305,6 +310,36 @@ class MqttBridge:
                 self.scenes.save_scene(_unquote(text))
             elif (scene_id := self._scene_id(_unquote(text))) is not None:
                 self.scenes.recall_scene(scene_id, actor="mqtt")
+
+    def _document_action(self, name: str, payload: bytes) -> None:
+        """A scene or a channel's settings copied here (``imports``); the outcome on {base}/answer when the
+        document carries a request id (a refusal also on {base}/error, as every refusal)."""
+        body = read_document(payload)
+        request = imports.request_of(body)
+        try:
+            self.access.check_action(name)  # read-only, or not among [mqtt] actions
+            if name == "scene_import":
+                result = imports.import_scene(self.scenes, body)
+            else:
+                result = imports.import_channel(self.control, self.access, body)
+        except MixerError as exc:
+            if request:
+                self._send_answer(imports.answer(request, name, error=exc, hints=self.topics.hints))
+            raise
+        except Exception:
+            if request:
+                self._send_answer({"request": request, "action": name, "ok": False, "error": {
+                    "code": "internal_error", "message": "mixerd could not handle this message (see its log)",
+                    "address": None, "allowed": None}})
+            raise
+        log.info("mqtt: %s from %s: %s", name, imports.sender_of(body) or "MQTT",
+                 result.get("scene") or f"channel {result.get('channel')}")
+        if request:
+            self._send_answer(imports.answer(request, name, result))
+
+    def _send_answer(self, message: dict[str, Any]) -> None:
+        self._publish(self.topics.answer, json.dumps(message, ensure_ascii=False).encode("utf-8", "backslashreplace"),
+                      retain=False, qos=1)
 
     def _recorder_action(self, name: str, payload: bytes) -> None:
         """Start or stop a take, or set a marker (what {base}/recorder then says is the answer)."""
@@ -416,12 +451,14 @@ class MqttBridge:
 
     # -- publishing -------------------------------------------------------------------------------
 
-    def _publish(self, topic: str, payload: str | bytes, retain: bool) -> None:
+    def _publish(self, topic: str, payload: str | bytes, retain: bool, qos: int = 0) -> bool:
+        """Publish when on the broker (False when not: state is resent after the next connect anyway)."""
         client = self._client
         if client is None or not self._connected.is_set():
-            return  # everything is resent after the next connect
-        client.publish(topic, payload, qos=0, retain=retain)
+            return False
+        client.publish(topic, payload, qos=qos, retain=retain)
         self.stats["published"] += 1
+        return True
 
     def _discovery_messages(self, names: list[str] | None = None) -> dict[str, dict[str, Any]]:
         _, values = self.control.state()

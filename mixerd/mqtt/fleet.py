@@ -11,17 +11,23 @@ all, this box included.
 and ``on_change`` (the daemon's: a ``fleet`` notice for the WebSocket clients) hears every change of it.
 A box is listed once its ``info`` came (a retained empty ``info`` forgets it); one that stops stays listed,
 offline, with what it last said.
+
+``ask()`` copies something onto another box: it publishes a document action (``scene_import``, ``channel_import``;
+``mixerd.mqtt.imports``) to that box's ``{base}/action/…`` with a request id, through the bridge (``sender``), and
+waits for the box's ``{base}/answer`` carrying that id (followed like the rest: ``+/answer``).
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from mixerd import __version__
+from mixerd.model.errors import CODES, MixerError
 
 #: The topics under each box's base topic that the fleet follows.
 FOLLOWED = ("info", "availability", "health")
@@ -29,6 +35,11 @@ FOLLOWED = ("info", "availability", "health")
 #: topic's filters (``+/availability``) may hear much else on a busy broker.
 MAX_UNANNOUNCED = 256
 MAX_PAYLOAD = 4096
+#: Not state: another box's answers to what this one asked (``ask``).
+ANSWER = "answer"
+MAX_ANSWER = 65536
+#: How long ``ask`` waits for the other box's answer (it stores a scene or applies one batch: well under a second).
+ASK_TIMEOUT = 10.0
 
 
 def info_payload(node_id: str, name: str, web_url: str | None, channels: int, mixes: int) -> str:
@@ -50,20 +61,24 @@ class _Heard:
 class Fleet:
     """What the mixerd on this broker under ``base``'s parent topic said of themselves; ``base`` is this box's."""
 
-    def __init__(self, base: str, clock: Callable[[], float] = time.time):
+    def __init__(self, base: str, node_id: str | None = None, clock: Callable[[], float] = time.time):
         self.base = base
-        parent = base.rpartition("/")[0]
+        parent, _, own = base.rpartition("/")
+        self.node_id = node_id or own
         self._prefix = parent + "/" if parent else ""
         self._clock = clock
         self._lock = threading.Lock()
         self._heard: dict[str, _Heard] = {}
         self._connected = False
+        self._waiting: dict[str, _Waiter] = {}
         #: called with ``status()`` after each change of the list (from paho's thread: it must not block)
         self.on_change: Callable[[dict[str, Any]], None] | None = None
+        #: publishes ``(topic, payload)`` on the broker (QoS 1), False when not on it: the bridge's
+        self.sender: Callable[[str, bytes], bool] | None = None
 
     def filters(self) -> list[str]:
-        """The MQTT subscriptions that hear every box of the fleet."""
-        return [f"{self._prefix}+/{kind}" for kind in FOLLOWED]
+        """The MQTT subscriptions that hear every box of the fleet (and their answers to this one)."""
+        return [f"{self._prefix}+/{kind}" for kind in (*FOLLOWED, ANSWER)]
 
     def connected(self, connected: bool) -> None:
         """Whether the bridge is on the broker now (while not, the list is what was last heard)."""
@@ -76,6 +91,9 @@ class Fleet:
         if not topic.startswith(self._prefix):
             return False
         node, _, kind = topic[len(self._prefix):].partition("/")
+        if kind == ANSWER and node:
+            self._answered(node, payload)
+            return True
         if not node or kind not in FOLLOWED or "/" in kind:
             return False
         with self._lock:
@@ -122,10 +140,92 @@ class Fleet:
         """What ``GET /api/v1/fleet`` answers: MQTT on, whether on the broker now, the boxes."""
         return {"mqtt": "on", "connected": self._connected, "nodes": self.nodes()}
 
+    # -- asking another box -----------------------------------------------------------------------------
+
+    def ask(self, node_id: str, action: str, document: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
+        """Send ``document`` to box ``node_id``'s ``action`` and return its answer (``{"node", "ok": True, …}``).
+        MixerError when it cannot be asked (unknown, this box, offline, not on the broker), does not answer within
+        ``timeout`` (default ``ASK_TIMEOUT``; ``no_answer``), or refuses (its error, its message led by its name)."""
+        timeout = ASK_TIMEOUT if timeout is None else timeout
+        segment, name = self._target(node_id)
+        request = secrets.token_hex(8)
+        waiter = _Waiter(segment)
+        with self._lock:
+            self._waiting[request] = waiter
+        try:
+            payload = json.dumps({**document, "request": request, "from": self.node_id}, ensure_ascii=False)
+            sender = self.sender
+            if sender is None or not sender(f"{self._prefix}{segment}/action/{action}", payload.encode("utf-8")):
+                raise MixerError("not_connected", "this mixer is not on its MQTT broker now, so it cannot reach "
+                                 f"{name}; it reconnects by itself", None, "try again when the fleet is connected")
+            if not waiter.done.wait(timeout):
+                raise MixerError("no_answer", f"{name} did not answer within {timeout:.0f} s (is it busy, or does "
+                                 "the broker's ACL let this box publish to its actions and read its answers?)", None,
+                                 "try again")
+        finally:
+            with self._lock:
+                self._waiting.pop(request, None)
+        answer = waiter.answer
+        if not answer.get("ok"):
+            error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
+            code = error.get("code") if error.get("code") in CODES else "invalid_value"
+            raise MixerError(code, f"{name} refused it: {_text(error.get('message'), 500) or 'no reason given'}",
+                             _text(error.get("address"), 200), _text(error.get("allowed"), 500))
+        return {"node": node_id, **answer}
+
+    def _target(self, node_id: str) -> tuple[str, str]:
+        """The topic segment and name of the box ``node_id`` may be asked, or the MixerError saying why not."""
+        with self._lock:
+            found = [(seg, h) for seg, h in self._heard.items() if h.info is not None
+                     and (seg == node_id or h.info["node_id"] == node_id)]
+            known = sorted(h.info["node_id"] for seg, h in self._heard.items()
+                           if h.info is not None and self._prefix + seg != self.base)
+            connected = self._connected
+        if not found:
+            raise MixerError("not_found", f"no mixerd called {node_id!r} is announced on this MQTT broker",
+                             None, ", ".join(known) or "no other mixerd is announced")
+        segment, heard = found[0]
+        name = f"{heard.info['name']} ({heard.info['node_id']})"
+        if self._prefix + segment == self.base:
+            raise MixerError("invalid_value", f"{node_id!r} is this mixer; choose another box", None,
+                             ", ".join(known) or "no other mixerd is announced")
+        if not connected:
+            raise MixerError("not_connected", f"this mixer is not on its MQTT broker now, so it cannot reach {name}; "
+                             "it reconnects by itself", None, "try again when the fleet is connected")
+        if heard.online is False:
+            raise MixerError("box_offline", f"{name} is offline (its availability says so)", None,
+                             ", ".join(n for n in known if n != heard.info["node_id"]) or "an online box")
+        return segment, name
+
+    def _answered(self, segment: str, payload: bytes) -> None:
+        if not payload or len(payload) > MAX_ANSWER:
+            return
+        answer = _read_json_any(payload)
+        if not isinstance(answer, dict) or not isinstance(answer.get("request"), str):
+            return
+        with self._lock:
+            waiter = self._waiting.get(answer["request"])
+        if waiter is not None and waiter.segment == segment:  # only the box asked answers
+            waiter.answer = answer
+            waiter.done.set()
+
+
+class _Waiter:
+    """One question on its way: which box must answer, and its answer once come."""
+
+    def __init__(self, segment: str):
+        self.segment = segment
+        self.done = threading.Event()
+        self.answer: dict[str, Any] = {}
+
 
 def _read_json(payload: bytes) -> Any:
     if not payload or len(payload) > MAX_PAYLOAD:
         return None
+    return _read_json_any(payload)
+
+
+def _read_json_any(payload: bytes) -> Any:
     try:
         return json.loads(payload.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):

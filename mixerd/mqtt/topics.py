@@ -36,10 +36,18 @@ ACTIONS = {
             "\"channels\": [\"ch/1\", \"ch/2\"]}: play it back into its channels (or those listed; virtual "
             "soundcheck); {base}/player follows",
     "play_stop": "anything (ignored): stop playing back, the channels hear the band again",
+    "scene_import": "a scene document as GET /api/v1/scenes/{id}/export writes it (up to 1 MiB), with "
+                    "\"replace\": true to replace a scene of that name; another box's copy (several boxes)",
+    "channel_import": "JSON {\"channel\": 5, \"mixerd_channel\": 1, \"values\": {\"fader\": -6, \"eq/1/gain\": 3}}: "
+                      "a channel's settings from another box onto channel 5, one undo step",
 }
+#: Actions whose payload is a document (a scene, a channel's settings): read up to MAX_DOCUMENT bytes, answered
+#: on {base}/answer when they carry a "request" (another box copying to this one waits for it).
+DOCUMENT_ACTIONS = ("scene_import", "channel_import")
 _TRUE = ("on", "true", "1", "yes")
 _FALSE = ("off", "false", "0", "no")
 MAX_PAYLOAD = 1024
+MAX_DOCUMENT = 1 << 20
 
 
 class PayloadError(MixerError):
@@ -81,6 +89,12 @@ class Topics:
     def info(self) -> str:
         """Who this mixerd is (retained JSON: node_id, name, version, web_url, channels, mixes; ``fleet``)."""
         return f"{self.base}/info"
+
+    @property
+    def answer(self) -> str:
+        """Not retained: the answer to a document action that carried a ``request`` id (``{"request", "action",
+        "ok", …}``), for the box that asked."""
+        return f"{self.base}/answer"
 
     @property
     def recorder(self) -> str:
@@ -140,10 +154,10 @@ def state_payload(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def decode(raw: bytes) -> str:
-    """The payload as text; PayloadError when it is not UTF-8 or too long."""
-    if len(raw) > MAX_PAYLOAD:
-        raise PayloadError("malformed_payload", f"the payload is {len(raw)} bytes; at most {MAX_PAYLOAD} are read")
+def decode(raw: bytes, limit: int = MAX_PAYLOAD) -> str:
+    """The payload as text; PayloadError when it is not UTF-8 or longer than ``limit`` bytes."""
+    if len(raw) > limit:
+        raise PayloadError("malformed_payload", f"the payload is {len(raw)} bytes; at most {limit} are read")
     try:
         return raw.decode("utf-8").strip()
     except UnicodeDecodeError:
@@ -169,6 +183,14 @@ def read_json(text: str) -> Any:
     except UnicodeEncodeError:
         raise PayloadError("malformed_payload", "the payload's JSON has a lone UTF-16 surrogate (\\ud800-\\udfff), "
                            "which is no text") from None
+    return value
+
+
+def read_document(raw: bytes) -> dict[str, Any]:
+    """A document action's payload: a JSON object of at most MAX_DOCUMENT bytes; PayloadError otherwise."""
+    value = read_json(decode(raw, MAX_DOCUMENT))
+    if not isinstance(value, dict):
+        raise PayloadError("malformed_payload", "the payload must be a JSON object (a scene or channel document)")
     return value
 
 

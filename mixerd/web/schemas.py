@@ -385,6 +385,55 @@ class SceneImportOut(BaseModel):
     skipped: list[SkippedValue] = Field(description="values left out because they do not fit this mixer")
 
 
+class CopySceneIn(BaseModel):
+    """Body of ``POST /fleet/{node_id}/scenes``: which scene of this box to copy to that one."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"scene": 3}, {"scene": 3, "replace": True}]})
+    scene: int = Field(strict=True, ge=1, description="the id of the scene on this box")
+    replace: bool = Field(False, strict=True, description="replace a scene of the same name on the other box (default: "
+                          "refused there with name_taken)")
+
+
+class SceneRef(BaseModel):
+    id: int
+    name: str
+
+
+class CopySceneOut(BaseModel):
+    """What the other box did with the scene: stored it as ``scene`` (recall it there when you choose)."""
+
+    node: str = Field(description="the other box's node_id")
+    scene: SceneRef = Field(description="the scene on the other box")
+    imported: int = Field(description="values stored in it")
+    skipped: list[SkippedValue] = Field(description="values left out because they do not fit the other box (the "
+                                        "first 20)")
+    skipped_count: int
+
+
+class CopyChannelIn(BaseModel):
+    """Body of ``POST /fleet/{node_id}/channels``: a channel of this box onto a channel of that one."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"channel": 3, "to": 5},
+                                                                              {"channel": 1, "routing": True}]})
+    channel: int = Field(strict=True, ge=1, description="the channel on this box")
+    to: int | None = Field(None, strict=True, ge=1, description="the channel on the other box (default: the same "
+                           "number)")
+    routing: bool = Field(False, strict=True, description="also its sends, DCA and mute-group assignments (they name "
+                          "this box's mixes and groups); default: the strip only (name, colour, trim, HPF, EQ, "
+                          "dynamics, order, fader, pan, mute, main)")
+
+
+class CopyChannelOut(BaseModel):
+    """What the other box applied (one undo step there)."""
+
+    node: str
+    channel: int = Field(description="the channel on the other box")
+    applied: int = Field(description="values set there")
+    skipped: list[SkippedValue] = Field(description="values left out because they do not fit the other box (the "
+                                        "first 20)")
+    skipped_count: int
+
+
 class RecallIn(BaseModel):
     """Body of ``POST /scenes/{id}/recall`` and ``POST /versions/{id}/recall`` (optional)."""
 

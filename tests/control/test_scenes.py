@@ -242,6 +242,16 @@ def test_import_keeps_names_unique(scenes):
     assert error(e).code == "name_taken"
 
 
+def test_import_with_replace_takes_over_the_scene_of_that_name(scenes):
+    verse = scenes.save_scene("Verse")
+    replaced, skipped = scenes.import_scene({"mixerd_scene": 1, "name": "VERSE", "values": {"ch/1/fader": -7}},
+                                            replace=True)
+    assert skipped == [] and replaced.id == verse.id and replaced.name == "Verse"
+    assert replaced.values == {"ch/1/fader": -7.0} and len(scenes.scenes()) == 1
+    added, _ = scenes.import_scene({"mixerd_scene": 1, "name": "Chorus", "values": {"ch/1/fader": 0}}, replace=True)
+    assert added.id != verse.id and [s.name for s in scenes.scenes()] == ["Verse", "Chorus"]
+
+
 # -- recall, scope, safes -------------------------------------------------------------------------------
 
 

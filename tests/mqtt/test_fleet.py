@@ -121,7 +121,7 @@ def test_without_mqtt_the_fleet_is_empty_and_says_so(jack_server, tmp_path):
 def test_the_fleet_keeps_what_each_box_said_and_ignores_what_is_not_a_mixerd():
     now = [1000.0]
     fleet = Fleet("mixerd/stage", clock=lambda: now[0])
-    assert fleet.filters() == ["mixerd/+/info", "mixerd/+/availability", "mixerd/+/health"]
+    assert fleet.filters() == ["mixerd/+/info", "mixerd/+/availability", "mixerd/+/health", "mixerd/+/answer"]
     assert not fleet.heard("mixerd/stage/ch/1/fader", b"-6")  # not the fleet's: the bridge handles it
     assert not fleet.heard("other/foh/info", b"{}")
     assert fleet.heard("mixerd/foh/availability", b"online")

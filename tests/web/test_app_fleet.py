@@ -68,3 +68,48 @@ def test_the_fleet_view_lists_both_boxes_and_opens_the_other(jack_server, tmp_pa
         foh_offline = page.locator('.fleet-node[data-node="foh"][data-state="offline"]')
         foh.stop()
         foh_offline.wait_for(timeout=20000)
+
+
+@pytest.mark.parametrize("screen", [PHONE, TABLET], ids=["phone", "tablet"])
+def test_a_scene_and_a_channel_copied_to_the_other_box_from_the_fleet_view(jack_server, tmp_path, broker, open_page,
+                                                                          axe, screen):
+    with box(jack_server, tmp_path / "stage", broker, "stage") as stage, \
+            box(jack_server, tmp_path / "foh", broker, "foh") as foh:
+        stage.control.set_many({"ch/1/fader": -12.0, "ch/2/mute": True}, "rest")
+        stage.scenes.save_scene("Verse")
+        stage.control.set_many({"ch/2/name": "Bass DI", "ch/2/eq/1/gain": 5.0, "ch/2/fader": -4.0,
+                                "ch/2/send/1/level": -9.0}, "rest")
+        page = open_page(screen)
+        page.goto(stage.web_url + "#/fleet")
+        card = page.locator(".copy-card")
+        card.get_by_role("button", name="Copy scene").wait_for(timeout=20000)
+        wait_until(lambda: card.get_by_label("Copy to which mixer").input_value() == "foh", what="foh offered")
+        assert card.get_by_label("Scene to copy").locator("option").all_inner_texts() == ["Verse"]
+        targets = page.evaluate(MEASURE, [".copy-card button, .copy-card select, .copy-card .check"])
+        assert targets and [t for t in targets if min(t["width"], t["height"]) < MIN_TARGET] == []
+        assert check(page, stage.web_url.rstrip("/"), axe) == []
+
+        # The scene: a finger on Copy scene; it is there, and it recalls there.
+        card.get_by_role("button", name="Copy scene").tap()
+        page.locator(".toast", has_text="Copied “Verse”").wait_for(timeout=20000)
+        copied = [s for s in foh.scenes.scenes() if s.name == "Verse"]
+        assert len(copied) == 1
+        foh.scenes.recall_scene(copied[0].id)
+        _, there = foh.control.state()
+        assert there["ch/1/fader"] == -12.0 and there["ch/2/mute"] is True
+        # Verse changed here and copied again: the name is taken there; the app asks, and Replace replaces it.
+        stage.control.set("ch/1/fader", -20.0, "rest")
+        stage.scenes.update_scene(stage.scenes.scenes()[0].id)
+        card.get_by_role("button", name="Copy scene").tap()
+        page.get_by_role("button", name="Replace").tap()
+        wait_until(lambda: [(s.name, s.values["ch/1/fader"]) for s in foh.scenes.scenes()] == [("Verse", -20.0)],
+                   what="foh's one Verse replaced")
+
+        # Channel 2's strip onto channel 4 there (not its sends: the box was not asked for them).
+        card.get_by_label("Channel to copy").select_option("2")
+        card.get_by_label("Onto which channel of the other mixer").select_option("4")
+        card.get_by_role("button", name="Copy channel").tap()
+        page.locator(".toast", has_text="onto channel 4").wait_for(timeout=20000)
+        _, there = foh.control.state()
+        assert there["ch/4/name"] == "Bass DI" and there["ch/4/eq/1/gain"] == 5.0 and there["ch/4/fader"] == -4.0
+        assert there["ch/4/send/1/level"] != -9.0

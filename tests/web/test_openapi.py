@@ -44,6 +44,7 @@ def test_every_endpoint_is_documented(client):
         f"DELETE {API}/takes/{{take_id}}", f"GET {API}/takes/{{take_id}}/files/{{number}}",
         f"GET {API}/takes/{{take_id}}/zip", f"GET {API}/player", f"POST {API}/player/play",
         f"POST {API}/player/source", f"POST {API}/player/stop", f"GET {API}/fleet",
+        f"POST {API}/fleet/{{node_id}}/scenes", f"POST {API}/fleet/{{node_id}}/channels",
     }
 
 

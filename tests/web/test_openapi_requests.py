@@ -198,6 +198,8 @@ OPERATIONS = {
     # These need a take (running, or on the disk); tests/web/test_api_recorder.py sends their bodies:
     ("post", f"{API}/recorder/marker"): None, ("patch", f"{API}/takes/{{take_id}}"): None,
     ("post", f"{API}/player/play"): None, ("post", f"{API}/player/source"): None,
+    # They need another box on an MQTT broker (this app has none: 503); tests/mqtt/test_fleet_copy.py sends them:
+    ("post", f"{API}/fleet/{{node_id}}/scenes"): None, ("post", f"{API}/fleet/{{node_id}}/channels"): None,
     # Access control is off in this app (409 auth_disabled); tests/web/test_auth.py covers these bodies:
     ("post", f"{API}/auth/setup"): None, ("post", f"{API}/auth/login"): None, ("post", f"{API}/auth/links"): None,
 }

@@ -290,8 +290,11 @@ class SceneService:
         scene = self.scene(scene_id)
         return {"mixerd_scene": SCENE_FORMAT, "name": scene.name, "values": dict(scene.values)}
 
-    def import_scene(self, document: object, strict: bool = False) -> tuple[Scene, list[dict[str, Any]]]:
-        """Store an exported scene as a new scene; returns it and the values that were skipped.
+    def import_scene(self, document: object, strict: bool = False,
+                     replace: bool = False) -> tuple[Scene, list[dict[str, Any]]]:
+        """Store an exported scene as a new scene; returns it and the values that were skipped. With ``replace``
+        a scene of the same name (case aside) takes the document's values instead (it keeps its id): a scene
+        copied here again from another box; without it that name is ``name_taken``.
 
         Every value is checked against this mixer's tree. By default unknown addresses and invalid
         values are skipped and reported (a scene from a bigger mixer still brings what fits); with
@@ -321,8 +324,13 @@ class SceneService:
             raise SceneError("invalid_scene", f"none of the {len(values)} values of scene {name!r} fit this mixer; "
                              "nothing was imported", None, "addresses and values of this mixer", hint="list_params")
         with self._lock:
-            self._check_unique(name)
-            scene_id = self._write(lambda: self.store.save_scene(name, good), name)
+            same = next((s for s in self.store.scenes() if s.name.casefold() == name.casefold()), None)
+            if same is not None and replace:
+                self.store.save_scene(same.name, good, same.id)
+                scene_id = same.id
+            else:
+                self._check_unique(name)
+                scene_id = self._write(lambda: self.store.save_scene(name, good), name)
             self._changed("imported", scene_id)
         return self.store.scene(scene_id), skipped
 
