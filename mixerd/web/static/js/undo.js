@@ -21,6 +21,7 @@ export function actorName(actor, { self = null, values = {} } = {}) {
     case "osc": return `an X AIR app${a ? ` (${a})` : ""}`;
     case "rest": return "the REST API";
     case "scene": return "a scene recall";
+    case "box": return `the ${a} mixer`; // another box of the fleet copied a channel here
     default: return actor;
   }
 }
