@@ -25,6 +25,7 @@ from mixerd.diagnostics.listener import Listener
 from mixerd.engine import Engine
 from mixerd.frontend import FrontEnd, Services
 from mixerd.jackhost import JackHost, ServerSpec, Wiring, input_port_names, output_port_names, port_limit
+from mixerd.links.names import ReceivedNames, SentNames
 from mixerd.links.supervisor import Links, link_channel_names
 from mixerd.model.params import ParamTree
 from mixerd.profiles import Profile, ProfileError, connected, list_profiles, load_profile
@@ -67,6 +68,8 @@ class Mixer:
     listener: Listener | None = None
     #: the audio links to other boxes (``[[link]]``), their processes supervised
     links: Links | None = None
+    #: names the channels the links receive after the sending box's (heard through the fleet; None: no such link)
+    received_names: ReceivedNames | None = None
     #: the HTTP socket the web front end serves on (None: no web front end, as in-process tests run it)
     http_socket: socket.socket | None = None
     #: the web app's address, for Home Assistant's "visit device" link (default: from ``http_socket``)
@@ -159,10 +162,15 @@ class Mixer:
             from mixerd.mqtt.fleet import Fleet
 
             fleet = Fleet(cfg.mqtt.base, cfg.mqtt.node_id)
-            fleet.on_change = lambda status: self.control.notify("fleet", status)  # the web's Fleet follows it
+            if any(link.receive for link in cfg.link):  # the sender's {base}/info names what it sends
+                self.received_names = ReceivedNames(cfg.link, hardware_inputs + 1, self.control, lan_addresses)
+                self.received_names.start()
+            fleet.on_change = self._fleet_changed
         self.services = Services(cfg, self.control, self.scenes, self.diagnostics, self.auth, self.profile.name,
                                  self.web_url, self.recorder, self.player,
-                                 listener=self.listener, fleet=fleet)
+                                 listener=self.listener, fleet=fleet,
+                                 sent_names=SentNames(cfg.link, layout) if any(link.send for link in cfg.link)
+                                 else None)
         if self.links.links:
             self.services.statuses["links"] = self.links.status
         try:
@@ -173,6 +181,12 @@ class Mixer:
             self.stop()
             raise
         log.info("mixer: %s — %d channels, %d buses", self.profile.name, layout.n_inputs, layout.n_buses)
+
+    def _fleet_changed(self, status: dict[str, Any]) -> None:
+        """The boxes on the broker changed (from paho's thread: hand over only)."""
+        self.control.notify("fleet", status)  # the web's Fleet follows it
+        if self.received_names is not None:
+            self.received_names.fleet_changed(status)
 
     def _front_ends(self) -> list[FrontEnd]:
         """The front ends the config asks for: MQTT first (its clients see the mixer come up), OSC, then the web."""
@@ -213,6 +227,9 @@ class Mixer:
         while self.front_ends:
             self.front_ends.pop().stop()
         self.services = None
+        if self.received_names:
+            self.received_names.stop()
+            self.received_names = None
         if self.player:
             self.player.close()
             self.player = None

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from mixerd.control.scenes import SceneService
     from mixerd.diagnostics import Diagnostics
     from mixerd.diagnostics.listener import Listener
+    from mixerd.links.names import SentNames
     from mixerd.mqtt.fleet import Fleet
     from mixerd.recorder import Player, Recorder
 
@@ -40,6 +41,8 @@ class Services:
     player: "Player | None" = None
     listener: "Listener | None" = None
     fleet: "Fleet | None" = None
+    #: what this box's audio links send, named, for its ``{base}/info`` (None: no link sends)
+    sent_names: "SentNames | None" = None
     statuses: dict[str, Callable[[], dict[str, Any]]] = field(default_factory=dict)
 
 

@@ -85,7 +85,7 @@ class MqttBridge:
     ``clock`` (monotonic seconds) times the loudness values."""
 
     def __init__(self, control, config, scenes=None, *, diagnostics=None, recorder=None, player=None,
-                 fleet=None, client_id: str | None = None,
+                 fleet=None, sent_names=None, client_id: str | None = None,
                  model: str = "mixerd", configuration_url: str | None = None,
                  clock: Callable[[], float] = time.monotonic):
         self.control = control
@@ -103,8 +103,8 @@ class MqttBridge:
         if fleet is not None:  # the fleet asks other boxes through this bridge (a copied scene or channel)
             fleet.sender = lambda topic, payload: self._publish(topic, payload, retain=False, qos=1)
         layout = control.tree.layout
-        self._info = info_payload(config.node_id, model, configuration_url, layout.n_inputs,
-                                  sum(1 for b in layout.buses if b.is_aux))
+        self._sent_names = sent_names  # what this box's audio links send (mixerd.links.names.SentNames), or None
+        self._who = (config.node_id, model, configuration_url, layout.n_inputs, sum(1 for b in layout.buses if b.is_aux))
         self._ha_status = f"{config.discovery_prefix}/status"
         self._discovery_filter = discovery.subscription(config.discovery_prefix, config.node_id)
         self._discovery: dict[str, dict[str, Any]] = {}  # what we announce now: topic → config
@@ -206,13 +206,18 @@ class MqttBridge:
         if self.fleet is not None:
             filters += [(t, 1) for t in self.fleet.filters()]
         client.subscribe(filters)
-        client.publish(self.topics.info, self._info, qos=1, retain=True)  # before online: who says it
+        client.publish(self.topics.info, self._info(), qos=1, retain=True)  # before online: who says it
         client.publish(self.topics.availability, "online", qos=1, retain=True)
         if self.fleet is not None:
             self.fleet.connected(True)
         self._connected.set()
         self._resync.set()
         log.info("mqtt: connected to %s:%d", self.broker.host, self.broker.port)
+
+    def _info(self) -> str:
+        """``{base}/info`` as it is now (the names its links send change with the mix)."""
+        sent = self._sent_names(self.control.state()[1]) if self._sent_names is not None else None
+        return info_payload(*self._who, links=sent)
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         if self._connected.is_set() and not self._stop.is_set():
@@ -497,6 +502,7 @@ class MqttBridge:
         scene_sent: dict[str, Any] | None = None
         health_sent: dict[str, Any] | None = None
         diagnostics_sent: int | None = None
+        info_stale = False  # {base}/info names what the links send: one of those names changed
         try:
             while not self._stop.is_set():
                 if self.config.discovery and self._connected.is_set() and self._rediscover.is_set():
@@ -547,6 +553,8 @@ class MqttBridge:
                             scene_stale = self.scenes is not None
                             if event.address.endswith("/name"):
                                 self._rediscover.set()  # entity names follow the strip names
+                                if self._sent_names is not None and event.address in self._sent_names.watched:
+                                    info_stale = True  # the receiving box names its channels after these
                         event = sub.get(timeout=0)
                 except Lagged:
                     self._resync.set()  # too far behind: send everything again
@@ -555,6 +563,9 @@ class MqttBridge:
                 for address in [a for a in pending if now - last.get(a, 0.0) >= MIN_INTERVAL]:
                     self._publish(self.topics.state(address), state_payload(pending.pop(address)), retain=True)
                     last[address] = now
+                if info_stale and self._connected.is_set():
+                    info_stale = False
+                    self._publish(self.topics.info, self._info(), retain=True, qos=1)
                 if scene_stale and self._connected.is_set() and not self._resync.is_set():
                     scene_stale = False
                     scene = scene_state(self.scenes.current(), label).to_dict()

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from mixerd import __version__
+from mixerd.links.names import read_sent
 from mixerd.model.errors import CODES, MixerError
 
 #: The topics under each box's base topic that the fleet follows.
@@ -34,7 +35,7 @@ FOLLOWED = ("info", "availability", "health")
 #: Base topics heard without an ``info`` (not a mixerd, or one not announced yet) kept at most: a single-level base
 #: topic's filters (``+/availability``) may hear much else on a busy broker.
 MAX_UNANNOUNCED = 256
-MAX_PAYLOAD = 4096
+MAX_PAYLOAD = 16384  # an info naming the channels its links send (64 names each) fits
 #: Not state: another box's answers to what this one asked (``ask``).
 ANSWER = "answer"
 MAX_ANSWER = 65536
@@ -42,10 +43,16 @@ MAX_ANSWER = 65536
 ASK_TIMEOUT = 10.0
 
 
-def info_payload(node_id: str, name: str, web_url: str | None, channels: int, mixes: int) -> str:
-    """What ``{base}/info`` says (JSON): who this mixerd is and where its web app is (``web_url`` None: none)."""
-    return json.dumps({"node_id": node_id, "name": name, "version": __version__, "web_url": web_url,
-                       "channels": channels, "mixes": mixes}, ensure_ascii=False)
+def info_payload(node_id: str, name: str, web_url: str | None, channels: int, mixes: int,
+                 links: list[dict[str, Any]] | None = None) -> str:
+    """What ``{base}/info`` says (JSON): who this mixerd is and where its web app is (``web_url`` None: none); with
+    ``links`` what its audio links send, so the receiving box names its channels after them
+    (``mixerd.links.names``)."""
+    info = {"node_id": node_id, "name": name, "version": __version__, "web_url": web_url,
+            "channels": channels, "mixes": mixes}
+    if links:
+        info["links"] = links
+    return json.dumps(info, ensure_ascii=False)
 
 
 @dataclass
@@ -250,7 +257,8 @@ def _read_info(payload: bytes) -> dict[str, Any] | None:
         url = None  # the web app links only to web addresses
     node_id = _text(info["node_id"], 64)
     return {"node_id": node_id, "name": _text(info.get("name")) or node_id, "version": _text(info.get("version"), 64),
-            "web_url": url, "channels": _count(info.get("channels")), "mixes": _count(info.get("mixes"))}
+            "web_url": url, "channels": _count(info.get("channels")), "mixes": _count(info.get("mixes")),
+            "links": read_sent(info.get("links"))}
 
 
 def _read_health(payload: bytes) -> dict[str, Any] | None:

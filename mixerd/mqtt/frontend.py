@@ -18,7 +18,7 @@ class MqttFrontEnd:
 
         self.bridge = MqttBridge(services.control, services.config.mqtt, services.scenes,
                                  diagnostics=services.diagnostics, recorder=services.recorder,
-                                 player=services.player, fleet=services.fleet,
+                                 player=services.player, fleet=services.fleet, sent_names=services.sent_names,
                                  model=services.interface,
                                  configuration_url=services.web_url)
         self.bridge.start()

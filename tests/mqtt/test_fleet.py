@@ -138,7 +138,7 @@ def test_the_fleet_keeps_what_each_box_said_and_ignores_what_is_not_a_mixerd():
     assert nodes[1] == {"node_id": "foh", "name": "FOH", "version": "1.0", "web_url": None, "channels": 16,
                         "mixes": 4, "base_topic": "mixerd/foh", "online": True,
                         "health": {"status": "degraded", "running": True, "xruns": 3}, "last_heard": 1001.5,
-                        "this": False}
+                        "this": False, "links": []}
     fleet.heard("mixerd/foh/availability", b"offline")
     assert fleet.nodes()[1]["online"] is False
     fleet.heard("mixerd/foh/info", b"")

@@ -214,8 +214,8 @@ def test_who_made_a_change_is_said_in_words(page):
     said = page.evaluate("""async () => {
         const u = await import("/static/js/undo.js");
         const values = {"bus/2/name": "Drummer"};
-        return ["admin:s1", "mix:2:abc", "mqtt", "box:foh", "osc:10.0.0.5", "rest", "me"].map(
+        return ["admin:s1", "mix:2:abc", "mqtt", "box:foh", "link", "osc:10.0.0.5", "rest", "me"].map(
             (actor) => u.actorName(actor, { self: "me", values }));
     }""")
     assert said == ["the engineer", "the Drummer mix link", "Home Assistant (MQTT)", "the foh mixer",
-                    "an X AIR app (10.0.0.5)", "the REST API", "you"]
+                    "an audio link (the sender's names)", "an X AIR app (10.0.0.5)", "the REST API", "you"]

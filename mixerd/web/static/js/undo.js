@@ -22,6 +22,7 @@ export function actorName(actor, { self = null, values = {} } = {}) {
     case "rest": return "the REST API";
     case "scene": return "a scene recall";
     case "box": return `the ${a} mixer`; // another box of the fleet copied a channel here
+    case "link": return "an audio link (the sender's names)";
     default: return actor;
   }
 }
