@@ -299,6 +299,30 @@ class OscConfig(_Section):
 
 
 @dataclass(frozen=True)
+class MdnsConfig(_Section):
+    """Finding the other mixerd on the local network without a broker: mDNS/DNS-SD, ``_mixerd._tcp`` (see README
+    "Several boxes")."""
+
+    SECTION: ClassVar[str] = "mdns"
+    #: announce this box's web app and list the boxes announced on the LAN in the fleet
+    enabled: bool = True
+    #: the addresses of the interfaces to announce and look on ([]: every interface)
+    interfaces: tuple[str, ...] = field(default=(), metadata=_rule(
+        what='IPv4 addresses of this box\'s interfaces, e.g. ["192.168.1.20"], or [] for every interface'))
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        import ipaddress
+
+        for item in self.interfaces:
+            try:
+                ipaddress.IPv4Address(item)
+            except ValueError:
+                raise ConfigError(f"mdns.interfaces has {show(item)}, which is not an IPv4 address; write this "
+                                  'box\'s addresses such as "192.168.1.20", or [] for every interface') from None
+
+
+@dataclass(frozen=True)
 class StateConfig(_Section):
     """Where mixer state is kept between runs."""
 
@@ -392,6 +416,7 @@ class Config:
     auth: AuthConfig = field(default_factory=AuthConfig)
     mqtt: MqttConfig = field(default_factory=MqttConfig)
     osc: OscConfig = field(default_factory=OscConfig)
+    mdns: MdnsConfig = field(default_factory=MdnsConfig)
     state: StateConfig = field(default_factory=StateConfig)
     recorder: RecorderConfig = field(default_factory=RecorderConfig)
     log: LogConfig = field(default_factory=LogConfig)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mixerd.config import Config
+from mixerd import __version__
 from mixerd.control import Control, starting_state
 from mixerd.control.access import Auth
 from mixerd.control.scenes import SceneService
@@ -70,6 +71,8 @@ class Mixer:
     links: Links | None = None
     #: names the channels the links receive after the sending box's (heard through the fleet; None: no such link)
     received_names: ReceivedNames | None = None
+    #: this box on the LAN by mDNS (``[mdns]``), the others found there listed in the fleet
+    lan: Any = None
     #: the HTTP socket the web front end serves on (None: no web front end, as in-process tests run it)
     http_socket: socket.socket | None = None
     #: the web app's address, for Home Assistant's "visit device" link (default: from ``http_socket``)
@@ -158,11 +161,11 @@ class Mixer:
         if self.web_url is None and self.http_socket is not None:
             self.web_url = web_addresses(self.http_socket, "https" if cfg.http.tls else "http")[-1]
         fleet = None
-        if cfg.mqtt.enabled:  # the boxes on the broker: the MQTT front end hears them, the web lists them
-            from mixerd.mqtt.fleet import Fleet
+        if cfg.mqtt.enabled or cfg.mdns.enabled:  # the other boxes: heard on the broker, found on the LAN
+            from mixerd.fleet import Fleet
 
-            fleet = Fleet(cfg.mqtt.base, cfg.mqtt.node_id)
-            if any(link.receive for link in cfg.link):  # the sender's {base}/info names what it sends
+            fleet = Fleet(cfg.mqtt.base, cfg.mqtt.node_id, mqtt=cfg.mqtt.enabled)
+            if cfg.mqtt.enabled and any(link.receive for link in cfg.link):  # the sender's info names what it sends
                 self.received_names = ReceivedNames(cfg.link, hardware_inputs + 1, self.control, lan_addresses)
                 self.received_names.start()
             fleet.on_change = self._fleet_changed
@@ -173,6 +176,8 @@ class Mixer:
                                  else None)
         if self.links.links:
             self.services.statuses["links"] = self.links.status
+        if cfg.mdns.enabled:
+            self._announce(fleet, layout)
         try:
             for front_end in self._front_ends():
                 front_end.start(self.services)
@@ -181,6 +186,20 @@ class Mixer:
             self.stop()
             raise
         log.info("mixer: %s — %d channels, %d buses", self.profile.name, layout.n_inputs, layout.n_buses)
+
+    def _announce(self, fleet, layout) -> None:
+        """Announce this box on the LAN (its web app, if served) and list the others found there in the fleet."""
+        from mixerd.mdns import LanPresence
+
+        cfg = self.config
+        info = {"node_id": cfg.mqtt.node_id, "name": self.profile.name, "version": __version__, "url": self.web_url,
+                "base": cfg.mqtt.base if cfg.mqtt.enabled else None, "channels": layout.n_inputs,
+                "mixes": sum(1 for b in layout.buses if b.is_aux)}
+        port = self.http_socket.getsockname()[1] if self.http_socket is not None else 0
+        self.lan = LanPresence(info, port, fleet.found, cfg.mdns.interfaces)
+        fleet.mdns = True
+        self.lan.start()
+        self.services.statuses["mdns"] = self.lan.status
 
     def _fleet_changed(self, status: dict[str, Any]) -> None:
         """The boxes on the broker changed (from paho's thread: hand over only)."""
@@ -227,6 +246,9 @@ class Mixer:
         while self.front_ends:
             self.front_ends.pop().stop()
         self.services = None
+        if self.lan:
+            self.lan.stop()  # its goodbye: the other boxes list this one offline
+            self.lan = None
         if self.received_names:
             self.received_names.stop()
             self.received_names = None

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from mixerd.diagnostics import Diagnostics
     from mixerd.diagnostics.listener import Listener
     from mixerd.links.names import SentNames
-    from mixerd.mqtt.fleet import Fleet
+    from mixerd.fleet import Fleet
     from mixerd.recorder import Player, Recorder
 
 

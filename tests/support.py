@@ -244,7 +244,7 @@ PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touc
 def mixer_config(server: str, state_dir, *, profile: str | None = None, mqtt: dict | None = None):
     """The config of a whole mixer (``mixerd.daemon.Mixer``) in the tests' jackd ``server``: never starting
     one of its own, state in ``state_dir``, the default profile unless ``profile``, MQTT off unless ``mqtt``
-    (the ``[mqtt]`` settings to change, e.g. ``{"broker": broker.url}``)."""
+    (the ``[mqtt]`` settings to change, e.g. ``{"broker": broker.url}``), mDNS off."""
     import dataclasses
 
     from mixerd.config import Config
@@ -254,7 +254,8 @@ def mixer_config(server: str, state_dir, *, profile: str | None = None, mqtt: di
         cfg, jack=dataclasses.replace(cfg.jack, server=server, start_server="never"),
         state=dataclasses.replace(cfg.state, dir=state_dir),
         mixer=dataclasses.replace(cfg.mixer, profile=profile) if profile else cfg.mixer,
-        mqtt=dataclasses.replace(cfg.mqtt, **mqtt) if mqtt else dataclasses.replace(cfg.mqtt, enabled=False))
+        mqtt=dataclasses.replace(cfg.mqtt, **mqtt) if mqtt else dataclasses.replace(cfg.mqtt, enabled=False),
+        mdns=dataclasses.replace(cfg.mdns, enabled=False))  # a test's mixer is not announced on the LAN
 
 
 @contextmanager

@@ -44,7 +44,7 @@ from mixerd.model.errors import MixerError
 from mixerd.model.meters import MeterFrame
 from mixerd.mqtt import discovery
 from mixerd.mqtt.access import Access
-from mixerd.mqtt.fleet import info_payload
+from mixerd.fleet import info_payload
 from mixerd.mqtt.loudness import LoudnessReport
 from mixerd.mqtt.scene_state import modified_label, scene_state
 from mixerd.mqtt import imports

@@ -125,6 +125,14 @@ class EngineHealth(BaseModel):
                                               "second (0 offline)")
 
 
+class MdnsHealth(BaseModel):
+    """This box on the local network (``[mdns]``)."""
+
+    announced: str | None = Field(description="the mDNS instance it is announced as (None: no web app to announce)")
+    running: bool = Field(description="announcing and looking (false: the network refused multicast; see error)")
+    error: str | None
+
+
 class HealthOut(BaseModel):
     """Engine and JACK health; ``GET /health`` answers 503 when the engine is not running."""
 
@@ -136,6 +144,7 @@ class HealthOut(BaseModel):
     osc: OscHealth | None = Field(None, description="the X AIR OSC front end; left out when it does not run")
     links: list[LinkHealth] | None = Field(None, description="the audio links to other boxes ([[link]] in the "
                                                              "config); left out when there are none")
+    mdns: MdnsHealth | None = Field(None, description="this box on the LAN by mDNS; left out when [mdns] is off")
 
 
 class LinkHealth(BaseModel):
@@ -202,17 +211,21 @@ class FleetNode(BaseModel):
     web_url: str | None = Field(description="where its web app is (None: it serves none)")
     channels: int | None
     mixes: int | None = Field(description="its monitor (aux) mixes")
-    base_topic: str
+    base_topic: str | None = Field(description="its MQTT base topic (None: found on the LAN only, with MQTT off)")
     online: bool | None = Field(description="its availability (None: not said yet)")
     health: FleetHealth | None = Field(description="None: not said yet")
     last_heard: float = Field(description="when it last said something, Unix time (seconds)")
     this: bool = Field(description="this box")
+    broker: bool = Field(description="heard on this box's MQTT broker (a scene or channel can be copied to it)")
+    lan: bool = Field(description="found on the local network by mDNS (_mixerd._tcp)")
 
 
 class FleetOut(BaseModel):
     """Every mixerd announced on this box's MQTT broker, this box first."""
 
-    mqtt: Literal["on", "off"] = Field(description="off: MQTT is off in this box's config, so it knows of no other")
+    mqtt: Literal["on", "off"] = Field(description="off: MQTT is off in this box's config (it knows the boxes on "
+                                       "the LAN only)")
+    mdns: Literal["on", "off"] = Field(description="on: this box looks for the others on the LAN by mDNS")
     connected: bool = Field(description="on the broker now (else the list is what was last heard)")
     nodes: list[FleetNode]
 

@@ -12,7 +12,7 @@ import httpx
 from support import mixer_config, running_mixer, wait_until
 
 from mixerd import __version__
-from mixerd.mqtt.fleet import Fleet
+from mixerd.fleet import Fleet
 
 PASSWORD = "fleet-of-two-2024"
 
@@ -111,11 +111,11 @@ def test_any_signed_in_role_reads_the_fleet(jack_server, tmp_path, broker):
             assert answer.status_code == 200 and answer.json()["mqtt"] == "on"
 
 
-def test_without_mqtt_the_fleet_is_empty_and_says_so(jack_server, tmp_path):
+def test_without_mqtt_and_mdns_the_fleet_is_empty_and_says_so(jack_server, tmp_path):
     cfg = mixer_config(jack_server, tmp_path)
     cfg = dataclasses.replace(cfg, auth=dataclasses.replace(cfg.auth, enabled=False))
     with box(cfg) as mixer:
-        assert fleet_of(mixer) == {"mqtt": "off", "connected": False, "nodes": []}
+        assert fleet_of(mixer) == {"mqtt": "off", "mdns": "off", "connected": False, "nodes": []}
 
 
 def test_the_fleet_keeps_what_each_box_said_and_ignores_what_is_not_a_mixerd():
@@ -138,7 +138,7 @@ def test_the_fleet_keeps_what_each_box_said_and_ignores_what_is_not_a_mixerd():
     assert nodes[1] == {"node_id": "foh", "name": "FOH", "version": "1.0", "web_url": None, "channels": 16,
                         "mixes": 4, "base_topic": "mixerd/foh", "online": True,
                         "health": {"status": "degraded", "running": True, "xruns": 3}, "last_heard": 1001.5,
-                        "this": False, "links": []}
+                        "this": False, "links": [], "broker": True, "lan": False}
     fleet.heard("mixerd/foh/availability", b"offline")
     assert fleet.nodes()[1]["online"] is False
     fleet.heard("mixerd/foh/info", b"")

@@ -14,7 +14,7 @@ import pytest
 from support import mixer_config, running_mixer, wait_until
 from test_fleet import box, box_config, fleet_of, node
 
-import mixerd.mqtt.fleet as fleet_module
+import mixerd.fleet as fleet_module
 
 
 def api(mixer, method: str, path: str, body=None) -> httpx.Response:

@@ -113,3 +113,20 @@ def test_a_scene_and_a_channel_copied_to_the_other_box_from_the_fleet_view(jack_
         _, there = foh.control.state()
         assert there["ch/4/name"] == "Bass DI" and there["ch/4/eq/1/gain"] == 5.0 and there["ch/4/fader"] == -4.0
         assert there["ch/4/send/1/level"] != -9.0
+
+
+def test_without_a_broker_the_fleet_view_lists_the_boxes_on_the_lan(jack_server, tmp_path, open_page):
+    """mDNS only (MQTT off): both boxes found on loopback, listed with their web apps; no copy card (copies go
+    over a broker)."""
+    from test_mdns import lan_box
+
+    with lan_box(jack_server, tmp_path / "stage", "stage") as stage, lan_box(jack_server, tmp_path / "foh", "foh"):
+        page = open_page(PHONE)
+        page.goto(stage.web_url + "#/fleet")
+        other = page.locator('.fleet-node[data-node="foh"][data-state="online"]')
+        other.wait_for(timeout=20000)
+        assert "on the local network" in other.locator(".fleet-facts").inner_text()
+        wait_until(lambda: "on the local network" in page.locator(".fleet-page .lead").inner_text(),
+                   what="the summary says where they were found")
+        assert "needs an MQTT broker" in page.locator(".fleet-page .lead").inner_text()
+        assert page.locator(".copy-card form, .copy-card .copy-form:not([hidden])").count() == 0

@@ -19,14 +19,14 @@ _COPY = ("Copies go over the MQTT broker (the other box's `{base}/action/…`, a
          "(`not_connected`) or no answer within 10 s (`no_answer`).")
 
 
-@router.get("", response_model=FleetOut, summary="Every mixerd on the MQTT broker")
+@router.get("", response_model=FleetOut, summary="Every mixerd on the MQTT broker and the local network")
 def read_fleet(request: Request) -> dict:
-    """Every mixerd that announced itself on this box's MQTT broker (``{base}/info``): its name, version, web app,
-    whether it is online, its health and when it was last heard; ``this`` marks this box. With MQTT off the list is
-    empty and ``mqtt`` says ``off``."""
+    """Every mixerd that announced itself on this box's MQTT broker (``{base}/info``) or on the local network (mDNS,
+    ``lan``): its name, version, web app, whether it is online, its health and when it was last heard; ``this``
+    marks this box. With MQTT and mDNS off the list is empty and both say ``off``."""
     fleet = request.app.state.fleet
     if fleet is None:
-        return {"mqtt": "off", "connected": False, "nodes": []}
+        return {"mqtt": "off", "mdns": "off", "connected": False, "nodes": []}
     return fleet.status()
 
 
@@ -61,7 +61,7 @@ def copy_channel(node_id: str, body: CopyChannelIn, control: ControlDep, request
 
 def _fleet(request: Request):
     fleet = request.app.state.fleet
-    if fleet is None:
+    if fleet is None or not fleet.mqtt:
         raise MixerError("not_available", "this mixer is on no MQTT broker ([mqtt] is off in its config), so it "
                          "knows no other box to copy to", None, "set [mqtt] broker on every box of the fleet")
     return fleet

@@ -26,7 +26,7 @@ export function mount(root, ctx) {
     shown = at;
     lead.textContent = summary(fleet);
     list.replaceChildren(...fleet.nodes.map(nodeItem));
-    if (copy) copy.targets(fleet.nodes.filter((n) => !n.this && n.online));
+    if (copy) copy.targets(fleet.mqtt === "on" ? fleet.nodes.filter((n) => !n.this && n.online && n.broker) : []);
   };
   const onFleet = (e) => show(e.detail, performance.now());
   ctx.conn.addEventListener("fleet", onFleet); // every change, as it happens
@@ -53,7 +53,7 @@ function copyCard(ctx) {
   const routing = el("input", { type: "checkbox" });
   const copyScene = el("button", { type: "button", class: "btn primary" }, icon(ICONS.copy), "Copy scene");
   const copyChannel = el("button", { type: "button", class: "btn primary" }, icon(ICONS.copy), "Copy channel");
-  const none = el("p", { class: "fleet-facts copy-none" }, "No other mixer is online on the broker to copy to.");
+  const none = el("p", { class: "fleet-facts copy-none" }, "No other mixer is online on the MQTT broker to copy to.");
   const form = el("div", { class: "copy-form" },
     el("label", { class: "copy-row", for: "copy-to" }, el("span", {}, "To"), to),
     el("div", { class: "copy-row", role: "group", "aria-label": "Copy a scene" }, el("span", {}, "Scene"), scene, copyScene),
@@ -133,9 +133,13 @@ function copyCard(ctx) {
 }
 
 function summary(fleet) {
-  if (fleet.mqtt === "off") return "MQTT is off on this mixer ([mqtt] enabled = false), so it knows of no other.";
+  if (fleet.mqtt === "off" && fleet.mdns !== "on") {
+    return "MQTT and mDNS are off on this mixer ([mqtt] and [mdns] enabled = false), so it knows of no other.";
+  }
   const online = fleet.nodes.filter((n) => n.online).length;
-  const counted = `${fleet.nodes.length} mixer${fleet.nodes.length === 1 ? "" : "s"} on the broker, ${online} online.`;
+  const where = fleet.mqtt === "off" ? "on the local network" : fleet.mdns === "on" ? "on the broker and the local network" : "on the broker";
+  const counted = `${fleet.nodes.length} mixer${fleet.nodes.length === 1 ? "" : "s"} ${where}, ${online} online.`;
+  if (fleet.mqtt === "off") return `${counted} Copying between mixers needs an MQTT broker both are on.`;
   return fleet.connected ? counted : `Not connected to the broker; what was last heard: ${counted}`;
 }
 
@@ -145,7 +149,8 @@ function nodeItem(node) {
   const healthText = !health ? "Health not reported"
     : `${HEALTH[health.status] || health.status}${health.xruns ? ` · ${health.xruns} dropout${health.xruns === 1 ? "" : "s"}` : ""}`;
   const facts = [node.node_id, node.channels != null ? `${node.channels} channels` : null,
-    node.mixes != null ? `${node.mixes} mixes` : null, node.version ? `mixerd ${node.version}` : null].filter(Boolean);
+    node.mixes != null ? `${node.mixes} mixes` : null, node.version ? `mixerd ${node.version}` : null,
+    node.lan ? "on the local network" : null].filter(Boolean);
   const title = el("div", { class: "fleet-title" }, el("h2", { class: "fleet-name" }, node.name));
   if (node.this) title.append(el("span", { class: "badge fleet-this" }, "This mixer"));
   const item = el("li", { class: "fleet-node card", dataset: { node: node.node_id, state, health: health ? health.status : "none" } },

@@ -66,10 +66,15 @@ class _Heard:
 
 
 class Fleet:
-    """What the mixerd on this broker under ``base``'s parent topic said of themselves; ``base`` is this box's."""
+    """What the mixerd on this broker under ``base``'s parent topic said of themselves; ``base`` is this box's. With
+    ``mqtt`` False there is no broker: only the boxes found on the LAN (``found``) are listed."""
 
-    def __init__(self, base: str, node_id: str | None = None, clock: Callable[[], float] = time.time):
+    def __init__(self, base: str, node_id: str | None = None, clock: Callable[[], float] = time.time, *,
+                 mqtt: bool = True):
         self.base = base
+        self.mqtt = mqtt
+        self.mdns = False  # set by whoever feeds found(): the LAN is looked at
+        self._lan: dict[str, tuple[dict[str, Any], bool, bool, float]] = {}  # service → info, online, this, when
         parent, _, own = base.rpartition("/")
         self.node_id = node_id or own
         self._prefix = parent + "/" if parent else ""
@@ -135,17 +140,41 @@ class Fleet:
         with self._lock:
             found = [(base, h.info, h.online, h.health, h.last_heard) for base, h in self._heard.items()
                      if h.info is not None]
+            lan = list(self._lan.values())
         out = []
         for node, info, online, health, last_heard in found:
             base = self._prefix + node
             out.append({**info, "base_topic": base, "online": online, "health": health,
-                        "last_heard": round(last_heard, 3), "this": base == self.base})
+                        "last_heard": round(last_heard, 3), "this": base == self.base, "broker": True, "lan": False})
+        for info, online, this, when in lan:
+            same = next((n for n in out if n["node_id"] == info["node_id"] and (n["this"] == this)
+                         and info["base_topic"] in (None, n["base_topic"])), None)
+            if same is not None:  # on the broker and on the LAN: one box
+                same["lan"] = True
+                same["web_url"] = same["web_url"] or info["web_url"]
+                continue
+            out.append({**info, "links": [], "online": online, "health": None, "last_heard": round(when, 3),
+                        "this": this, "broker": False, "lan": True})
         out.sort(key=lambda n: (not n["this"], str(n["name"]).lower(), n["node_id"]))
         return out
 
     def status(self) -> dict[str, Any]:
-        """What ``GET /api/v1/fleet`` answers: MQTT on, whether on the broker now, the boxes."""
-        return {"mqtt": "on", "connected": self._connected, "nodes": self.nodes()}
+        """What ``GET /api/v1/fleet`` answers: MQTT and mDNS on or off, whether on the broker now, the boxes."""
+        return {"mqtt": "on" if self.mqtt else "off", "mdns": "on" if self.mdns else "off",
+                "connected": self._connected, "nodes": self.nodes()}
+
+    def found(self, service: str, info: dict[str, Any] | None, this: bool = False) -> None:
+        """A box announced on the LAN (mDNS ``service``; ``info`` as ``mixerd.mdns.read_txt`` reads it), or None: it
+        said goodbye (it stays listed, offline, as a box that left the broker does). ``this``: this box's own."""
+        with self._lock:
+            if info is None:
+                if service not in self._lan:
+                    return
+                said, _, mine, _ = self._lan[service]
+                self._lan[service] = (said, False, mine, self._clock())
+            else:
+                self._lan[service] = (info, True, this, self._clock())
+        self._changed()
 
     # -- asking another box -----------------------------------------------------------------------------
 
@@ -188,6 +217,12 @@ class Fleet:
             known = sorted(h.info["node_id"] for seg, h in self._heard.items()
                            if h.info is not None and self._prefix + seg != self.base)
             connected = self._connected
+            on_lan = any(info["node_id"] == node_id and not this for info, _, this, _ in self._lan.values())
+        if not found and on_lan:
+            raise MixerError("not_connected", f"{node_id!r} is found on the local network but not on "
+                             + ("this box's MQTT broker" if self.mqtt else "an MQTT broker (MQTT is off here)")
+                             + ": copies go over the broker both boxes are on", None,
+                             "the same [mqtt] broker on both boxes")
         if not found:
             raise MixerError("not_found", f"no mixerd called {node_id!r} is announced on this MQTT broker",
                              None, ", ".join(known) or "no other mixerd is announced")
