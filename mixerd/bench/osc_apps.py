@@ -13,8 +13,9 @@ subscriber before the next, so between the two markers every app must see the sa
 and the same number of meter blobs.
 
 Output: per app, every ``/ch/NN/mix/fader`` value received between the markers in order, the meter blobs
-received there and when (seconds since the start marker), whether the end marker came; the driver's seconds
-from start to end marker. Used by tests/osc/test_osc_load.py and ``mixerd bench --workload daemon``.
+received there and when (seconds since the start marker), whether the end marker came and when; the driver's
+changes as sent (``sent_faders``: path and value, in order) and its seconds from start to end marker. Used by
+tests/osc/test_osc_load.py and ``mixerd bench --workload daemon``.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ class App(asyncio.DatagramProtocol):
         self.status = asyncio.Event()
         self.ended = asyncio.Event()
         self.started_at: float | None = None
+        self.ended_after: float | None = None  # seconds from the start marker to the end marker
         self.faders: list[tuple[str, float]] = []
         self.meters: list[float] = []
 
@@ -86,7 +88,8 @@ class App(asyncio.DatagramProtocol):
         elif path == MARKER:
             if message.params == [START]:
                 self.started_at = self.loop.time()
-            elif message.params == [END] and self.started_at is not None:
+            elif message.params == [END] and self.started_at is not None and not self.ended.is_set():
+                self.ended_after = self.loop.time() - self.started_at
                 self.ended.set()
         elif self.started_at is None or self.ended.is_set():
             return
@@ -96,7 +99,8 @@ class App(asyncio.DatagramProtocol):
             self.faders.append((path, message.params[0]))
 
     def result(self) -> dict[str, Any]:
-        return {"faders": self.faders, "meters": self.meters, "ended": self.ended.is_set()}
+        return {"faders": self.faders, "meters": self.meters, "ended": self.ended.is_set(),
+                "ended_after": self.ended_after}
 
 
 async def run(host: str, port: int, apps: int = APPS, changes: int = CHANGES, hz: float = CHANGES_HZ,
@@ -126,13 +130,16 @@ async def run(host: str, port: int, apps: int = APPS, changes: int = CHANGES, hz
                 send(app, osc("/meters", "/meters/1"))
 
     renewing = asyncio.create_task(renew())
+    sent: list[tuple[str, float]] = []
     try:
         begun = loop.time()
         send(driver, osc(MARKER, START))
         due = loop.time()
         for n in range(changes):
             channel, stroke = n % channels + 1, n // channels
-            send(driver, osc(f"/ch/{channel:02d}/mix/fader", (100 + stroke % 800) / 1023))
+            path, value = f"/ch/{channel:02d}/mix/fader", (100 + stroke % 800) / 1023
+            send(driver, osc(path, value))
+            sent.append((path, value))
             due += 1.0 / hz
             await asyncio.sleep(max(0.0, due - loop.time()))
         send(driver, osc(MARKER, END))
@@ -145,7 +152,7 @@ async def run(host: str, port: int, apps: int = APPS, changes: int = CHANGES, hz
         renewing.cancel()
         for app in followers + [driver]:
             app.transport.close()
-    return {"apps": [app.result() for app in followers], "sent": changes, "sent_s": sent_s}
+    return {"apps": [app.result() for app in followers], "sent": changes, "sent_faders": sent, "sent_s": sent_s}
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

@@ -104,5 +104,14 @@ def xair(server):
 
 
 def read(getter, expected, what: str) -> None:
-    """Ask with ``getter`` (an xair-api property read: one query) until it answers ``expected`` (bounded)."""
-    wait_until(lambda: getter() == expected, timeout=30, what=what)
+    """Ask with ``getter`` (an xair-api property read: one query) until it answers ``expected`` (bounded). The
+    library takes the last message that came within its delay as the answer: on a busy machine that may be the
+    answer to an earlier question, which its conversion may not even take (a string where a float goes)."""
+
+    def answered() -> bool:
+        try:
+            return getter() == expected
+        except (TypeError, ValueError, IndexError):  # an earlier answer: ask again
+            return False
+
+    wait_until(answered, timeout=30, what=what)
