@@ -185,6 +185,7 @@ class OscServer:
         return {"listening": f"{host}:{port}", "read_only": self.config.read_only, "mixes": list(self.config.mixes),
                 "followers": len(self.remotes), "subscriptions": len(self.feeds), "ticks": self._tick,
                 "changes_applied": self._worker.applied,
+                "changes_merged": self._worker.merged,  # a drag's positions overtaken while waiting
                 "changes_dropped": self._worker.dropped, **self.stats}
 
     def _run(self, ready: threading.Event) -> None:

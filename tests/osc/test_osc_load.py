@@ -77,7 +77,7 @@ def test_sixteen_apps_see_every_change_in_order_and_every_meter_tick(serve, cont
     wait_until(lambda: server.status()["changes_applied"] >= CHANGES + 2, what="the worker's count")
     status = server.status()
     assert status["changes_applied"] == CHANGES + 2  # and the two markers; nothing refused or dropped
-    assert (status["refused"], status["changes_dropped"], status["dropped"]) == (0, 0, 0)
+    assert (status["refused"], status["changes_dropped"], status["changes_merged"], status["dropped"]) == (0, 0, 0, 0)
 
     # ... and reached every app, in that order, nothing else.
     assert len(got["apps"]) == APPS
