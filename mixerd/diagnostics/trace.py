@@ -1,6 +1,7 @@
 """The signal-flow trace: the ordered stages a channel's signal passes, with the live level and the state
 at each, down to the output ports; for a bus or the main, every source feeding it and with how much, and
-(the listener's side) every channel that does not reach it, why, and the change that brings it back.
+(the listener's side) every channel that does not reach it, why, and the change that brings it back. A
+channel's sends say the same from its side: why it does not reach a bus, and whether a mix lost it.
 
 ``trace(snapshot, address)`` is a plain function; stages carry the control that changes them
 (``address``) so a client can link each one to its fader, switch or knob.
@@ -42,15 +43,19 @@ def trace(snap: Snapshot, address: str, problems: list[dict[str, Any]] | None = 
     dicts) marks each stage with the problems found there; ``first_problem`` is the index of the first
     stage with one (None when the path is clean). A bus or the main also lists the channels ``missing``
     from it (None for a channel), each fix marked with whether the caller may make it (``may_change(address)``;
-    None: any)."""
+    None: any). A channel's sends carry the same ``reasons`` (why it does not reach that bus; empty: it does)
+    and ``cut`` (the bus is a mix that had it and lost it: its ``mix_source_cut`` problem)."""
     owner = parse_owner(snap.layout, address)
     mine = [p for p in problems or () if p["address"] == owner]
+    may = may_change or (lambda address: True)
     if owner.startswith("ch/"):
-        out = _channel(snap, number_of(owner))
+        cut_from = {p["address"] for p in problems or () if p["code"] == "mix_source_cut"
+                    and any(s["address"] == owner for s in p["details"]["sources"])}
+        out = _channel(snap, number_of(owner), cut_from, may)
         out["missing"] = None
     else:
         out = _bus(snap, owner)
-        out["missing"] = _missing(snap, owner, mine, may_change or (lambda address: True))
+        out["missing"] = _missing(snap, owner, mine, may)
     for stage in out["stages"]:
         stage["problems"] = [p["code"] for p in mine if p.get("stage") in stage["problem_stages"]]
         del stage["problem_stages"]
@@ -77,7 +82,7 @@ def _ports(snap: Snapshot, owner: str) -> list[dict[str, Any]]:
 
 # -- a channel -----------------------------------------------------------------------------------------
 
-def _channel(snap: Snapshot, n: int) -> dict[str, Any]:
+def _channel(snap: Snapshot, n: int, cut_from: set[str], may_change: Callable[[str], bool]) -> dict[str, Any]:
     v, lay = snap.values, snap.layout
     ch = f"ch/{n}"
     stages = []
@@ -102,7 +107,7 @@ def _channel(snap: Snapshot, n: int) -> dict[str, Any]:
     stages.append(_stage("fader", "Fader", level.closed_by[0] if level.closed else ch + "/fader",
                          {"fader": v[ch + "/fader"], "effective": level.fader_db, "closed": level.closed, "dcas": dcas},
                          ch + "/post", snap, passes=not level.closed))
-    sends = [_send(snap, n, b) for b in range(1, lay.n_buses + 1)]
+    sends = [_send(snap, n, b, f"bus/{b}" in cut_from, may_change) for b in range(1, lay.n_buses + 1)]
     stages.append(_stage("sends", "Sends", None, {"open": sum(s["open"] for s in sends)}, None, snap, sends=sends))
     paths = main_paths(v, lay, n)
     main_ok = not v["main/mute"] and v["main/fader"] > CLOSED_DB
@@ -128,8 +133,9 @@ def _insert_state(v, ch: str, ins: str) -> dict[str, Any]:
     return {"on": v[p + "on"], "threshold": v[p + "threshold"], "ratio": v[p + "ratio"], "makeup": v[p + "makeup"]}
 
 
-def _send(snap: Snapshot, n: int, b: int) -> dict[str, Any]:
-    """Channel ``n``'s send to bus ``b``: its state, the level it puts in, and where the bus goes."""
+def _send(snap: Snapshot, n: int, b: int, cut: bool, may_change: Callable[[str], bool]) -> dict[str, Any]:
+    """Channel ``n``'s send to bus ``b``: its state, the level it puts in, where the bus goes, and why the
+    channel does not reach the bus (``reasons``, as in the bus's ``missing``; ``cut``: the mix lost it)."""
     v, lay = snap.values, snap.layout
     bus = lay.buses[b - 1]
     p = f"ch/{n}/send/{b}/"
@@ -140,9 +146,13 @@ def _send(snap: Snapshot, n: int, b: int) -> dict[str, Any]:
     into = None
     if level is not None and tap is not None and tap.signal and not muted:
         into = round(tap.hold + level, 1)
+    reasons = [r.to_dict(v[f"ch/{n}/name"]) for r in bus_reasons(v, lay, n, b)]
+    for reason in reasons:
+        _mark(reason, may_change)
     return {"bus": f"bus/{b}", "name": v[f"bus/{b}/name"], "kind": bus.kind, "address": p + ("on" if bus.is_group else "level"),
             "open": level is not None, "on": v[p + "on"], "level": v[p + "level"], "pre": pre,
-            "into_bus_db": into, "bus_level": _level(snap, f"bus/{b}"), "reaches": _reaches(snap, b)}
+            "into_bus_db": into, "bus_level": _level(snap, f"bus/{b}"), "reaches": _reaches(snap, b),
+            "reasons": reasons, "cut": cut}
 
 
 def _level(snap: Snapshot, point: str) -> dict[str, Any] | None:

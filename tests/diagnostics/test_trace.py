@@ -204,3 +204,24 @@ def test_each_fix_says_whether_the_caller_may_make_it():
     assert all(r["allowed_fix"] for r in everything)
     keys = missing(control, f"bus/{DRUMMER}", may_change=own_sends)["ch/3"]["reasons"][0]
     assert keys["fix"] is None and keys["allowed_fix"] is False and keys["fix_refused"] is None
+
+
+def test_a_channels_sends_say_why_it_does_not_reach_a_bus_and_which_mix_lost_it():
+    control, _ = band(ch__2__send__1__on=False)
+    # The problem finder's word that the Drummer's mix had the snare and lost it.
+    cut = [{"code": "mix_source_cut", "address": f"bus/{DRUMMER}", "stage": "sources",
+            "details": {"sources": [{"address": "ch/2", "name": "Snare"}]}}]
+    own_sends = lambda address: "/send/1/" in address  # noqa: E731  (a mix link for the Drummer)
+    sends = {s["bus"]: s for s in trace(take(control), "ch/2", cut, may_change=own_sends)["stages"][8]["sends"]}
+    drummer = sends[f"bus/{DRUMMER}"]
+    assert [(r["code"], r["message"], r["fix"]["address"], r["allowed_fix"]) for r in drummer["reasons"]] == [
+        ("send_off", "Snare: its send to Drummer is off", "ch/2/send/1/on", True)]
+    assert drummer["cut"] is True
+    assert sends[f"bus/{DRUMS}"]["reasons"] == [] and sends[f"bus/{DRUMS}"]["cut"] is False  # it reaches the group
+    assert all(not s["cut"] for s in trace(take(control), "ch/1", cut)["stages"][8]["sends"])  # only the snare's
+
+    control.set("ch/2/mute", True, "rest")  # a mute keeps it out of every bus: the engineer's to change
+    sends = {s["bus"]: s for s in trace(take(control), "ch/2", may_change=own_sends)["stages"][8]["sends"]}
+    assert [(r["code"], r["allowed_fix"], r["fix_refused"]) for r in sends[f"bus/{DRUMS}"]["reasons"]] == [
+        ("muted", False, "only the engineer can unmute Snare")]
+    assert [r["code"] for r in sends[f"bus/{DRUMMER}"]["reasons"]] == ["muted", "send_off"]

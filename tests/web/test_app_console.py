@@ -4,7 +4,7 @@ mixer of tour.py:
 
 - a tap on a strip brings its editor up under the top bar (on a 1024 × 768 tablet it opened below the fold), and
   the main strip stays in sight at the right end of the bank while the channels scroll under it;
-- typed values: a tap on a read-out opens a small form; the HPF frequency typed as 100 is exactly 100.0 on the
+- typed values, on each screen: a tap on a read-out opens a small form; the HPF frequency typed as 100 is exactly 100.0 on the
   mixer (not the 99.8 a drag lands on); a value out of the spec's range, or not a value at all, is refused in the
   form with the allowed range and changes nothing; a double tap on a fader's read-out puts its default back; each
   is one undo step (the console's Undo takes exactly it back);
@@ -18,12 +18,11 @@ machine is. Screenshots: test-artifacts/screenshots/console-<what>-<screen>.png.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from support import wait_until
 from test_app_a11y import axe_script, check
 from test_app_touch import INTERACTIVE, MEASURE, MIN_READOUT, MIN_TARGET, READOUTS
+from touch import Finger, center  # (other modules take them from here too)
 from tour import LOGIN, SCREENS, SHOTS, TABLET, View, band_app, open_view, sign_in
 from tour import band_control, band_layout  # noqa: F401  (the band's mixer, with its database)
 
@@ -33,53 +32,6 @@ CONSOLE = View("console", "#/console", '.strip[data-address="main"] .strip-fader
 SCENES = View("scenes", "#/console/scenes", ".scene-list .scene")
 GROUPS = View("groups", "#/console/groups", '.group-card[data-address="dca/1"] .slider[data-address="dca/1/fader"]')
 GENERATORS = View("generators", "#/console/generators", '.gen-card[data-address="gen/1"] .toggle')
-
-
-class Finger:
-    """One finger on the touch screen: Chromium's own touch events (CDP Input.dispatchTouchEvent). Each event
-    carries its time, so a double tap is two taps 120 ms apart for the page however late they arrive."""
-
-    def __init__(self, page):
-        self.page = page
-        self.cdp = page.context.new_cdp_session(page)
-
-    def _send(self, kind: str, points: list[dict], at: float | None) -> None:
-        event = {"type": kind, "touchPoints": points}
-        if at is not None:
-            event["timestamp"] = at
-        self.cdp.send("Input.dispatchTouchEvent", event)
-
-    def tap(self, x: float, y: float, at: float | None = None) -> None:
-        self._send("touchStart", [{"x": x, "y": y}], at)
-        self._send("touchEnd", [], None if at is None else at + 0.04)
-
-    def double_tap(self, x: float, y: float) -> None:
-        at = time.time()
-        self.tap(x, y, at)
-        self.tap(x, y, at + 0.12)
-
-    def drag(self, x: float, y: float, dx: float, dy: float, steps: int = 12) -> None:
-        """Down, moved by (dx, dy) in even steps a frame apart, held still, lifted: a finger that stops before it
-        lets go (no fling, which would swallow the next tap)."""
-        at = time.time() - 1.0
-        self._send("touchStart", [{"x": x, "y": y}], at)
-        for i in range(1, steps + 1):
-            self._send("touchMove", [{"x": x + dx * i / steps, "y": y + dy * i / steps}], at + 0.016 * i)
-        self._send("touchMove", [{"x": x + dx, "y": y + dy}], at + 0.016 * steps + 0.2)
-        self._send("touchEnd", [], at + 0.016 * steps + 0.25)
-
-    def close(self) -> None:
-        self.cdp.detach()
-
-
-def center(page, locator) -> tuple[float, float]:
-    """Brings ``locator`` to the middle of the screen and gives the point a finger would touch: its centre,
-    once that point is the element itself (not the top bar, not a strip pinned over it)."""
-    locator.evaluate("e => e.scrollIntoView({ block: 'center', inline: 'center' })")
-    box = locator.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.wait_for_function("([e, x, y]) => e.contains(document.elementFromPoint(x, y))", arg=[locator.element_handle(), x, y])
-    return x, y
 
 
 def signed_in(open_page, base: str, screen: str, view: View):
@@ -150,13 +102,14 @@ def test_a_tapped_strip_brings_its_editor_up_and_the_main_strip_stays_in_sight(s
 
 # -- typed values and the default ------------------------------------------------------------------------------------
 
-def test_a_typed_hpf_frequency_lands_exactly_and_a_bad_one_changes_nothing(control, serve_app, open_page):
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_a_typed_hpf_frequency_lands_exactly_and_a_bad_one_changes_nothing(screen, control, serve_app, open_page):
     from playwright.sync_api import expect
 
     app, _ = band_app(control)
     assert control.get("ch/1/hpf/freq") == 60.0
     with serve_app(app) as base:
-        page = signed_in(open_page, base, "tablet", CONSOLE)
+        page = signed_in(open_page, base, screen, CONSOLE)
         finger = Finger(page)
         try:
             finger.tap(*center(page, page.locator('.strip[data-address="ch/1"] .strip-block.hpf')))
@@ -173,7 +126,7 @@ def test_a_typed_hpf_frequency_lands_exactly_and_a_bad_one_changes_nothing(contr
             expect(field).to_have_value("60")
             expect(entry.locator(".value-entry-range")).to_have_text("Allowed: 20 … 400 Hz")
             page.keyboard.type("100")  # the value is selected: typing replaces it
-            shot(page, "tablet", "typed-hpf")
+            shot(page, screen, "typed-hpf")
             page.keyboard.press("Enter")
             expect(entry).to_have_count(0)
             wait_until(lambda: control.get("ch/1/hpf/freq") == 100.0, what="the HPF at exactly 100 Hz")
@@ -189,7 +142,7 @@ def test_a_typed_hpf_frequency_lands_exactly_and_a_bad_one_changes_nothing(contr
             page.keyboard.type("loud")
             page.keyboard.press("Enter")
             expect(entry.locator(".value-entry-error")).to_have_text("“loud” is not a value. Type one from 20 … 400 Hz.")
-            shot(page, "tablet", "typed-refused")
+            shot(page, screen, "typed-refused")
             page.keyboard.press("Escape")
             expect(entry).to_have_count(0)
             expect(hpf).to_be_focused()
@@ -203,7 +156,7 @@ def test_a_typed_hpf_frequency_lands_exactly_and_a_bad_one_changes_nothing(contr
             finger.close()
 
 
-@pytest.mark.parametrize("screen", ["tablet", "phone"])
+@pytest.mark.parametrize("screen", list(SCREENS))
 def test_a_double_tap_on_a_read_out_puts_the_default_back(screen, control, serve_app, open_page):
     from playwright.sync_api import expect
 

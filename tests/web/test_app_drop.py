@@ -1,8 +1,9 @@
 """A silent Wi-Fi drop, in Chromium against the real engine running offline, through a relay that goes quiet the
 way a dropped Wi-Fi does (nothing passes, nothing is closed; what was sent meanwhile arrives when it comes back,
-as TCP delivers it): the app says "offline" within two missed pings, and a fader move made into the dead link is
-not replayed when the network returns — the mixer refuses it as stale — while the app reconnects and shows the
-mixer's value. The page's clock is Playwright's, moved by the test: nothing here waits on wall time."""
+as TCP delivers it), on the phone and both tablets (tour.py's screens): the app says "offline" within two missed
+pings, and a move a finger drags into the dead link is not replayed when the network returns — the mixer refuses it
+as stale — while the app reconnects and shows the mixer's value; a drag made while offline sends nothing. The page's
+clock is Playwright's, paused and moved by the test: nothing here waits on wall time."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from urllib.parse import urlsplit
 
 import pytest
 from support import wait_until
+from touch import Finger, center
+from tour import SCREENS
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
 
 class Relay:
@@ -74,33 +75,41 @@ def server_pings(app) -> int:
     return max((c._pings for c in connections), default=0)
 
 
-def test_a_silent_drop_is_noticed_and_a_move_into_it_is_never_replayed(app, live_server, open_page, control):
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_a_silent_drop_is_noticed_and_a_move_into_it_is_never_replayed(screen, app, live_server, open_page, control):
     from playwright.sync_api import expect
 
     app.state.live.ping_s = 0.2  # the server's pings come quickly, so "two pings later" comes quickly too
     url = urlsplit(live_server)
     relay = Relay((url.hostname, url.port))
     try:
-        page = open_page(PHONE)
+        page = open_page(SCREENS[screen])
         page.clock.install()
         page.goto(f"http://127.0.0.1:{relay.port}/#/console/ch/1")
         pill = page.locator("#conn")
         expect(pill).to_have_attribute("data-status", "online")
         trim = page.locator('.editor .slider[data-address="ch/1/trim"]')
         trim.wait_for()
-
-        relay.hold()  # the Wi-Fi drops without a word
-        pings = server_pings(app)
-        trim.focus()
-        page.keyboard.press("ArrowUp")  # the musician moves it: the app still believes it is online
-        wait_until(lambda: relay.held_bytes > 0, what="the move sent into the dead link")
-        page.clock.fast_forward(8000)  # one ping missed: not yet
-        expect(pill).to_have_attribute("data-status", "online")
-        page.clock.fast_forward(2000)  # two pings missed: 10 s without a frame
-        expect(pill).to_have_attribute("data-status", "offline")
-        expect(trim).to_have_attribute("aria-valuenow", "0")  # given up on: back to the mixer's value
-        page.keyboard.press("ArrowUp")  # offline: nothing is sent at all
-        expect(trim).to_have_attribute("aria-valuenow", "0")
+        x, y = center(page, trim.locator(".slider-thumb"))
+        # From here the page's time moves only when the test moves it: "not yet offline" holds however busy the
+        # machine is (frames still arrive: the network is real, only the page's clocks stand still).
+        page.clock.pause_at(page.evaluate("Date.now()") / 1000 + 1)  # (seconds since the epoch)
+        finger = Finger(page)
+        try:
+            relay.hold()  # the Wi-Fi drops without a word
+            pings = server_pings(app)
+            finger.drag(x, y, 40, 0)  # the musician moves it: the app still believes it is online
+            wait_until(lambda: relay.held_bytes > 0, what="the move sent into the dead link")
+            expect(trim).not_to_have_attribute("aria-valuenow", "0")  # it moved, on the page
+            page.clock.fast_forward(8000)  # one ping missed: not yet
+            expect(pill).to_have_attribute("data-status", "online")
+            page.clock.fast_forward(2000)  # two pings missed: 10 s without a frame
+            expect(pill).to_have_attribute("data-status", "offline")
+            expect(trim).to_have_attribute("aria-valuenow", "0")  # given up on: back to the mixer's value
+            finger.drag(x, y, 40, 0)  # offline: nothing is sent at all, the fader goes back once the finger lifts
+            expect(trim).to_have_attribute("aria-valuenow", "0")
+        finally:
+            finger.close()
 
         wait_until(lambda: server_pings(app) >= pings + 2, what="two more pings from the server")
         relay.release()  # the network is back: TCP delivers the held move now

@@ -1,6 +1,7 @@
 """The band's side of the web app in Chromium against the real engine running offline (no jackd), access control
-on, on a 360-px phone with touch: the drummer finds out from their own mix why the snare is gone and brings back
-what they may (the send), seeing why they may not unmute it; the header badge opens the list of every current
+on, with touch: on the phone and both tablets (tour.py's screens), with a real finger, the drummer finds out from
+their own mix why the snare is gone and brings back what they may (the send) in at most three taps, seeing why they
+may not unmute it; on a 360-px phone, the header badge opens the list of every current
 problem, each linked to its place, and the flow of the mix lists the channel with the engineer's "Fix all"; when
 the engineer changes the drummer's mix, the drummer's phone says so and "Keep mine" puts it back."""
 
@@ -13,6 +14,8 @@ import httpx
 import numpy as np
 import pytest
 from support import PHONE, RATE, wait_until
+from touch import Finger, middle, swipe_into_view
+from tour import SCREENS
 
 from mixerd.control.access import Auth
 from mixerd.model import BusLayout, Layout
@@ -57,31 +60,47 @@ def patch(url: str, engineer: dict, changes: dict) -> None:
     assert answer.status_code == 200, answer.text
 
 
-def test_the_drummer_finds_the_snare_from_their_mix_and_brings_back_the_send(band, open_page, control):
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_the_drummer_finds_the_snare_from_their_mix_and_brings_back_the_send(screen, band, open_page, control):
+    """From the drummer's mix as the link opens it (first visit: "★ This is me" on top), with a finger: at most
+    three taps (swipes to scroll are not taps) until the snare's send is back on, the reason and the engineer's part
+    in plain words on the way."""
     from playwright.sync_api import expect
 
     url, engineer, token, _ = band
     patch(url, engineer, {f"{SNARE}/mute": True, f"{SNARE}/send/1/on": False})  # the engineer, over REST
-    page = open_page(PHONE)
+    page = open_page(SCREENS[screen])
     page.goto(f"{url}/#/mix/1?token={token}")  # the drummer's link: My mix
-    snare = page.locator(f'.missing-item[data-address="{SNARE}"]')
-    expect(snare.locator(".missing-name")).to_have_text("Snare")
-    mute = snare.locator('.missing-reason[data-code="muted"]')
-    expect(mute).to_contain_text("Snare: muted — only the engineer can unmute Snare")
-    expect(mute.locator("button.missing-fix")).to_have_text("unmute Snare")
-    expect(mute.locator("button.missing-fix")).to_be_disabled()
-    send = snare.locator('.missing-reason[data-code="send_off"]')
-    expect(send).to_contain_text("Snare: its send to Drummer is off")
-    fix = send.locator("button.missing-fix")
-    expect(fix).to_have_text("switch Snare's send to Drummer on")
-    expect(fix).to_be_enabled()
-    expect(snare.locator(".missing-fix-all")).to_have_count(0)  # "Fix all" is the engineer's
-    box = fix.bounding_box()
-    assert box["height"] >= 44 and box["width"] >= 44
-    page.screenshot(path=str(SHOTS / "mymix-missing-phone.png"), full_page=True)
+    expect(page.locator(".me-step")).to_be_visible()  # a first visit
+    finger = Finger(page)
+    try:
+        # The drummer is not asked who they are now: "Skip" (one tap), then down the page to what does not reach them.
+        skip = page.locator(".me-step .me-skip")
+        swipe_into_view(page, finger, skip)
+        finger.tap(*middle(skip))
+        expect(page.locator(".me-step")).to_be_hidden()
+        snare = page.locator(f'.missing-item[data-address="{SNARE}"]')
+        expect(snare.locator(".missing-name")).to_have_text("Snare")
+        mute = snare.locator('.missing-reason[data-code="muted"]')
+        expect(mute).to_contain_text("Snare: muted — only the engineer can unmute Snare")
+        expect(mute.locator("button.missing-fix")).to_have_text("unmute Snare")
+        expect(mute.locator("button.missing-fix")).to_be_disabled()
+        send = snare.locator('.missing-reason[data-code="send_off"]')
+        expect(send).to_contain_text("Snare: its send to Drummer is off")
+        fix = send.locator("button.missing-fix")
+        expect(fix).to_have_text("switch Snare's send to Drummer on")
+        expect(fix).to_be_enabled()
+        expect(snare.locator(".missing-fix-all")).to_have_count(0)  # "Fix all" is the engineer's
+        swipe_into_view(page, finger, fix)
+        box = fix.bounding_box()
+        assert box["height"] >= 44 and box["width"] >= 44
+        page.screenshot(path=str(SHOTS / f"mymix-missing-{screen}.png"), full_page=True)
 
-    fix.tap()  # the one tap
-    wait_until(lambda: control.get(f"{SNARE}/send/1/on") is True, what="the snare's send on")
+        finger.tap(*middle(fix))  # the fix
+        wait_until(lambda: control.get(f"{SNARE}/send/1/on") is True, what="the snare's send on")
+        assert finger.taps <= 3, f"the hunt took {finger.taps} taps"
+    finally:
+        finger.close()
     # The list follows: the send is no longer a reason, the mute still is and still says whose it is.
     expect(snare.locator('.missing-reason[data-code="send_off"]')).to_have_count(0)
     expect(snare.locator('.missing-reason[data-code="muted"] button.missing-fix')).to_be_disabled()

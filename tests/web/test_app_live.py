@@ -1,8 +1,9 @@
 """The web app follows what the server pushes, in Chromium against the real engine running offline: the
 history list shows changes, drags, undos and redos made by other clients without a reload and without asking
 for the history again (requests counted), "Undo this" takes back exactly one step of anyone's, the undo and redo
-buttons follow the server's ``undo`` messages for this page's own changes,
-and the scenes tab shows scenes and safes changed elsewhere without fetching them."""
+buttons follow the server's ``undo`` messages for this page's own changes, each value in the history is shown in
+its unit (a compressor's threshold in dB, its attack and release in ms or s, its ratio as 4:1, an EQ band's Q and
+its frequency in Hz or kHz), and the scenes tab shows scenes and safes changed elsewhere without fetching them."""
 
 from __future__ import annotations
 
@@ -109,3 +110,34 @@ def test_the_scenes_tab_follows_scenes_saved_elsewhere(live_server, open_page, c
     wait_until(lambda: [s["name"] for s in api.get("/scenes").json()["scenes"]] == ["Chorus"], what="the delete")
     assert scenes_asked == [] and safes_asked == []  # nothing fetched: all pushed
     api.close()
+
+
+def test_the_history_shows_each_value_in_its_unit(live_server, open_page, control):
+    from playwright.sync_api import expect
+
+    # What an engineer does to Vocal's compressor and EQ, each change a step of its own: old → new in its unit.
+    shown = {
+        ("ch/1/dyn/threshold", -24.5): ("Vocal · comp threshold", "−20.0 dB → −24.5 dB"),
+        ("ch/1/dyn/attack", 2.5): ("Vocal · comp attack", "10 ms → 2.5 ms"),
+        ("ch/1/dyn/release", 1200.0): ("Vocal · comp release", "150 ms → 1.2 s"),
+        ("ch/1/dyn/ratio", 4.0): ("Vocal · comp ratio", "3:1 → 4:1"),
+        ("ch/1/eq/2/q", 2.5): ("Vocal · EQ band 2 q", "Q 1 → Q 2.5"),
+        ("ch/1/eq/2/freq", 1250.0): ("Vocal · EQ band 2 freq", "500 Hz → 1.25 kHz"),
+        ("ch/1/eq/3/freq", 12000.0): ("Vocal · EQ band 3 freq", "2.5 kHz → 12 kHz"),
+        ("ch/1/eq/1/gain", 3.0): ("Vocal · EQ band 1 gain", "0.0 dB → +3.0 dB"),
+    }
+    assert {address: control.tree.spec(address).unit for address, _ in shown} == {
+        "ch/1/dyn/threshold": "dB", "ch/1/dyn/attack": "ms", "ch/1/dyn/release": "ms", "ch/1/dyn/ratio": "ratio",
+        "ch/1/eq/2/q": "Q", "ch/1/eq/2/freq": "Hz", "ch/1/eq/3/freq": "Hz", "ch/1/eq/1/gain": "dB"}
+    for address, value in list(shown)[:4]:  # before the page: in the history it loads
+        control.set(address, value, "rest")
+    page = open_page(TABLET)
+    page.goto(live_server + "/#/console/history")
+    entries = page.locator(".history-entry")
+    expect(entries).to_have_count(4)
+    for address, value in list(shown)[4:]:  # after: pushed to it
+        control.set(address, value, "rest")
+    expect(entries).to_have_count(len(shown))
+    rows = entries.evaluate_all("""rows => rows.map((r) => [r.querySelector(".history-what").textContent,
+                                                           r.querySelector(".history-change").textContent])""")
+    assert rows == [list(row) for row in reversed(shown.values())]  # newest first

@@ -1,7 +1,10 @@
 """The web app's own state and its one way to change the mixer, in Chromium against the real engine running
 offline: every slider's range is its published parameter spec (and follows the spec, not a constant of the
 app), and every change the views make goes through the connection's ``write`` (or ``step`` for undo and
-redo) — over the WebSocket, and nothing at all while it is offline."""
+redo) — over the WebSocket, and nothing at all while it is offline. One drag is one undo step: with a mouse on a
+tablet, and with a real finger (touch.py) on the phone and both tablets — an EQ handle dragged straight up then up
+and to the right, a fader and a pan — each makes exactly one new step in GET /api/v1/history, and the console's
+Undo takes all of it back."""
 
 from __future__ import annotations
 
@@ -11,6 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 from support import wait_until
+from touch import Finger, center
+from tour import SCREENS
 
 pytestmark = pytest.mark.browser
 
@@ -147,3 +152,86 @@ def test_only_the_connection_writes():
             assert not write.search(source), f"{path.relative_to(STATIC)} writes over REST itself"
             assert not re.search(r"\bconn\.(set|setMany)\(", source), path.name
     assert not write.findall((STATIC / "connection.js").read_text())  # it writes over the WebSocket only
+
+
+# Counts the page's writes still unanswered (``__writing``) and the fingers lifted (``__lifted``: a pointerup that has
+# reached the window, after the control's own handler made the drag's last write).
+WATCH_WRITES = """() => {
+    const { conn } = window.mixerd;
+    const real = conn.write.bind(conn);
+    window.__writing = 0;
+    window.__lifted = 0;
+    conn.write = (...args) => {
+        window.__writing += 1;
+        const request = real(...args);
+        const done = () => { window.__writing -= 1; };
+        request.then(done, done);
+        return request;
+    };
+    addEventListener("pointerup", () => { window.__lifted += 1; });
+}"""
+
+
+def history_steps(base: str) -> dict[int, list[dict]]:
+    """GET /api/v1/history: its entries by undo step."""
+    answer = httpx.get(f"{base}/api/v1/history", params={"limit": 200})
+    assert answer.status_code == 200, answer.text
+    steps: dict[int, list[dict]] = {}
+    for entry in answer.json()["entries"]:
+        steps.setdefault(entry["step"], []).append(entry)
+    return steps
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_one_touch_drag_is_one_undo_step(screen, open_page, live_server, control):
+    from playwright.sync_api import expect
+
+    page = open_page(SCREENS[screen])
+    page.goto(live_server + "/#/console/ch/1")
+    handle = page.locator('.editor[data-prefix="ch/1"] .eq-handle[data-band="2"]')
+    handle.wait_for()
+    page.evaluate(WATCH_WRITES)
+    finger = Finger(page)
+
+    def drag_is_one_step(what: str, addresses: set[str], gesture, moved) -> None:
+        """``gesture()`` (a finger's drag) changes ``addresses`` as ``moved(before, after)`` says, in one new step
+        of the history holding exactly them, from where they were to where they ended; one Undo takes it back."""
+        steps = history_steps(live_server)
+        start = {a: control.get(a) for a in addresses}
+        lifted = page.evaluate("window.__lifted")
+        gesture()
+        page.wait_for_function(f"() => window.__lifted > {lifted} && window.__writing === 0")  # every write answered
+        end = {a: control.get(a) for a in addresses}
+        assert moved(start, end), f"{what}: {start} → {end}"
+        new = {step: entries for step, entries in history_steps(live_server).items() if step not in steps}
+        assert len(new) == 1, f"{what} made {len(new)} steps: {new}"
+        [entries] = new.values()
+        assert {e["address"] for e in entries} == addresses, entries
+        assert {e["address"]: (e["old"], e["new"]) for e in entries} == {a: (start[a], end[a]) for a in addresses}
+        finger.tap(*center(page, page.locator(".undo-redo button", has_text="Undo")))
+        wait_until(lambda: {a: control.get(a) for a in addresses} == start, what=f"{what} undone in one Undo")
+
+    try:
+        # Band 2's handle, straight up (its gain alone: one drag once became 16 steps), then up and to the right.
+        def eq_drag():
+            x, y = center(page, handle)
+            finger.path([(x, y), (x, y - 28), (x + 42, y - 56)], steps=8)
+
+        drag_is_one_step("the EQ handle", {"ch/1/eq/2/gain", "ch/1/eq/2/freq"}, eq_drag,
+                         lambda a, b: all(b[f"ch/1/eq/2/{leaf}"] > a[f"ch/1/eq/2/{leaf}"] for leaf in ("gain", "freq")))
+
+        # Guitar's fader pushed up from its thumb.
+        fader = page.locator('.strip[data-address="ch/2"] .slider[data-address="ch/2/fader"]')
+        drag_is_one_step("the fader", {"ch/2/fader"},
+                         lambda: finger.drag(*center(page, fader.locator(".slider-thumb")), 0, -60),
+                         lambda a, b: b["ch/2/fader"] > a["ch/2/fader"])
+        expect(fader).to_have_attribute("aria-valuenow", "0")
+
+        # Keys' pan moved to the right.
+        pan = page.locator('.strip[data-address="ch/3"] .slider[data-address="ch/3/pan"]')
+        drag_is_one_step("the pan", {"ch/3/pan"},
+                         lambda: finger.drag(*center(page, pan.locator(".slider-thumb")), 30, 0),
+                         lambda a, b: b["ch/3/pan"] > a["ch/3/pan"])
+        expect(pan).to_have_attribute("aria-valuenow", "0")
+    finally:
+        finger.close()

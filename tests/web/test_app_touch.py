@@ -11,13 +11,14 @@
   stays put; a tap near the edge of a handle's 44-px hit area still takes it.
 
 Touches are real: Chromium's touch events through its input pipeline (CDP Input.dispatchTouchEvent, as a
-finger would), so touch-action, scrolling and pointer capture are the browser's own. (test_app_a11y.py keeps a
+finger would: touch.py), so touch-action, scrolling and pointer capture are the browser's own. (test_app_a11y.py keeps a
 screenshot of each view of the tour.)"""
 
 from __future__ import annotations
 
 import pytest
 from support import wait_until
+from touch import Finger
 from tour import ADMIN_VIEWS, LOGIN, SCREENS, View, band_app, open_view, sign_in, tour
 from tour import band_control, band_layout  # noqa: F401  (the band's mixer, with its database)
 
@@ -81,29 +82,6 @@ def test_a_stereo_send_pan_spans_the_row(screen, control, serve_app, open_page):
             return { row: row.clientWidth, travel: track.width - thumb.width };
         }""")
     assert sizes["travel"] >= 0.6 * sizes["row"], sizes  # L100…R100 over most of the row
-
-
-class Finger:
-    """One finger on the touch screen: Chromium's own touch events (CDP Input.dispatchTouchEvent)."""
-
-    def __init__(self, page):
-        self.page = page
-        self.cdp = page.context.new_cdp_session(page)
-
-    def drag(self, x: float, y: float, dx: float, dy: float, steps: int = 12) -> None:
-        """Down at (x, y), moved by (dx, dy) in even steps (each one reaching the page before the next), lifted."""
-        self.cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
-        for i in range(1, steps + 1):
-            self.cdp.send("Input.dispatchTouchEvent", {"type": "touchMove",
-                                                       "touchPoints": [{"x": x + dx * i / steps, "y": y + dy * i / steps}]})
-        self.cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-
-    def tap(self, x: float, y: float) -> None:
-        self.cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
-        self.cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-
-    def close(self) -> None:
-        self.cdp.detach()
 
 
 # A point on the EQ graph, in the viewport, that no handle covers: the middle of the graph's left half, searched

@@ -2,9 +2,10 @@
 mixer (six channels, two monitor mixes — one a stereo in-ear mix —, a reverb and a drum group) with access
 control on, the three touch screens of issue 18, and every view a musician or the engineer opens: login, the
 console with a channel's, a mix's and the main's editor, My mix (the engineer's, and a mix link's: its first-use
-"★ This is me" step, then the mix), the signal flow of a channel, of a muted one and of a mix, scenes, history and
-links. The
-mixer is in the states that change how things look: a soloed and a muted channel, an undone step, a revoked link.
+"★ This is me" step, then the mix, then the mix with "The engineer changed your mix … Keep mine" on it), the signal
+flow of a channel, of a muted one, of a mix and of the main, scenes, history and links, and a read-only link's console
+and mix. The mixer is in the states that change how things look: a soloed and a muted channel, an undone step, a
+revoked link.
 
 Each view is opened by its address like a person following a link, and counts as shown when what a person
 would look at is there (``ready``)."""
@@ -53,6 +54,7 @@ ADMIN_VIEWS = (
     View("flow", "#/flow/ch/1", '.stage[data-stage="sends"] .flow-sends li'),
     View("flow-problem", "#/flow/ch/2", ".stage.first-problem"),
     View("flow-mix", "#/flow/bus/2", ".flow .stage"),
+    View("flow-main", "#/flow/main", ".flow .stage"),
     View("scenes", "#/console/scenes", ".scene-list .scene"),
     View("history", "#/console/history", ".history-list .history-entry"),
     View("links", "#/links", ".link-list .link"),
@@ -60,10 +62,19 @@ ADMIN_VIEWS = (
 LOGIN = View("login", "#/login", ".login-form #password")
 # A musician's phone with the link the engineer handed out: their own mix as first opened (the "★ This is me" step
 # on top), then once that step is skipped. (A mix link reaches no other view: another mix's address leads back.)
+# Last, the engineer changes that mix: the musician's phone says who and what, with "Keep mine".
 MIX_LINK_VIEWS = (
     View("mix-link-first-use", "#/mix/2", ".me-step .me-pick"),
     View("mix-link", "#/mix/2", '.send-row[data-ch="6"] .send-pan'),
+    View("mix-link-changed", "#/mix/2", ".others-notice .others-keep"),
 )
+# A read-only link (the engineer hands one to the front-of-house helper): the console and a mix, view only.
+VIEWER_VIEWS = (
+    View("viewer", "#/view", '.strip[data-address="main"] .strip-fader'),
+    View("viewer-mix", "#/view/mix/2", '.send-row[data-ch="6"] .send-pan'),
+)
+#: The engineer's change the mix link's phone is shown (MIX_LINK_VIEWS' last): Vocal's send to Bass IEM, −6 → −12.
+ENGINEERS_CHANGE = {"ch/6/send/2/level": -12.0}
 
 
 @pytest.fixture(name="layout")
@@ -109,7 +120,10 @@ def band_app(control):
 
 def tour(open_page, screen: str, base: str, auth: Auth):
     """Every view in turn, each as it is shown (``open_view``): the login, the engineer's views once signed in, then
-    a mix link's on a phone of its own. Yields (view, the page showing it)."""
+    a mix link's on a phone of its own (last with the engineer's change on it), then a read-only link's. Yields
+    (view, the page showing it)."""
+    from playwright.sync_api import expect
+
     page = open_page(SCREENS[screen])
     open_view(page, base, LOGIN)
     yield LOGIN, page
@@ -117,15 +131,31 @@ def tour(open_page, screen: str, base: str, auth: Auth):
     for view in ADMIN_VIEWS:
         open_view(page, base, view)
         yield view, page
+    engineer = page
     musician = open_page(SCREENS[screen])
     _, token = auth.create_link("mix", 2, "Bass player's phone")
     musician.goto(f"{base}/#/mix/2?token={token}")  # the link: it keeps its token and opens the mix
-    first_use, mix = MIX_LINK_VIEWS
+    first_use, mix, changed = MIX_LINK_VIEWS
     open_view(musician, base, first_use)
     yield first_use, musician
     skip_first_use(musician)
     open_view(musician, base, mix)
     yield mix, musician
+    # The engineer, still signed in on their own device, pulls Vocal down in the bass player's mix.
+    engineer.evaluate("(changes) => window.mixerd.conn.write(changes, { drag: false })", ENGINEERS_CHANGE)
+    notice = musician.locator(".others-notice")
+    expect(notice.locator(".others-text")).to_have_text("The engineer changed your mix:")
+    expect(notice.locator(".others-lines li")).to_have_text(["Vocal −6.0 → −12.0"])
+    expect(musician.locator(changed.ready)).to_be_visible()
+    musician.evaluate("document.fonts.ready.then(() => new Promise(requestAnimationFrame))")
+    yield changed, musician
+    viewer = open_page(SCREENS[screen])
+    _, token = auth.create_link("viewer", None, "Front of house")
+    viewer.goto(f"{base}/#/view?token={token}")
+    for view in VIEWER_VIEWS:
+        open_view(viewer, base, view)
+        expect(viewer.locator(".nav-who")).to_have_text("View only")
+        yield view, viewer
 
 
 def open_view(page, base: str, view: View) -> None:

@@ -14,6 +14,7 @@ import { Connection } from "./connection.js";
 import { el, icon, numbered } from "./dom.js";
 import { ICONS } from "./icons.js";
 import { MeterRouter } from "./meters.js";
+import { plainText } from "./names.js";
 import { store } from "./store.js";
 import { toast } from "./toast.js";
 
@@ -239,15 +240,16 @@ function renderNav(route) {
 
 // -- signal-flow problems (the header badge) -------------------------------------------------------
 
-/** How many problems the mixer finds now, coloured by the worst; a tap opens the list of them all (#/problems).
- *  Hidden when there are none, while offline, and for a mix link (it has no flow view). */
+/** How many problems the mixer finds now (the audio's own, such as dropouts, too), coloured by the worst; a tap
+ *  opens the list of them all (#/problems). Hidden when there are none, while offline, and for a mix link (it has
+ *  no flow view). Its label names the first in plain words. */
 function showProblems() {
   // Errors and warnings: notes (a silent input nobody set up) are shown on the flow view, not counted here.
   const problems = (conn.diagnostics ? conn.diagnostics.problems : []).filter((p) => p.severity !== "info");
   problemsBadge.hidden = !problems.length || conn.status !== "online" || !["admin", "viewer"].includes(store.role);
   if (problemsBadge.hidden) return;
   const [first] = problems;
-  const text = `${problems.length} signal-flow problem${problems.length === 1 ? "" : "s"}; first: ${first.message}`;
+  const text = `${problems.length} problem${problems.length === 1 ? "" : "s"}; first: ${plainText(first.message, conn.values)}`;
   problemsBadge.href = "#/problems";
   problemsBadge.dataset.severity = first.severity;
   problemsBadge.setAttribute("aria-label", text);

@@ -135,7 +135,8 @@ export class EqGraph {
     this.selected = 0;
     this.unitsPerPx = [1, 1];
     this._drawGrid();
-    if (interactive && !compact && typeof ResizeObserver === "function") {
+    // Read-only too: a viewer's handles keep their size (and their numbers stay readable) on a narrow graph.
+    if (!compact && typeof ResizeObserver === "function") {
       new ResizeObserver(() => this._measure()).observe(this.root);
     }
   }

@@ -3,11 +3,14 @@
 // shown). The first stage with a problem is highlighted; each stage and each fix links to the control that
 // changes it in the console. On a channel an admin can run the gain-staging assistant (flow/gainstaging.js):
 // listen 10 s, look at the proposed trim, apply it as one undo step. On a bus or the main, the channels that do
-// not reach it are listed above the path with their one-tap fixes (views/missing.js).
+// not reach it are listed above the path with their one-tap fixes (views/missing.js), and the verdict on top
+// says how many; on a channel, the verdict names the mixes it does not reach and why. Everything the mixer
+// says is shown with names, never addresses ("Fix: unmute Kick", names.js).
 
 import { api, describeError } from "../api.js";
 import { el, icon, numbered } from "../dom.js";
 import { ICONS } from "../icons.js";
+import { busName, capital, nameOf, plainText } from "../names.js";
 import { store } from "../store.js";
 import { gainStaging } from "./flow/gainstaging.js";
 import { missingList } from "./missing.js";
@@ -44,12 +47,14 @@ export function mount(root, ctx, { owner }) {
   const exists = owner === "main" ? values["main/fader"] !== undefined : values[`${owner}/name`] !== undefined;
   if (!exists) {
     root.append(el("section", { class: "empty-state" }, el("h1", {}, "Nothing to trace here"),
-      el("p", {}, `${owner} is not part of this mixer.`), el("a", { class: "btn", href: "#/flow/ch/1" }, "Trace channel 1")));
+      el("p", {}, `${capital(nameOf(owner, values))} is not part of this mixer.`),
+      el("a", { class: "btn", href: "#/flow/ch/1" }, "Trace channel 1")));
     return () => {};
   }
   const link = (address) => controlHref(address, readOnly);
+  const words = (text) => plainText(text, conn.values);
   const head = flowHead(values, owner);
-  const summary = summaryBox(link);
+  const summary = summaryBox(owner, link, conn);
   const failure = el("p", { class: "notice warn", role: "alert", hidden: true });
   const list = el("ol", { class: "flow", "aria-label": "Signal path" });
   // A bus or the main: the channels that do not reach it, why, and the fixes (the trace's `missing`).
@@ -75,7 +80,7 @@ export function mount(root, ctx, { owner }) {
     page.classList.remove("stale");
   };
   const fail = (exc) => {
-    failure.textContent = `The live trace is not available: ${describeError(exc)}`;
+    failure.textContent = `The live trace is not available: ${words(describeError(exc))}`;
     failure.hidden = false;
     page.classList.add("stale");
   };
@@ -99,30 +104,86 @@ function flowHead(values, owner) {
   return { root, title };
 }
 
-/** The verdict on top: the first problem on the path and the link to its fix, or that the signal passes. */
-function summaryBox(link) {
+/** The verdict on top: the first problem on the path and the link to its fix; else, on a bus or the main, how
+ *  many channels do not reach it (the list below says why), on a channel the mixes it does not reach and why;
+ *  else that the signal passes. In names, never addresses. */
+function summaryBox(owner, link, conn) {
   const headline = el("b", {}, "Tracing the signal…");
   const detail = el("span", {});
   const fix = el("a", { class: "stage-fix", hidden: true }, el("span", {}), icon(ICONS.chevronRight));
   const root = el("div", { class: "flow-summary", role: "status", dataset: { state: "loading" } }, headline, detail, fix);
-  const show = (trace) => {
+  const words = (text) => plainText(text, conn.values);
+  const verdict = (trace) => {
     const index = trace.first_problem;
     const first = index === null ? null : trace.problems.find((p) => p.code === trace.stages[index].problems[0]);
-    root.dataset.state = first ? first.severity : "ok";
-    if (first) {
+    // A mix that lost a channel (a note at its sources) says it with the rest that does not reach it.
+    const missing = trace.missing && trace.missing.length ? trace.missing : null;
+    if (first && !(missing && first.severity === "info")) {
       const more = trace.problems.length > 1 ? ` (${trace.problems.length} problems on this path)` : "";
-      headline.textContent = `First problem: ${trace.stages[index].label}${more}`;
-      detail.textContent = first.message;
-      fix.firstChild.textContent = `Fix: ${first.fix}`;
-      target(fix, first.fix_address && link(first.fix_address));
-    } else {
-      headline.textContent = "No problems on this path";
-      detail.textContent = trace.stages.every((s) => s.passes) ? "The signal passes every stage."
-        : "Stages that stop the signal are marked.";
+      return { state: first.severity, headline: `First problem: ${trace.stages[index].label}${more}`,
+        detail: words(first.message), fix: first.fix && { label: words(first.fix), address: first.fix_address } };
     }
-    fix.hidden = !first;
+    if (missing) return notReaching(owner, missing);
+    const sends = trace.stages.find((s) => s.stage === "sends");
+    const lost = sends ? sends.sends.filter((s) => s.kind === "aux" && s.reasons && s.reasons.length) : [];
+    if (lost.length) return mixesNotReached(trace, lost, conn.values);
+    return { state: "ok", headline: "No problems on this path",
+      detail: trace.stages.every((s) => s.passes) ? "The signal passes every stage." : "Stages that stop the signal are marked." };
+  };
+  const show = (trace) => {
+    const v = verdict(trace);
+    root.dataset.state = v.state;
+    headline.textContent = v.headline;
+    detail.textContent = v.detail;
+    fix.hidden = !v.fix;
+    if (v.fix) {
+      fix.firstChild.textContent = `Fix: ${v.fix.label}`;
+      target(fix, v.fix.address && link(v.fix.address));
+    }
   };
   return { root, show };
+}
+
+/** A bus or the main that channels do not reach: how many (a warning when a setting keeps one out, a note when
+ *  they are only silent at their input), which it lost while they played; the list below says why, with the
+ *  fixes. */
+function notReaching(owner, missing) {
+  const n = missing.length;
+  const where = owner === "main" ? "the main" : "this mix";
+  const settings = missing.some((m) => m.cut || m.reasons.some((r) => r.stage !== "input"));
+  const cut = missing.filter((m) => m.cut).map((m) => m.name);
+  const lost = cut.length ? `${listed(cut, "and")} ${cut.length === 1 ? "was" : "were"} cut off. ` : "";
+  return { state: settings ? "warning" : "info", headline: `${n} channel${n === 1 ? " does" : "s do"} not reach ${where}`,
+    detail: `${lost}${listed(missing.map((m) => m.name), "and")}: each is listed below with the reason`
+      + `${settings ? " and the fix" : ""}.` };
+}
+
+/** A channel that does not reach some monitor mixes (`lost`: its aux sends with reasons): which, and why, with
+ *  the first fix. A note (leaving a channel out of a mix is often meant), a warning when a mix lost it. */
+function mixesNotReached(trace, lost, values) {
+  const prefix = `${trace.name}: `;
+  const whats = [];
+  for (const reason of lost.flatMap((s) => s.reasons)) {
+    const message = plainText(reason.message, values);
+    const what = message.startsWith(prefix) ? message.slice(prefix.length) : message;
+    if (!whats.includes(what)) whats.push(what);
+  }
+  const withFix = lost.flatMap((s) => s.reasons).find((r) => r.fix);
+  const mix = (s) => busName(values, Number(s.bus.split("/")[1]));
+  const cut = lost.filter((s) => s.cut).map(mix);
+  const others = lost.filter((s) => !s.cut).map(mix);
+  const parts = [cut.length && `was cut off from ${listed(cut, "and")}`, others.length && `does not reach ${listed(others, "or")}`];
+  return { state: cut.length ? "warning" : "info",
+    headline: `${trace.name} ${parts.filter(Boolean).join(" and ")}`,
+    detail: capital(whats.join("; ")),
+    fix: withFix && { label: plainText(withFix.fix.label, values), address: withFix.fix.address } };
+}
+
+/** "Kick", "Kick and Snare", "Kick, Snare and Bass" (`word`: "and", "or"); more than six: the first five and
+ *  how many more. */
+function listed(names, word) {
+  if (names.length > 6) return `${names.slice(0, 5).join(", ")} and ${names.length - 5} more`;
+  return names.length > 1 ? `${names.slice(0, -1).join(", ")} ${word} ${names[names.length - 1]}` : names[0] || "";
 }
 
 /** Asks for the trace of `owner` again and again (slower while the page is hidden), one request at a time;

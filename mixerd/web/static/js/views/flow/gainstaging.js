@@ -1,9 +1,10 @@
 // The gain-staging assistant on a channel's flow: listen to the input, show what was heard and the trim that
 // puts its peaks at the target, apply it (one undo step) and undo it right there.
 
-import { api, describeError } from "../../api.js";
+import { api } from "../../api.js";
 import { el, icon } from "../../dom.js";
 import { ICONS } from "../../icons.js";
+import { describeFailure, plainText } from "../../names.js";
 import { db, dbfs } from "./format.js";
 
 const LISTEN_S = 10;
@@ -36,7 +37,7 @@ export function gainStaging(ctx, n, cleanups) {
       showProposal(ctx, proposal, result);
     } catch (exc) {
       if (exc.name === "AbortError") return;
-      ctx.toast(describeError(exc), "error");
+      ctx.toast(describeFailure(exc, ctx.conn.values), "error");
     } finally {
       listen.disabled = false;
       listen.lastChild.textContent = `Listen again`;
@@ -64,10 +65,11 @@ function showProposal(ctx, proposal, result) {
         `Applied: trim ${db(changes[ch.address])} dB (one undo step).`), el("div", { class: "row" }, undoButton(ctx, done.seq, result)));
     } catch (exc) {
       apply.disabled = false;
-      ctx.toast(describeError(exc), "error");
+      ctx.toast(describeFailure(exc, ctx.conn.values), "error");
     }
   });
-  result.replaceChildren(facts, el("p", { class: "gain-message", dataset: { status: ch.status } }, ch.message),
+  result.replaceChildren(facts, el("p", { class: "gain-message", dataset: { status: ch.status } },
+    plainText(ch.message, ctx.conn.values)),
     Object.keys(changes).length ? el("div", { class: "row" }, apply) : null);
 }
 
@@ -88,7 +90,7 @@ function undoButton(ctx, seq, result) {
       result.replaceChildren();
     } catch (exc) {
       undo.disabled = false;
-      ctx.toast(describeError(exc), "error");
+      ctx.toast(describeFailure(exc, ctx.conn.values), "error");
     }
   });
   return undo;

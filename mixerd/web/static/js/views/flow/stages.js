@@ -1,9 +1,12 @@
 // The stages of a signal path as the flow view lists them: a line per stage (its name linking to its control,
 // its state, the level after it, what it holds, the problems found there), kept in step with each new trace.
+// What the mixer says (problems, fixes, what mutes a channel, the paths to the main) is shown with names, never
+// addresses (names.js).
 
 import { el, formatHz, formatPan, icon } from "../../dom.js";
 import { EqGraph, readEq } from "../../eq.js";
 import { ICONS } from "../../icons.js";
+import { busName, nameOf, plainText } from "../../names.js";
 import { store } from "../../store.js";
 import { db, dbfs, fader, formatLevel } from "./format.js";
 
@@ -16,9 +19,12 @@ const portsOut = (ports) => ports.map((p) => (p.connections.length ? `${port(p.p
 /** A graphic EQ band's ISO nominal centre as it is printed on the sliders: "31.5 Hz", "1 kHz", "1.25 kHz". */
 const nominalHz = (hz) => (hz >= 1000 ? `${hz / 1000} kHz` : `${hz} Hz`);
 
-/** One line for a stage's state, by stage. */
+/** What a bus or the main is called in a line: "Drummer mix", "Drums group", "the main" (`to`: "bus/2", "main"). */
+const destination = (to, v) => (to === "main" ? "the main" : busName(v, Number(to.split("/")[1])));
+
+/** One line for a stage's state, by stage (`v`: the mixer's values, for names). */
 const DESCRIBE = {
-  input: (s) => [...portsIn(s.ports), ...s.generators.map((g) => `generator ${g}`)].join(" · ")
+  input: (s, stage, v) => [...portsIn(s.ports), ...s.generators.map((g) => nameOf(g, v))].join(" · ")
     || (s.ports_known ? "no input port" : "ports not known"),
   trim: (s) => `${db(s.trim)} dB${s.polarity ? " · polarity inverted" : ""}`,
   hpf: (s) => (s.on ? `${formatHz(s.freq)}, ${s.slope} dB/oct` : "bypassed"),
@@ -31,20 +37,22 @@ const DESCRIBE = {
   gate: (s) => (s.on ? `threshold ${db(s.threshold)} dB, range ${db(s.range)} dB` : "bypassed"),
   dyn: (s) => (s.on ? `threshold ${db(s.threshold)} dB, ${Number(s.ratio.toPrecision(2))}:1, make-up ${db(s.makeup)} dB`
     : "bypassed"),
-  mute: (s) => (s.muted ? `muted by ${s.muted_by.join(", ")}` : "open"),
-  fader: (s) => {
+  mute: (s, stage, v) => (s.muted ? `muted by ${s.muted_by.map((a) => (/^ch\/\d+\/mute$/.test(a) ? "its own mute"
+    : nameOf(a, v))).join(", ")}` : "open"),
+  fader: (s, stage, v) => {
     let text = `${fader(s.fader)} dB`;
     if (s.effective !== undefined && Math.abs(s.effective - s.fader) >= 0.05) {
-      text += ` (${fader(s.effective)} dB with ${s.dcas.join(", ")})`;
+      text += ` (${fader(s.effective)} dB with ${s.dcas.map((d) => nameOf(d, v)).join(", ")})`;
     }
     if (s.muted) text += " · muted";
     return text;
   },
   sends: (s, stage) => `${s.open} of ${stage.sends.length} open`,
-  main: (s) => {
+  main: (s, stage, v) => {
     if (!s.assigned) return "not assigned to the main mix";
     if (s.pan === undefined) return "assigned to the main mix";
-    const paths = s.paths.length > 1 ? ` · ${s.paths.length} paths (${s.paths.join(", ")})` : "";
+    const paths = s.paths.length > 1 ? ` · ${s.paths.length} paths (${s.paths.map((p) => (p === "direct" ? p
+      : `through ${destination(p, v)}`)).join(", ")})` : "";
     return `assigned · pan ${formatPan(s.pan)} · main ${fader(s.main_fader)} dB${s.main_muted ? " (muted)" : ""}${paths}`;
   },
   outputs: (s) => portsOut(s.ports) || "no output port",
@@ -59,7 +67,7 @@ const DESCRIBE = {
   },
   limiter: (s) => (s.on ? `ceiling ${db(s.threshold)} dB` : "off"),
   delay: (s) => (s.ms > 0 ? `${Number(s.ms.toFixed(2))} ms` : "none"),
-  returns: (s) => Object.entries(s.returns).map(([to, level]) => `to ${to} ${fader(level)} dB`).join(" · ")
+  returns: (s, stage, v) => Object.entries(s.returns).map(([to, level]) => `to ${destination(to, v)} ${fader(level)} dB`).join(" · ")
     || "returns to nothing",
 };
 
@@ -102,7 +110,7 @@ export function stageItem(ctx, owner, initial, link) {
   const update = ({ stage, first, problems: all }) => {
     name.firstChild.textContent = stage.label;
     target(name, stage.address && link(stage.address));
-    state.textContent = (DESCRIBE[stage.stage] || (() => ""))(stage.state, stage);
+    state.textContent = (DESCRIBE[stage.stage] || (() => ""))(stage.state, stage, ctx.conn.values);
     level.show(stage);
     const found = stage.problems.map((code) => all.find((p) => p.code === code)
       || { code, message: code, severity: "warning" });
@@ -115,7 +123,7 @@ export function stageItem(ctx, owner, initial, link) {
     badge.textContent = first ? "first problem" : status === "off" && stage.stage === "sources" ? "no signal"
       : { problem: "problem", block: "stops signal", off: "bypassed", on: "" }[status];
     badge.hidden = !badge.textContent;
-    syncRows(problems, found, (p) => p.code, () => problemRow(link));
+    syncRows(problems, found, (p) => p.code, () => problemRow(link, ctx.conn));
     contents?.refresh(stage);
   };
   return { root, update };
@@ -182,8 +190,8 @@ function stageContents({ conn, meters }, owner, initial, link) {
   return { root: rows, refresh };
 }
 
-/** A problem at a stage: what is wrong, and the fix (a link to its control when it has one). */
-function problemRow(link) {
+/** A problem at a stage: what is wrong, and the fix (a link to its control when it has one), in names. */
+function problemRow(link, conn) {
   const message = el("span", { class: "stage-problem-text" });
   const fixText = el("span", {});
   const fix = el("a", { class: "stage-fix" }, fixText, icon(ICONS.chevronRight));
@@ -193,8 +201,8 @@ function problemRow(link) {
     update(p) {
       root.dataset.severity = p.severity;
       root.dataset.code = p.code;
-      message.textContent = p.message;
-      fixText.textContent = p.fix ? `Fix: ${p.fix}` : "";
+      message.textContent = plainText(p.message, conn.values);
+      fixText.textContent = p.fix ? `Fix: ${plainText(p.fix, conn.values)}` : "";
       fix.hidden = !p.fix;
       target(fix, p.fix_address && link(p.fix_address));
     },
