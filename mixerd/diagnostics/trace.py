@@ -38,13 +38,15 @@ def parse_owner(layout, address: str) -> str:
 
 
 def trace(snap: Snapshot, address: str, problems: list[dict[str, Any]] | None = None,
-          may_change: Callable[[str], bool] | None = None) -> dict[str, Any]:
+          may_change: Callable[[str], bool] | None = None, links: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """The trace of ``address`` (see ``parse_owner``). ``problems`` (the monitor's current list, as
     dicts) marks each stage with the problems found there; ``first_problem`` is the index of the first
     stage with one (None when the path is clean). A bus or the main also lists the channels ``missing``
     from it (None for a channel), each fix marked with whether the caller may make it (``may_change(address)``;
     None: any). A channel's sends carry the same ``reasons`` (why it does not reach that bus; empty: it does)
-    and ``cut`` (the bus is a mix that had it and lost it: its ``mix_source_cut`` problem)."""
+    and ``cut`` (the bus is a mix that had it and lost it: its ``mix_source_cut`` problem). ``links`` (the audio
+    links' status, ``mixerd.links.Links.status()``): a channel a link receives says so at its input stage —
+    the link, its stream's state, latency, buffer and dropouts."""
     owner = parse_owner(snap.layout, address)
     mine = [p for p in problems or () if p["address"] == owner]
     may = may_change or (lambda address: True)
@@ -53,6 +55,9 @@ def trace(snap: Snapshot, address: str, problems: list[dict[str, Any]] | None = 
                     and any(s["address"] == owner for s in p["details"]["sources"])}
         out = _channel(snap, number_of(owner), cut_from, may)
         out["missing"] = None
+        received = _received_by(links or (), owner)
+        if received is not None:
+            out["stages"][0]["state"]["link"] = received
     else:
         out = _bus(snap, owner)
         out["missing"] = _missing(snap, owner, mine, may)
@@ -81,6 +86,17 @@ def _ports(snap: Snapshot, owner: str) -> list[dict[str, Any]]:
 
 
 # -- a channel -----------------------------------------------------------------------------------------
+
+def _received_by(links, owner: str) -> dict[str, Any] | None:
+    """What the link that brings channel ``owner`` in says of its stream (None: no link brings it)."""
+    for link in links:
+        receive = link.get("receive")
+        if receive and owner in receive["channels"]:
+            return {"name": link["name"], "running": receive["running"], "state": receive["state"],
+                    "from": receive["from"], "latency_ms": receive["latency_ms"], "buffer_ms": receive["buffer_ms"],
+                    "dropouts": receive["dropouts"], "dropouts_last_minute": receive["dropouts_last_minute"]}
+    return None
+
 
 def _channel(snap: Snapshot, n: int, cut_from: set[str], may_change: Callable[[str], bool]) -> dict[str, Any]:
     v, lay = snap.values, snap.layout

@@ -225,3 +225,18 @@ def test_a_channels_sends_say_why_it_does_not_reach_a_bus_and_which_mix_lost_it(
     assert [(r["code"], r["allowed_fix"], r["fix_refused"]) for r in sends[f"bus/{DRUMS}"]["reasons"]] == [
         ("muted", False, "only the engineer can unmute Snare")]
     assert [r["code"] for r in sends[f"bus/{DRUMMER}"]["reasons"]] == ["muted", "send_off"]
+
+
+def test_a_channel_a_link_brings_in_says_so_at_its_input():
+    """The links' status as mixerd.links.Links.status() gives it (tests/links/test_links_jack.py reads a real one)."""
+    links = [{"name": "stage", "receive": {"channels": ["ch/2"], "running": True, "state": "receiving",
+                                           "from": "10.0.0.5", "latency_ms": 11.2, "buffer_ms": 10, "dropouts": 1,
+                                           "dropouts_last_minute": 0, "port": 30200}},
+             {"name": "out-only", "send": {"running": True}}]
+    snap = take(mixer())
+    received = trace(snap, "ch/2", links=links)["stages"][0]
+    assert received["stage"] == "input" and received["state"]["link"] == {
+        "name": "stage", "running": True, "state": "receiving", "from": "10.0.0.5", "latency_ms": 11.2,
+        "buffer_ms": 10, "dropouts": 1, "dropouts_last_minute": 0}
+    assert "link" not in trace(snap, "ch/1", links=links)["stages"][0]["state"]
+    assert "link" not in trace(snap, "ch/2")["stages"][0]["state"]

@@ -22,6 +22,7 @@ from support import Output, mixer_config, running_jackd, running_mixer, stop_mix
 
 from mixerd.bench.link import Clicks
 from mixerd.config import LinkConfig
+from mixerd.diagnostics import take, trace
 from mixerd.system.net import free_port
 
 pytestmark = pytest.mark.jack  # zita-njbridge comes with deploy/install-deps.sh
@@ -83,6 +84,10 @@ def test_a_channel_of_one_box_is_heard_in_a_mix_of_the_other_and_the_link_recove
               f"buffer {status['buffer_ms']} ms: measured {latency_ms:.1f} ms (median of {len(delays)}; "
               f"{min(delays) / 1000:.1f} … {max(delays) / 1000:.1f}); the bridge's target {status['latency_ms']} ms")
         assert 0 < latency_ms < 500, delays
+        # The trace of the link's channel says where it comes from: the link, its stream, latency and dropouts.
+        received = trace(take(control), f"ch/{first}", links=b.links.status())["stages"][0]["state"]["link"]
+        assert received["name"] == "stage" and received["running"] is True and received["buffer_ms"] == 20
+        assert received["latency_ms"] is not None and received["latency_ms"] >= 20
 
         # The bridge dies: the problem is raised, and mixerd starts it again by itself.
         pid = b.links.links[0].receiver.pid

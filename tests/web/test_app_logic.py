@@ -219,3 +219,16 @@ def test_who_made_a_change_is_said_in_words(page):
     }""")
     assert said == ["the engineer", "the Drummer mix link", "Home Assistant (MQTT)", "the foh mixer",
                     "an audio link (the sender's names)", "an X AIR app (10.0.0.5)", "the REST API", "you"]
+
+
+def test_a_link_channels_input_says_where_it_comes_from(page):
+    said = page.evaluate("""async () => {
+        const s = await import("/static/js/views/flow/stages.js");
+        const l = {name: "stage", running: true, state: "receiving", from: "10.0.0.5", latency_ms: 11.24,
+                   buffer_ms: 10, dropouts: 0, dropouts_last_minute: 0};
+        return [s.linkLine(l), s.linkLine({...l, dropouts: 3, dropouts_last_minute: 1}),
+                s.linkLine({...l, running: false, from: null, latency_ms: null})];
+    }""")
+    assert said == ["from link stage (10.0.0.5): receiving, 11.2 ms (buffer 10 ms), no dropouts",
+                    "from link stage (10.0.0.5): receiving, 11.2 ms (buffer 10 ms), 1 dropout in the last minute",
+                    "from link stage: its bridge is not running, no dropouts"]

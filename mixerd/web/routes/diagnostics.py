@@ -23,8 +23,11 @@ def read_trace(address: str, control: ControlDep, diagnostics: DiagnosticsDep, p
     passes, in order, with its state, its control and the level after it; for a bus or the main, the
     sources feeding it and how much each contributes, and every channel ``missing`` from it: why, in plain
     words, and the fix, marked with whether the caller may make it (a mix link: its own mix's sends).
-    Problems found on the path mark their stage."""
-    return trace(take(control), address, diagnostics.problems()["problems"], may_change=partial(may_write, principal))
+    Problems found on the path mark their stage. A channel an audio link brings in says so at its input (``link``:
+    the link's name, its stream's state, latency, buffer and dropouts)."""
+    links = diagnostics.links.status() if getattr(diagnostics, "links", None) is not None else None
+    return trace(take(control), address, diagnostics.problems()["problems"], may_change=partial(may_write, principal),
+                 links=links)
 
 
 @router.get("/diagnostics", response_model=DiagnosticsOut, summary="Signal-flow problems found now")

@@ -22,10 +22,20 @@ const nominalHz = (hz) => (hz >= 1000 ? `${hz / 1000} kHz` : `${hz} Hz`);
 /** What a bus or the main is called in a line: "Drummer mix", "Drums group", "the main" (`to`: "bus/2", "main"). */
 const destination = (to, v) => (to === "main" ? "the main" : busName(v, Number(to.split("/")[1])));
 
+/** A channel an audio link brings in: "from the stage box (link stage): receiving, 11.2 ms, no dropouts". */
+export const linkLine = (l) => {
+  const state = !l.running ? "its bridge is not running" : l.state === "receiving" ? "receiving"
+    : l.state === "waiting" ? "waiting for the other box" : l.state;
+  const latency = l.latency_ms != null ? `, ${l.latency_ms.toFixed(1)} ms (buffer ${l.buffer_ms} ms)` : "";
+  const lost = l.dropouts_last_minute ? `, ${l.dropouts_last_minute} dropout${l.dropouts_last_minute === 1 ? "" : "s"} in the last minute`
+    : l.dropouts ? `, ${l.dropouts} dropout${l.dropouts === 1 ? "" : "s"} since it started` : ", no dropouts";
+  return `from link ${l.name}${l.from ? ` (${l.from})` : ""}: ${state}${latency}${lost}`;
+};
+
 /** One line for a stage's state, by stage (`v`: the mixer's values, for names). */
 const DESCRIBE = {
-  input: (s, stage, v) => [...portsIn(s.ports), ...s.generators.map((g) => nameOf(g, v))].join(" · ")
-    || (s.ports_known ? "no input port" : "ports not known"),
+  input: (s, stage, v) => [...(s.link ? [linkLine(s.link)] : []), ...portsIn(s.ports), ...s.generators.map((g) => nameOf(g, v))]
+    .join(" · ") || (s.ports_known ? "no input port" : "ports not known"),
   trim: (s) => `${db(s.trim)} dB${s.polarity ? " · polarity inverted" : ""}`,
   hpf: (s) => (s.on ? `${formatHz(s.freq)}, ${s.slope} dB/oct` : "bypassed"),
   eq: (s) => {
