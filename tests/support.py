@@ -446,3 +446,54 @@ class ManualClock:
 
     def __call__(self) -> float:
         return self.now
+
+
+# A JACK client in a process of its own that stalls the cycle (50 ms, far beyond any test period) once for every
+# line on its stdin.
+_STALLER = """
+import sys, threading, time
+import jack
+client = jack.Client("slowpoke", no_start_server=True, servername=sys.argv[1])
+stall = threading.Event()
+def process(frames):
+    if stall.is_set():
+        stall.clear()
+        time.sleep(0.05)
+client.set_process_callback(process)
+client.activate()
+print("ready", flush=True)
+for line in sys.stdin:
+    stall.set()
+client.deactivate()
+client.close()
+"""
+
+
+class CycleStaller:
+    """A real xrun on demand: a JACK client on ``server``, in a process of its own, whose callback sleeps through one
+    cycle per ``stall()``. Use it as a context manager (it leaves the server when the block ends)."""
+
+    def __init__(self, server: str):
+        import sys
+
+        self.proc = subprocess.Popen([sys.executable, "-c", _STALLER, server], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout.readline().strip() == "ready", "the stalling client did not start"
+
+    def stall(self) -> None:
+        self.proc.stdin.write("stall\n")
+        self.proc.stdin.flush()
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+
+    def __enter__(self) -> "CycleStaller":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

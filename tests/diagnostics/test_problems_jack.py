@@ -2,12 +2,9 @@
 mixer's meters and JACK connections read by the problem finder; each problem appears, says where and
 what fixes it, and clears once fixed."""
 
-import subprocess
-import sys
-
 import pytest
 from diagnostics_rig import GROUP, REVERB, TONE, WEDGE
-from support import peak_db, wait_until
+from support import CycleStaller, peak_db, wait_until
 
 from mixerd.diagnostics import Diagnostics, take, trace
 
@@ -208,26 +205,6 @@ def test_a_main_that_clips(fresh):
     fresh.wait_cleared("main_clipping", "main")
 
 
-# A JACK client in a process of its own that stalls the cycle once for every line on its stdin.
-SLOWPOKE = """
-import sys, threading, time
-import jack
-client = jack.Client("slowpoke", no_start_server=True, servername=sys.argv[1])
-stall = threading.Event()
-def process(frames):
-    if stall.is_set():
-        stall.clear()
-        time.sleep(0.05)
-client.set_process_callback(process)
-client.activate()
-print("ready", flush=True)
-for line in sys.stdin:
-    stall.set()
-client.deactivate()
-client.close()
-"""
-
-
 def test_a_stalled_client_raises_the_xruns_problem(fresh):
     """Real xruns, from a JACK client that stalls the cycle, reach the problem finder with their count. A
     busy machine has xruns of its own, so only the stall's arrival is asserted, never a quiet moment; how the
@@ -236,15 +213,12 @@ def test_a_stalled_client_raises_the_xruns_problem(fresh):
     # runs in its own process.
     fresh.probe.client.deactivate()
     watch = Diagnostics(fresh.control, raise_after=0.0, xrun_window=3600.0)  # looks only when told (check)
-    slow = subprocess.Popen([sys.executable, "-c", SLOWPOKE, fresh.server], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
+    slow = CycleStaller(fresh.server)
     xruns = lambda: fresh.control.health()["engine"]["xruns"]  # noqa: E731
     try:
-        assert slow.stdout.readline().strip() == "ready"
         watch.check()  # the counter's start: what came before is no news
         before = xruns()
-        slow.stdin.write("stall\n")
-        slow.stdin.flush()
+        slow.stall()
         wait_until(lambda: xruns() > before, 15, "JACK to count the stall's xrun")
         stalled = xruns() - before
         assert watch.check()
@@ -253,6 +227,5 @@ def test_a_stalled_client_raises_the_xruns_problem(fresh):
         assert problem["details"]["recent"] >= stalled >= 1
     finally:
         watch.stop()
-        slow.stdin.close()
-        slow.wait(10)
+        slow.close()
         fresh.probe.client.activate()

@@ -16,12 +16,10 @@ test asserts that the xrun is there, never that the audio is otherwise clean.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import time
 
 import pytest
-from support import Probe, serve, wait_until
+from support import CycleStaller, Probe, serve, wait_until
 from test_app_a11y import axe, check  # noqa: F401  (axe-core, pinned: the fixture and the check)
 from tour import LOGIN, PASSWORD, SCREENS, View, open_view, shot, sign_in
 
@@ -34,27 +32,6 @@ PROBLEMS = View("problems", "#/problems", '.problem-item[data-code="xruns"]')
 ADDRESS = re.compile(r"\b(?:ch|bus|dca|mutegroup|gen)/\d+|\bmain/[a-z]")  # an address in text a person reads
 MIN_TARGET, MIN_TEXT = 44, 14
 WAIT = 15_000  # ms: a bound for what waits on the problem finder and the WebSocket
-
-# A JACK client in a process of its own that stalls the cycle (50 ms, far beyond a 1.3 ms period) once for every
-# line on its stdin.
-SLOWPOKE = """
-import sys, threading, time
-import jack
-client = jack.Client("slowpoke", no_start_server=True, servername=sys.argv[1])
-stall = threading.Event()
-def process(frames):
-    if stall.is_set():
-        stall.clear()
-        time.sleep(0.05)
-client.set_process_callback(process)
-client.activate()
-print("ready", flush=True)
-for line in sys.stdin:
-    stall.set()
-client.deactivate()
-client.close()
-"""
-
 
 @pytest.fixture(scope="module")
 def mixer(jack_mixer):
@@ -86,17 +63,14 @@ def problems(mixer, finder, jack_server):
     probe = Probe.tone_into_input_1(jack_server, [])
     kept = control.get("ch/1/mute")
     control.set("ch/1/mute", True, "rest")
-    slow = subprocess.Popen([sys.executable, "-c", SLOWPOKE, jack_server], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
+    slow = CycleStaller(jack_server)
     try:
-        assert slow.stdout.readline().strip() == "ready"
         codes = lambda: {(p["code"], p["address"]) for p in finder.problems()["problems"]}  # noqa: E731
         # Stall (at least once), and again until the finder has counted an xrun: its first look only notes where
         # JACK's counter starts, and a busy machine's own xruns may come first.
         deadline = time.monotonic() + 60
         while True:
-            slow.stdin.write("stall\n")
-            slow.stdin.flush()
+            slow.stall()
             time.sleep(0.3)
             if ("xruns", "audio") in codes():
                 break
@@ -104,12 +78,7 @@ def problems(mixer, finder, jack_server):
         wait_until(lambda: ("muted", "ch/1") in codes(), what="the muted Kick's problem")
         yield
     finally:
-        slow.stdin.close()
-        try:
-            slow.wait(10)
-        except subprocess.TimeoutExpired:
-            slow.kill()
-            slow.wait(10)
+        slow.close()
         control.set("ch/1/mute", kept, "rest")
         probe.close()
 
