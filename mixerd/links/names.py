@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Callable
 
 from mixerd.config import LinkConfig
+from mixerd.links.supervisor import link_channel_names
 from mixerd.model.layout import Layout
 
 log = logging.getLogger(__name__)
@@ -148,11 +149,11 @@ class ReceivedNames:
         changes: dict[str, str] = {}
         for link, first in self._links:
             names = self._sender_names(link, nodes)
-            for k, name in enumerate(names[:link.receive]):
+            for k, (name, default) in enumerate(zip(names, link_channel_names([link]))):
                 address = f"ch/{first + k}/name"
                 now = values.get(address)
-                name = name.strip() or f"{link.name} {k + 1}"
-                if now != name and now in (f"{link.name} {k + 1}", self._given.get(address)):
+                name = name.strip() or default
+                if now != name and now in (default, self._given.get(address)):
                     changes[address] = name
         if not changes:
             return {}

@@ -333,9 +333,7 @@ class MqttBridge:
             raise
         except Exception:
             if request:
-                self._send_answer({"request": request, "action": name, "ok": False, "error": {
-                    "code": "internal_error", "message": "mixerd could not handle this message (see its log)",
-                    "address": None, "allowed": None}})
+                self._send_answer({"request": request, "action": name, "ok": False, "error": _internal_error(None)})
             raise
         log.info("mqtt: %s from %s: %s", name, imports.sender_of(body) or "MQTT",
                  result.get("scene") or f"channel {result.get('channel')}")
@@ -443,8 +441,7 @@ class MqttBridge:
         ``address``: the one the topic named, when the error names none."""
         self.stats["errors"] += 1
         if exc is None:
-            error = {"code": "internal_error", "message": "mixerd could not handle this message (see its log)",
-                     "address": address, "allowed": None}
+            error = _internal_error(address)
         else:
             error = exc.to_dict(self.topics.hints)
             error["address"] = error["address"] or address
@@ -603,6 +600,12 @@ class MqttBridge:
         self._publish(self.topics.diagnostics, json.dumps(compact_diagnostics(problems), ensure_ascii=False),
                       retain=True)
         return problems["version"]
+
+
+def _internal_error(address: str | None) -> dict[str, Any]:
+    """The error body for a failure of mixerd's own (logged), in the shape of a refusal's."""
+    return {"code": "internal_error", "message": "mixerd could not handle this message (see its log)",
+            "address": address, "allowed": None}
 
 
 def compact_diagnostics(problems: dict[str, Any]) -> dict[str, Any]:
