@@ -4,7 +4,8 @@
 #   deploy/install-deps.sh --test   also what the tests need: Chromium for the browser tests, debootstrap for
 #                                   the Debian 13 root, on a PC the cross compilers and qemu-user for the
 #                                   core's arm64 and 32-bit ARM builds
-# The package names are the same on Debian 12 and 13 and on Raspberry Pi OS bookworm and trixie.
+# The package names are the same on Debian 12 and 13 and on Raspberry Pi OS bookworm and trixie (but one:
+# jack-example-tools, below).
 set -euo pipefail
 
 # mosquitto-clients: mosquitto_pub/mosquitto_sub, which the README's MQTT examples use; libsndfile1: the
@@ -23,6 +24,12 @@ if [[ "${1:-}" == "--test" ]]; then
         packages+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
                    qemu-user-static)
     fi
+fi
+
+# jack_load and jack_unload (a netjack2 [[link]] loads netmanager/netadapter with them) are jackd2's up to
+# Debian 12 / Raspberry Pi OS bookworm; from Debian 13 (trixie) on they are in jack-example-tools.
+if [[ ! -x /usr/bin/jack_load ]] && (. /etc/os-release && [[ ${VERSION_ID%%.*} -ge 13 ]]) 2>/dev/null; then
+    packages+=(jack-example-tools)
 fi
 
 # The venv module and Python headers come with the system Python only as separate packages.

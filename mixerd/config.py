@@ -345,7 +345,8 @@ class RecorderConfig(_Section):
 
 
 LINK_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,23}")
-LINK_ENGINES = ("zita",)
+#: zita-njbridge (each box on its own clock, both send) or netjack2 (one box the master, the other joins it)
+LINK_ENGINES = ("zita", "netjack2")
 LINK_MAX_CHANNELS = 64  # zita-njbridge's most
 
 
@@ -360,9 +361,10 @@ class LinkConfig(_Section):
         nonempty=True, what="1 to 24 lower-case letters, digits, '-' or '_', starting with a letter or digit, "
                             'e.g. "stage"'))
     engine: str = field(default="zita", metadata=_rule(choices=LINK_ENGINES))
-    #: where the other box is (a host name or an address); "" when this box only receives
+    #: where the other box is (a host name or an address); "" when this box only receives — with netjack2, ""
+    #: makes this box the master the other one joins, and a peer is the master this box joins
     peer: str = ""
-    #: the UDP port this box receives on (and the next one); the other box sends to it
+    #: the UDP port this box receives on (and the next one); the other box sends to it. netjack2: the master's port
     port: int = field(default=30200, metadata=_rule(range=(1024, 65534), unit="(UDP; the next port is used too)"))
     #: the UDP port the other box receives on (0: the same as ``port``)
     peer_port: int = field(default=0, metadata=_rule(range=(0, 65534), unit="(UDP; 0: the same as port)"))
@@ -383,7 +385,7 @@ class LinkConfig(_Section):
             if not re.fullmatch(r"(ch|bus)/[1-9][0-9]*|main", item):
                 raise ConfigError(f"link.send has {show(item)}, which is not a source; allowed: \"ch/N\" (a channel "
                                   'as it comes in), "bus/B" (a mix) or "main", e.g. ["ch/1", "ch/2", "bus/3"]')
-        if self.send and not self.peer:
+        if self.send and not self.peer and self.engine != "netjack2":
             raise ConfigError(f"link {show(self.name)} sends {', '.join(self.send)} but has no peer; give "
                               'link.peer, the other box\'s address (e.g. "192.168.1.20" or "stagebox.local")')
         if not self.send and not self.receive:
@@ -474,6 +476,13 @@ def _build_array(name: str, tables: Any, base_dir: Path | None) -> tuple[_Sectio
     twice = next((n for i, n in enumerate(names) if n in names[:i]), None)
     if twice is not None:
         raise ConfigError(f"two [[{name}]] are named {show(twice)}; give each its own name")
+    # One netjack2 master a box: every link the other boxes join listens on the same port.
+    masters = sorted({(item.port, item.name) for item in built
+                      if getattr(item, "engine", None) == "netjack2" and not item.peer})
+    if len({port for port, _ in masters}) > 1:
+        raise ConfigError("the netjack2 links this box is the master of (no peer) must share one port, one netjack2 "
+                          "master listening for all of them; they have " +
+                          ", ".join(f"{show(n)}: {port}" for port, n in masters))
     return tuple(built)
 
 

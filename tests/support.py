@@ -10,6 +10,7 @@ import re
 import signal
 import struct
 import subprocess
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -383,6 +384,20 @@ class Output:
                 if left <= 0:
                     raise AssertionError(f"no line matching {pattern!r} in:\n" + "\n".join(self.lines))
                 self._cond.wait(left)
+
+
+@contextmanager
+def running_mixerd(config, ready: str) -> Iterator[tuple[subprocess.Popen, Output]]:
+    """``mixerd run --config <config>`` in a process group of its own, yielded once it printed a line matching
+    ``ready``; stopped after the block (Ctrl-C), which it must end from with exit code 0."""
+    proc = subprocess.Popen([sys.executable, "-m", "mixerd", "run", "--config", str(config)], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    out = Output(proc)
+    try:
+        out.wait_for(ready)
+        yield proc, out
+    finally:
+        assert stop_mixerd(proc, out) == 0, "\n".join(out.lines)
 
 
 def stop_mixerd(proc: subprocess.Popen, out: Output, sig: int = signal.SIGINT, timeout: float = 30.0) -> int:

@@ -19,8 +19,9 @@ Workloads (``--workload``), a module each:
 - ``recorder`` — recorder.py: a long take of every input (a generator on each) and the main on a mixer in its own
   jackd, against a span without it: CPU, the taps' cost in the core, the disk thread, MB/s, how far behind the
   disk fell; every file checked afterwards.
-- ``link`` — link.py: two boxes on this machine (two jackd, two ``mixerd run``) linked by zita-njbridge; the
-  latency from one's input to the other's output against the bridge's own target and two periods, its dropouts.
+- ``link`` — link.py: two boxes on this machine (two jackd, two ``mixerd run``) linked by zita-njbridge or
+  netjack2; the latency from one's input to the other's output against the engine's own figure and two periods,
+  its dropouts.
 
 Each prints readable lines as it goes, or one JSON object with ``--json``. A workload that needs what is not
 there (scipy, mosquitto, jackd) says so and exits with 2; one that fails exits with 1.
@@ -55,8 +56,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "WebSocket clients; mqtt: the whole mixer under 1,000 MQTT commands a second (own jackd "
                         "and mosquitto); daemon: the whole mixerd process against its core, 0/4/16 WebSocket "
                         "clients (own jackd and mosquitto); recorder: a take of every input and the main against "
-                        "a span without it (own jackd); link: two boxes linked by zita-njbridge, the latency and "
-                        "dropouts of the link (two jackd)")
+                        "a span without it (own jackd); link: two boxes linked by zita-njbridge (or netjack2), the "
+                        "latency and dropouts of the link (two jackd)")
     parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     for name in dict.fromkeys(WORKLOADS.values()):
         _module(name).add_arguments(parser)

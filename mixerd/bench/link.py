@@ -1,14 +1,15 @@
 """``mixerd bench --workload link``: what an audio link between two boxes adds, and how steady it is.
 
 Two boxes on this machine: two jackd (dummy backends, ``--link-period`` frames at 48 kHz, realtime when allowed),
-two ``mixerd run`` — the stage box sends its channel 1 over a ``[[link]]`` (zita-njbridge on loopback) to the main
-box, which receives it as a channel and sends it pre-fader at 0 dB to its mix 1. A JACK client on each server
-(``python -m mixerd.bench.clicks``) plays a click every half second with a tone between into the stage box's
-channel 1 and times each click's arrival at the main box's mix output, on the two servers' common clock. Printed:
-the latency from one box's input to the other's output (median and spread), against the bridge's own target
-(its buffer and resampler, from the main box's ``/health``) and against two periods (what an interface's own
-round trip adds at that period); the dropouts and relocks the main box counted; whether the tone arrived at its
-level. Figures are printed, never asserted.
+two ``mixerd run`` — the stage box sends its channel 1 over a ``[[link]]`` (zita-njbridge on loopback; netjack2
+with ``--link-engine netjack2``, the main box the master) to the main box, which receives it as a channel and
+sends it pre-fader at 0 dB to its mix 1. A JACK client on each server (``python -m mixerd.bench.clicks``) plays a
+click every half second with a tone between into the stage box's channel 1 and times each click's arrival at the
+main box's mix output, on the two servers' common clock. Printed: the latency from one box's input to the other's
+output (median and spread), against the engine's own figure (zita's buffer and resampler, netjack2's buffer and
+network periods: the main box's ``/health``) and against two periods (what an interface's own round trip adds at
+that period); the dropouts and relocks the main box counted; whether the tone arrived at its level. Figures are
+printed, never asserted.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import urllib.request
 from pathlib import Path
 
 from mixerd.bench.common import BenchError, positive_int, spread
+from mixerd.config import LINK_ENGINES
 from mixerd.jackhost import realtime_allowed
 from mixerd.system.children import end
 from mixerd.system.net import free_port
@@ -34,6 +36,8 @@ from mixerd.system.net import free_port
 RATE = 48000
 WAIT_S = 60.0  # a bound on each wait, not a measurement
 TONE_DB = -20.0
+ENGINE_NAMES = {"zita": "zita-njbridge", "netjack2": "netjack2"}
+TARGET = {"zita": "buffer + resampler", "netjack2": "the adapter's buffer + two of the master's periods"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,10 +48,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="link: the receiver's extra buffer, ms (default 5)")
     group.add_argument("--link-seconds", type=positive_int, default=20,
                        help="link: how long the clicks are timed, s (default 20)")
+    group.add_argument("--link-engine", choices=LINK_ENGINES, default="zita",
+                       help="link: zita-njbridge (default) or netjack2 (the main box the master, the stage box joins)")
 
 
 def run(args: argparse.Namespace) -> dict:
-    figures = measure_link(args.link_period, args.link_buffer_ms, args.link_seconds)
+    figures = measure_link(args.link_period, args.link_buffer_ms, args.link_seconds, args.link_engine)
     if not args.json:
         print_link(figures)
     return figures
@@ -130,9 +136,10 @@ class Clicks:
             self.proc.kill()
 
 
-def measure_link(period: int = 64, buffer_ms: int = 5, seconds: int = 20) -> dict:
-    """Two boxes linked over loopback; the latency of the link from one's input to the other's output."""
-    for program in ("jackd", "zita-j2n", "zita-n2j"):
+def measure_link(period: int = 64, buffer_ms: int = 5, seconds: int = 20, engine: str = "zita") -> dict:
+    """Two boxes linked over loopback by ``engine``; the latency of the link from one's input to the other's
+    output."""
+    for program in ("jackd", *(("zita-j2n", "zita-n2j") if engine == "zita" else ("jack_load", "jack_unload"))):
         if shutil.which(program) is None:
             raise BenchError(f"the link bench needs {program} (apt install jackd2 zita-njbridge)", code=2)
     realtime = realtime_allowed()
@@ -142,13 +149,18 @@ def measure_link(period: int = 64, buffer_ms: int = 5, seconds: int = 20) -> dic
     with tempfile.TemporaryDirectory(prefix="mixerd-bench-link-") as tmp:
         folder = Path(tmp)
         try:
-            stage = _Box(folder, "stage", period, realtime, "\n".join([
-                "[[link]]", 'name = "main-box"', 'peer = "127.0.0.1"', f"peer_port = {port_main}",
-                f"port = {port_stage}", 'send = ["ch/1"]', ""]))
+            if engine == "netjack2":  # one name on both boxes; the main box the master, the stage box joins it
+                stage_link = ['name = "stage"', 'engine = "netjack2"', 'peer = "127.0.0.1"', f"port = {port_main}",
+                              f"buffer_ms = {buffer_ms}"]
+                main_link = ['name = "stage"', 'engine = "netjack2"', f"port = {port_main}"]
+            else:
+                stage_link = ['name = "main-box"', 'peer = "127.0.0.1"', f"peer_port = {port_main}",
+                              f"port = {port_stage}"]
+                main_link = ['name = "stage"', 'listen = "127.0.0.1"', f"port = {port_main}"]
+            stage = _Box(folder, "stage", period, realtime, "\n".join(["[[link]]", *stage_link, 'send = ["ch/1"]', ""]))
             boxes.append(stage)
             main = _Box(folder, "main", period, realtime, "\n".join([
-                "[[link]]", 'name = "stage"', 'listen = "127.0.0.1"', f"port = {port_main}", "receive = 1",
-                f"buffer_ms = {buffer_ms}", ""]))
+                "[[link]]", *main_link, "receive = 1", f"buffer_ms = {buffer_ms}", ""]))
             boxes.append(main)
             stage.wait_running()
             main.wait_running()
@@ -177,7 +189,8 @@ def measure_link(period: int = 64, buffer_ms: int = 5, seconds: int = 20) -> dic
                 box.close()
     sent = int(seconds / 0.5)
     return {
-        "period": period, "rate": RATE, "buffer_ms": buffer_ms, "seconds": seconds, "realtime": realtime,
+        "engine": engine, "period": period, "rate": RATE, "buffer_ms": buffer_ms, "seconds": seconds,
+        "realtime": realtime,
         "clicks_sent": sent, "clicks_heard": len(delays_ms),
         "latency_ms": spread(delays_ms) if delays_ms else None,
         "median_ms": statistics.median(delays_ms) if delays_ms else None,
@@ -188,16 +201,20 @@ def measure_link(period: int = 64, buffer_ms: int = 5, seconds: int = 20) -> dic
 
 
 def _receive(box: _Box) -> dict:
-    try:
-        return box.get("/health")["links"][0]["receive"]
-    except (OSError, ValueError, KeyError, IndexError):
-        return {"state": "unknown", "dropouts": 0, "resyncs": 0}
+    """The main box's received stream (/health); asked again on a timeout, which a busy machine gives."""
+    for _ in range(3):
+        try:
+            return box.get("/health")["links"][0]["receive"]
+        except (OSError, ValueError, KeyError, IndexError):
+            time.sleep(0.5)
+    return {"state": "unknown", "dropouts": 0, "resyncs": 0}
 
 
 def print_link(f: dict) -> None:
     print(f"link: two boxes on this machine, each a mixerd on its own jackd (dummy, {f['period']} frames @ "
-          f"{f['rate']} Hz, {'realtime' if f['realtime'] else 'not realtime'}), linked by zita-njbridge over "
-          f"loopback; the receiver's buffer {f['buffer_ms']} ms; clicks timed for {f['seconds']} s")
+          f"{f['rate']} Hz, {'realtime' if f['realtime'] else 'not realtime'}), linked by "
+          f"{ENGINE_NAMES[f['engine']]} over loopback; the receiver's buffer {f['buffer_ms']} ms; clicks timed for "
+          f"{f['seconds']} s")
     if f["median_ms"] is None:
         print("  no click arrived")
         return
@@ -205,7 +222,8 @@ def print_link(f: dict) -> None:
     print(f"  latency, the stage box's channel 1 in → the main box's mix 1 out: {f['median_ms']:.1f} ms median "
           f"({s['min']:.1f} … {s['max']:.1f} ms over {f['clicks_heard']} of {f['clicks_sent']} clicks)")
     target = f["target_ms"]
-    print(f"  against the bridge's own target (buffer + resampler): {target} ms → {f['median_ms'] / target:.2f}×; "
+    print(f"  against the engine's own figure ({TARGET[f['engine']]}): {target} ms → "
+          f"{f['median_ms'] / target:.2f}×; "
           f"against two periods ({f['two_periods_ms']:.1f} ms, an interface's own round trip): "
           f"{f['median_ms'] / f['two_periods_ms']:.1f}×" if target else "")
     print(f"  dropouts (quarter seconds the buffer ran dry, restarts): {f['dropouts']}; relocks: {f['resyncs']}; "

@@ -11,7 +11,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,6 +109,8 @@ class JackHost:
         # one that outlived us before asking whether a server runs.
         self.record = record
         self.own_server: JackServer | None = None
+        #: called with each line the jackd we start prints (its internal clients speak only there: netjack2's)
+        self.server_output: list[Callable[[str], None]] = []
         self.client: jack.Client | None = None
         self.reconnects = 0
         self.abandoned_clients = 0  # clients whose close hung in libjack (see _close)
@@ -148,7 +150,7 @@ class JackHost:
                 raise JackServerError(f"no JACK server named {self.spec.name or 'default'!r} is running and "
                                       "mixerd is not to start one (jack.autostart = \"off\" or jack.start_server "
                                       "= \"never\"); start jackd (mixerd-jackd.service) or let mixerd start it")
-            self.own_server = JackServer(self.spec, self.record)
+            self.own_server = JackServer(self.spec, self.record, listeners=self.server_output)
             self.own_server.start()
         self._open()
         self._stop.clear()
@@ -239,6 +241,18 @@ class JackHost:
                     log.debug("jack: cannot connect %s → %s (%s)", src, dst, exc)
                     failed.append(f"{src} → {dst}")
             return failed
+
+    def port_names(self, pattern: str) -> list[str]:
+        """The full names of the server's ports matching the regular expression ``pattern`` (any client's); empty
+        while not connected to a server."""
+        with self._lock:
+            client = self.client
+            if client is None or self._lost.is_set():
+                return []
+            try:
+                return [p.name for p in client.get_ports(pattern)]
+            except jack.JackError:
+                return []
 
     def feeders(self, port: str) -> list[str]:
         """The ports connected to ``port`` (a full name); empty while not connected to a server."""

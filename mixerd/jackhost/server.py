@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -183,9 +183,11 @@ class JackServer:
     next start can also stop one that was left running.
     """
 
-    def __init__(self, spec: ServerSpec, record: ChildRecord | None = None):
+    def __init__(self, spec: ServerSpec, record: ChildRecord | None = None,
+                 listeners: list[Callable[[str], None]] | None = None):
         self.spec = spec
         self.record = record
+        self.listeners = listeners if listeners is not None else []
         self.proc: subprocess.Popen[str] | None = None
         self.output: collections.deque[str] = collections.deque(maxlen=40)
         self.starts = 0
@@ -239,3 +241,8 @@ class JackServer:
             if line:
                 self.output.append(line)
                 log.debug("jackd: %s", line)
+                for listener in self.listeners:
+                    try:
+                        listener(line)
+                    except Exception:  # a listener's bug must not stop jackd's output being read
+                        log.exception("jack: a listener of jackd's output failed")

@@ -23,6 +23,10 @@ def describe_links(links: Sequence[LinkConfig], hardware: Layout, client: str = 
                     generators=hardware.generators)
     for link in links:
         out.append(f"  {link.name} ({link.engine}):")
+        if link.engine == "netjack2":
+            out += _netjack(link, layout, client, first, [next(names) for _ in range(link.receive)])
+            first += link.receive
+            continue
         if link.receive:
             last = first + link.receive - 1
             got = [f'"{next(names)}"' for _ in range(link.receive)]
@@ -48,4 +52,36 @@ def describe_links(links: Sequence[LinkConfig], hardware: Layout, client: str = 
                 out.append(f"      peer_port = {link.port}")
         if link.send:
             out += [f"      receive = {len(sources)}", f"      port = {link.send_port}"]
+    return out
+
+
+def _netjack(link: LinkConfig, layout: Layout, client: str, first: int, got: list[str]) -> list[str]:
+    """The lines of a netjack2 link: who is the master, what rides it each way, the other box's [[link]]."""
+    if link.peer:
+        out = [f"    joins the netjack2 master at {link.peer}, UDP port {link.send_port} (this box keeps its own "
+               "interface's clock; netadapter resamples)"]
+    else:
+        out = [f"    is the netjack2 master on UDP port {link.port}: the other box joins it"]
+    if link.receive:
+        last = first + link.receive - 1
+        where = (f'ch/{first} … ch/{last} ("{got[0]}" … "{got[-1]}")' if last > first
+                 else f'ch/{first} ("{got[0]}")')
+        out.append(f"    receives {link.receive} channel{'s' if link.receive > 1 else ''} → {where}")
+    sources = []
+    if link.send:
+        try:
+            sources = plan_sources(link, layout, client)
+        except LinkError as exc:
+            return out + [f"    cannot send: {exc}"]
+        carried = ", ".join(f"{s.owner} " + ("as it comes in" if s.feeds else f"({s.port})") for s in sources)
+        out.append(f"    sends {len(sources)} channel{'s' if len(sources) > 1 else ''}: {carried}")
+    out += ["    the other box's matching [[link]] (netjack2 pairs the two by name):", "      [[link]]",
+            f'      name = "{link.name}"', '      engine = "netjack2"']
+    out.append(f'      port = {link.send_port}' if link.peer else '      peer = "<this box\'s address>"')
+    if not link.peer:
+        out.append(f"      port = {link.port}")
+    if link.receive:
+        out.append(f"      send = [<{link.receive} of its channels, mixes or its main>]")
+    if sources:
+        out.append(f"      receive = {len(sources)}")
     return out

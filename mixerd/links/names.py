@@ -51,14 +51,16 @@ def watched(links: Sequence[LinkConfig], layout: Layout) -> frozenset[str]:
 
 
 def sent(links: Sequence[LinkConfig], layout: Layout, values: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """What this box's links send, for its ``{base}/info``: ``[{"name", "to": "<peer>:<port>", "channels": [...]}]``."""
+    """What this box's links send, for its ``{base}/info``: ``[{"name", "to": "<peer>:<port>", "channels": [...]}]``
+    (``"*:<port>"`` for a netjack2 master: it sends to whichever box joins it there)."""
     out = []
     for link in links:
         if not link.send:
             continue
         names = [(values.get(address, "") if address else "Main") + suffix
                  for owner in link.send for address, suffix in _sources(owner, layout)]
-        out.append({"name": link.name, "to": f"{link.peer}:{link.peer_port or link.port}", "channels": names})
+        # a netjack2 master sends to whichever box joins it on its port: "*:<port>"
+        out.append({"name": link.name, "to": f"{link.peer or '*'}:{link.send_port}", "channels": names})
     return out
 
 

@@ -1,5 +1,6 @@
-"""``mixerd bench --workload link`` (mixerd/bench/link.py): two boxes on two jackd linked by zita-njbridge. At 256
-frames with a 20 ms buffer (steady on a busy machine); the figures' meaning and relations, never their speed."""
+"""``mixerd bench --workload link`` (mixerd/bench/link.py): two boxes on two jackd linked by zita-njbridge (or
+netjack2). At 256 frames with a 20 ms buffer (steady on a busy machine); the figures' meaning and relations, never
+their speed."""
 
 from __future__ import annotations
 
@@ -28,5 +29,15 @@ def test_the_link_lines(bench_text):
     assert "linked by zita-njbridge over loopback; the receiver's buffer 20 ms; clicks timed for 3 s" in text
     assert re.search(r"latency, the stage box's channel 1 in → the main box's mix 1 out: [\d.]+ ms median "
                      r"\([\d.]+ … [\d.]+ ms over \d+ of 6 clicks\)", text)
-    assert re.search(r"against the bridge's own target \(buffer \+ resampler\): [\d.]+ ms → [\d.]+×", text)
+    assert re.search(r"against the engine's own figure \(buffer \+ resampler\): [\d.]+ ms → [\d.]+×", text)
     assert re.search(r"dropouts \(quarter seconds the buffer ran dry, restarts\): \d+; relocks: \d+", text)
+
+
+def test_netjack2_the_main_box_the_master(bench_text):
+    text = bench_text(*ARGS, "--link-engine", "netjack2")
+    assert "linked by netjack2 over loopback; the receiver's buffer 20 ms" in text
+    # its figure: the adapter's ring buffer half full (2048 frames, the power of two at least twice 20 ms) and two
+    # of the master's periods
+    assert re.search(r"against the engine's own figure \(the adapter's buffer \+ two of the master's periods\): "
+                     r"32\.0 ms → [\d.]+×", text)
+    assert re.search(r"over \d+ of 6 clicks", text)

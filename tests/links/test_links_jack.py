@@ -14,11 +14,9 @@ import dataclasses
 import os
 import signal
 import statistics
-import subprocess
-import sys
 
 import pytest
-from support import Output, mixer_config, running_jackd, running_mixer, stop_mixerd, wait_until
+from support import mixer_config, running_jackd, running_mixer, running_mixerd, wait_until
 
 from mixerd.bench.link import Clicks
 from mixerd.config import LinkConfig
@@ -26,7 +24,6 @@ from mixerd.diagnostics import take, trace
 from mixerd.system.net import free_port
 
 pytestmark = pytest.mark.jack  # zita-njbridge comes with deploy/install-deps.sh
-MIXERD = [sys.executable, "-m", "mixerd"]
 # The boxes run at 256 frames: two dummy jackd on a busy 2-core machine hold their clocks steady enough for the
 # bridge's resampler there (at 64 frames they drift apart and the stream keeps relocking); the latency at 64 frames
 # is what `mixerd bench --workload link` measures.
@@ -45,17 +42,11 @@ def boxes(tmp_path):
             f'[state]\ndir = "{tmp_path / "a"}"\n[mqtt]\nenabled = false\n[auth]\nenabled = false\n'
             f'[[link]]\nname = "main-box"\npeer = "127.0.0.1"\npeer_port = {port_b}\nport = {port_a}\n'
             f'send = ["ch/1"]\n')
-        a = subprocess.Popen([*MIXERD, "run", "--config", str(config)], stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
-        out = Output(a)
-        try:
-            out.wait_for(r"link main-box: started zita-j2n")
+        with running_mixerd(config, r"link main-box: started zita-j2n"):
             cfg = dataclasses.replace(mixer_config(server_b, tmp_path / "b"), link=(
                 LinkConfig(name="stage", listen="127.0.0.1", port=port_b, receive=2, buffer_ms=20),))
             with running_mixer(cfg) as b:
                 yield server_a, server_b, b
-        finally:
-            assert stop_mixerd(a, out) == 0, "\n".join(out.lines)
 
 
 def test_a_channel_of_one_box_is_heard_in_a_mix_of_the_other_and_the_link_recovers(boxes):
